@@ -1,0 +1,34 @@
+/* report.h — results files and the stdout summary.
+ *
+ * Writes rekeys.csv, summary.csv, summary.json, elements.csv and
+ * scenario.ini (the effective configuration) into a results folder. Files are
+ * first written into "<dir>.tmp-XXXXXX" beside it and the folder is renamed
+ * into place only when every file is complete, so a failed run never leaves
+ * half-written results (an existing <dir> is replaced only on success).
+ * Numbers are formatted with fixed precision and no locale, so the same run
+ * gives byte-identical files.
+ */
+#pragma once
+#include <glib.h>
+#include <stdio.h>
+
+#include "app/metrics.h"
+#include "app/scenario.h"
+
+typedef struct {
+  guint joins, leaves;
+  uint64_t p2p_msgs, p2m_msgs, p2m_tx, core_msgs, signalling_msgs, bytes;
+  uint64_t wraps, unwraps, unwrap_failures, rejected_msgs, link_drops;
+  double latency_mean, latency_p95, latency_max; /* over events whose key changed */
+  guint final_members;
+  double keys_per_ue;   /* keys held per member UE at the end */
+  uint64_t sim_events;  /* ns-3 events executed */
+  double sim_end_s;     /* simulated time at the end */
+} Summary;
+
+void report_summarise(const Metrics *m, Summary *out);
+/* Writes every file; false + error (SCN_ERROR_IO) if anything fails, in
+ * which case `dir` is left as it was. */
+gboolean report_write(const char *dir, const Scenario *scn, const Metrics *m,
+                      const Summary *s, GError **error);
+void report_print(FILE *out, const Scenario *scn, const Summary *s);

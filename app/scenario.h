@@ -1,0 +1,62 @@
+/* scenario.h — scenario files (GLib key files) and --set overrides.
+ *
+ * A scenario is read in three steps, as ns-3 does with its command line:
+ * the file is loaded, the `--set section.key=value` overrides are laid over
+ * it, then every key is validated into a Scenario. Every user-facing error
+ * is one GError (domain SCN_ERROR) whose message is a single line
+ *   "<file>:<line>: <section>.<key>: <what is wrong>"
+ * (for an override: "--set: <section>.<key>: ..."; for a whole-file problem:
+ * "<file>: ..."). Nothing is written anywhere before validation succeeds.
+ * Every key, its type, range and default is documented in
+ * scenarios/README.md; unknown sections and keys are errors.
+ *
+ * The Scenario owns its strings; free with scn_free().
+ */
+#pragma once
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "keytree/kt_tree.h"
+
+#define SCN_ERROR (scn_error_quark())
+GQuark scn_error_quark(void);
+typedef enum { SCN_ERROR_INVALID = 1, SCN_ERROR_IO = 2 } ScnErrorCode;
+
+typedef struct {
+  /* [run] */
+  char *name;        /* default: the file's basename without .ini */
+  uint64_t seed;     /* default 1 */
+  double duration;   /* s, default 100 */
+  char *scheme;      /* "patent" */
+  int embodiment;    /* 1 | 2, default 1 */
+  bool join_rekey;   /* default false */
+  /* [topology] */
+  uint32_t ggsn, sgsn_per_ggsn, rnc_per_sgsn, cells_per_rnc; /* defaults 1, 2, 2, 4 */
+  uint32_t subgroup_size;                                    /* default 8 */
+  KtSubgroupPolicy subgroup_policy;                          /* default per-cell */
+  /* [links]: rates in bit/s, delays in s */
+  double core_rate, core_delay, iu_rate, iu_delay;
+  double dch_rate, dch_delay, common_rate, common_delay;
+  /* [workload] */
+  uint32_t initial_members;
+  double join_rate;       /* 1/s, 0 = no generated joins */
+  double mean_membership; /* s, 0 = members never leave by themselves */
+  char *events_path;      /* resolved against the scenario's folder, or NULL */
+  /* where it came from, for error messages and the effective-config dump */
+  char *source_path;
+} Scenario;
+
+/* Loads `path`, applies `overrides` (NULL-terminated "section.key=value"
+ * strings, may be NULL) and validates. NULL + error on any problem. */
+Scenario *scn_load(const char *path, const char *const *overrides, GError **error);
+void scn_free(Scenario *scn);
+
+/* Derived topology sizes. */
+uint32_t scn_n_sgsn(const Scenario *scn);
+uint32_t scn_n_rnc(const Scenario *scn);
+uint32_t scn_n_cells(const Scenario *scn);
+
+/* The effective configuration as a key file text (every key, defaults
+ * included), written beside the results. Caller frees. */
+char *scn_to_ini(const Scenario *scn);

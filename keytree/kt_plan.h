@@ -1,0 +1,71 @@
+/* kt_plan.h — a rekey plan: what one join or leave changes and who gets what.
+ *
+ * The planner (kt_tree_join / kt_tree_leave) returns a KtPlan. It does no I/O
+ * and schedules nothing: the nodes layer turns each KtDelivery into one MBMS
+ * key assignment message. The delivery rule is uniform:
+ *   - target KT_TO_UE: point-to-point on that UE's dedicated channel, every
+ *     key in it wrapped under `under` (the UE's private key);
+ *   - target KT_TO_SUBGROUP / KT_TO_RNC_GROUP: point-to-multipoint to the
+ *     holders of `under` (a sub-group's members, or the group members at one
+ *     RNC), minus `exclude_ue`, on the cells where they are.
+ * Stage: KT_STAGE_LOCAL deliveries can be sent by the RNC at once;
+ * KT_STAGE_GROUP deliveries carry or need the group key, which in
+ * embodiment 1 reaches the RNC from the BM-SC through the core first.
+ * Deliveries are listed in the order the method sends them (sub-group
+ * point-to-point before the group key point-to-multipoint).
+ *
+ * The plan owns copies of the old and new values of every key it changed
+ * (kt_plan_key), because old values are needed to wrap new ones and the
+ * tree only keeps current values. kt_plan_clear() wipes them.
+ */
+#pragma once
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "keytree/kt_key.h"
+
+#define KT_NO_UE UINT32_MAX
+#define KT_NO_SUBGROUP UINT32_MAX
+#define KT_DELIVERY_MAX_KEYS 2
+
+typedef enum { KT_EVENT_JOIN, KT_EVENT_LEAVE } KtEventKind;
+typedef enum { KT_TO_UE, KT_TO_SUBGROUP, KT_TO_RNC_GROUP } KtTarget;
+typedef enum { KT_STAGE_LOCAL, KT_STAGE_GROUP } KtStage;
+
+typedef struct {
+  KtStage stage;
+  KtTarget target;
+  uint32_t target_id;  /* UE id, sub-group id or RNC index, per `target` */
+  uint32_t rnc;        /* the RNC that transmits this delivery */
+  uint32_t exclude_ue; /* not a holder of `under` (the joiner), or KT_NO_UE */
+  uint8_t n_keys;
+  KtKeyRef keys[KT_DELIVERY_MAX_KEYS]; /* keys inside, each wrapped under `under` */
+  KtKeyRef under;
+} KtDelivery;
+
+typedef struct {
+  KtEventKind kind;
+  uint32_t ue, rnc, cell;
+  uint32_t subgroup;       /* the UE's sub-group (joined or left) */
+  uint32_t scope;          /* group scope: 0 in embodiment 1, the RNC in 2 */
+  bool subgroup_created;   /* join: a new sub-group was made for the UE */
+  bool subgroup_deleted;   /* leave: the sub-group became empty and was deleted */
+  bool subgroup_changed;   /* the sub-group key changed */
+  bool group_changed;      /* the group key changed */
+  KtKeyRef group_before;   /* group key ref before the event */
+  KtKeyRef group_after;    /* group key ref after the event (== before if unchanged) */
+  GArray *deliveries;      /* KtDelivery, in sending order */
+  GArray *key_values;      /* KtKey: old and new values of the keys changed */
+} KtPlan;
+
+void kt_plan_init(KtPlan *plan);
+/* Empties the plan for reuse, wiping key values. */
+void kt_plan_clear(KtPlan *plan);
+/* Frees the arrays (after wiping). */
+void kt_plan_free(KtPlan *plan);
+/* The value of `ref` if the plan changed that key (old or new), else NULL. */
+const KtKey *kt_plan_key(const KtPlan *plan, KtKeyRef ref);
+/* Counts by delivery class, derived from the deliveries. */
+guint kt_plan_p2p_count(const KtPlan *plan);
+guint kt_plan_p2m_count(const KtPlan *plan);

@@ -1,0 +1,73 @@
+/* msg.h — the MBMS key-management messages and their binary codec.
+ *
+ * Wire format, version 1, all integers little-endian:
+ *   header (12 bytes): magic 'M' 'K', version u8 (=1), type u8, seq u32,
+ *                      body length u32 (bytes after the header)
+ *   body, by type:
+ *     ACTIVATE_REQ / ACTIVATE_ACCEPT / DEACTIVATE_REQ / DEACTIVATE_ACCEPT:
+ *         ue u32, cell u32, n_wraps u8, wraps
+ *     GROUP_KEY_CHANGE_REQ / RAB_ASSIGNMENT_REQ:
+ *         scope u32, n_wraps u8, wraps
+ *     KEY_ASSIGNMENT:
+ *         mode u8 (0 = point-to-point, 1 = point-to-multipoint),
+ *         ue u32 (p2p: the addressee; p2m: 0xffffffff), n_wraps u8, wraps
+ *   wrap (KT_WRAP_WIREBYTES = 88): key id u32, key version u32,
+ *         under id u32, under version u32, nonce[24], ciphertext[48]
+ * `seq` names the join/leave event the message belongs to, so that every
+ * message and every key installation can be counted against its event.
+ *
+ * Decoding never trusts the bytes: every length is checked, unknown
+ * versions/types/modes, wrap counts above MSG_MAX_WRAPS, short or trailing
+ * bytes are rejected with a static reason string. Decoding never allocates.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keytree/kt_wrap.h"
+
+#define MSG_VERSION 1u
+#define MSG_HEADER_BYTES 12u
+#define MSG_MAX_WRAPS 16u
+#define MSG_NO_UE UINT32_MAX
+/* Upper bound of any encoded message. */
+#define MSG_MAX_BYTES (MSG_HEADER_BYTES + 10u + MSG_MAX_WRAPS * KT_WRAP_WIREBYTES)
+
+typedef enum {
+  MSG_ACTIVATE_REQ = 1,       /* Activate MBMS context request */
+  MSG_ACTIVATE_ACCEPT = 2,    /* Activate MBMS context accept (may carry the group key) */
+  MSG_DEACTIVATE_REQ = 3,     /* Deactivate MBMS context request */
+  MSG_DEACTIVATE_ACCEPT = 4,  /* Deactivate MBMS context accept */
+  MSG_GROUP_KEY_CHANGE_REQ = 5, /* MBMS group key change request (BM-SC->GGSN->SGSN) */
+  MSG_RAB_ASSIGNMENT_REQ = 6, /* RAB assignment request (SGSN->RNC) */
+  MSG_KEY_ASSIGNMENT = 7,     /* MBMS key assignment (RNC->UE, p2p or p2m) */
+} MsgType;
+#define MSG_TYPE_COUNT 8 /* types are 1..7; index 0 unused */
+
+typedef enum { MSG_P2P = 0, MSG_P2M = 1 } MsgMode;
+
+typedef struct {
+  MsgType type;
+  uint32_t seq;
+  uint32_t ue;    /* context messages, p2p key assignment; else MSG_NO_UE */
+  uint32_t cell;  /* context messages: the UE's global cell */
+  uint32_t scope; /* group key change / RAB assignment */
+  MsgMode mode;   /* key assignment */
+  uint8_t n_wraps;
+  KtWrap wraps[MSG_MAX_WRAPS];
+} Msg;
+
+/* Initialises every field (ue = MSG_NO_UE, no wraps). */
+void msg_init(Msg *m, MsgType type, uint32_t seq);
+/* Size msg_encode() will write. */
+size_t msg_encoded_size(const Msg *m);
+/* Writes the message; returns bytes written, or 0 if cap is too small. */
+size_t msg_encode(const Msg *m, uint8_t *buf, size_t cap);
+/* true and *out filled on success; false and *why set (static string) on
+ * any malformed input. */
+bool msg_decode(Msg *out, const uint8_t *buf, size_t len, const char **why);
+/* Human name, e.g. "MBMS key assignment"; "?" for an unknown type. */
+const char *msg_type_name(MsgType type);
+/* Short machine name, e.g. "key_assignment". */
+const char *msg_type_slug(MsgType type);

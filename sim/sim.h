@@ -1,0 +1,97 @@
+/* sim.h — the simulator facade: ns-3 behind a plain C API.
+ *
+ * One simulation per process at a time (ns-3's Simulator is a singleton):
+ * sim_init() ... sim_run() ... sim_destroy(). No other folder includes an
+ * ns-3 header; the C++ lives in sim/*.cc behind extern "C".
+ *
+ * Nodes: every network element and every UE is an ns-3 Node, named here by
+ * its index (SimNodeId, dense from 0 in creation order).
+ *
+ * Events: equal-time events fire in insertion order (ns-3's scheduler breaks
+ * ties by a sequence number), so runs are deterministic.
+ *
+ * Bytes: every message crosses a channel as an ns-3 Packet whose payload is
+ * exactly the bytes given to the send call; the receiver gets a copy of
+ * them. Receivers must treat them as untrusted.
+ */
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef uint32_t SimNodeId;
+typedef uint32_t SimLinkId;
+typedef uint32_t SimRanId;
+
+typedef void (*SimEventFn)(void *ctx, uint64_t arg);
+
+void sim_init(void);
+/* Destroys every node, link and pending event (Simulator::Destroy). */
+void sim_destroy(void);
+
+double sim_now(void); /* seconds */
+/* Runs fn(ctx, arg) after delay_s (>= 0) seconds of simulated time. */
+void sim_schedule(double delay_s, SimEventFn fn, void *ctx, uint64_t arg);
+/* Runs until no event is left, or until `until_s` if > 0. */
+void sim_run(double until_s);
+/* Events executed by ns-3 so far in this simulation. */
+uint64_t sim_events_executed(void);
+
+SimNodeId sim_node_new(void);
+uint32_t sim_node_count(void);
+
+/* ---- receive side: one set of callbacks for the whole simulation ---- */
+typedef struct {
+  /* a packet arrived over a point-to-point link at node `to` from node `from` */
+  void (*on_link)(void *ctx, SimLinkId link, SimNodeId to, SimNodeId from, const uint8_t *bytes,
+                  size_t len);
+  /* a dedicated-channel packet arrived: uplink at the RNC (to = RNC node,
+   * ue = sender) or downlink at the UE (to = UE node) */
+  void (*on_dch)(void *ctx, SimRanId ran, SimNodeId to, SimNodeId ue, const uint8_t *bytes,
+                 size_t len);
+  /* a common-channel transmission arrived at every UE of cell `cell`
+   * (0-based within the RAN): one event per transmission, the receivers are
+   * the UEs camped on the cell, dispatched by the caller */
+  void (*on_common)(void *ctx, SimRanId ran, uint32_t cell, const uint8_t *bytes, size_t len);
+  void *ctx;
+} SimReceiver;
+
+void sim_set_receiver(const SimReceiver *receiver);
+
+/* ---- core and Iu links: ns-3 point-to-point links ---- */
+/* A full-duplex point-to-point link (ns-3 PointToPointNetDevice/Channel) with
+ * the given rate (bit/s) and one-way propagation delay (s). Queues never drop
+ * (their limit is raised); sim_link_drops() reports any drop all the same. */
+SimLinkId sim_link_new(SimNodeId a, SimNodeId b, double rate_bps, double delay_s);
+/* Sends from `from` (one end of the link) to the other end. */
+void sim_link_send(SimLinkId link, SimNodeId from, const uint8_t *bytes, size_t len);
+uint64_t sim_link_drops(void);
+
+/* ---- radio access network of one RNC ---- */
+/* Dedicated channels (one per UE, each way serialised at dch_rate with
+ * dch_delay) and n_cells common channels (serialised at common_rate with
+ * common_delay, broadcast to the cell). Built from a lean NetDevice/Channel
+ * of our own: one device on the RNC node and one per UE node. */
+SimRanId sim_ran_new(SimNodeId rnc, uint32_t n_cells, double dch_rate_bps, double dch_delay_s,
+                     double common_rate_bps, double common_delay_s);
+/* Gives `ue` a radio device on this RAN (once per UE; a UE keeps it after it
+ * leaves, as a real handset keeps its radio). */
+void sim_ran_attach(SimRanId ran, SimNodeId ue);
+/* Uplink (UE -> RNC) or downlink (RNC -> UE) on the UE's dedicated channel. */
+void sim_dch_up(SimRanId ran, SimNodeId ue, const uint8_t *bytes, size_t len);
+void sim_dch_down(SimRanId ran, SimNodeId ue, const uint8_t *bytes, size_t len);
+/* One transmission on the common channel of cell `cell` of this RAN. */
+void sim_common_send(SimRanId ran, uint32_t cell, const uint8_t *bytes, size_t len);
+
+/* ---- benchmark support ---- */
+/* Schedules and runs `n` empty events through the same ns-3 scheduler
+ * (bare scheduling rate); returns wall seconds. Call between sim_init and
+ * the real run, or in a separate sim_init/sim_destroy. */
+double sim_bench_bare_events(uint64_t n);
+
+#ifdef __cplusplus
+}
+#endif
