@@ -1,1 +1,156 @@
-/* placeholder */
+/* metrics.c — counters of messages, bytes, wraps and key installations.
+ *
+ * Element index layout: 0 = BM-SC, then the GGSNs, the SGSNs, the RNCs, and
+ * last one row for all UEs together. Events are an array indexed by seq.
+ */
+#include "app/metrics.h"
+
+Metrics *metrics_new(uint32_t n_ggsn, uint32_t n_sgsn, uint32_t n_rnc) {
+  Metrics *m = g_new0(Metrics, 1);
+  m->n_ggsn = n_ggsn;
+  m->n_sgsn = n_sgsn;
+  m->n_rnc = n_rnc;
+  m->events = g_array_new(FALSE, TRUE, sizeof(EventRecord));
+  m->elements = g_new0(ElCounters, metrics_n_elements(m));
+  return m;
+}
+
+void metrics_free(Metrics *m) {
+  if (!m)
+    return;
+  g_array_unref(m->events);
+  g_free(m->elements);
+  g_free(m);
+}
+
+guint metrics_n_elements(const Metrics *m) {
+  return 1u + m->n_ggsn + m->n_sgsn + m->n_rnc + 1u;
+}
+
+guint metrics_element(const Metrics *m, ElKind kind, uint32_t i) {
+  switch (kind) {
+  case EL_BMSC:
+    return 0;
+  case EL_GGSN:
+    g_assert(i < m->n_ggsn);
+    return 1u + i;
+  case EL_SGSN:
+    g_assert(i < m->n_sgsn);
+    return 1u + m->n_ggsn + i;
+  case EL_RNC:
+    g_assert(i < m->n_rnc);
+    return 1u + m->n_ggsn + m->n_sgsn + i;
+  case EL_UE:
+    return metrics_n_elements(m) - 1u;
+  default:
+    g_assert_not_reached();
+  }
+}
+
+ElKind metrics_element_kind(const Metrics *m, guint element, uint32_t *i) {
+  g_assert(element < metrics_n_elements(m));
+  ElKind kind;
+  uint32_t idx = 0;
+  if (element == 0) {
+    kind = EL_BMSC;
+  } else if (element == metrics_n_elements(m) - 1u) {
+    kind = EL_UE;
+  } else if (element < 1u + m->n_ggsn) {
+    kind = EL_GGSN;
+    idx = element - 1u;
+  } else if (element < 1u + m->n_ggsn + m->n_sgsn) {
+    kind = EL_SGSN;
+    idx = element - 1u - m->n_ggsn;
+  } else {
+    kind = EL_RNC;
+    idx = element - 1u - m->n_ggsn - m->n_sgsn;
+  }
+  if (i)
+    *i = idx;
+  return kind;
+}
+
+uint32_t metrics_event_new(Metrics *m, double time, EvKind kind, uint32_t ue, uint32_t cell,
+                           uint32_t rnc) {
+  g_assert(m->events->len < UINT32_MAX);
+  EventRecord e = {0};
+  e.time = time;
+  e.kind = kind;
+  e.ue = ue;
+  e.cell = cell;
+  e.rnc = rnc;
+  e.start = -1.0;
+  e.done = -1.0;
+  g_array_append_val(m->events, e);
+  return m->events->len - 1u;
+}
+
+EventRecord *metrics_event(Metrics *m, uint32_t seq) {
+  g_assert(seq < m->events->len);
+  return &g_array_index(m->events, EventRecord, seq);
+}
+
+static ElCounters *element(Metrics *m, guint el) {
+  g_assert(el < metrics_n_elements(m));
+  return &m->elements[el];
+}
+
+void metrics_sent(Metrics *m, guint el, size_t bytes) {
+  ElCounters *c = element(m, el);
+  c->msgs_sent++;
+  c->bytes_sent += bytes;
+}
+
+void metrics_received(Metrics *m, guint el, size_t bytes) {
+  ElCounters *c = element(m, el);
+  c->msgs_recv++;
+  c->bytes_recv += bytes;
+}
+
+void metrics_wrapped(Metrics *m, guint el, uint32_t seq, guint n) {
+  element(m, el)->wraps += n;
+  if (seq != UINT32_MAX)
+    metrics_event(m, seq)->wraps += n;
+}
+
+void metrics_unwrapped(Metrics *m, guint el, bool ok) {
+  ElCounters *c = element(m, el);
+  if (ok)
+    c->unwraps++;
+  else
+    c->unwrap_failures++;
+}
+
+void metrics_rejected(Metrics *m, guint el) {
+  element(m, el)->rejected++;
+  m->rejected_msgs++;
+}
+
+void metrics_link_dropped(Metrics *m) {
+  m->link_drops++;
+}
+
+void metrics_request_reached_network(Metrics *m, uint32_t seq, double now) {
+  EventRecord *e = metrics_event(m, seq);
+  if (e->start < 0)
+    e->start = now;
+}
+
+void metrics_expect_installs(Metrics *m, uint32_t seq, uint32_t n) {
+  metrics_event(m, seq)->installs_expected = n;
+}
+
+void metrics_installed(Metrics *m, uint32_t seq, double now) {
+  EventRecord *e = metrics_event(m, seq);
+  e->installs_done++;
+  if (e->installs_expected > 0 && e->installs_done == e->installs_expected && e->done < 0)
+    e->done = now;
+}
+
+bool metrics_event_complete(const EventRecord *e) {
+  return e->installs_expected > 0 && e->done >= 0 && e->start >= 0;
+}
+
+double metrics_event_latency(const EventRecord *e) {
+  return e->group_changed && metrics_event_complete(e) ? e->done - e->start : 0.0;
+}

@@ -71,11 +71,17 @@ void metrics_sent(Metrics *m, guint element, size_t bytes);
 void metrics_received(Metrics *m, guint element, size_t bytes);
 void metrics_wrapped(Metrics *m, guint element, uint32_t seq, guint n);
 void metrics_unwrapped(Metrics *m, guint element, bool ok);
+/* Counts a rejected (malformed) message at `element` and in rejected_msgs. */
 void metrics_rejected(Metrics *m, guint element);
+/* Counts a packet the channel model dropped (link_drops). */
+void metrics_link_dropped(Metrics *m);
 
 /* Latency bookkeeping. */
 void metrics_request_reached_network(Metrics *m, uint32_t seq, double now);
 void metrics_expect_installs(Metrics *m, uint32_t seq, uint32_t n);
 void metrics_installed(Metrics *m, uint32_t seq, double now);
+/* True once the request reached the network and all `installs_expected`
+ * (> 0) installations happened. */
+bool metrics_event_complete(const EventRecord *e);
 /* Latency of an event in seconds (0 if no key changed or none expected). */
 double metrics_event_latency(const EventRecord *e);

@@ -1,1 +1,583 @@
-/* placeholder */
+/* report.c — summary figures, the results folder and the stdout table.
+ *
+ * Every number is formatted without locale (g_ascii_formatd, integer
+ * formats) with fixed precision, so the same run writes the same bytes.
+ * Files are built in memory, written into "<dir>.tmp-XXXXXX" and the folder
+ * is swapped into place last (see report_write).
+ */
+#include "app/report.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- summary ---------------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Latency samples are events whose group key changed and whose expected
+ * installations all happened. A rekey with installations expected that never
+ * completed is counted in incomplete_rekeys instead. (A group change with no
+ * installation expected, e.g. the last member left, has no latency.) */
+void report_summarise(const Metrics *m, Summary *out) {
+  out->joins = out->leaves = 0;
+  out->p2p_msgs = out->p2m_msgs = out->p2m_tx = out->core_msgs = 0;
+  out->signalling_msgs = out->bytes = out->wraps = 0;
+  out->unwraps = out->unwrap_failures = 0;
+  out->incomplete_rekeys = 0;
+  out->latency_mean = out->latency_p95 = out->latency_max = 0.0;
+
+  guint n_ev = m->events->len;
+  double *lat = g_new(double, n_ev > 0 ? n_ev : 1);
+  guint n_lat = 0;
+  for (guint i = 0; i < n_ev; i++) {
+    const EventRecord *e = &g_array_index(m->events, EventRecord, i);
+    if (e->kind == EV_JOIN)
+      out->joins++;
+    else
+      out->leaves++;
+    out->p2p_msgs += e->p2p_msgs;
+    out->p2m_msgs += e->p2m_msgs;
+    out->p2m_tx += e->p2m_tx;
+    out->core_msgs += e->core_msgs;
+    out->signalling_msgs += e->signalling_msgs;
+    out->bytes += e->bytes;
+    out->wraps += e->wraps;
+    if (!e->group_changed || e->installs_expected == 0)
+      continue;
+    if (metrics_event_complete(e))
+      lat[n_lat++] = metrics_event_latency(e);
+    else
+      out->incomplete_rekeys++;
+  }
+  if (n_lat > 0) {
+    qsort(lat, n_lat, sizeof *lat, cmp_double);
+    double sum = 0.0;
+    for (guint i = 0; i < n_lat; i++)
+      sum += lat[i];
+    out->latency_mean = sum / n_lat;
+    /* nearest rank: ceil(0.95 n) - 1, in integers to avoid 0.95 * n rounding */
+    guint64 rank = ((guint64)n_lat * 95u + 99u) / 100u;
+    out->latency_p95 = lat[rank - 1];
+    out->latency_max = lat[n_lat - 1];
+  }
+  g_free(lat);
+
+  guint n_el = metrics_n_elements(m);
+  for (guint i = 0; i < n_el; i++) {
+    out->unwraps += m->elements[i].unwraps;
+    out->unwrap_failures += m->elements[i].unwrap_failures;
+  }
+  out->rejected_msgs = m->rejected_msgs;
+  out->link_drops = m->link_drops;
+}
+
+/* ---- formatting helpers ----------------------------------------------- */
+
+static void append_double(GString *s, const char *format, double v) {
+  char buf[G_ASCII_DTOSTR_BUF_SIZE + 32];
+  g_ascii_formatd(buf, sizeof buf, format, v);
+  g_string_append(s, buf);
+}
+
+static void append_u64(GString *s, guint64 v) {
+  g_string_append_printf(s, "%" G_GUINT64_FORMAT, v);
+}
+
+/* RFC 4180: quoted only when needed, quotes doubled. */
+static void append_csv_string(GString *s, const char *v) {
+  if (!v)
+    v = "";
+  if (!strpbrk(v, ",\"\r\n")) {
+    g_string_append(s, v);
+    return;
+  }
+  g_string_append_c(s, '"');
+  for (const char *p = v; *p; p++) {
+    if (*p == '"')
+      g_string_append_c(s, '"');
+    g_string_append_c(s, *p);
+  }
+  g_string_append_c(s, '"');
+}
+
+/* JSON string with escapes; invalid UTF-8 is replaced first. */
+static void append_json_string(GString *s, const char *v) {
+  char *valid = g_utf8_make_valid(v ? v : "", -1);
+  g_string_append_c(s, '"');
+  for (const unsigned char *p = (const unsigned char *)valid; *p; p++) {
+    switch (*p) {
+    case '"':
+      g_string_append(s, "\\\"");
+      break;
+    case '\\':
+      g_string_append(s, "\\\\");
+      break;
+    case '\b':
+      g_string_append(s, "\\b");
+      break;
+    case '\f':
+      g_string_append(s, "\\f");
+      break;
+    case '\n':
+      g_string_append(s, "\\n");
+      break;
+    case '\r':
+      g_string_append(s, "\\r");
+      break;
+    case '\t':
+      g_string_append(s, "\\t");
+      break;
+    default:
+      if (*p < 0x20)
+        g_string_append_printf(s, "\\u%04x", *p);
+      else
+        g_string_append_c(s, (char)*p);
+    }
+  }
+  g_string_append_c(s, '"');
+  g_free(valid);
+}
+
+static const char *policy_name(KtSubgroupPolicy p) {
+  return p == KT_POLICY_PER_RNC ? "per-rnc" : "per-cell";
+}
+
+static const char *kind_name(ElKind k) {
+  static const char *const names[EL_KIND_COUNT] = {"bmsc", "ggsn", "sgsn", "rnc", "ue"};
+  g_assert((unsigned)k < EL_KIND_COUNT);
+  return names[k];
+}
+
+/* ---- summary fields (shared by summary.csv and summary.json) ---------- */
+
+typedef enum { SEC_TOP, SEC_PARAMS, SEC_TOTALS } Section;
+
+typedef struct {
+  const char *key;
+  Section section;
+  char *csv;  /* the CSV cell, escaped */
+  char *json; /* the JSON value, escaped */
+} Field;
+
+static void field_str(GArray *f, const char *key, Section sec, const char *v) {
+  GString *c = g_string_new(NULL), *j = g_string_new(NULL);
+  append_csv_string(c, v);
+  append_json_string(j, v);
+  Field x = {key, sec, g_string_free(c, FALSE), g_string_free(j, FALSE)};
+  g_array_append_val(f, x);
+}
+
+static void field_u64(GArray *f, const char *key, Section sec, guint64 v) {
+  char *t = g_strdup_printf("%" G_GUINT64_FORMAT, v);
+  Field x = {key, sec, t, g_strdup(t)};
+  g_array_append_val(f, x);
+}
+
+static void field_bool(GArray *f, const char *key, Section sec, bool v) {
+  Field x = {key, sec, g_strdup(v ? "1" : "0"), g_strdup(v ? "true" : "false")};
+  g_array_append_val(f, x);
+}
+
+static void field_dbl(GArray *f, const char *key, Section sec, const char *format, double v) {
+  GString *c = g_string_new(NULL);
+  append_double(c, format, v);
+  char *json = isfinite(v) ? g_strdup(c->str) : g_strdup("null");
+  Field x = {key, sec, g_string_free(c, FALSE), json};
+  g_array_append_val(f, x);
+}
+
+static void field_clear(gpointer p) {
+  Field *x = p;
+  g_free(x->csv);
+  g_free(x->json);
+}
+
+static GArray *summary_fields(const Scenario *scn, const Summary *s) {
+  GArray *f = g_array_new(FALSE, TRUE, sizeof(Field));
+  g_array_set_clear_func(f, field_clear);
+  field_str(f, "name", SEC_TOP, scn->name);
+  field_str(f, "scheme", SEC_PARAMS, scn->scheme);
+  field_u64(f, "embodiment", SEC_PARAMS, (guint64)scn->embodiment);
+  field_bool(f, "join_rekey", SEC_PARAMS, scn->join_rekey);
+  field_u64(f, "seed", SEC_PARAMS, scn->seed);
+  field_dbl(f, "duration_s", SEC_PARAMS, "%.6f", scn->duration);
+  field_u64(f, "ggsn", SEC_PARAMS, scn->ggsn);
+  field_u64(f, "sgsn_per_ggsn", SEC_PARAMS, scn->sgsn_per_ggsn);
+  field_u64(f, "rnc_per_sgsn", SEC_PARAMS, scn->rnc_per_sgsn);
+  field_u64(f, "cells_per_rnc", SEC_PARAMS, scn->cells_per_rnc);
+  field_u64(f, "subgroup_size", SEC_PARAMS, scn->subgroup_size);
+  field_str(f, "subgroup_policy", SEC_PARAMS, policy_name(scn->subgroup_policy));
+  field_u64(f, "initial_members", SEC_PARAMS, scn->initial_members);
+  field_dbl(f, "join_rate", SEC_PARAMS, "%.9g", scn->join_rate);
+  field_dbl(f, "mean_membership", SEC_PARAMS, "%.9g", scn->mean_membership);
+  field_u64(f, "joins", SEC_TOTALS, s->joins);
+  field_u64(f, "leaves", SEC_TOTALS, s->leaves);
+  field_u64(f, "p2p_msgs", SEC_TOTALS, s->p2p_msgs);
+  field_u64(f, "p2m_msgs", SEC_TOTALS, s->p2m_msgs);
+  field_u64(f, "p2m_tx", SEC_TOTALS, s->p2m_tx);
+  field_u64(f, "core_msgs", SEC_TOTALS, s->core_msgs);
+  field_u64(f, "signalling_msgs", SEC_TOTALS, s->signalling_msgs);
+  field_u64(f, "bytes", SEC_TOTALS, s->bytes);
+  field_u64(f, "wraps", SEC_TOTALS, s->wraps);
+  field_u64(f, "unwraps", SEC_TOTALS, s->unwraps);
+  field_u64(f, "unwrap_failures", SEC_TOTALS, s->unwrap_failures);
+  field_u64(f, "rejected_msgs", SEC_TOTALS, s->rejected_msgs);
+  field_u64(f, "link_drops", SEC_TOTALS, s->link_drops);
+  field_u64(f, "incomplete_rekeys", SEC_TOTALS, s->incomplete_rekeys);
+  field_dbl(f, "latency_mean_s", SEC_TOTALS, "%.9f", s->latency_mean);
+  field_dbl(f, "latency_p95_s", SEC_TOTALS, "%.9f", s->latency_p95);
+  field_dbl(f, "latency_max_s", SEC_TOTALS, "%.9f", s->latency_max);
+  field_u64(f, "final_members", SEC_TOTALS, s->final_members);
+  field_dbl(f, "keys_per_ue", SEC_TOTALS, "%.6f", s->keys_per_ue);
+  field_u64(f, "sim_events", SEC_TOTALS, s->sim_events);
+  field_dbl(f, "sim_end_s", SEC_TOTALS, "%.6f", s->sim_end_s);
+  return f;
+}
+
+/* ---- file texts ------------------------------------------------------- */
+
+static GString *summary_csv(GArray *f) {
+  GString *s = g_string_new(NULL);
+  for (guint i = 0; i < f->len; i++)
+    g_string_append_printf(s, "%s%s", i ? "," : "", g_array_index(f, Field, i).key);
+  g_string_append_c(s, '\n');
+  for (guint i = 0; i < f->len; i++)
+    g_string_append_printf(s, "%s%s", i ? "," : "", g_array_index(f, Field, i).csv);
+  g_string_append_c(s, '\n');
+  return s;
+}
+
+static void json_members(GString *s, GArray *f, Section sec, const char *indent) {
+  bool first = true;
+  for (guint i = 0; i < f->len; i++) {
+    const Field *x = &g_array_index(f, Field, i);
+    if (x->section != sec)
+      continue;
+    g_string_append_printf(s, "%s\n%s\"%s\": %s", first ? "" : ",", indent, x->key, x->json);
+    first = false;
+  }
+}
+
+static GString *summary_json(GArray *f) {
+  GString *s = g_string_new("{");
+  json_members(s, f, SEC_TOP, "  ");
+  g_string_append(s, ",\n  \"parameters\": {");
+  json_members(s, f, SEC_PARAMS, "    ");
+  g_string_append(s, "\n  },\n  \"totals\": {");
+  json_members(s, f, SEC_TOTALS, "    ");
+  g_string_append(s, "\n  }\n}\n");
+  return s;
+}
+
+static GString *rekeys_csv(const Metrics *m) {
+  GString *s = g_string_new("time_s,event,ue,rnc,cell,subgroup,p2p_msgs,p2m_msgs,p2m_tx,"
+                            "core_msgs,bytes,latency_s\n");
+  for (guint i = 0; i < m->events->len; i++) {
+    const EventRecord *e = &g_array_index(m->events, EventRecord, i);
+    append_double(s, "%.6f", e->time);
+    g_string_append_printf(s, ",%s,%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",%" PRIu32,
+                           e->kind == EV_JOIN ? "join" : "leave", e->ue, e->rnc, e->cell,
+                           e->subgroup);
+    g_string_append_printf(s, ",%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",", e->p2p_msgs,
+                           e->p2m_msgs, e->p2m_tx, e->core_msgs);
+    append_u64(s, e->bytes);
+    g_string_append_c(s, ',');
+    /* an incomplete rekey has no latency: an empty cell, never a made-up 0 */
+    if (!(e->group_changed && e->installs_expected > 0 && !metrics_event_complete(e)))
+      append_double(s, "%.9f", metrics_event_latency(e));
+    g_string_append_c(s, '\n');
+  }
+  return s;
+}
+
+static GString *elements_csv(const Metrics *m) {
+  GString *s = g_string_new("element,kind,index,msgs_sent,bytes_sent,msgs_recv,bytes_recv,"
+                            "wraps,unwraps,unwrap_failures,rejected\n");
+  guint n = metrics_n_elements(m);
+  for (guint el = 0; el < n; el++) {
+    uint32_t i;
+    ElKind k = metrics_element_kind(m, el, &i);
+    const ElCounters *c = &m->elements[el];
+    if (k == EL_BMSC || k == EL_UE)
+      g_string_append_printf(s, "%s,%s,%s", kind_name(k), kind_name(k), k == EL_BMSC ? "0" : "");
+    else
+      g_string_append_printf(s, "%s%" PRIu32 ",%s,%" PRIu32, kind_name(k), i, kind_name(k), i);
+    const uint64_t v[] = {c->msgs_sent, c->bytes_sent, c->msgs_recv,       c->bytes_recv,
+                          c->wraps,     c->unwraps,    c->unwrap_failures, c->rejected};
+    for (size_t j = 0; j < G_N_ELEMENTS(v); j++) {
+      g_string_append_c(s, ',');
+      append_u64(s, v[j]);
+    }
+    g_string_append_c(s, '\n');
+  }
+  return s;
+}
+
+/* ---- the results folder ----------------------------------------------- */
+
+static const char *const result_files[] = {"rekeys.csv", "summary.csv", "summary.json",
+                                           "elements.csv", "scenario.ini"};
+/* What scripts/plot writes into <dir>/plots/. */
+static const char *const plot_files[] = {
+    "rekey_msgs.pdf",  "rekey_msgs.png",  "rekey_msgs.txt",   "latency_cdf.pdf", "latency_cdf.png",
+    "latency_cdf.txt", "element_load.pdf", "element_load.png", "element_load.txt"};
+#define PLOTS_DIR "plots"
+
+static bool in_list(const char *name, const char *const *list, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(name, list[i]) == 0)
+      return true;
+  return false;
+}
+
+static gboolean io_error(GError **error, const char *path, int errsv) {
+  g_set_error(error, SCN_ERROR, SCN_ERROR_IO, "%s: %s", path, g_strerror(errsv));
+  return FALSE;
+}
+
+static gboolean write_file(const char *dir, const char *name, const char *text, size_t len,
+                           GError **error) {
+  char *path = g_build_filename(dir, name, NULL);
+  gboolean ok = TRUE;
+  FILE *f = fopen(path, "wb");
+  if (!f) {
+    ok = io_error(error, path, errno);
+  } else {
+    if (len > 0 && fwrite(text, 1, len, f) != len) {
+      int errsv = errno ? errno : EIO;
+      ok = io_error(error, path, errsv);
+    }
+    if (fclose(f) != 0 && ok)
+      ok = io_error(error, path, errno);
+  }
+  g_free(path);
+  return ok;
+}
+
+static gboolean write_gstring(const char *dir, const char *name, GString *text, GError **error) {
+  gboolean ok = write_file(dir, name, text->str, text->len, error);
+  g_string_free(text, TRUE);
+  return ok;
+}
+
+/* Removes a folder made by this module: its regular files (and those of
+ * plots/), then itself. Best effort; returns false if something remained. */
+static bool remove_ours(const char *dir) {
+  bool ok = true;
+  GDir *d = g_dir_open(dir, 0, NULL);
+  if (d) {
+    const char *name;
+    while ((name = g_dir_read_name(d))) {
+      char *path = g_build_filename(dir, name, NULL);
+      if (strcmp(name, PLOTS_DIR) == 0 && g_file_test(path, G_FILE_TEST_IS_DIR) &&
+          !g_file_test(path, G_FILE_TEST_IS_SYMLINK))
+        ok = remove_ours(path) && ok;
+      else if (unlink(path) != 0)
+        ok = false;
+      g_free(path);
+    }
+    g_dir_close(d);
+  }
+  if (rmdir(dir) != 0)
+    ok = false;
+  return ok;
+}
+
+/* Checks that every entry of `dir` is one of `list` (regular files), or,
+ * when `plots` is set, a plots/ folder of plot files. Sets *bad to the first
+ * offending path. */
+static gboolean only_ours(const char *dir, const char *const *list, size_t n, bool plots,
+                          char **bad, GError **error) {
+  GError *e = NULL;
+  GDir *d = g_dir_open(dir, 0, &e);
+  if (!d) {
+    g_set_error(error, SCN_ERROR, SCN_ERROR_IO, "%s: %s", dir, e->message);
+    g_error_free(e);
+    return FALSE;
+  }
+  const char *name;
+  while (!*bad && (name = g_dir_read_name(d))) {
+    char *path = g_build_filename(dir, name, NULL);
+    struct stat st;
+    if (lstat(path, &st) != 0) {
+      int errsv = errno;
+      g_dir_close(d);
+      io_error(error, path, errsv);
+      g_free(path);
+      return FALSE;
+    }
+    bool ok;
+    if (plots && strcmp(name, PLOTS_DIR) == 0 && S_ISDIR(st.st_mode)) {
+      if (!only_ours(path, plot_files, G_N_ELEMENTS(plot_files), false, bad, error)) {
+        g_dir_close(d);
+        g_free(path);
+        return FALSE;
+      }
+      ok = true;
+    } else {
+      ok = S_ISREG(st.st_mode) && in_list(name, list, n);
+    }
+    if (!ok && !*bad)
+      *bad = g_strdup(path);
+    g_free(path);
+  }
+  g_dir_close(d);
+  return TRUE;
+}
+
+/* Moves the finished `tmp` to `dir`, replacing an existing results folder
+ * only if it holds nothing foreign. The old folder is first renamed aside so
+ * that `dir` always names a complete results folder. */
+static gboolean swap_into_place(const char *tmp, const char *dir, GError **error) {
+  struct stat st;
+  if (lstat(dir, &st) != 0) {
+    if (errno != ENOENT)
+      return io_error(error, dir, errno);
+    if (rename(tmp, dir) != 0)
+      return io_error(error, dir, errno);
+    return TRUE;
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    g_set_error(error, SCN_ERROR, SCN_ERROR_IO,
+                "%s: exists and is not a results folder; not replacing it", dir);
+    return FALSE;
+  }
+  char *bad = NULL;
+  if (!only_ours(dir, result_files, G_N_ELEMENTS(result_files), true, &bad, error))
+    return FALSE;
+  if (bad) {
+    g_set_error(error, SCN_ERROR, SCN_ERROR_IO,
+                "results folder %s exists and holds files not written by mbms-sim (%s); "
+                "not replacing it",
+                dir, bad);
+    g_free(bad);
+    return FALSE;
+  }
+  char *old = g_strconcat(dir, ".old-XXXXXX", NULL);
+  if (!g_mkdtemp_full(old, 0755)) {
+    io_error(error, old, errno);
+    g_free(old);
+    return FALSE;
+  }
+  /* rename onto an empty folder replaces it */
+  if (rename(dir, old) != 0) {
+    io_error(error, dir, errno);
+    rmdir(old);
+    g_free(old);
+    return FALSE;
+  }
+  if (rename(tmp, dir) != 0) {
+    io_error(error, dir, errno);
+    if (rename(old, dir) != 0)
+      g_warning("%s: could not move the previous results back from %s", dir, old);
+    g_free(old);
+    return FALSE;
+  }
+  if (!remove_ours(old))
+    g_warning("%s: previous results could not all be removed", old);
+  g_free(old);
+  return TRUE;
+}
+
+gboolean report_write(const char *dir_arg, const Scenario *scn, const Metrics *m,
+                      const Summary *s, GError **error) {
+  g_return_val_if_fail(dir_arg && scn && m && s, FALSE);
+  /* "results/x/" must give "results/x.tmp-…", not "results/x/.tmp-…" */
+  char *dir = g_strdup(dir_arg);
+  size_t len = strlen(dir);
+  while (len > 1 && dir[len - 1] == '/')
+    dir[--len] = '\0';
+  if (len == 0) {
+    g_free(dir);
+    g_set_error(error, SCN_ERROR, SCN_ERROR_IO, "results folder name is empty");
+    return FALSE;
+  }
+
+  gboolean ok = FALSE;
+  char *tmp = NULL;
+  char *parent = g_path_get_dirname(dir);
+  if (g_mkdir_with_parents(parent, 0755) != 0) {
+    io_error(error, parent, errno);
+    goto out;
+  }
+  tmp = g_strconcat(dir, ".tmp-XXXXXX", NULL);
+  if (!g_mkdtemp_full(tmp, 0755)) {
+    io_error(error, tmp, errno);
+    g_clear_pointer(&tmp, g_free);
+    goto out;
+  }
+
+  char *ini = scn_to_ini(scn);
+  if (!ini) {
+    g_set_error(error, SCN_ERROR, SCN_ERROR_IO, "%s: the effective configuration is missing",
+                dir);
+    goto fail;
+  }
+  ok = write_file(tmp, "scenario.ini", ini, strlen(ini), error);
+  g_free(ini);
+  if (!ok)
+    goto fail;
+
+  GArray *fields = summary_fields(scn, s);
+  ok = write_gstring(tmp, "rekeys.csv", rekeys_csv(m), error) &&
+       write_gstring(tmp, "summary.csv", summary_csv(fields), error) &&
+       write_gstring(tmp, "summary.json", summary_json(fields), error) &&
+       write_gstring(tmp, "elements.csv", elements_csv(m), error);
+  g_array_unref(fields);
+  if (!ok)
+    goto fail;
+
+  ok = swap_into_place(tmp, dir, error);
+  if (ok)
+    goto out;
+fail:
+  ok = FALSE;
+  remove_ours(tmp);
+out:
+  g_free(tmp);
+  g_free(parent);
+  g_free(dir);
+  return ok;
+}
+
+/* ---- stdout table ----------------------------------------------------- */
+
+void report_print(FILE *out, const Scenario *scn, const Summary *s) {
+  char mean[G_ASCII_DTOSTR_BUF_SIZE], p95[G_ASCII_DTOSTR_BUF_SIZE], max[G_ASCII_DTOSTR_BUF_SIZE];
+  char kpu[G_ASCII_DTOSTR_BUF_SIZE], end[G_ASCII_DTOSTR_BUF_SIZE];
+  g_ascii_formatd(mean, sizeof mean, "%.3f", s->latency_mean * 1e3);
+  g_ascii_formatd(p95, sizeof p95, "%.3f", s->latency_p95 * 1e3);
+  g_ascii_formatd(max, sizeof max, "%.3f", s->latency_max * 1e3);
+  g_ascii_formatd(kpu, sizeof kpu, "%.2f", s->keys_per_ue);
+  g_ascii_formatd(end, sizeof end, "%.3f", s->sim_end_s);
+
+  fprintf(out, "%-16s %s (seed %" G_GUINT64_FORMAT ", %s s simulated)\n", "scenario",
+          scn->name ? scn->name : "", scn->seed, end);
+  fprintf(out, "%-16s %s\n", "scheme", scn->scheme ? scn->scheme : "");
+  fprintf(out, "%-16s %d\n", "embodiment", scn->embodiment);
+  fprintf(out, "%-16s %s\n", "join-rekey", scn->join_rekey ? "on" : "off");
+  fprintf(out, "%-16s %u / %u\n", "joins / leaves", s->joins, s->leaves);
+  fprintf(out,
+          "%-16s p2p %" G_GUINT64_FORMAT ", p2m %" G_GUINT64_FORMAT " (tx %" G_GUINT64_FORMAT
+          "), core %" G_GUINT64_FORMAT "\n",
+          "rekey messages", s->p2p_msgs, s->p2m_msgs, s->p2m_tx, s->core_msgs);
+  fprintf(out, "%-16s %" G_GUINT64_FORMAT "\n", "signalling", s->signalling_msgs);
+  fprintf(out, "%-16s %" G_GUINT64_FORMAT "\n", "rekey bytes", s->bytes);
+  fprintf(out, "%-16s %" G_GUINT64_FORMAT " / %" G_GUINT64_FORMAT "\n", "wraps / unwraps",
+          s->wraps, s->unwraps);
+  fprintf(out, "%-16s mean %s, p95 %s, max %s\n", "latency (ms)", mean, p95, max);
+  fprintf(out, "%-16s %u (%s keys per UE)\n", "final members", s->final_members, kpu);
+  if (s->rejected_msgs || s->link_drops || s->unwrap_failures || s->incomplete_rekeys)
+    fprintf(out,
+            "WARNING: %" G_GUINT64_FORMAT " rejected messages, %" G_GUINT64_FORMAT
+            " link drops, %" G_GUINT64_FORMAT " unwrap failures, %u incomplete rekeys\n",
+            s->rejected_msgs, s->link_drops, s->unwrap_failures, s->incomplete_rekeys);
+}

@@ -19,16 +19,28 @@ typedef struct {
   guint joins, leaves;
   uint64_t p2p_msgs, p2m_msgs, p2m_tx, core_msgs, signalling_msgs, bytes;
   uint64_t wraps, unwraps, unwrap_failures, rejected_msgs, link_drops;
-  double latency_mean, latency_p95, latency_max; /* over events whose key changed */
+  /* Rekeys (group key changed, installs expected) whose installations never
+   * all happened: left out of the latency figures, reported apart. */
+  guint incomplete_rekeys;
+  /* Over events whose key changed and whose installations completed
+   * (p95: nearest rank). 0 when there is none. */
+  double latency_mean, latency_p95, latency_max;
   guint final_members;
   double keys_per_ue;   /* keys held per member UE at the end */
   uint64_t sim_events;  /* ns-3 events executed */
   double sim_end_s;     /* simulated time at the end */
 } Summary;
 
+/* Writes only the fields it computes from `m` (joins … latency_max,
+ * incomplete_rekeys); final_members, keys_per_ue, sim_events and sim_end_s
+ * are the caller's and are left as they are. */
 void report_summarise(const Metrics *m, Summary *out);
 /* Writes every file; false + error (SCN_ERROR_IO) if anything fails, in
- * which case `dir` is left as it was. */
+ * which case `dir` is left as it was. Missing parent folders are created.
+ * An existing `dir` is replaced only if it holds nothing but files this
+ * module writes (and a plots/ folder of scripts/plot's figures); otherwise
+ * it is an error, so that no foreign file is ever deleted.
+ * In rekeys.csv, latency_s is empty for a rekey that never completed. */
 gboolean report_write(const char *dir, const Scenario *scn, const Metrics *m,
                       const Summary *s, GError **error);
 void report_print(FILE *out, const Scenario *scn, const Summary *s);

@@ -1,1 +1,223 @@
-/* placeholder */
+/* run.c — drives one run: workload -> tree -> network -> events -> metrics.
+ * The NetObserver implemented here is the one place where the network's
+ * activity turns into counts (Metrics). */
+#include "app/run.h"
+
+#include <string.h>
+
+#include "keytree/kt_wrap.h"
+#include "sim/sim.h"
+
+typedef struct {
+  const Scenario *scn;
+  const Workload *wl;
+  Metrics *metrics;
+  Net *net;
+  const RunHooks *hooks;
+  GArray *group_after; /* KtKeyRef per seq: the group key each event installs */
+} RunCtx;
+
+static guint element_index(const RunCtx *rc, NetElement e) {
+  static const ElKind kinds[] = {[NET_BMSC] = EL_BMSC, [NET_GGSN] = EL_GGSN,
+                                 [NET_SGSN] = EL_SGSN, [NET_RNC] = EL_RNC, [NET_UE] = EL_UE};
+  return metrics_element(rc->metrics, kinds[e.kind], e.index);
+}
+
+static EventRecord *event_of(RunCtx *rc, uint32_t seq) {
+  if (seq == NET_NO_SEQ || seq >= rc->metrics->events->len)
+    return NULL;
+  return metrics_event(rc->metrics, seq);
+}
+
+/* ---------------------------------------------------------- the observer */
+
+static void obs_send(void *ctx, NetElement from, NetVia via, const Msg *msg, size_t len,
+                     uint32_t n_tx) {
+  RunCtx *rc = ctx;
+  guint el = element_index(rc, from);
+  for (uint32_t i = 0; i < n_tx; i++)
+    metrics_sent(rc->metrics, el, len);
+  EventRecord *ev = event_of(rc, msg->seq);
+  if (ev) {
+    switch (msg->type) {
+    case MSG_KEY_ASSIGNMENT:
+      if (msg->mode == MSG_P2P) {
+        ev->p2p_msgs++;
+      } else {
+        ev->p2m_msgs++;
+        ev->p2m_tx += n_tx;
+      }
+      ev->bytes += (uint64_t)len * n_tx;
+      break;
+    case MSG_GROUP_KEY_CHANGE_REQ:
+    case MSG_RAB_ASSIGNMENT_REQ:
+      ev->core_msgs++;
+      ev->bytes += len;
+      break;
+    default:
+      ev->signalling_msgs++;
+      break;
+    }
+  }
+  if (rc->hooks && rc->hooks->on_send)
+    rc->hooks->on_send(rc->hooks->ctx, sim_now(), from, via, msg, n_tx);
+}
+
+static void obs_receive(void *ctx, NetElement to, NetVia via, const Msg *msg, size_t len,
+                        uint32_t n_receivers) {
+  (void)via;
+  (void)msg;
+  RunCtx *rc = ctx;
+  guint el = element_index(rc, to);
+  for (uint32_t i = 0; i < n_receivers; i++)
+    metrics_received(rc->metrics, el, len);
+}
+
+static void obs_reject(void *ctx, NetElement to, const char *why) {
+  RunCtx *rc = ctx;
+  metrics_rejected(rc->metrics, element_index(rc, to));
+  g_debug("message rejected at element kind %d index %u: %s", to.kind, to.index, why);
+}
+
+static void obs_wrap(void *ctx, NetElement by, uint32_t seq, uint32_t n) {
+  RunCtx *rc = ctx;
+  metrics_wrapped(rc->metrics, element_index(rc, by), event_of(rc, seq) ? seq : UINT32_MAX, n);
+}
+
+static void obs_unwrap(void *ctx, NetElement by, bool ok) {
+  RunCtx *rc = ctx;
+  metrics_unwrapped(rc->metrics, element_index(rc, by), ok);
+}
+
+static void obs_request(void *ctx, uint32_t seq) {
+  RunCtx *rc = ctx;
+  if (event_of(rc, seq))
+    metrics_request_reached_network(rc->metrics, seq, sim_now());
+}
+
+static void obs_expect(void *ctx, uint32_t seq, uint32_t n) {
+  RunCtx *rc = ctx;
+  if (event_of(rc, seq))
+    metrics_expect_installs(rc->metrics, seq, n);
+}
+
+static void obs_plan(void *ctx, uint32_t seq, const KtPlan *plan) {
+  RunCtx *rc = ctx;
+  EventRecord *ev = event_of(rc, seq);
+  if (!ev)
+    return;
+  ev->subgroup = plan->subgroup;
+  ev->group_changed = plan->group_changed;
+  g_array_index(rc->group_after, KtKeyRef, seq) = plan->group_after;
+}
+
+static void obs_install(void *ctx, uint32_t ue, uint32_t seq, KtKeyRef ref) {
+  (void)ue;
+  RunCtx *rc = ctx;
+  EventRecord *ev = event_of(rc, seq);
+  if (ev && ev->group_changed &&
+      kt_ref_equal(ref, g_array_index(rc->group_after, KtKeyRef, seq)))
+    metrics_installed(rc->metrics, seq, sim_now());
+}
+
+/* ------------------------------------------------------------ the events */
+
+static void fire_event(void *ctx, uint64_t index) {
+  RunCtx *rc = ctx;
+  const WlEvent *e = &g_array_index(rc->wl->events, WlEvent, index);
+  uint32_t rnc = e->cell / rc->scn->cells_per_rnc;
+  uint32_t seq = metrics_event_new(rc->metrics, e->time, e->action == WL_JOIN ? EV_JOIN : EV_LEAVE,
+                                   e->ue, e->cell, rnc);
+  g_assert(seq == index); /* events fire in workload order (ties keep insertion order) */
+  if (e->action == WL_JOIN)
+    net_ue_join(rc->net, e->ue, e->cell, seq);
+  else
+    net_ue_leave(rc->net, e->ue, seq);
+}
+
+gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out, GError **error) {
+  memset(out, 0, sizeof *out);
+  kt_crypto_init();
+  Workload *wl = wl_build(scn, error);
+  if (!wl)
+    return FALSE;
+
+  KtConfig kc = {.n_rnc = scn_n_rnc(scn),
+                 .cells_per_rnc = scn->cells_per_rnc,
+                 .subgroup_size = scn->subgroup_size,
+                 .policy = scn->subgroup_policy,
+                 .embodiment = scn->embodiment,
+                 .seed = scn->seed};
+  NetConfig nc = {.embodiment = scn->embodiment,
+                  .join_rekey = scn->join_rekey,
+                  .ggsn = scn->ggsn,
+                  .sgsn_per_ggsn = scn->sgsn_per_ggsn,
+                  .rnc_per_sgsn = scn->rnc_per_sgsn,
+                  .cells_per_rnc = scn->cells_per_rnc,
+                  .core_rate = scn->core_rate,
+                  .core_delay = scn->core_delay,
+                  .iu_rate = scn->iu_rate,
+                  .iu_delay = scn->iu_delay,
+                  .dch_rate = scn->dch_rate,
+                  .dch_delay = scn->dch_delay,
+                  .common_rate = scn->common_rate,
+                  .common_delay = scn->common_delay,
+                  .ue_capacity = wl->ue_id_end};
+
+  gint64 t0 = g_get_monotonic_time();
+  sim_init();
+  KtTree *tree = kt_tree_new(&kc);
+  RunCtx rc = {.scn = scn, .wl = wl, .hooks = hooks};
+  rc.metrics = metrics_new(scn->ggsn, scn_n_sgsn(scn), scn_n_rnc(scn));
+  rc.group_after = g_array_sized_new(FALSE, TRUE, sizeof(KtKeyRef), wl->events->len);
+  g_array_set_size(rc.group_after, wl->events->len);
+  NetObserver obs = {.on_send = obs_send,
+                     .on_receive = obs_receive,
+                     .on_reject = obs_reject,
+                     .on_wrap = obs_wrap,
+                     .on_unwrap = obs_unwrap,
+                     .on_request = obs_request,
+                     .on_expect_installs = obs_expect,
+                     .on_group_install = obs_install,
+                     .on_plan = obs_plan,
+                     .ctx = &rc};
+  rc.net = net_new(&nc, tree, &obs);
+
+  uint32_t n_cells = scn_n_cells(scn);
+  for (uint32_t ue = 0; ue < wl->n_initial; ue++)
+    net_provision(rc.net, ue, ue % n_cells);
+  for (guint i = 0; i < wl->events->len; i++)
+    sim_schedule(g_array_index(wl->events, WlEvent, i).time, fire_event, &rc, i);
+  sim_run(0);
+
+  Summary *s = &out->summary;
+  rc.metrics->link_drops = sim_link_drops();
+  report_summarise(rc.metrics, s);
+  s->final_members = kt_tree_members(tree);
+  uint64_t keys = 0;
+  for (uint32_t ue = 0; ue < wl->ue_id_end; ue++)
+    if (kt_tree_is_member(tree, ue))
+      keys += net_ue_keys_held(rc.net, ue);
+  s->keys_per_ue = s->final_members ? (double)keys / s->final_members : 0.0;
+  s->sim_events = sim_events_executed();
+  s->sim_end_s = sim_now();
+  if (net_pending_wraps(rc.net) > 0)
+    g_warning("%u key wraps never found their key at a UE", net_pending_wraps(rc.net));
+
+  if (hooks && hooks->at_end)
+    hooks->at_end(hooks->ctx, rc.net, tree, wl);
+
+  net_free(rc.net);
+  sim_destroy();
+  kt_tree_free(tree);
+  g_array_free(rc.group_after, TRUE);
+  wl_free(wl);
+  out->metrics = rc.metrics;
+  out->wall_s = (g_get_monotonic_time() - t0) / 1e6;
+  return TRUE;
+}
+
+void run_result_clear(RunResult *r) {
+  metrics_free(r->metrics);
+  r->metrics = NULL;
+}

@@ -1,1 +1,184 @@
-/* placeholder */
+/* kt_patent.c — the join/leave planner of the patent's method.
+ *
+ * Join: the UE enters the first sub-group with room of its cell or RNC (or a
+ * new one) and receives the sub-group key and the group key point-to-point
+ * under its private key. With the optional join rekey, the sub-group key
+ * changes if the sub-group had members (sent under its old value to them,
+ * point-to-multipoint) and the group key changes if the scope had members
+ * (sent under its old value to the group members at each RNC).
+ *
+ * Leave: the sub-group key changes and goes point-to-point to each remaining
+ * sibling under its private key (or the sub-group is deleted if it became
+ * empty); then the group key changes and goes point-to-multipoint to every
+ * sub-group of the scope under that sub-group's current key. If the scope
+ * became empty, nothing changes and nothing is sent.
+ *
+ * Every key changed (and a created sub-group's first key) is copied into the
+ * plan's key_values, old value first, then new.
+ */
+#include <string.h>
+
+#include "keytree/kt_keygen.h"
+#include "keytree/kt_tree.h"
+#include "keytree/kt_tree_private.h"
+
+static void push_key(KtPlan *plan, const KtKey *k) {
+  g_array_append_vals(plan->key_values, k, 1);
+}
+
+/* Replaces *key by a fresh value of the next version; old and new values go
+ * into the plan. Returns the old ref. */
+static KtKeyRef rekey(KtTree *t, KtKey *key, KtPlan *plan) {
+  KtKeyRef old = key->ref;
+  push_key(plan, key);
+  KtKeyRef next = {old.id, old.version + 1};
+  g_assert(next.version != 0);
+  kt_keygen_fresh(t->gen, key, next);
+  push_key(plan, key);
+  return old;
+}
+
+static void add_delivery(KtPlan *plan, KtStage stage, KtTarget target, uint32_t target_id,
+                         uint32_t rnc, uint32_t exclude_ue, KtKeyRef under, uint8_t n_keys,
+                         KtKeyRef k0, KtKeyRef k1) {
+  KtDelivery d;
+  memset(&d, 0, sizeof d);
+  d.stage = stage;
+  d.target = target;
+  d.target_id = target_id;
+  d.rnc = rnc;
+  d.exclude_ue = exclude_ue;
+  d.n_keys = n_keys;
+  d.keys[0] = k0;
+  if (n_keys > 1)
+    d.keys[1] = k1;
+  d.under = under;
+  g_array_append_val(plan->deliveries, d);
+}
+
+/* The RNCs of a scope: [*lo, *hi). */
+static void scope_rncs(const KtTree *t, uint32_t scope, uint32_t *lo, uint32_t *hi) {
+  if (t->cfg.embodiment == 1) {
+    *lo = 0;
+    *hi = t->cfg.n_rnc;
+  } else {
+    *lo = scope;
+    *hi = scope + 1;
+  }
+}
+
+bool kt_tree_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan *plan) {
+  g_assert(t != NULL && plan != NULL);
+  kt_plan_clear(plan);
+  if (cell >= t->n_cells || ue > KT_KEY_INDEX_MAX || kt_tree_is_member(t, ue))
+    return false;
+
+  KtUeRec *rec = kt_priv_ue_ensure(t, ue);
+  KtKeyRef priv = rec->priv.ref;
+  uint32_t rnc = kt_priv_rnc_of_cell(t, cell);
+  uint32_t scope = kt_tree_scope_of_rnc(t, rnc);
+  KtKey *group = &t->group[scope];
+  bool scope_had_members = t->scope_count[scope] > 0;
+
+  plan->kind = KT_EVENT_JOIN;
+  plan->ue = ue;
+  plan->rnc = rnc;
+  plan->cell = cell;
+  plan->scope = scope;
+  plan->group_before = group->ref;
+
+  KtSubgroup *sg = kt_priv_find_open(t, cell);
+  if (sg == NULL) {
+    sg = kt_priv_subgroup_new(t, cell);
+    plan->subgroup_created = true;
+    push_key(plan, &sg->key);
+  }
+  bool sg_had_members = sg->n > 0;
+  kt_priv_attach(t, ue, cell, sg);
+  plan->subgroup = sg->id;
+
+  if (join_rekey && sg_had_members) {
+    KtKeyRef old = rekey(t, &sg->key, plan);
+    plan->subgroup_changed = true;
+    add_delivery(plan, KT_STAGE_LOCAL, KT_TO_SUBGROUP, sg->id, sg->rnc, ue, old, 1, sg->key.ref,
+                 (KtKeyRef){0, 0});
+  }
+  if (join_rekey && scope_had_members) {
+    KtKeyRef old = rekey(t, group, plan);
+    plan->group_changed = true;
+    uint32_t lo, hi;
+    scope_rncs(t, scope, &lo, &hi);
+    for (uint32_t r = lo; r < hi; r++) {
+      guint others = t->rnc_count[r] - (r == rnc ? 1u : 0u);
+      if (others > 0)
+        add_delivery(plan, KT_STAGE_GROUP, KT_TO_RNC_GROUP, r, r, ue, old, 1, group->ref,
+                     (KtKeyRef){0, 0});
+    }
+  }
+  add_delivery(plan, KT_STAGE_GROUP, KT_TO_UE, ue, rnc, KT_NO_UE, priv, 2, sg->key.ref,
+               group->ref);
+  plan->group_after = group->ref;
+  kt_priv_maybe_check(t);
+  return true;
+}
+
+bool kt_tree_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
+  g_assert(t != NULL && plan != NULL);
+  kt_plan_clear(plan);
+  if (!kt_tree_is_member(t, ue))
+    return false;
+
+  const KtUeRec *rec = kt_priv_ue(t, ue);
+  uint32_t cell = rec->cell;
+  uint32_t rnc = kt_priv_rnc_of_cell(t, cell);
+  uint32_t scope = kt_tree_scope_of_rnc(t, rnc);
+  KtKey *group = &t->group[scope];
+
+  plan->kind = KT_EVENT_LEAVE;
+  plan->ue = ue;
+  plan->rnc = rnc;
+  plan->cell = cell;
+  plan->scope = scope;
+  plan->group_before = group->ref;
+
+  KtSubgroup *sg = kt_priv_detach(t, ue);
+  plan->subgroup = sg->id;
+
+  if (sg->n == 0) {
+    kt_priv_subgroup_delete(t, sg);
+    sg = NULL;
+    plan->subgroup_deleted = true;
+  }
+  if (t->scope_count[scope] == 0) {
+    g_assert(sg == NULL);
+    plan->group_after = group->ref;
+    kt_priv_maybe_check(t);
+    return true;
+  }
+
+  if (sg != NULL) {
+    rekey(t, &sg->key, plan);
+    plan->subgroup_changed = true;
+    for (uint32_t i = 0; i < sg->n; i++) {
+      uint32_t m = sg->members[i];
+      add_delivery(plan, KT_STAGE_LOCAL, KT_TO_UE, m, sg->rnc, KT_NO_UE, kt_priv_ue(t, m)->priv.ref,
+                   1, sg->key.ref, (KtKeyRef){0, 0});
+    }
+  }
+
+  rekey(t, group, plan);
+  plan->group_changed = true;
+  uint32_t lo, hi;
+  scope_rncs(t, scope, &lo, &hi);
+  for (uint32_t r = lo; r < hi; r++) {
+    const GArray *l = t->rnc_sgs[r];
+    for (guint i = 0; i < l->len; i++) {
+      const KtSubgroup *s = kt_priv_sg(t, g_array_index(l, guint32, i));
+      add_delivery(plan, KT_STAGE_GROUP, KT_TO_SUBGROUP, s->id, r, KT_NO_UE, s->key.ref, 1,
+                   group->ref, (KtKeyRef){0, 0});
+    }
+  }
+  plan->group_after = group->ref;
+  kt_priv_maybe_check(t);
+  return true;
+}

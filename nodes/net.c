@@ -1,1 +1,452 @@
-/* placeholder */
+/* net.c — builds the network on the simulator, moves messages, dispatches
+ * what arrives to the element that receives it. Counting goes through the
+ * NetObserver only (see net.h). */
+#include "nodes/net.h"
+
+#include <string.h>
+
+#include "keytree/kt_wrap.h"
+#include "nodes/net_internal.h"
+
+#define NO_NODE UINT32_MAX
+
+/* ---------------------------------------------------------------- topology */
+
+guint net_sgsn_members(const Net *net, uint32_t sgsn) {
+  guint n = 0;
+  for (uint32_t i = 0; i < net->cfg.rnc_per_sgsn; i++)
+    n += kt_tree_rnc_members(net->tree, sgsn * net->cfg.rnc_per_sgsn + i);
+  return n;
+}
+
+guint net_ggsn_members(const Net *net, uint32_t ggsn) {
+  guint n = 0;
+  for (uint32_t i = 0; i < net->cfg.sgsn_per_ggsn; i++)
+    n += net_sgsn_members(net, ggsn * net->cfg.sgsn_per_ggsn + i);
+  return n;
+}
+
+/* Which element a (network) sim node is. */
+static NetElement element_of_node(const Net *net, SimNodeId node) {
+  if (node == net->bmsc_node)
+    return (NetElement){NET_BMSC, 0};
+  if (node >= net->first_ue_node) {
+    uint32_t ue = g_array_index(net->node_ue, uint32_t, node - net->first_ue_node);
+    return (NetElement){NET_UE, ue};
+  }
+  /* network nodes were created in the order GGSNs, SGSNs, RNCs */
+  uint32_t i = node - net->bmsc_node - 1;
+  if (i < net->cfg.ggsn)
+    return (NetElement){NET_GGSN, i};
+  i -= net->cfg.ggsn;
+  if (i < net->n_sgsn)
+    return (NetElement){NET_SGSN, i};
+  i -= net->n_sgsn;
+  g_assert(i < net->n_rnc);
+  return (NetElement){NET_RNC, i};
+}
+
+static const NodeOps *ops_of(NetKind kind) {
+  switch (kind) {
+  case NET_BMSC:
+    return &bmsc_ops;
+  case NET_GGSN:
+    return &ggsn_ops;
+  case NET_SGSN:
+    return &sgsn_ops;
+  case NET_RNC:
+    return &rnc_ops;
+  case NET_UE:
+    return &ue_ops;
+  }
+  g_assert_not_reached();
+}
+
+/* ------------------------------------------------------------- receiving */
+
+static bool decode_or_reject(Net *net, NetElement to, const uint8_t *bytes, size_t len,
+                             Msg *msg) {
+  const char *why = NULL;
+  if (msg_decode(msg, bytes, len, &why))
+    return true;
+  if (net->obs.on_reject)
+    net->obs.on_reject(net->obs.ctx, to, why);
+  return false;
+}
+
+static void deliver(Net *net, NetElement to, NetElement from, NetVia via, const uint8_t *bytes,
+                    size_t len) {
+  Msg msg;
+  if (!decode_or_reject(net, to, bytes, len, &msg))
+    return;
+  if (net->obs.on_receive)
+    net->obs.on_receive(net->obs.ctx, to, via, &msg, len, 1);
+  ops_of(to.kind)->on_message(net, to.index, from, &msg);
+}
+
+static void on_link(void *ctx, SimLinkId link, SimNodeId to, SimNodeId from,
+                    const uint8_t *bytes, size_t len) {
+  (void)link;
+  Net *net = ctx;
+  deliver(net, element_of_node(net, to), element_of_node(net, from), NET_VIA_LINK, bytes, len);
+}
+
+static void on_dch(void *ctx, SimRanId ran, SimNodeId to, SimNodeId ue, const uint8_t *bytes,
+                   size_t len) {
+  Net *net = ctx;
+  NetElement ue_el = element_of_node(net, ue);
+  if (to == ue) /* downlink: from the RNC of this RAN */
+    deliver(net, ue_el, (NetElement){NET_RNC, ran}, NET_VIA_DCH, bytes, len);
+  else
+    deliver(net, element_of_node(net, to), ue_el, NET_VIA_DCH, bytes, len);
+}
+
+static void on_common(void *ctx, SimRanId ran, uint32_t cell, const uint8_t *bytes, size_t len) {
+  Net *net = ctx;
+  uint32_t global_cell = ran * net->cfg.cells_per_rnc + cell;
+  /* Every UE of the cell hears the same bytes; they are decoded once here
+   * (the bytes are identical for all) and each holder then unwraps with its
+   * own keys. A malformed transmission is counted once, at the UEs' row. */
+  Msg msg;
+  if (!decode_or_reject(net, (NetElement){NET_UE, 0}, bytes, len, &msg))
+    return;
+  ue_dispatch_common(net, ran, global_cell, &msg, len);
+}
+
+/* --------------------------------------------------------------- sending */
+
+static size_t encode(const Msg *msg, uint8_t *buf) {
+  size_t len = msg_encode(msg, buf, MSG_MAX_BYTES);
+  g_assert(len > 0);
+  return len;
+}
+
+static void report_send(Net *net, NetElement from, NetVia via, const Msg *msg, size_t len,
+                        uint32_t n_tx) {
+  if (net->obs.on_send)
+    net->obs.on_send(net->obs.ctx, from, via, msg, len, n_tx);
+}
+
+static SimLinkId link_between(const Net *net, NetElement a, NetElement b) {
+  /* links go between a parent and its child; find the child */
+  NetElement child = a.kind > b.kind ? a : b;
+  switch (child.kind) {
+  case NET_GGSN:
+    return net->ggsn_uplink[child.index];
+  case NET_SGSN:
+    return net->sgsn_uplink[child.index];
+  case NET_RNC:
+    return net->rnc_uplink[child.index];
+  default:
+    g_assert_not_reached();
+  }
+}
+
+static SimNodeId node_of(const Net *net, NetElement e) {
+  switch (e.kind) {
+  case NET_BMSC:
+    return net->bmsc_node;
+  case NET_GGSN:
+    return net->ggsn_node[e.index];
+  case NET_SGSN:
+    return net->sgsn_node[e.index];
+  case NET_RNC:
+    return net->rnc_node[e.index];
+  case NET_UE:
+    return net->ue[e.index].node;
+  }
+  g_assert_not_reached();
+}
+
+void net_send_link(Net *net, NetElement from, NetElement to, const Msg *msg) {
+  uint8_t buf[MSG_MAX_BYTES];
+  size_t len = encode(msg, buf);
+  report_send(net, from, NET_VIA_LINK, msg, len, 1);
+  sim_link_send(link_between(net, from, to), node_of(net, from), buf, len);
+}
+
+void net_send_dch_up(Net *net, uint32_t ue, const Msg *msg) {
+  uint8_t buf[MSG_MAX_BYTES];
+  size_t len = encode(msg, buf);
+  report_send(net, (NetElement){NET_UE, ue}, NET_VIA_DCH, msg, len, 1);
+  sim_dch_up(net->ran[net->ue[ue].rnc], net->ue[ue].node, buf, len);
+}
+
+void net_send_dch_down(Net *net, uint32_t rnc, uint32_t ue, const Msg *msg) {
+  uint8_t buf[MSG_MAX_BYTES];
+  size_t len = encode(msg, buf);
+  report_send(net, (NetElement){NET_RNC, rnc}, NET_VIA_DCH, msg, len, 1);
+  sim_dch_down(net->ran[rnc], net->ue[ue].node, buf, len);
+}
+
+void net_send_common(Net *net, uint32_t rnc, const GArray *cells, const Msg *msg) {
+  if (cells->len == 0)
+    return;
+  uint8_t buf[MSG_MAX_BYTES];
+  size_t len = encode(msg, buf);
+  report_send(net, (NetElement){NET_RNC, rnc}, NET_VIA_COMMON, msg, len, cells->len);
+  for (guint i = 0; i < cells->len; i++) {
+    uint32_t cell = g_array_index(cells, uint32_t, i);
+    g_assert(net_rnc_of_cell(net, cell) == rnc);
+    sim_common_send(net->ran[rnc], cell % net->cfg.cells_per_rnc, buf, len);
+  }
+}
+
+/* -------------------------------------------------------------- wrapping */
+
+void net_wrap(Net *net, NetElement by, uint32_t seq, KtWrap *out, const KtKey *key,
+              const KtKey *under) {
+  unsigned char nonce[KT_NONCEBYTES];
+  kt_keygen_nonce(net->keygen, nonce);
+  if (kt_wrap(out, key, under, nonce) != 0)
+    g_error("libsodium refused to wrap a key");
+  if (net->obs.on_wrap)
+    net->obs.on_wrap(net->obs.ctx, by, seq, 1);
+}
+
+bool net_unwrap(Net *net, NetElement by, KtKey *out, const KtWrap *wrap, const KtKey *under) {
+  bool ok = kt_unwrap(out, wrap, under) == 0;
+  if (net->obs.on_unwrap)
+    net->obs.on_unwrap(net->obs.ctx, by, ok);
+  return ok;
+}
+
+/* ----------------------------------------------------------------- plans */
+
+static void plan_slot_free(gpointer p) {
+  PlanSlot *slot = p;
+  kt_plan_free(&slot->plan);
+  g_free(slot);
+}
+
+PlanSlot *net_plan_new(Net *net, uint32_t seq) {
+  PlanSlot *slot = g_new0(PlanSlot, 1);
+  kt_plan_init(&slot->plan);
+  g_assert(!g_hash_table_contains(net->plans, GUINT_TO_POINTER(seq)));
+  g_hash_table_insert(net->plans, GUINT_TO_POINTER(seq), slot);
+  return slot;
+}
+
+PlanSlot *net_plan_get(Net *net, uint32_t seq) {
+  return g_hash_table_lookup(net->plans, GUINT_TO_POINTER(seq));
+}
+
+void net_plan_part_done(Net *net, uint32_t seq) {
+  PlanSlot *slot = net_plan_get(net, seq);
+  if (!slot)
+    return;
+  g_assert(slot->parts_left > 0);
+  if (--slot->parts_left == 0)
+    g_hash_table_remove(net->plans, GUINT_TO_POINTER(seq));
+}
+
+/* ------------------------------------------------------------- building */
+
+Net *net_new(const NetConfig *config, KtTree *tree, const NetObserver *observer) {
+  g_assert(config->embodiment == 1 || config->embodiment == 2);
+  Net *net = g_new0(Net, 1);
+  net->cfg = *config;
+  net->tree = tree;
+  net->keygen = kt_tree_keygen(tree);
+  net->obs = *observer;
+  net->n_sgsn = config->ggsn * config->sgsn_per_ggsn;
+  net->n_rnc = net->n_sgsn * config->rnc_per_sgsn;
+  net->n_cells = net->n_rnc * config->cells_per_rnc;
+
+  net->bmsc_node = sim_node_new();
+  net->ggsn_node = g_new(SimNodeId, config->ggsn);
+  net->sgsn_node = g_new(SimNodeId, net->n_sgsn);
+  net->rnc_node = g_new(SimNodeId, net->n_rnc);
+  for (uint32_t g = 0; g < config->ggsn; g++)
+    net->ggsn_node[g] = sim_node_new();
+  for (uint32_t s = 0; s < net->n_sgsn; s++)
+    net->sgsn_node[s] = sim_node_new();
+  for (uint32_t r = 0; r < net->n_rnc; r++)
+    net->rnc_node[r] = sim_node_new();
+  g_assert(net->rnc_node[0] == net->bmsc_node + 1 + config->ggsn + net->n_sgsn);
+  net->first_ue_node = sim_node_count();
+  net->node_ue = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+
+  net->ggsn_uplink = g_new(SimLinkId, config->ggsn);
+  net->sgsn_uplink = g_new(SimLinkId, net->n_sgsn);
+  net->rnc_uplink = g_new(SimLinkId, net->n_rnc);
+  net->ran = g_new(SimRanId, net->n_rnc);
+  for (uint32_t g = 0; g < config->ggsn; g++)
+    net->ggsn_uplink[g] = sim_link_new(net->bmsc_node, net->ggsn_node[g], config->core_rate,
+                                       config->core_delay);
+  for (uint32_t s = 0; s < net->n_sgsn; s++)
+    net->sgsn_uplink[s] = sim_link_new(net->ggsn_node[net_ggsn_of_sgsn(net, s)],
+                                       net->sgsn_node[s], config->core_rate, config->core_delay);
+  for (uint32_t r = 0; r < net->n_rnc; r++) {
+    net->rnc_uplink[r] = sim_link_new(net->sgsn_node[net_sgsn_of_rnc(net, r)], net->rnc_node[r],
+                                      config->iu_rate, config->iu_delay);
+    net->ran[r] = sim_ran_new(net->rnc_node[r], config->cells_per_rnc, config->dch_rate,
+                              config->dch_delay, config->common_rate, config->common_delay);
+    g_assert(net->ran[r] == r); /* RAN ids double as RNC indices in on_dch/on_common */
+  }
+
+  SimReceiver receiver = {.on_link = on_link, .on_dch = on_dch, .on_common = on_common,
+                          .ctx = net};
+  sim_set_receiver(&receiver);
+
+  /* Keys held by the network elements at session start: the core key, and
+   * each scope's group key at the BM-SC (embodiment 1) and at every RNC
+   * (MBMS session start reaches every RNC of the service area). */
+  KtKeyRef core_ref = {KT_KEY_ID(KT_KEY_CORE, 0), 1};
+  kt_keygen_fresh(net->keygen, &net->core_key, core_ref);
+  net->bmsc_group = *kt_tree_group_key(tree, 0);
+  net->rnc = g_new0(RncState, net->n_rnc);
+  for (uint32_t r = 0; r < net->n_rnc; r++)
+    net->rnc[r].group = *kt_tree_group_key(tree, kt_tree_scope_of_rnc(tree, r));
+
+  net->ue = g_new0(UeState, config->ue_capacity ? config->ue_capacity : 1);
+  for (uint32_t u = 0; u < config->ue_capacity; u++)
+    net->ue[u].node = NO_NODE;
+  net->extra_attach = g_hash_table_new(g_int64_hash, g_int64_equal);
+  net->plans = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, plan_slot_free);
+  net->pending = g_array_new(FALSE, FALSE, sizeof(PendingWrap));
+  net->scratch_cells = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+  return net;
+}
+
+void net_free(Net *net) {
+  if (!net)
+    return;
+  for (uint32_t u = 0; u < net->cfg.ue_capacity; u++) {
+    kt_key_wipe(&net->ue[u].priv);
+    kt_key_wipe(&net->ue[u].subgroup);
+    kt_key_wipe(&net->ue[u].group);
+  }
+  for (uint32_t r = 0; r < net->n_rnc; r++)
+    kt_key_wipe(&net->rnc[r].group);
+  kt_key_wipe(&net->core_key);
+  kt_key_wipe(&net->bmsc_group);
+  g_free(net->ue);
+  g_free(net->rnc);
+  GList *keys = g_hash_table_get_keys(net->extra_attach);
+  for (GList *l = keys; l; l = l->next)
+    g_free(l->data);
+  g_list_free(keys);
+  g_hash_table_destroy(net->extra_attach);
+  g_hash_table_destroy(net->plans);
+  g_array_free(net->pending, TRUE);
+  g_array_free(net->scratch_cells, TRUE);
+  g_array_free(net->node_ue, TRUE);
+  g_free(net->ggsn_node);
+  g_free(net->sgsn_node);
+  g_free(net->rnc_node);
+  g_free(net->ggsn_uplink);
+  g_free(net->sgsn_uplink);
+  g_free(net->rnc_uplink);
+  g_free(net->ran);
+  g_free(net);
+}
+
+/* ------------------------------------------------------------------- UEs */
+
+/* Creates the UE's node on first appearance and gives it a radio on the RAN
+ * of `cell` (a UE that moves to another RNC gets a radio there too). */
+static void ue_enter_cell(Net *net, uint32_t ue, uint32_t cell) {
+  g_assert(ue < net->cfg.ue_capacity);
+  g_assert(cell < net->n_cells);
+  UeState *st = &net->ue[ue];
+  uint32_t rnc = net_rnc_of_cell(net, cell);
+  if (st->node == NO_NODE) {
+    st->node = sim_node_new();
+    g_assert(st->node - net->first_ue_node == net->node_ue->len);
+    g_array_append_val(net->node_ue, ue);
+    kt_keygen_private(net->keygen, &st->priv, ue);
+    sim_ran_attach(net->ran[rnc], st->node);
+    st->home_rnc = rnc;
+  } else if (rnc != st->home_rnc) {
+    /* a UE that moved: one radio per RAN it has been in, never two */
+    gint64 key = ((gint64)ue << 32) | rnc;
+    if (!g_hash_table_contains(net->extra_attach, &key)) {
+      gint64 *stored = g_new(gint64, 1);
+      *stored = key;
+      g_hash_table_add(net->extra_attach, stored);
+      sim_ran_attach(net->ran[rnc], st->node);
+    }
+  }
+  st->rnc = rnc;
+  st->cell = cell;
+}
+
+void net_provision(Net *net, uint32_t ue, uint32_t cell) {
+  ue_enter_cell(net, ue, cell);
+  KtPlan plan;
+  kt_plan_init(&plan);
+  bool ok = kt_tree_join(net->tree, ue, cell, false, &plan);
+  g_assert(ok);
+  kt_plan_free(&plan);
+  UeState *st = &net->ue[ue];
+  st->subgroup = *kt_tree_key(net->tree, KT_KEY_ID(KT_KEY_SUBGROUP,
+                                                   kt_tree_ue_subgroup(net->tree, ue)));
+  st->group = *kt_tree_group_key(net->tree, kt_tree_scope_of_rnc(net->tree, st->rnc));
+  st->member = 1;
+}
+
+void net_ue_join(Net *net, uint32_t ue, uint32_t cell, uint32_t seq) {
+  ue_enter_cell(net, ue, cell);
+  net->ue[ue].member = 1;
+  Msg msg;
+  msg_init(&msg, MSG_ACTIVATE_REQ, seq);
+  msg.ue = ue;
+  msg.cell = cell;
+  net_send_dch_up(net, ue, &msg);
+}
+
+void net_ue_leave(Net *net, uint32_t ue, uint32_t seq) {
+  UeState *st = &net->ue[ue];
+  g_assert(st->node != NO_NODE);
+  /* The UE stops being a member from its own point of view, but keeps every
+   * key it holds: a departed UE is a potential eavesdropper. */
+  st->member = 0;
+  Msg msg;
+  msg_init(&msg, MSG_DEACTIVATE_REQ, seq);
+  msg.ue = ue;
+  msg.cell = st->cell;
+  net_send_dch_up(net, ue, &msg);
+}
+
+/* ------------------------------------------------------------ inspection */
+
+uint32_t net_n_ues_seen(const Net *net) {
+  return net->node_ue->len;
+}
+
+bool net_ue_holds_group_key(const Net *net, uint32_t ue, const KtKey *key) {
+  const KtKey *held = &net->ue[ue].group;
+  return kt_ref_equal(held->ref, key->ref) && memcmp(held->bytes, key->bytes, KT_KEYBYTES) == 0;
+}
+
+uint32_t net_ue_keys_held(const Net *net, uint32_t ue) {
+  const UeState *st = &net->ue[ue];
+  return (st->priv.ref.version != 0) + (st->subgroup.ref.version != 0) +
+         (st->group.ref.version != 0);
+}
+
+bool net_ue_can_open(const Net *net, uint32_t ue, const KtWrap *wrap) {
+  const UeState *st = &net->ue[ue];
+  const KtKey *held[] = {&st->priv, &st->subgroup, &st->group};
+  for (size_t i = 0; i < G_N_ELEMENTS(held); i++) {
+    if (held[i]->ref.version == 0)
+      continue;
+    /* real decryption with whatever the UE holds, refs forced to match, so
+     * that only the key bytes decide */
+    KtKey probe = *held[i];
+    probe.ref = wrap->under;
+    KtKey out;
+    bool ok = kt_unwrap(&out, wrap, &probe) == 0;
+    kt_key_wipe(&probe);
+    if (ok) {
+      kt_key_wipe(&out);
+      return true;
+    }
+  }
+  return false;
+}
+
+uint32_t net_pending_wraps(const Net *net) {
+  return net->pending->len;
+}

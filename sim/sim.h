@@ -2,7 +2,7 @@
  *
  * One simulation per process at a time (ns-3's Simulator is a singleton):
  * sim_init() ... sim_run() ... sim_destroy(). No other folder includes an
- * ns-3 header; the C++ lives in sim/*.cc behind extern "C".
+ * ns-3 header; the C++ lives in the .cc files of sim/, behind extern "C".
  *
  * Nodes: every network element and every UE is an ns-3 Node, named here by
  * its index (SimNodeId, dense from 0 in creation order).

@@ -1,0 +1,37 @@
+/* run.h — one simulation run of a scenario, start to finish, in-process.
+ *
+ * run_scenario() builds the workload (validating it: nothing is simulated
+ * or written if it is bad), the key tree, the simulation and the network,
+ * provisions the initial members, fires every join and leave at its time,
+ * runs until every message has been delivered, and fills a RunResult.
+ * Writing files is the caller's job (report_write), so a failed run leaves
+ * nothing behind.
+ *
+ * RunHooks let tests and the benchmark look inside without the app knowing
+ * them: every message sent, and the network at the end, before teardown.
+ */
+#pragma once
+#include <glib.h>
+
+#include "app/metrics.h"
+#include "app/report.h"
+#include "app/scenario.h"
+#include "app/workload.h"
+#include "nodes/net.h"
+
+typedef struct {
+  void (*on_send)(void *ctx, double now, NetElement from, NetVia via, const Msg *msg,
+                  uint32_t n_tx);
+  /* the network after the last message, before it is freed */
+  void (*at_end)(void *ctx, const Net *net, const KtTree *tree, const Workload *wl);
+  void *ctx;
+} RunHooks;
+
+typedef struct {
+  Metrics *metrics; /* owned by the result */
+  Summary summary;
+  double wall_s;    /* wall time of the simulation proper */
+} RunResult;
+
+gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out, GError **error);
+void run_result_clear(RunResult *r);

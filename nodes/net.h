@@ -1,0 +1,97 @@
+/* net.h — the simulated MBMS network: BM-SC, GGSNs, SGSNs, RNCs and UEs as
+ * ns-3 nodes joined by core links, Iu links, dedicated and common channels.
+ *
+ * The app layer builds a Net from a NetConfig and a KtTree, provisions the
+ * initial members, then calls net_ue_join / net_ue_leave at the workload's
+ * times (from sim events). Everything after that is messages: each element
+ * reacts to what it receives (see docs/flows.md for every flow).
+ *
+ * Counting: the Net never counts by itself; every send, receive, wrap,
+ * unwrap and key installation is reported through the NetObserver, which the
+ * app implements with its Metrics, so that counting happens in one place.
+ *
+ * Ownership: the Net borrows the tree (the caller frees it after the Net)
+ * and owns its elements' state, plans in flight and the sim topology.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keytree/kt_tree.h"
+#include "nodes/msg.h"
+
+/* The seq of work that belongs to no join/leave (e.g. signalling wraps). */
+#define NET_NO_SEQ UINT32_MAX
+
+typedef enum { NET_BMSC, NET_GGSN, NET_SGSN, NET_RNC, NET_UE } NetKind;
+
+typedef struct {
+  NetKind kind;
+  uint32_t index; /* within its kind; for NET_UE the UE id */
+} NetElement;
+
+/* How a message travelled. */
+typedef enum {
+  NET_VIA_LINK, /* core or Iu point-to-point link */
+  NET_VIA_DCH,  /* a UE's dedicated channel */
+  NET_VIA_COMMON, /* a cell's common channel (one transmission) */
+} NetVia;
+
+typedef struct {
+  /* `from` sent `msg` (`len` encoded bytes) in `n_tx` transmissions (1,
+   * except on common channels: one per cell where the audience is). */
+  void (*on_send)(void *ctx, NetElement from, NetVia via, const Msg *msg, size_t len,
+                  uint32_t n_tx);
+  /* `to` received a message of `len` bytes (for a common-channel
+   * transmission: `n_receivers` UEs of the cell heard it). */
+  void (*on_receive)(void *ctx, NetElement to, NetVia via, const Msg *msg, size_t len,
+                     uint32_t n_receivers);
+  /* bytes that failed to decode at `to`; `why` is the decoder's reason */
+  void (*on_reject)(void *ctx, NetElement to, const char *why);
+  void (*on_wrap)(void *ctx, NetElement by, uint32_t seq, uint32_t n);
+  void (*on_unwrap)(void *ctx, NetElement by, bool ok);
+  /* the request of event `seq` reached its first network element */
+  void (*on_request)(void *ctx, uint32_t seq);
+  /* event `seq` changed the group key; `n` members must install it */
+  void (*on_expect_installs)(void *ctx, uint32_t seq, uint32_t n);
+  /* UE `ue` installed group key `ref`, delivered by a message of event `seq` */
+  void (*on_group_install)(void *ctx, uint32_t ue, uint32_t seq, KtKeyRef ref);
+  /* a plan was made for event `seq` (the app records its sub-group etc.) */
+  void (*on_plan)(void *ctx, uint32_t seq, const KtPlan *plan);
+  void *ctx;
+} NetObserver;
+
+typedef struct {
+  int embodiment; /* 1 or 2 */
+  bool join_rekey;
+  uint32_t ggsn, sgsn_per_ggsn, rnc_per_sgsn, cells_per_rnc;
+  double core_rate, core_delay, iu_rate, iu_delay;
+  double dch_rate, dch_delay, common_rate, common_delay;
+  uint32_t ue_capacity; /* UE ids are < ue_capacity */
+} NetConfig;
+
+typedef struct Net Net;
+
+/* Builds the topology on the current simulation (sim_init done). */
+Net *net_new(const NetConfig *config, KtTree *tree, const NetObserver *observer);
+void net_free(Net *net);
+
+/* Makes `ue` a member of `cell` at time 0 without any message (initial
+ * members): tree join, UE keys installed directly. */
+void net_provision(Net *net, uint32_t ue, uint32_t cell);
+/* Starts a join / leave: the UE sends its Activate / Deactivate MBMS
+ * context request on its dedicated channel. `seq` names the event. */
+void net_ue_join(Net *net, uint32_t ue, uint32_t cell, uint32_t seq);
+void net_ue_leave(Net *net, uint32_t ue, uint32_t seq);
+
+/* Inspection, for reports and tests. */
+uint32_t net_n_ues_seen(const Net *net);
+bool net_ue_holds_group_key(const Net *net, uint32_t ue, const KtKey *key);
+/* Keys a UE holds now (private, sub-group, group: those set). */
+uint32_t net_ue_keys_held(const Net *net, uint32_t ue);
+/* Tries to open `wrap` with every key UE `ue` holds now (real decryption);
+ * true if any opens it. Used to check that departed UEs learn nothing. */
+bool net_ue_can_open(const Net *net, uint32_t ue, const KtWrap *wrap);
+/* Wraps awaiting a key at some UE (should be 0 at the end of a run). */
+uint32_t net_pending_wraps(const Net *net);

@@ -1,0 +1,115 @@
+/* net_internal.h — state shared by the element files of nodes/ (not for app/).
+ *
+ * Each element kind is one const NodeOps table (ROSS style): net.c decodes
+ * what arrives and dispatches it to the receiving element's on_message.
+ * Element state lives in the Net: small arrays for the network elements and
+ * one compact UeState per UE id.
+ */
+#pragma once
+#include <glib.h>
+
+#include "keytree/kt_keygen.h"
+#include "nodes/net.h"
+#include "sim/sim.h"
+
+typedef struct {
+  const char *name;
+  /* `msg` arrived at element `self` from element `from` over `via` */
+  void (*on_message)(Net *net, uint32_t self, NetElement from, const Msg *msg);
+} NodeOps;
+
+extern const NodeOps bmsc_ops, ggsn_ops, sgsn_ops, rnc_ops, ue_ops;
+
+/* What a UE holds. Versions 0 mean "not held". ~120 bytes per UE. */
+typedef struct {
+  KtKey priv, subgroup, group;
+  SimNodeId node;   /* UINT32_MAX until the UE first appears */
+  uint32_t rnc;     /* RNC of its current (or last) cell */
+  uint32_t home_rnc; /* RAN of its first radio */
+  uint32_t cell;    /* current (or last) cell, global */
+  uint8_t member;   /* joined and not left (as the UE sees it) */
+} UeState;
+
+/* A network element's copy of the group key of its scope. */
+typedef struct {
+  KtKey group; /* version 0 = not held */
+} RncState;
+
+/* A plan in flight, waiting for the parts that the BM-SC and the RNCs still
+ * have to carry out (embodiment 1). */
+typedef struct {
+  KtPlan plan;
+  uint32_t parts_left;
+} PlanSlot;
+
+/* A wrap a UE received under a newer version of a key it holds: kept until
+ * the UE installs that version (the new sub-group key may still be on the
+ * dedicated channel when the group key arrives on the common channel). */
+typedef struct {
+  uint32_t ue, seq;
+  KtWrap wrap;
+} PendingWrap;
+
+struct Net {
+  NetConfig cfg;
+  KtTree *tree;
+  KtKeyGen *keygen; /* the tree's */
+  NetObserver obs;
+  uint32_t n_sgsn, n_rnc, n_cells;
+
+  SimNodeId bmsc_node;
+  SimNodeId *ggsn_node, *sgsn_node, *rnc_node;
+  SimLinkId *ggsn_uplink; /* BM-SC–GGSN g */
+  SimLinkId *sgsn_uplink; /* GGSN–SGSN s */
+  SimLinkId *rnc_uplink;  /* SGSN–RNC r (Iu) */
+  SimRanId *ran;          /* per RNC */
+  SimNodeId first_ue_node; /* network nodes are below this */
+  GArray *node_ue;         /* uint32: UE id of node first_ue_node + i */
+
+  KtKey core_key;   /* network-domain key of BM-SC and RNCs (embodiment 1) */
+  KtKey bmsc_group; /* the BM-SC's group key (embodiment 1) */
+  RncState *rnc;
+  UeState *ue;
+  GHashTable *extra_attach; /* (ue << 32 | rnc) for UEs that moved RAN */
+
+  GHashTable *plans;  /* seq -> PlanSlot* */
+  GArray *pending;    /* PendingWrap */
+  GArray *scratch_cells;
+};
+
+/* Topology. */
+static inline uint32_t net_rnc_of_cell(const Net *net, uint32_t cell) {
+  return cell / net->cfg.cells_per_rnc;
+}
+static inline uint32_t net_sgsn_of_rnc(const Net *net, uint32_t rnc) {
+  return rnc / net->cfg.rnc_per_sgsn;
+}
+static inline uint32_t net_ggsn_of_sgsn(const Net *net, uint32_t sgsn) {
+  return sgsn / net->cfg.sgsn_per_ggsn;
+}
+guint net_sgsn_members(const Net *net, uint32_t sgsn);
+guint net_ggsn_members(const Net *net, uint32_t ggsn);
+
+/* Sending: encode, hand to sim/, report to the observer. */
+void net_send_link(Net *net, NetElement from, NetElement to, const Msg *msg);
+void net_send_dch_up(Net *net, uint32_t ue, const Msg *msg);
+void net_send_dch_down(Net *net, uint32_t rnc, uint32_t ue, const Msg *msg);
+/* One point-to-multipoint message on the given global cells of `rnc`. */
+void net_send_common(Net *net, uint32_t rnc, const GArray *cells, const Msg *msg);
+
+/* Wrapping with counting. */
+void net_wrap(Net *net, NetElement by, uint32_t seq, KtWrap *out, const KtKey *key,
+              const KtKey *under);
+bool net_unwrap(Net *net, NetElement by, KtKey *out, const KtWrap *wrap, const KtKey *under);
+
+/* Plans in flight. */
+PlanSlot *net_plan_new(Net *net, uint32_t seq);
+PlanSlot *net_plan_get(Net *net, uint32_t seq);
+/* One part done; frees the slot when none is left. */
+void net_plan_part_done(Net *net, uint32_t seq);
+
+/* Elements' entry points used across files. */
+void rnc_execute(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *plan, KtStage stage,
+                 bool joiner_p2p);
+void ue_receive_key_assignment(Net *net, uint32_t ue, const Msg *msg);
+void ue_dispatch_common(Net *net, uint32_t rnc, uint32_t cell, const Msg *msg, size_t len);
