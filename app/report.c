@@ -327,7 +327,7 @@ static const char *const result_files[] = {"rekeys.csv", "summary.csv", "summary
                                            "elements.csv", "scenario.ini"};
 /* What scripts/plot writes into <dir>/plots/. */
 static const char *const plot_files[] = {
-    "rekey_msgs.pdf",  "rekey_msgs.png",  "rekey_msgs.txt",   "latency_cdf.pdf", "latency_cdf.png",
+    "rekey_msgs.pdf",  "rekey_msgs.png",   "rekey_msgs.txt",   "latency_cdf.pdf", "latency_cdf.png",
     "latency_cdf.txt", "element_load.pdf", "element_load.png", "element_load.txt"};
 #define PLOTS_DIR "plots"
 
@@ -487,8 +487,8 @@ static gboolean swap_into_place(const char *tmp, const char *dir, GError **error
   return TRUE;
 }
 
-gboolean report_write(const char *dir_arg, const Scenario *scn, const Metrics *m,
-                      const Summary *s, GError **error) {
+gboolean report_write(const char *dir_arg, const Scenario *scn, const Metrics *m, const Summary *s,
+                      GError **error) {
   g_return_val_if_fail(dir_arg && scn && m && s, FALSE);
   /* "results/x/" must give "results/x.tmp-…", not "results/x/.tmp-…" */
   char *dir = g_strdup(dir_arg);
@@ -517,8 +517,7 @@ gboolean report_write(const char *dir_arg, const Scenario *scn, const Metrics *m
 
   char *ini = scn_to_ini(scn);
   if (!ini) {
-    g_set_error(error, SCN_ERROR, SCN_ERROR_IO, "%s: the effective configuration is missing",
-                dir);
+    g_set_error(error, SCN_ERROR, SCN_ERROR_IO, "%s: the effective configuration is missing", dir);
     goto fail;
   }
   ok = write_file(tmp, "scenario.ini", ini, strlen(ini), error);
@@ -571,8 +570,8 @@ void report_print(FILE *out, const Scenario *scn, const Summary *s) {
           "rekey messages", s->p2p_msgs, s->p2m_msgs, s->p2m_tx, s->core_msgs);
   fprintf(out, "%-16s %" G_GUINT64_FORMAT "\n", "signalling", s->signalling_msgs);
   fprintf(out, "%-16s %" G_GUINT64_FORMAT "\n", "rekey bytes", s->bytes);
-  fprintf(out, "%-16s %" G_GUINT64_FORMAT " / %" G_GUINT64_FORMAT "\n", "wraps / unwraps",
-          s->wraps, s->unwraps);
+  fprintf(out, "%-16s %" G_GUINT64_FORMAT " / %" G_GUINT64_FORMAT "\n", "wraps / unwraps", s->wraps,
+          s->unwraps);
   fprintf(out, "%-16s mean %s, p95 %s, max %s\n", "latency (ms)", mean, p95, max);
   fprintf(out, "%-16s %u (%s keys per UE)\n", "final members", s->final_members, kpu);
   if (s->rejected_msgs || s->link_drops || s->unwrap_failures || s->incomplete_rekeys)

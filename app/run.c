@@ -188,7 +188,9 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
     net_provision(rc.net, ue, ue % n_cells);
   for (guint i = 0; i < wl->events->len; i++)
     sim_schedule(g_array_index(wl->events, WlEvent, i).time, fire_event, &rc, i);
+  gint64 t_loop = g_get_monotonic_time();
   sim_run(0);
+  out->sim_wall_s = (g_get_monotonic_time() - t_loop) / 1e6;
 
   Summary *s = &out->summary;
   rc.metrics->link_drops = sim_link_drops();

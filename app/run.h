@@ -30,7 +30,8 @@ typedef struct {
 typedef struct {
   Metrics *metrics; /* owned by the result */
   Summary summary;
-  double wall_s;    /* wall time of the simulation proper */
+  double wall_s;     /* wall time of the whole run (set-up included) */
+  double sim_wall_s; /* wall time of the event loop only (after provisioning) */
 } RunResult;
 
 gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out, GError **error);

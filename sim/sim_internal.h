@@ -1,0 +1,58 @@
+/* sim_internal.h — private glue between sim_core.cc, sim_link.cc and
+ * sim_radio.cc. C++ only; never included outside sim/.
+ *
+ * sim_core.cc owns the node table and the receiver callbacks; sim_link.cc and
+ * sim_radio.cc own their links and RANs and drop them in their *_reset()
+ * hook, which sim_core.cc calls after Simulator::Destroy().
+ */
+#pragma once
+
+#include "sim/sim.h"
+
+#include <ns3/node.h>
+#include <ns3/packet.h>
+#include <ns3/ptr.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+
+/* Programming errors: always checked (ns-3's NS_ASSERT is compiled out in
+ * Debian's release build), printed with the failing condition, then abort. */
+#define SIM_CHECK(cond, ...)                                                                       \
+  do {                                                                                             \
+    if (!(cond)) {                                                                                 \
+      std::fprintf(stderr, "sim: %s:%d: check failed: %s: ", __FILE__, __LINE__, #cond);          \
+      std::fprintf(stderr, __VA_ARGS__);                                                           \
+      std::fputc('\n', stderr);                                                                    \
+      std::abort();                                                                                \
+    }                                                                                              \
+  } while (0)
+
+namespace simint {
+
+/* The ns-3 node behind `id` (aborts on an unknown id). */
+ns3::Node *node(SimNodeId id);
+
+/* The receiver set by sim_set_receiver (all-NULL until then). */
+const SimReceiver &receiver();
+
+/* Copies the payload of `p` out and calls fn(bytes, len). The copy lives on
+ * the stack for small packets, on the heap otherwise; it is valid only during
+ * the call. */
+template <typename Fn> void with_payload(const ns3::Packet &p, Fn &&fn) {
+  uint32_t len = p.GetSize();
+  uint8_t small[2048];
+  uint8_t *buf = len <= sizeof small ? small : static_cast<uint8_t *>(std::malloc(len));
+  SIM_CHECK(buf != nullptr, "out of memory copying a %u-byte packet", len);
+  p.CopyData(buf, len);
+  fn(static_cast<const uint8_t *>(buf), static_cast<size_t>(len));
+  if (buf != small)
+    std::free(buf);
+}
+
+/* Per-module state reset (after Simulator::Destroy, and at sim_init). */
+void link_reset();
+void radio_reset();
+
+} // namespace simint
