@@ -115,8 +115,7 @@ bool kt_tree_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan
                      (KtKeyRef){0, 0});
     }
   }
-  add_delivery(plan, KT_STAGE_GROUP, KT_TO_UE, ue, rnc, KT_NO_UE, priv, 2, sg->key.ref,
-               group->ref);
+  add_delivery(plan, KT_STAGE_GROUP, KT_TO_UE, ue, rnc, KT_NO_UE, priv, 2, sg->key.ref, group->ref);
   plan->group_after = group->ref;
   kt_priv_maybe_check(t);
   return true;

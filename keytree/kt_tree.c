@@ -15,8 +15,8 @@ KtTree *kt_tree_new(const KtConfig *config) {
   g_return_val_if_fail(config->n_rnc >= 1 && config->cells_per_rnc >= 1, NULL);
   g_return_val_if_fail(config->subgroup_size >= 1, NULL);
   g_return_val_if_fail(config->embodiment == 1 || config->embodiment == 2, NULL);
-  g_return_val_if_fail(
-      config->policy == KT_POLICY_PER_CELL || config->policy == KT_POLICY_PER_RNC, NULL);
+  g_return_val_if_fail(config->policy == KT_POLICY_PER_CELL || config->policy == KT_POLICY_PER_RNC,
+                       NULL);
   g_return_val_if_fail((uint64_t)config->n_rnc * config->cells_per_rnc <= UINT32_MAX - 1, NULL);
   g_return_val_if_fail(config->n_rnc - 1 <= KT_KEY_INDEX_MAX, NULL);
 
@@ -539,8 +539,7 @@ void kt_tree_check(const KtTree *t) {
       CHECK(rec->priv.ref.version == 1, "UE %u: private key version %u", u, rec->priv.ref.version);
     }
     if (!(rec->flags & KT_UE_MEMBER)) {
-      CHECK(rec->subgroup == KT_NO_SUBGROUP, "UE %u: non-member in sub-group %u", u,
-            rec->subgroup);
+      CHECK(rec->subgroup == KT_NO_SUBGROUP, "UE %u: non-member in sub-group %u", u, rec->subgroup);
       continue;
     }
     members++;
@@ -554,8 +553,8 @@ void kt_tree_check(const KtTree *t) {
     CHECK(rec->sg_pos < sg->n && sg->members[rec->sg_pos] == u,
           "UE %u: not at position %u of sub-group %u", u, rec->sg_pos, rec->subgroup);
     /* placement rule: a sub-group stays within its unit (cell or RNC) */
-    CHECK(sg->rnc == kt_priv_rnc_of_cell(t, rec->cell), "UE %u: cell %u outside RNC %u of sg %u",
-          u, rec->cell, sg->rnc, sg->id);
+    CHECK(sg->rnc == kt_priv_rnc_of_cell(t, rec->cell), "UE %u: cell %u outside RNC %u of sg %u", u,
+          rec->cell, sg->rnc, sg->id);
     CHECK(sg->unit == unit_of_cell(t, rec->cell), "UE %u: cell %u outside unit %u of sg %u", u,
           rec->cell, sg->unit, sg->id);
   }
@@ -600,8 +599,8 @@ void kt_tree_check(const KtTree *t) {
     CHECK(sg->rnc == g_array_index(t->sg_rnc, guint32, id), "sg %u: RNC mismatch", id);
     check_key_ref(&sg->key, KT_KEY_ID(KT_KEY_SUBGROUP, id), "sub-group", id);
     CHECK(sg->n >= 1, "sg %u: live but empty", id);
-    CHECK(sg->n <= cfg->subgroup_size && sg->n <= sg->cap, "sg %u: %u members > size %u", id,
-          sg->n, cfg->subgroup_size);
+    CHECK(sg->n <= cfg->subgroup_size && sg->n <= sg->cap, "sg %u: %u members > size %u", id, sg->n,
+          cfg->subgroup_size);
     CHECK(sg->unit < t->n_units, "sg %u: unit out of range", id);
     for (uint32_t i = 0; i < sg->n; i++) {
       const KtUeRec *rec = member_rec(t, sg->members[i]);

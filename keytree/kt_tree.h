@@ -86,5 +86,5 @@ bool kt_tree_in_audience(const KtTree *tree, const KtDelivery *d, uint32_t ue);
 
 /* Checks every invariant (counts, positions, placement rule, no empty live
  * sub-group); g_error()s with a reason on violation. Called after every
- * change in debug builds. */
+ * change when the environment variable MBMS_KT_CHECK is set (tests call it directly). */
 void kt_tree_check(const KtTree *tree);

@@ -54,9 +54,9 @@ struct KtTree {
   uint32_t n_cells, n_scopes, n_units;
   bool check_each; /* MBMS_KT_CHECK set: kt_tree_check after every change */
 
-  GArray *ues;       /* KtUeRec */
-  GArray **cell_ues; /* [n_cells] of guint32 */
-  guint *rnc_count;  /* [n_rnc] members per RNC */
+  GArray *ues;        /* KtUeRec */
+  GArray **cell_ues;  /* [n_cells] of guint32 */
+  guint *rnc_count;   /* [n_rnc] members per RNC */
   guint *scope_count; /* [n_scopes] */
   guint total;
   KtKey *group; /* [n_scopes] current group keys */

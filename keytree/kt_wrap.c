@@ -71,9 +71,8 @@ int kt_unwrap(KtKey *out, const KtWrap *wrap, const KtKey *under) {
   make_ad(ad, wrap->key, wrap->under);
   unsigned char plain[KT_KEYBYTES];
   unsigned long long plain_len = 0;
-  int rc = crypto_aead_xchacha20poly1305_ietf_decrypt(plain, &plain_len, NULL, wrap->ct,
-                                                      KT_CTBYTES, ad, KT_ADBYTES, wrap->nonce,
-                                                      under->bytes);
+  int rc = crypto_aead_xchacha20poly1305_ietf_decrypt(plain, &plain_len, NULL, wrap->ct, KT_CTBYTES,
+                                                      ad, KT_ADBYTES, wrap->nonce, under->bytes);
   if (rc != 0 || plain_len != KT_KEYBYTES) {
     sodium_memzero(plain, sizeof plain);
     return -1;

@@ -169,8 +169,8 @@ static void test_keygen_deterministic(void) {
 
 static void test_keygen_fresh_distinct(void) {
   KtKeyGen *g = kt_keygen_new(5);
-  GHashTable *seen = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
-                                           (GDestroyNotify)g_bytes_unref, NULL);
+  GHashTable *seen =
+      g_hash_table_new_full(g_bytes_hash, g_bytes_equal, (GDestroyNotify)g_bytes_unref, NULL);
   for (int i = 0; i < 1000; i++) {
     KtKey k;
     kt_keygen_fresh(g, &k, ref(KT_KEY_SUBGROUP, 1, 1)); /* same ref, new bytes */
