@@ -1,1 +1,656 @@
-/* placeholder */
+/* scenario.c — loading, overriding and validating scenario files.
+ *
+ * GKeyFile parses the syntax but does not keep line numbers, so the file text
+ * is also scanned here to map every section and key to the line where it
+ * first appears (and to reject a key given twice in one section, whose value
+ * GKeyFile would silently take from the last occurrence). Every check then
+ * reports through fail(), which prefixes the location: "<file>:<line>" for a
+ * key from the file, "--set" for an overridden key, the section's line or
+ * the bare file name for a key left at its default. */
+#include "app/scenario.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+G_DEFINE_QUARK(scn - error - quark, scn_error)
+
+/* ------------------------------------------------------------ known keys */
+
+static const char *const run_keys[] = {"name",       "seed",       "duration", "scheme",
+                                       "embodiment", "join-rekey", NULL};
+static const char *const topology_keys[] = {
+    "ggsn", "sgsn-per-ggsn", "rnc-per-sgsn", "cells-per-rnc", "subgroup-size", "subgroup-policy",
+    NULL};
+static const char *const links_keys[] = {"core-rate",   "core-delay",   "iu-rate",
+                                         "iu-delay",    "dch-rate",     "dch-delay",
+                                         "common-rate", "common-delay", NULL};
+static const char *const workload_keys[] = {"initial-members", "join-rate", "mean-membership",
+                                            "events", NULL};
+
+static const struct {
+  const char *name;
+  const char *const *keys;
+} sections[] = {
+    {"run", run_keys},
+    {"topology", topology_keys},
+    {"links", links_keys},
+    {"workload", workload_keys},
+};
+
+#define SCN_MAX_RNC 65536u
+#define SCN_MAX_NAME 128u
+/* Bound on join-rate x duration, so that a typo cannot ask for billions of
+ * generated joins (the same bound as initial-members). */
+#define SCN_MAX_EXPECTED_JOINS 1e7
+
+static const char *const *section_keys(const char *section) {
+  for (unsigned i = 0; i < G_N_ELEMENTS(sections); i++)
+    if (strcmp(sections[i].name, section) == 0)
+      return sections[i].keys;
+  return NULL;
+}
+
+static bool known_key(const char *const *keys, const char *key) {
+  for (; *keys; keys++)
+    if (strcmp(*keys, key) == 0)
+      return true;
+  return false;
+}
+
+static char *section_list(void) {
+  GString *s = g_string_new(NULL);
+  for (unsigned i = 0; i < G_N_ELEMENTS(sections); i++)
+    g_string_append_printf(s, "%s%s", i ? ", " : "", sections[i].name);
+  return g_string_free(s, FALSE);
+}
+
+static char *key_list(const char *const *keys) {
+  GString *s = g_string_new(NULL);
+  for (unsigned i = 0; keys[i]; i++)
+    g_string_append_printf(s, "%s%s", i ? ", " : "", keys[i]);
+  return g_string_free(s, FALSE);
+}
+
+/* ------------------------------------------------------------ context */
+
+typedef struct {
+  const char *path;
+  GKeyFile *kf;
+  GHashTable *lines;      /* "section" or "section\037key" -> first line (GUINT) */
+  GHashTable *overridden; /* "section\037key" of keys set by --set */
+  GPtrArray *entries;     /* ScanEntry, in file order */
+} Ctx;
+
+/* A section header (key NULL) or a key line, as written in the file. */
+typedef struct {
+  char *section;
+  char *key;
+  guint line;
+} ScanEntry;
+
+static void scan_entry_free(gpointer p) {
+  ScanEntry *e = p;
+  g_free(e->section);
+  g_free(e->key);
+  g_free(e);
+}
+
+static void add_entry(Ctx *c, const char *section, const char *key, guint line) {
+  ScanEntry *e = g_new(ScanEntry, 1);
+  *e = (ScanEntry){g_strdup(section), g_strdup(key), line};
+  g_ptr_array_add(c->entries, e);
+}
+
+static char *line_key(const char *section, const char *key) {
+  return key ? g_strconcat(section, "\037", key, NULL) : g_strdup(section);
+}
+
+static guint line_of(const Ctx *c, const char *section, const char *key) {
+  g_autofree char *k = line_key(section, key);
+  return GPOINTER_TO_UINT(g_hash_table_lookup(c->lines, k));
+}
+
+static bool is_overridden(const Ctx *c, const char *section, const char *key) {
+  g_autofree char *k = line_key(section, key);
+  return g_hash_table_contains(c->overridden, k);
+}
+
+/* A value fit for a one-line message: control characters escaped, long
+ * values cut. */
+static char *quote(const char *value) {
+  bool plain = g_utf8_validate(value, -1, NULL);
+  for (const char *p = value; *p; p++)
+    if ((unsigned char)*p < 0x20 || *p == 0x7f)
+      plain = false;
+  /* Escaped, the text is ASCII; plain, it is valid UTF-8: cut by characters. */
+  char *q = plain ? g_strdup(value) : g_strescape(value, NULL);
+  if (g_utf8_strlen(q, -1) > 60) {
+    g_autofree char *head = g_utf8_substring(q, 0, 57);
+    g_free(q);
+    q = g_strconcat(head, "...", NULL);
+  }
+  return q;
+}
+
+static char *where(const Ctx *c, const char *section, const char *key) {
+  if (key && is_overridden(c, section, key))
+    return g_strdup("--set");
+  guint line = key ? line_of(c, section, key) : 0;
+  if (!line)
+    line = line_of(c, section, NULL);
+  return line ? g_strdup_printf("%s:%u", c->path, line) : g_strdup(c->path);
+}
+
+G_GNUC_PRINTF(5, 6)
+static bool fail(const Ctx *c, GError **error, const char *section, const char *key,
+                 const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  g_autofree char *what = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  g_autofree char *loc = where(c, section, key);
+  if (key)
+    g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID, "%s: %s.%s: %s", loc, section, key, what);
+  else
+    g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID, "%s: %s: %s", loc, section, what);
+  return false;
+}
+
+/* ------------------------------------------------------------ the file */
+
+static char *read_file(const char *path, gsize *len, GError **error) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    int e = errno;
+    g_set_error(error, SCN_ERROR, SCN_ERROR_IO, "%s: %s", path, g_strerror(e));
+    return NULL;
+  }
+  GString *s = g_string_new(NULL);
+  char buf[8192];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+    g_string_append_len(s, buf, (gssize)n);
+  int e = ferror(f) ? errno : 0;
+  fclose(f);
+  if (e) {
+    g_set_error(error, SCN_ERROR, SCN_ERROR_IO, "%s: %s", path, g_strerror(e));
+    g_string_free(s, TRUE);
+    return NULL;
+  }
+  *len = s->len;
+  return g_string_free(s, FALSE);
+}
+
+/* Records the first line of every section and key, the way GKeyFile reads
+ * them (leading blanks skipped, '#' comments, "[name]", "key = value"), and
+ * rejects a key given twice in a section. The text has already been
+ * accepted by GKeyFile. */
+static bool scan_lines(Ctx *c, const char *text, gsize len, GError **error) {
+  g_autofree char *copy = g_strndup(text, len);
+  g_auto(GStrv) lines = g_strsplit(copy, "\n", -1);
+  const char *section = NULL;
+  for (guint i = 0; lines[i]; i++) {
+    guint lineno = i + 1;
+    char *s = lines[i];
+    while (g_ascii_isspace(*s))
+      s++;
+    if (*s == '\0' || *s == '#')
+      continue;
+    if (*s == '[') {
+      char *end = strrchr(s, ']');
+      if (!end)
+        continue;
+      *end = '\0';
+      section = s + 1;
+      add_entry(c, section, NULL, lineno);
+      if (!g_hash_table_contains(c->lines, section))
+        g_hash_table_insert(c->lines, g_strdup(section), GUINT_TO_POINTER(lineno));
+      continue;
+    }
+    char *eq = strchr(s, '=');
+    if (!eq || !section)
+      continue;
+    *eq = '\0';
+    g_strchomp(s);
+    char *k = line_key(section, s);
+    guint first = GPOINTER_TO_UINT(g_hash_table_lookup(c->lines, k));
+    if (first) {
+      g_free(k);
+      g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID,
+                  "%s:%u: %s.%s: duplicate key (first given at line %u)", c->path, lineno, section,
+                  s, first);
+      return false;
+    }
+    g_hash_table_insert(c->lines, k, GUINT_TO_POINTER(lineno));
+    add_entry(c, section, s, lineno);
+  }
+  return true;
+}
+
+/* Unknown sections and keys, in file order. The scanned lines are used
+ * rather than GKeyFile's lists, which hide localised keys ("name[fr]"). */
+static bool check_known(Ctx *c, GError **error) {
+  for (guint i = 0; i < c->entries->len; i++) {
+    const ScanEntry *e = g_ptr_array_index(c->entries, i);
+    const char *const *keys = section_keys(e->section);
+    g_autofree char *qs = quote(e->section);
+    if (!keys) {
+      g_autofree char *known = section_list();
+      return fail(c, error, qs, NULL, "unknown section (known: %s)", known);
+    }
+    if (e->key && !known_key(keys, e->key)) {
+      g_autofree char *known = key_list(keys);
+      g_autofree char *qk = quote(e->key);
+      return fail(c, error, e->section, qk, "unknown key (known in [%s]: %s)", e->section, known);
+    }
+  }
+  return true;
+}
+
+static bool malformed_override(const char *o, GError **error) {
+  g_autofree char *q = quote(o);
+  g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID, "--set: '%s': expected section.key=value", q);
+  return false;
+}
+
+static bool apply_overrides(Ctx *c, const char *const *overrides, GError **error) {
+  for (; overrides && *overrides; overrides++) {
+    const char *o = *overrides;
+    const char *eq = strchr(o, '=');
+    const char *dot = eq ? memchr(o, '.', (size_t)(eq - o)) : NULL;
+    if (!eq || !dot)
+      return malformed_override(o, error);
+    g_autofree char *section = g_strndup(o, (gsize)(dot - o));
+    g_autofree char *key = g_strndup(dot + 1, (gsize)(eq - dot - 1));
+    g_strstrip(section); /* --set 'run.seed = 3' */
+    g_strstrip(key);
+    if (!*section || !*key)
+      return malformed_override(o, error);
+    const char *const *keys = section_keys(section);
+    if (!keys) {
+      g_autofree char *known = section_list();
+      g_autofree char *qs = quote(section), *qk = quote(key);
+      g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID,
+                  "--set: %s.%s: unknown section '%s' (known: %s)", qs, qk, qs, known);
+      return false;
+    }
+    if (!known_key(keys, key)) {
+      g_autofree char *known = key_list(keys);
+      g_autofree char *qk = quote(key);
+      g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID,
+                  "--set: %s.%s: unknown key (known in [%s]: %s)", section, qk, section, known);
+      return false;
+    }
+    g_key_file_set_value(c->kf, section, key, eq + 1);
+    g_hash_table_add(c->overridden, line_key(section, key));
+  }
+  return true;
+}
+
+/* ------------------------------------------------------------ value parsers */
+
+/* The raw value, whitespace-stripped, or NULL if the key is absent. */
+static char *raw_value(const Ctx *c, const char *section, const char *key) {
+  if (!g_key_file_has_key(c->kf, section, key, NULL))
+    return NULL;
+  char *v = g_key_file_get_value(c->kf, section, key, NULL);
+  return v ? g_strstrip(v) : NULL;
+}
+
+static bool get_uint(const Ctx *c, GError **error, const char *section, const char *key,
+                     guint64 min, guint64 max, guint64 def, guint64 *out) {
+  g_autofree char *v = raw_value(c, section, key);
+  if (!v) {
+    *out = def;
+    return true;
+  }
+  g_autofree char *q = quote(v);
+  bool digits = *v != '\0';
+  for (const char *p = v; *p; p++)
+    if (!g_ascii_isdigit(*p))
+      digits = false;
+  if (!digits)
+    return fail(c, error, section, key, "'%s' is not an unsigned integer", q);
+  guint64 x;
+  if (!g_ascii_string_to_unsigned(v, 10, min, max, &x, NULL))
+    return fail(c, error, section, key,
+                "'%s' is out of range (%" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT ")", q, min, max);
+  *out = x;
+  return true;
+}
+
+static bool get_u32(const Ctx *c, GError **error, const char *section, const char *key,
+                    uint32_t min, uint32_t max, uint32_t def, uint32_t *out) {
+  guint64 x;
+  if (!get_uint(c, error, section, key, min, max, def, &x))
+    return false;
+  *out = (uint32_t)x;
+  return true;
+}
+
+typedef enum { POSITIVE, NON_NEGATIVE } Sign;
+
+static bool get_double(const Ctx *c, GError **error, const char *section, const char *key,
+                       Sign sign, double def, double *out) {
+  g_autofree char *v = raw_value(c, section, key);
+  if (!v) {
+    *out = def;
+    return true;
+  }
+  g_autofree char *q = quote(v);
+  /* Plain decimal notation only: no hex, inf or nan. */
+  bool plain = *v != '\0';
+  for (const char *p = v; *p; p++)
+    if (!g_ascii_isdigit(*p) && !strchr("+-.eE", *p))
+      plain = false;
+  char *end = NULL;
+  double x = plain ? g_ascii_strtod(v, &end) : 0.0;
+  if (!plain || end == v || *end != '\0')
+    return fail(c, error, section, key, "'%s' is not a number", q);
+  if (!isfinite(x))
+    return fail(c, error, section, key, "'%s' is not a finite number", q);
+  if (sign == POSITIVE && !(x > 0))
+    return fail(c, error, section, key, "'%s' must be > 0", q);
+  if (sign == NON_NEGATIVE && !(x >= 0))
+    return fail(c, error, section, key, "'%s' must be >= 0", q);
+  *out = x == 0 ? 0.0 : x; /* no -0 */
+  return true;
+}
+
+static bool get_bool(const Ctx *c, GError **error, const char *section, const char *key, bool def,
+                     bool *out) {
+  g_autofree char *v = raw_value(c, section, key);
+  if (!v) {
+    *out = def;
+    return true;
+  }
+  if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0) {
+    *out = v[0] == 't';
+    return true;
+  }
+  g_autofree char *q = quote(v);
+  return fail(c, error, section, key, "'%s' is not a boolean (true|false)", q);
+}
+
+/* A string value with GKeyFile escapes applied, stripped; NULL if absent.
+ * false on a malformed escape. */
+static bool get_string(const Ctx *c, GError **error, const char *section, const char *key,
+                       char **out) {
+  *out = NULL;
+  if (!g_key_file_has_key(c->kf, section, key, NULL))
+    return true;
+  GError *e = NULL;
+  char *v = g_key_file_get_string(c->kf, section, key, &e);
+  if (!v) {
+    bool r = fail(c, error, section, key, "%s", e->message);
+    g_error_free(e);
+    return r;
+  }
+  *out = g_strstrip(v);
+  return true;
+}
+
+static bool safe_name(const char *s) {
+  if (!*s || strlen(s) > SCN_MAX_NAME || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+    return false;
+  for (; *s; s++)
+    if (!g_ascii_isalnum(*s) && !strchr("._-", *s))
+      return false;
+  return true;
+}
+
+/* ------------------------------------------------------------ validation */
+
+static bool load_run(Ctx *c, Scenario *s, GError **error) {
+  char *name;
+  if (!get_string(c, error, "run", "name", &name))
+    return false;
+  if (name) {
+    s->name = name;
+    if (!safe_name(name)) {
+      g_autofree char *q = quote(name);
+      return fail(c, error, "run", "name",
+                  "'%s' is not a safe folder name ([A-Za-z0-9._-]+, at most %u characters, not "
+                  "'.' or '..')",
+                  q, SCN_MAX_NAME);
+    }
+  } else {
+    char *base = g_path_get_basename(c->path);
+    if (g_str_has_suffix(base, ".ini"))
+      base[strlen(base) - 4] = '\0';
+    s->name = base;
+    if (!safe_name(base)) {
+      g_autofree char *q = quote(base);
+      return fail(c, error, "run", "name",
+                  "the default name '%s' (the file name) is not a safe folder name "
+                  "([A-Za-z0-9._-]+); set run.name",
+                  q);
+    }
+  }
+
+  guint64 seed;
+  if (!get_uint(c, error, "run", "seed", 0, G_MAXUINT64, 1, &seed))
+    return false;
+  s->seed = seed;
+  if (!get_double(c, error, "run", "duration", POSITIVE, 100.0, &s->duration))
+    return false;
+
+  char *scheme;
+  if (!get_string(c, error, "run", "scheme", &scheme))
+    return false;
+  s->scheme = scheme ? scheme : g_strdup("patent");
+  if (strcmp(s->scheme, "patent") != 0) {
+    g_autofree char *q = quote(s->scheme);
+    return fail(c, error, "run", "scheme", "unknown scheme '%s' (known: patent)", q);
+  }
+
+  uint32_t emb;
+  if (!get_u32(c, error, "run", "embodiment", 1, 2, 1, &emb))
+    return false;
+  s->embodiment = (int)emb;
+  return get_bool(c, error, "run", "join-rekey", false, &s->join_rekey);
+}
+
+static bool load_topology(Ctx *c, Scenario *s, GError **error) {
+  if (!get_u32(c, error, "topology", "ggsn", 1, 64, 1, &s->ggsn) ||
+      !get_u32(c, error, "topology", "sgsn-per-ggsn", 1, 64, 2, &s->sgsn_per_ggsn) ||
+      !get_u32(c, error, "topology", "rnc-per-sgsn", 1, 256, 2, &s->rnc_per_sgsn) ||
+      !get_u32(c, error, "topology", "cells-per-rnc", 1, 1024, 4, &s->cells_per_rnc) ||
+      !get_u32(c, error, "topology", "subgroup-size", 1, 1000000, 8, &s->subgroup_size))
+    return false;
+
+  char *policy;
+  if (!get_string(c, error, "topology", "subgroup-policy", &policy))
+    return false;
+  if (!policy || strcmp(policy, "per-cell") == 0) {
+    s->subgroup_policy = KT_POLICY_PER_CELL;
+  } else if (strcmp(policy, "per-rnc") == 0) {
+    s->subgroup_policy = KT_POLICY_PER_RNC;
+  } else {
+    g_autofree char *q = quote(policy);
+    g_free(policy);
+    return fail(c, error, "topology", "subgroup-policy", "'%s' is not per-cell or per-rnc", q);
+  }
+  g_free(policy);
+
+  guint64 rncs = (guint64)s->ggsn * s->sgsn_per_ggsn * s->rnc_per_sgsn;
+  if (rncs > SCN_MAX_RNC) {
+    /* 64 x 64 x 16 = 65536: only rnc-per-sgsn can tip it over. */
+    return fail(c, error, "topology", "rnc-per-sgsn",
+                "%" G_GUINT64_FORMAT " RNCs in all (ggsn x sgsn-per-ggsn x rnc-per-sgsn) exceed %u",
+                rncs, SCN_MAX_RNC);
+  }
+  /* With at most 65536 RNCs of at most 1024 cells, the cells fit in 2^26. */
+  g_assert(rncs * s->cells_per_rnc <= G_MAXUINT32);
+  return true;
+}
+
+static bool load_links(Ctx *c, Scenario *s, GError **error) {
+  return get_double(c, error, "links", "core-rate", POSITIVE, 1e9, &s->core_rate) &&
+         get_double(c, error, "links", "core-delay", NON_NEGATIVE, 0.005, &s->core_delay) &&
+         get_double(c, error, "links", "iu-rate", POSITIVE, 1.55e8, &s->iu_rate) &&
+         get_double(c, error, "links", "iu-delay", NON_NEGATIVE, 0.002, &s->iu_delay) &&
+         get_double(c, error, "links", "dch-rate", POSITIVE, 384000, &s->dch_rate) &&
+         get_double(c, error, "links", "dch-delay", NON_NEGATIVE, 0.01, &s->dch_delay) &&
+         get_double(c, error, "links", "common-rate", POSITIVE, 128000, &s->common_rate) &&
+         get_double(c, error, "links", "common-delay", NON_NEGATIVE, 0.02, &s->common_delay);
+}
+
+static bool load_workload(Ctx *c, Scenario *s, GError **error) {
+  if (!get_u32(c, error, "workload", "initial-members", 0, 10000000, 0, &s->initial_members) ||
+      !get_double(c, error, "workload", "join-rate", NON_NEGATIVE, 0, &s->join_rate) ||
+      !get_double(c, error, "workload", "mean-membership", NON_NEGATIVE, 0, &s->mean_membership))
+    return false;
+  if (s->join_rate * s->duration > SCN_MAX_EXPECTED_JOINS)
+    return fail(c, error, "workload", "join-rate",
+                "join-rate x duration = %g expected joins exceed %g", s->join_rate * s->duration,
+                SCN_MAX_EXPECTED_JOINS);
+
+  char *events;
+  if (!get_string(c, error, "workload", "events", &events))
+    return false;
+  if (!events || !*events) { /* absent or empty: no events file */
+    g_free(events);
+    return true;
+  }
+  g_autofree char *dir = g_path_get_dirname(c->path);
+  if (g_path_is_absolute(events) || strcmp(dir, ".") == 0)
+    s->events_path = g_strdup(events);
+  else
+    s->events_path = g_build_filename(dir, events, NULL);
+  g_autofree char *q = quote(events);
+  g_autofree char *qp = quote(s->events_path);
+  g_free(events);
+  if (!g_file_test(s->events_path, G_FILE_TEST_EXISTS))
+    return fail(c, error, "workload", "events", "'%s' does not exist (looked for %s)", q, qp);
+  if (!g_file_test(s->events_path, G_FILE_TEST_IS_REGULAR))
+    return fail(c, error, "workload", "events", "'%s' is not a regular file (%s)", q, qp);
+  if (g_access(s->events_path, R_OK) != 0) {
+    int e = errno;
+    return fail(c, error, "workload", "events", "'%s' cannot be read (%s: %s)", q, qp,
+                g_strerror(e));
+  }
+  return true;
+}
+
+/* ------------------------------------------------------------ public API */
+
+Scenario *scn_load(const char *path, const char *const *overrides, GError **error) {
+  g_return_val_if_fail(path != NULL, NULL);
+  g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+  gsize len = 0;
+  g_autofree char *text = read_file(path, &len, error);
+  if (!text)
+    return NULL;
+
+  Ctx c = {.path = path,
+           .kf = g_key_file_new(),
+           .lines = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+           .overridden = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+           .entries = g_ptr_array_new_with_free_func(scan_entry_free)};
+  Scenario *s = g_new0(Scenario, 1);
+  s->source_path = g_strdup(path);
+  GError *e = NULL;
+  bool ok = true;
+  if (!g_key_file_load_from_data(c.kf, text, len, G_KEY_FILE_NONE, &e)) {
+    g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID, "%s: %s", path, e->message);
+    g_error_free(e);
+    ok = false;
+  }
+  ok = ok && scan_lines(&c, text, len, error) && check_known(&c, error) &&
+       apply_overrides(&c, overrides, error) && load_run(&c, s, error) &&
+       load_topology(&c, s, error) && load_links(&c, s, error) && load_workload(&c, s, error);
+
+  g_key_file_free(c.kf);
+  g_hash_table_destroy(c.lines);
+  g_hash_table_destroy(c.overridden);
+  g_ptr_array_free(c.entries, TRUE);
+  if (!ok) {
+    scn_free(s);
+    return NULL;
+  }
+  return s;
+}
+
+void scn_free(Scenario *scn) {
+  if (!scn)
+    return;
+  g_free(scn->name);
+  g_free(scn->scheme);
+  g_free(scn->events_path);
+  g_free(scn->source_path);
+  g_free(scn);
+}
+
+uint32_t scn_n_sgsn(const Scenario *scn) {
+  return scn->ggsn * scn->sgsn_per_ggsn;
+}
+
+uint32_t scn_n_rnc(const Scenario *scn) {
+  return scn_n_sgsn(scn) * scn->rnc_per_sgsn;
+}
+
+uint32_t scn_n_cells(const Scenario *scn) {
+  return scn_n_rnc(scn) * scn->cells_per_rnc;
+}
+
+/* The shortest of %.15g, %.16g, %.17g that reads back as the same double:
+ * exact, deterministic, and 0.005 rather than 0.0050000000000000001. */
+static void set_double(GKeyFile *kf, const char *section, const char *key, double x) {
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  static const char *const formats[] = {"%.15g", "%.16g", "%.17g"};
+  for (unsigned i = 0; i < G_N_ELEMENTS(formats); i++) {
+    g_ascii_formatd(buf, sizeof buf, formats[i], x);
+    if (g_ascii_strtod(buf, NULL) == x)
+      break;
+  }
+  g_key_file_set_value(kf, section, key, buf);
+}
+
+static void set_u64(GKeyFile *kf, const char *section, const char *key, guint64 x) {
+  char buf[32];
+  g_snprintf(buf, sizeof buf, "%" G_GUINT64_FORMAT, x);
+  g_key_file_set_value(kf, section, key, buf);
+}
+
+char *scn_to_ini(const Scenario *scn) {
+  GKeyFile *kf = g_key_file_new();
+  g_key_file_set_string(kf, "run", "name", scn->name);
+  set_u64(kf, "run", "seed", scn->seed);
+  set_double(kf, "run", "duration", scn->duration);
+  g_key_file_set_string(kf, "run", "scheme", scn->scheme);
+  set_u64(kf, "run", "embodiment", (guint64)scn->embodiment);
+  g_key_file_set_value(kf, "run", "join-rekey", scn->join_rekey ? "true" : "false");
+
+  set_u64(kf, "topology", "ggsn", scn->ggsn);
+  set_u64(kf, "topology", "sgsn-per-ggsn", scn->sgsn_per_ggsn);
+  set_u64(kf, "topology", "rnc-per-sgsn", scn->rnc_per_sgsn);
+  set_u64(kf, "topology", "cells-per-rnc", scn->cells_per_rnc);
+  set_u64(kf, "topology", "subgroup-size", scn->subgroup_size);
+  g_key_file_set_value(kf, "topology", "subgroup-policy",
+                       scn->subgroup_policy == KT_POLICY_PER_RNC ? "per-rnc" : "per-cell");
+
+  set_double(kf, "links", "core-rate", scn->core_rate);
+  set_double(kf, "links", "core-delay", scn->core_delay);
+  set_double(kf, "links", "iu-rate", scn->iu_rate);
+  set_double(kf, "links", "iu-delay", scn->iu_delay);
+  set_double(kf, "links", "dch-rate", scn->dch_rate);
+  set_double(kf, "links", "dch-delay", scn->dch_delay);
+  set_double(kf, "links", "common-rate", scn->common_rate);
+  set_double(kf, "links", "common-delay", scn->common_delay);
+
+  set_u64(kf, "workload", "initial-members", scn->initial_members);
+  set_double(kf, "workload", "join-rate", scn->join_rate);
+  set_double(kf, "workload", "mean-membership", scn->mean_membership);
+  g_key_file_set_string(kf, "workload", "events", scn->events_path ? scn->events_path : "");
+
+  g_key_file_set_comment(
+      kf, NULL, NULL, " mbms-keysim effective configuration (every key, defaults included)", NULL);
+  char *text = g_key_file_to_data(kf, NULL, NULL);
+  g_key_file_free(kf);
+  return text;
+}

@@ -23,6 +23,10 @@
 #include "app/scenario.h"
 
 #define WL_NO_CELL UINT32_MAX
+/* Largest UE id a workload may use (CSV or generated): a UE's private key
+ * index has KT_KEY_INDEX_BITS bits. Per-UE arrays are sized by the largest
+ * id used, so ids should stay dense. */
+#define WL_MAX_UE KT_KEY_INDEX_MAX
 
 typedef enum { WL_JOIN, WL_LEAVE } WlAction;
 

@@ -32,6 +32,8 @@ void sim_init(void);
 /* Destroys every node, link and pending event (Simulator::Destroy). */
 void sim_destroy(void);
 
+/* Times are held in ns-3's default resolution: delays and transmission
+ * times are rounded to the nearest nanosecond. */
 double sim_now(void); /* seconds */
 /* Runs fn(ctx, arg) after delay_s (>= 0) seconds of simulated time. */
 void sim_schedule(double delay_s, SimEventFn fn, void *ctx, uint64_t arg);
@@ -66,6 +68,11 @@ void sim_set_receiver(const SimReceiver *receiver);
  * the given rate (bit/s) and one-way propagation delay (s). Queues never drop
  * (their limit is raised); sim_link_drops() reports any drop all the same. */
 SimLinkId sim_link_new(SimNodeId a, SimNodeId b, double rate_bps, double delay_s);
+/* Bytes the link adds to every packet on the wire (the PPP header of ns-3's
+ * point-to-point device): a packet of len bytes sent on an idle link arrives
+ * (len + SIM_LINK_OVERHEAD_BYTES) * 8 / rate_bps + delay_s later; packets
+ * queue FIFO behind the one being transmitted. */
+#define SIM_LINK_OVERHEAD_BYTES 2
 /* Sends from `from` (one end of the link) to the other end. */
 void sim_link_send(SimLinkId link, SimNodeId from, const uint8_t *bytes, size_t len);
 uint64_t sim_link_drops(void);

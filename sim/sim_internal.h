@@ -22,7 +22,7 @@
 #define SIM_CHECK(cond, ...)                                                                       \
   do {                                                                                             \
     if (!(cond)) {                                                                                 \
-      std::fprintf(stderr, "sim: %s:%d: check failed: %s: ", __FILE__, __LINE__, #cond);          \
+      std::fprintf(stderr, "sim: %s:%d: check failed: %s: ", __FILE__, __LINE__, #cond);           \
       std::fprintf(stderr, __VA_ARGS__);                                                           \
       std::fputc('\n', stderr);                                                                    \
       std::abort();                                                                                \

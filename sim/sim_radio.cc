@@ -1,1 +1,522 @@
-// placeholder
+/* sim_radio.cc — the radio access network of one RNC: a lean NetDevice and
+ * Channel of our own.
+ *
+ * One RadioChannel (an ns3::Channel) per RAN holds the RNC's RadioDevice and
+ * one RadioDevice per attached UE (indexed by the UE's slot in the RAN); each
+ * device sits on its node like any ns-3 device (Node::AddDevice).
+ *
+ * Dedicated channels: each direction of each UE is serialised on its own:
+ * a transmission starts at max(now, busy_until), lasts len * 8 / dch_rate,
+ * and arrives dch_delay after it ends, as one event (with the receiving
+ * node's context) carrying the ns-3 Packet. The per-UE state is the two
+ * busy_until times inside the UE's device; there are no per-UE queues or
+ * channels. On arrival the receiving device hands the packet to its ns-3
+ * receive callback (the node's protocol handlers; none are installed today)
+ * and the payload to receiver.on_dch.
+ *
+ * Common channels: n_cells per RAN, each serialised the same way at
+ * common_rate with common_delay; ONE event per transmission delivers the
+ * payload to receiver.on_common, which dispatches to the UEs of the cell.
+ * UE devices see nothing of it (no per-UE events).
+ *
+ * Memory per UE: its RadioDevice (the ns-3 Object header, a channel pointer,
+ * the receive callback, node id, ifIndex, MTU, two busy_until times), 8 bytes
+ * in the channel's device vector and 4 bytes in g_ue_slot (node id -> slot).
+ * Measured (tests/test_sim.c, live heap after initialisation): ~644 B per UE
+ * for node + device, of which ~270 B is the receive callback Node::AddDevice
+ * installs (ns-3 3.37 callbacks are a std::function plus shared_ptr'd
+ * components); kept because a NetDevice must deliver to it.
+ * Addresses are not stored: a device's MAC-48 address is derived from its
+ * node id (02:4d:<node id, 4 bytes big-endian>).
+ */
+#include "sim/sim_internal.h"
+
+#include <ns3/channel.h>
+#include <ns3/event-impl.h>
+#include <ns3/mac48-address.h>
+#include <ns3/net-device.h>
+#include <ns3/node-list.h>
+#include <ns3/simulator.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <unordered_map>
+#include <vector>
+
+using namespace ns3;
+
+namespace simint {
+
+class RadioChannel;
+
+constexpr uint16_t kRadioProtocol = 0x88b5; /* IEEE 802 local experimental EtherType */
+constexpr uint32_t kNoSlot = std::numeric_limits<uint32_t>::max();
+
+class RadioDevice : public NetDevice {
+public:
+  static TypeId GetTypeId();
+  RadioDevice() = default;
+
+  void Attach(Ptr<RadioChannel> channel, bool is_rnc);
+  bool IsRnc() const {
+    return m_isRnc;
+  }
+  uint32_t NodeId() const {
+    return m_nodeId;
+  }
+  /* A packet from `from` arrives at this device. */
+  void Receive(Ptr<Packet> p, uint16_t protocol, const RadioDevice &from, bool uplink);
+
+  /* Dedicated-channel busy-until times (time steps), UE devices only. */
+  int64_t m_busyUp = 0;
+  int64_t m_busyDown = 0;
+
+  // NetDevice
+  void SetIfIndex(const uint32_t index) override {
+    m_ifIndex = index;
+  }
+  uint32_t GetIfIndex() const override {
+    return m_ifIndex;
+  }
+  Ptr<Channel> GetChannel() const override;
+  void SetAddress(Address address) override;
+  Address GetAddress() const override {
+    return AddressOf(m_nodeId);
+  }
+  bool SetMtu(const uint16_t mtu) override {
+    m_mtu = mtu;
+    return true;
+  }
+  uint16_t GetMtu() const override {
+    return m_mtu;
+  }
+  bool IsLinkUp() const override;
+  /* The link is up from Attach() on and never changes: nothing to notify. */
+  void AddLinkChangeCallback(Callback<void>) override {}
+  bool IsBroadcast() const override {
+    return true;
+  }
+  Address GetBroadcast() const override {
+    return Mac48Address::GetBroadcast();
+  }
+  bool IsMulticast() const override {
+    return false;
+  }
+  Address GetMulticast(Ipv4Address group) const override {
+    return Mac48Address::GetMulticast(group);
+  }
+  Address GetMulticast(Ipv6Address addr) const override {
+    return Mac48Address::GetMulticast(addr);
+  }
+  bool IsBridge() const override {
+    return false;
+  }
+  /* A UE's dedicated channel goes to its RNC only; the RNC reaches many UEs. */
+  bool IsPointToPoint() const override {
+    return !m_isRnc;
+  }
+  bool Send(Ptr<Packet> packet, const Address &dest, uint16_t protocolNumber) override;
+  bool SendFrom(Ptr<Packet>, const Address &, const Address &, uint16_t) override {
+    return false;
+  }
+  Ptr<Node> GetNode() const override;
+  void SetNode(Ptr<Node> node) override {
+    m_nodeId = node->GetId();
+  }
+  bool NeedsArp() const override {
+    return false;
+  }
+  void SetReceiveCallback(ReceiveCallback cb) override {
+    m_rx = cb;
+  }
+  void SetPromiscReceiveCallback(PromiscReceiveCallback cb) override;
+  bool SupportsSendFrom() const override {
+    return false;
+  }
+
+  static Mac48Address AddressOf(uint32_t node_id);
+  /* The node id an address of AddressOf() names, or kNoSlot. */
+  static uint32_t NodeOf(const Address &a);
+
+protected:
+  void DoDispose() override;
+
+private:
+  Ptr<RadioChannel> m_channel;
+  ReceiveCallback m_rx;
+  uint32_t m_nodeId = kNoSlot;
+  uint32_t m_ifIndex = 0;
+  uint16_t m_mtu = 65535; /* no fragmentation is modelled */
+  bool m_isRnc = false;
+};
+
+class RadioChannel : public Channel {
+public:
+  static TypeId GetTypeId();
+  RadioChannel() = default;
+
+  void Configure(SimRanId ran, uint32_t n_cells, double dch_rate, double dch_delay,
+                 double common_rate, double common_delay);
+  SimRanId Ran() const {
+    return m_ran;
+  }
+  uint32_t NCells() const {
+    return m_nCells;
+  }
+  Ptr<RadioDevice> Rnc() const {
+    return m_rnc;
+  }
+  void SetRnc(Ptr<RadioDevice> rnc) {
+    m_rnc = rnc;
+  }
+  /* Adds a UE device, returns its slot. */
+  uint32_t AddUe(Ptr<RadioDevice> ue) {
+    m_ues.push_back(ue);
+    return static_cast<uint32_t>(m_ues.size() - 1);
+  }
+  /* The UE device of node `node_id` on this channel, or null. */
+  RadioDevice *UeOfNode(uint32_t node_id) const;
+
+  /* Serialises `p` on `ue`'s dedicated channel (uplink: from = ue, to = RNC). */
+  void TransmitDch(RadioDevice &from, RadioDevice &to, RadioDevice &ue, bool uplink, Ptr<Packet> p,
+                   uint16_t protocol);
+  void TransmitCommon(uint32_t cell, Ptr<Packet> p);
+  void DeliverCommon(uint32_t cell, const Packet &p) const;
+
+  const NetDevice::PromiscReceiveCallback *Promisc(const RadioDevice *dev) const;
+  void SetPromisc(const RadioDevice *dev, NetDevice::PromiscReceiveCallback cb) {
+    m_promisc[dev] = cb;
+  }
+
+  // Channel
+  std::size_t GetNDevices() const override {
+    return (m_rnc ? 1 : 0) + m_ues.size();
+  }
+  Ptr<NetDevice> GetDevice(std::size_t i) const override;
+
+protected:
+  void DoDispose() override;
+
+private:
+  static int64_t TxSteps(uint32_t bytes, double rate) {
+    return Seconds(static_cast<double>(bytes) * 8.0 / rate).GetTimeStep();
+  }
+
+  SimRanId m_ran = 0;
+  uint32_t m_nCells = 0;
+  double m_dchRate = 0, m_commonRate = 0;
+  int64_t m_dchDelay = 0, m_commonDelay = 0; /* time steps */
+  Ptr<RadioDevice> m_rnc;
+  std::vector<Ptr<RadioDevice>> m_ues; /* by slot */
+  std::vector<int64_t> m_cellBusy;     /* busy-until per cell, time steps */
+  /* promiscuous callbacks, rare: kept here rather than in every device */
+  std::unordered_map<const RadioDevice *, NetDevice::PromiscReceiveCallback> m_promisc;
+};
+
+namespace {
+
+std::vector<Ptr<RadioChannel>> g_rans;
+std::vector<uint32_t> g_ue_slot; /* by node id: slot of the UE in its RAN, or kNoSlot */
+
+/* A dedicated-channel packet reaching the far end. */
+class DchArrival : public EventImpl {
+public:
+  DchArrival(Ptr<RadioDevice> from, Ptr<RadioDevice> to, bool uplink, Ptr<Packet> p,
+             uint16_t protocol)
+      : m_from(from), m_to(to), m_p(p), m_protocol(protocol), m_uplink(uplink) {}
+
+protected:
+  void Notify() override {
+    m_to->Receive(m_p, m_protocol, *m_from, m_uplink);
+  }
+
+private:
+  Ptr<RadioDevice> m_from, m_to;
+  Ptr<Packet> m_p;
+  uint16_t m_protocol;
+  bool m_uplink;
+};
+
+/* A common-channel transmission reaching its cell. */
+class CommonArrival : public EventImpl {
+public:
+  CommonArrival(Ptr<RadioChannel> ch, uint32_t cell, Ptr<Packet> p)
+      : m_ch(ch), m_p(p), m_cell(cell) {}
+
+protected:
+  void Notify() override {
+    m_ch->DeliverCommon(m_cell, *m_p);
+  }
+
+private:
+  Ptr<RadioChannel> m_ch;
+  Ptr<Packet> m_p;
+  uint32_t m_cell;
+};
+
+Ptr<Packet> make_packet(const uint8_t *bytes, size_t len) {
+  SIM_CHECK(len <= UINT32_MAX, "packet of %zu bytes", len);
+  SIM_CHECK(bytes != nullptr || len == 0, "null bytes");
+  return len > 0 ? Create<Packet>(bytes, static_cast<uint32_t>(len)) : Create<Packet>();
+}
+
+RadioChannel &ran_of(SimRanId ran) {
+  SIM_CHECK(ran < g_rans.size(), "unknown RAN %u (have %zu)", ran, g_rans.size());
+  return *g_rans[ran];
+}
+
+RadioDevice &ue_device(SimRanId ran, SimNodeId ue) {
+  RadioDevice *dev = ran_of(ran).UeOfNode(ue);
+  SIM_CHECK(dev != nullptr, "node %u is not a UE of RAN %u", ue, ran);
+  return *dev;
+}
+
+} // namespace
+
+/* ---- RadioDevice ---- */
+
+NS_OBJECT_ENSURE_REGISTERED(RadioDevice);
+
+TypeId RadioDevice::GetTypeId() {
+  static TypeId tid = TypeId("mbms::RadioDevice")
+                          .SetParent<NetDevice>()
+                          .SetGroupName("Mbms")
+                          .AddConstructor<RadioDevice>();
+  return tid;
+}
+
+void RadioDevice::Attach(Ptr<RadioChannel> channel, bool is_rnc) {
+  SIM_CHECK(!m_channel, "radio device attached twice");
+  m_channel = channel;
+  m_isRnc = is_rnc;
+}
+
+Ptr<Channel> RadioDevice::GetChannel() const {
+  return m_channel;
+}
+
+void RadioDevice::SetAddress(Address address) {
+  SIM_CHECK(address == GetAddress(), "a radio device's address is derived from its node id");
+}
+
+bool RadioDevice::IsLinkUp() const {
+  return m_channel != nullptr;
+}
+
+Ptr<Node> RadioDevice::GetNode() const {
+  return m_nodeId == kNoSlot ? nullptr : NodeList::GetNode(m_nodeId);
+}
+
+void RadioDevice::SetPromiscReceiveCallback(PromiscReceiveCallback cb) {
+  SIM_CHECK(m_channel, "promiscuous callback on a detached radio device");
+  m_channel->SetPromisc(this, cb);
+}
+
+Mac48Address RadioDevice::AddressOf(uint32_t node_id) {
+  uint8_t b[6] = {0x02,
+                  0x4d,
+                  uint8_t(node_id >> 24),
+                  uint8_t(node_id >> 16),
+                  uint8_t(node_id >> 8),
+                  uint8_t(node_id)};
+  Mac48Address a;
+  a.CopyFrom(b);
+  return a;
+}
+
+uint32_t RadioDevice::NodeOf(const Address &a) {
+  if (!Mac48Address::IsMatchingType(a))
+    return kNoSlot;
+  uint8_t b[6];
+  Mac48Address::ConvertFrom(a).CopyTo(b);
+  if (b[0] != 0x02 || b[1] != 0x4d)
+    return kNoSlot;
+  return uint32_t(b[2]) << 24 | uint32_t(b[3]) << 16 | uint32_t(b[4]) << 8 | b[5];
+}
+
+/* A UE sends to its RNC whatever `dest` says (its only peer); the RNC sends
+ * to the UE that `dest` names, on that UE's dedicated channel. Broadcast goes
+ * through sim_common_send, which names the cell. */
+bool RadioDevice::Send(Ptr<Packet> packet, const Address &dest, uint16_t protocolNumber) {
+  if (!m_channel)
+    return false;
+  if (!m_isRnc) {
+    RadioDevice &rnc = *m_channel->Rnc();
+    m_channel->TransmitDch(*this, rnc, *this, true, packet, protocolNumber);
+    return true;
+  }
+  RadioDevice *ue = m_channel->UeOfNode(NodeOf(dest));
+  if (ue == nullptr)
+    return false;
+  m_channel->TransmitDch(*this, *ue, *ue, false, packet, protocolNumber);
+  return true;
+}
+
+void RadioDevice::Receive(Ptr<Packet> p, uint16_t protocol, const RadioDevice &from, bool uplink) {
+  if (const PromiscReceiveCallback *promisc = m_channel->Promisc(this))
+    (*promisc)(this, p, protocol, from.GetAddress(), GetAddress(), NetDevice::PACKET_HOST);
+  if (!m_rx.IsNull())
+    m_rx(this, p, protocol, from.GetAddress());
+  const SimReceiver &r = receiver();
+  if (r.on_dch != nullptr) {
+    SimNodeId ue = uplink ? from.m_nodeId : m_nodeId;
+    with_payload(*p, [&](const uint8_t *bytes, size_t len) {
+      r.on_dch(r.ctx, m_channel->Ran(), m_nodeId, ue, bytes, len);
+    });
+  }
+}
+
+void RadioDevice::DoDispose() {
+  m_channel = nullptr;
+  m_rx = ReceiveCallback();
+  NetDevice::DoDispose();
+}
+
+/* ---- RadioChannel ---- */
+
+NS_OBJECT_ENSURE_REGISTERED(RadioChannel);
+
+TypeId RadioChannel::GetTypeId() {
+  static TypeId tid = TypeId("mbms::RadioChannel")
+                          .SetParent<Channel>()
+                          .SetGroupName("Mbms")
+                          .AddConstructor<RadioChannel>();
+  return tid;
+}
+
+void RadioChannel::Configure(SimRanId ran, uint32_t n_cells, double dch_rate, double dch_delay,
+                             double common_rate, double common_delay) {
+  m_ran = ran;
+  m_nCells = n_cells;
+  m_dchRate = dch_rate;
+  m_commonRate = common_rate;
+  m_dchDelay = Seconds(dch_delay).GetTimeStep();
+  m_commonDelay = Seconds(common_delay).GetTimeStep();
+  m_cellBusy.assign(n_cells, 0);
+}
+
+RadioDevice *RadioChannel::UeOfNode(uint32_t node_id) const {
+  if (node_id >= g_ue_slot.size() || g_ue_slot[node_id] >= m_ues.size())
+    return nullptr;
+  RadioDevice *dev = PeekPointer(m_ues[g_ue_slot[node_id]]);
+  return dev->NodeId() == node_id ? dev : nullptr;
+}
+
+void RadioChannel::TransmitDch(RadioDevice &from, RadioDevice &to, RadioDevice &ue, bool uplink,
+                               Ptr<Packet> p, uint16_t protocol) {
+  int64_t now = Simulator::Now().GetTimeStep();
+  int64_t &busy = uplink ? ue.m_busyUp : ue.m_busyDown;
+  int64_t end = std::max(now, busy) + TxSteps(p->GetSize(), m_dchRate);
+  busy = end;
+  Simulator::ScheduleWithContext(to.NodeId(), TimeStep(end + m_dchDelay - now),
+                                 new DchArrival(&from, &to, uplink, p, protocol));
+}
+
+void RadioChannel::TransmitCommon(uint32_t cell, Ptr<Packet> p) {
+  int64_t now = Simulator::Now().GetTimeStep();
+  int64_t &busy = m_cellBusy[cell];
+  int64_t end = std::max(now, busy) + TxSteps(p->GetSize(), m_commonRate);
+  busy = end;
+  Simulator::Schedule(TimeStep(end + m_commonDelay - now),
+                      Ptr<EventImpl>(new CommonArrival(this, cell, p), false));
+}
+
+void RadioChannel::DeliverCommon(uint32_t cell, const Packet &p) const {
+  const SimReceiver &r = receiver();
+  if (r.on_common != nullptr) {
+    with_payload(
+        p, [&](const uint8_t *bytes, size_t len) { r.on_common(r.ctx, m_ran, cell, bytes, len); });
+  }
+}
+
+const NetDevice::PromiscReceiveCallback *RadioChannel::Promisc(const RadioDevice *dev) const {
+  if (m_promisc.empty())
+    return nullptr;
+  auto it = m_promisc.find(dev);
+  return it == m_promisc.end() || it->second.IsNull() ? nullptr : &it->second;
+}
+
+Ptr<NetDevice> RadioChannel::GetDevice(std::size_t i) const {
+  if (m_rnc) {
+    if (i == 0)
+      return m_rnc;
+    i--;
+  }
+  return i < m_ues.size() ? m_ues[i] : nullptr;
+}
+
+void RadioChannel::DoDispose() {
+  m_rnc = nullptr;
+  m_ues.clear();
+  m_promisc.clear();
+  Channel::DoDispose();
+}
+
+void radio_reset() {
+  g_rans.clear();
+  g_rans.shrink_to_fit();
+  g_ue_slot.clear();
+  g_ue_slot.shrink_to_fit();
+}
+
+} // namespace simint
+
+using simint::g_rans;
+using simint::g_ue_slot;
+
+extern "C" {
+
+SimRanId sim_ran_new(SimNodeId rnc, uint32_t n_cells, double dch_rate_bps, double dch_delay_s,
+                     double common_rate_bps, double common_delay_s) {
+  SIM_CHECK(dch_rate_bps > 0 && std::isfinite(dch_rate_bps), "bad DCH rate %g", dch_rate_bps);
+  SIM_CHECK(common_rate_bps > 0 && std::isfinite(common_rate_bps), "bad common rate %g",
+            common_rate_bps);
+  SIM_CHECK(dch_delay_s >= 0 && std::isfinite(dch_delay_s), "bad DCH delay %g", dch_delay_s);
+  SIM_CHECK(common_delay_s >= 0 && std::isfinite(common_delay_s), "bad common delay %g",
+            common_delay_s);
+  Ptr<Node> node = simint::node(rnc);
+  SimRanId id = static_cast<SimRanId>(g_rans.size());
+  Ptr<simint::RadioChannel> ch = CreateObject<simint::RadioChannel>();
+  ch->Configure(id, n_cells, dch_rate_bps, dch_delay_s, common_rate_bps, common_delay_s);
+  Ptr<simint::RadioDevice> dev = CreateObject<simint::RadioDevice>();
+  dev->Attach(ch, true);
+  ch->SetRnc(dev);
+  node->AddDevice(dev);
+  g_rans.push_back(ch);
+  return id;
+}
+
+void sim_ran_attach(SimRanId ran, SimNodeId ue) {
+  simint::RadioChannel &ch = simint::ran_of(ran);
+  Ptr<Node> node = simint::node(ue);
+  SIM_CHECK(ue != ch.Rnc()->NodeId(), "RNC node %u attached as a UE of its own RAN %u", ue, ran);
+  if (g_ue_slot.size() <= ue)
+    g_ue_slot.resize(std::max<size_t>(ue + 1, sim_node_count()), simint::kNoSlot);
+  SIM_CHECK(g_ue_slot[ue] == simint::kNoSlot, "UE %u is already attached to a RAN", ue);
+  Ptr<simint::RadioDevice> dev = CreateObject<simint::RadioDevice>();
+  dev->Attach(&ch, false);
+  g_ue_slot[ue] = ch.AddUe(dev);
+  node->AddDevice(dev);
+}
+
+void sim_dch_up(SimRanId ran, SimNodeId ue, const uint8_t *bytes, size_t len) {
+  simint::RadioDevice &dev = simint::ue_device(ran, ue);
+  dev.Send(simint::make_packet(bytes, len), simint::ran_of(ran).Rnc()->GetAddress(),
+           simint::kRadioProtocol);
+}
+
+void sim_dch_down(SimRanId ran, SimNodeId ue, const uint8_t *bytes, size_t len) {
+  simint::RadioDevice &dev = simint::ue_device(ran, ue);
+  bool sent = simint::ran_of(ran).Rnc()->Send(simint::make_packet(bytes, len), dev.GetAddress(),
+                                              simint::kRadioProtocol);
+  SIM_CHECK(sent, "RNC of RAN %u could not reach UE %u", ran, ue);
+}
+
+void sim_common_send(SimRanId ran, uint32_t cell, const uint8_t *bytes, size_t len) {
+  simint::RadioChannel &ch = simint::ran_of(ran);
+  SIM_CHECK(cell < ch.NCells(), "cell %u of RAN %u (has %u)", cell, ran, ch.NCells());
+  ch.TransmitCommon(cell, simint::make_packet(bytes, len));
+}
+
+} // extern "C"

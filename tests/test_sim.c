@@ -1,5 +1,553 @@
+/* test_sim.c — unit tests of sim/ (ns-3 behind sim.h): event order and clock,
+ * point-to-point link timing and payloads, dedicated and common radio
+ * channels, repeated init/destroy, event counting, the bare-event benchmark
+ * and the memory per UE. */
+#include "sim/sim.h"
+
 #include <glib.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <string.h>
+
+#define TOL 1e-12
+
+/* ASan's redzones and quarantine inflate memory: the per-UE bound is only
+ * checked in uninstrumented builds (the numbers are reported either way). */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifndef SANITIZED
+#define SANITIZED 0
+#endif
+
+/* ---- recording receiver ---- */
+
+enum { K_EVENT, K_LINK, K_DCH, K_COMMON };
+
+typedef struct {
+  int kind;
+  double t;
+  uint32_t a, b, c; /* event: arg; link: link,to,from; dch: ran,to,ue; common: ran,cell */
+  size_t len;
+  uint32_t sum; /* checksum of all len bytes */
+  uint8_t bytes[64];
+} Rec;
+
+#define MAX_RECS 8192
+static Rec recs[MAX_RECS];
+static int nrec;
+
+static uint32_t checksum(const uint8_t *bytes, size_t len) {
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (size_t i = 0; i < len; i++)
+    h = (h ^ bytes[i]) * 16777619u;
+  return h;
+}
+
+static Rec *rec_new(int kind, const uint8_t *bytes, size_t len) {
+  g_assert_cmpint(nrec, <, MAX_RECS);
+  Rec *r = &recs[nrec++];
+  memset(r, 0, sizeof *r);
+  r->kind = kind;
+  r->t = sim_now();
+  r->len = len;
+  if (bytes != NULL) {
+    memcpy(r->bytes, bytes, MIN(len, sizeof r->bytes));
+    r->sum = checksum(bytes, len);
+  }
+  return r;
+}
+
+/* the recorder keeps the first 64 bytes and a checksum of all of them */
+static void check_payload(const Rec *r, const uint8_t *want, size_t len) {
+  g_assert_cmpuint(r->len, ==, len);
+  g_assert_cmpmem(r->bytes, MIN(len, sizeof r->bytes), want, MIN(len, sizeof r->bytes));
+  g_assert_cmpuint(r->sum, ==, checksum(want, len));
+}
+
+static void on_link(void *ctx, SimLinkId link, SimNodeId to, SimNodeId from, const uint8_t *bytes,
+                    size_t len) {
+  g_assert_true(ctx == &nrec);
+  Rec *r = rec_new(K_LINK, bytes, len);
+  r->a = link, r->b = to, r->c = from;
+}
+
+static void on_dch(void *ctx, SimRanId ran, SimNodeId to, SimNodeId ue, const uint8_t *bytes,
+                   size_t len) {
+  g_assert_true(ctx == &nrec);
+  Rec *r = rec_new(K_DCH, bytes, len);
+  r->a = ran, r->b = to, r->c = ue;
+}
+
+static void on_common(void *ctx, SimRanId ran, uint32_t cell, const uint8_t *bytes, size_t len) {
+  g_assert_true(ctx == &nrec);
+  Rec *r = rec_new(K_COMMON, bytes, len);
+  r->a = ran, r->b = cell;
+}
+
+static void on_event(void *ctx, uint64_t arg) {
+  g_assert_true(ctx == &nrec);
+  Rec *r = rec_new(K_EVENT, NULL, 0);
+  r->a = (uint32_t)arg;
+}
+
+static void start(void) {
+  sim_init();
+  nrec = 0;
+  SimReceiver rx = {on_link, on_dch, on_common, &nrec};
+  sim_set_receiver(&rx);
+}
+
+static void fill(uint8_t *buf, size_t len, uint32_t seed) {
+  for (size_t i = 0; i < len; i++)
+    buf[i] = (uint8_t)(seed * 131u + i * 7u + 1u);
+}
+
+/* ---- events ---- */
+
+static void ev_chain(void *ctx, uint64_t arg) {
+  on_event(ctx, arg);
+  sim_schedule(0.0, on_event, ctx, 100 + arg); /* same time, after what is already pending */
+}
+
+static void test_event_order(void) {
+  start();
+  g_assert_cmpfloat(sim_now(), ==, 0.0);
+  sim_schedule(1.0, on_event, &nrec, 1);
+  sim_schedule(1.0, ev_chain, &nrec, 2);
+  sim_schedule(0.5, on_event, &nrec, 0);
+  sim_schedule(1.0, on_event, &nrec, 3);
+  sim_schedule(1.0, on_event, &nrec, 4);
+  sim_schedule(2.25, on_event, &nrec, 5);
+  sim_run(0);
+  static const uint32_t order[] = {0, 1, 2, 3, 4, 102, 5};
+  static const double at[] = {0.5, 1, 1, 1, 1, 1, 2.25};
+  g_assert_cmpint(nrec, ==, G_N_ELEMENTS(order));
+  for (int i = 0; i < nrec; i++) {
+    g_assert_cmpint(recs[i].kind, ==, K_EVENT);
+    g_assert_cmpuint(recs[i].a, ==, order[i]);
+    g_assert_cmpfloat_with_epsilon(recs[i].t, at[i], TOL);
+  }
+  g_assert_cmpfloat_with_epsilon(sim_now(), 2.25, TOL);
+  sim_destroy();
+}
+
+static void test_run_until(void) {
+  start();
+  sim_schedule(1.0, on_event, &nrec, 1);
+  sim_schedule(2.0, on_event, &nrec, 2);
+  sim_schedule(3.0, on_event, &nrec, 3);
+  sim_run(2.5);
+  g_assert_cmpint(nrec, ==, 2);
+  g_assert_cmpfloat_with_epsilon(sim_now(), 2.5, TOL);
+  sim_run(0);
+  g_assert_cmpint(nrec, ==, 3);
+  g_assert_cmpuint(recs[2].a, ==, 3);
+  g_assert_cmpfloat_with_epsilon(sim_now(), 3.0, TOL);
+  sim_destroy();
+}
+
+static void test_event_count(void) {
+  start();
+  uint64_t e0 = sim_events_executed();
+  for (int i = 0; i < 10; i++)
+    sim_schedule(0.001 * i, on_event, &nrec, i);
+  sim_run(0);
+  g_assert_cmpuint(sim_events_executed() - e0, ==, 10);
+
+  /* ns-3's own events count too: node/device initialisation, the
+   * point-to-point device's transmit-complete and the channel's delivery */
+  SimNodeId a = sim_node_new(), b = sim_node_new();
+  SimLinkId l = sim_link_new(a, b, 1e6, 0.001);
+  sim_run(0);
+  uint64_t e1 = sim_events_executed();
+  g_assert_cmpuint(e1 - e0, >, 10);
+  uint8_t msg[10] = {0};
+  sim_link_send(l, a, msg, sizeof msg);
+  sim_run(0);
+  g_assert_cmpint(nrec, ==, 11);
+  g_assert_cmpuint(sim_events_executed() - e1, ==, 2);
+  sim_destroy();
+}
+
+/* ---- point-to-point links ---- */
+
+static void test_link_timing(void) {
+  start();
+  SimNodeId a = sim_node_new(), b = sim_node_new(), c = sim_node_new();
+  g_assert_cmpuint(a, ==, 0);
+  g_assert_cmpuint(c, ==, 2);
+  g_assert_cmpuint(sim_node_count(), ==, 3);
+  const double rate = 8e6, delay = 0.001; /* 1 byte per microsecond */
+  SimLinkId l0 = sim_link_new(a, b, rate, delay);
+  SimLinkId l1 = sim_link_new(b, c, rate, 0.0005);
+  g_assert_cmpuint(l0, ==, 0);
+  g_assert_cmpuint(l1, ==, 1);
+
+  uint8_t m1[40], m2[50], m3[30];
+  fill(m1, sizeof m1, 1);
+  fill(m2, sizeof m2, 2);
+  fill(m3, sizeof m3, 3);
+  sim_link_send(l0, a, m1, sizeof m1); /* a -> b */
+  sim_link_send(l0, b, m2, sizeof m2); /* b -> a, other direction: not serialised behind m1 */
+  sim_link_send(l1, b, m3, sizeof m3); /* b -> c */
+  /* a packet arriving at the same time as an event inserted later fires first */
+  sim_schedule((sizeof m1 + SIM_LINK_OVERHEAD_BYTES) * 8 / rate + delay, on_event, &nrec, 7);
+  sim_run(0);
+
+  g_assert_cmpint(nrec, ==, 4);
+  /* sorted by arrival time: m3 (32 us + 0.5 ms), m1 (42 us + 1 ms), event, m2 (52 us + 1 ms) */
+  g_assert_cmpint(recs[0].kind, ==, K_LINK);
+  g_assert_cmpuint(recs[0].a, ==, l1);
+  g_assert_cmpuint(recs[0].b, ==, c);
+  g_assert_cmpuint(recs[0].c, ==, b);
+  g_assert_cmpfloat_with_epsilon(recs[0].t, (30.0 + SIM_LINK_OVERHEAD_BYTES) * 8 / rate + 0.0005,
+                                 TOL);
+  check_payload(&recs[0], m3, sizeof m3);
+
+  g_assert_cmpint(recs[1].kind, ==, K_LINK);
+  g_assert_cmpuint(recs[1].a, ==, l0);
+  g_assert_cmpuint(recs[1].b, ==, b);
+  g_assert_cmpuint(recs[1].c, ==, a);
+  g_assert_cmpfloat_with_epsilon(recs[1].t, 42e-6 + delay, TOL);
+  check_payload(&recs[1], m1, sizeof m1);
+
+  g_assert_cmpint(recs[2].kind, ==, K_EVENT);
+  g_assert_cmpfloat_with_epsilon(recs[2].t, 42e-6 + delay, TOL);
+
+  g_assert_cmpint(recs[3].kind, ==, K_LINK);
+  g_assert_cmpuint(recs[3].b, ==, a);
+  g_assert_cmpuint(recs[3].c, ==, b);
+  g_assert_cmpfloat_with_epsilon(recs[3].t, 52e-6 + delay, TOL);
+  check_payload(&recs[3], m2, sizeof m2);
+  g_assert_cmpuint(sim_link_drops(), ==, 0);
+  sim_destroy();
+}
+
+static void send_later(void *ctx, uint64_t arg) {
+  (void)ctx;
+  uint8_t m[8];
+  fill(m, sizeof m, (uint32_t)arg);
+  sim_link_send(0, 0, m, sizeof m);
+}
+
+static void test_link_fifo(void) {
+  start();
+  SimNodeId a = sim_node_new(), b = sim_node_new();
+  const double rate = 1e6, delay = 0.01; /* 8 us per byte */
+  SimLinkId l = sim_link_new(a, b, rate, delay);
+  /* 3000 back-to-back packets: well past ns-3's default 100-packet queue */
+  enum { N = 3000, LEN = 123 };
+  for (uint32_t i = 0; i < N; i++) {
+    uint8_t m[LEN];
+    fill(m, sizeof m, i);
+    memcpy(m, &i, sizeof i);
+    sim_link_send(l, a, m, sizeof m);
+  }
+  const double tx = (LEN + SIM_LINK_OVERHEAD_BYTES) * 8 / rate;
+  sim_run(0);
+  g_assert_cmpint(nrec, ==, N);
+  for (uint32_t i = 0; i < N; i++) {
+    uint32_t seq;
+    memcpy(&seq, recs[i].bytes, sizeof seq);
+    g_assert_cmpuint(seq, ==, i);
+    g_assert_cmpuint(recs[i].len, ==, LEN);
+    g_assert_cmpfloat_with_epsilon(recs[i].t, (i + 1) * tx + delay, 1e-9);
+  }
+  g_assert_cmpfloat_with_epsilon(recs[1].t - recs[0].t, tx, TOL);
+  g_assert_cmpuint(sim_link_drops(), ==, 0);
+
+  /* an idle link starts a new packet at once, not behind old busy time */
+  nrec = 0;
+  double t0 = sim_now() + 1.0;
+  sim_schedule(1.0, send_later, NULL, 5);
+  sim_run(0);
+  g_assert_cmpint(nrec, ==, 1);
+  g_assert_cmpfloat_with_epsilon(recs[0].t, t0 + (8.0 + SIM_LINK_OVERHEAD_BYTES) * 8 / rate + delay,
+                                 1e-9);
+  uint8_t want[8];
+  fill(want, sizeof want, 5);
+  check_payload(&recs[0], want, sizeof want);
+  sim_destroy();
+}
+
+static void test_link_large_payload(void) {
+  start();
+  SimNodeId a = sim_node_new(), b = sim_node_new();
+  sim_link_new(a, b, 1e9, 0.0);
+  static uint8_t big[100000];
+  fill(big, sizeof big, 9);
+  sim_link_send(0, b, big, sizeof big);
+  sim_run(0);
+  g_assert_cmpint(nrec, ==, 1);
+  g_assert_cmpuint(recs[0].len, ==, sizeof big);
+  g_assert_cmpmem(recs[0].bytes, 64, big, 64);
+  g_assert_cmpuint(recs[0].sum, ==, checksum(big, sizeof big));
+  g_assert_cmpuint(recs[0].b, ==, a);
+  g_assert_cmpuint(recs[0].c, ==, b);
+  sim_destroy();
+}
+
+/* ---- dedicated channels ---- */
+
+static void test_dch(void) {
+  start();
+  SimNodeId rnc = sim_node_new(), u1 = sim_node_new(), u2 = sim_node_new();
+  const double rate = 64000, delay = 0.01; /* 125 us per byte */
+  SimRanId ran = sim_ran_new(rnc, 2, rate, delay, 32000, 0.02);
+  g_assert_cmpuint(ran, ==, 0);
+  sim_ran_attach(ran, u1);
+  sim_ran_attach(ran, u2);
+
+  uint8_t up1[100], up2[100], up3[60], dn1[50], dn2[20];
+  fill(up1, sizeof up1, 11);
+  fill(up2, sizeof up2, 12);
+  fill(up3, sizeof up3, 13);
+  fill(dn1, sizeof dn1, 14);
+  fill(dn2, sizeof dn2, 15);
+  sim_dch_up(ran, u1, up1, sizeof up1);   /* 12.5 ms + 10 ms = 22.5 ms */
+  sim_dch_up(ran, u1, up2, sizeof up2);   /* behind up1: 25 ms + 10 ms = 35 ms */
+  sim_dch_up(ran, u2, up3, sizeof up3);   /* other UE, own channel: 7.5 + 10 = 17.5 ms */
+  sim_dch_down(ran, u1, dn1, sizeof dn1); /* other direction: 6.25 + 10 = 16.25 ms */
+  sim_dch_down(ran, u2, dn2, sizeof dn2); /* 2.5 + 10 = 12.5 ms */
+  sim_run(0);
+
+  struct {
+    double t;
+    SimNodeId to, ue;
+    const uint8_t *m;
+    size_t len;
+  } want[] = {
+      {0.0125, u2, u2, dn2, sizeof dn2},  {0.01625, u1, u1, dn1, sizeof dn1},
+      {0.0175, rnc, u2, up3, sizeof up3}, {0.0225, rnc, u1, up1, sizeof up1},
+      {0.035, rnc, u1, up2, sizeof up2},
+  };
+  g_assert_cmpint(nrec, ==, G_N_ELEMENTS(want));
+  for (int i = 0; i < nrec; i++) {
+    g_assert_cmpint(recs[i].kind, ==, K_DCH);
+    g_assert_cmpuint(recs[i].a, ==, ran);
+    g_assert_cmpuint(recs[i].b, ==, want[i].to);
+    g_assert_cmpuint(recs[i].c, ==, want[i].ue);
+    g_assert_cmpfloat_with_epsilon(recs[i].t, want[i].t, TOL);
+    check_payload(&recs[i], want[i].m, want[i].len);
+  }
+  g_assert_cmpfloat_with_epsilon(recs[4].t - recs[3].t, sizeof up2 * 8 / rate, TOL);
+  sim_destroy();
+}
+
+static void test_dch_two_rans(void) {
+  start();
+  SimNodeId r0 = sim_node_new(), r1 = sim_node_new();
+  SimRanId a = sim_ran_new(r0, 1, 8000, 0.1, 8000, 0.1);
+  SimRanId b = sim_ran_new(r1, 1, 16000, 0.05, 8000, 0.1);
+  SimNodeId u0 = sim_node_new(), u1 = sim_node_new();
+  sim_ran_attach(b, u1);
+  sim_ran_attach(a, u0);
+  uint8_t m[10] = {1, 2, 3};
+  sim_dch_down(a, u0, m, sizeof m); /* 10 ms + 100 ms */
+  sim_dch_up(b, u1, m, sizeof m);   /* 5 ms + 50 ms */
+  sim_run(0);
+  g_assert_cmpint(nrec, ==, 2);
+  g_assert_cmpuint(recs[0].a, ==, b);
+  g_assert_cmpuint(recs[0].b, ==, r1);
+  g_assert_cmpuint(recs[0].c, ==, u1);
+  g_assert_cmpfloat_with_epsilon(recs[0].t, 0.055, TOL);
+  g_assert_cmpuint(recs[1].a, ==, a);
+  g_assert_cmpuint(recs[1].b, ==, u0);
+  g_assert_cmpuint(recs[1].c, ==, u0);
+  g_assert_cmpfloat_with_epsilon(recs[1].t, 0.11, TOL);
+  sim_destroy();
+}
+
+/* ---- common channels ---- */
+
+static void test_common(void) {
+  start();
+  SimNodeId r0 = sim_node_new(), r1 = sim_node_new();
+  const double rate = 32000, delay = 0.02; /* 250 us per byte */
+  SimRanId a = sim_ran_new(r0, 3, 64000, 0.01, rate, delay);
+  SimRanId b = sim_ran_new(r1, 1, 64000, 0.01, rate, delay);
+  for (int i = 0; i < 50; i++)
+    sim_ran_attach(i % 2 ? a : b, sim_node_new());
+  sim_run(0); /* ns-3 initialises nodes and devices at t = 0 */
+  uint64_t e0 = sim_events_executed();
+
+  uint8_t m1[40], m2[20], m3[40], m4[40];
+  fill(m1, sizeof m1, 21);
+  fill(m2, sizeof m2, 22);
+  fill(m3, sizeof m3, 23);
+  fill(m4, sizeof m4, 24);
+  sim_common_send(a, 0, m1, sizeof m1); /* 10 ms + 20 ms */
+  sim_common_send(a, 0, m2, sizeof m2); /* behind m1: 15 ms + 20 ms */
+  sim_common_send(a, 2, m3, sizeof m3); /* own cell: 10 + 20 ms */
+  sim_common_send(b, 0, m4, sizeof m4); /* other RAN: 10 + 20 ms */
+  sim_run(0);
+
+  /* one event and one callback per transmission, whatever the UE count */
+  g_assert_cmpuint(sim_events_executed() - e0, ==, 4);
+  g_assert_cmpint(nrec, ==, 4);
+  struct {
+    double t;
+    SimRanId ran;
+    uint32_t cell;
+    const uint8_t *m;
+    size_t len;
+  } want[] = {
+      {0.03, a, 0, m1, sizeof m1},
+      {0.03, a, 2, m3, sizeof m3},
+      {0.03, b, 0, m4, sizeof m4},
+      {0.035, a, 0, m2, sizeof m2},
+  };
+  for (int i = 0; i < nrec; i++) {
+    g_assert_cmpint(recs[i].kind, ==, K_COMMON);
+    g_assert_cmpuint(recs[i].a, ==, want[i].ran);
+    g_assert_cmpuint(recs[i].b, ==, want[i].cell);
+    g_assert_cmpfloat_with_epsilon(recs[i].t, want[i].t, TOL);
+    check_payload(&recs[i], want[i].m, want[i].len);
+  }
+  sim_destroy();
+}
+
+/* ---- lifecycle ---- */
+
+static void test_init_twice(void) {
+  for (int round = 0; round < 3; round++) {
+    start();
+    g_assert_cmpuint(sim_node_count(), ==, 0);
+    g_assert_cmpfloat(sim_now(), ==, 0.0);
+    g_assert_cmpuint(sim_events_executed(), ==, 0);
+    g_assert_cmpuint(sim_link_drops(), ==, 0);
+    SimNodeId a = sim_node_new(), b = sim_node_new(), u = sim_node_new();
+    g_assert_cmpuint(a, ==, 0);
+    g_assert_cmpuint(u, ==, 2);
+    SimLinkId l = sim_link_new(a, b, 8e6, 0.001);
+    g_assert_cmpuint(l, ==, 0);
+    SimRanId r = sim_ran_new(b, 1, 8000, 0.0, 8000, 0.0);
+    g_assert_cmpuint(r, ==, 0);
+    sim_ran_attach(r, u);
+    uint8_t m[8] = {(uint8_t)round};
+    sim_link_send(l, a, m, sizeof m);
+    sim_dch_up(r, u, m, sizeof m);
+    sim_schedule(5.0, on_event, &nrec, round);
+    if (round == 2)
+      break; /* leave pending events and state for sim_init to clear */
+    sim_run(0);
+    g_assert_cmpint(nrec, ==, 3);
+    g_assert_cmpfloat_with_epsilon(recs[0].t, 10e-6 + 0.001, TOL);
+    g_assert_cmpfloat_with_epsilon(recs[1].t, 0.008, TOL);
+    g_assert_cmpuint(recs[1].bytes[0], ==, round);
+    g_assert_cmpfloat_with_epsilon(sim_now(), 5.0, TOL);
+    sim_destroy();
+  }
+  start(); /* over a simulation that was never destroyed */
+  g_assert_cmpuint(sim_node_count(), ==, 0);
+  g_assert_cmpuint(sim_events_executed(), ==, 0);
+  sim_run(0);
+  g_assert_cmpint(nrec, ==, 0);
+  sim_destroy();
+  sim_destroy(); /* twice is harmless */
+}
+
+/* ---- benchmark ---- */
+
+static void test_bench(void) {
+  start();
+  sim_schedule(1.0, on_event, &nrec, 1);
+  uint64_t e0 = sim_events_executed();
+  const uint64_t n = 1000000;
+  double s = sim_bench_bare_events(n);
+  g_assert_cmpfloat(s, >, 0.0);
+  g_test_message("bare ns-3 scheduling: %" G_GUINT64_FORMAT " events in %.3f s = %.0f events/s", n,
+                 s, n / s);
+  /* the benchmark leaves the simulation alone */
+  g_assert_cmpfloat(sim_now(), ==, 0.0);
+  g_assert_cmpuint(sim_events_executed(), ==, e0);
+  g_assert_cmpint(nrec, ==, 0);
+  sim_run(0);
+  g_assert_cmpint(nrec, ==, 1);
+  g_assert_cmpfloat(sim_bench_bare_events(10), >, 0.0);
+  g_assert_cmpfloat(sim_bench_bare_events(0), >=, 0.0);
+  sim_destroy();
+}
+
+/* ---- memory per UE ---- */
+
+static long rss_kib(void) {
+  malloc_trim(0);
+  FILE *f = fopen("/proc/self/status", "r");
+  g_assert_nonnull(f);
+  char line[256];
+  long kib = -1;
+  while (fgets(line, sizeof line, f) != NULL)
+    if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+      break;
+  fclose(f);
+  g_assert_cmpint(kib, >, 0);
+  return kib;
+}
+
+/* bytes of heap in use (live allocations, not RSS) */
+static double heap_bytes(void) {
+  struct mallinfo2 mi = mallinfo2();
+  return (double)mi.uordblks + (double)mi.hblkhd;
+}
+
+static void test_memory_per_ue(void) {
+  enum { N = 100000 };
+  start();
+  SimNodeId rnc = sim_node_new();
+  SimRanId ran = sim_ran_new(rnc, 4, 64000, 0.01, 32000, 0.02);
+  long r0 = rss_kib();
+  double h0 = heap_bytes();
+  SimNodeId first = sim_node_new();
+  for (int i = 1; i < N; i++)
+    sim_node_new();
+  long r1 = rss_kib();
+  for (int i = 0; i < N; i++)
+    sim_ran_attach(ran, first + i);
+  long r2 = rss_kib();
+  double node_b = (r1 - r0) * 1024.0 / N, dev_b = (r2 - r1) * 1024.0 / N;
+  g_test_message("RSS per UE before run: node %.0f B + radio device %.0f B = %.0f B "
+                 "(includes ns-3's pending initialise events)",
+                 node_b, dev_b, node_b + dev_b);
+  sim_run(0); /* runs ns-3's two initialise events per UE */
+  long r3 = rss_kib();
+  g_test_message("RSS per UE after ns-3 initialisation ran: %.0f B; live heap per UE: %.0f B",
+                 (r3 - r0) * 1024.0 / N, (heap_bytes() - h0) / N);
+  if (!SANITIZED) {
+    g_assert_cmpfloat(node_b + dev_b, <, 2048.0);
+    g_assert_cmpfloat((r3 - r0) * 1024.0 / N, <, 2048.0);
+  }
+
+  /* still works at this size */
+  uint8_t m[16] = {42};
+  sim_dch_down(ran, first + N - 1, m, sizeof m);
+  sim_common_send(ran, 3, m, sizeof m);
+  sim_run(0);
+  g_assert_cmpint(nrec, ==, 2);
+  g_assert_cmpuint(recs[0].c, ==, first + N - 1);
+  g_assert_cmpint(recs[1].kind, ==, K_COMMON);
+  sim_destroy();
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
+  /* first, while the heap is fresh, so the RSS delta is not hidden by reuse */
+  g_test_add_func("/sim/memory/per-ue", test_memory_per_ue);
+  g_test_add_func("/sim/events/order", test_event_order);
+  g_test_add_func("/sim/events/run-until", test_run_until);
+  g_test_add_func("/sim/events/count", test_event_count);
+  g_test_add_func("/sim/link/timing", test_link_timing);
+  g_test_add_func("/sim/link/fifo", test_link_fifo);
+  g_test_add_func("/sim/link/large-payload", test_link_large_payload);
+  g_test_add_func("/sim/dch/timing", test_dch);
+  g_test_add_func("/sim/dch/two-rans", test_dch_two_rans);
+  g_test_add_func("/sim/common/timing", test_common);
+  g_test_add_func("/sim/lifecycle/init-twice", test_init_twice);
+  g_test_add_func("/sim/bench/bare", test_bench);
   return g_test_run();
 }
