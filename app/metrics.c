@@ -140,11 +140,23 @@ void metrics_expect_installs(Metrics *m, uint32_t seq, uint32_t n) {
   metrics_event(m, seq)->installs_expected = n;
 }
 
+static void check_done(EventRecord *e) {
+  if (e->installs_expected > 0 && e->installs_done == e->installs_expected && e->done < 0)
+    e->done = e->last_install;
+}
+
 void metrics_installed(Metrics *m, uint32_t seq, double now) {
   EventRecord *e = metrics_event(m, seq);
   e->installs_done++;
-  if (e->installs_expected > 0 && e->installs_done == e->installs_expected && e->done < 0)
-    e->done = now;
+  e->last_install = now;
+  check_done(e);
+}
+
+void metrics_install_not_expected(Metrics *m, uint32_t seq) {
+  EventRecord *e = metrics_event(m, seq);
+  g_assert(e->installs_expected > e->installs_done);
+  e->installs_expected--;
+  check_done(e);
 }
 
 bool metrics_event_complete(const EventRecord *e) {

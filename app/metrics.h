@@ -14,8 +14,8 @@
  *
  * Latency of an event: from the time its request reached the first network
  * element (the RNC) until the last member in scope installed the new group
- * key (`installs_expected` installations of the new group key version);
- * 0 when no key changed.
+ * key or a newer one (see completion.h for who is expected); 0 when no key
+ * changed.
  */
 #pragma once
 #include <glib.h>
@@ -39,16 +39,17 @@ typedef struct {
   uint32_t p2p_msgs, p2m_msgs, p2m_tx, core_msgs, signalling_msgs;
   uint64_t bytes; /* rekey message bytes (p2m per transmission) */
   uint64_t wraps;
-  double start;   /* request reached the RNC; < 0 until then */
-  double done;    /* last expected installation; < 0 until then */
+  double start;        /* request reached the RNC; < 0 until then */
+  double done;         /* last expected installation; < 0 until then */
+  double last_install; /* time of the latest installation counted */
   uint32_t installs_expected, installs_done;
   bool group_changed;
 } EventRecord;
 
 typedef struct {
   uint32_t n_ggsn, n_sgsn, n_rnc;
-  GArray *events;       /* EventRecord, index = seq */
-  ElCounters *elements; /* 1 + n_ggsn + n_sgsn + n_rnc + 1 (UEs), see metrics_element */
+  GArray *events;         /* EventRecord, index = seq */
+  ElCounters *elements;   /* 1 + n_ggsn + n_sgsn + n_rnc + 1 (UEs), see metrics_element */
   uint64_t rejected_msgs; /* malformed bytes received anywhere */
   uint64_t link_drops;
 } Metrics;
@@ -80,6 +81,8 @@ void metrics_link_dropped(Metrics *m);
 void metrics_request_reached_network(Metrics *m, uint32_t seq, double now);
 void metrics_expect_installs(Metrics *m, uint32_t seq, uint32_t n);
 void metrics_installed(Metrics *m, uint32_t seq, double now);
+/* One expected installation will not happen (the member left first). */
+void metrics_install_not_expected(Metrics *m, uint32_t seq);
 /* True once the request reached the network and all `installs_expected`
  * (> 0) installations happened. */
 bool metrics_event_complete(const EventRecord *e);

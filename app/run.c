@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "app/completion.h"
 #include "keytree/kt_wrap.h"
 #include "sim/sim.h"
 
@@ -14,12 +15,15 @@ typedef struct {
   Metrics *metrics;
   Net *net;
   const RunHooks *hooks;
-  GArray *group_after; /* KtKeyRef per seq: the group key each event installs */
+  RekeyCompletion *completion;
 } RunCtx;
 
 static guint element_index(const RunCtx *rc, NetElement e) {
-  static const ElKind kinds[] = {[NET_BMSC] = EL_BMSC, [NET_GGSN] = EL_GGSN,
-                                 [NET_SGSN] = EL_SGSN, [NET_RNC] = EL_RNC, [NET_UE] = EL_UE};
+  static const ElKind kinds[] = {[NET_BMSC] = EL_BMSC,
+                                 [NET_GGSN] = EL_GGSN,
+                                 [NET_SGSN] = EL_SGSN,
+                                 [NET_RNC] = EL_RNC,
+                                 [NET_UE] = EL_UE};
   return metrics_element(rc->metrics, kinds[e.kind], e.index);
 }
 
@@ -95,29 +99,20 @@ static void obs_request(void *ctx, uint32_t seq) {
     metrics_request_reached_network(rc->metrics, seq, sim_now());
 }
 
-static void obs_expect(void *ctx, uint32_t seq, uint32_t n) {
-  RunCtx *rc = ctx;
-  if (event_of(rc, seq))
-    metrics_expect_installs(rc->metrics, seq, n);
-}
-
-static void obs_plan(void *ctx, uint32_t seq, const KtPlan *plan) {
+static void obs_plan(void *ctx, uint32_t seq, const KtPlan *plan, uint32_t members_in_scope) {
   RunCtx *rc = ctx;
   EventRecord *ev = event_of(rc, seq);
-  if (!ev)
-    return;
-  ev->subgroup = plan->subgroup;
-  ev->group_changed = plan->group_changed;
-  g_array_index(rc->group_after, KtKeyRef, seq) = plan->group_after;
+  if (ev) {
+    ev->subgroup = plan->subgroup;
+    ev->group_changed = plan->group_changed;
+  }
+  completion_on_plan(rc->completion, ev ? seq : UINT32_MAX, plan, members_in_scope);
 }
 
 static void obs_install(void *ctx, uint32_t ue, uint32_t seq, KtKeyRef ref) {
-  (void)ue;
+  (void)seq; /* a newer key may complete older events too: see completion.h */
   RunCtx *rc = ctx;
-  EventRecord *ev = event_of(rc, seq);
-  if (ev && ev->group_changed &&
-      kt_ref_equal(ref, g_array_index(rc->group_after, KtKeyRef, seq)))
-    metrics_installed(rc->metrics, seq, sim_now());
+  completion_on_install(rc->completion, ue, ref, sim_now());
 }
 
 /* ------------------------------------------------------------ the events */
@@ -169,15 +164,13 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
   KtTree *tree = kt_tree_new(&kc);
   RunCtx rc = {.scn = scn, .wl = wl, .hooks = hooks};
   rc.metrics = metrics_new(scn->ggsn, scn_n_sgsn(scn), scn_n_rnc(scn));
-  rc.group_after = g_array_sized_new(FALSE, TRUE, sizeof(KtKeyRef), wl->events->len);
-  g_array_set_size(rc.group_after, wl->events->len);
+  rc.completion = completion_new(wl->ue_id_end, rc.metrics);
   NetObserver obs = {.on_send = obs_send,
                      .on_receive = obs_receive,
                      .on_reject = obs_reject,
                      .on_wrap = obs_wrap,
                      .on_unwrap = obs_unwrap,
                      .on_request = obs_request,
-                     .on_expect_installs = obs_expect,
                      .on_group_install = obs_install,
                      .on_plan = obs_plan,
                      .ctx = &rc};
@@ -212,7 +205,7 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
   net_free(rc.net);
   sim_destroy();
   kt_tree_free(tree);
-  g_array_free(rc.group_after, TRUE);
+  completion_free(rc.completion);
   wl_free(wl);
   out->metrics = rc.metrics;
   out->wall_s = (g_get_monotonic_time() - t0) / 1e6;

@@ -64,8 +64,7 @@ static const NodeOps *ops_of(NetKind kind) {
 
 /* ------------------------------------------------------------- receiving */
 
-static bool decode_or_reject(Net *net, NetElement to, const uint8_t *bytes, size_t len,
-                             Msg *msg) {
+static bool decode_or_reject(Net *net, NetElement to, const uint8_t *bytes, size_t len, Msg *msg) {
   const char *why = NULL;
   if (msg_decode(msg, bytes, len, &why))
     return true;
@@ -84,8 +83,8 @@ static void deliver(Net *net, NetElement to, NetElement from, NetVia via, const 
   ops_of(to.kind)->on_message(net, to.index, from, &msg);
 }
 
-static void on_link(void *ctx, SimLinkId link, SimNodeId to, SimNodeId from,
-                    const uint8_t *bytes, size_t len) {
+static void on_link(void *ctx, SimLinkId link, SimNodeId to, SimNodeId from, const uint8_t *bytes,
+                    size_t len) {
   (void)link;
   Net *net = ctx;
   deliver(net, element_of_node(net, to), element_of_node(net, from), NET_VIA_LINK, bytes, len);
@@ -272,11 +271,11 @@ Net *net_new(const NetConfig *config, KtTree *tree, const NetObserver *observer)
   net->rnc_uplink = g_new(SimLinkId, net->n_rnc);
   net->ran = g_new(SimRanId, net->n_rnc);
   for (uint32_t g = 0; g < config->ggsn; g++)
-    net->ggsn_uplink[g] = sim_link_new(net->bmsc_node, net->ggsn_node[g], config->core_rate,
-                                       config->core_delay);
+    net->ggsn_uplink[g] =
+        sim_link_new(net->bmsc_node, net->ggsn_node[g], config->core_rate, config->core_delay);
   for (uint32_t s = 0; s < net->n_sgsn; s++)
-    net->sgsn_uplink[s] = sim_link_new(net->ggsn_node[net_ggsn_of_sgsn(net, s)],
-                                       net->sgsn_node[s], config->core_rate, config->core_delay);
+    net->sgsn_uplink[s] = sim_link_new(net->ggsn_node[net_ggsn_of_sgsn(net, s)], net->sgsn_node[s],
+                                       config->core_rate, config->core_delay);
   for (uint32_t r = 0; r < net->n_rnc; r++) {
     net->rnc_uplink[r] = sim_link_new(net->sgsn_node[net_sgsn_of_rnc(net, r)], net->rnc_node[r],
                                       config->iu_rate, config->iu_delay);
@@ -285,8 +284,7 @@ Net *net_new(const NetConfig *config, KtTree *tree, const NetObserver *observer)
     g_assert(net->ran[r] == r); /* RAN ids double as RNC indices in on_dch/on_common */
   }
 
-  SimReceiver receiver = {.on_link = on_link, .on_dch = on_dch, .on_common = on_common,
-                          .ctx = net};
+  SimReceiver receiver = {.on_link = on_link, .on_dch = on_dch, .on_common = on_common, .ctx = net};
   sim_set_receiver(&receiver);
 
   /* Keys held by the network elements at session start: the core key, and
@@ -296,6 +294,7 @@ Net *net_new(const NetConfig *config, KtTree *tree, const NetObserver *observer)
   kt_keygen_fresh(net->keygen, &net->core_key, core_ref);
   net->bmsc_group = *kt_tree_group_key(tree, 0);
   net->rnc = g_new0(RncState, net->n_rnc);
+  net->leaked_through = g_new0(uint32_t, net->n_rnc + 1);
   for (uint32_t r = 0; r < net->n_rnc; r++)
     net->rnc[r].group = *kt_tree_group_key(tree, kt_tree_scope_of_rnc(tree, r));
 
@@ -323,6 +322,7 @@ void net_free(Net *net) {
   kt_key_wipe(&net->bmsc_group);
   g_free(net->ue);
   g_free(net->rnc);
+  g_free(net->leaked_through);
   GList *keys = g_hash_table_get_keys(net->extra_attach);
   for (GList *l = keys; l; l = l->next)
     g_free(l->data);
@@ -378,10 +378,12 @@ void net_provision(Net *net, uint32_t ue, uint32_t cell) {
   kt_plan_init(&plan);
   bool ok = kt_tree_join(net->tree, ue, cell, false, &plan);
   g_assert(ok);
+  if (net->obs.on_plan)
+    net->obs.on_plan(net->obs.ctx, NET_NO_SEQ, &plan, kt_tree_scope_members(net->tree, plan.scope));
   kt_plan_free(&plan);
   UeState *st = &net->ue[ue];
-  st->subgroup = *kt_tree_key(net->tree, KT_KEY_ID(KT_KEY_SUBGROUP,
-                                                   kt_tree_ue_subgroup(net->tree, ue)));
+  st->subgroup =
+      *kt_tree_key(net->tree, KT_KEY_ID(KT_KEY_SUBGROUP, kt_tree_ue_subgroup(net->tree, ue)));
   st->group = *kt_tree_group_key(net->tree, kt_tree_scope_of_rnc(net->tree, st->rnc));
   st->member = 1;
 }

@@ -33,8 +33,8 @@ typedef struct {
 
 /* How a message travelled. */
 typedef enum {
-  NET_VIA_LINK, /* core or Iu point-to-point link */
-  NET_VIA_DCH,  /* a UE's dedicated channel */
+  NET_VIA_LINK,   /* core or Iu point-to-point link */
+  NET_VIA_DCH,    /* a UE's dedicated channel */
   NET_VIA_COMMON, /* a cell's common channel (one transmission) */
 } NetVia;
 
@@ -53,12 +53,12 @@ typedef struct {
   void (*on_unwrap)(void *ctx, NetElement by, bool ok);
   /* the request of event `seq` reached its first network element */
   void (*on_request)(void *ctx, uint32_t seq);
-  /* event `seq` changed the group key; `n` members must install it */
-  void (*on_expect_installs)(void *ctx, uint32_t seq, uint32_t n);
   /* UE `ue` installed group key `ref`, delivered by a message of event `seq` */
   void (*on_group_install)(void *ctx, uint32_t ue, uint32_t seq, KtKeyRef ref);
-  /* a plan was made for event `seq` (the app records its sub-group etc.) */
-  void (*on_plan)(void *ctx, uint32_t seq, const KtPlan *plan);
+  /* a plan was made for event `seq` (NET_NO_SEQ: an initial member's
+   * provisioning); `members_in_scope` are the group members in the plan's
+   * scope after it, who must all install the new group key if it changed */
+  void (*on_plan)(void *ctx, uint32_t seq, const KtPlan *plan, uint32_t members_in_scope);
   void *ctx;
 } NetObserver;
 

@@ -23,11 +23,11 @@ extern const NodeOps bmsc_ops, ggsn_ops, sgsn_ops, rnc_ops, ue_ops;
 /* What a UE holds. Versions 0 mean "not held". ~120 bytes per UE. */
 typedef struct {
   KtKey priv, subgroup, group;
-  SimNodeId node;   /* UINT32_MAX until the UE first appears */
-  uint32_t rnc;     /* RNC of its current (or last) cell */
+  SimNodeId node;    /* UINT32_MAX until the UE first appears */
+  uint32_t rnc;      /* RNC of its current (or last) cell */
   uint32_t home_rnc; /* RAN of its first radio */
-  uint32_t cell;    /* current (or last) cell, global */
-  uint8_t member;   /* joined and not left (as the UE sees it) */
+  uint32_t cell;     /* current (or last) cell, global */
+  uint8_t member;    /* joined and not left (as the UE sees it) */
 } UeState;
 
 /* A network element's copy of the group key of its scope. */
@@ -59,21 +59,25 @@ struct Net {
 
   SimNodeId bmsc_node;
   SimNodeId *ggsn_node, *sgsn_node, *rnc_node;
-  SimLinkId *ggsn_uplink; /* BM-SC–GGSN g */
-  SimLinkId *sgsn_uplink; /* GGSN–SGSN s */
-  SimLinkId *rnc_uplink;  /* SGSN–RNC r (Iu) */
-  SimRanId *ran;          /* per RNC */
+  SimLinkId *ggsn_uplink;  /* BM-SC–GGSN g */
+  SimLinkId *sgsn_uplink;  /* GGSN–SGSN s */
+  SimLinkId *rnc_uplink;   /* SGSN–RNC r (Iu) */
+  SimRanId *ran;           /* per RNC */
   SimNodeId first_ue_node; /* network nodes are below this */
   GArray *node_ue;         /* uint32: UE id of node first_ue_node + i */
 
   KtKey core_key;   /* network-domain key of BM-SC and RNCs (embodiment 1) */
   KtKey bmsc_group; /* the BM-SC's group key (embodiment 1) */
   RncState *rnc;
+  /* per group scope (index = KtPlan.scope): the newest group key version a
+   * departed member held. A point-to-multipoint wrap under a version up to
+   * this one would be open to that leaver, so it is not sent (rnc.c). */
+  uint32_t *leaked_through;
   UeState *ue;
   GHashTable *extra_attach; /* (ue << 32 | rnc) for UEs that moved RAN */
 
-  GHashTable *plans;  /* seq -> PlanSlot* */
-  GArray *pending;    /* PendingWrap */
+  GHashTable *plans; /* seq -> PlanSlot* */
+  GArray *pending;   /* PendingWrap */
   GArray *scratch_cells;
 };
 

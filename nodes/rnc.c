@@ -46,7 +46,20 @@ static const KtKey *resolve(const Net *net, uint32_t rnc, const KtPlan *plan, Kt
 
 static void send_delivery(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *plan,
                           const KtDelivery *d) {
+  if (d->target != KT_TO_UE && KT_KEY_ID_KIND(d->under.id) == KT_KEY_GROUP &&
+      d->under.version <= net->leaked_through[plan->scope])
+    return; /* a join rekey's new group key, wrapped under the old one, that
+             * reaches this RNC (embodiment 1: through the core) after a leave
+             * was planned: the leaver holds the old key. Not sending it is
+             * safe: that leave's new group key goes to every member under
+             * their sub-group keys, and later join rekeys wrap under it. */
+  if (d->target == KT_TO_UE && !kt_tree_is_member(net->tree, d->target_id))
+    return; /* a joiner that left before its keys came back from the core:
+             * it must not get them after its leave */
   const KtKey *under = resolve(net, rnc, plan, d->under);
+  if (!under && d->target == KT_TO_SUBGROUP && !kt_tree_key(net->tree, d->under.id))
+    return; /* the sub-group emptied (and was deleted) while the group key was
+             * on its way from the BM-SC: nobody is left to send it to */
   if (!under) {
     reject(net, rnc, "no usable wrapping key for a planned delivery");
     return;
@@ -128,11 +141,10 @@ static void on_request(Net *net, uint32_t rnc, NetElement from, const Msg *msg) 
   if (net->obs.on_request)
     net->obs.on_request(net->obs.ctx, msg->seq);
   const KtPlan *plan = &slot->plan;
+  if (!join && plan->group_before.version > net->leaked_through[plan->scope])
+    net->leaked_through[plan->scope] = plan->group_before.version;
   if (net->obs.on_plan)
-    net->obs.on_plan(net->obs.ctx, msg->seq, plan);
-  if (plan->group_changed && net->obs.on_expect_installs)
-    net->obs.on_expect_installs(net->obs.ctx, msg->seq,
-                                kt_tree_scope_members(net->tree, plan->scope));
+    net->obs.on_plan(net->obs.ctx, msg->seq, plan, kt_tree_scope_members(net->tree, plan->scope));
 
   rnc_execute(net, rnc, msg->seq, plan, KT_STAGE_LOCAL, false);
   if (net->cfg.embodiment == 2) {
