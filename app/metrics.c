@@ -95,16 +95,16 @@ static ElCounters *element(Metrics *m, guint el) {
   return &m->elements[el];
 }
 
-void metrics_sent(Metrics *m, guint el, size_t bytes) {
+void metrics_sent(Metrics *m, guint el, size_t bytes, uint32_t n) {
   ElCounters *c = element(m, el);
-  c->msgs_sent++;
-  c->bytes_sent += bytes;
+  c->msgs_sent += n;
+  c->bytes_sent += (uint64_t)bytes * n;
 }
 
-void metrics_received(Metrics *m, guint el, size_t bytes) {
+void metrics_received(Metrics *m, guint el, size_t bytes, uint32_t n) {
   ElCounters *c = element(m, el);
-  c->msgs_recv++;
-  c->bytes_recv += bytes;
+  c->msgs_recv += n;
+  c->bytes_recv += (uint64_t)bytes * n;
 }
 
 void metrics_wrapped(Metrics *m, guint el, uint32_t seq, guint n) {

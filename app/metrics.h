@@ -68,8 +68,10 @@ uint32_t metrics_event_new(Metrics *m, double time, EvKind kind, uint32_t ue, ui
 EventRecord *metrics_event(Metrics *m, uint32_t seq);
 
 /* Counting, called only where messages are sent and received. */
-void metrics_sent(Metrics *m, guint element, size_t bytes);
-void metrics_received(Metrics *m, guint element, size_t bytes);
+/* `n` copies of a message of `bytes` bytes sent / received by `element`
+ * (n > 1: one per transmission, or one per UE hearing a common channel). */
+void metrics_sent(Metrics *m, guint element, size_t bytes, uint32_t n);
+void metrics_received(Metrics *m, guint element, size_t bytes, uint32_t n);
 void metrics_wrapped(Metrics *m, guint element, uint32_t seq, guint n);
 void metrics_unwrapped(Metrics *m, guint element, bool ok);
 /* Counts a rejected (malformed) message at `element` and in rejected_msgs. */

@@ -39,8 +39,7 @@ static void obs_send(void *ctx, NetElement from, NetVia via, const Msg *msg, siz
                      uint32_t n_tx) {
   RunCtx *rc = ctx;
   guint el = element_index(rc, from);
-  for (uint32_t i = 0; i < n_tx; i++)
-    metrics_sent(rc->metrics, el, len);
+  metrics_sent(rc->metrics, el, len, n_tx);
   EventRecord *ev = event_of(rc, msg->seq);
   if (ev) {
     switch (msg->type) {
@@ -73,8 +72,7 @@ static void obs_receive(void *ctx, NetElement to, NetVia via, const Msg *msg, si
   (void)msg;
   RunCtx *rc = ctx;
   guint el = element_index(rc, to);
-  for (uint32_t i = 0; i < n_receivers; i++)
-    metrics_received(rc->metrics, el, len);
+  metrics_received(rc->metrics, el, len, n_receivers);
 }
 
 static void obs_reject(void *ctx, NetElement to, const char *why) {

@@ -109,15 +109,26 @@ int main(int argc, char **argv) {
   printf("  bare ns-3 scheduling  %10.0f events/s\n", bare);
   printf("  libsodium unwrap      %10.0f unwraps/s\n", unwraps);
   printf("  peak RSS              %10ld KiB (before run %ld KiB) over %u UEs\n", hwm, rss0, ues);
-  printf("\n  target                                     measured     target  ratio\n");
-  printf("  events/s vs bare ns-3 scheduling          %8.1f %%   >= 50 %%   %.2f\n",
-         100.0 * events_per_s / bare, events_per_s / bare / 0.5);
-  printf("  wall per leave vs floor (members x unwrap) %7.2f x   <= 2 x    %.2f\n",
-         per_leave / floor_per_leave, per_leave / floor_per_leave / 2.0);
-  printf("  peak RSS per UE                            %7.0f B   <= 2048 B %.2f\n",
-         hwm * 1024.0 / ues, hwm * 1024.0 / ues / 2048.0);
-  printf("  (ratio = measured / target; <= 1 meets events... see README: for events/s\n"
-         "   a ratio >= 1 meets the target, for the others <= 1)\n");
+  /* Real decryption is part of every simulated event that delivers a key:
+   * the crypto floor is what libsodium alone needs for the run's unwraps and
+   * wraps (a wrap costs about an unwrap). Events/s net of it shows the cost
+   * of the simulator itself against bare ns-3 scheduling. */
+  double crypto_s = (double)(s->unwraps + s->wraps) / unwraps;
+  double net_s = r.sim_wall_s - crypto_s;
+  double net_events_per_s = net_s > 0 ? s->sim_events / net_s : 0;
+  double ev_ratio = events_per_s / bare, net_ratio = net_events_per_s / bare;
+  double leave_ratio = per_leave / floor_per_leave, rss_per_ue = hwm * 1024.0 / ues;
+  printf("  crypto floor          %10.3f s (%llu unwraps + %llu wraps at the rate above)\n",
+         crypto_s, (unsigned long long)s->unwraps, (unsigned long long)s->wraps);
+  printf("\n  %-46s %10s %10s  %s\n", "target", "measured", "target", "met");
+  printf("  %-46s %8.1f %% %10s  %s\n", "events/s / bare ns-3 events/s", 100 * ev_ratio, ">= 50 %",
+         ev_ratio >= 0.5 ? "yes" : "no");
+  printf("  %-46s %8.1f %% %10s  %s\n", "  same, event-loop time net of crypto floor",
+         100 * net_ratio, "(info)", "");
+  printf("  %-46s %8.2f x %10s  %s\n", "wall per leave / (members x one unwrap)", leave_ratio,
+         "<= 2 x", leave_ratio <= 2.0 ? "yes" : "no");
+  printf("  %-46s %8.0f B %10s  %s\n", "peak RSS per UE", rss_per_ue, "<= 2048 B",
+         rss_per_ue <= 2048 ? "yes" : "no");
   run_result_clear(&r);
   scn_free(scn);
   return 0;

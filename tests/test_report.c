@@ -257,9 +257,9 @@ static Metrics *two_events(void) {
   e->bytes = 56;
   e->signalling_msgs = 4;
   metrics_request_reached_network(m, b, 2.26);
-  metrics_sent(m, metrics_element(m, EL_BMSC, 0), 100);
-  metrics_sent(m, metrics_element(m, EL_RNC, 3), 40);
-  metrics_received(m, metrics_element(m, EL_UE, 0), 40);
+  metrics_sent(m, metrics_element(m, EL_BMSC, 0), 100, 1);
+  metrics_sent(m, metrics_element(m, EL_RNC, 3), 40, 1);
+  metrics_received(m, metrics_element(m, EL_UE, 0), 40, 1);
   metrics_wrapped(m, metrics_element(m, EL_RNC, 3), a, 2);
   metrics_unwrapped(m, metrics_element(m, EL_UE, 0), true);
   metrics_unwrapped(m, metrics_element(m, EL_UE, 0), false);
@@ -328,9 +328,9 @@ static void test_metrics_counting(void) {
   g_assert_cmpuint(metrics_event(m, 1)->wraps, ==, 3);
   g_assert_cmpuint(metrics_event(m, 0)->wraps, ==, 0);
 
-  metrics_sent(m, rnc, 10);
-  metrics_sent(m, rnc, 20);
-  metrics_received(m, rnc, 5);
+  metrics_sent(m, rnc, 10, 1);
+  metrics_sent(m, rnc, 20, 1);
+  metrics_received(m, rnc, 5, 1);
   g_assert_cmpuint(m->elements[rnc].msgs_sent, ==, 2);
   g_assert_cmpuint(m->elements[rnc].bytes_sent, ==, 30);
   g_assert_cmpuint(m->elements[rnc].msgs_recv, ==, 1);
