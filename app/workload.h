@@ -23,10 +23,12 @@
 #include "app/scenario.h"
 
 #define WL_NO_CELL UINT32_MAX
-/* Largest UE id a workload may use (CSV or generated): a UE's private key
- * index has KT_KEY_INDEX_BITS bits. Per-UE arrays are sized by the largest
- * id used, so ids should stay dense. */
-#define WL_MAX_UE KT_KEY_INDEX_MAX
+/* Largest UE id a workload may use (CSV or generated). Per-UE state is an
+ * array indexed by UE id (about 1.2 KB per id, see README "Benchmark"), so
+ * ids must stay dense: 2^24 - 1 keeps the worst case (one huge id in a CSV)
+ * a clear error instead of an allocation of tens of gigabytes. It is below
+ * KT_KEY_INDEX_MAX, the limit of a private key's index. */
+#define WL_MAX_UE ((1u << 24) - 1u)
 
 typedef enum { WL_JOIN, WL_LEAVE } WlAction;
 

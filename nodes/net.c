@@ -219,9 +219,10 @@ static void plan_slot_free(gpointer p) {
 }
 
 PlanSlot *net_plan_new(Net *net, uint32_t seq) {
+  if (g_hash_table_contains(net->plans, GUINT_TO_POINTER(seq)))
+    return NULL;
   PlanSlot *slot = g_new0(PlanSlot, 1);
   kt_plan_init(&slot->plan);
-  g_assert(!g_hash_table_contains(net->plans, GUINT_TO_POINTER(seq)));
   g_hash_table_insert(net->plans, GUINT_TO_POINTER(seq), slot);
   return slot;
 }

@@ -107,6 +107,7 @@ void net_wrap(Net *net, NetElement by, uint32_t seq, KtWrap *out, const KtKey *k
 bool net_unwrap(Net *net, NetElement by, KtKey *out, const KtWrap *wrap, const KtKey *under);
 
 /* Plans in flight. */
+/* NULL if a plan for `seq` is already in flight. */
 PlanSlot *net_plan_new(Net *net, uint32_t seq);
 PlanSlot *net_plan_get(Net *net, uint32_t seq);
 /* One part done; frees the slot when none is left. */

@@ -130,6 +130,10 @@ static void on_request(Net *net, uint32_t rnc, NetElement from, const Msg *msg) 
   }
   bool join = msg->type == MSG_ACTIVATE_REQ;
   PlanSlot *slot = net_plan_new(net, msg->seq);
+  if (!slot) {
+    reject(net, rnc, "context request for an event already in progress");
+    return;
+  }
   bool ok = join ? kt_tree_join(net->tree, msg->ue, msg->cell, net->cfg.join_rekey, &slot->plan)
                  : kt_tree_leave(net->tree, msg->ue, &slot->plan);
   if (!ok) {
