@@ -23,9 +23,10 @@ typedef enum {
 typedef uint32_t KtKeyId;
 #define KT_KEY_INDEX_BITS 30u
 #define KT_KEY_INDEX_MAX ((1u << KT_KEY_INDEX_BITS) - 1u)
-#define KT_KEY_ID(kind, index) ((KtKeyId)(((uint32_t)(kind) << KT_KEY_INDEX_BITS) | (uint32_t)(index)))
+#define KT_KEY_ID(kind, index)                                                                     \
+  ((KtKeyId)(((uint32_t)(kind) << KT_KEY_INDEX_BITS) | (uint32_t)(index)))
 #define KT_KEY_ID_KIND(id) ((KtKeyKind)((uint32_t)(id) >> KT_KEY_INDEX_BITS))
-#define KT_KEY_ID_INDEX(id) ((uint32_t)(id) & KT_KEY_INDEX_MAX)
+#define KT_KEY_ID_INDEX(id) ((uint32_t)(id)&KT_KEY_INDEX_MAX)
 
 typedef struct {
   KtKeyId id;

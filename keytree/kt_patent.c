@@ -22,38 +22,14 @@
 #include "keytree/kt_tree.h"
 #include "keytree/kt_tree_private.h"
 
-static void push_key(KtPlan *plan, const KtKey *k) {
-  g_array_append_vals(plan->key_values, k, 1);
-}
-
-/* Replaces *key by a fresh value of the next version; old and new values go
- * into the plan. Returns the old ref. */
-static KtKeyRef rekey(KtTree *t, KtKey *key, KtPlan *plan) {
-  KtKeyRef old = key->ref;
-  push_key(plan, key);
-  KtKeyRef next = {old.id, old.version + 1};
-  g_assert(next.version != 0);
-  kt_keygen_fresh(t->gen, key, next);
-  push_key(plan, key);
-  return old;
-}
+#define push_key kt_priv_plan_push_key
+#define rekey kt_priv_rekey
 
 static void add_delivery(KtPlan *plan, KtStage stage, KtTarget target, uint32_t target_id,
                          uint32_t rnc, uint32_t exclude_ue, KtKeyRef under, uint8_t n_keys,
                          KtKeyRef k0, KtKeyRef k1) {
-  KtDelivery d;
-  memset(&d, 0, sizeof d);
-  d.stage = stage;
-  d.target = target;
-  d.target_id = target_id;
-  d.rnc = rnc;
-  d.exclude_ue = exclude_ue;
-  d.n_keys = n_keys;
-  d.keys[0] = k0;
-  if (n_keys > 1)
-    d.keys[1] = k1;
-  d.under = under;
-  g_array_append_val(plan->deliveries, d);
+  KtKeyRef keys[2] = {k0, k1};
+  kt_priv_deliver(plan, stage, target, target_id, rnc, exclude_ue, under, keys, n_keys);
 }
 
 /* The RNCs of a scope: [*lo, *hi). */
@@ -67,12 +43,7 @@ static void scope_rncs(const KtTree *t, uint32_t scope, uint32_t *lo, uint32_t *
   }
 }
 
-bool kt_tree_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan *plan) {
-  g_assert(t != NULL && plan != NULL);
-  kt_plan_clear(plan);
-  if (cell >= t->n_cells || ue > KT_KEY_INDEX_MAX || kt_tree_is_member(t, ue))
-    return false;
-
+bool kt_patent_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan *plan) {
   KtUeRec *rec = kt_priv_ue_ensure(t, ue);
   KtKeyRef priv = rec->priv.ref;
   uint32_t rnc = kt_priv_rnc_of_cell(t, cell);
@@ -121,12 +92,7 @@ bool kt_tree_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan
   return true;
 }
 
-bool kt_tree_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
-  g_assert(t != NULL && plan != NULL);
-  kt_plan_clear(plan);
-  if (!kt_tree_is_member(t, ue))
-    return false;
-
+bool kt_patent_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
   const KtUeRec *rec = kt_priv_ue(t, ue);
   uint32_t cell = rec->cell;
   uint32_t rnc = kt_priv_rnc_of_cell(t, cell);

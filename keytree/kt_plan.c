@@ -23,6 +23,7 @@ void kt_plan_init(KtPlan *plan) {
   plan_reset_fields(plan);
   plan->deliveries = g_array_new(FALSE, TRUE, sizeof(KtDelivery));
   plan->key_values = g_array_new(FALSE, TRUE, sizeof(KtKey));
+  plan->more_keys = g_array_new(FALSE, TRUE, sizeof(KtKeyRef));
 }
 
 static void wipe_key_values(KtPlan *plan) {
@@ -44,6 +45,10 @@ void kt_plan_clear(KtPlan *plan) {
     plan->key_values = g_array_new(FALSE, TRUE, sizeof(KtKey));
   else
     wipe_key_values(plan);
+  if (plan->more_keys == NULL)
+    plan->more_keys = g_array_new(FALSE, TRUE, sizeof(KtKeyRef));
+  else
+    g_array_set_size(plan->more_keys, 0);
 }
 
 void kt_plan_free(KtPlan *plan) {
@@ -54,6 +59,9 @@ void kt_plan_free(KtPlan *plan) {
     g_array_free(plan->key_values, TRUE);
   if (plan->deliveries != NULL)
     g_array_free(plan->deliveries, TRUE);
+  if (plan->more_keys != NULL)
+    g_array_free(plan->more_keys, TRUE);
+  plan->more_keys = NULL;
   plan->key_values = NULL;
   plan->deliveries = NULL;
   plan_reset_fields(plan);
@@ -87,4 +95,38 @@ guint kt_plan_p2m_count(const KtPlan *plan) {
   if (plan->deliveries == NULL)
     return 0;
   return plan->deliveries->len - kt_plan_p2p_count(plan);
+}
+
+KtKeyRef kt_delivery_key(const KtPlan *plan, const KtDelivery *d, guint i) {
+  g_assert(plan != NULL && d != NULL && i < d->n_keys);
+  if (i < KT_DELIVERY_MAX_KEYS)
+    return d->keys[i];
+  g_assert(plan->more_keys != NULL && d->more + (i - KT_DELIVERY_MAX_KEYS) < plan->more_keys->len);
+  return g_array_index(plan->more_keys, KtKeyRef, d->more + (i - KT_DELIVERY_MAX_KEYS));
+}
+
+void kt_plan_add(KtPlan *plan, const KtDelivery *d, const KtKeyRef *keys, guint n_keys) {
+  g_assert(plan != NULL && d != NULL && n_keys >= 1 && n_keys <= KT_PLAN_MAX_KEYS);
+  KtDelivery copy = *d;
+  copy.n_keys = (uint8_t)n_keys;
+  memset(copy.keys, 0, sizeof copy.keys);
+  copy.more = 0;
+  for (guint i = 0; i < n_keys && i < KT_DELIVERY_MAX_KEYS; i++)
+    copy.keys[i] = keys[i];
+  if (n_keys > KT_DELIVERY_MAX_KEYS) {
+    copy.more = plan->more_keys->len;
+    g_array_append_vals(plan->more_keys, keys + KT_DELIVERY_MAX_KEYS,
+                        n_keys - KT_DELIVERY_MAX_KEYS);
+  }
+  g_array_append_val(plan->deliveries, copy);
+}
+
+guint kt_plan_wrap_count(const KtPlan *plan) {
+  g_assert(plan != NULL);
+  guint n = 0;
+  if (plan->deliveries == NULL)
+    return 0;
+  for (guint i = 0; i < plan->deliveries->len; i++)
+    n += g_array_index(plan->deliveries, KtDelivery, i).n_keys;
+  return n;
 }

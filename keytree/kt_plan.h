@@ -5,9 +5,12 @@
  * key assignment message. The delivery rule is uniform:
  *   - target KT_TO_UE: point-to-point on that UE's dedicated channel, every
  *     key in it wrapped under `under` (the UE's private key);
- *   - target KT_TO_SUBGROUP / KT_TO_RNC_GROUP: point-to-multipoint to the
- *     holders of `under` (a sub-group's members, or the group members at one
+ *   - target KT_TO_SUBGROUP / KT_TO_RNC_GROUP / KT_TO_NODE: point-to-multipoint
+ *     to the holders of `under` at RNC `rnc` (a sub-group's members, the
+ *     group members at one RNC, or the members below an LKH node at one
  *     RNC), minus `exclude_ue`, on the cells where they are.
+ * A key whose holders span several RNCs (embodiment 1) gets one delivery
+ * per RNC with holders: each RNC wraps and transmits it once.
  * Stage: KT_STAGE_LOCAL deliveries can be sent by the RNC at once;
  * KT_STAGE_GROUP deliveries carry or need the group key, which in
  * embodiment 1 reaches the RNC from the BM-SC through the core first.
@@ -27,36 +30,39 @@
 
 #define KT_NO_UE UINT32_MAX
 #define KT_NO_SUBGROUP UINT32_MAX
-#define KT_DELIVERY_MAX_KEYS 2
+#define KT_DELIVERY_MAX_KEYS 2 /* keys stored inline in a KtDelivery */
+#define KT_PLAN_MAX_KEYS 32    /* keys in one delivery (an LKH joiner's path) */
 
 typedef enum { KT_EVENT_JOIN, KT_EVENT_LEAVE } KtEventKind;
-typedef enum { KT_TO_UE, KT_TO_SUBGROUP, KT_TO_RNC_GROUP } KtTarget;
+typedef enum { KT_TO_UE, KT_TO_SUBGROUP, KT_TO_RNC_GROUP, KT_TO_NODE } KtTarget;
 typedef enum { KT_STAGE_LOCAL, KT_STAGE_GROUP } KtStage;
 
 typedef struct {
   KtStage stage;
   KtTarget target;
-  uint32_t target_id;  /* UE id, sub-group id or RNC index, per `target` */
+  uint32_t target_id;  /* UE id, sub-group id, RNC index or LKH node id, per `target` */
   uint32_t rnc;        /* the RNC that transmits this delivery */
   uint32_t exclude_ue; /* not a holder of `under` (the joiner), or KT_NO_UE */
   uint8_t n_keys;
-  KtKeyRef keys[KT_DELIVERY_MAX_KEYS]; /* keys inside, each wrapped under `under` */
+  KtKeyRef keys[KT_DELIVERY_MAX_KEYS]; /* first keys inside, each wrapped under `under` */
+  uint32_t more;                       /* keys 2.. are plan->more_keys[more..] */
   KtKeyRef under;
 } KtDelivery;
 
 typedef struct {
   KtEventKind kind;
   uint32_t ue, rnc, cell;
-  uint32_t subgroup;       /* the UE's sub-group (joined or left) */
-  uint32_t scope;          /* group scope: 0 in embodiment 1, the RNC in 2 */
-  bool subgroup_created;   /* join: a new sub-group was made for the UE */
-  bool subgroup_deleted;   /* leave: the sub-group became empty and was deleted */
-  bool subgroup_changed;   /* the sub-group key changed */
-  bool group_changed;      /* the group key changed */
-  KtKeyRef group_before;   /* group key ref before the event */
-  KtKeyRef group_after;    /* group key ref after the event (== before if unchanged) */
-  GArray *deliveries;      /* KtDelivery, in sending order */
-  GArray *key_values;      /* KtKey: old and new values of the keys changed */
+  uint32_t subgroup;     /* the UE's sub-group (joined or left) */
+  uint32_t scope;        /* group scope: 0 in embodiment 1, the RNC in 2 */
+  bool subgroup_created; /* join: a new sub-group was made for the UE */
+  bool subgroup_deleted; /* leave: the sub-group became empty and was deleted */
+  bool subgroup_changed; /* the sub-group key changed */
+  bool group_changed;    /* the group key changed */
+  KtKeyRef group_before; /* group key ref before the event */
+  KtKeyRef group_after;  /* group key ref after the event (== before if unchanged) */
+  GArray *deliveries;    /* KtDelivery, in sending order */
+  GArray *key_values;    /* KtKey: old and new values of the keys changed */
+  GArray *more_keys;     /* KtKeyRef: keys beyond the inline ones of long deliveries */
 } KtPlan;
 
 void kt_plan_init(KtPlan *plan);
@@ -66,6 +72,12 @@ void kt_plan_clear(KtPlan *plan);
 void kt_plan_free(KtPlan *plan);
 /* The value of `ref` if the plan changed that key (old or new), else NULL. */
 const KtKey *kt_plan_key(const KtPlan *plan, KtKeyRef ref);
+/* Key `i` (< d->n_keys) of a delivery of `plan`. */
+KtKeyRef kt_delivery_key(const KtPlan *plan, const KtDelivery *d, guint i);
+/* Appends a delivery of `n_keys` (<= KT_PLAN_MAX_KEYS) keys to the plan. */
+void kt_plan_add(KtPlan *plan, const KtDelivery *d, const KtKeyRef *keys, guint n_keys);
 /* Counts by delivery class, derived from the deliveries. */
 guint kt_plan_p2p_count(const KtPlan *plan);
 guint kt_plan_p2m_count(const KtPlan *plan);
+/* Key wraps the plan makes: the sum of n_keys over its deliveries. */
+guint kt_plan_wrap_count(const KtPlan *plan);

@@ -1,5 +1,6 @@
-/* kt_tree.c — the key tree's storage and queries (the planner that changes
- * it on join and leave is kt_patent.c). See kt_tree_private.h for layout. */
+/* kt_tree.c — the key tree's storage and queries (the planners that change
+ * it on join and leave are kt_patent.c, kt_star.c and kt_lkh.c, reached
+ * through kt_scheme.c). See kt_tree_private.h for layout. */
 #include "keytree/kt_tree.h"
 
 #include <stdlib.h>
@@ -19,6 +20,8 @@ KtTree *kt_tree_new(const KtConfig *config) {
                        NULL);
   g_return_val_if_fail((uint64_t)config->n_rnc * config->cells_per_rnc <= UINT32_MAX - 1, NULL);
   g_return_val_if_fail(config->n_rnc - 1 <= KT_KEY_INDEX_MAX, NULL);
+  g_return_val_if_fail(config->scheme >= KT_SCHEME_PATENT && config->scheme <= KT_SCHEME_LKH, NULL);
+  g_return_val_if_fail(config->scheme != KT_SCHEME_LKH || config->lkh_degree != 1, NULL);
 
   KtTree *t = g_new0(KtTree, 1);
   t->cfg = *config;
@@ -47,6 +50,8 @@ KtTree *kt_tree_new(const KtConfig *config) {
   t->open = g_new0(GArray *, t->n_units);
   for (uint32_t u = 0; u < t->n_units; u++)
     t->open[u] = g_array_new(FALSE, FALSE, sizeof(guint32));
+  if (config->scheme == KT_SCHEME_LKH)
+    kt_priv_lkh_init(t);
   return t;
 }
 
@@ -81,6 +86,7 @@ void kt_tree_free(KtTree *t) {
   for (uint32_t u = 0; u < t->n_units; u++)
     g_array_free(t->open[u], TRUE);
   g_free(t->open);
+  kt_priv_lkh_free(t);
   kt_keygen_free(t->gen);
   g_free(t);
 }
@@ -237,15 +243,24 @@ static uint32_t scope_of_rnc(const KtTree *t, uint32_t rnc) {
   return t->cfg.embodiment == 1 ? 0 : rnc;
 }
 
-void kt_priv_attach(KtTree *t, uint32_t ue, uint32_t cell, KtSubgroup *sg) {
+void kt_priv_attach_cell(KtTree *t, uint32_t ue, uint32_t cell) {
   KtUeRec *rec = kt_priv_ue(t, ue);
   g_assert(rec != NULL && !(rec->flags & KT_UE_MEMBER));
-  g_assert(sg->n < t->cfg.subgroup_size && sg->heap_pos != KT_NOT_IN_HEAP);
-  g_assert(sg->rnc == kt_priv_rnc_of_cell(t, cell) && sg->unit == unit_of_cell(t, cell));
-
   rec->cell = cell;
   rec->cell_pos = t->cell_ues[cell]->len;
   g_array_append_val(t->cell_ues[cell], ue);
+  rec->flags |= KT_UE_MEMBER;
+  uint32_t rnc = kt_priv_rnc_of_cell(t, cell);
+  t->rnc_count[rnc]++;
+  t->scope_count[scope_of_rnc(t, rnc)]++;
+  t->total++;
+}
+
+void kt_priv_attach(KtTree *t, uint32_t ue, uint32_t cell, KtSubgroup *sg) {
+  g_assert(sg->n < t->cfg.subgroup_size && sg->heap_pos != KT_NOT_IN_HEAP);
+  g_assert(sg->rnc == kt_priv_rnc_of_cell(t, cell) && sg->unit == unit_of_cell(t, cell));
+  kt_priv_attach_cell(t, ue, cell);
+  KtUeRec *rec = kt_priv_ue(t, ue);
 
   if (sg->n == sg->cap) {
     uint32_t cap = sg->cap < 2 ? 2 : sg->cap * 2;
@@ -257,22 +272,13 @@ void kt_priv_attach(KtTree *t, uint32_t ue, uint32_t cell, KtSubgroup *sg) {
   rec->sg_pos = sg->n;
   sg->members[sg->n++] = ue;
   rec->subgroup = sg->id;
-  rec->flags |= KT_UE_MEMBER;
   if (sg->n == t->cfg.subgroup_size)
     heap_remove(t, sg);
-
-  uint32_t rnc = sg->rnc;
-  t->rnc_count[rnc]++;
-  t->scope_count[scope_of_rnc(t, rnc)]++;
-  t->total++;
 }
 
-KtSubgroup *kt_priv_detach(KtTree *t, uint32_t ue) {
+void kt_priv_detach_cell(KtTree *t, uint32_t ue) {
   KtUeRec *rec = kt_priv_ue(t, ue);
   g_assert(rec != NULL && (rec->flags & KT_UE_MEMBER));
-  KtSubgroup *sg = kt_priv_sg(t, rec->subgroup);
-  g_assert(sg != NULL);
-
   GArray *cu = t->cell_ues[rec->cell];
   guint last = cu->len - 1;
   if (rec->cell_pos != last) {
@@ -281,25 +287,34 @@ KtSubgroup *kt_priv_detach(KtTree *t, uint32_t ue) {
     kt_priv_ue(t, moved)->cell_pos = rec->cell_pos;
   }
   g_array_set_size(cu, last);
-
-  bool was_full = sg->n == t->cfg.subgroup_size;
-  uint32_t slast = sg->n - 1;
-  if (rec->sg_pos != slast) {
-    uint32_t moved = sg->members[slast];
-    sg->members[rec->sg_pos] = moved;
-    kt_priv_ue(t, moved)->sg_pos = rec->sg_pos;
-  }
-  sg->n--;
-  if (was_full)
-    heap_push(t, sg);
-
   rec->flags &= ~(uint32_t)KT_UE_MEMBER;
   rec->subgroup = KT_NO_SUBGROUP;
   rec->cell_pos = 0;
   rec->sg_pos = 0;
-  t->rnc_count[sg->rnc]--;
-  t->scope_count[scope_of_rnc(t, sg->rnc)]--;
+  uint32_t rnc = kt_priv_rnc_of_cell(t, rec->cell);
+  t->rnc_count[rnc]--;
+  t->scope_count[scope_of_rnc(t, rnc)]--;
   t->total--;
+}
+
+KtSubgroup *kt_priv_detach(KtTree *t, uint32_t ue) {
+  KtUeRec *rec = kt_priv_ue(t, ue);
+  g_assert(rec != NULL && (rec->flags & KT_UE_MEMBER));
+  KtSubgroup *sg = kt_priv_sg(t, rec->subgroup);
+  g_assert(sg != NULL);
+  uint32_t sg_pos = rec->sg_pos;
+  kt_priv_detach_cell(t, ue);
+
+  bool was_full = sg->n == t->cfg.subgroup_size;
+  uint32_t slast = sg->n - 1;
+  if (sg_pos != slast) {
+    uint32_t moved = sg->members[slast];
+    sg->members[sg_pos] = moved;
+    kt_priv_ue(t, moved)->sg_pos = sg_pos;
+  }
+  sg->n--;
+  if (was_full)
+    heap_push(t, sg);
   return sg;
 }
 
@@ -416,6 +431,10 @@ const KtKey *kt_tree_key(const KtTree *t, KtKeyId id) {
   case KT_KEY_GROUP:
     return kt_tree_group_key(t, index);
   case KT_KEY_SUBGROUP: {
+    if (t->cfg.scheme == KT_SCHEME_LKH) {
+      const KtNode *n = kt_priv_node(t, index);
+      return n != NULL && n->parent != KT_LKH_NONE ? &n->key : NULL;
+    }
     const KtSubgroup *sg = kt_priv_sg(t, index);
     return sg != NULL ? &sg->key : NULL;
   }
@@ -426,6 +445,119 @@ const KtKey *kt_tree_key(const KtTree *t, KtKeyId id) {
   case KT_KEY_CORE:
   default:
     return NULL;
+  }
+}
+
+guint kt_tree_ue_keys(const KtTree *t, uint32_t ue, const KtKey **out, guint cap) {
+  g_assert(t != NULL && out != NULL);
+  const KtUeRec *rec = member_rec(t, ue);
+  if (rec == NULL)
+    return 0;
+  guint n = 0;
+  uint32_t scope = scope_of_rnc(t, kt_priv_rnc_of_cell(t, rec->cell));
+  if (t->cfg.scheme == KT_SCHEME_PATENT) {
+    if (n < cap)
+      out[n++] = &kt_priv_sg(t, rec->subgroup)->key;
+  } else if (t->cfg.scheme == KT_SCHEME_LKH) {
+    for (const KtNode *x = kt_priv_node(t, rec->subgroup); x->parent != KT_LKH_NONE;
+         x = kt_priv_node(t, x->parent))
+      if (n < cap)
+        out[n++] = &x->key;
+  }
+  if (n < cap)
+    out[n++] = &t->group[scope];
+  return n;
+}
+
+/* Whether member `rec` is below LKH node `node`. */
+static bool below_node(const KtTree *t, const KtUeRec *rec, uint32_t node) {
+  for (uint32_t x = rec->subgroup; x != KT_LKH_NONE; x = kt_priv_node(t, x)->parent)
+    if (x == node)
+      return true;
+  return false;
+}
+
+/* Calls `fn` for each member below `n` at RNC `rnc`; subtrees without
+ * members at `rnc` are skipped. */
+static void lkh_visit(const KtTree *t, const KtNode *n, uint32_t rnc,
+                      void (*fn)(const KtTree *, uint32_t, const KtUeRec *, void *), void *ctx) {
+  bool at_rnc = false;
+  for (guint i = 0; i < n->rncs->len && !at_rnc; i++)
+    at_rnc = g_array_index(n->rncs, KtRncCount, i).rnc == rnc;
+  if (!at_rnc)
+    return;
+  for (uint32_t i = 0; i < n->n_children; i++) {
+    uint32_t e = n->children[i];
+    if (e & KT_LKH_UE_BIT) {
+      uint32_t u = e & ~KT_LKH_UE_BIT;
+      const KtUeRec *rec = kt_priv_ue(t, u);
+      if (kt_priv_rnc_of_cell(t, rec->cell) == rnc)
+        fn(t, u, rec, ctx);
+    } else {
+      lkh_visit(t, kt_priv_node(t, e), rnc, fn, ctx);
+    }
+  }
+}
+
+typedef struct {
+  uint32_t cell, exclude;
+  GArray *out;
+  guint8 *mark;
+  uint32_t first;
+} VisitCtx;
+
+static void visit_in_cell(const KtTree *t, uint32_t ue, const KtUeRec *rec, void *p) {
+  (void)t;
+  VisitCtx *v = p;
+  if (rec->cell == v->cell)
+    g_array_append_val(v->out, ue);
+}
+
+static void visit_mark(const KtTree *t, uint32_t ue, const KtUeRec *rec, void *p) {
+  (void)t;
+  VisitCtx *v = p;
+  if (ue != v->exclude)
+    v->mark[rec->cell - v->first] = 1;
+}
+
+void kt_tree_holders_in_cell(const KtTree *t, KtKeyId id, uint32_t cell, GArray *out) {
+  g_assert(t != NULL && out != NULL);
+  if (cell >= t->n_cells)
+    return;
+  const GArray *cu = t->cell_ues[cell];
+  uint32_t index = KT_KEY_ID_INDEX(id);
+  switch (KT_KEY_ID_KIND(id)) {
+  case KT_KEY_GROUP:
+    if (index == scope_of_rnc(t, kt_priv_rnc_of_cell(t, cell)))
+      g_array_append_vals(out, cu->data, cu->len);
+    return;
+  case KT_KEY_SUBGROUP: {
+    if (t->cfg.scheme == KT_SCHEME_LKH) {
+      const KtNode *n = kt_priv_node(t, index);
+      if (n == NULL || n->parent == KT_LKH_NONE)
+        return;
+      if ((guint64)n->leaves <= (guint64)cu->len * n->depth) {
+        VisitCtx v = {.cell = cell, .out = out};
+        lkh_visit(t, n, kt_priv_rnc_of_cell(t, cell), visit_in_cell, &v);
+      } else {
+        for (guint i = 0; i < cu->len; i++) {
+          uint32_t u = g_array_index(cu, guint32, i);
+          if (below_node(t, kt_priv_ue(t, u), index))
+            g_array_append_val(out, u);
+        }
+      }
+      return;
+    }
+    const KtSubgroup *sg = kt_priv_sg(t, index);
+    if (sg == NULL)
+      return;
+    for (uint32_t i = 0; i < sg->n; i++)
+      if (kt_priv_ue(t, sg->members[i])->cell == cell)
+        g_array_append_val(out, sg->members[i]);
+    return;
+  }
+  default:
+    return;
   }
 }
 
@@ -471,6 +603,23 @@ void kt_tree_audience_cells(const KtTree *t, const KtDelivery *d, GArray *out) {
       g_free(mark);
     return;
   }
+  case KT_TO_NODE: {
+    const KtNode *n = kt_priv_node(t, d->target_id);
+    if (n == NULL || d->rnc >= t->cfg.n_rnc)
+      return;
+    uint32_t cpr = t->cfg.cells_per_rnc;
+    VisitCtx v = {.exclude = d->exclude_ue, .first = d->rnc * cpr};
+    v.mark = g_malloc0(cpr);
+    lkh_visit(t, n, d->rnc, visit_mark, &v);
+    for (uint32_t c = 0; c < cpr; c++) {
+      if (v.mark[c]) {
+        guint32 cell = v.first + c;
+        g_array_append_val(out, cell);
+      }
+    }
+    g_free(v.mark);
+    return;
+  }
   case KT_TO_RNC_GROUP: {
     if (d->target_id >= t->cfg.n_rnc)
       return;
@@ -501,6 +650,9 @@ bool kt_tree_in_audience(const KtTree *t, const KtDelivery *d, uint32_t ue) {
     return ue != d->exclude_ue && rec->subgroup == d->target_id;
   case KT_TO_RNC_GROUP:
     return ue != d->exclude_ue && kt_priv_rnc_of_cell(t, rec->cell) == d->target_id;
+  case KT_TO_NODE:
+    return ue != d->exclude_ue && t->cfg.scheme == KT_SCHEME_LKH &&
+           kt_priv_rnc_of_cell(t, rec->cell) == d->rnc && below_node(t, rec, d->target_id);
   }
   return false;
 }
@@ -548,6 +700,20 @@ void kt_tree_check(const KtTree *t) {
     const GArray *cu = t->cell_ues[rec->cell];
     CHECK(rec->cell_pos < cu->len && g_array_index(cu, guint32, rec->cell_pos) == u,
           "UE %u: not at position %u of cell %u", u, rec->cell_pos, rec->cell);
+    if (cfg->scheme == KT_SCHEME_LKH) {
+      const KtNode *p = kt_priv_node(t, rec->subgroup);
+      CHECK(p != NULL && rec->sg_pos < p->n_children &&
+                p->children[rec->sg_pos] == (KT_LKH_UE_BIT | u),
+            "UE %u: not at position %u of node %u", u, rec->sg_pos, rec->subgroup);
+      CHECK(p->scope == scope_of_rnc(t, kt_priv_rnc_of_cell(t, rec->cell)),
+            "UE %u: in the tree of another scope", u);
+      continue;
+    }
+    if (cfg->scheme != KT_SCHEME_PATENT) {
+      CHECK(rec->subgroup == KT_NO_SUBGROUP, "UE %u: star member in sub-group %u", u,
+            rec->subgroup);
+      continue;
+    }
     const KtSubgroup *sg = kt_priv_sg(t, rec->subgroup);
     CHECK(sg != NULL, "UE %u: sub-group %u is not alive", u, rec->subgroup);
     CHECK(rec->sg_pos < sg->n && sg->members[rec->sg_pos] == u,
@@ -621,7 +787,10 @@ void kt_tree_check(const KtTree *t) {
     }
   }
   CHECK(live == t->n_live, "%u live sub-groups, count %u", live, t->n_live);
-  CHECK(sg_members == t->total, "sub-groups hold %u UEs, total %u", sg_members, t->total);
+  CHECK(sg_members == (cfg->scheme == KT_SCHEME_PATENT ? t->total : 0),
+        "sub-groups hold %u UEs, total %u", sg_members, t->total);
+  if (cfg->scheme == KT_SCHEME_LKH)
+    kt_priv_lkh_check(t);
 
   guint listed = 0;
   for (uint32_t r = 0; r < cfg->n_rnc; r++) {

@@ -1,4 +1,17 @@
-/* kt_tree.h — the key tree of the method: group key, sub-group keys, UE keys.
+/* kt_tree.h — the key tree: group key at the root, interior keys, UE keys.
+ *
+ * Every scheme is a tree shape plus a rekey policy (docs/schemes.md):
+ *   KT_SCHEME_PATENT     2 levels: sub-groups under the group key (below);
+ *   KT_SCHEME_UNICAST    a star; a new group key goes to each member
+ *                        point-to-point under its private key;
+ *   KT_SCHEME_BROADCAST  a star; a new group key goes point-to-multipoint
+ *                        under the old group key;
+ *   KT_SCHEME_LKH        a logical key hierarchy of degree lkh_degree (Wong,
+ *                        Gouda, Lam 1998), one tree per group scope; its
+ *                        interior (non-root) keys have kind KT_KEY_SUBGROUP
+ *                        with the node id as index, its root key is the
+ *                        scope's group key. Placement rule in kt_lkh.c.
+ * All plans follow one delivery rule (kt_plan.h).
  *
  * Owns the membership of every group scope and the current value of every
  * group and sub-group key, and each member's private key (the network's copy,
@@ -27,15 +40,28 @@
 #include "keytree/kt_plan.h"
 
 typedef enum { KT_POLICY_PER_CELL, KT_POLICY_PER_RNC } KtSubgroupPolicy;
+typedef enum {
+  KT_SCHEME_PATENT = 0,
+  KT_SCHEME_UNICAST,
+  KT_SCHEME_BROADCAST,
+  KT_SCHEME_LKH,
+} KtScheme;
+/* "patent", "unicast", "broadcast", "lkh" */
+const char *kt_scheme_name(KtScheme scheme);
 
 typedef struct {
-  uint32_t n_rnc;          /* RNCs in the network, numbered 0.. */
-  uint32_t cells_per_rnc;  /* cell c belongs to RNC c / cells_per_rnc */
-  uint32_t subgroup_size;  /* >= 1 */
+  uint32_t n_rnc;         /* RNCs in the network, numbered 0.. */
+  uint32_t cells_per_rnc; /* cell c belongs to RNC c / cells_per_rnc */
+  uint32_t subgroup_size; /* >= 1 */
   KtSubgroupPolicy policy;
-  int embodiment;          /* 1 or 2 */
-  uint64_t seed;           /* seeds the key generator */
+  int embodiment;      /* 1 or 2 */
+  uint64_t seed;       /* seeds the key generator */
+  KtScheme scheme;     /* default (0) patent */
+  uint32_t lkh_degree; /* LKH only: >= 2 (0 means 4) */
 } KtConfig;
+
+/* Deepest LKH path (interior keys, root included) a tree may grow. */
+#define KT_LKH_MAX_DEPTH (KT_PLAN_MAX_KEYS - 1)
 
 typedef struct KtTree KtTree;
 
@@ -55,8 +81,10 @@ bool kt_tree_leave(KtTree *tree, uint32_t ue, KtPlan *plan);
 
 /* Queries. */
 bool kt_tree_is_member(const KtTree *tree, uint32_t ue);
-uint32_t kt_tree_ue_cell(const KtTree *tree, uint32_t ue);     /* member only */
-uint32_t kt_tree_ue_subgroup(const KtTree *tree, uint32_t ue); /* member only */
+uint32_t kt_tree_ue_cell(const KtTree *tree, uint32_t ue); /* member only */
+/* The member's sub-group (patent), its parent node (LKH), or KT_NO_SUBGROUP
+ * (star schemes, non-members). */
+uint32_t kt_tree_ue_subgroup(const KtTree *tree, uint32_t ue);
 uint32_t kt_tree_scope_of_rnc(const KtTree *tree, uint32_t rnc);
 uint32_t kt_tree_n_scopes(const KtTree *tree);
 guint kt_tree_scope_members(const KtTree *tree, uint32_t scope);
@@ -77,6 +105,21 @@ guint kt_tree_n_subgroups(const KtTree *tree); /* live ones */
  * UE ever seen). NULL if there is no such key. */
 const KtKey *kt_tree_group_key(const KtTree *tree, uint32_t scope);
 const KtKey *kt_tree_key(const KtTree *tree, KtKeyId id);
+
+/* The keys a member holds besides its private key, as of now: patent:
+ * sub-group and group key; star: group key; LKH: its path's interior keys
+ * bottom-up, then the group key. Returns how many were written (<= cap);
+ * 0 for a non-member. The pointers are the tree's, valid until the next
+ * change. */
+guint kt_tree_ue_keys(const KtTree *tree, uint32_t ue, const KtKey **out, guint cap);
+/* Appends to `out` (guint32) the members of `cell` that hold key `id`
+ * (group, sub-group or LKH node key) per the tree, now. */
+void kt_tree_holders_in_cell(const KtTree *tree, KtKeyId id, uint32_t cell, GArray *out);
+/* LKH inspection (tests): depth of the tree of a scope (interior levels on
+ * the longest path, root included; 0 if the scope is empty), and the number
+ * of live interior nodes (roots included). */
+guint kt_tree_lkh_depth(const KtTree *tree, uint32_t scope);
+guint kt_tree_lkh_nodes(const KtTree *tree);
 
 /* The cells (guint32, ascending, no duplicates) where the audience of a
  * point-to-multipoint delivery has members, as of now. Appends to `out`. */

@@ -13,6 +13,10 @@
  *              KT_POLICY_PER_RNC), a binary min-heap of the ids of its live
  *              sub-groups that are not full: its top is the first sub-group
  *              in creation order with room (KtSubgroup.heap_pos).
+ *   nodes      (LKH) per node id ever created, a KtNode* or NULL once
+ *              deleted; ids 0..n_scopes-1 are the roots. A member's
+ *              KtUeRec.subgroup is its parent node, sg_pos its position in
+ *              the parent's children.
  */
 #pragma once
 #include <glib.h>
@@ -48,6 +52,27 @@ typedef struct {
   uint32_t *members; /* UE ids, swap-removal; KtUeRec.sg_pos */
 } KtSubgroup;
 
+#define KT_LKH_NONE UINT32_MAX
+#define KT_LKH_UE_BIT 0x80000000u /* a child entry naming a UE leaf */
+
+typedef struct {
+  uint32_t rnc, count;
+} KtRncCount;
+
+/* An LKH interior node. A root's key is the scope's group key. */
+typedef struct {
+  KtKey key; /* unused for a root */
+  uint32_t id;
+  uint32_t parent; /* node id, KT_LKH_NONE for a root */
+  uint32_t pos;    /* index in the parent's children */
+  uint32_t scope;
+  uint32_t depth; /* 1 for a root */
+  uint32_t n_children;
+  uint32_t leaves;    /* UE leaves below */
+  uint32_t *children; /* [degree]: node id, or KT_LKH_UE_BIT | UE id */
+  GArray *rncs;       /* KtRncCount, ascending rnc: leaves below per RNC */
+} KtNode;
+
 struct KtTree {
   KtConfig cfg;
   KtKeyGen *gen;
@@ -66,6 +91,10 @@ struct KtTree {
   GArray **rnc_sgs; /* [n_rnc] of guint32, ascending */
   GArray **open;    /* [n_units] of guint32, min-heap */
   guint n_live;
+
+  uint32_t degree;  /* LKH degree */
+  GPtrArray *nodes; /* LKH: KtNode* or NULL, by node id */
+  guint n_live_nodes;
 };
 
 static inline KtUeRec *kt_priv_ue(const KtTree *t, uint32_t ue) {
@@ -98,5 +127,36 @@ void kt_priv_attach(KtTree *t, uint32_t ue, uint32_t cell, KtSubgroup *sg);
 /* Removes a member from its cell and sub-group (which may become empty but is
  * not deleted here); returns the sub-group. */
 KtSubgroup *kt_priv_detach(KtTree *t, uint32_t ue);
+/* Star and LKH schemes: adds a (non-member) UE to `cell` / removes a member
+ * from its cell, updating counts; sub-group fields are the caller's. */
+void kt_priv_attach_cell(KtTree *t, uint32_t ue, uint32_t cell);
+void kt_priv_detach_cell(KtTree *t, uint32_t ue);
+
+static inline KtNode *kt_priv_node(const KtTree *t, uint32_t id) {
+  if (t->nodes == NULL || id >= t->nodes->len)
+    return NULL;
+  return g_ptr_array_index(t->nodes, id);
+}
+/* The key of an LKH node (the group key for a root). */
+KtKey *kt_priv_node_key(KtTree *t, KtNode *n);
+void kt_priv_lkh_init(KtTree *t);
+void kt_priv_lkh_free(KtTree *t);
+void kt_priv_lkh_check(const KtTree *t);
+
+/* Plan building, shared by the planners. */
+void kt_priv_plan_push_key(KtPlan *plan, const KtKey *k);
+/* Replaces *key by a fresh value of the next version; old and new values go
+ * into the plan. Returns the old ref. */
+KtKeyRef kt_priv_rekey(KtTree *t, KtKey *key, KtPlan *plan);
+void kt_priv_deliver(KtPlan *plan, KtStage stage, KtTarget target, uint32_t target_id, uint32_t rnc,
+                     uint32_t exclude_ue, KtKeyRef under, const KtKeyRef *keys, guint n_keys);
+/* Planners, per scheme. */
+bool kt_patent_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan *plan);
+bool kt_patent_leave(KtTree *t, uint32_t ue, KtPlan *plan);
+bool kt_star_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan *plan);
+bool kt_star_leave(KtTree *t, uint32_t ue, KtPlan *plan);
+bool kt_lkh_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan *plan);
+bool kt_lkh_leave(KtTree *t, uint32_t ue, KtPlan *plan);
+
 /* Calls kt_tree_check if MBMS_KT_CHECK was set when the tree was made. */
 void kt_priv_maybe_check(const KtTree *t);

@@ -1,0 +1,400 @@
+/* kt_lkh.c — the logical key hierarchy (Wong, Gouda, Lam, "Secure group
+ * communications using key graphs", SIGCOMM 1998), group-oriented
+ * rekeying, one tree of degree d per group scope whose root key is the
+ * scope's group key.
+ *
+ * Placement rule (keeps the tree balanced; O(d * depth)): a joiner descends
+ * from the root; at each node, if the node has fewer than d children the
+ * joiner becomes its child there; otherwise it goes on into the child with
+ * the fewest UE leaves below (ties: the lowest position). If that child is
+ * a UE leaf u (the node is full and all its children are single leaves or
+ * bigger), a new node N takes u's position, u becomes N's first child and
+ * the joiner its second ("split"; u receives N's key point-to-point). Joining
+ * d^L members into an empty tree thus gives the full balanced tree of depth
+ * L. Interior nodes are deleted only when they become empty, never
+ * collapsed, so a leave never changes the path of a remaining member.
+ * Node ids are never reused (a key id never names two nodes).
+ *
+ * Leave: every key on the leaver's path changes, bottom-up; each new key is
+ * wrapped under the current key of each of its children (the new one for
+ * the child on the path): under a UE's private key -> point-to-point, under
+ * a node key -> point-to-multipoint to the members below that node, one
+ * delivery per RNC where they are. Join with join rekey: each key on the
+ * joiner's path that other members hold changes and is wrapped under its
+ * old version for them; the joiner gets its whole path point-to-point in
+ * one message. Deliveries that carry or are wrapped under the group key, or
+ * (embodiment 1) are transmitted by an RNC other than the event's, are
+ * KT_STAGE_GROUP; the rest KT_STAGE_LOCAL. */
+#include <string.h>
+
+#include "keytree/kt_keygen.h"
+#include "keytree/kt_tree.h"
+#include "keytree/kt_tree_private.h"
+
+/* ---- nodes -------------------------------------------------------------- */
+
+static KtNode *node_new(KtTree *t, uint32_t scope, uint32_t parent, uint32_t depth) {
+  uint32_t id = t->nodes->len;
+  g_assert(id <= KT_KEY_INDEX_MAX);
+  KtNode *n = g_new0(KtNode, 1);
+  n->id = id;
+  n->parent = parent;
+  n->scope = scope;
+  n->depth = depth;
+  n->children = g_new0(uint32_t, t->degree);
+  n->rncs = g_array_new(FALSE, FALSE, sizeof(KtRncCount));
+  if (parent != KT_LKH_NONE)
+    kt_keygen_fresh(t->gen, &n->key, (KtKeyRef){KT_KEY_ID(KT_KEY_SUBGROUP, id), 1});
+  g_ptr_array_add(t->nodes, n);
+  t->n_live_nodes++;
+  return n;
+}
+
+static void node_free(KtTree *t, KtNode *n) {
+  g_ptr_array_index(t->nodes, n->id) = NULL;
+  t->n_live_nodes--;
+  kt_key_wipe(&n->key);
+  g_free(n->children);
+  g_array_free(n->rncs, TRUE);
+  g_free(n);
+}
+
+void kt_priv_lkh_init(KtTree *t) {
+  t->degree = t->cfg.lkh_degree ? t->cfg.lkh_degree : 4;
+  t->nodes = g_ptr_array_new();
+  for (uint32_t s = 0; s < t->n_scopes; s++)
+    node_new(t, s, KT_LKH_NONE, 1);
+}
+
+void kt_priv_lkh_free(KtTree *t) {
+  if (t->nodes == NULL)
+    return;
+  for (guint i = 0; i < t->nodes->len; i++)
+    if (g_ptr_array_index(t->nodes, i) != NULL)
+      node_free(t, g_ptr_array_index(t->nodes, i));
+  g_ptr_array_free(t->nodes, TRUE);
+  t->nodes = NULL;
+}
+
+KtKey *kt_priv_node_key(KtTree *t, KtNode *n) {
+  return n->parent == KT_LKH_NONE ? &t->group[n->scope] : &n->key;
+}
+
+static KtNode *parent_of(const KtTree *t, const KtNode *n) {
+  return n->parent == KT_LKH_NONE ? NULL : kt_priv_node(t, n->parent);
+}
+
+/* ---- per-RNC leaf counts ----------------------------------------------- */
+
+static guint rncs_find(const GArray *a, uint32_t rnc, bool *found) {
+  guint lo = 0, hi = a->len;
+  while (lo < hi) {
+    guint mid = lo + (hi - lo) / 2;
+    uint32_t v = g_array_index(a, KtRncCount, mid).rnc;
+    if (v == rnc) {
+      *found = true;
+      return mid;
+    }
+    if (v < rnc)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  *found = false;
+  return lo;
+}
+
+static void rncs_add(GArray *a, uint32_t rnc, int delta) {
+  bool found;
+  guint i = rncs_find(a, rnc, &found);
+  if (!found) {
+    g_assert(delta > 0);
+    KtRncCount rc = {rnc, (uint32_t)delta};
+    g_array_insert_val(a, i, rc);
+    return;
+  }
+  KtRncCount *rc = &g_array_index(a, KtRncCount, i);
+  g_assert(delta > 0 || rc->count >= (uint32_t)-delta);
+  rc->count = (uint32_t)((int64_t)rc->count + delta);
+  if (rc->count == 0)
+    g_array_remove_index(a, i);
+}
+
+static void path_count(KtTree *t, KtNode *n, uint32_t rnc, int delta) {
+  for (; n != NULL; n = parent_of(t, n)) {
+    n->leaves = (uint32_t)((int64_t)n->leaves + delta);
+    rncs_add(n->rncs, rnc, delta);
+  }
+}
+
+/* ---- children ------------------------------------------------------------ */
+
+static bool entry_is_ue(uint32_t e) {
+  return (e & KT_LKH_UE_BIT) != 0;
+}
+
+static void set_child(KtTree *t, KtNode *x, uint32_t pos, uint32_t e) {
+  x->children[pos] = e;
+  if (entry_is_ue(e)) {
+    KtUeRec *rec = kt_priv_ue(t, e & ~KT_LKH_UE_BIT);
+    rec->subgroup = x->id;
+    rec->sg_pos = pos;
+  } else {
+    KtNode *c = kt_priv_node(t, e);
+    c->parent = x->id;
+    c->pos = pos;
+  }
+}
+
+static uint32_t entry_leaves(const KtTree *t, uint32_t e) {
+  return entry_is_ue(e) ? 1u : kt_priv_node(t, e)->leaves;
+}
+
+static void remove_child(KtTree *t, KtNode *x, uint32_t pos) {
+  g_assert(pos < x->n_children);
+  uint32_t last = --x->n_children;
+  if (pos != last)
+    set_child(t, x, pos, x->children[last]);
+  x->children[last] = 0;
+}
+
+/* ---- planning ----------------------------------------------------------- */
+
+static KtStage stage_of(const KtTree *t, const KtPlan *plan, uint32_t rnc, bool group) {
+  if (group || (t->cfg.embodiment == 1 && rnc != plan->rnc))
+    return KT_STAGE_GROUP;
+  return KT_STAGE_LOCAL;
+}
+
+/* Wraps `key` under the key of node `holders` for the members below it
+ * (minus `exclude`), one delivery per RNC where they are. */
+static void to_holders(KtTree *t, KtPlan *plan, KtNode *holders, KtKeyRef under, KtKeyRef key,
+                       uint32_t exclude, uint32_t exclude_rnc) {
+  bool root = holders->parent == KT_LKH_NONE;
+  for (guint i = 0; i < holders->rncs->len; i++) {
+    const KtRncCount *rc = &g_array_index(holders->rncs, KtRncCount, i);
+    uint32_t n = rc->count - (exclude != KT_NO_UE && rc->rnc == exclude_rnc ? 1u : 0u);
+    if (n == 0)
+      continue;
+    bool group = root || KT_KEY_ID_KIND(key.id) == KT_KEY_GROUP;
+    kt_priv_deliver(plan, stage_of(t, plan, rc->rnc, group), root ? KT_TO_RNC_GROUP : KT_TO_NODE,
+                    root ? rc->rnc : holders->id, rc->rnc, exclude, under, &key, 1);
+  }
+}
+
+static uint32_t rnc_of_ue(const KtTree *t, uint32_t ue) {
+  return kt_priv_rnc_of_cell(t, kt_priv_ue(t, ue)->cell);
+}
+
+bool kt_lkh_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan *plan) {
+  KtUeRec *rec = kt_priv_ue_ensure(t, ue);
+  uint32_t rnc = kt_priv_rnc_of_cell(t, cell);
+  uint32_t scope = kt_tree_scope_of_rnc(t, rnc);
+  plan->kind = KT_EVENT_JOIN;
+  plan->ue = ue;
+  plan->rnc = rnc;
+  plan->cell = cell;
+  plan->scope = scope;
+  plan->group_before = t->group[scope].ref;
+
+  /* placement */
+  KtNode *x = kt_priv_node(t, scope);
+  KtNode *created = NULL;
+  uint32_t split_ue = KT_NO_UE;
+  while (x->n_children == t->degree) {
+    uint32_t best = 0;
+    for (uint32_t p = 1; p < t->degree; p++)
+      if (entry_leaves(t, x->children[p]) < entry_leaves(t, x->children[best]))
+        best = p;
+    uint32_t e = x->children[best];
+    if (!entry_is_ue(e)) {
+      x = kt_priv_node(t, e);
+      continue;
+    }
+    split_ue = e & ~KT_LKH_UE_BIT;
+    created = node_new(t, scope, x->id, x->depth + 1);
+    set_child(t, x, best, created->id);
+    set_child(t, created, 0, e);
+    created->n_children = 1;
+    created->leaves = 1;
+    rncs_add(created->rncs, rnc_of_ue(t, split_ue), 1);
+    x = created;
+  }
+  if (x->depth > KT_LKH_MAX_DEPTH)
+    g_error("LKH tree deeper than %u levels", KT_LKH_MAX_DEPTH);
+  kt_priv_attach_cell(t, ue, cell);
+  set_child(t, x, x->n_children++, KT_LKH_UE_BIT | ue);
+  path_count(t, x, rnc, 1);
+  plan->subgroup = x->id;
+  plan->subgroup_created = created != NULL;
+  if (created != NULL)
+    kt_priv_plan_push_key(plan, &created->key);
+
+  /* join rekey: each path key other members hold, under its old version */
+  if (join_rekey) {
+    for (KtNode *y = x; y != NULL; y = parent_of(t, y)) {
+      if (y == created || y->leaves < 2)
+        continue;
+      KtKey *k = kt_priv_node_key(t, y);
+      KtKeyRef old = kt_priv_rekey(t, k, plan);
+      if (y->parent == KT_LKH_NONE)
+        plan->group_changed = true;
+      else if (y == x)
+        plan->subgroup_changed = true;
+      to_holders(t, plan, y, old, k->ref, ue, rnc);
+    }
+  }
+  /* the split leaf gets the new node's key */
+  if (created != NULL) {
+    uint32_t urnc = rnc_of_ue(t, split_ue);
+    kt_priv_deliver(plan, stage_of(t, plan, urnc, false), KT_TO_UE, split_ue, urnc, KT_NO_UE,
+                    kt_priv_ue(t, split_ue)->priv.ref, &created->key.ref, 1);
+  }
+  /* the joiner gets its path, bottom-up, in one message */
+  KtKeyRef path[KT_PLAN_MAX_KEYS];
+  guint n = 0;
+  for (KtNode *y = x; y != NULL; y = parent_of(t, y))
+    path[n++] = kt_priv_node_key(t, y)->ref;
+  g_assert(n == x->depth);
+  kt_priv_deliver(plan, KT_STAGE_GROUP, KT_TO_UE, ue, rnc, KT_NO_UE, rec->priv.ref, path, n);
+  plan->group_after = t->group[scope].ref;
+  kt_priv_maybe_check(t);
+  return true;
+}
+
+bool kt_lkh_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
+  KtUeRec *rec = kt_priv_ue(t, ue);
+  uint32_t rnc = kt_priv_rnc_of_cell(t, rec->cell);
+  uint32_t scope = kt_tree_scope_of_rnc(t, rnc);
+  plan->kind = KT_EVENT_LEAVE;
+  plan->ue = ue;
+  plan->rnc = rnc;
+  plan->cell = rec->cell;
+  plan->scope = scope;
+  plan->group_before = t->group[scope].ref;
+
+  KtNode *x = kt_priv_node(t, rec->subgroup);
+  plan->subgroup = x->id;
+  remove_child(t, x, rec->sg_pos);
+  path_count(t, x, rnc, -1);
+  kt_priv_detach_cell(t, ue);
+  while (x->parent != KT_LKH_NONE && x->n_children == 0) {
+    KtNode *p = parent_of(t, x);
+    remove_child(t, p, x->pos);
+    if (x->id == plan->subgroup)
+      plan->subgroup_deleted = true;
+    node_free(t, x);
+    x = p;
+  }
+  if (t->scope_count[scope] > 0) {
+    for (KtNode *y = x; y != NULL; y = parent_of(t, y)) {
+      bool root = y->parent == KT_LKH_NONE;
+      KtKey *k = kt_priv_node_key(t, y);
+      kt_priv_rekey(t, k, plan);
+      if (root)
+        plan->group_changed = true;
+      else if (y->id == plan->subgroup)
+        plan->subgroup_changed = true;
+      for (uint32_t i = 0; i < y->n_children; i++) {
+        uint32_t e = y->children[i];
+        if (entry_is_ue(e)) {
+          uint32_t m = e & ~KT_LKH_UE_BIT;
+          uint32_t mrnc = rnc_of_ue(t, m);
+          kt_priv_deliver(plan, stage_of(t, plan, mrnc, root), KT_TO_UE, m, mrnc, KT_NO_UE,
+                          kt_priv_ue(t, m)->priv.ref, &k->ref, 1);
+        } else {
+          KtNode *c = kt_priv_node(t, e);
+          to_holders(t, plan, c, kt_priv_node_key(t, c)->ref, k->ref, KT_NO_UE, 0);
+        }
+      }
+    }
+  }
+  plan->group_after = t->group[scope].ref;
+  kt_priv_maybe_check(t);
+  return true;
+}
+
+/* ---- queries -------------------------------------------------------------- */
+
+guint kt_tree_lkh_depth(const KtTree *t, uint32_t scope) {
+  g_assert(t != NULL);
+  const KtNode *root = kt_priv_node(t, scope);
+  if (t->cfg.scheme != KT_SCHEME_LKH || root == NULL || root->leaves == 0)
+    return 0;
+  guint depth = 0;
+  for (guint i = 0; i < t->nodes->len; i++) {
+    const KtNode *n = g_ptr_array_index(t->nodes, i);
+    if (n != NULL && n->scope == scope && n->depth > depth)
+      depth = n->depth;
+  }
+  return depth;
+}
+
+guint kt_tree_lkh_nodes(const KtTree *t) {
+  g_assert(t != NULL);
+  return t->nodes ? t->n_live_nodes : 0;
+}
+
+/* ---- invariants ----------------------------------------------------------- */
+
+#define CHECK(cond, ...)                                                                           \
+  do {                                                                                             \
+    if (!(cond))                                                                                   \
+      g_error("kt_tree_check (lkh): " __VA_ARGS__);                                                \
+  } while (0)
+
+void kt_priv_lkh_check(const KtTree *t) {
+  guint live = 0;
+  GArray *sum = g_array_new(FALSE, FALSE, sizeof(KtRncCount));
+  for (guint id = 0; id < t->nodes->len; id++) {
+    const KtNode *n = kt_priv_node(t, id);
+    if (id < t->n_scopes)
+      CHECK(n != NULL && n->parent == KT_LKH_NONE && n->scope == id && n->depth == 1,
+            "root %u missing or misplaced", id);
+    if (n == NULL)
+      continue;
+    live++;
+    CHECK(n->id == id, "node %u: stored id %u", id, n->id);
+    CHECK(n->n_children <= t->degree, "node %u: %u children > degree", id, n->n_children);
+    CHECK(n->depth <= KT_LKH_MAX_DEPTH, "node %u: depth %u", id, n->depth);
+    if (n->parent != KT_LKH_NONE) {
+      const KtNode *p = kt_priv_node(t, n->parent);
+      CHECK(p != NULL && n->pos < p->n_children && p->children[n->pos] == id,
+            "node %u: parent %u does not point back", id, n->parent);
+      CHECK(p->scope == n->scope && n->depth == p->depth + 1, "node %u: scope or depth", id);
+      CHECK(n->n_children >= 1, "node %u: live but empty", id);
+      CHECK(n->key.ref.id == KT_KEY_ID(KT_KEY_SUBGROUP, id) && n->key.ref.version >= 1,
+            "node %u: key ref", id);
+    }
+    uint32_t leaves = 0;
+    g_array_set_size(sum, 0);
+    for (uint32_t i = 0; i < n->n_children; i++) {
+      uint32_t e = n->children[i];
+      if (entry_is_ue(e)) {
+        uint32_t u = e & ~KT_LKH_UE_BIT;
+        const KtUeRec *rec = kt_priv_ue(t, u);
+        CHECK(rec != NULL && (rec->flags & KT_UE_MEMBER) && rec->subgroup == id && rec->sg_pos == i,
+              "node %u child %u: UE %u does not point back", id, i, u);
+        leaves++;
+        rncs_add(sum, kt_priv_rnc_of_cell(t, rec->cell), 1);
+      } else {
+        const KtNode *c = kt_priv_node(t, e);
+        CHECK(c != NULL && c->parent == id && c->pos == i, "node %u child %u: node %u", id, i, e);
+        leaves += c->leaves;
+        for (guint j = 0; j < c->rncs->len; j++) {
+          const KtRncCount *rc = &g_array_index(c->rncs, KtRncCount, j);
+          rncs_add(sum, rc->rnc, (int)rc->count);
+        }
+      }
+    }
+    CHECK(leaves == n->leaves, "node %u: %u leaves below, count %u", id, leaves, n->leaves);
+    CHECK(sum->len == n->rncs->len &&
+              memcmp(sum->data, n->rncs->data, sum->len * sizeof(KtRncCount)) == 0,
+          "node %u: per-RNC counts", id);
+    if (n->parent == KT_LKH_NONE)
+      CHECK(n->leaves == t->scope_count[n->scope], "root %u: %u leaves, scope has %u", id,
+            n->leaves, t->scope_count[n->scope]);
+  }
+  g_array_free(sum, TRUE);
+  CHECK(live == t->n_live_nodes, "%u live nodes, count %u", live, t->n_live_nodes);
+}
