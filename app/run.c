@@ -140,7 +140,9 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
                  .subgroup_size = scn->subgroup_size,
                  .policy = scn->subgroup_policy,
                  .embodiment = scn->embodiment,
-                 .seed = scn->seed};
+                 .seed = scn->seed,
+                 .scheme = scn->scheme_kind,
+                 .lkh_degree = scn->lkh_degree};
   NetConfig nc = {.embodiment = scn->embodiment,
                   .join_rekey = scn->join_rekey,
                   .ggsn = scn->ggsn,

@@ -20,8 +20,9 @@ G_DEFINE_QUARK(scn - error - quark, scn_error)
 
 /* ------------------------------------------------------------ known keys */
 
-static const char *const run_keys[] = {"name",       "seed",       "duration", "scheme",
-                                       "embodiment", "join-rekey", NULL};
+static const char *const run_keys[] = {"name",           "seed",       "duration",   "scheme",
+                                       "embodiment",     "join-rekey", "lkh-degree", "batch-tree",
+                                       "batch-interval", NULL};
 static const char *const topology_keys[] = {
     "ggsn", "sgsn-per-ggsn", "rnc-per-sgsn", "cells-per-rnc", "subgroup-size", "subgroup-policy",
     NULL};
@@ -405,6 +406,38 @@ static bool safe_name(const char *s) {
 
 /* ------------------------------------------------------------ validation */
 
+/* run.scheme and its parameters (docs/schemes.md). */
+static bool load_scheme(Ctx *c, Scenario *s, GError **error) {
+  static const KtScheme kinds[] = {KT_SCHEME_PATENT, KT_SCHEME_UNICAST, KT_SCHEME_BROADCAST,
+                                   KT_SCHEME_LKH};
+  bool known = false;
+  for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++) {
+    if (strcmp(s->scheme, kt_scheme_name(kinds[i])) == 0) {
+      s->scheme_kind = kinds[i];
+      known = true;
+    }
+  }
+  if (!known) {
+    g_autofree char *q = quote(s->scheme);
+    if (strcmp(s->scheme, "batch") == 0)
+      return fail(c, error, "run", "scheme",
+                  "scheme 'batch' is not implemented yet (known: patent, unicast, broadcast, lkh)");
+    return fail(c, error, "run", "scheme",
+                "unknown scheme '%s' (known: patent, unicast, broadcast, lkh)", q);
+  }
+  if (!get_u32(c, error, "run", "lkh-degree", 2, 1024, 4, &s->lkh_degree))
+    return false;
+  char *tree;
+  if (!get_string(c, error, "run", "batch-tree", &tree))
+    return false;
+  s->batch_tree = tree ? tree : g_strdup("patent");
+  if (strcmp(s->batch_tree, "patent") != 0 && strcmp(s->batch_tree, "lkh") != 0) {
+    g_autofree char *q = quote(s->batch_tree);
+    return fail(c, error, "run", "batch-tree", "'%s' is not patent or lkh", q);
+  }
+  return get_double(c, error, "run", "batch-interval", POSITIVE, 1.0, &s->batch_interval);
+}
+
 static bool load_run(Ctx *c, Scenario *s, GError **error) {
   char *name;
   if (!get_string(c, error, "run", "name", &name))
@@ -443,10 +476,8 @@ static bool load_run(Ctx *c, Scenario *s, GError **error) {
   if (!get_string(c, error, "run", "scheme", &scheme))
     return false;
   s->scheme = scheme ? scheme : g_strdup("patent");
-  if (strcmp(s->scheme, "patent") != 0) {
-    g_autofree char *q = quote(s->scheme);
-    return fail(c, error, "run", "scheme", "unknown scheme '%s' (known: patent)", q);
-  }
+  if (!load_scheme(c, s, error))
+    return false;
 
   uint32_t emb;
   if (!get_u32(c, error, "run", "embodiment", 1, 2, 1, &emb))
@@ -581,6 +612,7 @@ void scn_free(Scenario *scn) {
     return;
   g_free(scn->name);
   g_free(scn->scheme);
+  g_free(scn->batch_tree);
   g_free(scn->events_path);
   g_free(scn->source_path);
   g_free(scn);
@@ -625,6 +657,9 @@ char *scn_to_ini(const Scenario *scn) {
   g_key_file_set_string(kf, "run", "scheme", scn->scheme);
   set_u64(kf, "run", "embodiment", (guint64)scn->embodiment);
   g_key_file_set_value(kf, "run", "join-rekey", scn->join_rekey ? "true" : "false");
+  set_u64(kf, "run", "lkh-degree", scn->lkh_degree);
+  g_key_file_set_string(kf, "run", "batch-tree", scn->batch_tree ? scn->batch_tree : "patent");
+  set_double(kf, "run", "batch-interval", scn->batch_interval);
 
   set_u64(kf, "topology", "ggsn", scn->ggsn);
   set_u64(kf, "topology", "sgsn-per-ggsn", scn->sgsn_per_ggsn);

@@ -36,8 +36,12 @@ static void maybe_change_group_key(Net *net, uint32_t seq) {
       kt_key_wipe(&net->bmsc_group);
       net->bmsc_group = *next;
     }
-    send_group_key_change(net, seq, plan->scope);
   }
+  /* Also without a new group key when other RNCs have work for this event
+   * (LKH: a split leaf at another RNC gets its new node key): the request
+   * is what tells them, and carries the current group key. */
+  if (plan->group_changed || net_has_group_work(plan, UINT32_MAX))
+    send_group_key_change(net, seq, plan->scope);
   net_plan_part_done(net, seq);
 }
 

@@ -29,19 +29,19 @@
 
 #define MSG_VERSION 1u
 #define MSG_HEADER_BYTES 12u
-#define MSG_MAX_WRAPS 16u
+#define MSG_MAX_WRAPS 32u /* >= KT_PLAN_MAX_KEYS: an LKH joiner's whole path */
 #define MSG_NO_UE UINT32_MAX
 /* Upper bound of any encoded message. */
 #define MSG_MAX_BYTES (MSG_HEADER_BYTES + 10u + MSG_MAX_WRAPS * KT_WRAP_WIREBYTES)
 
 typedef enum {
-  MSG_ACTIVATE_REQ = 1,       /* Activate MBMS context request */
-  MSG_ACTIVATE_ACCEPT = 2,    /* Activate MBMS context accept (may carry the group key) */
-  MSG_DEACTIVATE_REQ = 3,     /* Deactivate MBMS context request */
-  MSG_DEACTIVATE_ACCEPT = 4,  /* Deactivate MBMS context accept */
+  MSG_ACTIVATE_REQ = 1,         /* Activate MBMS context request */
+  MSG_ACTIVATE_ACCEPT = 2,      /* Activate MBMS context accept (may carry the group key) */
+  MSG_DEACTIVATE_REQ = 3,       /* Deactivate MBMS context request */
+  MSG_DEACTIVATE_ACCEPT = 4,    /* Deactivate MBMS context accept */
   MSG_GROUP_KEY_CHANGE_REQ = 5, /* MBMS group key change request (BM-SC->GGSN->SGSN) */
-  MSG_RAB_ASSIGNMENT_REQ = 6, /* RAB assignment request (SGSN->RNC) */
-  MSG_KEY_ASSIGNMENT = 7,     /* MBMS key assignment (RNC->UE, p2p or p2m) */
+  MSG_RAB_ASSIGNMENT_REQ = 6,   /* RAB assignment request (SGSN->RNC) */
+  MSG_KEY_ASSIGNMENT = 7,       /* MBMS key assignment (RNC->UE, p2p or p2m) */
 } MsgType;
 #define MSG_TYPE_COUNT 8 /* types are 1..7; index 0 unused */
 

@@ -306,7 +306,16 @@ Net *net_new(const NetConfig *config, KtTree *tree, const NetObserver *observer)
   net->plans = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, plan_slot_free);
   net->pending = g_array_new(FALSE, FALSE, sizeof(PendingWrap));
   net->scratch_cells = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+  net->scratch_ues = g_array_new(FALSE, FALSE, sizeof(uint32_t));
   return net;
+}
+
+static void ue_forget_nodes(UeState *st) {
+  for (uint8_t i = 0; i < st->n_nodes; i++)
+    kt_key_wipe(&st->nodes[i]);
+  g_free(st->nodes);
+  st->nodes = NULL;
+  st->n_nodes = st->cap_nodes = 0;
 }
 
 void net_free(Net *net) {
@@ -316,6 +325,7 @@ void net_free(Net *net) {
     kt_key_wipe(&net->ue[u].priv);
     kt_key_wipe(&net->ue[u].subgroup);
     kt_key_wipe(&net->ue[u].group);
+    ue_forget_nodes(&net->ue[u]);
   }
   for (uint32_t r = 0; r < net->n_rnc; r++)
     kt_key_wipe(&net->rnc[r].group);
@@ -332,6 +342,7 @@ void net_free(Net *net) {
   g_hash_table_destroy(net->plans);
   g_array_free(net->pending, TRUE);
   g_array_free(net->scratch_cells, TRUE);
+  g_array_free(net->scratch_ues, TRUE);
   g_array_free(net->node_ue, TRUE);
   g_free(net->ggsn_node);
   g_free(net->sgsn_node);
@@ -381,16 +392,32 @@ void net_provision(Net *net, uint32_t ue, uint32_t cell) {
   g_assert(ok);
   if (net->obs.on_plan)
     net->obs.on_plan(net->obs.ctx, NET_NO_SEQ, &plan, kt_tree_scope_members(net->tree, plan.scope));
+  /* other members the plan gives a key to (an LKH split) get it directly too */
+  for (guint i = 0; i < plan.deliveries->len; i++) {
+    const KtDelivery *d = &g_array_index(plan.deliveries, KtDelivery, i);
+    if (d->target == KT_TO_UE && d->target_id != ue)
+      net_ue_sync_from_tree(net, d->target_id);
+  }
   kt_plan_free(&plan);
-  UeState *st = &net->ue[ue];
-  st->subgroup =
-      *kt_tree_key(net->tree, KT_KEY_ID(KT_KEY_SUBGROUP, kt_tree_ue_subgroup(net->tree, ue)));
-  st->group = *kt_tree_group_key(net->tree, kt_tree_scope_of_rnc(net->tree, st->rnc));
-  st->member = 1;
+  net_ue_sync_from_tree(net, ue);
+  net->ue[ue].member = 1;
+}
+
+void net_ue_sync_from_tree(Net *net, uint32_t ue) {
+  const KtKey *keys[KT_PLAN_MAX_KEYS];
+  guint n = kt_tree_ue_keys(net->tree, ue, keys, G_N_ELEMENTS(keys));
+  for (guint i = 0; i < n; i++) {
+    KtKey *slot = net_ue_key_slot(net, ue, keys[i]->ref.id, true);
+    *slot = *keys[i];
+  }
 }
 
 void net_ue_join(Net *net, uint32_t ue, uint32_t cell, uint32_t seq) {
   ue_enter_cell(net, ue, cell);
+  /* LKH: a rejoining UE starts a new path; the node keys of its old one
+   * (kept while it was away) are dropped, so that its key list stays its
+   * path */
+  ue_forget_nodes(&net->ue[ue]);
   net->ue[ue].member = 1;
   Msg msg;
   msg_init(&msg, MSG_ACTIVATE_REQ, seq);
@@ -425,14 +452,23 @@ bool net_ue_holds_group_key(const Net *net, uint32_t ue, const KtKey *key) {
 
 uint32_t net_ue_keys_held(const Net *net, uint32_t ue) {
   const UeState *st = &net->ue[ue];
-  return (st->priv.ref.version != 0) + (st->subgroup.ref.version != 0) +
-         (st->group.ref.version != 0);
+  uint32_t n =
+      (st->priv.ref.version != 0) + (st->subgroup.ref.version != 0) + (st->group.ref.version != 0);
+  for (uint8_t i = 0; i < st->n_nodes; i++)
+    n += st->nodes[i].ref.version != 0;
+  return n;
 }
 
 bool net_ue_can_open(const Net *net, uint32_t ue, const KtWrap *wrap) {
   const UeState *st = &net->ue[ue];
-  const KtKey *held[] = {&st->priv, &st->subgroup, &st->group};
-  for (size_t i = 0; i < G_N_ELEMENTS(held); i++) {
+  const KtKey *held[3 + 256];
+  size_t n_held = 0;
+  held[n_held++] = &st->priv;
+  held[n_held++] = &st->subgroup;
+  held[n_held++] = &st->group;
+  for (uint8_t i = 0; i < st->n_nodes; i++)
+    held[n_held++] = &st->nodes[i];
+  for (size_t i = 0; i < n_held; i++) {
     if (held[i]->ref.version == 0)
       continue;
     /* real decryption with whatever the UE holds, refs forced to match, so
@@ -448,6 +484,15 @@ bool net_ue_can_open(const Net *net, uint32_t ue, const KtWrap *wrap) {
     }
   }
   return false;
+}
+
+void net_drop_pending(Net *net, uint32_t ue) {
+  for (guint i = 0; i < net->pending->len;) {
+    if (g_array_index(net->pending, PendingWrap, i).ue == ue)
+      g_array_remove_index(net->pending, i);
+    else
+      i++;
+  }
 }
 
 uint32_t net_pending_wraps(const Net *net) {

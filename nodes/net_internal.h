@@ -20,14 +20,17 @@ typedef struct {
 
 extern const NodeOps bmsc_ops, ggsn_ops, sgsn_ops, rnc_ops, ue_ops;
 
-/* What a UE holds. Versions 0 mean "not held". ~120 bytes per UE. */
+/* What a UE holds. Versions 0 mean "not held". ~136 bytes per UE, plus,
+ * for LKH only, the interior keys of its path (40 bytes each). */
 typedef struct {
   KtKey priv, subgroup, group;
-  SimNodeId node;    /* UINT32_MAX until the UE first appears */
-  uint32_t rnc;      /* RNC of its current (or last) cell */
-  uint32_t home_rnc; /* RAN of its first radio */
-  uint32_t cell;     /* current (or last) cell, global */
-  uint8_t member;    /* joined and not left (as the UE sees it) */
+  KtKey *nodes;               /* LKH: interior (non-root) keys held, any order */
+  uint8_t n_nodes, cap_nodes; /* LKH: used / allocated entries of `nodes` */
+  SimNodeId node;             /* UINT32_MAX until the UE first appears */
+  uint32_t rnc;               /* RNC of its current (or last) cell */
+  uint32_t home_rnc;          /* RAN of its first radio */
+  uint32_t cell;              /* current (or last) cell, global */
+  uint8_t member;             /* joined and not left (as the UE sees it) */
 } UeState;
 
 /* A network element's copy of the group key of its scope. */
@@ -79,6 +82,7 @@ struct Net {
   GHashTable *plans; /* seq -> PlanSlot* */
   GArray *pending;   /* PendingWrap */
   GArray *scratch_cells;
+  GArray *scratch_ues;
 };
 
 /* Topology. */
@@ -112,6 +116,22 @@ PlanSlot *net_plan_new(Net *net, uint32_t seq);
 PlanSlot *net_plan_get(Net *net, uint32_t seq);
 /* One part done; frees the slot when none is left. */
 void net_plan_part_done(Net *net, uint32_t seq);
+
+/* Whether delivery `d` of `plan` is the joiner's own keys (sent after the
+ * accept in embodiment 1). */
+bool net_is_joiner_delivery(const KtPlan *plan, const KtDelivery *d);
+/* Whether the plan has group-stage work other than the joiner's keys at
+ * `rnc` (any RNC if rnc == UINT32_MAX): in embodiment 1 it waits for the
+ * core's RAB assignment request. */
+bool net_has_group_work(const KtPlan *plan, uint32_t rnc);
+/* The UE's copy of key `id` (its slot), or NULL; with `create`, an LKH node
+ * key not held yet gets a new, empty (version 0) slot. */
+KtKey *net_ue_key_slot(Net *net, uint32_t ue, KtKeyId id, bool create);
+/* Drops the wraps a UE still waits a key for (LKH: it left before the node
+ * key it was waiting for came). */
+void net_drop_pending(Net *net, uint32_t ue);
+/* Gives a UE every key the tree says it holds (provisioning). */
+void net_ue_sync_from_tree(Net *net, uint32_t ue);
 
 /* Elements' entry points used across files. */
 void rnc_execute(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *plan, KtStage stage,

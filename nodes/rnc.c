@@ -47,7 +47,8 @@ static const KtKey *resolve(const Net *net, uint32_t rnc, const KtPlan *plan, Kt
 static void send_delivery(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *plan,
                           const KtDelivery *d) {
   if (d->target != KT_TO_UE && KT_KEY_ID_KIND(d->under.id) == KT_KEY_GROUP &&
-      d->under.version <= net->leaked_through[plan->scope])
+      d->under.version <= net->leaked_through[plan->scope] &&
+      kt_tree_config(net->tree)->scheme != KT_SCHEME_BROADCAST /* insecure by design */)
     return; /* a join rekey's new group key, wrapped under the old one, that
              * reaches this RNC (embodiment 1: through the core) after a leave
              * was planned: the leaver holds the old key. Not sending it is
@@ -57,9 +58,10 @@ static void send_delivery(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *pl
     return; /* a joiner that left before its keys came back from the core:
              * it must not get them after its leave */
   const KtKey *under = resolve(net, rnc, plan, d->under);
-  if (!under && d->target == KT_TO_SUBGROUP && !kt_tree_key(net->tree, d->under.id))
-    return; /* the sub-group emptied (and was deleted) while the group key was
-             * on its way from the BM-SC: nobody is left to send it to */
+  if (!under && (d->target == KT_TO_SUBGROUP || d->target == KT_TO_NODE) &&
+      !kt_tree_key(net->tree, d->under.id))
+    return; /* the sub-group (LKH node) emptied and was deleted while the
+             * group key was on its way from the BM-SC: nobody is left */
   if (!under) {
     reject(net, rnc, "no usable wrapping key for a planned delivery");
     return;
@@ -69,7 +71,7 @@ static void send_delivery(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *pl
   msg.mode = d->target == KT_TO_UE ? MSG_P2P : MSG_P2M;
   msg.ue = d->target == KT_TO_UE ? d->target_id : MSG_NO_UE;
   for (uint8_t k = 0; k < d->n_keys; k++) {
-    const KtKey *key = resolve(net, rnc, plan, d->keys[k]);
+    const KtKey *key = resolve(net, rnc, plan, kt_delivery_key(plan, d, k));
     if (!key) {
       reject(net, rnc, "no value for a planned key");
       return;
@@ -92,24 +94,34 @@ void rnc_execute(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *plan, KtSta
     const KtDelivery *d = &g_array_index(plan->deliveries, KtDelivery, i);
     if (d->rnc != rnc || d->stage != stage)
       continue;
-    if (stage == KT_STAGE_GROUP && (d->target == KT_TO_UE) != joiner_p2p)
+    if (stage == KT_STAGE_GROUP && net_is_joiner_delivery(plan, d) != joiner_p2p)
       continue;
     send_delivery(net, rnc, seq, plan, d);
   }
 }
 
-/* Whether the plan has group-stage multicast work at `rnc`. */
-static bool has_group_work(const KtPlan *plan, uint32_t rnc) {
+bool net_is_joiner_delivery(const KtPlan *plan, const KtDelivery *d) {
+  return plan->kind == KT_EVENT_JOIN && d->stage == KT_STAGE_GROUP && d->target == KT_TO_UE &&
+         d->target_id == plan->ue;
+}
+
+bool net_has_group_work(const KtPlan *plan, uint32_t rnc) {
   for (guint i = 0; i < plan->deliveries->len; i++) {
     const KtDelivery *d = &g_array_index(plan->deliveries, KtDelivery, i);
-    if (d->rnc == rnc && d->stage == KT_STAGE_GROUP && d->target != KT_TO_UE)
+    if ((rnc == UINT32_MAX || d->rnc == rnc) && d->stage == KT_STAGE_GROUP &&
+        !net_is_joiner_delivery(plan, d))
       return true;
   }
   return false;
 }
 
+static bool has_group_work(const KtPlan *plan, uint32_t rnc) {
+  return net_has_group_work(plan, rnc);
+}
+
 /* Parts of an embodiment-1 plan still to be carried out: the BM-SC's, one
- * per RNC with group-stage multicast work, and the joiner's keys. */
+ * per RNC with group-stage work (other than the joiner's keys), and the
+ * joiner's keys. */
 static uint32_t parts_of(const Net *net, const KtPlan *plan) {
   uint32_t parts = 1;
   for (uint32_t r = 0; r < net->n_rnc; r++)
@@ -142,6 +154,8 @@ static void on_request(Net *net, uint32_t rnc, NetElement from, const Msg *msg) 
     reject(net, rnc, join ? "activation of a UE that is a member" : "deactivation of a non-member");
     return;
   }
+  if (!join && kt_tree_config(net->tree)->scheme == KT_SCHEME_LKH)
+    net_drop_pending(net, msg->ue);
   if (net->obs.on_request)
     net->obs.on_request(net->obs.ctx, msg->seq);
   const KtPlan *plan = &slot->plan;

@@ -5,14 +5,36 @@
  * be on the dedicated channel when the group key arrives on the common
  * channel). A UE keeps its keys after it leaves: that is what an
  * eavesdropper would do. */
+#include <string.h>
+
 #include "nodes/net_internal.h"
 
-static KtKey *slot_for(UeState *st, KtKeyId id) {
+static bool lkh(const Net *net) {
+  return kt_tree_config(net->tree)->scheme == KT_SCHEME_LKH;
+}
+
+KtKey *net_ue_key_slot(Net *net, uint32_t ue, KtKeyId id, bool create) {
+  UeState *st = &net->ue[ue];
   switch (KT_KEY_ID_KIND(id)) {
   case KT_KEY_PRIVATE:
     return &st->priv;
   case KT_KEY_SUBGROUP:
-    return &st->subgroup;
+    if (!lkh(net))
+      return &st->subgroup;
+    for (uint8_t i = 0; i < st->n_nodes; i++)
+      if (st->nodes[i].ref.id == id)
+        return &st->nodes[i];
+    if (!create)
+      return NULL;
+    if (st->n_nodes == st->cap_nodes) {
+      g_assert(st->cap_nodes < 128);
+      uint8_t cap = st->cap_nodes ? (uint8_t)(st->cap_nodes * 2) : 4;
+      st->nodes = g_renew(KtKey, st->nodes, cap);
+      st->cap_nodes = cap;
+    }
+    KtKey *slot = &st->nodes[st->n_nodes++];
+    memset(slot, 0, sizeof *slot);
+    return slot;
   case KT_KEY_GROUP:
     return &st->group;
   default:
@@ -47,8 +69,7 @@ static void retry_pending(Net *net, uint32_t ue) {
 }
 
 static void install(Net *net, uint32_t ue, uint32_t seq, const KtKey *key) {
-  UeState *st = &net->ue[ue];
-  KtKey *slot = slot_for(st, key->ref.id);
+  KtKey *slot = net_ue_key_slot(net, ue, key->ref.id, true);
   if (!slot || KT_KEY_ID_KIND(key->ref.id) == KT_KEY_PRIVATE)
     return; /* a private key is never delivered */
   /* a different id is a new sub-group (or group, after moving RNC in
@@ -63,8 +84,14 @@ static void install(Net *net, uint32_t ue, uint32_t seq, const KtKey *key) {
 }
 
 static void process_wrap(Net *net, uint32_t ue, uint32_t seq, const KtWrap *wrap) {
-  UeState *st = &net->ue[ue];
-  KtKey *held = slot_for(st, wrap->under.id);
+  KtKey *held = net_ue_key_slot(net, ue, wrap->under.id, false);
+  if (!held && lkh(net) && KT_KEY_ID_KIND(wrap->under.id) == KT_KEY_SUBGROUP) {
+    /* LKH: the tree made this UE a holder of a node key (a split above it,
+     * or its own join) that is still on its way: keep the wrap */
+    PendingWrap p = {.ue = ue, .seq = seq, .wrap = *wrap};
+    g_array_append_val(net->pending, p);
+    return;
+  }
   if (!held || held->ref.version == 0 || held->ref.id != wrap->under.id)
     return; /* not under a key this UE has: not for it */
   if (held->ref.version < wrap->under.version) {
@@ -108,16 +135,14 @@ void ue_dispatch_common(Net *net, uint32_t rnc, uint32_t cell, const Msg *msg, s
   /* Every UE of the cell hears the transmission; a UE that holds no key
    * with the wrap's key id discards it after reading the header, so only
    * the holders of that id are visited here. */
-  KtKeyId under = msg->wraps[0].under.id;
-  if (KT_KEY_ID_KIND(under) == KT_KEY_SUBGROUP) {
-    guint n = 0;
-    const uint32_t *ues = kt_tree_subgroup_ues(net->tree, KT_KEY_ID_INDEX(under), &n);
-    for (guint i = 0; i < n; i++)
-      if (net->ue[ues[i]].cell == cell)
-        ue_receive_key_assignment(net, ues[i], msg);
-  } else if (KT_KEY_ID_KIND(under) == KT_KEY_GROUP) {
-    for (guint i = 0; i < n_cell; i++)
-      ue_receive_key_assignment(net, cell_ues[i], msg);
+  (void)cell_ues;
+  GArray *holders = net->scratch_ues;
+  g_array_set_size(holders, 0);
+  kt_tree_holders_in_cell(net->tree, msg->wraps[0].under.id, cell, holders);
+  for (guint i = 0; i < holders->len; i++) {
+    uint32_t ue = g_array_index(holders, guint32, i);
+    if (net->ue[ue].cell == cell)
+      ue_receive_key_assignment(net, ue, msg);
   }
 }
 

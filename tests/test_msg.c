@@ -157,7 +157,9 @@ static void test_roundtrip(void) {
       }
     }
   }
-  g_assert_cmpuint(cases, ==, 4 * 17 + 2 * 16 + 2 * 16);
+  /* 4 context types with 0..MAX wraps, 2 core types and 2 key assignment
+   * modes with 1..MAX */
+  g_assert_cmpuint(cases, ==, 4 * (MSG_MAX_WRAPS + 1) + 2 * MSG_MAX_WRAPS + 2 * MSG_MAX_WRAPS);
   g_rand_free(r);
 }
 

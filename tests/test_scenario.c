@@ -231,7 +231,7 @@ static void test_structure_errors(void) {
       {"[Run]\n", ":1: Run: unknown section (known: run, topology, links, workload)"},
       {"[run]\nsed = 1\n",
        ":2: run.sed: unknown key (known in [run]: name, seed, duration, scheme, embodiment, "
-       "join-rekey)"},
+       "join-rekey, lkh-degree, batch-tree, batch-interval)"},
       {"[links]\ncore-rate = 1\ncore_delay = 1\n",
        ":3: links.core_delay: unknown key (known in [links]: core-rate, core-delay, iu-rate, "
        "iu-delay, dch-rate, dch-delay, common-rate, common-delay)"},
@@ -279,7 +279,14 @@ static void test_value_errors(void) {
       {"[run]\nduration = 0x10\n", ":2: run.duration: '0x10' is not a number"},
       {"[run]\nduration = 1,5\n", ":2: run.duration: '1,5' is not a number"},
       {"[run]\nduration = 1e\n", ":2: run.duration: '1e' is not a number"},
-      {"[run]\nscheme = lkh\n", ":2: run.scheme: unknown scheme 'lkh' (known: patent)"},
+      {"[run]\nscheme = lkx\n",
+       ":2: run.scheme: unknown scheme 'lkx' (known: patent, unicast, broadcast, lkh)"},
+      {"[run]\nscheme = lkh\nlkh-degree = 1\n",
+       ":3: run.lkh-degree: '1' is out of range (2..1024)"},
+      {"[run]\nscheme = batch\n", ":2: run.scheme: scheme 'batch' is not implemented yet (known: "
+                                  "patent, unicast, broadcast, lkh)"},
+      {"[run]\nbatch-tree = star\n", ":2: run.batch-tree: 'star' is not patent or lkh"},
+      {"[run]\nbatch-interval = 0\n", ":2: run.batch-interval: '0' must be > 0"},
       {"[run]\nembodiment = 3\n", ":2: run.embodiment: '3' is out of range (1..2)"},
       {"[run]\nembodiment = 0\n", ":2: run.embodiment: '0' is out of range (1..2)"},
       {"[run]\nembodiment = one\n", ":2: run.embodiment: 'one' is not an unsigned integer"},
@@ -436,10 +443,10 @@ static void test_overrides(void) {
        "--set: runs.seed: unknown section 'runs' (known: run, topology, links, workload)"},
       {"run.sed=3",
        "--set: run.sed: unknown key (known in [run]: name, seed, duration, scheme, embodiment, "
-       "join-rekey)"},
+       "join-rekey, lkh-degree, batch-tree, batch-interval)"},
       {"run.seed.x=3",
        "--set: run.seed.x: unknown key (known in [run]: name, seed, duration, scheme, "
-       "embodiment, join-rekey)"},
+       "embodiment, join-rekey, lkh-degree, batch-tree, batch-interval)"},
       {"topology.ggsn=0", "--set: topology.ggsn: '0' is out of range (1..64)"},
       {"run.join-rekey=no", "--set: run.join-rekey: 'no' is not a boolean (true|false)"},
       {"run.duration=a\nb", "--set: run.duration: 'a\\nb' is not a number"},
@@ -459,8 +466,9 @@ static void test_overrides(void) {
   /* Unknown keys in the file are errors even if overrides are fine. */
   g_autofree char *unknown = write_tmp("ovunk.ini", "[run]\nbogus = 1\n");
   g_autofree char *msg = load_error(unknown, fix, SCN_ERROR_INVALID);
-  g_assert_true(g_str_has_suffix(msg, ":2: run.bogus: unknown key (known in [run]: name, seed, "
-                                      "duration, scheme, embodiment, join-rekey)"));
+  g_assert_true(g_str_has_suffix(
+      msg, ":2: run.bogus: unknown key (known in [run]: name, seed, "
+           "duration, scheme, embodiment, join-rekey, lkh-degree, batch-tree, batch-interval)"));
 }
 
 /* ------------------------------------------------------------ the dump */
@@ -491,7 +499,7 @@ static void test_to_ini(void) {
   }
   g_key_file_free(kf);
   g_assert_cmpuint(n_groups, ==, 4);
-  g_assert_cmpuint(n_keys, ==, 6 + 6 + 8 + 4);
+  g_assert_cmpuint(n_keys, ==, 9 + 6 + 8 + 4);
 
   g_autofree char *cwd = g_get_current_dir();
   g_autofree char *abs_events = g_build_filename(cwd, "tests/data/full_events.csv", NULL);
