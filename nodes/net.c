@@ -307,6 +307,7 @@ Net *net_new(const NetConfig *config, KtTree *tree, const NetObserver *observer)
   net->pending = g_array_new(FALSE, FALSE, sizeof(PendingWrap));
   net->scratch_cells = g_array_new(FALSE, FALSE, sizeof(uint32_t));
   net->scratch_ues = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+  net->node_leaked_through = g_array_new(FALSE, TRUE, sizeof(guint32));
   return net;
 }
 
@@ -343,6 +344,7 @@ void net_free(Net *net) {
   g_array_free(net->pending, TRUE);
   g_array_free(net->scratch_cells, TRUE);
   g_array_free(net->scratch_ues, TRUE);
+  g_array_free(net->node_leaked_through, TRUE);
   g_array_free(net->node_ue, TRUE);
   g_free(net->ggsn_node);
   g_free(net->sgsn_node);

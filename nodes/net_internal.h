@@ -76,6 +76,9 @@ struct Net {
    * departed member held. A point-to-multipoint wrap under a version up to
    * this one would be open to that leaver, so it is not sent (rnc.c). */
   uint32_t *leaked_through;
+  /* the same for interior keys (sub-group / LKH node keys, by index): the
+   * newest version a departed member below held (guint32, grown on demand) */
+  GArray *node_leaked_through;
   UeState *ue;
   GHashTable *extra_attach; /* (ue << 32 | rnc) for UEs that moved RAN */
 

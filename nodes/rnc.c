@@ -58,6 +58,14 @@ static void send_delivery(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *pl
     return; /* a joiner that left before its keys came back from the core:
              * it must not get them after its leave */
   const KtKey *under = resolve(net, rnc, plan, d->under);
+  if (under && d->target != KT_TO_UE && KT_KEY_ID_KIND(d->under.id) == KT_KEY_SUBGROUP &&
+      KT_KEY_ID_INDEX(d->under.id) < net->node_leaked_through->len &&
+      under->ref.version <=
+          g_array_index(net->node_leaked_through, guint32, KT_KEY_ID_INDEX(d->under.id)))
+    return; /* likewise for an interior key (a join rekey's new node key under
+             * its old version, sent after a leave below that node was
+             * planned): that leave changed the key again and sent the newer
+             * version to every remaining holder */
   if (!under && (d->target == KT_TO_SUBGROUP || d->target == KT_TO_NODE) &&
       !kt_tree_key(net->tree, d->under.id))
     return; /* the sub-group (LKH node) emptied and was deleted while the
@@ -131,6 +139,25 @@ static uint32_t parts_of(const Net *net, const KtPlan *plan) {
   return parts;
 }
 
+/* A leave's plan holds the old value of every interior key it changed:
+ * those versions were the leaver's. */
+static void note_leaked_interior_keys(Net *net, const KtPlan *plan) {
+  GArray *leaked = net->node_leaked_through;
+  for (guint i = 0; i < plan->key_values->len; i++) {
+    const KtKey *k = &g_array_index(plan->key_values, KtKey, i);
+    if (KT_KEY_ID_KIND(k->ref.id) != KT_KEY_SUBGROUP)
+      continue;
+    uint32_t index = KT_KEY_ID_INDEX(k->ref.id);
+    if (index >= leaked->len)
+      g_array_set_size(leaked, index + 1);
+    guint32 *v = &g_array_index(leaked, guint32, index);
+    /* old and new values are both listed; the new one is newest: keep the
+     * old (= new - 1) */
+    if (kt_plan_key(plan, (KtKeyRef){k->ref.id, k->ref.version + 1}) && k->ref.version > *v)
+      *v = k->ref.version;
+  }
+}
+
 static void on_request(Net *net, uint32_t rnc, NetElement from, const Msg *msg) {
   if (from.kind != NET_UE || msg->ue != from.index) {
     reject(net, rnc, "context request not from the UE it names");
@@ -161,6 +188,8 @@ static void on_request(Net *net, uint32_t rnc, NetElement from, const Msg *msg) 
   const KtPlan *plan = &slot->plan;
   if (!join && plan->group_before.version > net->leaked_through[plan->scope])
     net->leaked_through[plan->scope] = plan->group_before.version;
+  if (!join)
+    note_leaked_interior_keys(net, plan);
   if (net->obs.on_plan)
     net->obs.on_plan(net->obs.ctx, msg->seq, plan, kt_tree_scope_members(net->tree, plan->scope));
 

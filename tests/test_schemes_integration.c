@@ -1,0 +1,316 @@
+/* test_schemes_integration.c — every scheme end to end on the ns-3 network
+ * (issue #3): exact counts on small topologies derived by hand from each
+ * scheme's rules (docs/schemes.md), and, after random churn, every member
+ * holds the current group key, no wrap is left waiting, nothing is rejected,
+ * and (except in broadcast) no departed UE can open what was sent after it
+ * left; in broadcast a departed UE can. */
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "app/report.h"
+#include "app/run.h"
+#include "app/scenario.h"
+
+/* ------------------------------------------------------------ scaffolding */
+
+typedef struct {
+  char *dir;
+  char *ini;
+} TmpScenario;
+
+static TmpScenario tmp_scenario(const char *ini_text, const char *csv_text) {
+  TmpScenario t;
+  GError *error = NULL;
+  t.dir = g_dir_make_tmp("mbms-sch-XXXXXX", &error);
+  g_assert_no_error(error);
+  t.ini = g_build_filename(t.dir, "s.ini", NULL);
+  g_assert_true(g_file_set_contents(t.ini, ini_text, -1, &error));
+  if (csv_text) {
+    char *csv = g_build_filename(t.dir, "events.csv", NULL);
+    g_assert_true(g_file_set_contents(csv, csv_text, -1, &error));
+    g_free(csv);
+  }
+  return t;
+}
+
+static void tmp_free(TmpScenario *t) {
+  GDir *d = g_dir_open(t->dir, 0, NULL);
+  if (d) {
+    const char *name;
+    while ((name = g_dir_read_name(d))) {
+      char *p = g_build_filename(t->dir, name, NULL);
+      g_unlink(p);
+      g_free(p);
+    }
+    g_dir_close(d);
+  }
+  g_rmdir(t->dir);
+  g_free(t->dir);
+  g_free(t->ini);
+}
+
+static RunResult run_text(const char *ini, const char *csv, const char *const *overrides,
+                          const RunHooks *hooks) {
+  TmpScenario t = tmp_scenario(ini, csv);
+  GError *error = NULL;
+  Scenario *scn = scn_load(t.ini, overrides, &error);
+  g_assert_no_error(error);
+  RunResult r;
+  g_assert_true(run_scenario(scn, hooks, &r, &error));
+  g_assert_no_error(error);
+  scn_free(scn);
+  tmp_free(&t);
+  return r;
+}
+
+typedef struct {
+  uint32_t p2p, p2m, p2m_tx, core;
+} Counts;
+
+static void assert_counts(const EventRecord *e, Counts want) {
+  g_assert_cmpuint(e->p2p_msgs, ==, want.p2p);
+  g_assert_cmpuint(e->p2m_msgs, ==, want.p2m);
+  g_assert_cmpuint(e->p2m_tx, ==, want.p2m_tx);
+  g_assert_cmpuint(e->core_msgs, ==, want.core);
+}
+
+static void assert_clean(const RunResult *r) {
+  g_assert_cmpuint(r->summary.rejected_msgs, ==, 0);
+  g_assert_cmpuint(r->summary.unwrap_failures, ==, 0);
+  g_assert_cmpuint(r->summary.link_drops, ==, 0);
+  g_assert_cmpuint(r->summary.incomplete_rekeys, ==, 0);
+}
+
+/* ------------------------------------------- the worked-example network */
+
+/* 1 GGSN, 2 SGSNs, 4 RNCs of 2 cells (8 cells), 24 initial members, UE i in
+ * cell i mod 8 (3 per cell, 6 per RNC). UE 24 joins cell 0 at 1 s and leaves
+ * at 2 s. */
+static const char *worked_ini = "[run]\nname = worked\nseed = 7\nduration = 10\n"
+                                "[topology]\nggsn = 1\nsgsn-per-ggsn = 2\nrnc-per-sgsn = 2\n"
+                                "cells-per-rnc = 2\nsubgroup-size = 4\n"
+                                "[workload]\ninitial-members = 24\nevents = events.csv\n";
+static const char *worked_csv = "time,action,ue,cell\n1,join,24,0\n2,leave,24,\n";
+
+static RunResult run_worked(const char *scheme, int embodiment, bool join_rekey, int degree) {
+  char *o[4];
+  o[0] = g_strdup_printf("run.scheme=%s", scheme);
+  o[1] = g_strdup_printf("run.embodiment=%d", embodiment);
+  o[2] = g_strdup_printf("run.join-rekey=%s", join_rekey ? "true" : "false");
+  o[3] = g_strdup_printf("run.lkh-degree=%d", degree);
+  const char *const overrides[] = {o[0], o[1], o[2], o[3], NULL};
+  RunResult r = run_text(worked_ini, worked_csv, overrides, NULL);
+  for (int i = 0; i < 4; i++)
+    g_free(o[i]);
+  assert_clean(&r);
+  g_assert_cmpuint(r.metrics->events->len, ==, 2);
+  return r;
+}
+
+/* The core fan-out of embodiment 1 to every RNC: 1 GGSN + 2 SGSNs + 4 RNCs. */
+#define CORE_ALL 7u
+
+/* unicast: the new group key to each member under its private key. */
+static void test_unicast(void) {
+  RunResult r = run_worked("unicast", 1, false, 4);
+  assert_counts(metrics_event(r.metrics, 0), (Counts){.p2p = 1});
+  assert_counts(metrics_event(r.metrics, 1), (Counts){.p2p = 24, .core = CORE_ALL});
+  g_assert_cmpuint(metrics_event(r.metrics, 1)->installs_done, ==, 24);
+  g_assert_cmpfloat(r.summary.keys_per_ue, ==, 2.0); /* private + group */
+  run_result_clear(&r);
+
+  r = run_worked("unicast", 1, true, 4);
+  /* 24 others + the joiner */
+  assert_counts(metrics_event(r.metrics, 0), (Counts){.p2p = 25, .core = CORE_ALL});
+  assert_counts(metrics_event(r.metrics, 1), (Counts){.p2p = 24, .core = CORE_ALL});
+  run_result_clear(&r);
+
+  r = run_worked("unicast", 2, false, 4); /* RNC 0's group: 6 members */
+  assert_counts(metrics_event(r.metrics, 1), (Counts){.p2p = 6});
+  run_result_clear(&r);
+}
+
+/* broadcast: the new group key under the old one, once per RNC with members
+ * (on each of its 2 cells). */
+static void test_broadcast(void) {
+  RunResult r = run_worked("broadcast", 1, false, 4);
+  assert_counts(metrics_event(r.metrics, 0), (Counts){.p2p = 1});
+  assert_counts(metrics_event(r.metrics, 1), (Counts){.p2m = 4, .p2m_tx = 8, .core = CORE_ALL});
+  g_assert_cmpuint(metrics_event(r.metrics, 1)->installs_done, ==, 24);
+  run_result_clear(&r);
+
+  r = run_worked("broadcast", 2, true, 4);
+  /* join: RNC 0's 6 others (cells 0 and 1) + the joiner; leave: 1 p2m */
+  assert_counts(metrics_event(r.metrics, 0), (Counts){.p2p = 1, .p2m = 1, .p2m_tx = 2});
+  assert_counts(metrics_event(r.metrics, 1), (Counts){.p2m = 1, .p2m_tx = 2});
+  run_result_clear(&r);
+}
+
+/* LKH, degree 2, embodiment 2: RNC 0's tree from its members provisioned in
+ * the order 0, 1, 8, 9, 16, 17 (UEs 0, 8, 16 in cell 0; 1, 9, 17 in cell 1),
+ * by the placement rule:
+ *   0, 1 -> root{0, 1}; 8 splits 0 -> A{0, 8}; 9 splits 1 -> B{1, 9};
+ *   16: A and B tie, A; A is full, 0 is its leaf with fewest -> C{0, 16};
+ *   17: B has fewer -> D{1, 17}.  root{A{C{0,16}, 8}, B{D{1,17}, 9}}.
+ * Join of 24 (cell 0): A and B tie (3), A; A's fewest is leaf 8 -> split
+ * E{8, 24}: 8 gets E's key (p2p), 24 gets E, A, root (1 p2p, 3 wraps).
+ * Leave of 24: E, A, root change bottom-up: E under 8's private key (p2p);
+ * A under C and under E (2 p2m, each on cell 0); root under A (cell 0) and
+ * under B (cell 1): 2 p2m. 5 wraps = d*L - 1 with d = 2, L = 3. */
+static void test_lkh_e2(void) {
+  RunResult r = run_worked("lkh", 2, false, 2);
+  assert_counts(metrics_event(r.metrics, 0), (Counts){.p2p = 2});
+  g_assert_false(metrics_event(r.metrics, 0)->group_changed);
+  assert_counts(metrics_event(r.metrics, 1), (Counts){.p2p = 1, .p2m = 4, .p2m_tx = 4});
+  g_assert_cmpuint(metrics_event(r.metrics, 1)->installs_done, ==, 6);
+  run_result_clear(&r);
+
+  /* with join rekey: E is new (no rekey); A under its old version to 0, 16,
+   * 8 (cell 0); the root under its old version to RNC 0's group but the
+   * joiner (cells 0 and 1); then 8's and 24's p2p */
+  r = run_worked("lkh", 2, true, 2);
+  assert_counts(metrics_event(r.metrics, 0), (Counts){.p2p = 2, .p2m = 2, .p2m_tx = 3});
+  g_assert_cmpuint(metrics_event(r.metrics, 0)->installs_done, ==, 7);
+  assert_counts(metrics_event(r.metrics, 1), (Counts){.p2p = 1, .p2m = 4, .p2m_tx = 4});
+  run_result_clear(&r);
+}
+
+/* LKH, degree 2, embodiment 1, across RNCs: 1 GGSN, 1 SGSN, 2 RNCs of 1
+ * cell; UEs 0, 2 at RNC 0 and 1, 3 at RNC 1. Tree: root{A{0,2}, B{1,3}}.
+ *   1 s, 3 leaves: B under 1's key (p2p, RNC 1 at once); the root under A
+ *        (RNC 0) and under B (RNC 1): 2 p2m; core to both RNCs: 1 + 1 + 2.
+ *   2 s, 4 joins cell 0 without rekey: B has room -> B{1, 4}; 1 p2p.
+ *   3 s, 1 leaves: B under 4's key, p2p by RNC 0 (after the core); the root
+ *        under A and under B, both at RNC 0; core to RNC 0 only: 1 + 1 + 1. */
+static void test_lkh_e1_across_rncs(void) {
+  const char *ini = "[run]\nname = x\nseed = 3\nduration = 10\nscheme = lkh\nlkh-degree = 2\n"
+                    "[topology]\nggsn = 1\nsgsn-per-ggsn = 1\nrnc-per-sgsn = 2\n"
+                    "cells-per-rnc = 1\n"
+                    "[workload]\ninitial-members = 4\nevents = events.csv\n";
+  const char *csv = "time,action,ue,cell\n1,leave,3,\n2,join,4,0\n3,leave,1,\n";
+  RunResult r = run_text(ini, csv, NULL, NULL);
+  assert_clean(&r);
+  assert_counts(metrics_event(r.metrics, 0), (Counts){.p2p = 1, .p2m = 2, .p2m_tx = 2, .core = 4});
+  assert_counts(metrics_event(r.metrics, 1), (Counts){.p2p = 1});
+  assert_counts(metrics_event(r.metrics, 2), (Counts){.p2p = 1, .p2m = 2, .p2m_tx = 2, .core = 3});
+  g_assert_cmpuint(metrics_event(r.metrics, 2)->installs_done, ==, 3);
+  g_assert_cmpuint(r.summary.final_members, ==, 3);
+  g_assert_cmpfloat(r.summary.keys_per_ue, ==, 3.0); /* private, A or B, group */
+  run_result_clear(&r);
+}
+
+/* ---------------------------------------------------------------- churn */
+
+typedef struct {
+  double time;
+  KtWrap wrap;
+} SentWrap;
+
+typedef struct {
+  GArray *wraps;
+  GHashTable *left_at;
+  guint members_checked, departed_checked, wraps_checked, opened_by_departed;
+  uint32_t pending;
+} ChurnCheck;
+
+static void churn_on_send(void *ctx, double now, NetElement from, NetVia via, const Msg *msg,
+                          uint32_t n_tx) {
+  (void)via;
+  (void)n_tx;
+  ChurnCheck *c = ctx;
+  if (msg->type == MSG_KEY_ASSIGNMENT)
+    for (uint8_t i = 0; i < msg->n_wraps; i++) {
+      SentWrap s = {.time = now, .wrap = msg->wraps[i]};
+      g_array_append_val(c->wraps, s);
+    }
+  if (msg->type == MSG_DEACTIVATE_REQ && from.kind == NET_RNC) {
+    double *t = g_new(double, 1);
+    *t = now;
+    g_hash_table_insert(c->left_at, GUINT_TO_POINTER(msg->ue), t);
+  }
+  if (msg->type == MSG_ACTIVATE_REQ && from.kind == NET_RNC)
+    g_hash_table_remove(c->left_at, GUINT_TO_POINTER(msg->ue));
+}
+
+static void churn_at_end(void *ctx, const Net *net, const KtTree *tree, const Workload *wl) {
+  ChurnCheck *c = ctx;
+  for (uint32_t ue = 0; ue < wl->ue_id_end; ue++) {
+    if (!kt_tree_is_member(tree, ue))
+      continue;
+    uint32_t scope =
+        kt_tree_scope_of_rnc(tree, kt_tree_ue_cell(tree, ue) / kt_tree_config(tree)->cells_per_rnc);
+    g_assert_true(net_ue_holds_group_key(net, ue, kt_tree_group_key(tree, scope)));
+    c->members_checked++;
+  }
+  GHashTableIter it;
+  gpointer key, value;
+  g_hash_table_iter_init(&it, c->left_at);
+  while (g_hash_table_iter_next(&it, &key, &value)) {
+    uint32_t ue = GPOINTER_TO_UINT(key);
+    double left = *(double *)value;
+    c->departed_checked++;
+    for (guint i = 0; i < c->wraps->len; i++) {
+      const SentWrap *s = &g_array_index(c->wraps, SentWrap, i);
+      if (s->time < left)
+        continue;
+      c->opened_by_departed += net_ue_can_open(net, ue, &s->wrap);
+      c->wraps_checked++;
+    }
+  }
+  c->pending = net_pending_wraps(net);
+}
+
+static void run_churn(const char *scheme, int embodiment, bool join_rekey) {
+  char *ini = g_strdup_printf("[run]\nname = churn\nseed = %d\nduration = 60\nscheme = %s\n"
+                              "embodiment = %d\njoin-rekey = %s\nlkh-degree = 3\n"
+                              "[topology]\nggsn = 2\nsgsn-per-ggsn = 2\nrnc-per-sgsn = 2\n"
+                              "cells-per-rnc = 3\nsubgroup-size = 3\nsubgroup-policy = per-rnc\n"
+                              "[workload]\ninitial-members = 60\njoin-rate = 2\n"
+                              "mean-membership = 30\n",
+                              21 + embodiment + 2 * join_rekey, scheme, embodiment,
+                              join_rekey ? "true" : "false");
+  ChurnCheck c = {.wraps = g_array_new(FALSE, FALSE, sizeof(SentWrap)),
+                  .left_at = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free)};
+  RunHooks hooks = {.on_send = churn_on_send, .at_end = churn_at_end, .ctx = &c};
+  RunResult r = run_text(ini, NULL, NULL, &hooks);
+  assert_clean(&r);
+  g_assert_cmpuint(c.pending, ==, 0);
+  g_assert_cmpuint(r.summary.leaves, >, 20);
+  g_assert_cmpuint(r.summary.joins, >, 60);
+  g_assert_cmpuint(c.members_checked, ==, r.summary.final_members);
+  g_assert_cmpuint(c.members_checked, >, 0);
+  g_assert_cmpuint(c.departed_checked, >, 10);
+  g_assert_cmpuint(c.wraps_checked, >, 100);
+  if (strcmp(scheme, "broadcast") == 0)
+    g_assert_cmpuint(c.opened_by_departed, >, 0); /* the insecure prior art */
+  else
+    g_assert_cmpuint(c.opened_by_departed, ==, 0);
+  g_test_message("churn %s e%d rekey=%d: %u members hold the group key; %u departed UEs, "
+                 "%u wraps, %u opened",
+                 scheme, embodiment, join_rekey, c.members_checked, c.departed_checked,
+                 c.wraps_checked, c.opened_by_departed);
+  run_result_clear(&r);
+  g_array_free(c.wraps, TRUE);
+  g_hash_table_destroy(c.left_at);
+  g_free(ini);
+}
+
+static void test_churn(gconstpointer scheme) {
+  for (int e = 1; e <= 2; e++)
+    for (int jr = 0; jr <= 1; jr++)
+      run_churn(scheme, e, jr);
+}
+
+int main(int argc, char **argv) {
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/schemes-it/unicast", test_unicast);
+  g_test_add_func("/schemes-it/broadcast", test_broadcast);
+  g_test_add_func("/schemes-it/lkh-e2", test_lkh_e2);
+  g_test_add_func("/schemes-it/lkh-e1-across-rncs", test_lkh_e1_across_rncs);
+  g_test_add_data_func("/schemes-it/churn/patent", "patent", test_churn);
+  g_test_add_data_func("/schemes-it/churn/unicast", "unicast", test_churn);
+  g_test_add_data_func("/schemes-it/churn/broadcast", "broadcast", test_churn);
+  g_test_add_data_func("/schemes-it/churn/lkh", "lkh", test_churn);
+  return g_test_run();
+}
