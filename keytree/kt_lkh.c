@@ -388,8 +388,8 @@ void kt_priv_lkh_check(const KtTree *t) {
       }
     }
     CHECK(leaves == n->leaves, "node %u: %u leaves below, count %u", id, leaves, n->leaves);
-    CHECK(sum->len == n->rncs->len &&
-              memcmp(sum->data, n->rncs->data, sum->len * sizeof(KtRncCount)) == 0,
+    CHECK(sum->len == n->rncs->len && (sum->len == 0 || memcmp(sum->data, n->rncs->data,
+                                                               sum->len * sizeof(KtRncCount)) == 0),
           "node %u: per-RNC counts", id);
     if (n->parent == KT_LKH_NONE)
       CHECK(n->leaves == t->scope_count[n->scope], "root %u: %u leaves, scope has %u", id,
