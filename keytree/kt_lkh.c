@@ -133,8 +133,13 @@ static bool entry_is_ue(uint32_t e) {
   return (e & KT_LKH_UE_BIT) != 0;
 }
 
+/* A leaver's place kept for a joiner, during a batch only. */
+#define KT_LKH_HOLE UINT32_MAX
+
 static void set_child(KtTree *t, KtNode *x, uint32_t pos, uint32_t e) {
   x->children[pos] = e;
+  if (e == KT_LKH_HOLE)
+    return;
   if (entry_is_ue(e)) {
     KtUeRec *rec = kt_priv_ue(t, e & ~KT_LKH_UE_BIT);
     rec->subgroup = x->id;
@@ -186,6 +191,42 @@ static uint32_t rnc_of_ue(const KtTree *t, uint32_t ue) {
   return kt_priv_rnc_of_cell(t, kt_priv_ue(t, ue)->cell);
 }
 
+/* Places joiner `ue` (not a member) in `cell` by the placement rule and
+ * updates all counts; returns its parent node. *created / *split_ue: the
+ * node a split made and the member it moved below it, if any. */
+static KtNode *place(KtTree *t, uint32_t scope, uint32_t ue, uint32_t cell, KtNode **created,
+                     uint32_t *split_ue) {
+  uint32_t rnc = kt_priv_rnc_of_cell(t, cell);
+  KtNode *x = kt_priv_node(t, scope);
+  *created = NULL;
+  *split_ue = KT_NO_UE;
+  while (x->n_children == t->degree) {
+    uint32_t best = 0;
+    for (uint32_t p = 1; p < t->degree; p++)
+      if (entry_leaves(t, x->children[p]) < entry_leaves(t, x->children[best]))
+        best = p;
+    uint32_t e = x->children[best];
+    if (!entry_is_ue(e)) {
+      x = kt_priv_node(t, e);
+      continue;
+    }
+    *split_ue = e & ~KT_LKH_UE_BIT;
+    *created = node_new(t, scope, x->id, x->depth + 1);
+    set_child(t, x, best, (*created)->id);
+    set_child(t, *created, 0, e);
+    (*created)->n_children = 1;
+    (*created)->leaves = 1;
+    rncs_add((*created)->rncs, rnc_of_ue(t, *split_ue), 1);
+    x = *created;
+  }
+  if (x->depth > KT_LKH_MAX_DEPTH)
+    g_error("LKH tree deeper than %u levels", KT_LKH_MAX_DEPTH);
+  kt_priv_attach_cell(t, ue, cell);
+  set_child(t, x, x->n_children++, KT_LKH_UE_BIT | ue);
+  path_count(t, x, rnc, 1);
+  return x;
+}
+
 bool kt_lkh_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan *plan) {
   KtUeRec *rec = kt_priv_ue_ensure(t, ue);
   uint32_t rnc = kt_priv_rnc_of_cell(t, cell);
@@ -197,34 +238,9 @@ bool kt_lkh_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan 
   plan->scope = scope;
   plan->group_before = t->group[scope].ref;
 
-  /* placement */
-  KtNode *x = kt_priv_node(t, scope);
   KtNode *created = NULL;
   uint32_t split_ue = KT_NO_UE;
-  while (x->n_children == t->degree) {
-    uint32_t best = 0;
-    for (uint32_t p = 1; p < t->degree; p++)
-      if (entry_leaves(t, x->children[p]) < entry_leaves(t, x->children[best]))
-        best = p;
-    uint32_t e = x->children[best];
-    if (!entry_is_ue(e)) {
-      x = kt_priv_node(t, e);
-      continue;
-    }
-    split_ue = e & ~KT_LKH_UE_BIT;
-    created = node_new(t, scope, x->id, x->depth + 1);
-    set_child(t, x, best, created->id);
-    set_child(t, created, 0, e);
-    created->n_children = 1;
-    created->leaves = 1;
-    rncs_add(created->rncs, rnc_of_ue(t, split_ue), 1);
-    x = created;
-  }
-  if (x->depth > KT_LKH_MAX_DEPTH)
-    g_error("LKH tree deeper than %u levels", KT_LKH_MAX_DEPTH);
-  kt_priv_attach_cell(t, ue, cell);
-  set_child(t, x, x->n_children++, KT_LKH_UE_BIT | ue);
-  path_count(t, x, rnc, 1);
+  KtNode *x = place(t, scope, ue, cell, &created, &split_ue);
   plan->subgroup = x->id;
   plan->subgroup_created = created != NULL;
   if (created != NULL)
@@ -397,4 +413,143 @@ void kt_priv_lkh_check(const KtTree *t) {
   }
   g_array_free(sum, TRUE);
   CHECK(live == t->n_live_nodes, "%u live nodes, count %u", live, t->n_live_nodes);
+}
+
+/* ---- batch rekeying (Li, Yang, Gouda, Lam 2001) ------------------------- */
+
+static void mark_path(const KtTree *t, GHashTable *marked, KtNode *x) {
+  for (; x != NULL; x = parent_of(t, x)) {
+    if (g_hash_table_contains(marked, GUINT_TO_POINTER(x->id)))
+      break; /* its ancestors are marked already */
+    g_hash_table_add(marked, GUINT_TO_POINTER(x->id));
+  }
+}
+
+static gint by_depth_desc(gconstpointer a, gconstpointer b, gpointer tp) {
+  const KtTree *t = tp;
+  const KtNode *x = kt_priv_node(t, *(const guint32 *)a);
+  const KtNode *y = kt_priv_node(t, *(const guint32 *)b);
+  if (x->depth != y->depth)
+    return x->depth > y->depth ? -1 : 1;
+  return x->id < y->id ? -1 : x->id > y->id;
+}
+
+void kt_lkh_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
+  const KtBatchOp *ops = (const KtBatchOp *)(const void *)plan->batch->data;
+  guint n = plan->batch->len, n_leave = 0;
+  while (n_leave < n && !ops[n_leave].join)
+    n_leave++;
+  guint n_join = n - n_leave, pairs = MIN(n_leave, n_join);
+  GHashTable *marked = g_hash_table_new(g_direct_hash, g_direct_equal);
+  GHashTable *created = g_hash_table_new(g_direct_hash, g_direct_equal);
+  GHashTable *joiners = g_hash_table_new(g_direct_hash, g_direct_equal);
+
+  /* The first `pairs` leavers leave a hole (kept for a joiner: a UE may
+   * both leave and join in one batch, so every leaver goes before any
+   * joiner comes) */
+  uint32_t *hole_node = g_new(uint32_t, pairs ? pairs : 1);
+  for (guint i = 0; i < pairs; i++) {
+    KtUeRec *rec = kt_priv_ue(t, ops[i].ue);
+    KtNode *x = kt_priv_node(t, rec->subgroup);
+    hole_node[i] = x->id;
+    set_child(t, x, rec->sg_pos, KT_LKH_HOLE);
+    path_count(t, x, kt_priv_rnc_of_cell(t, rec->cell), -1);
+    kt_priv_detach_cell(t, ops[i].ue);
+  }
+  /* leftover leavers */
+  for (guint i = pairs; i < n_leave; i++) {
+    KtUeRec *rec = kt_priv_ue(t, ops[i].ue);
+    KtNode *x = kt_priv_node(t, rec->subgroup);
+    remove_child(t, x, rec->sg_pos);
+    path_count(t, x, kt_priv_rnc_of_cell(t, rec->cell), -1);
+    kt_priv_detach_cell(t, ops[i].ue);
+    while (x->parent != KT_LKH_NONE && x->n_children == 0) {
+      KtNode *p = parent_of(t, x);
+      remove_child(t, p, x->pos);
+      node_free(t, x);
+      x = p;
+    }
+    mark_path(t, marked, x);
+  }
+  /* the first joiners take the leavers' places (a node with a hole is never
+   * emptied, so it is still there) */
+  for (guint i = 0; i < pairs; i++) {
+    const KtBatchOp *j = &ops[n_leave + i];
+    KtNode *x = kt_priv_node(t, hole_node[i]);
+    uint32_t pos = 0;
+    while (x->children[pos] != KT_LKH_HOLE)
+      pos++;
+    kt_priv_ue_ensure(t, j->ue);
+    kt_priv_attach_cell(t, j->ue, j->cell);
+    set_child(t, x, pos, KT_LKH_UE_BIT | j->ue);
+    path_count(t, x, kt_priv_rnc_of_cell(t, j->cell), 1);
+    mark_path(t, marked, x);
+    g_hash_table_add(joiners, GUINT_TO_POINTER(j->ue));
+  }
+  g_free(hole_node);
+  /* leftover joiners */
+  for (guint i = n_leave + pairs; i < n; i++) {
+    kt_priv_ue_ensure(t, ops[i].ue);
+    KtNode *made = NULL;
+    uint32_t split_ue;
+    KtNode *x = place(t, scope, ops[i].ue, ops[i].cell, &made, &split_ue);
+    if (made != NULL) {
+      g_hash_table_add(created, GUINT_TO_POINTER(made->id));
+      kt_priv_plan_push_key(plan, &made->key);
+    }
+    mark_path(t, marked, x);
+    g_hash_table_add(joiners, GUINT_TO_POINTER(ops[i].ue));
+  }
+
+  if (t->scope_count[scope] > 0) {
+    /* each marked key once, bottom-up */
+    GArray *order = g_array_new(FALSE, FALSE, sizeof(guint32));
+    GHashTableIter it;
+    gpointer key;
+    g_hash_table_iter_init(&it, marked);
+    while (g_hash_table_iter_next(&it, &key, NULL)) {
+      guint32 id = GPOINTER_TO_UINT(key);
+      if (kt_priv_node(t, id) != NULL)
+        g_array_append_val(order, id);
+    }
+    g_array_sort_with_data(order, by_depth_desc, t);
+    for (guint i = 0; i < order->len; i++) {
+      KtNode *y = kt_priv_node(t, g_array_index(order, guint32, i));
+      bool root = y->parent == KT_LKH_NONE;
+      KtKey *k = kt_priv_node_key(t, y);
+      if (!g_hash_table_contains(created, GUINT_TO_POINTER(y->id)))
+        kt_priv_rekey(t, k, plan);
+      if (root)
+        plan->group_changed = true;
+      for (uint32_t c = 0; c < y->n_children; c++) {
+        uint32_t e = y->children[c];
+        if (entry_is_ue(e)) {
+          uint32_t m = e & ~KT_LKH_UE_BIT;
+          if (g_hash_table_contains(joiners, GUINT_TO_POINTER(m)))
+            continue;
+          uint32_t mrnc = rnc_of_ue(t, m);
+          kt_priv_deliver(plan, stage_of(t, plan, mrnc, root), KT_TO_UE, m, mrnc, KT_NO_UE,
+                          kt_priv_ue(t, m)->priv.ref, &k->ref, 1);
+        } else {
+          KtNode *ch = kt_priv_node(t, e);
+          to_holders(t, plan, ch, kt_priv_node_key(t, ch)->ref, k->ref, KT_NO_UE, 0);
+        }
+      }
+    }
+    g_array_free(order, TRUE);
+    /* each joiner: its path, bottom-up, in one message */
+    for (guint i = n_leave; i < n; i++) {
+      const KtUeRec *rec = kt_priv_ue(t, ops[i].ue);
+      KtKeyRef path[KT_PLAN_MAX_KEYS];
+      guint len = 0;
+      for (KtNode *y = kt_priv_node(t, rec->subgroup); y != NULL; y = parent_of(t, y))
+        path[len++] = kt_priv_node_key(t, y)->ref;
+      uint32_t jrnc = kt_priv_rnc_of_cell(t, rec->cell);
+      kt_priv_deliver(plan, KT_STAGE_GROUP, KT_TO_UE, ops[i].ue, jrnc, KT_NO_UE, rec->priv.ref,
+                      path, len);
+    }
+  }
+  g_hash_table_destroy(marked);
+  g_hash_table_destroy(created);
+  g_hash_table_destroy(joiners);
 }

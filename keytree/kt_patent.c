@@ -147,3 +147,86 @@ bool kt_patent_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
   kt_priv_maybe_check(t);
   return true;
 }
+
+static gint cmp_u32(gconstpointer a, gconstpointer b) {
+  guint32 x = *(const guint32 *)a, y = *(const guint32 *)b;
+  return x < y ? -1 : x > y;
+}
+
+void kt_patent_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
+  const KtBatchOp *ops = (const KtBatchOp *)(const void *)plan->batch->data;
+  guint n = plan->batch->len;
+  GHashTable *marked = g_hash_table_new(g_direct_hash, g_direct_equal);
+  GHashTable *created = g_hash_table_new(g_direct_hash, g_direct_equal);
+  GHashTable *joiners = g_hash_table_new(g_direct_hash, g_direct_equal);
+  KtKey *group = &t->group[scope];
+  /* leaves first (ops are so ordered), then joins by the placement rule */
+  for (guint i = 0; i < n; i++) {
+    if (!ops[i].join) {
+      KtSubgroup *sg = kt_priv_detach(t, ops[i].ue);
+      if (sg->n == 0)
+        kt_priv_subgroup_delete(t, sg);
+      else
+        g_hash_table_add(marked, GUINT_TO_POINTER(sg->id));
+      continue;
+    }
+    kt_priv_ue_ensure(t, ops[i].ue);
+    KtSubgroup *sg = kt_priv_find_open(t, ops[i].cell);
+    if (sg == NULL) {
+      sg = kt_priv_subgroup_new(t, ops[i].cell);
+      g_hash_table_add(created, GUINT_TO_POINTER(sg->id));
+      push_key(plan, &sg->key);
+    }
+    kt_priv_attach(t, ops[i].ue, ops[i].cell, sg);
+    g_hash_table_add(marked, GUINT_TO_POINTER(sg->id));
+    g_hash_table_add(joiners, GUINT_TO_POINTER(ops[i].ue));
+  }
+  if (t->scope_count[scope] > 0) {
+    KtStage local = t->cfg.embodiment == 1 ? KT_STAGE_GROUP : KT_STAGE_LOCAL;
+    /* each changed sub-group key once, to its members but the joiners */
+    GArray *ids = g_array_new(FALSE, FALSE, sizeof(guint32));
+    GHashTableIter it;
+    gpointer key;
+    g_hash_table_iter_init(&it, marked);
+    while (g_hash_table_iter_next(&it, &key, NULL)) {
+      guint32 id = GPOINTER_TO_UINT(key);
+      if (kt_priv_sg(t, id) != NULL && !g_hash_table_contains(created, key))
+        g_array_append_val(ids, id);
+    }
+    g_array_sort(ids, cmp_u32);
+    for (guint i = 0; i < ids->len; i++) {
+      KtSubgroup *sg = kt_priv_sg(t, g_array_index(ids, guint32, i));
+      rekey(t, &sg->key, plan);
+      for (uint32_t m = 0; m < sg->n; m++)
+        if (!g_hash_table_contains(joiners, GUINT_TO_POINTER(sg->members[m])))
+          add_delivery(plan, local, KT_TO_UE, sg->members[m], sg->rnc, KT_NO_UE,
+                       kt_priv_ue(t, sg->members[m])->priv.ref, 1, sg->key.ref, (KtKeyRef){0, 0});
+    }
+    g_array_free(ids, TRUE);
+    /* the group key once, under every sub-group's current key */
+    rekey(t, group, plan);
+    plan->group_changed = true;
+    uint32_t lo, hi;
+    scope_rncs(t, scope, &lo, &hi);
+    for (uint32_t r = lo; r < hi; r++) {
+      const GArray *l = t->rnc_sgs[r];
+      for (guint i = 0; i < l->len; i++) {
+        const KtSubgroup *s = kt_priv_sg(t, g_array_index(l, guint32, i));
+        add_delivery(plan, KT_STAGE_GROUP, KT_TO_SUBGROUP, s->id, r, KT_NO_UE, s->key.ref, 1,
+                     group->ref, (KtKeyRef){0, 0});
+      }
+    }
+    /* each joiner: its sub-group key and the group key */
+    for (guint i = 0; i < n; i++) {
+      if (!ops[i].join)
+        continue;
+      const KtUeRec *rec = kt_priv_ue(t, ops[i].ue);
+      const KtSubgroup *sg = kt_priv_sg(t, rec->subgroup);
+      add_delivery(plan, KT_STAGE_GROUP, KT_TO_UE, ops[i].ue, sg->rnc, KT_NO_UE, rec->priv.ref, 2,
+                   sg->key.ref, group->ref);
+    }
+  }
+  g_hash_table_destroy(marked);
+  g_hash_table_destroy(created);
+  g_hash_table_destroy(joiners);
+}

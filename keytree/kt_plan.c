@@ -24,6 +24,7 @@ void kt_plan_init(KtPlan *plan) {
   plan->deliveries = g_array_new(FALSE, TRUE, sizeof(KtDelivery));
   plan->key_values = g_array_new(FALSE, TRUE, sizeof(KtKey));
   plan->more_keys = g_array_new(FALSE, TRUE, sizeof(KtKeyRef));
+  plan->batch = g_array_new(FALSE, TRUE, sizeof(KtBatchOp));
 }
 
 static void wipe_key_values(KtPlan *plan) {
@@ -49,6 +50,10 @@ void kt_plan_clear(KtPlan *plan) {
     plan->more_keys = g_array_new(FALSE, TRUE, sizeof(KtKeyRef));
   else
     g_array_set_size(plan->more_keys, 0);
+  if (plan->batch == NULL)
+    plan->batch = g_array_new(FALSE, TRUE, sizeof(KtBatchOp));
+  else
+    g_array_set_size(plan->batch, 0);
 }
 
 void kt_plan_free(KtPlan *plan) {
@@ -62,6 +67,9 @@ void kt_plan_free(KtPlan *plan) {
   if (plan->more_keys != NULL)
     g_array_free(plan->more_keys, TRUE);
   plan->more_keys = NULL;
+  if (plan->batch != NULL)
+    g_array_free(plan->batch, TRUE);
+  plan->batch = NULL;
   plan->key_values = NULL;
   plan->deliveries = NULL;
   plan_reset_fields(plan);

@@ -33,7 +33,13 @@
 #define KT_DELIVERY_MAX_KEYS 2 /* keys stored inline in a KtDelivery */
 #define KT_PLAN_MAX_KEYS 32    /* keys in one delivery (an LKH joiner's path) */
 
-typedef enum { KT_EVENT_JOIN, KT_EVENT_LEAVE } KtEventKind;
+typedef enum { KT_EVENT_JOIN, KT_EVENT_LEAVE, KT_EVENT_BATCH } KtEventKind;
+
+/* One join or leave of a batch (kt_tree_batch). */
+typedef struct {
+  bool join;
+  uint32_t ue, cell; /* cell: joins only */
+} KtBatchOp;
 typedef enum { KT_TO_UE, KT_TO_SUBGROUP, KT_TO_RNC_GROUP, KT_TO_NODE } KtTarget;
 typedef enum { KT_STAGE_LOCAL, KT_STAGE_GROUP } KtStage;
 
@@ -63,6 +69,10 @@ typedef struct {
   GArray *deliveries;    /* KtDelivery, in sending order */
   GArray *key_values;    /* KtKey: old and new values of the keys changed */
   GArray *more_keys;     /* KtKeyRef: keys beyond the inline ones of long deliveries */
+  /* KT_EVENT_BATCH: the net joins and leaves applied (KtBatchOp; a UE that
+   * joined and left within the batch is in neither); ue/rnc/cell/subgroup
+   * are then KT_NO_UE / UINT32_MAX. */
+  GArray *batch;
 } KtPlan;
 
 void kt_plan_init(KtPlan *plan);

@@ -81,3 +81,77 @@ bool kt_tree_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
   }
   g_assert_not_reached();
 }
+
+typedef struct {
+  bool start, now, left;
+  uint32_t cell;
+} BatchUe;
+
+bool kt_tree_batch(KtTree *t, uint32_t scope, const KtBatchOp *ops, guint n, KtPlan *plan) {
+  g_assert(t != NULL && plan != NULL && (ops != NULL || n == 0));
+  kt_plan_clear(plan);
+  if ((t->cfg.scheme != KT_SCHEME_PATENT && t->cfg.scheme != KT_SCHEME_LKH) || scope >= t->n_scopes)
+    return false;
+  /* replay the ops on membership alone, checking each */
+  GHashTable *seen = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+  GArray *order = g_array_new(FALSE, FALSE, sizeof(guint32));
+  bool ok = true;
+  for (guint i = 0; i < n && ok; i++) {
+    const KtBatchOp *op = &ops[i];
+    if (op->ue > KT_KEY_INDEX_MAX) {
+      ok = false;
+      break;
+    }
+    BatchUe *b = g_hash_table_lookup(seen, GUINT_TO_POINTER(op->ue));
+    if (b == NULL) {
+      b = g_new0(BatchUe, 1);
+      b->start = b->now = kt_tree_is_member(t, op->ue);
+      if (b->start)
+        b->cell = kt_priv_ue(t, op->ue)->cell;
+      g_hash_table_insert(seen, GUINT_TO_POINTER(op->ue), b);
+      g_array_append_val(order, op->ue);
+    }
+    uint32_t cell = op->join ? op->cell : b->cell;
+    ok = op->join != b->now && cell < t->n_cells &&
+         kt_tree_scope_of_rnc(t, kt_priv_rnc_of_cell(t, cell)) == scope;
+    b->now = op->join;
+    b->cell = cell;
+    b->left |= !op->join;
+  }
+  if (ok) {
+    /* the net ops: leaves first, then joins, each in first-appearance order */
+    for (int pass = 0; pass < 2; pass++) {
+      for (guint i = 0; i < order->len; i++) {
+        uint32_t ue = g_array_index(order, guint32, i);
+        const BatchUe *b = g_hash_table_lookup(seen, GUINT_TO_POINTER(ue));
+        bool leave = b->start && (!b->now || b->left);
+        bool join = b->now && (!b->start || b->left);
+        if (pass == 0 && leave) {
+          KtBatchOp op = {.join = false, .ue = ue, .cell = 0};
+          g_array_append_val(plan->batch, op);
+        }
+        if (pass == 1 && join) {
+          KtBatchOp op = {.join = true, .ue = ue, .cell = b->cell};
+          g_array_append_val(plan->batch, op);
+        }
+      }
+    }
+  }
+  g_array_free(order, TRUE);
+  g_hash_table_destroy(seen);
+  if (!ok)
+    return false;
+
+  plan->kind = KT_EVENT_BATCH;
+  plan->scope = scope;
+  plan->group_before = t->group[scope].ref;
+  if (plan->batch->len > 0) {
+    if (t->cfg.scheme == KT_SCHEME_PATENT)
+      kt_patent_batch(t, scope, plan);
+    else
+      kt_lkh_batch(t, scope, plan);
+  }
+  plan->group_after = t->group[scope].ref;
+  kt_priv_maybe_check(t);
+  return true;
+}

@@ -78,6 +78,18 @@ struct KtKeyGen *kt_tree_keygen(KtTree *tree);
  * join_rekey = false whose plan the caller ignores. */
 bool kt_tree_join(KtTree *tree, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan *plan);
 bool kt_tree_leave(KtTree *tree, uint32_t ue, KtPlan *plan);
+/* Batch rekeying (Li, Yang, Gouda, Lam 2001) of group scope `scope` (patent
+ * or LKH tree): applies the `n` joins and leaves gathered, in order (a UE
+ * that joins and leaves within the batch cancels out), then changes every
+ * key on a changed path once, bottom-up, each wrapped under each child's
+ * current key except batch joiners', which get their whole path
+ * point-to-point. In the LKH tree a joiner first takes a leaver's place
+ * (pairs in order), then leftover leavers are removed and leftover joiners
+ * placed by the placement rule; in the patent tree leaves are applied, then
+ * joins by the sub-group placement rule. Every op must be of `scope` and
+ * valid in sequence, else false and nothing changes. plan->kind is
+ * KT_EVENT_BATCH; every delivery is KT_STAGE_GROUP in embodiment 1. */
+bool kt_tree_batch(KtTree *tree, uint32_t scope, const KtBatchOp *ops, guint n, KtPlan *plan);
 
 /* Queries. */
 bool kt_tree_is_member(const KtTree *tree, uint32_t ue);

@@ -157,6 +157,10 @@ bool kt_star_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan
 bool kt_star_leave(KtTree *t, uint32_t ue, KtPlan *plan);
 bool kt_lkh_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan *plan);
 bool kt_lkh_leave(KtTree *t, uint32_t ue, KtPlan *plan);
+/* Batch planners: plan->batch holds the net ops (validated), leaves
+ * first, then joins. */
+void kt_patent_batch(KtTree *t, uint32_t scope, KtPlan *plan);
+void kt_lkh_batch(KtTree *t, uint32_t scope, KtPlan *plan);
 
 /* Calls kt_tree_check if MBMS_KT_CHECK was set when the tree was made. */
 void kt_priv_maybe_check(const KtTree *t);

@@ -283,45 +283,51 @@ static const KtKey *value_of(const KtTree *t, const KtPlan *p, KtKeyRef ref) {
   return k;
 }
 
+/* Point-to-point deliveries first (they open with a private key), then the
+ * point-to-multipoint ones in plan order (bottom-up): a batch joiner below a
+ * changed node hears its p2m after its own keys came. */
 static void carry_out(KtTree *t, const KtPlan *p, Holder *hs, guint n_ue, KtKeyGen *nonces,
                       guint *opened) {
-  for (guint i = 0; i < p->deliveries->len; i++) {
-    const KtDelivery *d = &g_array_index(p->deliveries, KtDelivery, i);
-    const KtKey *under = value_of(t, p, d->under);
-    KtWrap w[KT_PLAN_MAX_KEYS];
-    for (guint k = 0; k < d->n_keys; k++) {
-      unsigned char nonce[KT_NONCEBYTES];
-      kt_keygen_nonce(nonces, nonce);
-      g_assert_cmpint(kt_wrap(&w[k], value_of(t, p, kt_delivery_key(p, d, k)), under, nonce), ==,
-                      0);
-    }
-    guint audience = 0;
-    for (uint32_t u = 0; u < n_ue; u++) {
-      if (!kt_tree_in_audience(t, d, u))
+  for (guint pass = 0; pass < 2; pass++)
+    for (guint i = 0; i < p->deliveries->len; i++) {
+      const KtDelivery *d = &g_array_index(p->deliveries, KtDelivery, i);
+      if ((d->target == KT_TO_UE) != (pass == 0))
         continue;
-      audience++;
-      KtKey *mine = held(&hs[u], d->under.id);
-      g_assert_nonnull(mine); /* the rule: holders of `under` hear it */
-      if (!kt_ref_equal(mine->ref, d->under))
-        g_error("%s: delivery %u (target %d) to UE %u under %#x v%u, UE holds v%u",
-                kt_scheme_name(kt_tree_config(t)->scheme), i, d->target, u, d->under.id,
-                d->under.version, mine->ref.version);
-      KtKey got[KT_PLAN_MAX_KEYS]; /* open all first: hold() may move `mine` */
+      const KtKey *under = value_of(t, p, d->under);
+      KtWrap w[KT_PLAN_MAX_KEYS];
       for (guint k = 0; k < d->n_keys; k++) {
-        if (kt_unwrap(&got[k], &w[k], mine) != 0)
-          g_error("%s: delivery %u (target %d) to UE %u: %#x v%u does not open under %#x v%u",
-                  kt_scheme_name(kt_tree_config(t)->scheme), i, d->target, u,
-                  kt_delivery_key(p, d, k).id, kt_delivery_key(p, d, k).version, d->under.id,
-                  d->under.version);
-        (*opened)++;
+        unsigned char nonce[KT_NONCEBYTES];
+        kt_keygen_nonce(nonces, nonce);
+        g_assert_cmpint(kt_wrap(&w[k], value_of(t, p, kt_delivery_key(p, d, k)), under, nonce), ==,
+                        0);
       }
-      for (guint k = 0; k < d->n_keys; k++) {
-        hold(&hs[u], &got[k]);
-        kt_key_wipe(&got[k]);
+      guint audience = 0;
+      for (uint32_t u = 0; u < n_ue; u++) {
+        if (!kt_tree_in_audience(t, d, u))
+          continue;
+        audience++;
+        KtKey *mine = held(&hs[u], d->under.id);
+        g_assert_nonnull(mine); /* the rule: holders of `under` hear it */
+        if (!kt_ref_equal(mine->ref, d->under))
+          g_error("%s: delivery %u (target %d) to UE %u under %#x v%u, UE holds v%u",
+                  kt_scheme_name(kt_tree_config(t)->scheme), i, d->target, u, d->under.id,
+                  d->under.version, mine->ref.version);
+        KtKey got[KT_PLAN_MAX_KEYS]; /* open all first: hold() may move `mine` */
+        for (guint k = 0; k < d->n_keys; k++) {
+          if (kt_unwrap(&got[k], &w[k], mine) != 0)
+            g_error("%s: delivery %u (target %d) to UE %u: %#x v%u does not open under %#x v%u",
+                    kt_scheme_name(kt_tree_config(t)->scheme), i, d->target, u,
+                    kt_delivery_key(p, d, k).id, kt_delivery_key(p, d, k).version, d->under.id,
+                    d->under.version);
+          (*opened)++;
+        }
+        for (guint k = 0; k < d->n_keys; k++) {
+          hold(&hs[u], &got[k]);
+          kt_key_wipe(&got[k]);
+        }
       }
+      g_assert_cmpuint(audience, >=, 1);
     }
-    g_assert_cmpuint(audience, >=, 1);
-  }
 }
 
 static void churn_scheme(KtScheme scheme, int embodiment, bool join_rekey, guint degree) {
@@ -412,6 +418,203 @@ static void test_churn_all(void) {
   churn_scheme(KT_SCHEME_LKH, 2, false, 5);
 }
 
+/* ---- batch ------------------------------------------------------------- */
+
+static void batch_of(KtTree *t, const KtBatchOp *ops, guint n, KtPlan *p) {
+  g_assert_true(kt_tree_batch(t, 0, ops, n, p));
+  kt_tree_check(t);
+  g_assert_cmpint(p->kind, ==, KT_EVENT_BATCH);
+}
+
+/* Members below the same bottom node as `ue` (itself included). */
+static guint siblings(KtTree *t, uint32_t ue, guint n, uint32_t *out) {
+  guint k = 0;
+  for (uint32_t u = 0; u < n; u++)
+    if (kt_tree_is_member(t, u) && kt_tree_ue_subgroup(t, u) == kt_tree_ue_subgroup(t, ue))
+      out[k++] = u;
+  return k;
+}
+
+/* LKH, full tree of n = d^L: k leavers under one bottom node (k < d) mark
+ * that node and its L - 1 ancestors once: (d - k) p2p + d(L - 1) p2m; with k
+ * joiners too, they take the leavers' places (same tree) and each gets its
+ * path in 1 p2p of L wraps. 1 leave alone costs the individual d*L - 1. */
+static void test_batch_lkh(void) {
+  static const guint cases[][2] = {{2, 3}, {3, 3}, {4, 2}, {4, 4}, {5, 2}};
+  for (guint c = 0; c < G_N_ELEMENTS(cases); c++) {
+    guint d = cases[c][0], L = cases[c][1], n = ipow(d, L);
+    for (guint k = 1; k < d; k++) {
+      for (int with_joins = 0; with_joins <= 1; with_joins++) {
+        KtTree *t = make(KT_SCHEME_LKH, 1, 4, 1, d, 2);
+        KtPlan p;
+        kt_plan_init(&p);
+        fill(t, n, &p);
+        guint nodes = kt_tree_lkh_nodes(t);
+        uint32_t sib[64];
+        g_assert_cmpuint(siblings(t, n / 2, n, sib), ==, d);
+        KtBatchOp ops[16];
+        guint n_ops = 0;
+        for (guint i = 0; i < k; i++)
+          ops[n_ops++] = (KtBatchOp){.join = false, .ue = sib[i]};
+        for (guint i = 0; with_joins && i < k; i++)
+          ops[n_ops++] = (KtBatchOp){.join = true, .ue = n + i, .cell = i % 4};
+        batch_of(t, ops, n_ops, &p);
+        guint joins = with_joins ? k : 0;
+        g_assert_cmpuint(kt_plan_p2p_count(&p), ==, (d - k) + joins);
+        g_assert_cmpuint(kt_plan_p2m_count(&p), ==, d * (L - 1));
+        g_assert_cmpuint(kt_plan_wrap_count(&p), ==, (d - k) + d * (L - 1) + joins * L);
+        g_assert_true(p.group_changed);
+        if (with_joins) {
+          g_assert_cmpuint(kt_tree_lkh_nodes(t), ==, nodes);
+          g_assert_cmpuint(kt_tree_lkh_depth(t, 0), ==, L);
+          g_assert_cmpuint(kt_tree_ue_subgroup(t, n), ==, kt_tree_ue_subgroup(t, sib[k]));
+        }
+        if (k == 1 && !with_joins)
+          g_assert_cmpuint(kt_plan_wrap_count(&p), ==, d * L - 1);
+        kt_plan_free(&p);
+        kt_tree_free(t);
+      }
+    }
+  }
+}
+
+/* patent, m sub-groups of s: leavers in k different sub-groups change k
+ * sub-group keys (s - 1 p2p each) and the group key once (m p2m). */
+static void test_batch_patent(void) {
+  static const guint cases[][3] = {{4, 4, 1}, {4, 4, 3}, {8, 5, 8}, {16, 16, 5}};
+  for (guint c = 0; c < G_N_ELEMENTS(cases); c++) {
+    guint m = cases[c][0], s = cases[c][1], k = cases[c][2];
+    KtTree *t = make(KT_SCHEME_PATENT, 1, 1, s, 0, 2);
+    KtPlan p;
+    kt_plan_init(&p);
+    fill(t, m * s, &p);
+    KtBatchOp ops[16];
+    for (guint i = 0; i < k; i++) /* UE i*s is in sub-group i (filled in order) */
+      ops[i] = (KtBatchOp){.join = false, .ue = i * s};
+    batch_of(t, ops, k, &p);
+    g_assert_cmpuint(kt_plan_p2p_count(&p), ==, k * (s - 1));
+    g_assert_cmpuint(kt_plan_p2m_count(&p), ==, m);
+    g_assert_cmpuint(kt_plan_wrap_count(&p), ==, k * (s - 1) + m);
+    kt_plan_free(&p);
+    kt_tree_free(t);
+  }
+}
+
+/* Ops that cancel out or are invalid. */
+static void test_batch_edges(void) {
+  KtTree *t = make(KT_SCHEME_LKH, 2, 1, 1, 3, 2);
+  KtPlan p;
+  kt_plan_init(&p);
+  fill(t, 6, &p); /* UEs 0, 2, 4 at RNC 0 (scope 0) */
+  KtKeyRef g = kt_tree_group_key(t, 0)->ref;
+  /* a UE joins and leaves within the batch: nothing at all */
+  KtBatchOp in_out[] = {{.join = true, .ue = 10, .cell = 0}, {.join = false, .ue = 10}};
+  batch_of(t, in_out, 2, &p);
+  g_assert_cmpuint(p.deliveries->len, ==, 0);
+  g_assert_cmpuint(p.batch->len, ==, 0);
+  g_assert_true(kt_ref_equal(kt_tree_group_key(t, 0)->ref, g));
+  /* leave and rejoin: a leave and a join; the UE takes its own place */
+  KtBatchOp out_in[] = {{.join = false, .ue = 2}, {.join = true, .ue = 2, .cell = 0}};
+  batch_of(t, out_in, 2, &p);
+  g_assert_cmpuint(p.batch->len, ==, 2);
+  g_assert_true(kt_tree_is_member(t, 2));
+  g_assert_true(p.group_changed);
+  /* invalid: a member joins; a UE of another scope; nothing changes */
+  g = kt_tree_group_key(t, 0)->ref;
+  KtBatchOp bad1[] = {{.join = true, .ue = 0, .cell = 0}};
+  g_assert_false(kt_tree_batch(t, 0, bad1, 1, &p));
+  KtBatchOp bad2[] = {{.join = false, .ue = 1}};
+  g_assert_false(kt_tree_batch(t, 0, bad2, 1, &p));
+  g_assert_true(kt_ref_equal(kt_tree_group_key(t, 0)->ref, g));
+  kt_tree_check(t);
+  kt_plan_free(&p);
+  kt_tree_free(t);
+}
+
+/* Random batches on both trees, carried out with real wraps: every member
+ * holds exactly its current keys, and no leaver holds a key any p2m
+ * delivery of the batch is wrapped under. */
+static void churn_batch(KtScheme scheme, int embodiment) {
+  enum { N_UE = 90, BATCHES = 150 };
+  KtTree *t = make(scheme, 2, 2, 3, 3, embodiment);
+  KtKeyGen *gen = kt_keygen_new(11), *nonces = kt_keygen_new(98);
+  Holder hs[N_UE];
+  for (guint u = 0; u < N_UE; u++) {
+    hs[u].keys = g_array_new(FALSE, FALSE, sizeof(KtKey));
+    KtKey priv;
+    kt_keygen_private(gen, &priv, u);
+    hold(&hs[u], &priv);
+  }
+  GRand *r = g_rand_new_with_seed(77 + scheme + (guint)embodiment);
+  KtPlan p;
+  kt_plan_init(&p);
+  guint opened = 0, total_ops = 0;
+  for (guint b = 0; b < BATCHES; b++) {
+    uint32_t scope = embodiment == 1 ? 0 : (uint32_t)g_rand_int_range(r, 0, 2);
+    KtBatchOp ops[12];
+    guint n = (guint)g_rand_int_range(r, 1, 12);
+    bool member[N_UE];
+    for (uint32_t u = 0; u < N_UE; u++)
+      member[u] = kt_tree_is_member(t, u);
+    guint made = 0;
+    for (guint i = 0; i < n; i++) {
+      uint32_t u = (uint32_t)g_rand_int_range(r, 0, N_UE);
+      uint32_t cell = scope * 2 + (uint32_t)g_rand_int_range(r, 0, 2);
+      /* a member of another scope cannot be in this batch (a UE that joined
+       * in this batch is in this scope) */
+      if (member[u] && kt_tree_is_member(t, u) &&
+          kt_tree_scope_of_rnc(t, kt_tree_ue_cell(t, u) / 2) != scope)
+        continue;
+      ops[made++] = (KtBatchOp){.join = !member[u], .ue = u, .cell = cell};
+      member[u] = !member[u];
+    }
+    g_assert_true(kt_tree_batch(t, scope, ops, made, &p));
+    kt_tree_check(t);
+    total_ops += p.batch->len;
+    carry_out(t, &p, hs, N_UE, nonces, &opened);
+    for (guint i = 0; i < p.batch->len; i++) {
+      const KtBatchOp *op = &g_array_index(p.batch, KtBatchOp, i);
+      if (op->join || kt_tree_is_member(t, op->ue))
+        continue;
+      for (guint j = 0; j < p.deliveries->len; j++) {
+        const KtDelivery *d = &g_array_index(p.deliveries, KtDelivery, j);
+        const KtKey *h = held(&hs[op->ue], d->under.id);
+        g_assert_true(d->target == KT_TO_UE || h == NULL || !kt_ref_equal(h->ref, d->under));
+      }
+      g_array_set_size(hs[op->ue].keys, 1);
+    }
+    for (uint32_t m = 0; m < N_UE; m++) {
+      const KtKey *want[KT_PLAN_MAX_KEYS];
+      guint k = kt_tree_ue_keys(t, m, want, G_N_ELEMENTS(want));
+      for (guint i = 0; i < k; i++) {
+        KtKey *mine = held(&hs[m], want[i]->ref.id);
+        g_assert_nonnull(mine);
+        g_assert_true(kt_ref_equal(mine->ref, want[i]->ref));
+        g_assert_cmpmem(mine->bytes, KT_KEYBYTES, want[i]->bytes, KT_KEYBYTES);
+      }
+    }
+  }
+  g_assert_cmpuint(total_ops, >, 300);
+  g_assert_cmpuint(opened, >, 0);
+  kt_plan_free(&p);
+  g_rand_free(r);
+  for (guint u = 0; u < N_UE; u++) {
+    for (guint i = 0; i < hs[u].keys->len; i++)
+      kt_key_wipe(&g_array_index(hs[u].keys, KtKey, i));
+    g_array_free(hs[u].keys, TRUE);
+  }
+  kt_keygen_free(gen);
+  kt_keygen_free(nonces);
+  kt_tree_free(t);
+}
+
+static void test_batch_churn(void) {
+  for (int e = 1; e <= 2; e++) {
+    churn_batch(KT_SCHEME_PATENT, e);
+    churn_batch(KT_SCHEME_LKH, e);
+  }
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   kt_crypto_init();
@@ -421,5 +624,9 @@ int main(int argc, char **argv) {
   g_test_add_func("/schemes/patent/leave", test_patent_leave);
   g_test_add_func("/schemes/star/leave", test_star_leave);
   g_test_add_func("/schemes/churn-all", test_churn_all);
+  g_test_add_func("/schemes/batch/lkh", test_batch_lkh);
+  g_test_add_func("/schemes/batch/patent", test_batch_patent);
+  g_test_add_func("/schemes/batch/edges", test_batch_edges);
+  g_test_add_func("/schemes/batch/churn", test_batch_churn);
   return g_test_run();
 }
