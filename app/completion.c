@@ -59,12 +59,12 @@ static void set_event_of_version(RekeyCompletion *c, KtKeyId id, uint32_t v, uin
   g_array_index(a, uint32_t, v) = seq;
 }
 
-void completion_on_plan(RekeyCompletion *c, uint32_t seq, const KtPlan *plan,
-                        uint32_t members_in_scope) {
-  g_assert(plan->ue < c->ue_capacity);
-  UeProgress *u = &c->ue[plan->ue];
+/* One join or leave of a plan (a batch has several). */
+static void on_member(RekeyCompletion *c, const KtPlan *plan, uint32_t ue, bool join) {
+  g_assert(ue < c->ue_capacity);
+  UeProgress *u = &c->ue[ue];
   KtKeyId id = plan->group_after.id;
-  if (plan->kind == KT_EVENT_JOIN) {
+  if (join) {
     /* The joiner counts for this event's new key (if any), not for older
      * ones, which were planned before it was a member. */
     u->scope_key = id;
@@ -78,6 +78,19 @@ void completion_on_plan(RekeyCompletion *c, uint32_t seq, const KtPlan *plan,
         metrics_install_not_expected(c->metrics, ev);
     }
     u->counted = NOT_A_MEMBER;
+  }
+}
+
+void completion_on_plan(RekeyCompletion *c, uint32_t seq, const KtPlan *plan,
+                        uint32_t members_in_scope) {
+  KtKeyId id = plan->group_after.id;
+  if (plan->kind == KT_EVENT_BATCH) {
+    for (guint i = 0; i < plan->batch->len; i++) {
+      const KtBatchOp *op = &g_array_index(plan->batch, KtBatchOp, i);
+      on_member(c, plan, op->ue, op->join);
+    }
+  } else {
+    on_member(c, plan, plan->ue, plan->kind == KT_EVENT_JOIN);
   }
   if (plan->group_changed && seq != UINT32_MAX) {
     set_event_of_version(c, id, plan->group_after.version, seq);

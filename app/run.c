@@ -157,7 +157,9 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
                   .dch_delay = scn->dch_delay,
                   .common_rate = scn->common_rate,
                   .common_delay = scn->common_delay,
-                  .ue_capacity = wl->ue_id_end};
+                  .ue_capacity = wl->ue_id_end,
+                  .batch = scn->batch,
+                  .batch_interval = scn->batch_interval};
 
   gint64 t0 = g_get_monotonic_time();
   sim_init();

@@ -417,13 +417,11 @@ static bool load_scheme(Ctx *c, Scenario *s, GError **error) {
       known = true;
     }
   }
-  if (!known) {
+  s->batch = strcmp(s->scheme, "batch") == 0;
+  if (!known && !s->batch) {
     g_autofree char *q = quote(s->scheme);
-    if (strcmp(s->scheme, "batch") == 0)
-      return fail(c, error, "run", "scheme",
-                  "scheme 'batch' is not implemented yet (known: patent, unicast, broadcast, lkh)");
     return fail(c, error, "run", "scheme",
-                "unknown scheme '%s' (known: patent, unicast, broadcast, lkh)", q);
+                "unknown scheme '%s' (known: patent, unicast, broadcast, lkh, batch)", q);
   }
   if (!get_u32(c, error, "run", "lkh-degree", 2, 1024, 4, &s->lkh_degree))
     return false;
@@ -435,6 +433,8 @@ static bool load_scheme(Ctx *c, Scenario *s, GError **error) {
     g_autofree char *q = quote(s->batch_tree);
     return fail(c, error, "run", "batch-tree", "'%s' is not patent or lkh", q);
   }
+  if (s->batch)
+    s->scheme_kind = strcmp(s->batch_tree, "lkh") == 0 ? KT_SCHEME_LKH : KT_SCHEME_PATENT;
   return get_double(c, error, "run", "batch-interval", POSITIVE, 1.0, &s->batch_interval);
 }
 

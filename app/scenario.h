@@ -25,11 +25,12 @@ typedef enum { SCN_ERROR_INVALID = 1, SCN_ERROR_IO = 2 } ScnErrorCode;
 
 typedef struct {
   /* [run] */
-  char *name;      /* default: the file's basename without .ini */
-  uint64_t seed;   /* default 1 */
-  double duration; /* s, default 100 */
-  char *scheme;    /* "patent" (default) | "unicast" | "broadcast" | "lkh" */
-  KtScheme scheme_kind;
+  char *name;            /* default: the file's basename without .ini */
+  uint64_t seed;         /* default 1 */
+  double duration;       /* s, default 100 */
+  char *scheme;          /* "patent" (default) | "unicast" | "broadcast" | "lkh" */
+  KtScheme scheme_kind;  /* the tree: for batch, that of batch-tree */
+  bool batch;            /* scheme batch */
   uint32_t lkh_degree;   /* >= 2, default 4 */
   char *batch_tree;      /* "patent" (default) | "lkh"; for scheme batch */
   double batch_interval; /* s, > 0, default 1; for scheme batch */

@@ -10,7 +10,7 @@
 
 #include "nodes/net_internal.h"
 
-static void send_group_key_change(Net *net, uint32_t seq, uint32_t scope) {
+void bmsc_send_group_key_change(Net *net, uint32_t seq, uint32_t scope) {
   Msg msg;
   msg_init(&msg, MSG_GROUP_KEY_CHANGE_REQ, seq);
   msg.scope = scope;
@@ -41,7 +41,7 @@ static void maybe_change_group_key(Net *net, uint32_t seq) {
    * (LKH: a split leaf at another RNC gets its new node key): the request
    * is what tells them, and carries the current group key. */
   if (plan->group_changed || net_has_group_work(plan, UINT32_MAX))
-    send_group_key_change(net, seq, plan->scope);
+    bmsc_send_group_key_change(net, seq, plan->scope);
   net_plan_part_done(net, seq);
 }
 
@@ -66,14 +66,19 @@ static void answer(Net *net, const Msg *req, MsgType type) {
 static void bmsc_on_message(Net *net, uint32_t self, NetElement from, const Msg *msg) {
   (void)self;
   (void)from;
+  bool gather = net->cfg.batch && net->cfg.embodiment == 1;
   switch (msg->type) {
   case MSG_ACTIVATE_REQ:
-    if (net->cfg.embodiment == 1)
+    if (gather)
+      batch_gather(net, net->n_rnc, msg->seq, true, msg->ue, msg->cell);
+    else if (net->cfg.embodiment == 1)
       maybe_change_group_key(net, msg->seq);
     answer(net, msg, MSG_ACTIVATE_ACCEPT);
     break;
   case MSG_DEACTIVATE_REQ:
-    if (net->cfg.embodiment == 1)
+    if (gather)
+      batch_gather(net, net->n_rnc, msg->seq, false, msg->ue, msg->cell);
+    else if (net->cfg.embodiment == 1)
       maybe_change_group_key(net, msg->seq);
     answer(net, msg, MSG_DEACTIVATE_ACCEPT);
     break;

@@ -308,6 +308,11 @@ Net *net_new(const NetConfig *config, KtTree *tree, const NetObserver *observer)
   net->scratch_cells = g_array_new(FALSE, FALSE, sizeof(uint32_t));
   net->scratch_ues = g_array_new(FALSE, FALSE, sizeof(uint32_t));
   net->node_leaked_through = g_array_new(FALSE, TRUE, sizeof(guint32));
+  net->batch_ops = g_new0(GArray *, net->n_rnc + 1);
+  for (uint32_t h = 0; h <= net->n_rnc; h++)
+    net->batch_ops[h] = g_array_new(FALSE, FALSE, sizeof(KtBatchOp));
+  net->batch_seq = g_new0(uint32_t, net->n_rnc + 1);
+  net->batch_armed = g_new0(uint8_t, net->n_rnc + 1);
   return net;
 }
 
@@ -345,6 +350,11 @@ void net_free(Net *net) {
   g_array_free(net->scratch_cells, TRUE);
   g_array_free(net->scratch_ues, TRUE);
   g_array_free(net->node_leaked_through, TRUE);
+  for (uint32_t h = 0; h <= net->n_rnc; h++)
+    g_array_free(net->batch_ops[h], TRUE);
+  g_free(net->batch_ops);
+  g_free(net->batch_seq);
+  g_free(net->batch_armed);
   g_array_free(net->node_ue, TRUE);
   g_free(net->ggsn_node);
   g_free(net->sgsn_node);

@@ -69,6 +69,12 @@ typedef struct {
   double core_rate, core_delay, iu_rate, iu_delay;
   double dch_rate, dch_delay, common_rate, common_delay;
   uint32_t ue_capacity; /* UE ids are < ue_capacity */
+  /* Batch rekeying (scheme batch, docs/schemes.md): joins and leaves are
+   * accepted at once and gathered by the holder of the tree (the RNC in
+   * embodiment 2, the BM-SC in 1), which rekeys once at each multiple of
+   * batch_interval that follows one. */
+  bool batch;
+  double batch_interval; /* s, > 0 */
 } NetConfig;
 
 typedef struct Net Net;

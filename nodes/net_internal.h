@@ -86,6 +86,12 @@ struct Net {
   GArray *pending;   /* PendingWrap */
   GArray *scratch_cells;
   GArray *scratch_ues;
+
+  /* batch: per holder (RNC r, or the BM-SC at index n_rnc) the ops gathered
+   * (KtBatchOp), the seq of the last one, whether its timer is set */
+  GArray **batch_ops;
+  uint32_t *batch_seq;
+  uint8_t *batch_armed;
 };
 
 /* Topology. */
@@ -135,6 +141,15 @@ KtKey *net_ue_key_slot(Net *net, uint32_t ue, KtKeyId id, bool create);
 void net_drop_pending(Net *net, uint32_t ue);
 /* Gives a UE every key the tree says it holds (provisioning). */
 void net_ue_sync_from_tree(Net *net, uint32_t ue);
+
+/* Batch (nodes/batch.c): gathers one join or leave at `holder` (an RNC, or
+ * n_rnc for the BM-SC) and sets the holder's timer if needed. */
+void batch_gather(Net *net, uint32_t holder, uint32_t seq, bool join, uint32_t ue, uint32_t cell);
+/* Parts of an embodiment-1 plan (rnc.c). */
+uint32_t rnc_parts_of(const Net *net, const KtPlan *plan);
+/* Records the key versions a plan's leavers held (rnc.c). */
+void rnc_note_leavers(Net *net, const KtPlan *plan);
+void bmsc_send_group_key_change(Net *net, uint32_t seq, uint32_t scope);
 
 /* Elements' entry points used across files. */
 void rnc_execute(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *plan, KtStage stage,

@@ -130,7 +130,7 @@ static bool has_group_work(const KtPlan *plan, uint32_t rnc) {
 /* Parts of an embodiment-1 plan still to be carried out: the BM-SC's, one
  * per RNC with group-stage work (other than the joiner's keys), and the
  * joiner's keys. */
-static uint32_t parts_of(const Net *net, const KtPlan *plan) {
+uint32_t rnc_parts_of(const Net *net, const KtPlan *plan) {
   uint32_t parts = 1;
   for (uint32_t r = 0; r < net->n_rnc; r++)
     parts += has_group_work(plan, r);
@@ -158,6 +158,12 @@ static void note_leaked_interior_keys(Net *net, const KtPlan *plan) {
   }
 }
 
+void rnc_note_leavers(Net *net, const KtPlan *plan) {
+  if (plan->group_before.version > net->leaked_through[plan->scope])
+    net->leaked_through[plan->scope] = plan->group_before.version;
+  note_leaked_interior_keys(net, plan);
+}
+
 static void on_request(Net *net, uint32_t rnc, NetElement from, const Msg *msg) {
   if (from.kind != NET_UE || msg->ue != from.index) {
     reject(net, rnc, "context request not from the UE it names");
@@ -168,6 +174,16 @@ static void on_request(Net *net, uint32_t rnc, NetElement from, const Msg *msg) 
     return;
   }
   bool join = msg->type == MSG_ACTIVATE_REQ;
+  if (net->cfg.batch) {
+    /* batch rekeying: accepted at once, keys change at the batch boundary
+     * (gathered here in embodiment 2, at the BM-SC in 1) */
+    if (net->obs.on_request)
+      net->obs.on_request(net->obs.ctx, msg->seq);
+    if (net->cfg.embodiment == 2)
+      batch_gather(net, rnc, msg->seq, join, msg->ue, msg->cell);
+    net_send_link(net, me(rnc), (NetElement){NET_SGSN, net_sgsn_of_rnc(net, rnc)}, msg);
+    return;
+  }
   PlanSlot *slot = net_plan_new(net, msg->seq);
   if (!slot) {
     reject(net, rnc, "context request for an event already in progress");
@@ -186,10 +202,8 @@ static void on_request(Net *net, uint32_t rnc, NetElement from, const Msg *msg) 
   if (net->obs.on_request)
     net->obs.on_request(net->obs.ctx, msg->seq);
   const KtPlan *plan = &slot->plan;
-  if (!join && plan->group_before.version > net->leaked_through[plan->scope])
-    net->leaked_through[plan->scope] = plan->group_before.version;
   if (!join)
-    note_leaked_interior_keys(net, plan);
+    rnc_note_leavers(net, plan);
   if (net->obs.on_plan)
     net->obs.on_plan(net->obs.ctx, msg->seq, plan, kt_tree_scope_members(net->tree, plan->scope));
 
@@ -206,7 +220,7 @@ static void on_request(Net *net, uint32_t rnc, NetElement from, const Msg *msg) 
     slot->parts_left = 1;
     net_plan_part_done(net, msg->seq);
   } else {
-    slot->parts_left = parts_of(net, plan);
+    slot->parts_left = rnc_parts_of(net, plan);
   }
   net_send_link(net, me(rnc), (NetElement){NET_SGSN, net_sgsn_of_rnc(net, rnc)}, msg);
 }
@@ -255,7 +269,8 @@ static void on_activate_accept(Net *net, uint32_t rnc, const Msg *msg) {
   if (net->cfg.embodiment == 1) {
     if (!take_group_key(net, rnc, msg))
       return;
-    PlanSlot *slot = net_plan_get(net, msg->seq);
+    /* (batch: the joiner's keys come with the batch, not the accept) */
+    PlanSlot *slot = net->cfg.batch ? NULL : net_plan_get(net, msg->seq);
     if (slot) {
       rnc_execute(net, rnc, msg->seq, &slot->plan, KT_STAGE_GROUP, true);
       net_plan_part_done(net, msg->seq);

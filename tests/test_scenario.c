@@ -280,11 +280,10 @@ static void test_value_errors(void) {
       {"[run]\nduration = 1,5\n", ":2: run.duration: '1,5' is not a number"},
       {"[run]\nduration = 1e\n", ":2: run.duration: '1e' is not a number"},
       {"[run]\nscheme = lkx\n",
-       ":2: run.scheme: unknown scheme 'lkx' (known: patent, unicast, broadcast, lkh)"},
+       ":2: run.scheme: unknown scheme 'lkx' (known: patent, unicast, broadcast, lkh, batch)"},
       {"[run]\nscheme = lkh\nlkh-degree = 1\n",
        ":3: run.lkh-degree: '1' is out of range (2..1024)"},
-      {"[run]\nscheme = batch\n", ":2: run.scheme: scheme 'batch' is not implemented yet (known: "
-                                  "patent, unicast, broadcast, lkh)"},
+
       {"[run]\nbatch-tree = star\n", ":2: run.batch-tree: 'star' is not patent or lkh"},
       {"[run]\nbatch-interval = 0\n", ":2: run.batch-interval: '0' must be > 0"},
       {"[run]\nembodiment = 3\n", ":2: run.embodiment: '3' is out of range (1..2)"},

@@ -200,6 +200,50 @@ static void test_lkh_e1_across_rncs(void) {
   run_result_clear(&r);
 }
 
+/* batch, LKH of degree 2, embodiment 2, one RNC of one cell; UEs 0..3:
+ * root{A{0,2}, B{1,3}}. At 0.2 s 2 leaves, 0.4 s 4 joins, 0.6 s 3 leaves:
+ * one batch at 1 s. 4 takes 2's place in A; 3 leaves B. A changes (p2p to
+ * 0; not to the joiner), B changes (p2p to 1), the root changes under A and
+ * B (2 p2m), and 4 gets A and the root (1 p2p): 3 p2p, 2 p2m, all on the
+ * row of the batch's last event (3's leave); the other rows carry none. */
+static void test_batch_lkh_e2(void) {
+  const char *ini = "[run]\nname = x\nseed = 3\nduration = 10\nscheme = batch\n"
+                    "batch-tree = lkh\nlkh-degree = 2\nembodiment = 2\n"
+                    "[topology]\nggsn = 1\nsgsn-per-ggsn = 1\nrnc-per-sgsn = 1\n"
+                    "cells-per-rnc = 1\n"
+                    "[workload]\ninitial-members = 4\nevents = events.csv\n";
+  const char *csv = "time,action,ue,cell\n0.2,leave,2,\n0.4,join,4,0\n0.6,leave,3,\n";
+  RunResult r = run_text(ini, csv, NULL, NULL);
+  assert_clean(&r);
+  assert_counts(metrics_event(r.metrics, 0), (Counts){0});
+  assert_counts(metrics_event(r.metrics, 1), (Counts){0});
+  assert_counts(metrics_event(r.metrics, 2), (Counts){.p2p = 3, .p2m = 2, .p2m_tx = 2});
+  g_assert_true(metrics_event(r.metrics, 2)->group_changed);
+  g_assert_cmpuint(metrics_event(r.metrics, 2)->installs_done, ==, 3);
+  /* waited for the boundary at 1 s */
+  g_assert_cmpfloat(metrics_event_latency(metrics_event(r.metrics, 2)), >, 0.35);
+  g_assert_cmpuint(r.summary.final_members, ==, 3);
+  run_result_clear(&r);
+}
+
+/* batch, patent tree, embodiment 1 on the worked-example network; the join
+ * (1 s) and the leave (2 s, reaching the BM-SC after the boundary at 2 s)
+ * fall in different batches. Join batch: sub-group 111's key changes (3
+ * p2p to its old members), the group key once (8 p2m, one per sub-group),
+ * the joiner 1 p2p; leave batch: 3 p2p + 8 p2m; core 7 each. */
+static void test_batch_patent_e1(void) {
+  const char *const o[] = {"run.scheme=batch", "run.batch-tree=patent", NULL};
+  RunResult r = run_text(worked_ini, worked_csv, o, NULL);
+  assert_clean(&r);
+  assert_counts(metrics_event(r.metrics, 0),
+                (Counts){.p2p = 4, .p2m = 8, .p2m_tx = 8, .core = CORE_ALL});
+  assert_counts(metrics_event(r.metrics, 1),
+                (Counts){.p2p = 3, .p2m = 8, .p2m_tx = 8, .core = CORE_ALL});
+  g_assert_cmpuint(metrics_event(r.metrics, 0)->installs_done, ==, 25);
+  g_assert_cmpuint(metrics_event(r.metrics, 1)->installs_done, ==, 24);
+  run_result_clear(&r);
+}
+
 /* ---------------------------------------------------------------- churn */
 
 typedef struct {
@@ -208,6 +252,7 @@ typedef struct {
 } SentWrap;
 
 typedef struct {
+  double batch_interval; /* batch: a leaver is out at the boundary after its leave */
   GArray *wraps;
   GHashTable *left_at;
   guint members_checked, departed_checked, wraps_checked, opened_by_departed;
@@ -249,6 +294,8 @@ static void churn_at_end(void *ctx, const Net *net, const KtTree *tree, const Wo
   while (g_hash_table_iter_next(&it, &key, &value)) {
     uint32_t ue = GPOINTER_TO_UINT(key);
     double left = *(double *)value;
+    if (c->batch_interval > 0) /* the request reaches the BM-SC within 50 ms */
+      left = ((double)(uint64_t)((left + 0.05) / c->batch_interval) + 1.0) * c->batch_interval;
     c->departed_checked++;
     for (guint i = 0; i < c->wraps->len; i++) {
       const SentWrap *s = &g_array_index(c->wraps, SentWrap, i);
@@ -262,15 +309,19 @@ static void churn_at_end(void *ctx, const Net *net, const KtTree *tree, const Wo
 }
 
 static void run_churn(const char *scheme, int embodiment, bool join_rekey) {
+  const char *tree = strchr(scheme, ':'); /* "batch:lkh" */
+  g_autofree char *name = tree ? g_strndup(scheme, (gsize)(tree - scheme)) : g_strdup(scheme);
   char *ini = g_strdup_printf("[run]\nname = churn\nseed = %d\nduration = 60\nscheme = %s\n"
+                              "batch-tree = %s\nbatch-interval = 0.5\n"
                               "embodiment = %d\njoin-rekey = %s\nlkh-degree = 3\n"
                               "[topology]\nggsn = 2\nsgsn-per-ggsn = 2\nrnc-per-sgsn = 2\n"
                               "cells-per-rnc = 3\nsubgroup-size = 3\nsubgroup-policy = per-rnc\n"
                               "[workload]\ninitial-members = 60\njoin-rate = 2\n"
                               "mean-membership = 30\n",
-                              21 + embodiment + 2 * join_rekey, scheme, embodiment,
-                              join_rekey ? "true" : "false");
-  ChurnCheck c = {.wraps = g_array_new(FALSE, FALSE, sizeof(SentWrap)),
+                              21 + embodiment + 2 * join_rekey, name, tree ? tree + 1 : "patent",
+                              embodiment, join_rekey ? "true" : "false");
+  ChurnCheck c = {.batch_interval = tree ? 0.5 : 0,
+                  .wraps = g_array_new(FALSE, FALSE, sizeof(SentWrap)),
                   .left_at = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free)};
   RunHooks hooks = {.on_send = churn_on_send, .at_end = churn_at_end, .ctx = &c};
   RunResult r = run_text(ini, NULL, NULL, &hooks);
@@ -312,5 +363,9 @@ int main(int argc, char **argv) {
   g_test_add_data_func("/schemes-it/churn/unicast", "unicast", test_churn);
   g_test_add_data_func("/schemes-it/churn/broadcast", "broadcast", test_churn);
   g_test_add_data_func("/schemes-it/churn/lkh", "lkh", test_churn);
+  g_test_add_data_func("/schemes-it/churn/batch-patent", "batch:patent", test_churn);
+  g_test_add_data_func("/schemes-it/churn/batch-lkh", "batch:lkh", test_churn);
+  g_test_add_func("/schemes-it/batch-lkh-e2", test_batch_lkh_e2);
+  g_test_add_func("/schemes-it/batch-patent-e1", test_batch_patent_e1);
   return g_test_run();
 }
