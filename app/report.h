@@ -25,6 +25,11 @@ typedef struct {
   /* Over events whose key changed and whose installations completed
    * (p95: nearest rank). 0 when there is none. */
   double latency_mean, latency_p95, latency_max;
+  /* Security (app/adversary.h) and the data plane: the caller's. */
+  uint64_t fwd_violations, bwd_exposures;
+  uint64_t data_sent;                     /* packets the source sent */
+  uint64_t data_undecryptable_by_members; /* (packet, member) receptions without the key */
+  uint64_t data_leaked;                   /* packets a non-member opened */
   guint final_members;
   double keys_per_ue;   /* keys held per member UE at the end */
   uint64_t sim_events;  /* ns-3 events executed */
@@ -32,8 +37,9 @@ typedef struct {
 } Summary;
 
 /* Writes only the fields it computes from `m` (joins … latency_max,
- * incomplete_rekeys); final_members, keys_per_ue, sim_events and sim_end_s
- * are the caller's and are left as they are. */
+ * incomplete_rekeys); the security and data counts, final_members,
+ * keys_per_ue, sim_events and sim_end_s are the caller's and are left as
+ * they are. */
 void report_summarise(const Metrics *m, Summary *out);
 /* Writes every file; false + error (SCN_ERROR_IO) if anything fails, in
  * which case `dir` is left as it was. Missing parent folders are created.

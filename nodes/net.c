@@ -184,6 +184,9 @@ void net_send_common(Net *net, uint32_t rnc, const GArray *cells, const Msg *msg
   uint8_t buf[MSG_MAX_BYTES];
   size_t len = encode(msg, buf);
   report_send(net, (NetElement){NET_RNC, rnc}, NET_VIA_COMMON, msg, len, cells->len);
+  if (net->obs.on_common_keys)
+    net->obs.on_common_keys(net->obs.ctx, rnc, (const uint32_t *)(void *)cells->data, cells->len,
+                            msg);
   for (guint i = 0; i < cells->len; i++) {
     uint32_t cell = g_array_index(cells, uint32_t, i);
     g_assert(net_rnc_of_cell(net, cell) == rnc);
@@ -448,6 +451,14 @@ bool net_ue_can_open(const Net *net, uint32_t ue, const KtWrap *wrap) {
     }
   }
   return false;
+}
+
+void net_ue_copy_keys(const Net *net, uint32_t ue, GArray *out) {
+  const UeState *st = &net->ue[ue];
+  const KtKey *held[] = {&st->priv, &st->subgroup, &st->group};
+  for (size_t i = 0; i < G_N_ELEMENTS(held); i++)
+    if (held[i]->ref.version != 0)
+      g_array_append_vals(out, held[i], 1);
 }
 
 uint32_t net_pending_wraps(const Net *net) {
