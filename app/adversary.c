@@ -27,10 +27,10 @@ typedef struct {
 
 struct Adversaries {
   AdversaryConfig cfg;
-  GHashTable *by_ue;  /* ue -> Listener* (without collusion) */
+  GHashTable *by_ue;   /* ue -> Listener* (without collusion) */
   Listener *coalition; /* with collusion, once someone left */
-  GHashTable *by_ref; /* KtKeyRef as uint64 -> GPtrArray of Listener* holding it */
-  GArray *log;        /* LogEntry, oldest first from log_head */
+  GHashTable *by_ref;  /* KtKeyRef as uint64 -> GPtrArray of Listener* holding it */
+  GArray *log;         /* LogEntry, oldest first from log_head */
   guint log_head;
   uint64_t next_item;
   GHashTable *waiting; /* ue -> JoinWait* */
@@ -104,8 +104,8 @@ Adversaries *adversaries_new(const AdversaryConfig *config) {
   Adversaries *a = g_new0(Adversaries, 1);
   a->cfg = *config;
   a->by_ue = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, listener_free);
-  a->by_ref = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
-                                    (GDestroyNotify)g_ptr_array_unref);
+  a->by_ref =
+      g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
   a->log = g_array_new(FALSE, FALSE, sizeof(LogEntry));
   a->waiting = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
   a->scratch_keys = g_array_new(FALSE, FALSE, sizeof(KtKey));
@@ -298,8 +298,8 @@ void adversaries_on_common_wraps(Adversaries *a, double now, const uint32_t *cel
   }
 }
 
-void adversaries_on_common_data(Adversaries *a, double now, const uint32_t *cells,
-                                uint32_t n_cells, const KtData *d) {
+void adversaries_on_common_data(Adversaries *a, double now, const uint32_t *cells, uint32_t n_cells,
+                                const KtData *d) {
   if (a->cfg.record_before_join > 0) {
     KtData *copy = g_rc_box_new(KtData);
     *copy = *d;

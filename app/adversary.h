@@ -60,7 +60,7 @@ void adversaries_on_member_keys(Adversaries *a, uint32_t ue, const GArray *keys)
 /* Traffic transmitted on common channels at `now`. */
 void adversaries_on_common_wraps(Adversaries *a, double now, const uint32_t *cells,
                                  uint32_t n_cells, const KtWrap *wraps, uint32_t n_wraps);
-void adversaries_on_common_data(Adversaries *a, double now, const uint32_t *cells,
-                                uint32_t n_cells, const KtData *d);
+void adversaries_on_common_data(Adversaries *a, double now, const uint32_t *cells, uint32_t n_cells,
+                                const KtData *d);
 
 AdversaryCounts adversaries_counts(const Adversaries *a);

@@ -584,8 +584,8 @@ void report_print(FILE *out, const Scenario *scn, const Summary *s) {
   fprintf(out, "%-16s %" G_GUINT64_FORMAT " / %" G_GUINT64_FORMAT "\n", "wraps / unwraps", s->wraps,
           s->unwraps);
   fprintf(out, "%-16s mean %s, p95 %s, max %s\n", "latency (ms)", mean, p95, max);
-  fprintf(out, "%-16s forward %" G_GUINT64_FORMAT ", backward %" G_GUINT64_FORMAT "\n",
-          "exposures", s->fwd_violations, s->bwd_exposures);
+  fprintf(out, "%-16s forward %" G_GUINT64_FORMAT ", backward %" G_GUINT64_FORMAT "\n", "exposures",
+          s->fwd_violations, s->bwd_exposures);
   if (scn->data_rate > 0)
     fprintf(out,
             "%-16s sent %" G_GUINT64_FORMAT ", undecryptable by members %" G_GUINT64_FORMAT

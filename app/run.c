@@ -19,6 +19,7 @@ typedef struct {
   RekeyCompletion *completion;
   Adversaries *adversaries;
   GArray *scratch_keys; /* KtKey */
+  uint64_t data_sent, data_undecryptable;
 } RunCtx;
 
 /* A copy of the keys UE `ue` holds now, in rc->scratch_keys (wiped by
@@ -146,8 +147,18 @@ static void obs_common_keys(void *ctx, uint32_t rnc, const uint32_t *cells, uint
                             const Msg *msg) {
   (void)rnc;
   RunCtx *rc = ctx;
-  adversaries_on_common_wraps(rc->adversaries, sim_now(), cells, n_cells, msg->wraps,
-                              msg->n_wraps);
+  adversaries_on_common_wraps(rc->adversaries, sim_now(), cells, n_cells, msg->wraps, msg->n_wraps);
+}
+
+static void obs_data_sent(void *ctx) {
+  RunCtx *rc = ctx;
+  rc->data_sent++;
+}
+
+static void obs_data_members(void *ctx, uint32_t members, uint32_t undecryptable) {
+  (void)members;
+  RunCtx *rc = ctx;
+  rc->data_undecryptable += undecryptable;
 }
 
 static void obs_common_data(void *ctx, uint32_t rnc, const uint32_t *cells, uint32_t n_cells,
@@ -199,7 +210,12 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
                   .dch_delay = scn->dch_delay,
                   .common_rate = scn->common_rate,
                   .common_delay = scn->common_delay,
-                  .ue_capacity = wl->ue_id_end};
+                  .ue_capacity = wl->ue_id_end,
+                  .data_rate = scn->data_rate,
+                  .packet_size = scn->packet_size,
+                  .switch_delay = scn->switch_delay,
+                  .data_until = scn->duration,
+                  .verify_data = hooks && hooks->verify_data};
 
   gint64 t0 = g_get_monotonic_time();
   sim_init();
@@ -223,6 +239,8 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
                      .on_plan = obs_plan,
                      .on_common_keys = obs_common_keys,
                      .on_common_data = obs_common_data,
+                     .on_data_sent = obs_data_sent,
+                     .on_data_members = obs_data_members,
                      .ctx = &rc};
   rc.net = net_new(&nc, tree, &obs);
 
@@ -248,6 +266,9 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
   s->fwd_violations = adv.fwd_violations;
   s->bwd_exposures = adv.bwd_exposures;
   s->data_leaked = adv.fwd_data;
+  s->data_sent = rc.data_sent;
+  s->data_undecryptable_by_members = rc.data_undecryptable;
+  out->data_verify_mismatches = net_data_verify_mismatches(rc.net);
   s->sim_events = sim_events_executed();
   s->sim_end_s = sim_now();
   if (net_pending_wraps(rc.net) > 0)

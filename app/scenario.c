@@ -31,20 +31,15 @@ static const char *const links_keys[] = {"core-rate",   "core-delay",   "iu-rate
 static const char *const workload_keys[] = {"initial-members", "join-rate", "mean-membership",
                                             "events", NULL};
 
-static const char *const security_keys[] = {"eavesdrop", "collusion", "record-before-join",
-                                            NULL};
+static const char *const security_keys[] = {"eavesdrop", "collusion", "record-before-join", NULL};
 static const char *const data_keys[] = {"rate", "packet-size", "switch-delay", NULL};
 
 static const struct {
   const char *name;
   const char *const *keys;
 } sections[] = {
-    {"run", run_keys},
-    {"topology", topology_keys},
-    {"links", links_keys},
-    {"workload", workload_keys},
-    {"security", security_keys},
-    {"data", data_keys},
+    {"run", run_keys},           {"topology", topology_keys}, {"links", links_keys},
+    {"workload", workload_keys}, {"security", security_keys}, {"data", data_keys},
 };
 
 #define SCN_MAX_RNC 65536u

@@ -25,12 +25,12 @@ typedef enum { SCN_ERROR_INVALID = 1, SCN_ERROR_IO = 2 } ScnErrorCode;
 
 typedef struct {
   /* [run] */
-  char *name;        /* default: the file's basename without .ini */
-  uint64_t seed;     /* default 1 */
-  double duration;   /* s, default 100 */
-  char *scheme;      /* "patent" */
-  int embodiment;    /* 1 | 2, default 1 */
-  bool join_rekey;   /* default false */
+  char *name;      /* default: the file's basename without .ini */
+  uint64_t seed;   /* default 1 */
+  double duration; /* s, default 100 */
+  char *scheme;    /* "patent" */
+  int embodiment;  /* 1 | 2, default 1 */
+  bool join_rekey; /* default false */
   /* [topology] */
   uint32_t ggsn, sgsn_per_ggsn, rnc_per_sgsn, cells_per_rnc; /* defaults 1, 2, 2, 4 */
   uint32_t subgroup_size;                                    /* default 8 */

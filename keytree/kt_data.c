@@ -25,9 +25,8 @@ int kt_data_seal(KtData *out, uint32_t packet, const unsigned char *payload, uin
   unsigned char ad[KT_DATA_ADBYTES];
   make_ad(ad, out->key, packet);
   unsigned long long ct_len = 0;
-  if (crypto_aead_xchacha20poly1305_ietf_encrypt(out->ct, &ct_len, payload, len, ad,
-                                                 KT_DATA_ADBYTES, NULL, out->nonce,
-                                                 key->bytes) != 0 ||
+  if (crypto_aead_xchacha20poly1305_ietf_encrypt(
+          out->ct, &ct_len, payload, len, ad, KT_DATA_ADBYTES, NULL, out->nonce, key->bytes) != 0 ||
       ct_len != (unsigned long long)len + KT_TAGBYTES)
     return -1;
   return 0;

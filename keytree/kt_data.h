@@ -17,7 +17,7 @@
 #define KT_DATA_MAX_PAYLOAD 1400u
 
 typedef struct {
-  KtKeyRef key; /* the group key that seals it */
+  KtKeyRef key;    /* the group key that seals it */
   uint32_t packet; /* the stream's packet number (also in the AD) */
   uint16_t len;    /* payload bytes */
   unsigned char nonce[KT_NONCEBYTES];

@@ -37,6 +37,7 @@ static void maybe_change_group_key(Net *net, uint32_t seq) {
       net->bmsc_group = *next;
     }
     send_group_key_change(net, seq, plan->scope);
+    data_key_sent(net, 0, &net->bmsc_group);
   }
   net_plan_part_done(net, seq);
 }

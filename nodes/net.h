@@ -67,6 +67,11 @@ typedef struct {
   /* `rnc` transmitted session data packet `d` on `n_cells` cells */
   void (*on_common_data)(void *ctx, uint32_t rnc, const uint32_t *cells, uint32_t n_cells,
                          const KtData *d);
+  /* a data packet was sealed under a group key (the session's source) */
+  void (*on_data_sent)(void *ctx);
+  /* a data transmission reached `members` members of a cell, of whom
+   * `undecryptable` did not hold the key it is sealed under */
+  void (*on_data_members)(void *ctx, uint32_t members, uint32_t undecryptable);
   void *ctx;
 } NetObserver;
 
@@ -77,6 +82,12 @@ typedef struct {
   double core_rate, core_delay, iu_rate, iu_delay;
   double dch_rate, dch_delay, common_rate, common_delay;
   uint32_t ue_capacity; /* UE ids are < ue_capacity */
+  /* the session's data plane (nodes/data.c); data_rate 0 = none */
+  double data_rate;     /* payload bit/s */
+  uint32_t packet_size; /* payload bytes per packet (<= KT_DATA_MAX_PAYLOAD) */
+  double switch_delay;  /* s between sending a new group key and using it */
+  double data_until;    /* s: no packet at or after this time (the run's duration) */
+  bool verify_data;     /* also really decrypt at every member (tests) */
 } NetConfig;
 
 typedef struct Net Net;
@@ -105,5 +116,8 @@ bool net_ue_can_open(const Net *net, uint32_t ue, const KtWrap *wrap);
  * (whatever the scheme: private, sub-group or tree keys, group key). The
  * caller wipes them (kt_key_wipe) when done. */
 void net_ue_copy_keys(const Net *net, uint32_t ue, GArray *out);
+/* With verify_data: receptions where bookkeeping (the member holds the
+ * packet's key ref) and real decryption disagreed. Should be 0. */
+uint64_t net_data_verify_mismatches(const Net *net);
 /* Wraps awaiting a key at some UE (should be 0 at the end of a run). */
 uint32_t net_pending_wraps(const Net *net);

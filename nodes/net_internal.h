@@ -23,6 +23,8 @@ extern const NodeOps bmsc_ops, ggsn_ops, sgsn_ops, rnc_ops, ue_ops;
 /* What a UE holds. Versions 0 mean "not held". ~120 bytes per UE. */
 typedef struct {
   KtKey priv, subgroup, group;
+  KtKey prev_group;  /* the group key before `group`: data sealed under it
+                      * may still arrive (switch-delay) */
   SimNodeId node;    /* UINT32_MAX until the UE first appears */
   uint32_t rnc;      /* RNC of its current (or last) cell */
   uint32_t home_rnc; /* RAN of its first radio */
@@ -76,6 +78,9 @@ struct Net {
   UeState *ue;
   GHashTable *extra_attach; /* (ue << 32 | rnc) for UEs that moved RAN */
 
+  struct DataPlane *data; /* nodes/data.c; NULL without a data plane */
+  uint64_t data_verify_mismatches;
+
   GHashTable *plans; /* seq -> PlanSlot* */
   GArray *pending;   /* PendingWrap */
   GArray *scratch_cells;
@@ -112,6 +117,21 @@ PlanSlot *net_plan_new(Net *net, uint32_t seq);
 PlanSlot *net_plan_get(Net *net, uint32_t seq);
 /* One part done; frees the slot when none is left. */
 void net_plan_part_done(Net *net, uint32_t seq);
+
+/* Data packets. */
+void net_send_data_link(Net *net, NetElement from, NetElement to, const KtData *d);
+void net_send_data_common(Net *net, uint32_t rnc, const GArray *cells, const KtData *d);
+/* Global cells of `rnc` with at least one member, into `out` (uint32). */
+void net_member_cells(const Net *net, uint32_t rnc, GArray *out);
+
+/* The data plane (data.c). */
+void data_start(Net *net);
+void data_free(Net *net);
+/* The group key of `scope` (0 in embodiment 1, the RNC in 2) has just been
+ * sent to the members: it becomes the key in use after switch-delay. */
+void data_key_sent(Net *net, uint32_t scope, const KtKey *key);
+void data_on_link(Net *net, NetElement to, const KtData *d);
+void data_on_common(Net *net, uint32_t rnc, uint32_t cell, const KtData *d);
 
 /* Elements' entry points used across files. */
 void rnc_execute(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *plan, KtStage stage,

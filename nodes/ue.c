@@ -55,6 +55,10 @@ static void install(Net *net, uint32_t ue, uint32_t seq, const KtKey *key) {
    * embodiment 2); the same id only moves forward */
   if (slot->ref.id == key->ref.id && slot->ref.version >= key->ref.version)
     return;
+  if (slot == &st->group && slot->ref.id == key->ref.id) {
+    kt_key_wipe(&st->prev_group); /* kept for data still sealed under it */
+    st->prev_group = *slot;
+  }
   kt_key_wipe(slot);
   *slot = *key;
   if (KT_KEY_ID_KIND(key->ref.id) == KT_KEY_GROUP && net->obs.on_group_install)

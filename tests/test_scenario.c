@@ -228,7 +228,8 @@ static void test_structure_errors(void) {
   static const Case cases[] = {
       {"[run]\nseed = 1\n\n[bogus]\nx = 1\n",
        ":4: bogus: unknown section (known: run, topology, links, workload, security, data)"},
-      {"[Run]\n", ":1: Run: unknown section (known: run, topology, links, workload, security, data)"},
+      {"[Run]\n",
+       ":1: Run: unknown section (known: run, topology, links, workload, security, data)"},
       {"[run]\nsed = 1\n",
        ":2: run.sed: unknown key (known in [run]: name, seed, duration, scheme, embodiment, "
        "join-rekey)"},
@@ -258,7 +259,8 @@ static void test_value_errors(void) {
        ":2: security.eavesdrop: 'neighbours' is not own-cell or all-cells"},
       {"[security]\ncollusion = yes\n",
        ":2: security.collusion: 'yes' is not a boolean (true|false)"},
-      {"[security]\nrecord-before-join = -1\n", ":2: security.record-before-join: '-1' must be >= 0"},
+      {"[security]\nrecord-before-join = -1\n",
+       ":2: security.record-before-join: '-1' must be >= 0"},
       {"[data]\npacket-size = 8\n", ":2: data.packet-size: '8' is out of range (16..1400)"},
       {"[run]\nduration = 1e6\n[data]\nrate = 1e9\n",
        ":4: data.rate: rate x duration = 2.44141e+11 packets exceed 1e+08"},
@@ -441,8 +443,8 @@ static void test_overrides(void) {
       {".seed=3", "--set: '.seed=3': expected section.key=value"},
       {"run.=3", "--set: 'run.=3': expected section.key=value"},
       {"=3", "--set: '=3': expected section.key=value"},
-      {"runs.seed=3",
-       "--set: runs.seed: unknown section 'runs' (known: run, topology, links, workload, security, data)"},
+      {"runs.seed=3", "--set: runs.seed: unknown section 'runs' (known: run, topology, links, "
+                      "workload, security, data)"},
       {"run.sed=3",
        "--set: run.sed: unknown key (known in [run]: name, seed, duration, scheme, embodiment, "
        "join-rekey)"},
