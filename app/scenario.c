@@ -564,6 +564,14 @@ static bool load_data(Ctx *c, Scenario *s, GError **error) {
       !get_u32(c, error, "data", "packet-size", 16, 1400, 512, &s->packet_size) ||
       !get_double(c, error, "data", "switch-delay", NON_NEGATIVE, 0.0, &s->switch_delay))
     return false;
+  /* on the air a packet also carries 66 bytes of header, key ref, nonce
+   * and tag (nodes/msg.h); more than the common channel can carry would
+   * only grow its queue until the end of the run */
+  double on_air = s->data_rate * (s->packet_size + 66.0) / s->packet_size;
+  if (on_air >= s->common_rate)
+    return fail(c, error, "data", "rate",
+                "%g bit/s is %g bit/s on the air, not below links.common-rate (%g bit/s)",
+                s->data_rate, on_air, s->common_rate);
   double packets = s->data_rate * s->duration / (8.0 * s->packet_size);
   if (packets > SCN_MAX_DATA_PACKETS)
     return fail(c, error, "data", "rate", "rate x duration = %g packets exceed %g", packets,

@@ -262,8 +262,11 @@ static void test_value_errors(void) {
       {"[security]\nrecord-before-join = -1\n",
        ":2: security.record-before-join: '-1' must be >= 0"},
       {"[data]\npacket-size = 8\n", ":2: data.packet-size: '8' is out of range (16..1400)"},
-      {"[run]\nduration = 1e6\n[data]\nrate = 1e9\n",
-       ":4: data.rate: rate x duration = 2.44141e+11 packets exceed 1e+08"},
+      {"[run]\nduration = 1e6\n[links]\ncommon-rate = 1e12\n[data]\nrate = 1e9\n",
+       ":6: data.rate: rate x duration = 2.44141e+11 packets exceed 1e+08"},
+      {"[data]\nrate = 120000\npacket-size = 500\n",
+       ":2: data.rate: 120000 bit/s is 135840 bit/s on the air, not below links.common-rate "
+       "(128000 bit/s)"},
       /* [run] */
       {"[run]\nname = ../up\n",
        ":2: run.name: '../up' is not a safe folder name ([A-Za-z0-9._-]+, at most 128 "
