@@ -218,6 +218,12 @@ static GArray *summary_fields(const Scenario *scn, const Summary *s) {
   field_u64(f, "initial_members", SEC_PARAMS, scn->initial_members);
   field_dbl(f, "join_rate", SEC_PARAMS, "%.9g", scn->join_rate);
   field_dbl(f, "mean_membership", SEC_PARAMS, "%.9g", scn->mean_membership);
+  field_str(f, "eavesdrop", SEC_PARAMS, scn->eavesdrop_all_cells ? "all-cells" : "own-cell");
+  field_bool(f, "collusion", SEC_PARAMS, scn->collusion);
+  field_dbl(f, "record_before_join_s", SEC_PARAMS, "%.9g", scn->record_before_join);
+  field_dbl(f, "data_rate", SEC_PARAMS, "%.9g", scn->data_rate);
+  field_u64(f, "packet_size", SEC_PARAMS, scn->packet_size);
+  field_dbl(f, "switch_delay_s", SEC_PARAMS, "%.9g", scn->switch_delay);
   field_u64(f, "joins", SEC_TOTALS, s->joins);
   field_u64(f, "leaves", SEC_TOTALS, s->leaves);
   field_u64(f, "p2p_msgs", SEC_TOTALS, s->p2p_msgs);
@@ -235,6 +241,11 @@ static GArray *summary_fields(const Scenario *scn, const Summary *s) {
   field_dbl(f, "latency_mean_s", SEC_TOTALS, "%.9f", s->latency_mean);
   field_dbl(f, "latency_p95_s", SEC_TOTALS, "%.9f", s->latency_p95);
   field_dbl(f, "latency_max_s", SEC_TOTALS, "%.9f", s->latency_max);
+  field_u64(f, "fwd_violations", SEC_TOTALS, s->fwd_violations);
+  field_u64(f, "bwd_exposures", SEC_TOTALS, s->bwd_exposures);
+  field_u64(f, "data_sent", SEC_TOTALS, s->data_sent);
+  field_u64(f, "data_undecryptable_by_members", SEC_TOTALS, s->data_undecryptable_by_members);
+  field_u64(f, "data_leaked", SEC_TOTALS, s->data_leaked);
   field_u64(f, "final_members", SEC_TOTALS, s->final_members);
   field_dbl(f, "keys_per_ue", SEC_TOTALS, "%.6f", s->keys_per_ue);
   field_u64(f, "sim_events", SEC_TOTALS, s->sim_events);
@@ -573,6 +584,13 @@ void report_print(FILE *out, const Scenario *scn, const Summary *s) {
   fprintf(out, "%-16s %" G_GUINT64_FORMAT " / %" G_GUINT64_FORMAT "\n", "wraps / unwraps", s->wraps,
           s->unwraps);
   fprintf(out, "%-16s mean %s, p95 %s, max %s\n", "latency (ms)", mean, p95, max);
+  fprintf(out, "%-16s forward %" G_GUINT64_FORMAT ", backward %" G_GUINT64_FORMAT "\n", "exposures",
+          s->fwd_violations, s->bwd_exposures);
+  if (scn->data_rate > 0)
+    fprintf(out,
+            "%-16s sent %" G_GUINT64_FORMAT ", undecryptable by members %" G_GUINT64_FORMAT
+            ", leaked %" G_GUINT64_FORMAT "\n",
+            "data packets", s->data_sent, s->data_undecryptable_by_members, s->data_leaked);
   fprintf(out, "%-16s %u (%s keys per UE)\n", "final members", s->final_members, kpu);
   if (s->rejected_msgs || s->link_drops || s->unwrap_failures || s->incomplete_rekeys)
     fprintf(out,

@@ -25,15 +25,21 @@ typedef struct {
   /* Over events whose key changed and whose installations completed
    * (p95: nearest rank). 0 when there is none. */
   double latency_mean, latency_p95, latency_max;
+  /* Security (app/adversary.h) and the data plane: the caller's. */
+  uint64_t fwd_violations, bwd_exposures;
+  uint64_t data_sent;                     /* packets the source sent */
+  uint64_t data_undecryptable_by_members; /* (packet, member) receptions without the key */
+  uint64_t data_leaked;                   /* packets a non-member opened */
   guint final_members;
-  double keys_per_ue;   /* keys held per member UE at the end */
-  uint64_t sim_events;  /* ns-3 events executed */
-  double sim_end_s;     /* simulated time at the end */
+  double keys_per_ue;  /* keys held per member UE at the end */
+  uint64_t sim_events; /* ns-3 events executed */
+  double sim_end_s;    /* simulated time at the end */
 } Summary;
 
 /* Writes only the fields it computes from `m` (joins … latency_max,
- * incomplete_rekeys); final_members, keys_per_ue, sim_events and sim_end_s
- * are the caller's and are left as they are. */
+ * incomplete_rekeys); the security and data counts, final_members,
+ * keys_per_ue, sim_events and sim_end_s are the caller's and are left as
+ * they are. */
 void report_summarise(const Metrics *m, Summary *out);
 /* Writes every file; false + error (SCN_ERROR_IO) if anything fails, in
  * which case `dir` is left as it was. Missing parent folders are created.
@@ -41,6 +47,6 @@ void report_summarise(const Metrics *m, Summary *out);
  * module writes (and a plots/ folder of scripts/plot's figures); otherwise
  * it is an error, so that no foreign file is ever deleted.
  * In rekeys.csv, latency_s is empty for a rekey that never completed. */
-gboolean report_write(const char *dir, const Scenario *scn, const Metrics *m,
-                      const Summary *s, GError **error);
+gboolean report_write(const char *dir, const Scenario *scn, const Metrics *m, const Summary *s,
+                      GError **error);
 void report_print(FILE *out, const Scenario *scn, const Summary *s);

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "app/adversary.h"
 #include "app/completion.h"
 #include "keytree/kt_wrap.h"
 #include "sim/sim.h"
@@ -16,7 +17,24 @@ typedef struct {
   Net *net;
   const RunHooks *hooks;
   RekeyCompletion *completion;
+  Adversaries *adversaries;
+  GArray *scratch_keys; /* KtKey */
+  uint64_t data_sent, data_undecryptable;
 } RunCtx;
+
+/* A copy of the keys UE `ue` holds now, in rc->scratch_keys (wiped by
+ * wipe_scratch_keys). */
+static const GArray *ue_keys(RunCtx *rc, uint32_t ue) {
+  g_array_set_size(rc->scratch_keys, 0);
+  net_ue_copy_keys(rc->net, ue, rc->scratch_keys);
+  return rc->scratch_keys;
+}
+
+static void wipe_scratch_keys(RunCtx *rc) {
+  for (guint i = 0; i < rc->scratch_keys->len; i++)
+    kt_key_wipe(&g_array_index(rc->scratch_keys, KtKey, i));
+  g_array_set_size(rc->scratch_keys, 0);
+}
 
 static guint element_index(const RunCtx *rc, NetElement e) {
   static const ElKind kinds[] = {[NET_BMSC] = EL_BMSC,
@@ -105,12 +123,59 @@ static void obs_plan(void *ctx, uint32_t seq, const KtPlan *plan, uint32_t membe
     ev->group_changed = plan->group_changed;
   }
   completion_on_plan(rc->completion, ev ? seq : UINT32_MAX, plan, members_in_scope);
+  if (!ev)
+    return; /* an initial member: nothing was on the air before time 0 */
+  if (plan->kind == KT_EVENT_BATCH) {
+    for (guint i = 0; i < plan->batch->len; i++) {
+      const KtBatchOp *op = &g_array_index(plan->batch, KtBatchOp, i);
+      if (op->join) {
+        adversaries_on_join(rc->adversaries, op->ue, op->cell, sim_now());
+      } else {
+        adversaries_on_leave(rc->adversaries, op->ue, op->cell, ue_keys(rc, op->ue), sim_now());
+        wipe_scratch_keys(rc);
+      }
+    }
+  } else if (plan->kind == KT_EVENT_LEAVE) {
+    adversaries_on_leave(rc->adversaries, plan->ue, plan->cell, ue_keys(rc, plan->ue), sim_now());
+    wipe_scratch_keys(rc);
+  } else {
+    adversaries_on_join(rc->adversaries, plan->ue, plan->cell, sim_now());
+  }
 }
 
 static void obs_install(void *ctx, uint32_t ue, uint32_t seq, KtKeyRef ref) {
   (void)seq; /* a newer key may complete older events too: see completion.h */
   RunCtx *rc = ctx;
   completion_on_install(rc->completion, ue, ref, sim_now());
+  if (adversaries_waiting(rc->adversaries, ue)) {
+    adversaries_on_member_keys(rc->adversaries, ue, ue_keys(rc, ue));
+    wipe_scratch_keys(rc);
+  }
+}
+
+static void obs_common_keys(void *ctx, uint32_t rnc, const uint32_t *cells, uint32_t n_cells,
+                            const Msg *msg) {
+  (void)rnc;
+  RunCtx *rc = ctx;
+  adversaries_on_common_wraps(rc->adversaries, sim_now(), cells, n_cells, msg->wraps, msg->n_wraps);
+}
+
+static void obs_data_sent(void *ctx) {
+  RunCtx *rc = ctx;
+  rc->data_sent++;
+}
+
+static void obs_data_members(void *ctx, uint32_t members, uint32_t undecryptable) {
+  (void)members;
+  RunCtx *rc = ctx;
+  rc->data_undecryptable += undecryptable;
+}
+
+static void obs_common_data(void *ctx, uint32_t rnc, const uint32_t *cells, uint32_t n_cells,
+                            const KtData *d) {
+  (void)rnc;
+  RunCtx *rc = ctx;
+  adversaries_on_common_data(rc->adversaries, sim_now(), cells, n_cells, d);
 }
 
 /* ------------------------------------------------------------ the events */
@@ -159,7 +224,12 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
                   .common_delay = scn->common_delay,
                   .ue_capacity = wl->ue_id_end,
                   .batch = scn->batch,
-                  .batch_interval = scn->batch_interval};
+                  .batch_interval = scn->batch_interval,
+                  .data_rate = scn->data_rate,
+                  .packet_size = scn->packet_size,
+                  .switch_delay = scn->switch_delay,
+                  .data_until = scn->duration,
+                  .verify_data = hooks && hooks->verify_data};
 
   gint64 t0 = g_get_monotonic_time();
   sim_init();
@@ -167,6 +237,12 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
   RunCtx rc = {.scn = scn, .wl = wl, .hooks = hooks};
   rc.metrics = metrics_new(scn->ggsn, scn_n_sgsn(scn), scn_n_rnc(scn));
   rc.completion = completion_new(wl->ue_id_end, rc.metrics);
+  AdversaryConfig ac = {.all_cells = scn->eavesdrop_all_cells,
+                        .collusion = scn->collusion,
+                        .record_before_join = scn->record_before_join,
+                        .n_cells = scn_n_cells(scn)};
+  rc.adversaries = adversaries_new(&ac);
+  rc.scratch_keys = g_array_new(FALSE, FALSE, sizeof(KtKey));
   NetObserver obs = {.on_send = obs_send,
                      .on_receive = obs_receive,
                      .on_reject = obs_reject,
@@ -175,6 +251,10 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
                      .on_request = obs_request,
                      .on_group_install = obs_install,
                      .on_plan = obs_plan,
+                     .on_common_keys = obs_common_keys,
+                     .on_common_data = obs_common_data,
+                     .on_data_sent = obs_data_sent,
+                     .on_data_members = obs_data_members,
                      .ctx = &rc};
   rc.net = net_new(&nc, tree, &obs);
 
@@ -196,6 +276,13 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
     if (kt_tree_is_member(tree, ue))
       keys += net_ue_keys_held(rc.net, ue);
   s->keys_per_ue = s->final_members ? (double)keys / s->final_members : 0.0;
+  AdversaryCounts adv = adversaries_counts(rc.adversaries);
+  s->fwd_violations = adv.fwd_violations;
+  s->bwd_exposures = adv.bwd_exposures;
+  s->data_leaked = adv.fwd_data;
+  s->data_sent = rc.data_sent;
+  s->data_undecryptable_by_members = rc.data_undecryptable;
+  out->data_verify_mismatches = net_data_verify_mismatches(rc.net);
   s->sim_events = sim_events_executed();
   s->sim_end_s = sim_now();
   if (net_pending_wraps(rc.net) > 0)
@@ -208,6 +295,8 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
   sim_destroy();
   kt_tree_free(tree);
   completion_free(rc.completion);
+  adversaries_free(rc.adversaries);
+  g_array_free(rc.scratch_keys, TRUE);
   wl_free(wl);
   out->metrics = rc.metrics;
   out->wall_s = (g_get_monotonic_time() - t0) / 1e6;

@@ -25,6 +25,8 @@ typedef struct {
   /* the network after the last message, before it is freed */
   void (*at_end)(void *ctx, const Net *net, const KtTree *tree, const Workload *wl);
   void *ctx;
+  /* check every data reception by real decryption too (slow; tests) */
+  bool verify_data;
 } RunHooks;
 
 typedef struct {
@@ -32,6 +34,9 @@ typedef struct {
   Summary summary;
   double wall_s;     /* wall time of the whole run (set-up included) */
   double sim_wall_s; /* wall time of the event loop only (after provisioning) */
+  /* with RunHooks.verify_data: receptions where bookkeeping and real
+   * decryption disagreed (must be 0) */
+  uint64_t data_verify_mismatches;
 } RunResult;
 
 gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out, GError **error);

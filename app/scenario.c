@@ -32,14 +32,15 @@ static const char *const links_keys[] = {"core-rate",   "core-delay",   "iu-rate
 static const char *const workload_keys[] = {"initial-members", "join-rate", "mean-membership",
                                             "events", NULL};
 
+static const char *const security_keys[] = {"eavesdrop", "collusion", "record-before-join", NULL};
+static const char *const data_keys[] = {"rate", "packet-size", "switch-delay", NULL};
+
 static const struct {
   const char *name;
   const char *const *keys;
 } sections[] = {
-    {"run", run_keys},
-    {"topology", topology_keys},
-    {"links", links_keys},
-    {"workload", workload_keys},
+    {"run", run_keys},           {"topology", topology_keys}, {"links", links_keys},
+    {"workload", workload_keys}, {"security", security_keys}, {"data", data_keys},
 };
 
 #define SCN_MAX_RNC 65536u
@@ -568,6 +569,47 @@ static bool load_workload(Ctx *c, Scenario *s, GError **error) {
   return true;
 }
 
+static bool load_security(Ctx *c, Scenario *s, GError **error) {
+  char *eavesdrop;
+  if (!get_string(c, error, "security", "eavesdrop", &eavesdrop))
+    return false;
+  if (eavesdrop && strcmp(eavesdrop, "all-cells") == 0) {
+    s->eavesdrop_all_cells = true;
+  } else if (eavesdrop && strcmp(eavesdrop, "own-cell") != 0) {
+    g_autofree char *q = quote(eavesdrop);
+    g_free(eavesdrop);
+    return fail(c, error, "security", "eavesdrop", "'%s' is not own-cell or all-cells", q);
+  }
+  g_free(eavesdrop);
+  return get_bool(c, error, "security", "collusion", false, &s->collusion) &&
+         get_double(c, error, "security", "record-before-join", NON_NEGATIVE, 60.0,
+                    &s->record_before_join);
+}
+
+/* Bound on data packets per run (rate x duration / packet bits), so that a
+ * typo cannot ask for billions of packets. */
+#define SCN_MAX_DATA_PACKETS 1e8
+
+static bool load_data(Ctx *c, Scenario *s, GError **error) {
+  if (!get_double(c, error, "data", "rate", NON_NEGATIVE, 0.0, &s->data_rate) ||
+      !get_u32(c, error, "data", "packet-size", 16, 1400, 512, &s->packet_size) ||
+      !get_double(c, error, "data", "switch-delay", NON_NEGATIVE, 0.0, &s->switch_delay))
+    return false;
+  /* on the air a packet also carries 66 bytes of header, key ref, nonce
+   * and tag (nodes/msg.h); more than the common channel can carry would
+   * only grow its queue until the end of the run */
+  double on_air = s->data_rate * (s->packet_size + 66.0) / s->packet_size;
+  if (on_air >= s->common_rate)
+    return fail(c, error, "data", "rate",
+                "%g bit/s is %g bit/s on the air, not below links.common-rate (%g bit/s)",
+                s->data_rate, on_air, s->common_rate);
+  double packets = s->data_rate * s->duration / (8.0 * s->packet_size);
+  if (packets > SCN_MAX_DATA_PACKETS)
+    return fail(c, error, "data", "rate", "rate x duration = %g packets exceed %g", packets,
+                SCN_MAX_DATA_PACKETS);
+  return true;
+}
+
 /* ------------------------------------------------------------ public API */
 
 Scenario *scn_load(const char *path, const char *const *overrides, GError **error) {
@@ -594,7 +636,8 @@ Scenario *scn_load(const char *path, const char *const *overrides, GError **erro
   }
   ok = ok && scan_lines(&c, text, len, error) && check_known(&c, error) &&
        apply_overrides(&c, overrides, error) && load_run(&c, s, error) &&
-       load_topology(&c, s, error) && load_links(&c, s, error) && load_workload(&c, s, error);
+       load_topology(&c, s, error) && load_links(&c, s, error) && load_workload(&c, s, error) &&
+       load_security(&c, s, error) && load_data(&c, s, error);
 
   g_key_file_free(c.kf);
   g_hash_table_destroy(c.lines);
@@ -682,6 +725,15 @@ char *scn_to_ini(const Scenario *scn) {
   set_double(kf, "workload", "join-rate", scn->join_rate);
   set_double(kf, "workload", "mean-membership", scn->mean_membership);
   g_key_file_set_string(kf, "workload", "events", scn->events_path ? scn->events_path : "");
+
+  g_key_file_set_value(kf, "security", "eavesdrop",
+                       scn->eavesdrop_all_cells ? "all-cells" : "own-cell");
+  g_key_file_set_value(kf, "security", "collusion", scn->collusion ? "true" : "false");
+  set_double(kf, "security", "record-before-join", scn->record_before_join);
+
+  set_double(kf, "data", "rate", scn->data_rate);
+  set_u64(kf, "data", "packet-size", scn->packet_size);
+  set_double(kf, "data", "switch-delay", scn->switch_delay);
 
   g_key_file_set_comment(
       kf, NULL, NULL, " mbms-keysim effective configuration (every key, defaults included)", NULL);

@@ -48,6 +48,14 @@ typedef struct {
   double join_rate;       /* 1/s, 0 = no generated joins */
   double mean_membership; /* s, 0 = members never leave by themselves */
   char *events_path;      /* resolved against the scenario's folder, or NULL */
+  /* [security]: the adversaries (see app/adversary.h) */
+  bool eavesdrop_all_cells;  /* eavesdrop = own-cell (default) | all-cells */
+  bool collusion;            /* departed UEs pool their keys; default false */
+  double record_before_join; /* s, default 60 */
+  /* [data]: the MBMS session stream (see docs/flows.md) */
+  double data_rate;     /* bit/s of payload; 0 (default) = no data plane */
+  uint32_t packet_size; /* payload bytes per packet, default 512 */
+  double switch_delay;  /* s after the new group key is sent; default 0 */
   /* where it came from, for error messages and the effective-config dump */
   char *source_path;
 } Scenario;

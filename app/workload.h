@@ -40,9 +40,9 @@ typedef struct {
 } WlEvent;
 
 typedef struct {
-  uint32_t n_initial;  /* UEs 0..n_initial-1 are members at time 0 */
-  uint32_t ue_id_end;  /* one past the largest UE id used */
-  GArray *events;      /* WlEvent, sorted by time, initial members excluded */
+  uint32_t n_initial; /* UEs 0..n_initial-1 are members at time 0 */
+  uint32_t ue_id_end; /* one past the largest UE id used */
+  GArray *events;     /* WlEvent, sorted by time, initial members excluded */
 } Workload;
 
 Workload *wl_build(const Scenario *scn, GError **error);

@@ -38,7 +38,7 @@ typedef enum { KT_EVENT_JOIN, KT_EVENT_LEAVE, KT_EVENT_BATCH } KtEventKind;
 /* One join or leave of a batch (kt_tree_batch). */
 typedef struct {
   bool join;
-  uint32_t ue, cell; /* cell: joins only */
+  uint32_t ue, cell; /* leaves: the cell it left (in plan->batch) */
 } KtBatchOp;
 typedef enum { KT_TO_UE, KT_TO_SUBGROUP, KT_TO_RNC_GROUP, KT_TO_NODE } KtTarget;
 typedef enum { KT_STAGE_LOCAL, KT_STAGE_GROUP } KtStage;

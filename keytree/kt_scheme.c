@@ -84,7 +84,7 @@ bool kt_tree_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
 
 typedef struct {
   bool start, now, left;
-  uint32_t cell;
+  uint32_t cell, start_cell;
 } BatchUe;
 
 bool kt_tree_batch(KtTree *t, uint32_t scope, const KtBatchOp *ops, guint n, KtPlan *plan) {
@@ -107,7 +107,7 @@ bool kt_tree_batch(KtTree *t, uint32_t scope, const KtBatchOp *ops, guint n, KtP
       b = g_new0(BatchUe, 1);
       b->start = b->now = kt_tree_is_member(t, op->ue);
       if (b->start)
-        b->cell = kt_priv_ue(t, op->ue)->cell;
+        b->cell = b->start_cell = kt_priv_ue(t, op->ue)->cell;
       g_hash_table_insert(seen, GUINT_TO_POINTER(op->ue), b);
       g_array_append_val(order, op->ue);
     }
@@ -127,7 +127,7 @@ bool kt_tree_batch(KtTree *t, uint32_t scope, const KtBatchOp *ops, guint n, KtP
         bool leave = b->start && (!b->now || b->left);
         bool join = b->now && (!b->start || b->left);
         if (pass == 0 && leave) {
-          KtBatchOp op = {.join = false, .ue = ue, .cell = 0};
+          KtBatchOp op = {.join = false, .ue = ue, .cell = b->start_cell};
           g_array_append_val(plan->batch, op);
         }
         if (pass == 1 && join) {

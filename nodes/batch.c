@@ -66,6 +66,8 @@ static void fire(void *ctx, uint64_t arg) {
     rnc_execute(net, holder, seq, plan, KT_STAGE_LOCAL, false);
     rnc_execute(net, holder, seq, plan, KT_STAGE_GROUP, false);
     rnc_execute(net, holder, seq, plan, KT_STAGE_GROUP, true);
+    if (next)
+      data_key_sent(net, plan->scope, &net->rnc[holder].group);
     slot->parts_left = 1;
   } else {
     if (next && next->ref.version > net->bmsc_group.ref.version) {
@@ -75,6 +77,8 @@ static void fire(void *ctx, uint64_t arg) {
     slot->parts_left = rnc_parts_of(net, plan);
     if (plan->group_changed || net_has_group_work(plan, UINT32_MAX))
       bmsc_send_group_key_change(net, seq, scope);
+    if (next)
+      data_key_sent(net, 0, &net->bmsc_group);
   }
   net_plan_part_done(net, seq);
 }

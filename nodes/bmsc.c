@@ -42,6 +42,8 @@ static void maybe_change_group_key(Net *net, uint32_t seq) {
    * is what tells them, and carries the current group key. */
   if (plan->group_changed || net_has_group_work(plan, UINT32_MAX))
     bmsc_send_group_key_change(net, seq, plan->scope);
+  if (plan->group_changed)
+    data_key_sent(net, 0, &net->bmsc_group);
   net_plan_part_done(net, seq);
 }
 

@@ -121,6 +121,8 @@ bool msg_decode(Msg *out, const uint8_t *buf, size_t len, const char **why) {
     return reject(why, "bad magic");
   if (buf[2] != MSG_VERSION)
     return reject(why, "unknown version");
+  if (buf[3] == MSG_DATA)
+    return reject(why, "data packet where a control message was expected");
   if (buf[3] < MSG_ACTIVATE_REQ || buf[3] > MSG_KEY_ASSIGNMENT)
     return reject(why, "unknown message type");
   MsgType type = (MsgType)buf[3];
@@ -172,6 +174,69 @@ bool msg_decode(Msg *out, const uint8_t *buf, size_t len, const char **why) {
   return true;
 }
 
+/* ------------------------------------------------------------ data packets */
+
+static void put_u16(uint8_t *p, uint16_t v) {
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+}
+
+size_t msg_encode_data(const KtData *d, uint8_t *buf, size_t cap) {
+  g_assert(d->len <= KT_DATA_MAX_PAYLOAD);
+  size_t body = MSG_DATA_FIXED + (size_t)d->len + KT_TAGBYTES;
+  if (cap < MSG_HEADER_BYTES + body)
+    return 0;
+  buf[0] = 'M';
+  buf[1] = 'K';
+  buf[2] = (uint8_t)MSG_VERSION;
+  buf[3] = (uint8_t)MSG_DATA;
+  put_u32(buf + 4, d->packet);
+  put_u32(buf + 8, (uint32_t)body);
+  uint8_t *p = buf + MSG_HEADER_BYTES;
+  put_u32(p, d->key.id);
+  put_u32(p + 4, d->key.version);
+  put_u32(p + 8, d->packet);
+  put_u16(p + 12, d->len);
+  memcpy(p + 14, d->nonce, KT_NONCEBYTES);
+  memcpy(p + MSG_DATA_FIXED, d->ct, (size_t)d->len + KT_TAGBYTES);
+  return MSG_HEADER_BYTES + body;
+}
+
+bool msg_is_data(const uint8_t *buf, size_t len) {
+  return buf && len >= MSG_HEADER_BYTES && buf[0] == 'M' && buf[1] == 'K' &&
+         buf[2] == MSG_VERSION && buf[3] == MSG_DATA;
+}
+
+bool msg_decode_data(KtData *out, const uint8_t *buf, size_t len, const char **why) {
+  if (!buf || len < MSG_HEADER_BYTES)
+    return reject(why, "truncated header");
+  if (!msg_is_data(buf, len))
+    return reject(why, "not a data packet");
+  uint32_t body = get_u32(buf + 8);
+  if (body != len - MSG_HEADER_BYTES)
+    return reject(why, body < len - MSG_HEADER_BYTES ? "trailing bytes after the body"
+                                                     : "truncated body");
+  if (body < MSG_DATA_FIXED)
+    return reject(why, "body too short for its type");
+  const uint8_t *p = buf + MSG_HEADER_BYTES;
+  uint16_t n = (uint16_t)(p[12] | p[13] << 8);
+  if (n > KT_DATA_MAX_PAYLOAD)
+    return reject(why, "data payload too long");
+  if (body != MSG_DATA_FIXED + (size_t)n + KT_TAGBYTES)
+    return reject(why, "data length does not match the body");
+  if (get_u32(p + 8) != get_u32(buf + 4))
+    return reject(why, "data packet number differs from the header's");
+  out->key.id = get_u32(p);
+  out->key.version = get_u32(p + 4);
+  out->packet = get_u32(p + 8);
+  out->len = n;
+  memcpy(out->nonce, p + 14, KT_NONCEBYTES);
+  memcpy(out->ct, p + MSG_DATA_FIXED, (size_t)n + KT_TAGBYTES);
+  if (why)
+    *why = NULL;
+  return true;
+}
+
 const char *msg_type_name(MsgType type) {
   switch (type) {
   case MSG_ACTIVATE_REQ:
@@ -188,6 +253,8 @@ const char *msg_type_name(MsgType type) {
     return "RAB assignment request";
   case MSG_KEY_ASSIGNMENT:
     return "MBMS key assignment";
+  case MSG_DATA:
+    return "MBMS session data";
   }
   return "?";
 }
@@ -208,6 +275,8 @@ const char *msg_type_slug(MsgType type) {
     return "rab_assignment_req";
   case MSG_KEY_ASSIGNMENT:
     return "key_assignment";
+  case MSG_DATA:
+    return "data";
   }
   return "?";
 }

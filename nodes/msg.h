@@ -11,6 +11,9 @@
  *     KEY_ASSIGNMENT:
  *         mode u8 (0 = point-to-point, 1 = point-to-multipoint),
  *         ue u32 (p2p: the addressee; p2m: 0xffffffff), n_wraps u8, wraps
+ *     DATA (an MBMS session packet; its own struct KtData, see msg_*_data):
+ *         key id u32, key version u32, packet u32, length u16, nonce[24],
+ *         ciphertext[length + 16]
  *   wrap (KT_WRAP_WIREBYTES = 88): key id u32, key version u32,
  *         under id u32, under version u32, nonce[24], ciphertext[48]
  * `seq` names the join/leave event the message belongs to, so that every
@@ -25,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "keytree/kt_data.h"
 #include "keytree/kt_wrap.h"
 
 #define MSG_VERSION 1u
@@ -42,8 +46,9 @@ typedef enum {
   MSG_GROUP_KEY_CHANGE_REQ = 5, /* MBMS group key change request (BM-SC->GGSN->SGSN) */
   MSG_RAB_ASSIGNMENT_REQ = 6,   /* RAB assignment request (SGSN->RNC) */
   MSG_KEY_ASSIGNMENT = 7,       /* MBMS key assignment (RNC->UE, p2p or p2m) */
+  MSG_DATA = 8,                 /* MBMS session data (msg_encode_data / msg_decode_data) */
 } MsgType;
-#define MSG_TYPE_COUNT 8 /* types are 1..7; index 0 unused */
+#define MSG_TYPE_COUNT 9 /* types are 1..8; index 0 unused */
 
 typedef enum { MSG_P2P = 0, MSG_P2M = 1 } MsgMode;
 
@@ -67,6 +72,15 @@ size_t msg_encode(const Msg *m, uint8_t *buf, size_t cap);
 /* true and *out filled on success; false and *why set (static string) on
  * any malformed input. */
 bool msg_decode(Msg *out, const uint8_t *buf, size_t len, const char **why);
+/* Data packets: header (type MSG_DATA, seq = the packet number) + body as
+ * above. Same rules as the control messages: every length checked, a
+ * reason for every rejection. */
+#define MSG_DATA_FIXED 38u /* key id, version, packet, length, nonce */
+#define MSG_DATA_MAX_BYTES (MSG_HEADER_BYTES + MSG_DATA_FIXED + KT_DATA_MAX_PAYLOAD + KT_TAGBYTES)
+size_t msg_encode_data(const KtData *d, uint8_t *buf, size_t cap);
+bool msg_decode_data(KtData *out, const uint8_t *buf, size_t len, const char **why);
+/* Whether the bytes claim to be a data packet (a full check is the decoder's). */
+bool msg_is_data(const uint8_t *buf, size_t len);
 /* Human name, e.g. "MBMS key assignment"; "?" for an unknown type. */
 const char *msg_type_name(MsgType type);
 /* Short machine name, e.g. "key_assignment". */

@@ -73,8 +73,29 @@ static bool decode_or_reject(Net *net, NetElement to, const uint8_t *bytes, size
   return false;
 }
 
+/* A data packet arrived at a network element; false if the bytes are not
+ * one (then they are a control message). */
+static bool deliver_data(Net *net, NetElement to, const uint8_t *bytes, size_t len) {
+  if (!msg_is_data(bytes, len))
+    return false;
+  KtData d;
+  const char *why = NULL;
+  if (!msg_decode_data(&d, bytes, len, &why)) {
+    if (net->obs.on_reject)
+      net->obs.on_reject(net->obs.ctx, to, why);
+  } else if (to.kind == NET_UE || !net->data) {
+    if (net->obs.on_reject)
+      net->obs.on_reject(net->obs.ctx, to, "data packet where none is expected");
+  } else {
+    data_on_link(net, to, &d);
+  }
+  return true;
+}
+
 static void deliver(Net *net, NetElement to, NetElement from, NetVia via, const uint8_t *bytes,
                     size_t len) {
+  if (deliver_data(net, to, bytes, len))
+    return;
   Msg msg;
   if (!decode_or_reject(net, to, bytes, len, &msg))
     return;
@@ -106,6 +127,18 @@ static void on_common(void *ctx, SimRanId ran, uint32_t cell, const uint8_t *byt
   /* Every UE of the cell hears the same bytes; they are decoded once here
    * (the bytes are identical for all) and each holder then unwraps with its
    * own keys. A malformed transmission is counted once, at the UEs' row. */
+  if (msg_is_data(bytes, len)) {
+    KtData d;
+    const char *why = NULL;
+    if (!msg_decode_data(&d, bytes, len, &why) || !net->data) {
+      if (net->obs.on_reject)
+        net->obs.on_reject(net->obs.ctx, (NetElement){NET_UE, 0},
+                           why ? why : "data packet where none is expected");
+      return;
+    }
+    data_on_common(net, ran, global_cell, &d);
+    return;
+  }
   Msg msg;
   if (!decode_or_reject(net, (NetElement){NET_UE, 0}, bytes, len, &msg))
     return;
@@ -184,10 +217,46 @@ void net_send_common(Net *net, uint32_t rnc, const GArray *cells, const Msg *msg
   uint8_t buf[MSG_MAX_BYTES];
   size_t len = encode(msg, buf);
   report_send(net, (NetElement){NET_RNC, rnc}, NET_VIA_COMMON, msg, len, cells->len);
+  if (net->obs.on_common_keys)
+    net->obs.on_common_keys(net->obs.ctx, rnc, (const uint32_t *)(void *)cells->data, cells->len,
+                            msg);
   for (guint i = 0; i < cells->len; i++) {
     uint32_t cell = g_array_index(cells, uint32_t, i);
     g_assert(net_rnc_of_cell(net, cell) == rnc);
     sim_common_send(net->ran[rnc], cell % net->cfg.cells_per_rnc, buf, len);
+  }
+}
+
+void net_send_data_link(Net *net, NetElement from, NetElement to, const KtData *d) {
+  uint8_t buf[MSG_DATA_MAX_BYTES];
+  size_t len = msg_encode_data(d, buf, sizeof buf);
+  g_assert(len > 0);
+  sim_link_send(link_between(net, from, to), node_of(net, from), buf, len);
+}
+
+void net_send_data_common(Net *net, uint32_t rnc, const GArray *cells, const KtData *d) {
+  if (cells->len == 0)
+    return;
+  uint8_t buf[MSG_DATA_MAX_BYTES];
+  size_t len = msg_encode_data(d, buf, sizeof buf);
+  g_assert(len > 0);
+  if (net->obs.on_common_data)
+    net->obs.on_common_data(net->obs.ctx, rnc, (const uint32_t *)(void *)cells->data, cells->len,
+                            d);
+  for (guint i = 0; i < cells->len; i++) {
+    uint32_t cell = g_array_index(cells, uint32_t, i);
+    sim_common_send(net->ran[rnc], cell % net->cfg.cells_per_rnc, buf, len);
+  }
+}
+
+void net_member_cells(const Net *net, uint32_t rnc, GArray *out) {
+  g_array_set_size(out, 0);
+  for (uint32_t c = 0; c < net->cfg.cells_per_rnc; c++) {
+    uint32_t cell = rnc * net->cfg.cells_per_rnc + c;
+    guint n = 0;
+    kt_tree_cell_ues(net->tree, cell, &n);
+    if (n > 0)
+      g_array_append_val(out, cell);
   }
 }
 
@@ -313,6 +382,8 @@ Net *net_new(const NetConfig *config, KtTree *tree, const NetObserver *observer)
     net->batch_ops[h] = g_array_new(FALSE, FALSE, sizeof(KtBatchOp));
   net->batch_seq = g_new0(uint32_t, net->n_rnc + 1);
   net->batch_armed = g_new0(uint8_t, net->n_rnc + 1);
+  if (config->data_rate > 0)
+    data_start(net);
   return net;
 }
 
@@ -327,11 +398,13 @@ static void ue_forget_nodes(UeState *st) {
 void net_free(Net *net) {
   if (!net)
     return;
+  data_free(net);
   for (uint32_t u = 0; u < net->cfg.ue_capacity; u++) {
     kt_key_wipe(&net->ue[u].priv);
     kt_key_wipe(&net->ue[u].subgroup);
     kt_key_wipe(&net->ue[u].group);
     ue_forget_nodes(&net->ue[u]);
+    kt_key_wipe(&net->ue[u].prev_group);
   }
   for (uint32_t r = 0; r < net->n_rnc; r++)
     kt_key_wipe(&net->rnc[r].group);
@@ -473,11 +546,12 @@ uint32_t net_ue_keys_held(const Net *net, uint32_t ue) {
 
 bool net_ue_can_open(const Net *net, uint32_t ue, const KtWrap *wrap) {
   const UeState *st = &net->ue[ue];
-  const KtKey *held[3 + 256];
+  const KtKey *held[4 + 256];
   size_t n_held = 0;
   held[n_held++] = &st->priv;
   held[n_held++] = &st->subgroup;
   held[n_held++] = &st->group;
+  held[n_held++] = &st->prev_group;
   for (uint8_t i = 0; i < st->n_nodes; i++)
     held[n_held++] = &st->nodes[i];
   for (size_t i = 0; i < n_held; i++) {
@@ -505,6 +579,21 @@ void net_drop_pending(Net *net, uint32_t ue) {
     else
       i++;
   }
+}
+
+void net_ue_copy_keys(const Net *net, uint32_t ue, GArray *out) {
+  const UeState *st = &net->ue[ue];
+  const KtKey *held[] = {&st->priv, &st->subgroup, &st->group, &st->prev_group};
+  for (size_t i = 0; i < G_N_ELEMENTS(held); i++)
+    if (held[i]->ref.version != 0)
+      g_array_append_vals(out, held[i], 1);
+  for (uint8_t i = 0; i < st->n_nodes; i++) /* LKH node keys */
+    if (st->nodes[i].ref.version != 0)
+      g_array_append_vals(out, &st->nodes[i], 1);
+}
+
+uint64_t net_data_verify_mismatches(const Net *net) {
+  return net->data_verify_mismatches;
 }
 
 uint32_t net_pending_wraps(const Net *net) {

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "keytree/kt_tree.h"
+#include "keytree/kt_data.h"
 #include "nodes/msg.h"
 
 /* The seq of work that belongs to no join/leave (e.g. signalling wraps). */
@@ -59,6 +60,18 @@ typedef struct {
    * provisioning); `members_in_scope` are the group members in the plan's
    * scope after it, who must all install the new group key if it changed */
   void (*on_plan)(void *ctx, uint32_t seq, const KtPlan *plan, uint32_t members_in_scope);
+  /* `rnc` transmitted a point-to-multipoint key assignment on `n_cells`
+   * cells (for the adversaries listening on common channels) */
+  void (*on_common_keys)(void *ctx, uint32_t rnc, const uint32_t *cells, uint32_t n_cells,
+                         const Msg *msg);
+  /* `rnc` transmitted session data packet `d` on `n_cells` cells */
+  void (*on_common_data)(void *ctx, uint32_t rnc, const uint32_t *cells, uint32_t n_cells,
+                         const KtData *d);
+  /* a data packet was sealed under a group key (the session's source) */
+  void (*on_data_sent)(void *ctx);
+  /* a data transmission reached `members` members of a cell, of whom
+   * `undecryptable` did not hold the key it is sealed under */
+  void (*on_data_members)(void *ctx, uint32_t members, uint32_t undecryptable);
   void *ctx;
 } NetObserver;
 
@@ -75,6 +88,12 @@ typedef struct {
    * batch_interval that follows one. */
   bool batch;
   double batch_interval; /* s, > 0 */
+  /* the session's data plane (nodes/data.c); data_rate 0 = none */
+  double data_rate;     /* payload bit/s */
+  uint32_t packet_size; /* payload bytes per packet (<= KT_DATA_MAX_PAYLOAD) */
+  double switch_delay;  /* s between sending a new group key and using it */
+  double data_until;    /* s: no packet at or after this time (the run's duration) */
+  bool verify_data;     /* also really decrypt at every member (tests) */
 } NetConfig;
 
 typedef struct Net Net;
@@ -99,5 +118,12 @@ uint32_t net_ue_keys_held(const Net *net, uint32_t ue);
 /* Tries to open `wrap` with every key UE `ue` holds now (real decryption);
  * true if any opens it. Used to check that departed UEs learn nothing. */
 bool net_ue_can_open(const Net *net, uint32_t ue, const KtWrap *wrap);
+/* Appends to `out` (GArray of KtKey) a copy of every key UE `ue` holds now
+ * (whatever the scheme: private, sub-group or tree keys, group key). The
+ * caller wipes them (kt_key_wipe) when done. */
+void net_ue_copy_keys(const Net *net, uint32_t ue, GArray *out);
+/* With verify_data: receptions where bookkeeping (the member holds the
+ * packet's key ref) and real decryption disagreed. Should be 0. */
+uint64_t net_data_verify_mismatches(const Net *net);
 /* Wraps awaiting a key at some UE (should be 0 at the end of a run). */
 uint32_t net_pending_wraps(const Net *net);

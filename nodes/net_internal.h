@@ -26,6 +26,8 @@ typedef struct {
   KtKey priv, subgroup, group;
   KtKey *nodes;               /* LKH: interior (non-root) keys held, any order */
   uint8_t n_nodes, cap_nodes; /* LKH: used / allocated entries of `nodes` */
+  KtKey prev_group;           /* the group key before `group`: data sealed under it
+                               * may still arrive (switch-delay) */
   SimNodeId node;             /* UINT32_MAX until the UE first appears */
   uint32_t rnc;               /* RNC of its current (or last) cell */
   uint32_t home_rnc;          /* RAN of its first radio */
@@ -81,6 +83,9 @@ struct Net {
   GArray *node_leaked_through;
   UeState *ue;
   GHashTable *extra_attach; /* (ue << 32 | rnc) for UEs that moved RAN */
+
+  struct DataPlane *data; /* nodes/data.c; NULL without a data plane */
+  uint64_t data_verify_mismatches;
 
   GHashTable *plans; /* seq -> PlanSlot* */
   GArray *pending;   /* PendingWrap */
@@ -150,6 +155,21 @@ uint32_t rnc_parts_of(const Net *net, const KtPlan *plan);
 /* Records the key versions a plan's leavers held (rnc.c). */
 void rnc_note_leavers(Net *net, const KtPlan *plan);
 void bmsc_send_group_key_change(Net *net, uint32_t seq, uint32_t scope);
+
+/* Data packets. */
+void net_send_data_link(Net *net, NetElement from, NetElement to, const KtData *d);
+void net_send_data_common(Net *net, uint32_t rnc, const GArray *cells, const KtData *d);
+/* Global cells of `rnc` with at least one member, into `out` (uint32). */
+void net_member_cells(const Net *net, uint32_t rnc, GArray *out);
+
+/* The data plane (data.c). */
+void data_start(Net *net);
+void data_free(Net *net);
+/* The group key of `scope` (0 in embodiment 1, the RNC in 2) has just been
+ * sent to the members: it becomes the key in use after switch-delay. */
+void data_key_sent(Net *net, uint32_t scope, const KtKey *key);
+void data_on_link(Net *net, NetElement to, const KtData *d);
+void data_on_common(Net *net, uint32_t rnc, uint32_t cell, const KtData *d);
 
 /* Elements' entry points used across files. */
 void rnc_execute(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *plan, KtStage stage,

@@ -69,6 +69,7 @@ static void retry_pending(Net *net, uint32_t ue) {
 }
 
 static void install(Net *net, uint32_t ue, uint32_t seq, const KtKey *key) {
+  UeState *st = &net->ue[ue];
   KtKey *slot = net_ue_key_slot(net, ue, key->ref.id, true);
   if (!slot || KT_KEY_ID_KIND(key->ref.id) == KT_KEY_PRIVATE)
     return; /* a private key is never delivered */
@@ -76,6 +77,10 @@ static void install(Net *net, uint32_t ue, uint32_t seq, const KtKey *key) {
    * embodiment 2); the same id only moves forward */
   if (slot->ref.id == key->ref.id && slot->ref.version >= key->ref.version)
     return;
+  if (slot == &st->group && slot->ref.id == key->ref.id) {
+    kt_key_wipe(&st->prev_group); /* kept for data still sealed under it */
+    st->prev_group = *slot;
+  }
   kt_key_wipe(slot);
   *slot = *key;
   if (KT_KEY_ID_KIND(key->ref.id) == KT_KEY_GROUP && net->obs.on_group_install)

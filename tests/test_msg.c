@@ -479,7 +479,9 @@ static void test_field_rules(void) {
   buf[2] = 1;
   buf[3] = 0;
   expect_reject(buf, size, "unknown message type");
-  buf[3] = 8;
+  buf[3] = 8; /* a data packet's type, where a control message must be */
+  expect_reject(buf, size, "data packet where a control message was expected");
+  buf[3] = 9;
   expect_reject(buf, size, "unknown message type");
   buf[3] = 255;
   expect_reject(buf, size, "unknown message type");
@@ -541,13 +543,61 @@ static void test_names(void) {
   g_assert_cmpstr(msg_type_name(MSG_KEY_ASSIGNMENT), ==, "MBMS key assignment");
   g_assert_cmpstr(msg_type_slug(MSG_KEY_ASSIGNMENT), ==, "key_assignment");
   g_assert_cmpstr(msg_type_name((MsgType)0), ==, "?");
-  g_assert_cmpstr(msg_type_name((MsgType)8), ==, "?");
+  g_assert_cmpstr(msg_type_name(MSG_DATA), ==, "MBMS session data");
+  g_assert_cmpstr(msg_type_name((MsgType)9), ==, "?");
   g_assert_cmpstr(msg_type_slug((MsgType)0), ==, "?");
   g_hash_table_destroy(seen);
 }
 
+/* Data packets: a sealed packet survives the codec and still opens; every
+ * truncation and the corruptions below are rejected with a reason. */
+static void test_data_codec(void) {
+  kt_crypto_init();
+  KtKey key = {.ref = {KT_KEY_ID(KT_KEY_GROUP, 0), 3}};
+  memset(key.bytes, 0x5a, sizeof key.bytes);
+  unsigned char nonce[KT_NONCEBYTES] = {1, 2, 3};
+  unsigned char payload[100];
+  memset(payload, 0xab, sizeof payload);
+  KtData d;
+  g_assert_cmpint(kt_data_seal(&d, 77, payload, sizeof payload, &key, nonce), ==, 0);
+  uint8_t buf[MSG_DATA_MAX_BYTES];
+  size_t size = msg_encode_data(&d, buf, sizeof buf);
+  g_assert_cmpuint(size, ==, MSG_HEADER_BYTES + MSG_DATA_FIXED + sizeof payload + KT_TAGBYTES);
+  g_assert_cmpuint(msg_encode_data(&d, buf, size - 1), ==, 0); /* too small a buffer */
+  g_assert_true(msg_is_data(buf, size));
+  KtData back;
+  const char *why = "unset";
+  g_assert_true(msg_decode_data(&back, buf, size, &why));
+  g_assert_null(why);
+  unsigned char plain[KT_DATA_MAX_PAYLOAD];
+  g_assert_cmpint(kt_data_open(plain, &back, &key), ==, 0);
+  g_assert_cmpmem(plain, sizeof payload, payload, sizeof payload);
+
+  for (size_t cut = 0; cut < size; cut++)
+    g_assert_false(msg_decode_data(&back, buf, cut, &why));
+  uint8_t bad[MSG_DATA_MAX_BYTES];
+  memcpy(bad, buf, size);
+  bad[MSG_HEADER_BYTES + 12] ^= 1; /* payload length no longer matches the body */
+  g_assert_false(msg_decode_data(&back, bad, size, &why));
+  g_assert_cmpstr(why, ==, "data length does not match the body");
+  memcpy(bad, buf, size);
+  bad[4] ^= 1; /* header packet number differs from the body's */
+  g_assert_false(msg_decode_data(&back, bad, size, &why));
+  g_assert_cmpstr(why, ==, "data packet number differs from the header's");
+  /* a flipped ciphertext bit decodes (the codec does not hold keys) but
+   * does not open */
+  memcpy(bad, buf, size);
+  bad[size - 1] ^= 1;
+  g_assert_true(msg_decode_data(&back, bad, size, &why));
+  g_assert_cmpint(kt_data_open(plain, &back, &key), ==, -1);
+  /* a control message is not a data packet, and vice versa */
+  g_assert_false(msg_decode(&(Msg){0}, buf, size, &why));
+  g_assert_cmpstr(why, ==, "data packet where a control message was expected");
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/msg/data-codec", test_data_codec);
   g_test_add_func("/msg/init", test_init);
   g_test_add_func("/msg/roundtrip", test_roundtrip);
   g_test_add_func("/msg/golden", test_golden);

@@ -525,12 +525,14 @@ static void test_summary_and_elements(Fixture *fx, gconstpointer data) {
       text, ==,
       "name,scheme,embodiment,join_rekey,seed,duration_s,ggsn,sgsn_per_ggsn,rnc_per_sgsn,"
       "cells_per_rnc,subgroup_size,subgroup_policy,initial_members,join_rate,mean_membership,"
+      "eavesdrop,collusion,record_before_join_s,data_rate,packet_size,switch_delay_s,"
       "joins,leaves,p2p_msgs,p2m_msgs,p2m_tx,core_msgs,signalling_msgs,bytes,wraps,unwraps,"
       "unwrap_failures,rejected_msgs,link_drops,incomplete_rekeys,latency_mean_s,latency_p95_s,"
-      "latency_max_s,final_members,keys_per_ue,sim_events,sim_end_s\n"
-      "two,patent,1,0,42,100.000000,1,2,2,4,8,per-cell,100,0.5,60,"
-      "1,1,4,2,4,6,9,1290,2,1,1,1,0,0,0.020000000,0.020000000,0.020000000,99,3.500000,12345,"
-      "100.000000\n");
+      "latency_max_s,fwd_violations,bwd_exposures,data_sent,data_undecryptable_by_members,"
+      "data_leaked,final_members,keys_per_ue,sim_events,sim_end_s\n"
+      "two,patent,1,0,42,100.000000,1,2,2,4,8,per-cell,100,0.5,60,own-cell,0,0,0,0,0,"
+      "1,1,4,2,4,6,9,1290,2,1,1,1,0,0,0.020000000,0.020000000,0.020000000,0,0,0,0,0,99,3.500000,"
+      "12345,100.000000\n");
   g_free(text);
 
   text = read_all(dir, "summary.json");
@@ -551,7 +553,13 @@ static void test_summary_and_elements(Fixture *fx, gconstpointer data) {
                   "    \"subgroup_policy\": \"per-cell\",\n"
                   "    \"initial_members\": 100,\n"
                   "    \"join_rate\": 0.5,\n"
-                  "    \"mean_membership\": 60\n"
+                  "    \"mean_membership\": 60,\n"
+                  "    \"eavesdrop\": \"own-cell\",\n"
+                  "    \"collusion\": false,\n"
+                  "    \"record_before_join_s\": 0,\n"
+                  "    \"data_rate\": 0,\n"
+                  "    \"packet_size\": 0,\n"
+                  "    \"switch_delay_s\": 0\n"
                   "  },\n"
                   "  \"totals\": {\n"
                   "    \"joins\": 1,\n"
@@ -571,6 +579,11 @@ static void test_summary_and_elements(Fixture *fx, gconstpointer data) {
                   "    \"latency_mean_s\": 0.020000000,\n"
                   "    \"latency_p95_s\": 0.020000000,\n"
                   "    \"latency_max_s\": 0.020000000,\n"
+                  "    \"fwd_violations\": 0,\n"
+                  "    \"bwd_exposures\": 0,\n"
+                  "    \"data_sent\": 0,\n"
+                  "    \"data_undecryptable_by_members\": 0,\n"
+                  "    \"data_leaked\": 0,\n"
                   "    \"final_members\": 99,\n"
                   "    \"keys_per_ue\": 3.500000,\n"
                   "    \"sim_events\": 12345,\n"

@@ -227,8 +227,9 @@ static void run_cases(const Case *cases, unsigned n) {
 static void test_structure_errors(void) {
   static const Case cases[] = {
       {"[run]\nseed = 1\n\n[bogus]\nx = 1\n",
-       ":4: bogus: unknown section (known: run, topology, links, workload)"},
-      {"[Run]\n", ":1: Run: unknown section (known: run, topology, links, workload)"},
+       ":4: bogus: unknown section (known: run, topology, links, workload, security, data)"},
+      {"[Run]\n",
+       ":1: Run: unknown section (known: run, topology, links, workload, security, data)"},
       {"[run]\nsed = 1\n",
        ":2: run.sed: unknown key (known in [run]: name, seed, duration, scheme, embodiment, "
        "join-rekey, lkh-degree, batch-tree, batch-interval)"},
@@ -253,6 +254,19 @@ static void test_structure_errors(void) {
 
 static void test_value_errors(void) {
   static const Case cases[] = {
+      /* [security], [data] */
+      {"[security]\neavesdrop = neighbours\n",
+       ":2: security.eavesdrop: 'neighbours' is not own-cell or all-cells"},
+      {"[security]\ncollusion = yes\n",
+       ":2: security.collusion: 'yes' is not a boolean (true|false)"},
+      {"[security]\nrecord-before-join = -1\n",
+       ":2: security.record-before-join: '-1' must be >= 0"},
+      {"[data]\npacket-size = 8\n", ":2: data.packet-size: '8' is out of range (16..1400)"},
+      {"[run]\nduration = 1e6\n[links]\ncommon-rate = 1e12\n[data]\nrate = 1e9\n",
+       ":6: data.rate: rate x duration = 2.44141e+11 packets exceed 1e+08"},
+      {"[data]\nrate = 120000\npacket-size = 500\n",
+       ":2: data.rate: 120000 bit/s is 135840 bit/s on the air, not below links.common-rate "
+       "(128000 bit/s)"},
       /* [run] */
       {"[run]\nname = ../up\n",
        ":2: run.name: '../up' is not a safe folder name ([A-Za-z0-9._-]+, at most 128 "
@@ -438,8 +452,8 @@ static void test_overrides(void) {
       {".seed=3", "--set: '.seed=3': expected section.key=value"},
       {"run.=3", "--set: 'run.=3': expected section.key=value"},
       {"=3", "--set: '=3': expected section.key=value"},
-      {"runs.seed=3",
-       "--set: runs.seed: unknown section 'runs' (known: run, topology, links, workload)"},
+      {"runs.seed=3", "--set: runs.seed: unknown section 'runs' (known: run, topology, links, "
+                      "workload, security, data)"},
       {"run.sed=3",
        "--set: run.sed: unknown key (known in [run]: name, seed, duration, scheme, embodiment, "
        "join-rekey, lkh-degree, batch-tree, batch-interval)"},
@@ -497,8 +511,8 @@ static void test_to_ini(void) {
     n_keys += n;
   }
   g_key_file_free(kf);
-  g_assert_cmpuint(n_groups, ==, 4);
-  g_assert_cmpuint(n_keys, ==, 9 + 6 + 8 + 4);
+  g_assert_cmpuint(n_groups, ==, 6);
+  g_assert_cmpuint(n_keys, ==, 9 + 6 + 8 + 4 + 3 + 3);
 
   g_autofree char *cwd = g_get_current_dir();
   g_autofree char *abs_events = g_build_filename(cwd, "tests/data/full_events.csv", NULL);
