@@ -151,17 +151,19 @@ static SweepDim *find_dim(GPtrArray *dims, const char *key, guint *index) {
 
 /* A swept key: "section.key" of a scenario key other than run.name. */
 static SweepDim *new_dim(const char *where, const char *key, const char *list, GError **error) {
+  /* in the file, the key is sweep.<section.key>; on the command line, itself */
+  const char *pre = strcmp(where, "--set") == 0 ? "" : "sweep.";
   const char *dot = strchr(key, '.');
   g_autofree char *section = dot ? g_strndup(key, (gsize)(dot - key)) : NULL;
   if (!dot || !scn_known_key(section, dot + 1)) {
     invalid(error,
-            "%s: sweep.%s: not a scenario key (want section.key, e.g. run.embodiment, or "
+            "%s: %s%s: not a scenario key (want section.key, e.g. run.embodiment, or "
             "replications)",
-            where, key);
+            where, pre, key);
     return NULL;
   }
   if (strcmp(key, "run.name") == 0) {
-    invalid(error, "%s: sweep.%s: cannot be swept (it names the sweep's folder)", where, key);
+    invalid(error, "%s: %s%s: cannot be swept (it names the sweep's folder)", where, pre, key);
     return NULL;
   }
   SweepDim *d = g_new0(SweepDim, 1);
@@ -172,13 +174,13 @@ static SweepDim *new_dim(const char *where, const char *key, const char *list, G
   for (guint i = 0; parts[i]; i++) {
     char *v = g_strstrip(parts[i]);
     if (!*v) {
-      invalid(error, "%s: sweep.%s: empty value in the list '%s'", where, key, list);
+      invalid(error, "%s: %s%s: empty value in the list '%s'", where, pre, key, list);
       dim_free(d);
       return NULL;
     }
     for (guint j = 0; j < d->values->len; j++)
       if (strcmp(g_ptr_array_index(d->values, j), v) == 0) {
-        invalid(error, "%s: sweep.%s: value '%s' is listed twice", where, key, v);
+        invalid(error, "%s: %s%s: value '%s' is listed twice", where, pre, key, v);
         dim_free(d);
         return NULL;
       }
