@@ -95,7 +95,7 @@ int main(int argc, char **argv) {
   g_autofree char *output = NULL;
   g_auto(GStrv) overrides = NULL;
   gboolean quiet = FALSE, print_config = FALSE, version = FALSE;
-  gboolean sweep = FALSE, sweep_child = FALSE;
+  gboolean sweep = FALSE, single = FALSE;
   gint jobs = -1;
   g_autofree char *shard = NULL;
   if (argc > 1 && strcmp(argv[1], "merge") == 0)
@@ -115,8 +115,10 @@ int main(int argc, char **argv) {
        "Runs of a sweep at a time (default: the number of cores)", "N"},
       {"shard", 0, 0, G_OPTION_ARG_STRING, &shard,
        "Run only part K of N of a sweep (then: mbms-sim merge DIR)", "K/N"},
-      {"sweep-child", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &sweep_child,
-       "One run of a sweep: ignore [sweep]", NULL},
+      {"single", 0, 0, G_OPTION_ARG_NONE, &single,
+       "One run with the file's own values: ignore its [sweep] section (runs of a sweep are "
+       "such runs)",
+       NULL},
       {NULL, 0, 0, 0, NULL, NULL, NULL}};
   g_autoptr(GOptionContext) ctx = g_option_context_new("SCENARIO.ini");
   g_option_context_set_summary(ctx, summary_text);
@@ -140,7 +142,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "mbms-sim: --jobs: '%d' must be at least 1\n", jobs);
     return EXIT_USAGE;
   }
-  if (!sweep_child && !print_config) {
+  if (!single && !print_config) {
     if (sweep_mpi_launched())
       return sweep_mpi_main(argv[1], (const char *const *)overrides, output, !quiet && isatty(2),
                             quiet);

@@ -420,7 +420,7 @@ static char *self_exe(void) {
 static GPtrArray *child_argv(const SweepPlan *plan, guint i, const char *exe) {
   GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
   g_ptr_array_add(argv, g_strdup(exe));
-  g_ptr_array_add(argv, g_strdup("--sweep-child"));
+  g_ptr_array_add(argv, g_strdup("--single"));
   g_ptr_array_add(argv, g_strdup("--quiet"));
   g_autofree char *rel = run_rel(plan, i);
   g_ptr_array_add(argv, g_strdup("--output"));
