@@ -11,7 +11,7 @@
 
 static const char *const stems[] = {"msgs_per_leave_vs_group", "msgs_per_join_vs_group",
                                     "msgs_vs_subgroup",        "latency_cdf",
-                                    "element_load",            "embodiments"};
+                                    "element_load",            "embodiments",             "security"};
 
 static void rm_rf(const char *path) {
   GDir *d = g_dir_open(path, 0, NULL);
