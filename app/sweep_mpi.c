@@ -165,7 +165,9 @@ static int master(const SweepPlan *plan, int size, gboolean progress, gboolean q
     printf("sweep: %u runs on %d MPI ranks\nresults: %s\n", m.n_runs, size, sweep_plan_dir(plan));
   }
   g_free(m.error);
-  g_strfreev(m.figures);
+  for (guint i = 0; i < m.n_runs; i++) /* holes after a failure: not g_strfreev */
+    g_free(m.figures[i]);
+  g_free(m.figures);
   return status;
 }
 
