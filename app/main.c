@@ -147,7 +147,8 @@ int main(int argc, char **argv) {
       return sweep_mpi_main(argv[1], (const char *const *)overrides, output, !quiet && isatty(2),
                             quiet);
     gboolean requested = sweep || shard != NULL;
-    if (!requested && !sweep_requested(argv[1], (const char *const *)overrides, &requested, &error)) {
+    if (!requested &&
+        !sweep_requested(argv[1], (const char *const *)overrides, &requested, &error)) {
       fprintf(stderr, "mbms-sim: %s\n", error->message);
       return exit_code(error);
     }

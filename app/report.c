@@ -602,8 +602,7 @@ void report_print(FILE *out, const Scenario *scn, const Summary *s) {
 
 /* ---- single files (sweeps) -------------------------------------------- */
 
-gboolean report_write_file_atomic(const char *path, const char *text, size_t len,
-                                  GError **error) {
+gboolean report_write_file_atomic(const char *path, const char *text, size_t len, GError **error) {
   g_return_val_if_fail(path && text, FALSE);
   char *dir = g_path_get_dirname(path);
   char *base = g_path_get_basename(path);

@@ -53,5 +53,4 @@ void report_print(FILE *out, const Scenario *scn, const Summary *s);
 /* Writes one file atomically: into "<path>.tmp-XXXXXX" beside it, renamed
  * onto `path` when complete (parents created). false + error (SCN_ERROR_IO)
  * leaves `path` as it was. Used for sweep.csv and sweep-stats.csv. */
-gboolean report_write_file_atomic(const char *path, const char *text, size_t len,
-                                  GError **error);
+gboolean report_write_file_atomic(const char *path, const char *text, size_t len, GError **error);

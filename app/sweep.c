@@ -32,8 +32,8 @@ struct SweepPlan {
   guint replications;
   guint n_points, n_runs;
   char *dir;
-  char **slug;     /* per point */
-  uint64_t *seed;  /* per point: its run.seed */
+  char **slug;    /* per point */
+  uint64_t *seed; /* per point: its run.seed */
   char *fingerprint;
 };
 
@@ -83,12 +83,12 @@ uint64_t sweep_seed(uint64_t seed, guint rep) {
  * above, the Cornish-Fisher expansion in 1/df around z = 1.959963985,
  * within 2e-6 of the exact quantile for df > 30. */
 double sweep_t975(guint df) {
-  static const double table[30] = {
-      12.7062047, 4.30265273, 3.18244631, 2.77644511, 2.57058184, 2.44691185,
-      2.36462425, 2.30600414, 2.26215716, 2.22813885, 2.20098516, 2.17881283,
-      2.16036866, 2.14478669, 2.13144955, 2.11990530, 2.10981558, 2.10092204,
-      2.09302405, 2.08596345, 2.07961384, 2.07387307, 2.06865761, 2.06389856,
-      2.05953855, 2.05552944, 2.05183052, 2.04840714, 2.04522964, 2.04227246};
+  static const double table[30] = {12.7062047, 4.30265273, 3.18244631, 2.77644511, 2.57058184,
+                                   2.44691185, 2.36462425, 2.30600414, 2.26215716, 2.22813885,
+                                   2.20098516, 2.17881283, 2.16036866, 2.14478669, 2.13144955,
+                                   2.11990530, 2.10981558, 2.10092204, 2.09302405, 2.08596345,
+                                   2.07961384, 2.07387307, 2.06865761, 2.06389856, 2.05953855,
+                                   2.05552944, 2.05183052, 2.04840714, 2.04522964, 2.04227246};
   g_assert(df >= 1);
   if (df <= 30)
     return table[df - 1];
@@ -122,8 +122,7 @@ static bool split_override(const char *o, char **section, char **key, const char
   return true;
 }
 
-static gboolean parse_replications(const char *where, const char *v, guint *out,
-                                   GError **error) {
+static gboolean parse_replications(const char *where, const char *v, guint *out, GError **error) {
   g_autofree char *s = g_strstrip(g_strdup(v));
   guint64 x;
   bool digits = *s != '\0';
@@ -339,8 +338,8 @@ SweepPlan *sweep_plan_new(const char *path, const char *const *overrides, const 
     for (guint j = 0; j < dim->values->len; j++) {
       g_autofree char *a = g_strconcat(dim->key, "=", g_ptr_array_index(dim->values, j), NULL);
       const char *point[] = {a, NULL}, *where[] = {dim->where, NULL};
-      Scenario *s = scn_load_point(path, (const char *const *)plan->plain->pdata, point, where,
-                                   error);
+      Scenario *s =
+          scn_load_point(path, (const char *const *)plan->plain->pdata, point, where, error);
       if (!s)
         goto fail;
       scn_free(s);
@@ -367,9 +366,9 @@ SweepPlan *sweep_plan_new(const char *path, const char *const *overrides, const 
   for (guint p = 0; p < plan->n_points; p++) {
     GPtrArray *where;
     GPtrArray *a = point_assign(plan, p, &where);
-    Scenario *s = scn_load_point(path, (const char *const *)plan->plain->pdata,
-                                 (const char *const *)a->pdata, (const char *const *)where->pdata,
-                                 error);
+    Scenario *s =
+        scn_load_point(path, (const char *const *)plan->plain->pdata, (const char *const *)a->pdata,
+                       (const char *const *)where->pdata, error);
     g_ptr_array_unref(a);
     g_ptr_array_unref(where);
     if (!s) {
@@ -443,9 +442,9 @@ gboolean sweep_spawn(const SweepPlan *plan, guint i, GPid *pid, GError **error) 
   g_autofree char *exe = self_exe();
   GPtrArray *argv = child_argv(plan, i, exe);
   GError *e = NULL;
-  gboolean ok = g_spawn_async(NULL, (char **)argv->pdata, NULL,
-                              G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CHILD_INHERITS_STDIN, NULL, NULL,
-                              pid, &e);
+  gboolean ok =
+      g_spawn_async(NULL, (char **)argv->pdata, NULL,
+                    G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CHILD_INHERITS_STDIN, NULL, NULL, pid, &e);
   g_ptr_array_unref(argv);
   if (!ok) {
     g_set_error(error, SCN_ERROR, SCN_ERROR_IO, "sweep: cannot start %s: %s", exe, e->message);
@@ -646,7 +645,8 @@ static void progress_draw(SweepProgress *p) {
   } else if (p->done == p->total) {
     g_strlcpy(eta, "0:00:00", sizeof eta);
   }
-  fprintf(stderr, "\r\033[Ksweep: %u/%u runs, %.6g s simulated, %.3g events/s, %.0f s elapsed, ETA %s",
+  fprintf(stderr,
+          "\r\033[Ksweep: %u/%u runs, %.6g s simulated, %.3g events/s, %.0f s elapsed, ETA %s",
           p->done, p->total, p->sim_s, el > 0 ? p->events / el : 0.0, el, eta);
   fflush(stderr);
   p->last = g_get_monotonic_time();
@@ -713,10 +713,10 @@ static void csv_cell(GString *s, const char *v) {
 /* What the result files need, whether from a plan or from shard files. */
 typedef struct {
   guint n_dims, replications, n_runs;
-  char **dim_keys;    /* n_dims */
-  char **dim_values;  /* n_runs x n_dims, escaped CSV cells */
-  char **run_prefix;  /* per run: "replication,seed,run" cells */
-  char **figures;     /* per run: "header\x1fvalues" */
+  char **dim_keys;   /* n_dims */
+  char **dim_values; /* n_runs x n_dims, escaped CSV cells */
+  char **run_prefix; /* per run: "replication,seed,run" cells */
+  char **figures;    /* per run: "header\x1fvalues" */
 } Table;
 
 static void append_double(GString *s, double x) {
@@ -745,7 +745,7 @@ static gboolean write_table(const char *dir, const Table *t, GError **error) {
   g_string_append_c(stats, '\n');
 
   gboolean ok = TRUE;
-  double *x = g_new(double, (gsize)t->replications * n_fig + 1);
+  double *x = g_new(double, (gsize)t->replications *n_fig + 1);
   guint *n = g_new0(guint, n_fig + 1);
   for (guint i = 0; i < t->n_runs && ok; i++) {
     const char *sep = strchr(t->figures[i], FIG_SEP);
@@ -845,8 +845,7 @@ static void plan_table(const SweepPlan *plan, char **figures, Table *t) {
   t->run_prefix = g_new0(char *, t->n_runs + 1);
   for (guint i = 0; i < t->n_runs; i++) {
     for (guint d = 0; d < t->n_dims; d++)
-      t->dim_values[(gsize)i * t->n_dims + d] =
-          cell(point_value(plan, i / plan->replications, d));
+      t->dim_values[(gsize)i * t->n_dims + d] = cell(point_value(plan, i / plan->replications, d));
     g_autofree char *rel = run_rel(plan, i);
     g_autofree char *relc = cell(rel);
     t->run_prefix[i] = g_strdup_printf("%u,%" G_GUINT64_FORMAT ",%s", i % plan->replications + 1,
@@ -1072,7 +1071,7 @@ gboolean sweep_merge(const char *const *dirs, const char *output, GError **error
         ok = merge_fail(error, path, "malformed shard header");
         break;
       }
-      t.dim_values = g_new0(char *, (gsize)r * nd + 1);
+      t.dim_values = g_new0(char *, (gsize)r *nd + 1);
       t.run_prefix = g_new0(char *, r + 1);
       fig = g_new0(char *, r + 1);
     } else if (strcmp(fpr, fp) != 0 || n != first_n || r != runs) {

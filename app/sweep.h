@@ -46,8 +46,8 @@ uint64_t sweep_seed(uint64_t seed, guint rep);
 double sweep_t975(guint df);
 
 typedef struct {
-  gboolean progress; /* on stderr, overwriting one line */
-  guint jobs;        /* worker processes, >= 1 */
+  gboolean progress;      /* on stderr, overwriting one line */
+  guint jobs;             /* worker processes, >= 1 */
   guint shard_k, shard_n; /* 1-based part k of n; 0/0 = everything */
 } SweepOptions;
 

@@ -9,9 +9,13 @@
 #include <string.h>
 #include <sys/wait.h>
 
-static const char *const stems[] = {"msgs_per_leave_vs_group", "msgs_per_join_vs_group",
-                                    "msgs_vs_subgroup",        "latency_cdf",
-                                    "element_load",            "embodiments",             "security"};
+static const char *const stems[] = {"msgs_per_leave_vs_group",
+                                    "msgs_per_join_vs_group",
+                                    "msgs_vs_subgroup",
+                                    "latency_cdf",
+                                    "element_load",
+                                    "embodiments",
+                                    "security"};
 
 static void rm_rf(const char *path) {
   GDir *d = g_dir_open(path, 0, NULL);
@@ -34,8 +38,8 @@ static int run_in(const char *cwd, const char *const *argv, char **out, char **e
   int status = -1;
   GError *error = NULL;
   char *o = NULL, *e = NULL;
-  g_assert_true(g_spawn_sync(cwd, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &o, &e,
-                             &status, &error));
+  g_assert_true(
+      g_spawn_sync(cwd, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &o, &e, &status, &error));
   g_assert_no_error(error);
   if (out)
     *out = o;
@@ -153,8 +157,8 @@ static void check_sweep_plots(const char *ini, guint want_points) {
       if (plus) { /* a sum of two means */
         char *a = g_strndup(row[c_fig], (gsize)(plus - row[c_fig]));
         char *ma = g_strconcat(a, "_mean", NULL), *mb = g_strconcat(plus + 1, "_mean", NULL);
-        double want = g_ascii_strtod(srow[column(sh, ma)], NULL) +
-                      g_ascii_strtod(srow[column(sh, mb)], NULL);
+        double want =
+            g_ascii_strtod(srow[column(sh, ma)], NULL) + g_ascii_strtod(srow[column(sh, mb)], NULL);
         g_assert_cmpfloat_with_epsilon(g_ascii_strtod(row[c_mean], NULL), want,
                                        1e-9 * fabs(want) + 1e-12);
         g_free(a);

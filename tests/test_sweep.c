@@ -64,8 +64,7 @@ static void rm_rf(const char *path) {
 
 /* Runs argv (argv[0] looked up in PATH if not a path) in `cwd`; returns the
  * exit status; stdout and stderr into *out and *err when given. */
-static int run_env(const char *cwd, const char *const *argv, char **envp, char **out,
-                   char **err) {
+static int run_env(const char *cwd, const char *const *argv, char **envp, char **out, char **err) {
   int status = -1;
   GError *error = NULL;
   char *o = NULL, *e = NULL;
@@ -163,8 +162,8 @@ static void test_t_quantile(void) {
   static const struct {
     guint df;
     double t;
-  } want[] = {{1, 12.70620474},  {2, 4.30265273},   {3, 3.18244631},   {10, 2.22813885},
-              {30, 2.04227246},  {31, 2.039513446}, {40, 2.021075390}, {60, 2.000297822},
+  } want[] = {{1, 12.70620474},   {2, 4.30265273},     {3, 3.18244631},   {10, 2.22813885},
+              {30, 2.04227246},   {31, 2.039513446},   {40, 2.021075390}, {60, 2.000297822},
               {120, 1.979930405}, {1000, 1.962339081}, {100000, 1.959988}};
   for (guint i = 0; i < G_N_ELEMENTS(want); i++)
     g_assert_cmpfloat_with_epsilon(sweep_t975(want[i].df), want[i].t, 2e-6 * want[i].t);
@@ -315,8 +314,8 @@ static void test_mpi(void) {
     env = g_environ_setenv(env, "ASAN_OPTIONS", opts, TRUE);
     g_free(opts);
   }
-  const char *argv[] = {mpirun, "--oversubscribe", "-np", "2", sim(), "-q", "-o", "mpi", "s.ini",
-                        NULL};
+  const char *argv[] = {mpirun, "--oversubscribe", "-np", "2", sim(), "-q", "-o",
+                        "mpi",  "s.ini",           NULL};
   char *err = NULL;
   int st = run_env(dir, argv, env, NULL, &err);
   g_strfreev(env);
@@ -340,12 +339,16 @@ static void test_single_run_equal(void) {
   char *plain = g_strndup(sweep_ini, (gsize)(strstr(sweep_ini, "[sweep]") - sweep_ini));
   put(dir, "plain.ini", plain);
   g_free(plain);
-  const char *argv[] = {sim(), "-q",     "--set",  "run.embodiment=2", "--set",
-                        "topology.subgroup-size=4", "-o", "single", "plain.ini", NULL};
+  const char *argv[] = {
+      sim(),    "-q",        "--set", "run.embodiment=2", "--set", "topology.subgroup-size=4", "-o",
+      "single", "plain.ini", NULL};
   g_assert_cmpint(run_in(dir, argv, NULL, NULL), ==, 0);
   /* --set of a swept key takes it out of the sweep; no key left: one point */
-  const char *argv2[] = {sim(), "-q", "--set", "run.embodiment=2", "--set",
-                         "topology.subgroup-size=4", "--set", "sweep.replications=1", "-o", "one",
+  const char *argv2[] = {sim(),   "-q",
+                         "--set", "run.embodiment=2",
+                         "--set", "topology.subgroup-size=4",
+                         "--set", "sweep.replications=1",
+                         "-o",    "one",
                          "s.ini", NULL};
   g_assert_cmpint(run_in(dir, argv2, NULL, NULL), ==, 0);
   char *a = g_build_filename(dir, "serial", "embodiment-2_subgroup-size-4", "rep-1", NULL);
@@ -381,18 +384,24 @@ static void test_errors(void) {
     const char *args[6];
     const char *msg;
   } cases[] = {
-      {"[sweep]\nrun.bogus = 1, 2\n", {NULL},
+      {"[sweep]\nrun.bogus = 1, 2\n",
+       {NULL},
        "b.ini:2: sweep.run.bogus: not a scenario key (want section.key, e.g. run.embodiment, or "
        "replications)"},
       {"[sweep]\nembodiment = 1, 2\n", {NULL}, "b.ini:2: sweep.embodiment: not a scenario key"},
-      {"[run]\n[sweep]\nrun.embodiment = 1, 3\n", {NULL},
+      {"[run]\n[sweep]\nrun.embodiment = 1, 3\n",
+       {NULL},
        "b.ini:3: run.embodiment: '3' is out of range (1..2)"},
-      {"[sweep]\nworkload.initial-members = 10, x\n", {NULL},
+      {"[sweep]\nworkload.initial-members = 10, x\n",
+       {NULL},
        "b.ini:2: workload.initial-members: 'x' is not an unsigned integer"},
       {"[sweep]\nrun.seed = 1, , 2\n", {NULL}, "b.ini:2: sweep.run.seed: empty value in the list"},
-      {"[sweep]\nrun.seed = 1, 2, 1\n", {NULL}, "b.ini:2: sweep.run.seed: value '1' is listed twice"},
+      {"[sweep]\nrun.seed = 1, 2, 1\n",
+       {NULL},
+       "b.ini:2: sweep.run.seed: value '1' is listed twice"},
       {"[sweep]\nrun.name = a, b\n", {NULL}, "b.ini:2: sweep.run.name: cannot be swept"},
-      {"[sweep]\nreplications = 0\n", {NULL},
+      {"[sweep]\nreplications = 0\n",
+       {NULL},
        "b.ini:2: sweep.replications: '0' is not an integer in 1..100000"},
       {NULL, {"--set", "topology.ggsn=1,0"}, "--set: topology.ggsn: '0' is out of range (1..64)"},
       {NULL, {"--set", "sweep.bogus=3"}, "--set: sweep.bogus: unknown key"},
@@ -424,8 +433,8 @@ static void test_errors(void) {
 
   /* merge: shards of two different sweeps; a missing shard; no shard */
   const char *a1[] = {sim(), "-q", "--shard", "1/2", "-o", "A", "s.ini", NULL};
-  const char *b2[] = {sim(), "-q", "--shard", "2/2", "--set", "run.duration=10", "-o", "B",
-                      "s.ini", NULL};
+  const char *b2[] = {sim(), "-q", "--shard", "2/2", "--set", "run.duration=10",
+                      "-o",  "B",  "s.ini",   NULL};
   g_assert_cmpint(run_in(dir, a1, NULL, NULL), ==, 0);
   g_assert_cmpint(run_in(dir, b2, NULL, NULL), ==, 0);
   static const struct {
@@ -462,10 +471,13 @@ static void test_set_lists(void) {
     return;
   char *dir = tmp_dir();
   put(dir, "s.ini", sweep_ini);
-  const char *argv[] = {sim(),         "-q",       "--set", "topology.subgroup-size=2,3",
-                        "--set",       "workload.initial-members=5, 6", "--set",
-                        "sweep.replications=1", "--set", "run.duration=2", "-o", "o", "s.ini",
-                        NULL};
+  const char *argv[] = {sim(),   "-q",
+                        "--set", "topology.subgroup-size=2,3",
+                        "--set", "workload.initial-members=5, 6",
+                        "--set", "sweep.replications=1",
+                        "--set", "run.duration=2",
+                        "-o",    "o",
+                        "s.ini", NULL};
   g_assert_cmpint(run_in(dir, argv, NULL, NULL), ==, 0);
   char *o = g_build_filename(dir, "o", NULL);
   char *csv = get(o, "sweep.csv");
