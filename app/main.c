@@ -12,6 +12,7 @@
 #include "app/run.h"
 #include "app/scenario.h"
 #include "app/sweep.h"
+#include "sim/sim.h"
 
 #define EXIT_USAGE 2
 #define EXIT_RUN 1
@@ -34,6 +35,40 @@ static const char *const summary_text =
     "Exit status: 0 ok; 2 bad scenario, events file or command line (one\n"
     "line 'file:line: key: what is wrong', nothing written); 1 failure\n"
     "during the run.";
+
+/* Progress of a single run on stderr (a terminal, not --quiet), driven by
+ * the message hook: simulated time against the duration, events/s, ETA. */
+typedef struct {
+  double duration;
+  gint64 start, last;
+  guint calls;
+  gboolean drawn;
+} RunProgress;
+
+static void run_progress_send(void *ctx, double now, NetElement from, NetVia via, const Msg *msg,
+                              uint32_t n_tx) {
+  (void)from;
+  (void)via;
+  (void)msg;
+  (void)n_tx;
+  RunProgress *p = ctx;
+  if (++p->calls % 1024 != 0)
+    return;
+  gint64 t = g_get_monotonic_time();
+  if (t - p->last < 500000)
+    return;
+  p->last = t;
+  double el = (t - p->start) / 1e6, frac = p->duration > 0 ? now / p->duration : 0;
+  char eta[32] = "--:--";
+  if (frac > 0 && frac <= 1) {
+    guint left = (guint)(el / frac * (1 - frac) + 0.5);
+    g_snprintf(eta, sizeof eta, "%u:%02u:%02u", left / 3600, left / 60 % 60, left % 60);
+  }
+  fprintf(stderr, "\r\033[Krun: %.6g of %.6g s simulated, %.3g events/s, %.0f s elapsed, ETA %s",
+          now, p->duration, el > 0 ? (double)sim_events_executed() / el : 0.0, el, eta);
+  fflush(stderr);
+  p->drawn = TRUE;
+}
 
 static int exit_code(const GError *error) {
   return error->domain == SCN_ERROR && error->code == SCN_ERROR_INVALID ? EXIT_USAGE : EXIT_RUN;
@@ -171,7 +206,13 @@ int main(int argc, char **argv) {
   g_autofree char *dir = output ? g_strdup(output) : g_build_filename("results", scn->name, NULL);
 
   RunResult result;
-  if (!run_scenario(scn, NULL, &result, &error)) {
+  RunProgress progress = {.duration = scn->duration, .start = g_get_monotonic_time()};
+  progress.last = progress.start;
+  RunHooks hooks = {.on_send = run_progress_send, .ctx = &progress};
+  gboolean ok = run_scenario(scn, !quiet && isatty(2) ? &hooks : NULL, &result, &error);
+  if (progress.drawn)
+    fputs("\r\033[K", stderr);
+  if (!ok) {
     fprintf(stderr, "mbms-sim: %s\n", error->message);
     scn_free(scn);
     return error->domain == SCN_ERROR && error->code == SCN_ERROR_INVALID ? EXIT_USAGE : EXIT_RUN;
