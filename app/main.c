@@ -5,10 +5,14 @@
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "app/report.h"
 #include "app/run.h"
 #include "app/scenario.h"
+#include "app/sweep.h"
+#include "sim/sim.h"
 
 #define EXIT_USAGE 2
 #define EXIT_RUN 1
@@ -22,15 +26,115 @@ static const char *const summary_text =
     "Scenario keys are documented in scenarios/README.md. Overrides are laid\n"
     "over the file: --set topology.subgroup-size=8 --set run.embodiment=2.\n"
     "\n"
+    "Sweeps: a [sweep] section or --set section.key=v1,v2,v3 runs the cross\n"
+    "product (times sweep.replications), one child process per run, --jobs at\n"
+    "a time, and writes DIR/<point>/rep-<r>/ per run plus sweep.csv and\n"
+    "sweep-stats.csv. Under mpirun the runs are spread over the ranks.\n"
+    "  mbms-sim merge [-o OUT] DIR...   combines the files of --shard parts.\n"
+    "\n"
     "Exit status: 0 ok; 2 bad scenario, events file or command line (one\n"
     "line 'file:line: key: what is wrong', nothing written); 1 failure\n"
     "during the run.";
+
+/* Progress of a single run on stderr (a terminal, not --quiet), driven by
+ * the message hook: simulated time against the duration, events/s, ETA. */
+typedef struct {
+  double duration;
+  gint64 start, last;
+  guint calls;
+  gboolean drawn;
+} RunProgress;
+
+static void run_progress_send(void *ctx, double now, NetElement from, NetVia via, const Msg *msg,
+                              uint32_t n_tx) {
+  (void)from;
+  (void)via;
+  (void)msg;
+  (void)n_tx;
+  RunProgress *p = ctx;
+  if (++p->calls % 1024 != 0)
+    return;
+  gint64 t = g_get_monotonic_time();
+  if (t - p->last < 500000)
+    return;
+  p->last = t;
+  double el = (t - p->start) / 1e6, frac = p->duration > 0 ? now / p->duration : 0;
+  char eta[32] = "--:--";
+  if (frac > 0 && frac <= 1) {
+    guint left = (guint)(el / frac * (1 - frac) + 0.5);
+    g_snprintf(eta, sizeof eta, "%u:%02u:%02u", left / 3600, left / 60 % 60, left % 60);
+  }
+  fprintf(stderr, "\r\033[Krun: %.6g of %.6g s simulated, %.3g events/s, %.0f s elapsed, ETA %s",
+          now, p->duration, el > 0 ? (double)sim_events_executed() / el : 0.0, el, eta);
+  fflush(stderr);
+  p->drawn = TRUE;
+}
+
+static int exit_code(const GError *error) {
+  return error->domain == SCN_ERROR && error->code == SCN_ERROR_INVALID ? EXIT_USAGE : EXIT_RUN;
+}
+
+/* mbms-sim merge [-o OUT] DIR... */
+static int main_merge(int argc, char **argv) {
+  g_autofree char *output = NULL;
+  gboolean quiet = FALSE;
+  GOptionEntry entries[] = {
+      {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+       "Where to write sweep.csv and sweep-stats.csv (default: the first DIR)", "OUT"},
+      {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing on success", NULL},
+      {NULL, 0, 0, 0, NULL, NULL, NULL}};
+  g_autoptr(GOptionContext) ctx = g_option_context_new("DIR... - combine the shards of a sweep");
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  g_autoptr(GError) error = NULL;
+  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+    fprintf(stderr, "mbms-sim merge: %s (try --help)\n", error->message);
+    return EXIT_USAGE;
+  }
+  if (!sweep_merge((const char *const *)argv + 1, output, &error)) {
+    fprintf(stderr, "mbms-sim: %s\n", error->message);
+    return exit_code(error);
+  }
+  if (!quiet)
+    printf("results: %s\n", output ? output : argv[1]);
+  return 0;
+}
+
+static int main_sweep(const char *path, const char *const *overrides, const char *output,
+                      guint jobs, const char *shard, gboolean quiet) {
+  g_autoptr(GError) error = NULL;
+  SweepOptions opt = {.progress = !quiet && isatty(2), .jobs = jobs};
+  if (shard && !sweep_parse_shard(shard, &opt.shard_k, &opt.shard_n, &error)) {
+    fprintf(stderr, "mbms-sim: %s\n", error->message);
+    return EXIT_USAGE;
+  }
+  SweepPlan *plan = sweep_plan_new(path, overrides, output, &error);
+  if (!plan) {
+    fprintf(stderr, "mbms-sim: %s\n", error->message);
+    return exit_code(error);
+  }
+  int status = 0;
+  if (!sweep_run(plan, &opt, &error)) {
+    fprintf(stderr, "mbms-sim: %s\n", error->message);
+    status = exit_code(error);
+  } else if (!quiet) {
+    printf("sweep: %u runs%s\nresults: %s\n", sweep_plan_n_runs(plan),
+           opt.shard_n ? " (this shard: every one whose index is K-1 mod N)" : "",
+           sweep_plan_dir(plan));
+  }
+  sweep_plan_free(plan);
+  return status;
+}
 
 int main(int argc, char **argv) {
   setlocale(LC_ALL, "C");
   g_autofree char *output = NULL;
   g_auto(GStrv) overrides = NULL;
   gboolean quiet = FALSE, print_config = FALSE, version = FALSE;
+  gboolean sweep = FALSE, single = FALSE;
+  gint jobs = -1;
+  g_autofree char *shard = NULL;
+  if (argc > 1 && strcmp(argv[1], "merge") == 0)
+    return main_merge(argc - 1, argv + 1);
   GOptionEntry entries[] = {
       {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
        "Results folder (default: results/<run.name>)", "DIR"},
@@ -40,6 +144,16 @@ int main(int argc, char **argv) {
       {"print-config", 0, 0, G_OPTION_ARG_NONE, &print_config,
        "Print the effective configuration and exit without running", NULL},
       {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL},
+      {"sweep", 0, 0, G_OPTION_ARG_NONE, &sweep,
+       "Run as a sweep (also implied by a [sweep] section or a --set list)", NULL},
+      {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
+       "Runs of a sweep at a time (default: the number of cores)", "N"},
+      {"shard", 0, 0, G_OPTION_ARG_STRING, &shard,
+       "Run only part K of N of a sweep (then: mbms-sim merge DIR)", "K/N"},
+      {"single", 0, 0, G_OPTION_ARG_NONE, &single,
+       "One run with the file's own values: ignore its [sweep] section (runs of a sweep are "
+       "such runs)",
+       NULL},
       {NULL, 0, 0, 0, NULL, NULL, NULL}};
   g_autoptr(GOptionContext) ctx = g_option_context_new("SCENARIO.ini");
   g_option_context_set_summary(ctx, summary_text);
@@ -59,6 +173,25 @@ int main(int argc, char **argv) {
     return EXIT_USAGE;
   }
 
+  if (jobs == 0 || jobs < -1) {
+    fprintf(stderr, "mbms-sim: --jobs: '%d' must be at least 1\n", jobs);
+    return EXIT_USAGE;
+  }
+  if (!single && !print_config) {
+    if (sweep_mpi_launched())
+      return sweep_mpi_main(argv[1], (const char *const *)overrides, output, !quiet && isatty(2),
+                            quiet);
+    gboolean requested = sweep || shard != NULL;
+    if (!requested &&
+        !sweep_requested(argv[1], (const char *const *)overrides, &requested, &error)) {
+      fprintf(stderr, "mbms-sim: %s\n", error->message);
+      return exit_code(error);
+    }
+    if (requested)
+      return main_sweep(argv[1], (const char *const *)overrides, output,
+                        jobs > 0 ? (guint)jobs : g_get_num_processors(), shard, quiet);
+  }
+
   Scenario *scn = scn_load(argv[1], (const char *const *)overrides, &error);
   if (!scn) {
     fprintf(stderr, "mbms-sim: %s\n", error->message);
@@ -73,7 +206,13 @@ int main(int argc, char **argv) {
   g_autofree char *dir = output ? g_strdup(output) : g_build_filename("results", scn->name, NULL);
 
   RunResult result;
-  if (!run_scenario(scn, NULL, &result, &error)) {
+  RunProgress progress = {.duration = scn->duration, .start = g_get_monotonic_time()};
+  progress.last = progress.start;
+  RunHooks hooks = {.on_send = run_progress_send, .ctx = &progress};
+  gboolean ok = run_scenario(scn, !quiet && isatty(2) ? &hooks : NULL, &result, &error);
+  if (progress.drawn)
+    fputs("\r\033[K", stderr);
+  if (!ok) {
     fprintf(stderr, "mbms-sim: %s\n", error->message);
     scn_free(scn);
     return error->domain == SCN_ERROR && error->code == SCN_ERROR_INVALID ? EXIT_USAGE : EXIT_RUN;

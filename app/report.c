@@ -8,6 +8,7 @@
 #include "app/report.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -597,4 +598,37 @@ void report_print(FILE *out, const Scenario *scn, const Summary *s) {
             "WARNING: %" G_GUINT64_FORMAT " rejected messages, %" G_GUINT64_FORMAT
             " link drops, %" G_GUINT64_FORMAT " unwrap failures, %u incomplete rekeys\n",
             s->rejected_msgs, s->link_drops, s->unwrap_failures, s->incomplete_rekeys);
+}
+
+/* ---- single files (sweeps) -------------------------------------------- */
+
+gboolean report_write_file_atomic(const char *path, const char *text, size_t len, GError **error) {
+  g_return_val_if_fail(path && text, FALSE);
+  char *dir = g_path_get_dirname(path);
+  char *base = g_path_get_basename(path);
+  gboolean ok = FALSE;
+  char *tmp = g_strconcat(path, ".tmp-XXXXXX", NULL);
+  if (g_mkdir_with_parents(dir, 0755) != 0) {
+    io_error(error, dir, errno);
+    goto out;
+  }
+  int fd = g_mkstemp_full(tmp, O_WRONLY, 0644);
+  if (fd < 0) {
+    io_error(error, tmp, errno);
+    goto out;
+  }
+  close(fd);
+  /* write_file takes a folder and a name: the temporary's own folder */
+  char *tmp_base = g_path_get_basename(tmp);
+  ok = write_file(dir, tmp_base, text, len, error);
+  g_free(tmp_base);
+  if (ok && rename(tmp, path) != 0)
+    ok = io_error(error, path, errno);
+  if (!ok)
+    unlink(tmp);
+out:
+  g_free(tmp);
+  g_free(base);
+  g_free(dir);
+  return ok;
 }

@@ -50,3 +50,7 @@ void report_summarise(const Metrics *m, Summary *out);
 gboolean report_write(const char *dir, const Scenario *scn, const Metrics *m, const Summary *s,
                       GError **error);
 void report_print(FILE *out, const Scenario *scn, const Summary *s);
+/* Writes one file atomically: into "<path>.tmp-XXXXXX" beside it, renamed
+ * onto `path` when complete (parents created). false + error (SCN_ERROR_IO)
+ * leaves `path` as it was. Used for sweep.csv and sweep-stats.csv. */
+gboolean report_write_file_atomic(const char *path, const char *text, size_t len, GError **error);

@@ -34,6 +34,10 @@ static const char *const workload_keys[] = {"initial-members", "join-rate", "mea
 
 static const char *const security_keys[] = {"eavesdrop", "collusion", "record-before-join", NULL};
 static const char *const data_keys[] = {"rate", "packet-size", "switch-delay", NULL};
+/* [sweep] takes any "section.key" and "replications": its keys are checked
+ * by app/sweep.c, and a single run ignores the section. */
+static const char *const sweep_keys[] = {NULL};
+#define SWEEP_SECTION "sweep"
 
 static const struct {
   const char *name;
@@ -41,6 +45,7 @@ static const struct {
 } sections[] = {
     {"run", run_keys},           {"topology", topology_keys}, {"links", links_keys},
     {"workload", workload_keys}, {"security", security_keys}, {"data", data_keys},
+    {SWEEP_SECTION, sweep_keys},
 };
 
 #define SCN_MAX_RNC 65536u
@@ -84,6 +89,7 @@ typedef struct {
   GKeyFile *kf;
   GHashTable *lines;      /* "section" or "section\037key" -> first line (GUINT) */
   GHashTable *overridden; /* "section\037key" of keys set by --set */
+  GHashTable *located;    /* "section\037key" -> location of a swept value */
   GPtrArray *entries;     /* ScanEntry, in file order */
 } Ctx;
 
@@ -139,6 +145,12 @@ static char *quote(const char *value) {
 }
 
 static char *where(const Ctx *c, const char *section, const char *key) {
+  if (key && c->located) {
+    g_autofree char *k = line_key(section, key);
+    const char *loc = g_hash_table_lookup(c->located, k);
+    if (loc)
+      return g_strdup(loc);
+  }
   if (key && is_overridden(c, section, key))
     return g_strdup("--set");
   guint line = key ? line_of(c, section, key) : 0;
@@ -244,7 +256,7 @@ static bool check_known(Ctx *c, GError **error) {
       g_autofree char *known = section_list();
       return fail(c, error, qs, NULL, "unknown section (known: %s)", known);
     }
-    if (e->key && !known_key(keys, e->key)) {
+    if (e->key && keys != sweep_keys && !known_key(keys, e->key)) {
       g_autofree char *known = key_list(keys);
       g_autofree char *qk = quote(e->key);
       return fail(c, error, e->section, qk, "unknown key (known in [%s]: %s)", e->section, known);
@@ -259,9 +271,12 @@ static bool malformed_override(const char *o, GError **error) {
   return false;
 }
 
-static bool apply_overrides(Ctx *c, const char *const *overrides, GError **error) {
-  for (; overrides && *overrides; overrides++) {
-    const char *o = *overrides;
+/* `locs` (may be NULL): for swept values, where each was given; such keys are
+ * reported there rather than at "--set". */
+static bool apply_overrides(Ctx *c, const char *const *overrides, const char *const *locs,
+                            GError **error) {
+  for (guint i = 0; overrides && overrides[i]; i++) {
+    const char *o = overrides[i];
     const char *eq = strchr(o, '=');
     const char *dot = eq ? memchr(o, '.', (size_t)(eq - o)) : NULL;
     if (!eq || !dot)
@@ -280,7 +295,7 @@ static bool apply_overrides(Ctx *c, const char *const *overrides, GError **error
                   "--set: %s.%s: unknown section '%s' (known: %s)", qs, qk, qs, known);
       return false;
     }
-    if (!known_key(keys, key)) {
+    if (keys == sweep_keys || !known_key(keys, key)) {
       g_autofree char *known = key_list(keys);
       g_autofree char *qk = quote(key);
       g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID,
@@ -288,7 +303,10 @@ static bool apply_overrides(Ctx *c, const char *const *overrides, GError **error
       return false;
     }
     g_key_file_set_value(c->kf, section, key, eq + 1);
-    g_hash_table_add(c->overridden, line_key(section, key));
+    if (locs)
+      g_hash_table_insert(c->located, line_key(section, key), g_strdup(locs[i]));
+    else
+      g_hash_table_add(c->overridden, line_key(section, key));
   }
   return true;
 }
@@ -613,7 +631,13 @@ static bool load_data(Ctx *c, Scenario *s, GError **error) {
 /* ------------------------------------------------------------ public API */
 
 Scenario *scn_load(const char *path, const char *const *overrides, GError **error) {
+  return scn_load_point(path, overrides, NULL, NULL, error);
+}
+
+Scenario *scn_load_point(const char *path, const char *const *overrides, const char *const *point,
+                         const char *const *point_where, GError **error) {
   g_return_val_if_fail(path != NULL, NULL);
+  g_return_val_if_fail(!point || point_where, NULL);
   g_return_val_if_fail(error == NULL || *error == NULL, NULL);
   gsize len = 0;
   g_autofree char *text = read_file(path, &len, error);
@@ -624,6 +648,7 @@ Scenario *scn_load(const char *path, const char *const *overrides, GError **erro
            .kf = g_key_file_new(),
            .lines = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
            .overridden = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+           .located = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free),
            .entries = g_ptr_array_new_with_free_func(scan_entry_free)};
   Scenario *s = g_new0(Scenario, 1);
   s->source_path = g_strdup(path);
@@ -635,19 +660,73 @@ Scenario *scn_load(const char *path, const char *const *overrides, GError **erro
     ok = false;
   }
   ok = ok && scan_lines(&c, text, len, error) && check_known(&c, error) &&
-       apply_overrides(&c, overrides, error) && load_run(&c, s, error) &&
+       apply_overrides(&c, overrides, NULL, error) &&
+       apply_overrides(&c, point, point_where, error) && load_run(&c, s, error) &&
        load_topology(&c, s, error) && load_links(&c, s, error) && load_workload(&c, s, error) &&
        load_security(&c, s, error) && load_data(&c, s, error);
 
   g_key_file_free(c.kf);
   g_hash_table_destroy(c.lines);
   g_hash_table_destroy(c.overridden);
+  g_hash_table_destroy(c.located);
   g_ptr_array_free(c.entries, TRUE);
   if (!ok) {
     scn_free(s);
     return NULL;
   }
   return s;
+}
+
+static void sweep_entry_free(gpointer p) {
+  ScnSweepEntry *e = p;
+  g_free(e->key);
+  g_free(e->value);
+  g_free(e);
+}
+
+GPtrArray *scn_sweep_entries(const char *path, GError **error) {
+  g_return_val_if_fail(path != NULL, NULL);
+  gsize len = 0;
+  g_autofree char *text = read_file(path, &len, error);
+  if (!text)
+    return NULL;
+  Ctx c = {.path = path,
+           .kf = g_key_file_new(),
+           .lines = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+           .overridden = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+           .entries = g_ptr_array_new_with_free_func(scan_entry_free)};
+  GPtrArray *out = g_ptr_array_new_with_free_func(sweep_entry_free);
+  GError *e = NULL;
+  bool ok = true;
+  if (!g_key_file_load_from_data(c.kf, text, len, G_KEY_FILE_NONE, &e)) {
+    g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID, "%s: %s", path, e->message);
+    g_error_free(e);
+    ok = false;
+  }
+  ok = ok && scan_lines(&c, text, len, error);
+  for (guint i = 0; ok && i < c.entries->len; i++) {
+    const ScanEntry *se = g_ptr_array_index(c.entries, i);
+    if (!se->key || strcmp(se->section, SWEEP_SECTION) != 0)
+      continue;
+    ScnSweepEntry *x = g_new0(ScnSweepEntry, 1);
+    x->key = g_strdup(se->key);
+    char *v = g_key_file_get_value(c.kf, SWEEP_SECTION, se->key, NULL);
+    x->value = v ? g_strstrip(v) : g_strdup("");
+    x->line = se->line;
+    g_ptr_array_add(out, x);
+  }
+  g_key_file_free(c.kf);
+  g_hash_table_destroy(c.lines);
+  g_hash_table_destroy(c.overridden);
+  g_ptr_array_free(c.entries, TRUE);
+  if (!ok)
+    g_clear_pointer(&out, g_ptr_array_unref);
+  return out;
+}
+
+bool scn_known_key(const char *section, const char *key) {
+  const char *const *keys = section_keys(section);
+  return keys && keys != sweep_keys && known_key(keys, key);
 }
 
 void scn_free(Scenario *scn) {

@@ -63,6 +63,23 @@ typedef struct {
 /* Loads `path`, applies `overrides` (NULL-terminated "section.key=value"
  * strings, may be NULL) and validates. NULL + error on any problem. */
 Scenario *scn_load(const char *path, const char *const *overrides, GError **error);
+
+/* Sweeps (app/sweep.h). A [sweep] section is accepted and ignored by
+ * scn_load; its entries, in file order, come from scn_sweep_entries (NULL +
+ * error on an unreadable or malformed file; the rest is not validated).
+ * scn_load_point lays `point` ("section.key=value", NULL-terminated) over
+ * the overrides; a problem with point[i] is reported at point_where[i]
+ * ("file:line" or "--set") instead of the key's place. */
+typedef struct {
+  char *key;   /* as written: "section.key" or "replications" */
+  char *value; /* stripped */
+  guint line;
+} ScnSweepEntry;
+GPtrArray *scn_sweep_entries(const char *path, GError **error);
+Scenario *scn_load_point(const char *path, const char *const *overrides, const char *const *point,
+                         const char *const *point_where, GError **error);
+/* True if `section`.`key` is a scenario key (the [sweep] section has none). */
+bool scn_known_key(const char *section, const char *key);
 void scn_free(Scenario *scn);
 
 /* Derived topology sizes. */

@@ -1,0 +1,1142 @@
+/* sweep.c — sweeps: plan, child runs, sweep.csv, sweep-stats.csv, shards,
+ * merge and progress. See sweep.h for the rules. */
+#include "app/sweep.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "app/report.h"
+#include "app/scenario.h"
+
+#define SWEEP_MAX_REPLICATIONS 100000u
+#define SWEEP_MAX_RUNS 1000000u
+#define SWEEP_MAX_SLUG 200u
+#define SHARD_MAGIC "#mbms-sim-shard v1"
+
+/* ------------------------------------------------------------ the plan */
+
+typedef struct {
+  char *key;   /* "section.key" */
+  char *where; /* "file:line" or "--set" */
+  GPtrArray *values;
+} SweepDim;
+
+struct SweepPlan {
+  char *path;
+  GPtrArray *plain; /* char*, NULL-terminated: the --set overrides that are not lists */
+  GPtrArray *dims;  /* SweepDim* in canonical order */
+  guint replications;
+  guint n_points, n_runs;
+  char *dir;
+  char **slug;    /* per point */
+  uint64_t *seed; /* per point: its run.seed */
+  char *fingerprint;
+};
+
+static void dim_free(gpointer p) {
+  SweepDim *d = p;
+  g_free(d->key);
+  g_free(d->where);
+  g_ptr_array_unref(d->values);
+  g_free(d);
+}
+
+void sweep_plan_free(SweepPlan *plan) {
+  if (!plan)
+    return;
+  g_free(plan->path);
+  g_ptr_array_unref(plan->plain);
+  g_ptr_array_unref(plan->dims);
+  if (plan->slug)
+    for (guint p = 0; p < plan->n_points; p++)
+      g_free(plan->slug[p]);
+  g_free(plan->slug);
+  g_free(plan->seed);
+  g_free(plan->dir);
+  g_free(plan->fingerprint);
+  g_free(plan);
+}
+
+guint sweep_plan_n_runs(const SweepPlan *plan) {
+  return plan->n_runs;
+}
+
+const char *sweep_plan_dir(const SweepPlan *plan) {
+  return plan->dir;
+}
+
+uint64_t sweep_seed(uint64_t seed, guint rep) {
+  g_assert(rep >= 1);
+  if (rep == 1)
+    return seed;
+  uint64_t z = seed + (uint64_t)(rep - 1) * UINT64_C(0x9E3779B97F4A7C15);
+  z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+  z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+  return z ^ (z >> 31);
+}
+
+/* t(0.975, df) for df = 1..30 (standard tables, 9 significant digits);
+ * above, the Cornish-Fisher expansion in 1/df around z = 1.959963985,
+ * within 2e-6 of the exact quantile for df > 30. */
+double sweep_t975(guint df) {
+  static const double table[30] = {12.7062047, 4.30265273, 3.18244631, 2.77644511, 2.57058184,
+                                   2.44691185, 2.36462425, 2.30600414, 2.26215716, 2.22813885,
+                                   2.20098516, 2.17881283, 2.16036866, 2.14478669, 2.13144955,
+                                   2.11990530, 2.10981558, 2.10092204, 2.09302405, 2.08596345,
+                                   2.07961384, 2.07387307, 2.06865761, 2.06389856, 2.05953855,
+                                   2.05552944, 2.05183052, 2.04840714, 2.04522964, 2.04227246};
+  g_assert(df >= 1);
+  if (df <= 30)
+    return table[df - 1];
+  const double z = 1.959963984540054, n = df;
+  double z2 = z * z, z3 = z2 * z, z5 = z3 * z2, z7 = z5 * z2, z9 = z7 * z2;
+  return z + (z3 + z) / (4 * n) + (5 * z5 + 16 * z3 + 3 * z) / (96 * n * n) +
+         (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * n * n * n) +
+         (79 * z9 + 776 * z7 + 1482 * z5 - 1920 * z3 - 945 * z) / (92160 * n * n * n * n);
+}
+
+static gboolean invalid(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static gboolean invalid(GError **error, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char *msg = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  g_set_error_literal(error, SCN_ERROR, SCN_ERROR_INVALID, msg);
+  g_free(msg);
+  return FALSE;
+}
+
+/* Splits "section.key=value"; false if malformed (scn_load reports it). */
+static bool split_override(const char *o, char **section, char **key, const char **value) {
+  const char *eq = strchr(o, '=');
+  const char *dot = eq ? memchr(o, '.', (size_t)(eq - o)) : NULL;
+  if (!eq || !dot)
+    return false;
+  *section = g_strstrip(g_strndup(o, (gsize)(dot - o)));
+  *key = g_strstrip(g_strndup(dot + 1, (gsize)(eq - dot - 1)));
+  *value = eq + 1;
+  return true;
+}
+
+static gboolean parse_replications(const char *where, const char *v, guint *out, GError **error) {
+  g_autofree char *s = g_strstrip(g_strdup(v));
+  guint64 x;
+  bool digits = *s != '\0';
+  for (const char *p = s; *p; p++)
+    if (!g_ascii_isdigit(*p))
+      digits = false;
+  if (!digits || !g_ascii_string_to_unsigned(s, 10, 1, SWEEP_MAX_REPLICATIONS, &x, NULL))
+    return invalid(error, "%s: sweep.replications: '%s' is not an integer in 1..%u", where, s,
+                   SWEEP_MAX_REPLICATIONS);
+  *out = (guint)x;
+  return TRUE;
+}
+
+static SweepDim *find_dim(GPtrArray *dims, const char *key, guint *index) {
+  for (guint i = 0; i < dims->len; i++) {
+    SweepDim *d = g_ptr_array_index(dims, i);
+    if (strcmp(d->key, key) == 0) {
+      if (index)
+        *index = i;
+      return d;
+    }
+  }
+  return NULL;
+}
+
+/* A swept key: "section.key" of a scenario key other than run.name. */
+static SweepDim *new_dim(const char *where, const char *key, const char *list, GError **error) {
+  /* in the file, the key is sweep.<section.key>; on the command line, itself */
+  const char *pre = strcmp(where, "--set") == 0 ? "" : "sweep.";
+  const char *dot = strchr(key, '.');
+  g_autofree char *section = dot ? g_strndup(key, (gsize)(dot - key)) : NULL;
+  if (!dot || !scn_known_key(section, dot + 1)) {
+    invalid(error,
+            "%s: %s%s: not a scenario key (want section.key, e.g. run.embodiment, or "
+            "replications)",
+            where, pre, key);
+    return NULL;
+  }
+  if (strcmp(key, "run.name") == 0) {
+    invalid(error, "%s: %s%s: cannot be swept (it names the sweep's folder)", where, pre, key);
+    return NULL;
+  }
+  SweepDim *d = g_new0(SweepDim, 1);
+  d->key = g_strdup(key);
+  d->where = g_strdup(where);
+  d->values = g_ptr_array_new_with_free_func(g_free);
+  g_auto(GStrv) parts = g_strsplit(list, ",", -1);
+  for (guint i = 0; parts[i]; i++) {
+    char *v = g_strstrip(parts[i]);
+    if (!*v) {
+      invalid(error, "%s: %s%s: empty value in the list '%s'", where, pre, key, list);
+      dim_free(d);
+      return NULL;
+    }
+    for (guint j = 0; j < d->values->len; j++)
+      if (strcmp(g_ptr_array_index(d->values, j), v) == 0) {
+        invalid(error, "%s: %s%s: value '%s' is listed twice", where, pre, key, v);
+        dim_free(d);
+        return NULL;
+      }
+    g_ptr_array_add(d->values, g_strdup(v));
+  }
+  return d;
+}
+
+gboolean sweep_requested(const char *path, const char *const *overrides, gboolean *out,
+                         GError **error) {
+  GPtrArray *entries = scn_sweep_entries(path, error);
+  if (!entries)
+    return FALSE;
+  *out = entries->len > 0;
+  g_ptr_array_unref(entries);
+  for (; overrides && *overrides; overrides++) {
+    char *section, *key;
+    const char *value;
+    if (!split_override(*overrides, &section, &key, &value))
+      continue;
+    if (strcmp(section, "sweep") == 0 || strchr(value, ','))
+      *out = TRUE;
+    g_free(section);
+    g_free(key);
+  }
+  return TRUE;
+}
+
+/* The point's values: index of each dim's value. */
+static void point_indices(const SweepPlan *plan, guint p, guint *idx) {
+  for (guint d = plan->dims->len; d-- > 0;) {
+    SweepDim *dim = g_ptr_array_index(plan->dims, d);
+    idx[d] = p % dim->values->len;
+    p /= dim->values->len;
+  }
+}
+
+static const char *point_value(const SweepPlan *plan, guint p, guint d) {
+  guint idx[plan->dims->len + 1];
+  point_indices(plan, p, idx);
+  SweepDim *dim = g_ptr_array_index(plan->dims, d);
+  return g_ptr_array_index(dim->values, idx[d]);
+}
+
+/* "section.key=value" per dim (NULL-terminated), and where each came from. */
+static GPtrArray *point_assign(const SweepPlan *plan, guint p, GPtrArray **where) {
+  GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
+  *where = g_ptr_array_new();
+  for (guint d = 0; d < plan->dims->len; d++) {
+    SweepDim *dim = g_ptr_array_index(plan->dims, d);
+    g_ptr_array_add(a, g_strconcat(dim->key, "=", point_value(plan, p, d), NULL));
+    g_ptr_array_add(*where, dim->where);
+  }
+  g_ptr_array_add(a, NULL);
+  g_ptr_array_add(*where, NULL);
+  return a;
+}
+
+static void slug_append(GString *s, const char *text) {
+  for (const char *c = text; *c; c++)
+    g_string_append_c(s, g_ascii_isalnum(*c) || strchr(".+-", *c) ? *c : '_');
+}
+
+static char *point_slug(const SweepPlan *plan, guint p) {
+  if (plan->dims->len == 0)
+    return g_strdup("base");
+  GString *s = g_string_new(NULL);
+  for (guint d = 0; d < plan->dims->len; d++) {
+    SweepDim *dim = g_ptr_array_index(plan->dims, d);
+    if (d)
+      g_string_append_c(s, '_');
+    slug_append(s, strchr(dim->key, '.') + 1);
+    g_string_append_c(s, '-');
+    slug_append(s, point_value(plan, p, d));
+  }
+  if (s->len > SWEEP_MAX_SLUG) {
+    g_string_free(s, TRUE);
+    return g_strdup_printf("point-%u", p + 1);
+  }
+  return g_string_free(s, FALSE);
+}
+
+SweepPlan *sweep_plan_new(const char *path, const char *const *overrides, const char *output,
+                          GError **error) {
+  GPtrArray *entries = scn_sweep_entries(path, error);
+  if (!entries)
+    return NULL;
+  SweepPlan *plan = g_new0(SweepPlan, 1);
+  plan->path = g_strdup(path);
+  plan->plain = g_ptr_array_new_with_free_func(g_free);
+  plan->dims = g_ptr_array_new_with_free_func(dim_free);
+  plan->replications = 1;
+  gboolean ok = TRUE;
+
+  for (guint i = 0; ok && i < entries->len; i++) {
+    const ScnSweepEntry *e = g_ptr_array_index(entries, i);
+    g_autofree char *where = g_strdup_printf("%s:%u", path, e->line);
+    if (strcmp(e->key, "replications") == 0) {
+      ok = parse_replications(where, e->value, &plan->replications, error);
+      continue;
+    }
+    SweepDim *d = new_dim(where, e->key, e->value, error);
+    if (d)
+      g_ptr_array_add(plan->dims, d);
+    ok = d != NULL;
+  }
+  g_ptr_array_unref(entries);
+
+  /* --set: sweep.replications, lists (replacing the file's list of the key,
+   * in place) and single values (which take the key out of the sweep). */
+  for (; ok && overrides && *overrides; overrides++) {
+    char *section = NULL, *key = NULL;
+    const char *value;
+    if (!split_override(*overrides, &section, &key, &value)) {
+      g_ptr_array_add(plan->plain, g_strdup(*overrides));
+      continue;
+    }
+    g_autofree char *full = g_strconcat(section, ".", key, NULL);
+    guint at;
+    if (strcmp(section, "sweep") == 0) {
+      if (strcmp(key, "replications") == 0)
+        ok = parse_replications("--set", value, &plan->replications, error);
+      else
+        ok = invalid(error, "--set: sweep.%s: unknown key (known in [sweep]: replications)", key);
+    } else if (strchr(value, ',')) {
+      SweepDim *d = new_dim("--set", full, value, error);
+      if (!d) {
+        ok = FALSE;
+      } else if (find_dim(plan->dims, full, &at)) {
+        dim_free(g_ptr_array_index(plan->dims, at));
+        plan->dims->pdata[at] = d;
+      } else {
+        g_ptr_array_add(plan->dims, d);
+      }
+    } else {
+      if (find_dim(plan->dims, full, &at))
+        g_ptr_array_remove_index(plan->dims, at);
+      g_ptr_array_add(plan->plain, g_strdup(*overrides));
+    }
+    g_free(section);
+    g_free(key);
+  }
+  g_ptr_array_add(plan->plain, NULL);
+  if (!ok)
+    goto fail;
+
+  /* the base scenario, then each value alone (reported where it was given) */
+  Scenario *base = scn_load(path, (const char *const *)plan->plain->pdata, error);
+  if (!base)
+    goto fail;
+  plan->dir = output ? g_strdup(output) : g_build_filename("results", base->name, NULL);
+  scn_free(base);
+  guint64 n_points = 1;
+  for (guint d = 0; d < plan->dims->len; d++) {
+    SweepDim *dim = g_ptr_array_index(plan->dims, d);
+    for (guint j = 0; j < dim->values->len; j++) {
+      g_autofree char *a = g_strconcat(dim->key, "=", g_ptr_array_index(dim->values, j), NULL);
+      const char *point[] = {a, NULL}, *where[] = {dim->where, NULL};
+      Scenario *s =
+          scn_load_point(path, (const char *const *)plan->plain->pdata, point, where, error);
+      if (!s)
+        goto fail;
+      scn_free(s);
+    }
+    n_points *= dim->values->len;
+    if (n_points > SWEEP_MAX_RUNS)
+      break;
+  }
+  if (n_points * plan->replications > SWEEP_MAX_RUNS) {
+    invalid(error, "%s: sweep: more than %u runs in the cross product", path, SWEEP_MAX_RUNS);
+    goto fail;
+  }
+  plan->n_points = (guint)n_points;
+  plan->n_runs = plan->n_points * plan->replications;
+
+  /* every point, its folder and its seed; the fingerprint covers them all */
+  plan->slug = g_new0(char *, plan->n_points);
+  plan->seed = g_new0(uint64_t, plan->n_points);
+  GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+  GHashTable *slugs = g_hash_table_new(g_str_hash, g_str_equal);
+  char rep[32];
+  g_snprintf(rep, sizeof rep, "replications=%u\n", plan->replications);
+  g_checksum_update(sum, (const guchar *)rep, -1);
+  for (guint p = 0; p < plan->n_points; p++) {
+    GPtrArray *where;
+    GPtrArray *a = point_assign(plan, p, &where);
+    Scenario *s =
+        scn_load_point(path, (const char *const *)plan->plain->pdata, (const char *const *)a->pdata,
+                       (const char *const *)where->pdata, error);
+    g_ptr_array_unref(a);
+    g_ptr_array_unref(where);
+    if (!s) {
+      ok = FALSE;
+      break;
+    }
+    plan->seed[p] = s->seed;
+    plan->slug[p] = point_slug(plan, p);
+    char *ini = scn_to_ini(s);
+    g_checksum_update(sum, (const guchar *)plan->slug[p], -1);
+    g_checksum_update(sum, (const guchar *)ini, -1);
+    g_free(ini);
+    scn_free(s);
+    const char *other = g_hash_table_lookup(slugs, plan->slug[p]);
+    if (other) {
+      ok = invalid(error, "%s: sweep: two points give the same folder name '%s'", path, other);
+      break;
+    }
+    g_hash_table_insert(slugs, plan->slug[p], plan->slug[p]);
+  }
+  g_hash_table_destroy(slugs);
+  plan->fingerprint = g_strdup(g_checksum_get_string(sum));
+  g_checksum_free(sum);
+  if (ok)
+    return plan;
+fail:
+  sweep_plan_free(plan);
+  return NULL;
+}
+
+/* ------------------------------------------------------------ one run */
+
+static char *run_rel(const SweepPlan *plan, guint i) {
+  return g_strdup_printf("%s/rep-%u", plan->slug[i / plan->replications],
+                         i % plan->replications + 1);
+}
+
+static uint64_t run_seed(const SweepPlan *plan, guint i) {
+  return sweep_seed(plan->seed[i / plan->replications], i % plan->replications + 1);
+}
+
+static char *self_exe(void) {
+  char *exe = g_file_read_link("/proc/self/exe", NULL);
+  return exe ? exe : g_strdup("mbms-sim");
+}
+
+/* argv of the child that performs run i: an ordinary single run. */
+static GPtrArray *child_argv(const SweepPlan *plan, guint i, const char *exe) {
+  GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
+  g_ptr_array_add(argv, g_strdup(exe));
+  g_ptr_array_add(argv, g_strdup("--single"));
+  g_ptr_array_add(argv, g_strdup("--quiet"));
+  g_autofree char *rel = run_rel(plan, i);
+  g_ptr_array_add(argv, g_strdup("--output"));
+  g_ptr_array_add(argv, g_build_filename(plan->dir, rel, NULL));
+  for (guint k = 0; k + 1 < plan->plain->len; k++)
+    g_ptr_array_add(argv, g_strconcat("--set=", g_ptr_array_index(plan->plain, k), NULL));
+  for (guint d = 0; d < plan->dims->len; d++) {
+    SweepDim *dim = g_ptr_array_index(plan->dims, d);
+    g_ptr_array_add(argv, g_strconcat("--set=", dim->key, "=",
+                                      point_value(plan, i / plan->replications, d), NULL));
+  }
+  g_ptr_array_add(argv, g_strdup_printf("--set=run.seed=%" G_GUINT64_FORMAT, run_seed(plan, i)));
+  g_ptr_array_add(argv, g_strdup("--"));
+  g_ptr_array_add(argv, g_strdup(plan->path));
+  g_ptr_array_add(argv, NULL);
+  return argv;
+}
+
+gboolean sweep_spawn(const SweepPlan *plan, guint i, GPid *pid, GError **error) {
+  g_autofree char *exe = self_exe();
+  GPtrArray *argv = child_argv(plan, i, exe);
+  GError *e = NULL;
+  gboolean ok =
+      g_spawn_async(NULL, (char **)argv->pdata, NULL,
+                    G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CHILD_INHERITS_STDIN, NULL, NULL, pid, &e);
+  g_ptr_array_unref(argv);
+  if (!ok) {
+    g_set_error(error, SCN_ERROR, SCN_ERROR_IO, "sweep: cannot start %s: %s", exe, e->message);
+    g_error_free(e);
+  }
+  return ok;
+}
+
+/* Figure columns of sweep.csv after the summary.csv totals. */
+static const char *const kinds[] = {"bmsc", "ggsn", "sgsn", "rnc", "ue"};
+static const char *const per_event[] = {"p2p_msgs", "p2m_msgs", "p2m_tx", "core_msgs", "bytes"};
+#define FIRST_TOTAL "joins"
+
+static char *read_text(const char *dir, const char *name, GError **error) {
+  g_autofree char *path = g_build_filename(dir, name, NULL);
+  char *text = NULL;
+  GError *e = NULL;
+  if (!g_file_get_contents(path, &text, NULL, &e)) {
+    g_set_error(error, SCN_ERROR, SCN_ERROR_IO, "%s", e->message);
+    g_error_free(e);
+  }
+  return text;
+}
+
+static gboolean bad_file(GError **error, const char *dir, const char *name, const char *what) {
+  g_set_error(error, SCN_ERROR, SCN_ERROR_IO, "%s/%s: %s", dir, name, what);
+  return FALSE;
+}
+
+static void append_mean(GString *s, double sum, guint n) {
+  g_string_append_c(s, ',');
+  if (n == 0)
+    return;
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  g_ascii_formatd(buf, sizeof buf, "%.6f", sum / n);
+  g_string_append(s, buf);
+}
+
+/* The header of the figure columns (summary.csv's totals from "joins" on,
+ * then per-event means and per-kind load). `totals_header` is summary.csv's
+ * header from "joins" on. */
+static char *figures_header(const char *totals_header) {
+  GString *s = g_string_new(totals_header);
+  const char *ev[] = {"join", "leave"};
+  for (guint k = 0; k < 2; k++)
+    for (guint j = 0; j < G_N_ELEMENTS(per_event); j++)
+      g_string_append_printf(s, ",%s_per_%s", per_event[j], ev[k]);
+  for (guint k = 0; k < G_N_ELEMENTS(kinds); k++)
+    g_string_append_printf(s, ",%s_msgs,%s_bytes,%s_wraps", kinds[k], kinds[k], kinds[k]);
+  return g_string_free(s, FALSE);
+}
+
+/* The figures of one run folder: "header\nvalues" parts returned apart. */
+static gboolean run_figures(const char *dir, char **header, char **values, GError **error) {
+  g_autofree char *summary = read_text(dir, "summary.csv", error);
+  if (!summary)
+    return FALSE;
+  g_auto(GStrv) lines = g_strsplit(summary, "\n", 3);
+  if (!lines[0] || !lines[1])
+    return bad_file(error, dir, "summary.csv", "want a header and a row");
+  g_auto(GStrv) h = g_strsplit(lines[0], ",", -1);
+  guint first = 0, n_h = g_strv_length(h);
+  while (first < n_h && strcmp(h[first], FIRST_TOTAL) != 0)
+    first++;
+  if (first == n_h)
+    return bad_file(error, dir, "summary.csv", "no column " FIRST_TOTAL);
+  /* fields before the totals may be quoted strings: count from the end */
+  g_auto(GStrv) v = g_strsplit(lines[1], ",", -1);
+  guint n_v = g_strv_length(v);
+  if (n_v < n_h)
+    return bad_file(error, dir, "summary.csv", "short row");
+  GString *hs = g_string_new(NULL), *vs = g_string_new(NULL);
+  for (guint k = first; k < n_h; k++) {
+    g_string_append_printf(hs, "%s%s", k > first ? "," : "", h[k]);
+    g_string_append_printf(vs, "%s%s", k > first ? "," : "", v[n_v - n_h + k]);
+  }
+
+  g_autofree char *rekeys = read_text(dir, "rekeys.csv", error);
+  g_autofree char *elements = rekeys ? read_text(dir, "elements.csv", error) : NULL;
+  if (!elements) {
+    g_string_free(hs, TRUE);
+    g_string_free(vs, TRUE);
+    return FALSE;
+  }
+  double sum[2][G_N_ELEMENTS(per_event)] = {{0}};
+  guint count[2] = {0, 0};
+  g_auto(GStrv) rl = g_strsplit(rekeys, "\n", -1);
+  for (guint k = 1; rl[k]; k++) {
+    if (!*rl[k])
+      continue;
+    g_auto(GStrv) f = g_strsplit(rl[k], ",", -1);
+    if (g_strv_length(f) != 12)
+      continue;
+    guint ev = strcmp(f[1], "leave") == 0;
+    count[ev]++;
+    for (guint j = 0; j < G_N_ELEMENTS(per_event); j++)
+      sum[ev][j] += g_ascii_strtod(f[6 + j], NULL);
+  }
+  for (guint ev = 0; ev < 2; ev++)
+    for (guint j = 0; j < G_N_ELEMENTS(per_event); j++)
+      append_mean(vs, sum[ev][j], count[ev]);
+  guint64 load[G_N_ELEMENTS(kinds)][3] = {{0}};
+  g_auto(GStrv) el = g_strsplit(elements, "\n", -1);
+  for (guint k = 1; el[k]; k++) {
+    g_auto(GStrv) f = g_strsplit(el[k], ",", -1);
+    if (g_strv_length(f) != 11)
+      continue;
+    for (guint j = 0; j < G_N_ELEMENTS(kinds); j++) {
+      if (strcmp(f[1], kinds[j]) != 0)
+        continue;
+      load[j][0] += g_ascii_strtoull(f[3], NULL, 10) + g_ascii_strtoull(f[5], NULL, 10);
+      load[j][1] += g_ascii_strtoull(f[4], NULL, 10) + g_ascii_strtoull(f[6], NULL, 10);
+      load[j][2] += g_ascii_strtoull(f[7], NULL, 10);
+    }
+  }
+  for (guint j = 0; j < G_N_ELEMENTS(kinds); j++)
+    g_string_append_printf(vs, ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT,
+                           load[j][0], load[j][1], load[j][2]);
+  *header = figures_header(hs->str);
+  g_string_free(hs, TRUE);
+  *values = g_string_free(vs, FALSE);
+  return TRUE;
+}
+
+/* The figures are stored as "header\x1fvalues" so that the header travels
+ * with them (shards, MPI) and sweep.csv's header needs no extra run. */
+#define FIG_SEP '\x1f'
+
+static char *run_collect(const SweepPlan *plan, guint i, GError **error) {
+  g_autofree char *rel = run_rel(plan, i);
+  g_autofree char *dir = g_build_filename(plan->dir, rel, NULL);
+  char *h, *v;
+  if (!run_figures(dir, &h, &v, error))
+    return NULL;
+  char *out = g_strdup_printf("%s%c%s", h, FIG_SEP, v);
+  g_free(h);
+  g_free(v);
+  return out;
+}
+
+static gboolean child_status(const SweepPlan *plan, guint i, int status, GError **error) {
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+    return TRUE;
+  g_autofree char *rel = run_rel(plan, i);
+  if (WIFEXITED(status))
+    g_set_error(error, SCN_ERROR, SCN_ERROR_IO, "sweep: run %s failed (exit status %d)", rel,
+                WEXITSTATUS(status));
+  else
+    g_set_error(error, SCN_ERROR, SCN_ERROR_IO, "sweep: run %s was killed by signal %d", rel,
+                WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  return FALSE;
+}
+
+char *sweep_finish(const SweepPlan *plan, guint i, int status, GError **error) {
+  if (!child_status(plan, i, status, error))
+    return NULL;
+  return run_collect(plan, i, error);
+}
+
+char *sweep_run_one(const SweepPlan *plan, guint i, GError **error) {
+  GPid pid;
+  if (!sweep_spawn(plan, i, &pid, error))
+    return NULL;
+  int status;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  g_spawn_close_pid(pid);
+  if (!child_status(plan, i, status, error))
+    return NULL;
+  return run_collect(plan, i, error);
+}
+
+/* ------------------------------------------------------------ progress */
+
+struct SweepProgress {
+  gboolean enabled;
+  guint total, done;
+  double sim_s, events;
+  gint64 start, last;
+};
+
+SweepProgress *sweep_progress_new(gboolean enabled, guint total) {
+  SweepProgress *p = g_new0(SweepProgress, 1);
+  p->enabled = enabled;
+  p->total = total;
+  p->start = g_get_monotonic_time();
+  return p;
+}
+
+static void progress_draw(SweepProgress *p) {
+  if (!p->enabled)
+    return;
+  double el = (g_get_monotonic_time() - p->start) / 1e6;
+  char eta[32] = "--:--";
+  if (p->done > 0 && p->done < p->total) {
+    guint s = (guint)(el / p->done * (p->total - p->done) + 0.5);
+    g_snprintf(eta, sizeof eta, "%u:%02u:%02u", s / 3600, s / 60 % 60, s % 60);
+  } else if (p->done == p->total) {
+    g_strlcpy(eta, "0:00:00", sizeof eta);
+  }
+  fprintf(stderr,
+          "\r\033[Ksweep: %u/%u runs, %.6g s simulated, %.3g events/s, %.0f s elapsed, ETA %s",
+          p->done, p->total, p->sim_s, el > 0 ? p->events / el : 0.0, el, eta);
+  fflush(stderr);
+  p->last = g_get_monotonic_time();
+}
+
+/* sim_events and sim_end_s from a figures string. */
+static void figure_pair(const char *figures, double *events, double *end) {
+  *events = *end = 0;
+  const char *sep = strchr(figures, FIG_SEP);
+  if (!sep)
+    return;
+  g_autofree char *h = g_strndup(figures, (gsize)(sep - figures));
+  g_auto(GStrv) hs = g_strsplit(h, ",", -1);
+  g_auto(GStrv) vs = g_strsplit(sep + 1, ",", -1);
+  for (guint k = 0; hs[k] && vs[k]; k++) {
+    if (strcmp(hs[k], "sim_events") == 0)
+      *events = g_ascii_strtod(vs[k], NULL);
+    else if (strcmp(hs[k], "sim_end_s") == 0)
+      *end = g_ascii_strtod(vs[k], NULL);
+  }
+}
+
+void sweep_progress_done(SweepProgress *p, const char *figures) {
+  double ev, end;
+  figure_pair(figures, &ev, &end);
+  p->done++;
+  p->events += ev;
+  p->sim_s += end;
+  progress_draw(p);
+}
+
+void sweep_progress_tick(SweepProgress *p) {
+  if (p->enabled && g_get_monotonic_time() - p->last > 500000)
+    progress_draw(p);
+}
+
+void sweep_progress_free(SweepProgress *p) {
+  if (!p)
+    return;
+  if (p->enabled) {
+    progress_draw(p);
+    fputc('\n', stderr);
+  }
+  g_free(p);
+}
+
+/* ------------------------------------------------------------ result files */
+
+/* RFC 4180: quoted only when needed. */
+static void csv_cell(GString *s, const char *v) {
+  if (!strpbrk(v, ",\"\r\n")) {
+    g_string_append(s, v);
+    return;
+  }
+  g_string_append_c(s, '"');
+  for (const char *c = v; *c; c++) {
+    if (*c == '"')
+      g_string_append_c(s, '"');
+    g_string_append_c(s, *c);
+  }
+  g_string_append_c(s, '"');
+}
+
+/* What the result files need, whether from a plan or from shard files. */
+typedef struct {
+  guint n_dims, replications, n_runs;
+  char **dim_keys;   /* n_dims */
+  char **dim_values; /* n_runs x n_dims, escaped CSV cells */
+  char **run_prefix; /* per run: "replication,seed,run" cells */
+  char **figures;    /* per run: "header\x1fvalues" */
+} Table;
+
+static void append_double(GString *s, double x) {
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  g_ascii_formatd(buf, sizeof buf, "%.10g", x == 0 ? 0.0 : x);
+  g_string_append(s, buf);
+}
+
+static gboolean write_table(const char *dir, const Table *t, GError **error) {
+  const char *sep0 = strchr(t->figures[0], FIG_SEP);
+  g_autofree char *fig_header = g_strndup(t->figures[0], (gsize)(sep0 - t->figures[0]));
+  g_auto(GStrv) figs = g_strsplit(fig_header, ",", -1);
+  guint n_fig = g_strv_length(figs);
+
+  GString *csv = g_string_new(NULL), *stats = g_string_new(NULL);
+  for (guint d = 0; d < t->n_dims; d++) {
+    csv_cell(csv, t->dim_keys[d]);
+    g_string_append_c(csv, ',');
+    csv_cell(stats, t->dim_keys[d]);
+    g_string_append_c(stats, ',');
+  }
+  g_string_append_printf(csv, "replication,seed,run,%s\n", fig_header);
+  g_string_append(stats, "replications");
+  for (guint f = 0; f < n_fig; f++)
+    g_string_append_printf(stats, ",%s_mean,%s_sd,%s_ci95", figs[f], figs[f], figs[f]);
+  g_string_append_c(stats, '\n');
+
+  gboolean ok = TRUE;
+  double *x = g_new(double, (gsize)t->replications *n_fig + 1);
+  guint *n = g_new0(guint, n_fig + 1);
+  for (guint i = 0; i < t->n_runs && ok; i++) {
+    const char *sep = strchr(t->figures[i], FIG_SEP);
+    if (!sep || (gsize)(sep - t->figures[i]) != strlen(fig_header) ||
+        strncmp(t->figures[i], fig_header, strlen(fig_header)) != 0) {
+      ok = invalid(error, "sweep: runs have different figure columns (mixed mbms-sim versions?)");
+      break;
+    }
+    for (guint d = 0; d < t->n_dims; d++)
+      g_string_append_printf(csv, "%s,", t->dim_values[(gsize)i * t->n_dims + d]);
+    g_string_append_printf(csv, "%s,%s\n", t->run_prefix[i], sep + 1);
+
+    /* statistics of a point once its last replication is in */
+    guint r = i % t->replications;
+    g_auto(GStrv) v = g_strsplit(sep + 1, ",", -1);
+    if (g_strv_length(v) != n_fig) {
+      ok = invalid(error, "sweep: a run has %u figures, want %u", g_strv_length(v), n_fig);
+      break;
+    }
+    if (r == 0)
+      memset(n, 0, sizeof *n * n_fig);
+    for (guint f = 0; f < n_fig; f++)
+      if (*v[f])
+        x[(gsize)f * t->replications + n[f]++] = g_ascii_strtod(v[f], NULL);
+    if (r + 1 < t->replications)
+      continue;
+    for (guint d = 0; d < t->n_dims; d++)
+      g_string_append_printf(stats, "%s,", t->dim_values[(gsize)i * t->n_dims + d]);
+    g_string_append_printf(stats, "%u", t->replications);
+    for (guint f = 0; f < n_fig; f++) {
+      const double *xs = x + (gsize)f * t->replications;
+      g_string_append_c(stats, ',');
+      if (n[f] == 0) {
+        g_string_append(stats, ",,");
+        continue;
+      }
+      double mean = 0;
+      for (guint k = 0; k < n[f]; k++)
+        mean += xs[k];
+      mean /= n[f];
+      append_double(stats, mean);
+      g_string_append_c(stats, ',');
+      if (n[f] < 2) {
+        g_string_append_c(stats, ',');
+        continue;
+      }
+      double ss = 0;
+      for (guint k = 0; k < n[f]; k++)
+        ss += (xs[k] - mean) * (xs[k] - mean);
+      double sd = sqrt(ss / (n[f] - 1));
+      append_double(stats, sd);
+      g_string_append_c(stats, ',');
+      append_double(stats, sweep_t975(n[f] - 1) * sd / sqrt(n[f]));
+    }
+    g_string_append_c(stats, '\n');
+  }
+  g_free(x);
+  g_free(n);
+  if (ok) {
+    g_autofree char *p1 = g_build_filename(dir, "sweep.csv", NULL);
+    g_autofree char *p2 = g_build_filename(dir, "sweep-stats.csv", NULL);
+    ok = report_write_file_atomic(p1, csv->str, csv->len, error) &&
+         report_write_file_atomic(p2, stats->str, stats->len, error);
+  }
+  g_string_free(csv, TRUE);
+  g_string_free(stats, TRUE);
+  return ok;
+}
+
+static void table_clear(Table *t) {
+  g_strfreev(t->dim_keys);
+  if (t->dim_values)
+    for (gsize k = 0; k < (gsize)t->n_runs * t->n_dims; k++)
+      g_free(t->dim_values[k]);
+  g_free(t->dim_values);
+  if (t->run_prefix)
+    for (guint i = 0; i < t->n_runs; i++)
+      g_free(t->run_prefix[i]);
+  g_free(t->run_prefix);
+}
+
+static char *cell(const char *v) {
+  GString *s = g_string_new(NULL);
+  csv_cell(s, v);
+  return g_string_free(s, FALSE);
+}
+
+/* The plan's columns for run i: dims cells and the prefix. */
+static void plan_table(const SweepPlan *plan, char **figures, Table *t) {
+  t->n_dims = plan->dims->len;
+  t->replications = plan->replications;
+  t->n_runs = plan->n_runs;
+  t->dim_keys = g_new0(char *, t->n_dims + 1);
+  for (guint d = 0; d < t->n_dims; d++)
+    t->dim_keys[d] = g_strdup(((SweepDim *)g_ptr_array_index(plan->dims, d))->key);
+  t->dim_values = g_new0(char *, (gsize)t->n_runs * t->n_dims + 1);
+  t->run_prefix = g_new0(char *, t->n_runs + 1);
+  for (guint i = 0; i < t->n_runs; i++) {
+    for (guint d = 0; d < t->n_dims; d++)
+      t->dim_values[(gsize)i * t->n_dims + d] = cell(point_value(plan, i / plan->replications, d));
+    g_autofree char *rel = run_rel(plan, i);
+    g_autofree char *relc = cell(rel);
+    t->run_prefix[i] = g_strdup_printf("%u,%" G_GUINT64_FORMAT ",%s", i % plan->replications + 1,
+                                       run_seed(plan, i), relc);
+  }
+  t->figures = figures;
+}
+
+gboolean sweep_write_results(const SweepPlan *plan, char **figures, GError **error) {
+  Table t = {0};
+  plan_table(plan, figures, &t);
+  gboolean ok = write_table(plan->dir, &t, error);
+  table_clear(&t);
+  return ok;
+}
+
+/* ------------------------------------------------------------ shards */
+
+static char *shard_name(guint k, guint n) {
+  return g_strdup_printf("sweep-shard-%u-of-%u.csv", k, n);
+}
+
+/* A shard file: magic, key=value lines, then one line per run:
+ *   index<TAB>dims cells,prefix<TAB>figures (with \x1f between header and values) */
+static gboolean write_shard(const SweepPlan *plan, guint k, guint n, char **figures,
+                            GError **error) {
+  Table t = {0};
+  plan_table(plan, figures, &t);
+  GString *s = g_string_new(SHARD_MAGIC "\n");
+  g_string_append_printf(s, "shard=%u/%u\nfingerprint=%s\nruns=%u\nreplications=%u\ndims=%u\n", k,
+                         n, plan->fingerprint, plan->n_runs, plan->replications, t.n_dims);
+  for (guint d = 0; d < t.n_dims; d++)
+    g_string_append_printf(s, "dim=%s\n", t.dim_keys[d]);
+  for (guint i = k - 1; i < plan->n_runs; i += n) {
+    g_string_append_printf(s, "%u\t", i);
+    for (guint d = 0; d < t.n_dims; d++)
+      g_string_append_printf(s, "%s,", t.dim_values[(gsize)i * t.n_dims + d]);
+    g_string_append_printf(s, "%s\t%s\n", t.run_prefix[i], figures[i]);
+  }
+  t.figures = NULL;
+  table_clear(&t);
+  g_autofree char *name = shard_name(k, n);
+  g_autofree char *path = g_build_filename(plan->dir, name, NULL);
+  gboolean ok = report_write_file_atomic(path, s->str, s->len, error);
+  g_string_free(s, TRUE);
+  return ok;
+}
+
+gboolean sweep_parse_shard(const char *text, guint *k, guint *n, GError **error) {
+  guint64 a, b;
+  const char *slash = strchr(text, '/');
+  g_autofree char *ks = slash ? g_strndup(text, (gsize)(slash - text)) : NULL;
+  if (!slash || !*ks || !slash[1] || strspn(ks, "0123456789") != strlen(ks) ||
+      strspn(slash + 1, "0123456789") != strlen(slash + 1) ||
+      !g_ascii_string_to_unsigned(ks, 10, 1, 1000000, &a, NULL) ||
+      !g_ascii_string_to_unsigned(slash + 1, 10, 1, 1000000, &b, NULL) || a > b)
+    return invalid(error, "--shard: '%s': expected K/N with 1 <= K <= N", text);
+  *k = (guint)a;
+  *n = (guint)b;
+  return TRUE;
+}
+
+/* ------------------------------------------------------------ running */
+
+gboolean sweep_run(SweepPlan *plan, const SweepOptions *opt, GError **error) {
+  guint k = opt->shard_n ? opt->shard_k : 1, n = opt->shard_n ? opt->shard_n : 1;
+  GArray *todo = g_array_new(FALSE, FALSE, sizeof(guint));
+  for (guint i = k - 1; i < plan->n_runs; i += n)
+    g_array_append_val(todo, i);
+  char **figures = g_new0(char *, plan->n_runs + 1);
+  GHashTable *running = g_hash_table_new(NULL, NULL); /* pid -> run index + 1 */
+  SweepProgress *prog = sweep_progress_new(opt->progress, todo->len);
+  guint next = 0;
+  gboolean ok = TRUE;
+  guint jobs = MAX(opt->jobs, 1u);
+  while (g_hash_table_size(running) > 0 || (ok && next < todo->len)) {
+    while (ok && next < todo->len && g_hash_table_size(running) < jobs) {
+      guint i = g_array_index(todo, guint, next++);
+      GPid pid;
+      if (!sweep_spawn(plan, i, &pid, error)) {
+        ok = FALSE;
+        break;
+      }
+      g_hash_table_insert(running, GINT_TO_POINTER(pid), GUINT_TO_POINTER(i + 1));
+    }
+    if (g_hash_table_size(running) == 0)
+      break;
+    int status;
+    pid_t pid = opt->progress ? waitpid(-1, &status, WNOHANG) : waitpid(-1, &status, 0);
+    if (pid == 0) {
+      sweep_progress_tick(prog);
+      g_usleep(5000);
+      continue;
+    }
+    if (pid < 0) {
+      if (errno == EINTR)
+        continue;
+      g_error("sweep: waitpid: %s", g_strerror(errno));
+    }
+    gpointer v = g_hash_table_lookup(running, GINT_TO_POINTER(pid));
+    if (!v)
+      continue;
+    g_hash_table_remove(running, GINT_TO_POINTER(pid));
+    guint i = GPOINTER_TO_UINT(v) - 1;
+    if (!ok)
+      continue; /* already failing: only reap */
+    GError *e = NULL;
+    if (child_status(plan, i, status, &e))
+      figures[i] = run_collect(plan, i, &e);
+    if (!figures[i]) {
+      g_propagate_error(error, e);
+      ok = FALSE;
+      continue;
+    }
+    sweep_progress_done(prog, figures[i]);
+  }
+  sweep_progress_free(prog);
+  g_hash_table_destroy(running);
+  if (ok)
+    ok = opt->shard_n ? write_shard(plan, k, n, figures, error)
+                      : sweep_write_results(plan, figures, error);
+  g_array_free(todo, TRUE);
+  for (guint i = 0; i < plan->n_runs; i++) /* a shard leaves holes: not g_strfreev */
+    g_free(figures[i]);
+  g_free(figures);
+  return ok;
+}
+
+/* ------------------------------------------------------------ merge */
+
+typedef struct {
+  char *path;
+  guint k, n, runs, replications, n_dims;
+  char *fingerprint;
+  char **dims;
+} ShardHead;
+
+static gboolean merge_fail(GError **error, const char *path, const char *what) {
+  return invalid(error, "merge: %s: %s", path, what);
+}
+
+gboolean sweep_merge(const char *const *dirs, const char *output, GError **error) {
+  if (!dirs || !dirs[0])
+    return invalid(error, "merge: expected at least one folder (mbms-sim merge DIR...)");
+  GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
+  for (guint d = 0; dirs[d]; d++) {
+    GError *e = NULL;
+    GDir *dir = g_dir_open(dirs[d], 0, &e);
+    if (!dir) {
+      invalid(error, "merge: %s", e->message);
+      g_error_free(e);
+      g_ptr_array_unref(files);
+      return FALSE;
+    }
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    const char *name;
+    while ((name = g_dir_read_name(dir)))
+      if (g_str_has_prefix(name, "sweep-shard-") && g_str_has_suffix(name, ".csv") &&
+          !strstr(name, ".tmp-"))
+        g_ptr_array_add(names, g_strdup(name));
+    g_dir_close(dir);
+    g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+    for (guint j = 0; j < names->len; j++)
+      g_ptr_array_add(files, g_build_filename(dirs[d], g_ptr_array_index(names, j), NULL));
+    g_ptr_array_unref(names);
+  }
+  if (files->len == 0) {
+    g_ptr_array_unref(files);
+    return invalid(error, "merge: no sweep-shard-K-of-N.csv in %s%s", dirs[0],
+                   dirs[1] ? " ..." : "");
+  }
+
+  gboolean ok = TRUE;
+  Table t = {0};
+  char **fig = NULL;
+  guint first_n = 0, runs = 0;
+  char *fp = NULL;
+  GHashTable *seen_k = g_hash_table_new(NULL, NULL);
+  for (guint f = 0; ok && f < files->len; f++) {
+    const char *path = g_ptr_array_index(files, f);
+    g_autofree char *text = NULL;
+    if (!g_file_get_contents(path, &text, NULL, NULL)) {
+      ok = merge_fail(error, path, "cannot be read");
+      break;
+    }
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    guint k = 0, n = 0, r = 0, reps = 0, nd = 0, li = 1;
+    const char *fpr = NULL;
+    if (!lines[0] || strcmp(lines[0], SHARD_MAGIC) != 0) {
+      ok = merge_fail(error, path, "not a shard file of mbms-sim");
+      break;
+    }
+    for (; lines[li] && strchr(lines[li], '=') && !strchr(lines[li], '\t'); li++) {
+      const char *l = lines[li];
+      if (g_str_has_prefix(l, "shard="))
+        sscanf(l + 6, "%u/%u", &k, &n);
+      else if (g_str_has_prefix(l, "fingerprint="))
+        fpr = l + 12;
+      else if (g_str_has_prefix(l, "runs="))
+        r = (guint)g_ascii_strtoull(l + 5, NULL, 10);
+      else if (g_str_has_prefix(l, "replications="))
+        reps = (guint)g_ascii_strtoull(l + 13, NULL, 10);
+      else if (g_str_has_prefix(l, "dims="))
+        nd = (guint)g_ascii_strtoull(l + 5, NULL, 10);
+    }
+    if (!k || !n || k > n || !fpr || !r || !reps || r % reps || r > SWEEP_MAX_RUNS) {
+      ok = merge_fail(error, path, "malformed shard header");
+      break;
+    }
+    if (f == 0) {
+      first_n = n;
+      runs = r;
+      fp = g_strdup(fpr);
+      t.n_dims = nd;
+      t.replications = reps;
+      t.n_runs = r;
+      t.dim_keys = g_new0(char *, nd + 1);
+      guint dk = 0;
+      for (guint j = 1; j < li; j++)
+        if (g_str_has_prefix(lines[j], "dim=") && dk < nd)
+          t.dim_keys[dk++] = g_strdup(lines[j] + 4);
+      if (dk != nd) {
+        ok = merge_fail(error, path, "malformed shard header");
+        break;
+      }
+      t.dim_values = g_new0(char *, (gsize)r *nd + 1);
+      t.run_prefix = g_new0(char *, r + 1);
+      fig = g_new0(char *, r + 1);
+    } else if (strcmp(fpr, fp) != 0 || n != first_n || r != runs) {
+      ok = invalid(error,
+                   "merge: %s: is a shard of another sweep than %s (different scenario, "
+                   "values, replications or shard count)",
+                   path, (const char *)g_ptr_array_index(files, 0));
+      break;
+    }
+    if (g_hash_table_contains(seen_k, GUINT_TO_POINTER(k))) {
+      ok = merge_fail(error, path, "the same shard is given twice");
+      break;
+    }
+    g_hash_table_add(seen_k, GUINT_TO_POINTER(k));
+    for (; ok && lines[li]; li++) {
+      if (!*lines[li])
+        continue;
+      g_auto(GStrv) parts = g_strsplit(lines[li], "\t", 3);
+      if (g_strv_length(parts) != 3) {
+        ok = merge_fail(error, path, "malformed run line");
+        break;
+      }
+      guint64 i;
+      if (!g_ascii_string_to_unsigned(parts[0], 10, 0, runs - 1, &i, NULL) || i % n != k - 1 ||
+          fig[i]) {
+        ok = merge_fail(error, path, "bad or repeated run index");
+        break;
+      }
+      /* dims cells, then the 3 prefix cells; no dim cell holds a tab */
+      const char *p = parts[1];
+      for (guint d = 0; d < t.n_dims; d++) {
+        /* a cell: quoted or up to the next comma */
+        const char *q = p;
+        if (*q == '"') {
+          for (q++; *q && !(*q == '"' && q[1] != '"'); q += (*q == '"') ? 2 : 1)
+            ;
+          if (*q)
+            q++;
+        } else {
+          while (*q && *q != ',')
+            q++;
+        }
+        t.dim_values[i * t.n_dims + d] = g_strndup(p, (gsize)(q - p));
+        p = *q ? q + 1 : q;
+      }
+      t.run_prefix[i] = g_strdup(p);
+      fig[i] = g_strdup(parts[2]);
+    }
+  }
+  if (ok && g_hash_table_size(seen_k) != first_n)
+    ok = invalid(error, "merge: %u of %u shards found in the folders given",
+                 g_hash_table_size(seen_k), first_n);
+  for (guint i = 0; ok && i < runs; i++)
+    if (!fig[i] || !strchr(fig[i], FIG_SEP))
+      ok = invalid(error, "merge: run %u is missing from the shards", i);
+  if (ok) {
+    t.figures = fig;
+    ok = write_table(output ? output : dirs[0], &t, error);
+  }
+  g_hash_table_destroy(seen_k);
+  g_free(fp);
+  table_clear(&t);
+  for (guint i = 0; fig && i < runs; i++)
+    g_free(fig[i]);
+  g_free(fig);
+  g_ptr_array_unref(files);
+  return ok;
+}
