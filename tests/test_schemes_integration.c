@@ -7,6 +7,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "app/report.h"
 #include "app/run.h"
@@ -62,6 +63,29 @@ static RunResult run_text(const char *ini, const char *csv, const char *const *o
   scn_free(scn);
   tmp_free(&t);
   return r;
+}
+
+static void rm_rf(const char *path) {
+  GDir *d = g_dir_open(path, 0, NULL);
+  if (d) {
+    const char *name;
+    while ((name = g_dir_read_name(d))) {
+      char *p = g_build_filename(path, name, NULL);
+      if (g_file_test(p, G_FILE_TEST_IS_DIR))
+        rm_rf(p);
+      else
+        g_unlink(p);
+      g_free(p);
+    }
+    g_dir_close(d);
+  }
+  g_rmdir(path);
+}
+
+static void tmp_free_all(TmpScenario *t) {
+  rm_rf(t->dir);
+  g_free(t->dir);
+  g_free(t->ini);
 }
 
 typedef struct {
@@ -353,6 +377,58 @@ static void test_churn(gconstpointer scheme) {
       run_churn(scheme, e, jr);
 }
 
+/* ------------------------------------------------------------------- CLI */
+
+static int run_cli(const char *const *argv, char **out, char **err) {
+  int status = -1;
+  GError *error = NULL;
+  g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err,
+                             &status, &error));
+  g_assert_no_error(error);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Each scheme through --set; the report and summary name it; a bad value
+ * is one clear line, exit 2. */
+static void test_cli(void) {
+  const char *sim = g_getenv("MBMS_SIM");
+  if (!sim) {
+    g_test_skip("MBMS_SIM not set (run through meson test)");
+    return;
+  }
+  TmpScenario t = tmp_scenario("[run]\nname = cli\nduration = 3\n[workload]\n"
+                               "initial-members = 12\njoin-rate = 2\nmean-membership = 5\n",
+                               NULL);
+  static const char *const schemes[] = {"patent", "unicast", "broadcast", "lkh", "batch"};
+  for (guint i = 0; i < G_N_ELEMENTS(schemes); i++) {
+    g_autofree char *outdir = g_build_filename(t.dir, schemes[i], NULL);
+    g_autofree char *set = g_strdup_printf("run.scheme=%s", schemes[i]);
+    const char *argv[] = {sim, "-o", outdir, "--set", set, t.ini, NULL};
+    char *out = NULL, *err = NULL;
+    g_assert_cmpint(run_cli(argv, &out, &err), ==, 0);
+    g_autofree char *line = g_strdup_printf("scheme           %s\n", schemes[i]);
+    g_assert_nonnull(strstr(out, line));
+    g_autofree char *summary = g_build_filename(outdir, "summary.csv", NULL);
+    char *text = NULL;
+    g_assert_true(g_file_get_contents(summary, &text, NULL, NULL));
+    g_autofree char *field = g_strdup_printf(",%s,", schemes[i]);
+    g_assert_nonnull(strstr(text, field));
+    g_free(text);
+    g_free(out);
+    g_free(err);
+  }
+  g_autofree char *bad_dir = g_build_filename(t.dir, "bad", NULL);
+  const char *bad[] = {sim,   "-o", bad_dir, "--set", "run.scheme=lkh", "--set", "run.lkh-degree=1",
+                       t.ini, NULL};
+  char *out = NULL, *err = NULL;
+  g_assert_cmpint(run_cli(bad, &out, &err), ==, 2);
+  g_assert_nonnull(strstr(err, "--set: run.lkh-degree: '1' is out of range (2..1024)"));
+  g_assert_false(g_file_test(bad_dir, G_FILE_TEST_EXISTS));
+  g_free(out);
+  g_free(err);
+  tmp_free_all(&t);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/schemes-it/unicast", test_unicast);
@@ -367,5 +443,6 @@ int main(int argc, char **argv) {
   g_test_add_data_func("/schemes-it/churn/batch-lkh", "batch:lkh", test_churn);
   g_test_add_func("/schemes-it/batch-lkh-e2", test_batch_lkh_e2);
   g_test_add_func("/schemes-it/batch-patent-e1", test_batch_patent_e1);
+  g_test_add_func("/schemes-it/cli", test_cli);
   return g_test_run();
 }
