@@ -12,6 +12,7 @@
 #include "app/run.h"
 #include "app/scenario.h"
 #include "app/sweep.h"
+#include "app/sweep_table.h"
 #include "sim/sim.h"
 
 #define EXIT_USAGE 2
@@ -117,6 +118,10 @@ static int main_sweep(const char *path, const char *const *overrides, const char
     fprintf(stderr, "mbms-sim: %s\n", error->message);
     status = exit_code(error);
   } else if (!quiet) {
+    if (!opt.shard_n && !sweep_print_table(stdout, sweep_plan_dir(plan), &error)) {
+      fprintf(stderr, "mbms-sim: %s\n", error->message);
+      status = 1;
+    }
     printf("sweep: %u runs%s\nresults: %s\n", sweep_plan_n_runs(plan),
            opt.shard_n ? " (this shard: every one whose index is K-1 mod N)" : "",
            sweep_plan_dir(plan));

@@ -123,23 +123,19 @@ static void obs_plan(void *ctx, uint32_t seq, const KtPlan *plan, uint32_t membe
     ev->group_changed = plan->group_changed;
   }
   completion_on_plan(rc->completion, ev ? seq : UINT32_MAX, plan, members_in_scope);
-  if (!ev)
-    return; /* an initial member: nothing was on the air before time 0 */
-  if (plan->kind == KT_EVENT_BATCH) {
-    for (guint i = 0; i < plan->batch->len; i++) {
-      const KtBatchOp *op = &g_array_index(plan->batch, KtBatchOp, i);
-      if (op->join) {
-        adversaries_on_join(rc->adversaries, op->ue, op->cell, sim_now());
-      } else {
-        adversaries_on_leave(rc->adversaries, op->ue, op->cell, ue_keys(rc, op->ue), sim_now());
-        wipe_scratch_keys(rc);
-      }
-    }
-  } else if (plan->kind == KT_EVENT_LEAVE) {
-    adversaries_on_leave(rc->adversaries, plan->ue, plan->cell, ue_keys(rc, plan->ue), sim_now());
-    wipe_scratch_keys(rc);
+}
+
+/* Adversaries change with membership as the network sees it (the request
+ * accepted at the RNC), not with the rekey: with batch rekeying, a leaver
+ * keeps listening with its old keys until the batch, which is the exposure
+ * window batching opens. */
+static void obs_membership(void *ctx, uint32_t ue, uint32_t cell, bool join) {
+  RunCtx *rc = ctx;
+  if (join) {
+    adversaries_on_join(rc->adversaries, ue, cell, sim_now());
   } else {
-    adversaries_on_join(rc->adversaries, plan->ue, plan->cell, sim_now());
+    adversaries_on_leave(rc->adversaries, ue, cell, ue_keys(rc, ue), sim_now());
+    wipe_scratch_keys(rc);
   }
 }
 
@@ -251,6 +247,7 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
                      .on_request = obs_request,
                      .on_group_install = obs_install,
                      .on_plan = obs_plan,
+                     .on_membership = obs_membership,
                      .on_common_keys = obs_common_keys,
                      .on_common_data = obs_common_data,
                      .on_data_sent = obs_data_sent,

@@ -52,6 +52,10 @@ typedef struct {
   void (*on_reject)(void *ctx, NetElement to, const char *why);
   void (*on_wrap)(void *ctx, NetElement by, uint32_t seq, uint32_t n);
   void (*on_unwrap)(void *ctx, NetElement by, bool ok);
+  /* UE `ue`'s join (or leave) of `cell` was accepted by its RNC: from now
+   * on the network treats it as a member (or not), whenever the keys change
+   * (at once, or at the next batch) */
+  void (*on_membership)(void *ctx, uint32_t ue, uint32_t cell, bool join);
   /* the request of event `seq` reached its first network element */
   void (*on_request)(void *ctx, uint32_t seq);
   /* UE `ue` installed group key `ref`, delivered by a message of event `seq` */

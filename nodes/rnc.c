@@ -179,6 +179,8 @@ static void on_request(Net *net, uint32_t rnc, NetElement from, const Msg *msg) 
      * (gathered here in embodiment 2, at the BM-SC in 1) */
     if (net->obs.on_request)
       net->obs.on_request(net->obs.ctx, msg->seq);
+    if (net->obs.on_membership)
+      net->obs.on_membership(net->obs.ctx, msg->ue, msg->cell, join);
     if (net->cfg.embodiment == 2)
       batch_gather(net, rnc, msg->seq, join, msg->ue, msg->cell);
     net_send_link(net, me(rnc), (NetElement){NET_SGSN, net_sgsn_of_rnc(net, rnc)}, msg);
@@ -201,6 +203,8 @@ static void on_request(Net *net, uint32_t rnc, NetElement from, const Msg *msg) 
     net_drop_pending(net, msg->ue);
   if (net->obs.on_request)
     net->obs.on_request(net->obs.ctx, msg->seq);
+  if (net->obs.on_membership)
+    net->obs.on_membership(net->obs.ctx, msg->ue, msg->cell, join);
   const KtPlan *plan = &slot->plan;
   if (!join)
     rnc_note_leavers(net, plan);

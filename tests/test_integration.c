@@ -495,6 +495,64 @@ static void test_security(void) {
       run_security(e, jr);
 }
 
+/* Every scheme on the same churn and stream (embodiment 2, so that the RNC
+ * switches the data key as it sends the new group key), with departed UEs
+ * listening to all cells. From the schemes' rules: patent, lkh and unicast
+ * leak nothing forward; broadcast sends each new group key under the old
+ * one, which every leaver holds, so it leaks at least one wrap per leave;
+ * batch sends no wrap a leaver can open but leaves it the old key until the
+ * batch boundary: data leaks, and at most the packets of one interval plus
+ * the rekey's own latency per leave and RNC. Joiners open what they
+ * recorded unless the join rekeys (batch always rekeys). */
+static void run_scheme_security(const char *scheme, bool join_rekey) {
+  char *ini = g_strdup_printf("[run]\nname = secs\nseed = 5\nduration = 40\nembodiment = 2\n"
+                              "scheme = %s\njoin-rekey = %s\nbatch-interval = 1\n"
+                              "[topology]\nggsn = 1\nsgsn-per-ggsn = 2\nrnc-per-sgsn = 2\n"
+                              "cells-per-rnc = 2\nsubgroup-size = 4\n"
+                              "[workload]\ninitial-members = 40\njoin-rate = 2\n"
+                              "mean-membership = 20\n"
+                              "[security]\neavesdrop = all-cells\n"
+                              "[data]\nrate = 64000\npacket-size = 500\n",
+                              scheme, join_rekey ? "true" : "false");
+  TmpScenario t = tmp_scenario(ini, NULL);
+  RunHooks hooks = {.verify_data = true};
+  RunResult r = run_ok(t.ini, &hooks);
+  assert_clean(&r);
+  const Summary *s = &r.summary;
+  g_assert_cmpuint(r.data_verify_mismatches, ==, 0);
+  g_assert_cmpuint(s->leaves, >, 20);
+  guint64 fwd_wraps = s->fwd_violations - s->data_leaked;
+  bool batch = strcmp(scheme, "batch") == 0;
+  if (strcmp(scheme, "broadcast") == 0) {
+    g_assert_cmpuint(fwd_wraps, >=, s->leaves);
+    g_assert_cmpuint(s->data_leaked, >, 0);
+  } else if (batch) {
+    g_assert_cmpuint(fwd_wraps, ==, 0);
+    g_assert_cmpuint(s->data_leaked, >, 0);
+    /* 16 packets/s per RNC, 4 RNCs: per leave at most (1 s + 1 s) x 16 x 4 */
+    g_assert_cmpuint(s->data_leaked, <=, (guint64)s->leaves * 2 * 16 * 4);
+  } else {
+    g_assert_cmpuint(s->fwd_violations, ==, 0);
+  }
+  if (join_rekey || batch)
+    g_assert_cmpuint(s->bwd_exposures, ==, 0);
+  else
+    g_assert_cmpuint(s->bwd_exposures, >, 0);
+  g_test_message("%s rekey=%d: %u leaves, fwd wraps %" G_GUINT64_FORMAT
+                 ", data leaked %" G_GUINT64_FORMAT ", bwd %" G_GUINT64_FORMAT,
+                 scheme, join_rekey, s->leaves, fwd_wraps, s->data_leaked, s->bwd_exposures);
+  run_result_clear(&r);
+  tmp_free(&t);
+  g_free(ini);
+}
+
+static void test_scheme_security(void) {
+  static const char *const schemes[] = {"patent", "lkh", "unicast", "broadcast", "batch"};
+  for (guint i = 0; i < G_N_ELEMENTS(schemes); i++)
+    for (int jr = 0; jr <= 1; jr++)
+      run_scheme_security(schemes[i], jr);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/integration/worked/e1-no-join-rekey", test_worked_e1_no_join_rekey);
@@ -506,5 +564,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/integration/reproducible", test_reproducible);
   g_test_add_func("/integration/cli", test_cli);
   g_test_add_func("/integration/security-data", test_security);
+  g_test_add_func("/integration/security-schemes", test_scheme_security);
   return g_test_run();
 }
