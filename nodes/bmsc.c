@@ -18,7 +18,7 @@ void bmsc_send_group_key_change(Net *net, uint32_t seq, uint32_t scope) {
   NetElement self = {NET_BMSC, 0};
   net_wrap(net, self, seq, &msg.wraps[0], &net->bmsc_group, &net->core_key);
   for (uint32_t g = 0; g < net->cfg.ggsn; g++)
-    if (net_ggsn_members(net, g) > 0)
+    if (net_ggsn_gets_request(net, seq, g))
       net_send_link(net, self, (NetElement){NET_GGSN, g}, &msg);
 }
 

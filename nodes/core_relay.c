@@ -24,7 +24,7 @@ static void ggsn_on_message(Net *net, uint32_t self, NetElement from, const Msg 
   case MSG_GROUP_KEY_CHANGE_REQ:
     for (uint32_t i = 0; i < net->cfg.sgsn_per_ggsn; i++) {
       uint32_t sgsn = self * net->cfg.sgsn_per_ggsn + i;
-      if (net_sgsn_members(net, sgsn) > 0)
+      if (net_sgsn_gets_request(net, msg->seq, sgsn))
         net_send_link(net, me, (NetElement){NET_SGSN, sgsn}, msg);
     }
     break;
@@ -52,7 +52,7 @@ static void sgsn_on_message(Net *net, uint32_t self, NetElement from, const Msg 
     rab.type = MSG_RAB_ASSIGNMENT_REQ;
     for (uint32_t i = 0; i < net->cfg.rnc_per_sgsn; i++) {
       uint32_t rnc = self * net->cfg.rnc_per_sgsn + i;
-      if (kt_tree_rnc_members(net->tree, rnc) > 0)
+      if (net_rnc_gets_request(net, msg->seq, rnc))
         net_send_link(net, me, (NetElement){NET_RNC, rnc}, &rab);
     }
     break;

@@ -26,6 +26,27 @@ guint net_ggsn_members(const Net *net, uint32_t ggsn) {
   return n;
 }
 
+bool net_rnc_gets_request(const Net *net, uint32_t seq, uint32_t rnc) {
+  PlanSlot *slot = g_hash_table_lookup(net->plans, GUINT_TO_POINTER(seq));
+  if (slot && !slot->plan.group_changed)
+    return net_has_group_work(&slot->plan, rnc);
+  return kt_tree_rnc_members(net->tree, rnc) > 0;
+}
+
+bool net_sgsn_gets_request(const Net *net, uint32_t seq, uint32_t sgsn) {
+  for (uint32_t i = 0; i < net->cfg.rnc_per_sgsn; i++)
+    if (net_rnc_gets_request(net, seq, sgsn * net->cfg.rnc_per_sgsn + i))
+      return true;
+  return false;
+}
+
+bool net_ggsn_gets_request(const Net *net, uint32_t seq, uint32_t ggsn) {
+  for (uint32_t i = 0; i < net->cfg.sgsn_per_ggsn; i++)
+    if (net_sgsn_gets_request(net, seq, ggsn * net->cfg.sgsn_per_ggsn + i))
+      return true;
+  return false;
+}
+
 /* Which element a (network) sim node is. */
 static NetElement element_of_node(const Net *net, SimNodeId node) {
   if (node == net->bmsc_node)

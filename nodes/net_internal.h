@@ -111,6 +111,15 @@ static inline uint32_t net_ggsn_of_sgsn(const Net *net, uint32_t sgsn) {
 }
 guint net_sgsn_members(const Net *net, uint32_t sgsn);
 guint net_ggsn_members(const Net *net, uint32_t ggsn);
+/* Whether the MBMS group key change request of event `seq` goes to this
+ * element (embodiment 1). A new group key goes along the distribution tree
+ * (every element with members below). A request for an unchanged group key
+ * (an LKH node key changed at other RNCs) goes only towards the RNCs with
+ * work in the plan: a real request would list them; here the relays look
+ * them up in the plan (the list is not encoded in the bytes). */
+bool net_rnc_gets_request(const Net *net, uint32_t seq, uint32_t rnc);
+bool net_sgsn_gets_request(const Net *net, uint32_t seq, uint32_t sgsn);
+bool net_ggsn_gets_request(const Net *net, uint32_t seq, uint32_t ggsn);
 
 /* Sending: encode, hand to sim/, report to the observer. */
 void net_send_link(Net *net, NetElement from, NetElement to, const Msg *msg);
