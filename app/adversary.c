@@ -168,7 +168,9 @@ void adversaries_on_join(Adversaries *a, uint32_t ue, uint32_t cell, double now)
 }
 
 bool adversaries_waiting(const Adversaries *a, uint32_t ue) {
-  return g_hash_table_contains(a->waiting, GUINT_TO_POINTER(ue));
+  /* asked at every group key installation: usually nobody is waiting */
+  return g_hash_table_size(a->waiting) > 0 &&
+         g_hash_table_contains(a->waiting, GUINT_TO_POINTER(ue));
 }
 
 /* Tries the keys in `keys` on one log entry; on success counts the entry's
