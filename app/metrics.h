@@ -35,7 +35,7 @@ typedef struct {
   double time; /* the event's time in the workload */
   EvKind kind;
   uint32_t ue, rnc, cell;
-  uint32_t subgroup; /* the UE's sub-group (joined, or left) */
+  uint32_t subgroup; /* the UE's sub-group (joined, or left); UINT32_MAX if none */
   uint32_t p2p_msgs, p2m_msgs, p2m_tx, core_msgs, signalling_msgs;
   uint64_t bytes; /* rekey message bytes (p2m per transmission) */
   uint64_t wraps;

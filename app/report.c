@@ -295,9 +295,12 @@ static GString *rekeys_csv(const Metrics *m) {
   for (guint i = 0; i < m->events->len; i++) {
     const EventRecord *e = &g_array_index(m->events, EventRecord, i);
     append_double(s, "%.6f", e->time);
-    g_string_append_printf(s, ",%s,%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",%" PRIu32,
-                           e->kind == EV_JOIN ? "join" : "leave", e->ue, e->rnc, e->cell,
-                           e->subgroup);
+    g_string_append_printf(s, ",%s,%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",",
+                           e->kind == EV_JOIN ? "join" : "leave", e->ue, e->rnc, e->cell);
+    /* empty when the event has no sub-group of its own (stars; events of a
+     * batch other than its last) */
+    if (e->subgroup != UINT32_MAX)
+      g_string_append_printf(s, "%" PRIu32, e->subgroup);
     g_string_append_printf(s, ",%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",", e->p2p_msgs,
                            e->p2m_msgs, e->p2m_tx, e->core_msgs);
     append_u64(s, e->bytes);
