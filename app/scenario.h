@@ -21,6 +21,9 @@
 
 #define SCN_ERROR (scn_error_quark())
 GQuark scn_error_quark(void);
+/* INVALID: the user's input (scenario, events CSV, command line; also an
+ * input file that cannot be read): exit code 2. IO: a failure while running
+ * or writing results: exit code 1. */
 typedef enum { SCN_ERROR_INVALID = 1, SCN_ERROR_IO = 2 } ScnErrorCode;
 
 typedef struct {

@@ -83,7 +83,7 @@ static char *read_file(const char *path, gsize *len, GError **error) {
   FILE *f = fopen(path, "rb");
   if (!f) {
     int e = errno;
-    g_set_error(error, SCN_ERROR, SCN_ERROR_IO, "%s: %s", path, g_strerror(e));
+    g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID, "%s: %s", path, g_strerror(e));
     return NULL;
   }
   GString *s = g_string_new(NULL);
@@ -94,7 +94,7 @@ static char *read_file(const char *path, gsize *len, GError **error) {
   int e = ferror(f) ? errno : 0;
   fclose(f);
   if (e) {
-    g_set_error(error, SCN_ERROR, SCN_ERROR_IO, "%s: %s", path, g_strerror(e));
+    g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID, "%s: %s", path, g_strerror(e));
     g_string_free(s, TRUE);
     return NULL;
   }

@@ -203,11 +203,11 @@ static void test_fixture_errors(void) {
                   "[topology]: ggsn, sgsn-per-ggsn, rnc-per-sgsn, cells-per-rnc, subgroup-size, "
                   "subgroup-policy)");
   g_free(msg);
-  msg = load_error("tests/data/does-not-exist.ini", NULL, SCN_ERROR_IO);
+  msg = load_error("tests/data/does-not-exist.ini", NULL, SCN_ERROR_INVALID); /* exit 2 */
   g_assert_cmpstr(msg, ==, "tests/data/does-not-exist.ini: No such file or directory");
   g_free(msg);
   /* A folder is not a scenario. */
-  msg = load_error("tests/data", NULL, SCN_ERROR_IO);
+  msg = load_error("tests/data", NULL, SCN_ERROR_INVALID);
   g_assert_cmpstr(msg, ==, "tests/data: Is a directory");
 }
 

@@ -283,7 +283,7 @@ static void test_csv_errors(void) {
   /* The file vanished after the scenario was loaded. */
   g_unlink(csv);
   g_assert_null(wl_build(s, &error));
-  g_assert_error(error, SCN_ERROR, SCN_ERROR_IO);
+  g_assert_error(error, SCN_ERROR, SCN_ERROR_INVALID);
   g_autofree char *want_io = g_strconcat(csv, ": No such file or directory", NULL);
   g_assert_cmpstr(error->message, ==, want_io);
   g_clear_error(&error);
