@@ -10,16 +10,47 @@
 
 #include "nodes/net_internal.h"
 
+static void send_request(Net *net, const Msg *msg) {
+  NetElement self = {NET_BMSC, 0};
+  for (uint32_t g = 0; g < net->cfg.ggsn; g++)
+    if (net_ggsn_gets_request(net, msg->seq, g))
+      net_send_link(net, self, (NetElement){NET_GGSN, g}, msg);
+}
+
+/* Whether `k`, a key of `plan`, is a new value (the plan holds no newer). */
+static bool is_new_node_key(const KtPlan *plan, const KtKey *k) {
+  return KT_KEY_ID_KIND(k->ref.id) == KT_KEY_SUBGROUP &&
+         !kt_plan_key(plan, (KtKeyRef){k->ref.id, k->ref.version + 1});
+}
+
 void bmsc_send_group_key_change(Net *net, uint32_t seq, uint32_t scope) {
+  NetElement self = {NET_BMSC, 0};
   Msg msg;
   msg_init(&msg, MSG_GROUP_KEY_CHANGE_REQ, seq);
   msg.scope = scope;
   msg.n_wraps = 1;
-  NetElement self = {NET_BMSC, 0};
   net_wrap(net, self, seq, &msg.wraps[0], &net->bmsc_group, &net->core_key);
-  for (uint32_t g = 0; g < net->cfg.ggsn; g++)
-    if (net_ggsn_gets_request(net, seq, g))
-      net_send_link(net, self, (NetElement){NET_GGSN, g}, &msg);
+  /* LKH in embodiment 1: the interior (node) keys belong to the tree at the
+   * BM-SC, like the group key, and the RNCs wrap with them: the new ones
+   * travel in the request too, under the core key. A request holds the
+   * group key and up to MSG_MAX_WRAPS - 1 node keys; a batch that changed
+   * more sends further requests (each counted as core messages), and the
+   * RNCs act on the first (a simplification, docs/schemes.md). */
+  const PlanSlot *slot = net_plan_get(net, seq);
+  if (slot && kt_tree_config(net->tree)->scheme == KT_SCHEME_LKH) {
+    const GArray *values = slot->plan.key_values;
+    for (guint i = 0; i < values->len; i++) {
+      const KtKey *k = &g_array_index(values, KtKey, i);
+      if (!is_new_node_key(&slot->plan, k))
+        continue;
+      if (msg.n_wraps == MSG_MAX_WRAPS) {
+        send_request(net, &msg);
+        msg.n_wraps = 1;
+      }
+      net_wrap(net, self, seq, &msg.wraps[msg.n_wraps++], k, &net->core_key);
+    }
+  }
+  send_request(net, &msg);
 }
 
 /* Embodiment 1: the plan made at the RNC says whether the group key

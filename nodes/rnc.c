@@ -8,6 +8,8 @@
  * when the group key is there: at once in embodiment 2 (the RNC holds the
  * whole tree), on the RAB assignment request / the activation accept from
  * the core in embodiment 1 (the group key lives at the BM-SC). */
+#include <sodium.h>
+
 #include "nodes/net_internal.h"
 
 static NetElement me(uint32_t rnc) {
@@ -250,10 +252,35 @@ static bool take_group_key(Net *net, uint32_t rnc, const Msg *msg) {
   return true;
 }
 
+/* LKH in embodiment 1: the new node keys that came with the group key (see
+ * bmsc.c). The RNC opens each under the core key; the plan it carries out
+ * holds the same values (the tree is modelled as one object), which is
+ * checked here, so a wrong key in transit would be caught. */
+static bool take_node_keys(Net *net, uint32_t rnc, const Msg *msg, const PlanSlot *slot) {
+  for (uint8_t i = 1; i < msg->n_wraps; i++) {
+    KtKey key;
+    if (KT_KEY_ID_KIND(msg->wraps[i].key.id) != KT_KEY_SUBGROUP ||
+        !net_unwrap(net, me(rnc), &key, &msg->wraps[i], &net->core_key)) {
+      reject(net, rnc, "node key from the core does not open under the core key");
+      return false;
+    }
+    const KtKey *planned = slot ? kt_plan_key(&slot->plan, key.ref) : NULL;
+    bool same = !slot || (planned && sodium_memcmp(planned->bytes, key.bytes, KT_KEYBYTES) == 0);
+    kt_key_wipe(&key);
+    if (!same) {
+      reject(net, rnc, "node key from the core differs from the plan");
+      return false;
+    }
+  }
+  return true;
+}
+
 static void on_rab_assignment(Net *net, uint32_t rnc, const Msg *msg) {
   if (!take_group_key(net, rnc, msg))
     return;
   PlanSlot *slot = net_plan_get(net, msg->seq);
+  if (!take_node_keys(net, rnc, msg, slot))
+    return;
   if (slot && has_group_work(&slot->plan, rnc)) {
     rnc_execute(net, rnc, msg->seq, &slot->plan, KT_STAGE_GROUP, false);
     net_plan_part_done(net, msg->seq);
