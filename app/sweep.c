@@ -1,6 +1,6 @@
-/* sweep.c — sweeps: plan, child runs, sweep.csv, sweep-stats.csv, shards,
- * merge and progress. See sweep.h for the rules. */
-#include "app/sweep.h"
+/* sweep.c — sweeps: what is not yet split out of it. See sweep.h for the
+ * rules and sweep_private.h for the layout. */
+#include "app/sweep_private.h"
 
 #include <errno.h>
 #include <math.h>
@@ -11,73 +11,9 @@
 
 #include "app/report.h"
 #include "app/scenario.h"
-
-#define SWEEP_MAX_REPLICATIONS 100000u
-#define SWEEP_MAX_RUNS 1000000u
-#define SWEEP_MAX_SLUG 200u
 #define SHARD_MAGIC "#mbms-sim-shard v1"
 
 /* ------------------------------------------------------------ the plan */
-
-typedef struct {
-  char *key;   /* "section.key" */
-  char *where; /* "file:line" or "--set" */
-  GPtrArray *values;
-} SweepDim;
-
-struct SweepPlan {
-  char *path;
-  GPtrArray *plain; /* char*, NULL-terminated: the --set overrides that are not lists */
-  GPtrArray *dims;  /* SweepDim* in canonical order */
-  guint replications;
-  guint n_points, n_runs;
-  char *dir;
-  char **slug;    /* per point */
-  uint64_t *seed; /* per point: its run.seed */
-  char *fingerprint;
-};
-
-static void dim_free(gpointer p) {
-  SweepDim *d = p;
-  g_free(d->key);
-  g_free(d->where);
-  g_ptr_array_unref(d->values);
-  g_free(d);
-}
-
-void sweep_plan_free(SweepPlan *plan) {
-  if (!plan)
-    return;
-  g_free(plan->path);
-  g_ptr_array_unref(plan->plain);
-  g_ptr_array_unref(plan->dims);
-  if (plan->slug)
-    for (guint p = 0; p < plan->n_points; p++)
-      g_free(plan->slug[p]);
-  g_free(plan->slug);
-  g_free(plan->seed);
-  g_free(plan->dir);
-  g_free(plan->fingerprint);
-  g_free(plan);
-}
-
-guint sweep_plan_n_runs(const SweepPlan *plan) {
-  return plan->n_runs;
-}
-
-const char *sweep_plan_dir(const SweepPlan *plan) {
-  return plan->dir;
-}
-
-uint64_t sweep_seed(uint64_t seed, guint rep) {
-  g_assert(rep >= 1);
-  if (rep == 1)
-    return seed;
-  uint64_t z = seed + (uint64_t)(rep - 1) * UINT64_C(0x9E3779B97F4A7C15);
-  z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-  z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-  return z ^ (z >> 31);
-}
 
 /* t(0.975, df) for df = 1..30 (standard tables, 9 significant digits);
  * above, the Cornish-Fisher expansion in 1/df around z = 1.959963985,
@@ -99,317 +35,6 @@ double sweep_t975(guint df) {
          (79 * z9 + 776 * z7 + 1482 * z5 - 1920 * z3 - 945 * z) / (92160 * n * n * n * n);
 }
 
-static gboolean invalid(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static gboolean invalid(GError **error, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  char *msg = g_strdup_vprintf(fmt, ap);
-  va_end(ap);
-  g_set_error_literal(error, SCN_ERROR, SCN_ERROR_INVALID, msg);
-  g_free(msg);
-  return FALSE;
-}
-
-/* Splits "section.key=value"; false if malformed (scn_load reports it). */
-static bool split_override(const char *o, char **section, char **key, const char **value) {
-  const char *eq = strchr(o, '=');
-  const char *dot = eq ? memchr(o, '.', (size_t)(eq - o)) : NULL;
-  if (!eq || !dot)
-    return false;
-  *section = g_strstrip(g_strndup(o, (gsize)(dot - o)));
-  *key = g_strstrip(g_strndup(dot + 1, (gsize)(eq - dot - 1)));
-  *value = eq + 1;
-  return true;
-}
-
-static gboolean parse_replications(const char *where, const char *v, guint *out, GError **error) {
-  g_autofree char *s = g_strstrip(g_strdup(v));
-  guint64 x;
-  bool digits = *s != '\0';
-  for (const char *p = s; *p; p++)
-    if (!g_ascii_isdigit(*p))
-      digits = false;
-  if (!digits || !g_ascii_string_to_unsigned(s, 10, 1, SWEEP_MAX_REPLICATIONS, &x, NULL))
-    return invalid(error, "%s: sweep.replications: '%s' is not an integer in 1..%u", where, s,
-                   SWEEP_MAX_REPLICATIONS);
-  *out = (guint)x;
-  return TRUE;
-}
-
-static SweepDim *find_dim(GPtrArray *dims, const char *key, guint *index) {
-  for (guint i = 0; i < dims->len; i++) {
-    SweepDim *d = g_ptr_array_index(dims, i);
-    if (strcmp(d->key, key) == 0) {
-      if (index)
-        *index = i;
-      return d;
-    }
-  }
-  return NULL;
-}
-
-/* A swept key: "section.key" of a scenario key other than run.name. */
-static SweepDim *new_dim(const char *where, const char *key, const char *list, GError **error) {
-  /* in the file, the key is sweep.<section.key>; on the command line, itself */
-  const char *pre = strcmp(where, "--set") == 0 ? "" : "sweep.";
-  const char *dot = strchr(key, '.');
-  g_autofree char *section = dot ? g_strndup(key, (gsize)(dot - key)) : NULL;
-  if (!dot || !scn_known_key(section, dot + 1)) {
-    invalid(error,
-            "%s: %s%s: not a scenario key (want section.key, e.g. run.embodiment, or "
-            "replications)",
-            where, pre, key);
-    return NULL;
-  }
-  if (strcmp(key, "run.name") == 0) {
-    invalid(error, "%s: %s%s: cannot be swept (it names the sweep's folder)", where, pre, key);
-    return NULL;
-  }
-  SweepDim *d = g_new0(SweepDim, 1);
-  d->key = g_strdup(key);
-  d->where = g_strdup(where);
-  d->values = g_ptr_array_new_with_free_func(g_free);
-  g_auto(GStrv) parts = g_strsplit(list, ",", -1);
-  for (guint i = 0; parts[i]; i++) {
-    char *v = g_strstrip(parts[i]);
-    if (!*v) {
-      invalid(error, "%s: %s%s: empty value in the list '%s'", where, pre, key, list);
-      dim_free(d);
-      return NULL;
-    }
-    for (guint j = 0; j < d->values->len; j++)
-      if (strcmp(g_ptr_array_index(d->values, j), v) == 0) {
-        invalid(error, "%s: %s%s: value '%s' is listed twice", where, pre, key, v);
-        dim_free(d);
-        return NULL;
-      }
-    g_ptr_array_add(d->values, g_strdup(v));
-  }
-  return d;
-}
-
-gboolean sweep_requested(const char *path, const char *const *overrides, gboolean *out,
-                         GError **error) {
-  GPtrArray *entries = scn_sweep_entries(path, error);
-  if (!entries)
-    return FALSE;
-  *out = entries->len > 0;
-  g_ptr_array_unref(entries);
-  for (; overrides && *overrides; overrides++) {
-    char *section, *key;
-    const char *value;
-    if (!split_override(*overrides, &section, &key, &value))
-      continue;
-    if (strcmp(section, "sweep") == 0 || strchr(value, ','))
-      *out = TRUE;
-    g_free(section);
-    g_free(key);
-  }
-  return TRUE;
-}
-
-/* The point's values: index of each dim's value. */
-static void point_indices(const SweepPlan *plan, guint p, guint *idx) {
-  for (guint d = plan->dims->len; d-- > 0;) {
-    SweepDim *dim = g_ptr_array_index(plan->dims, d);
-    idx[d] = p % dim->values->len;
-    p /= dim->values->len;
-  }
-}
-
-static const char *point_value(const SweepPlan *plan, guint p, guint d) {
-  guint idx[plan->dims->len + 1];
-  point_indices(plan, p, idx);
-  SweepDim *dim = g_ptr_array_index(plan->dims, d);
-  return g_ptr_array_index(dim->values, idx[d]);
-}
-
-/* "section.key=value" per dim (NULL-terminated), and where each came from. */
-static GPtrArray *point_assign(const SweepPlan *plan, guint p, GPtrArray **where) {
-  GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
-  *where = g_ptr_array_new();
-  for (guint d = 0; d < plan->dims->len; d++) {
-    SweepDim *dim = g_ptr_array_index(plan->dims, d);
-    g_ptr_array_add(a, g_strconcat(dim->key, "=", point_value(plan, p, d), NULL));
-    g_ptr_array_add(*where, dim->where);
-  }
-  g_ptr_array_add(a, NULL);
-  g_ptr_array_add(*where, NULL);
-  return a;
-}
-
-static void slug_append(GString *s, const char *text) {
-  for (const char *c = text; *c; c++)
-    g_string_append_c(s, g_ascii_isalnum(*c) || strchr(".+-", *c) ? *c : '_');
-}
-
-static char *point_slug(const SweepPlan *plan, guint p) {
-  if (plan->dims->len == 0)
-    return g_strdup("base");
-  GString *s = g_string_new(NULL);
-  for (guint d = 0; d < plan->dims->len; d++) {
-    SweepDim *dim = g_ptr_array_index(plan->dims, d);
-    if (d)
-      g_string_append_c(s, '_');
-    slug_append(s, strchr(dim->key, '.') + 1);
-    g_string_append_c(s, '-');
-    slug_append(s, point_value(plan, p, d));
-  }
-  if (s->len > SWEEP_MAX_SLUG) {
-    g_string_free(s, TRUE);
-    return g_strdup_printf("point-%u", p + 1);
-  }
-  return g_string_free(s, FALSE);
-}
-
-SweepPlan *sweep_plan_new(const char *path, const char *const *overrides, const char *output,
-                          GError **error) {
-  GPtrArray *entries = scn_sweep_entries(path, error);
-  if (!entries)
-    return NULL;
-  SweepPlan *plan = g_new0(SweepPlan, 1);
-  plan->path = g_strdup(path);
-  plan->plain = g_ptr_array_new_with_free_func(g_free);
-  plan->dims = g_ptr_array_new_with_free_func(dim_free);
-  plan->replications = 1;
-  gboolean ok = TRUE;
-
-  for (guint i = 0; ok && i < entries->len; i++) {
-    const ScnSweepEntry *e = g_ptr_array_index(entries, i);
-    g_autofree char *where = g_strdup_printf("%s:%u", path, e->line);
-    if (strcmp(e->key, "replications") == 0) {
-      ok = parse_replications(where, e->value, &plan->replications, error);
-      continue;
-    }
-    SweepDim *d = new_dim(where, e->key, e->value, error);
-    if (d)
-      g_ptr_array_add(plan->dims, d);
-    ok = d != NULL;
-  }
-  g_ptr_array_unref(entries);
-
-  /* --set: sweep.replications, lists (replacing the file's list of the key,
-   * in place) and single values (which take the key out of the sweep). */
-  for (; ok && overrides && *overrides; overrides++) {
-    char *section = NULL, *key = NULL;
-    const char *value;
-    if (!split_override(*overrides, &section, &key, &value)) {
-      g_ptr_array_add(plan->plain, g_strdup(*overrides));
-      continue;
-    }
-    g_autofree char *full = g_strconcat(section, ".", key, NULL);
-    guint at;
-    if (strcmp(section, "sweep") == 0) {
-      if (strcmp(key, "replications") == 0)
-        ok = parse_replications("--set", value, &plan->replications, error);
-      else
-        ok = invalid(error, "--set: sweep.%s: unknown key (known in [sweep]: replications)", key);
-    } else if (strchr(value, ',')) {
-      SweepDim *d = new_dim("--set", full, value, error);
-      if (!d) {
-        ok = FALSE;
-      } else if (find_dim(plan->dims, full, &at)) {
-        dim_free(g_ptr_array_index(plan->dims, at));
-        plan->dims->pdata[at] = d;
-      } else {
-        g_ptr_array_add(plan->dims, d);
-      }
-    } else {
-      if (find_dim(plan->dims, full, &at))
-        g_ptr_array_remove_index(plan->dims, at);
-      g_ptr_array_add(plan->plain, g_strdup(*overrides));
-    }
-    g_free(section);
-    g_free(key);
-  }
-  g_ptr_array_add(plan->plain, NULL);
-  if (!ok)
-    goto fail;
-
-  /* the base scenario, then each value alone (reported where it was given) */
-  Scenario *base = scn_load(path, (const char *const *)plan->plain->pdata, error);
-  if (!base)
-    goto fail;
-  plan->dir = output ? g_strdup(output) : g_build_filename("results", base->name, NULL);
-  scn_free(base);
-  guint64 n_points = 1;
-  for (guint d = 0; d < plan->dims->len; d++) {
-    SweepDim *dim = g_ptr_array_index(plan->dims, d);
-    for (guint j = 0; j < dim->values->len; j++) {
-      g_autofree char *a = g_strconcat(dim->key, "=", g_ptr_array_index(dim->values, j), NULL);
-      const char *point[] = {a, NULL}, *where[] = {dim->where, NULL};
-      Scenario *s =
-          scn_load_point(path, (const char *const *)plan->plain->pdata, point, where, error);
-      if (!s)
-        goto fail;
-      scn_free(s);
-    }
-    n_points *= dim->values->len;
-    if (n_points > SWEEP_MAX_RUNS)
-      break;
-  }
-  if (n_points * plan->replications > SWEEP_MAX_RUNS) {
-    invalid(error, "%s: sweep: more than %u runs in the cross product", path, SWEEP_MAX_RUNS);
-    goto fail;
-  }
-  plan->n_points = (guint)n_points;
-  plan->n_runs = plan->n_points * plan->replications;
-
-  /* every point, its folder and its seed; the fingerprint covers them all */
-  plan->slug = g_new0(char *, plan->n_points);
-  plan->seed = g_new0(uint64_t, plan->n_points);
-  GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
-  GHashTable *slugs = g_hash_table_new(g_str_hash, g_str_equal);
-  char rep[32];
-  g_snprintf(rep, sizeof rep, "replications=%u\n", plan->replications);
-  g_checksum_update(sum, (const guchar *)rep, -1);
-  for (guint p = 0; p < plan->n_points; p++) {
-    GPtrArray *where;
-    GPtrArray *a = point_assign(plan, p, &where);
-    Scenario *s =
-        scn_load_point(path, (const char *const *)plan->plain->pdata, (const char *const *)a->pdata,
-                       (const char *const *)where->pdata, error);
-    g_ptr_array_unref(a);
-    g_ptr_array_unref(where);
-    if (!s) {
-      ok = FALSE;
-      break;
-    }
-    plan->seed[p] = s->seed;
-    plan->slug[p] = point_slug(plan, p);
-    char *ini = scn_to_ini(s);
-    g_checksum_update(sum, (const guchar *)plan->slug[p], -1);
-    g_checksum_update(sum, (const guchar *)ini, -1);
-    g_free(ini);
-    scn_free(s);
-    const char *other = g_hash_table_lookup(slugs, plan->slug[p]);
-    if (other) {
-      ok = invalid(error, "%s: sweep: two points give the same folder name '%s'", path, other);
-      break;
-    }
-    g_hash_table_insert(slugs, plan->slug[p], plan->slug[p]);
-  }
-  g_hash_table_destroy(slugs);
-  plan->fingerprint = g_strdup(g_checksum_get_string(sum));
-  g_checksum_free(sum);
-  if (ok)
-    return plan;
-fail:
-  sweep_plan_free(plan);
-  return NULL;
-}
-
-/* ------------------------------------------------------------ one run */
-
-static char *run_rel(const SweepPlan *plan, guint i) {
-  return g_strdup_printf("%s/rep-%u", plan->slug[i / plan->replications],
-                         i % plan->replications + 1);
-}
-
-static uint64_t run_seed(const SweepPlan *plan, guint i) {
-  return sweep_seed(plan->seed[i / plan->replications], i % plan->replications + 1);
-}
-
 static char *self_exe(void) {
   char *exe = g_file_read_link("/proc/self/exe", NULL);
   return exe ? exe : g_strdup("mbms-sim");
@@ -421,7 +46,7 @@ static GPtrArray *child_argv(const SweepPlan *plan, guint i, const char *exe) {
   g_ptr_array_add(argv, g_strdup(exe));
   g_ptr_array_add(argv, g_strdup("--single"));
   g_ptr_array_add(argv, g_strdup("--quiet"));
-  g_autofree char *rel = run_rel(plan, i);
+  g_autofree char *rel = sweep_run_rel(plan, i);
   g_ptr_array_add(argv, g_strdup("--output"));
   g_ptr_array_add(argv, g_build_filename(plan->dir, rel, NULL));
   for (guint k = 0; k + 1 < plan->plain->len; k++)
@@ -429,9 +54,10 @@ static GPtrArray *child_argv(const SweepPlan *plan, guint i, const char *exe) {
   for (guint d = 0; d < plan->dims->len; d++) {
     SweepDim *dim = g_ptr_array_index(plan->dims, d);
     g_ptr_array_add(argv, g_strconcat("--set=", dim->key, "=",
-                                      point_value(plan, i / plan->replications, d), NULL));
+                                      sweep_point_value(plan, i / plan->replications, d), NULL));
   }
-  g_ptr_array_add(argv, g_strdup_printf("--set=run.seed=%" G_GUINT64_FORMAT, run_seed(plan, i)));
+  g_ptr_array_add(argv,
+                  g_strdup_printf("--set=run.seed=%" G_GUINT64_FORMAT, sweep_run_seed(plan, i)));
   g_ptr_array_add(argv, g_strdup("--"));
   g_ptr_array_add(argv, g_strdup(plan->path));
   g_ptr_array_add(argv, NULL);
@@ -569,17 +195,13 @@ static gboolean run_figures(const char *dir, char **header, char **values, GErro
   return TRUE;
 }
 
-/* The figures are stored as "header\x1fvalues" so that the header travels
- * with them (shards, MPI) and sweep.csv's header needs no extra run. */
-#define FIG_SEP '\x1f'
-
-static char *run_collect(const SweepPlan *plan, guint i, GError **error) {
-  g_autofree char *rel = run_rel(plan, i);
+char *sweep_run_collect(const SweepPlan *plan, guint i, GError **error) {
+  g_autofree char *rel = sweep_run_rel(plan, i);
   g_autofree char *dir = g_build_filename(plan->dir, rel, NULL);
   char *h, *v;
   if (!run_figures(dir, &h, &v, error))
     return NULL;
-  char *out = g_strdup_printf("%s%c%s", h, FIG_SEP, v);
+  char *out = g_strdup_printf("%s%c%s", h, SWEEP_FIG_SEP, v);
   g_free(h);
   g_free(v);
   return out;
@@ -588,7 +210,7 @@ static char *run_collect(const SweepPlan *plan, guint i, GError **error) {
 static gboolean child_status(const SweepPlan *plan, guint i, int status, GError **error) {
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
     return TRUE;
-  g_autofree char *rel = run_rel(plan, i);
+  g_autofree char *rel = sweep_run_rel(plan, i);
   if (WIFEXITED(status))
     g_set_error(error, SCN_ERROR, SCN_ERROR_IO, "sweep: run %s failed (exit status %d)", rel,
                 WEXITSTATUS(status));
@@ -601,7 +223,7 @@ static gboolean child_status(const SweepPlan *plan, guint i, int status, GError 
 char *sweep_finish(const SweepPlan *plan, guint i, int status, GError **error) {
   if (!child_status(plan, i, status, error))
     return NULL;
-  return run_collect(plan, i, error);
+  return sweep_run_collect(plan, i, error);
 }
 
 char *sweep_run_one(const SweepPlan *plan, guint i, GError **error) {
@@ -614,7 +236,7 @@ char *sweep_run_one(const SweepPlan *plan, guint i, GError **error) {
   g_spawn_close_pid(pid);
   if (!child_status(plan, i, status, error))
     return NULL;
-  return run_collect(plan, i, error);
+  return sweep_run_collect(plan, i, error);
 }
 
 /* ------------------------------------------------------------ progress */
@@ -655,7 +277,7 @@ static void progress_draw(SweepProgress *p) {
 /* sim_events and sim_end_s from a figures string. */
 static void figure_pair(const char *figures, double *events, double *end) {
   *events = *end = 0;
-  const char *sep = strchr(figures, FIG_SEP);
+  const char *sep = strchr(figures, SWEEP_FIG_SEP);
   if (!sep)
     return;
   g_autofree char *h = g_strndup(figures, (gsize)(sep - figures));
@@ -710,23 +332,14 @@ static void csv_cell(GString *s, const char *v) {
   g_string_append_c(s, '"');
 }
 
-/* What the result files need, whether from a plan or from shard files. */
-typedef struct {
-  guint n_dims, replications, n_runs;
-  char **dim_keys;   /* n_dims */
-  char **dim_values; /* n_runs x n_dims, escaped CSV cells */
-  char **run_prefix; /* per run: "replication,seed,run" cells */
-  char **figures;    /* per run: "header\x1fvalues" */
-} Table;
-
 static void append_double(GString *s, double x) {
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
   g_ascii_formatd(buf, sizeof buf, "%.10g", x == 0 ? 0.0 : x);
   g_string_append(s, buf);
 }
 
-static gboolean write_table(const char *dir, const Table *t, GError **error) {
-  const char *sep0 = strchr(t->figures[0], FIG_SEP);
+gboolean sweep_rows_write(const char *dir, const SweepRows *t, GError **error) {
+  const char *sep0 = strchr(t->figures[0], SWEEP_FIG_SEP);
   g_autofree char *fig_header = g_strndup(t->figures[0], (gsize)(sep0 - t->figures[0]));
   g_auto(GStrv) figs = g_strsplit(fig_header, ",", -1);
   guint n_fig = g_strv_length(figs);
@@ -748,10 +361,11 @@ static gboolean write_table(const char *dir, const Table *t, GError **error) {
   double *x = g_new(double, (gsize)t->replications *n_fig + 1);
   guint *n = g_new0(guint, n_fig + 1);
   for (guint i = 0; i < t->n_runs && ok; i++) {
-    const char *sep = strchr(t->figures[i], FIG_SEP);
+    const char *sep = strchr(t->figures[i], SWEEP_FIG_SEP);
     if (!sep || (gsize)(sep - t->figures[i]) != strlen(fig_header) ||
         strncmp(t->figures[i], fig_header, strlen(fig_header)) != 0) {
-      ok = invalid(error, "sweep: runs have different figure columns (mixed mbms-sim versions?)");
+      ok = sweep_invalid(error,
+                         "sweep: runs have different figure columns (mixed mbms-sim versions?)");
       break;
     }
     for (guint d = 0; d < t->n_dims; d++)
@@ -762,7 +376,7 @@ static gboolean write_table(const char *dir, const Table *t, GError **error) {
     guint r = i % t->replications;
     g_auto(GStrv) v = g_strsplit(sep + 1, ",", -1);
     if (g_strv_length(v) != n_fig) {
-      ok = invalid(error, "sweep: a run has %u figures, want %u", g_strv_length(v), n_fig);
+      ok = sweep_invalid(error, "sweep: a run has %u figures, want %u", g_strv_length(v), n_fig);
       break;
     }
     if (r == 0)
@@ -815,7 +429,7 @@ static gboolean write_table(const char *dir, const Table *t, GError **error) {
   return ok;
 }
 
-static void table_clear(Table *t) {
+void sweep_rows_clear(SweepRows *t) {
   g_strfreev(t->dim_keys);
   if (t->dim_values)
     for (gsize k = 0; k < (gsize)t->n_runs * t->n_dims; k++)
@@ -834,7 +448,7 @@ static char *cell(const char *v) {
 }
 
 /* The plan's columns for run i: dims cells and the prefix. */
-static void plan_table(const SweepPlan *plan, char **figures, Table *t) {
+void sweep_rows_from_plan(const SweepPlan *plan, char **figures, SweepRows *t) {
   t->n_dims = plan->dims->len;
   t->replications = plan->replications;
   t->n_runs = plan->n_runs;
@@ -845,20 +459,21 @@ static void plan_table(const SweepPlan *plan, char **figures, Table *t) {
   t->run_prefix = g_new0(char *, t->n_runs + 1);
   for (guint i = 0; i < t->n_runs; i++) {
     for (guint d = 0; d < t->n_dims; d++)
-      t->dim_values[(gsize)i * t->n_dims + d] = cell(point_value(plan, i / plan->replications, d));
-    g_autofree char *rel = run_rel(plan, i);
+      t->dim_values[(gsize)i * t->n_dims + d] =
+          cell(sweep_point_value(plan, i / plan->replications, d));
+    g_autofree char *rel = sweep_run_rel(plan, i);
     g_autofree char *relc = cell(rel);
     t->run_prefix[i] = g_strdup_printf("%u,%" G_GUINT64_FORMAT ",%s", i % plan->replications + 1,
-                                       run_seed(plan, i), relc);
+                                       sweep_run_seed(plan, i), relc);
   }
   t->figures = figures;
 }
 
 gboolean sweep_write_results(const SweepPlan *plan, char **figures, GError **error) {
-  Table t = {0};
-  plan_table(plan, figures, &t);
-  gboolean ok = write_table(plan->dir, &t, error);
-  table_clear(&t);
+  SweepRows t = {0};
+  sweep_rows_from_plan(plan, figures, &t);
+  gboolean ok = sweep_rows_write(plan->dir, &t, error);
+  sweep_rows_clear(&t);
   return ok;
 }
 
@@ -870,10 +485,10 @@ static char *shard_name(guint k, guint n) {
 
 /* A shard file: magic, key=value lines, then one line per run:
  *   index<TAB>dims cells,prefix<TAB>figures (with \x1f between header and values) */
-static gboolean write_shard(const SweepPlan *plan, guint k, guint n, char **figures,
-                            GError **error) {
-  Table t = {0};
-  plan_table(plan, figures, &t);
+gboolean sweep_write_shard(const SweepPlan *plan, guint k, guint n, char **figures,
+                           GError **error) {
+  SweepRows t = {0};
+  sweep_rows_from_plan(plan, figures, &t);
   GString *s = g_string_new(SHARD_MAGIC "\n");
   g_string_append_printf(s, "shard=%u/%u\nfingerprint=%s\nruns=%u\nreplications=%u\ndims=%u\n", k,
                          n, plan->fingerprint, plan->n_runs, plan->replications, t.n_dims);
@@ -886,7 +501,7 @@ static gboolean write_shard(const SweepPlan *plan, guint k, guint n, char **figu
     g_string_append_printf(s, "%s\t%s\n", t.run_prefix[i], figures[i]);
   }
   t.figures = NULL;
-  table_clear(&t);
+  sweep_rows_clear(&t);
   g_autofree char *name = shard_name(k, n);
   g_autofree char *path = g_build_filename(plan->dir, name, NULL);
   gboolean ok = report_write_file_atomic(path, s->str, s->len, error);
@@ -902,7 +517,7 @@ gboolean sweep_parse_shard(const char *text, guint *k, guint *n, GError **error)
       strspn(slash + 1, "0123456789") != strlen(slash + 1) ||
       !g_ascii_string_to_unsigned(ks, 10, 1, 1000000, &a, NULL) ||
       !g_ascii_string_to_unsigned(slash + 1, 10, 1, 1000000, &b, NULL) || a > b)
-    return invalid(error, "--shard: '%s': expected K/N with 1 <= K <= N", text);
+    return sweep_invalid(error, "--shard: '%s': expected K/N with 1 <= K <= N", text);
   *k = (guint)a;
   *n = (guint)b;
   return TRUE;
@@ -954,7 +569,7 @@ gboolean sweep_run(SweepPlan *plan, const SweepOptions *opt, GError **error) {
       continue; /* already failing: only reap */
     GError *e = NULL;
     if (child_status(plan, i, status, &e))
-      figures[i] = run_collect(plan, i, &e);
+      figures[i] = sweep_run_collect(plan, i, &e);
     if (!figures[i]) {
       g_propagate_error(error, e);
       ok = FALSE;
@@ -965,7 +580,7 @@ gboolean sweep_run(SweepPlan *plan, const SweepOptions *opt, GError **error) {
   sweep_progress_free(prog);
   g_hash_table_destroy(running);
   if (ok)
-    ok = opt->shard_n ? write_shard(plan, k, n, figures, error)
+    ok = opt->shard_n ? sweep_write_shard(plan, k, n, figures, error)
                       : sweep_write_results(plan, figures, error);
   g_array_free(todo, TRUE);
   for (guint i = 0; i < plan->n_runs; i++) /* a shard leaves holes: not g_strfreev */
@@ -984,18 +599,18 @@ typedef struct {
 } ShardHead;
 
 static gboolean merge_fail(GError **error, const char *path, const char *what) {
-  return invalid(error, "merge: %s: %s", path, what);
+  return sweep_invalid(error, "merge: %s: %s", path, what);
 }
 
 gboolean sweep_merge(const char *const *dirs, const char *output, GError **error) {
   if (!dirs || !dirs[0])
-    return invalid(error, "merge: expected at least one folder (mbms-sim merge DIR...)");
+    return sweep_invalid(error, "merge: expected at least one folder (mbms-sim merge DIR...)");
   GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
   for (guint d = 0; dirs[d]; d++) {
     GError *e = NULL;
     GDir *dir = g_dir_open(dirs[d], 0, &e);
     if (!dir) {
-      invalid(error, "merge: %s", e->message);
+      sweep_invalid(error, "merge: %s", e->message);
       g_error_free(e);
       g_ptr_array_unref(files);
       return FALSE;
@@ -1014,12 +629,12 @@ gboolean sweep_merge(const char *const *dirs, const char *output, GError **error
   }
   if (files->len == 0) {
     g_ptr_array_unref(files);
-    return invalid(error, "merge: no sweep-shard-K-of-N.csv in %s%s", dirs[0],
-                   dirs[1] ? " ..." : "");
+    return sweep_invalid(error, "merge: no sweep-shard-K-of-N.csv in %s%s", dirs[0],
+                         dirs[1] ? " ..." : "");
   }
 
   gboolean ok = TRUE;
-  Table t = {0};
+  SweepRows t = {0};
   char **fig = NULL;
   guint first_n = 0, runs = 0;
   char *fp = NULL;
@@ -1075,10 +690,10 @@ gboolean sweep_merge(const char *const *dirs, const char *output, GError **error
       t.run_prefix = g_new0(char *, r + 1);
       fig = g_new0(char *, r + 1);
     } else if (strcmp(fpr, fp) != 0 || n != first_n || r != runs) {
-      ok = invalid(error,
-                   "merge: %s: is a shard of another sweep than %s (different scenario, "
-                   "values, replications or shard count)",
-                   path, (const char *)g_ptr_array_index(files, 0));
+      ok = sweep_invalid(error,
+                         "merge: %s: is a shard of another sweep than %s (different scenario, "
+                         "values, replications or shard count)",
+                         path, (const char *)g_ptr_array_index(files, 0));
       break;
     }
     if (g_hash_table_contains(seen_k, GUINT_TO_POINTER(k))) {
@@ -1122,18 +737,18 @@ gboolean sweep_merge(const char *const *dirs, const char *output, GError **error
     }
   }
   if (ok && g_hash_table_size(seen_k) != first_n)
-    ok = invalid(error, "merge: %u of %u shards found in the folders given",
-                 g_hash_table_size(seen_k), first_n);
+    ok = sweep_invalid(error, "merge: %u of %u shards found in the folders given",
+                       g_hash_table_size(seen_k), first_n);
   for (guint i = 0; ok && i < runs; i++)
-    if (!fig[i] || !strchr(fig[i], FIG_SEP))
-      ok = invalid(error, "merge: run %u is missing from the shards", i);
+    if (!fig[i] || !strchr(fig[i], SWEEP_FIG_SEP))
+      ok = sweep_invalid(error, "merge: run %u is missing from the shards", i);
   if (ok) {
     t.figures = fig;
-    ok = write_table(output ? output : dirs[0], &t, error);
+    ok = sweep_rows_write(output ? output : dirs[0], &t, error);
   }
   g_hash_table_destroy(seen_k);
   g_free(fp);
-  table_clear(&t);
+  sweep_rows_clear(&t);
   for (guint i = 0; fig && i < runs; i++)
     g_free(fig[i]);
   g_free(fig);

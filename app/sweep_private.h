@@ -1,0 +1,83 @@
+/* sweep_private.h — what the sweep files share and nothing else sees:
+ * the plan's layout, the figures string, the result rows and the helpers
+ * that cross file boundaries. The public API is app/sweep.h.
+ *
+ *   sweep_plan.c     the plan: [sweep] and --set lists, cross product,
+ *                    slugs, seeds, fingerprint
+ *   sweep_exec.c     child runs: argv, spawn, wait, the --jobs loop
+ *   sweep_figures.c  a run folder read back into its figures string
+ *   sweep_progress.c the progress line on stderr
+ *   sweep_stats.c    sweep.csv and sweep-stats.csv (mean, sd, Student-t CI)
+ *   sweep_merge.c    shard files and `mbms-sim merge`
+ *
+ * Errors as in sweep.h. Strings returned by functions here are owned by the
+ * caller unless said otherwise.
+ */
+#pragma once
+#include "app/sweep.h"
+
+#include <glib.h>
+#include <stdint.h>
+
+#define SWEEP_MAX_RUNS 1000000u
+
+/* The figures of a run are stored as "header\x1fvalues" so that the header
+ * travels with them (shards, MPI) and sweep.csv's header needs no extra run. */
+#define SWEEP_FIG_SEP '\x1f'
+
+/* ------------------------------------------------------ the plan (plan.c) */
+
+typedef struct {
+  char *key;   /* "section.key" */
+  char *where; /* "file:line" or "--set" */
+  GPtrArray *values;
+} SweepDim;
+
+struct SweepPlan {
+  char *path;
+  GPtrArray *plain; /* char*, NULL-terminated: the --set overrides that are not lists */
+  GPtrArray *dims;  /* SweepDim* in canonical order */
+  guint replications;
+  guint n_points, n_runs;
+  char *dir;
+  char **slug;    /* per point */
+  uint64_t *seed; /* per point: its run.seed */
+  char *fingerprint;
+};
+
+/* Sets a SCN_ERROR_INVALID error from a format; always returns FALSE. */
+gboolean sweep_invalid(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* Value of swept key `d` at point `p` (owned by the plan). */
+const char *sweep_point_value(const SweepPlan *plan, guint p, guint d);
+/* "<point-slug>/rep-<r>", run i's folder relative to the sweep folder. */
+char *sweep_run_rel(const SweepPlan *plan, guint i);
+/* The seed of run i. */
+uint64_t sweep_run_seed(const SweepPlan *plan, guint i);
+
+/* ----------------------------------------------------- figures (figures.c) */
+
+/* Reads run i's folder back into its figures string, NULL + error. */
+char *sweep_run_collect(const SweepPlan *plan, guint i, GError **error);
+
+/* -------------------------------------------------- result rows (stats.c) */
+
+/* What the result files need, whether from a plan or from shard files. */
+typedef struct {
+  guint n_dims, replications, n_runs;
+  char **dim_keys;   /* n_dims */
+  char **dim_values; /* n_runs x n_dims, escaped CSV cells */
+  char **run_prefix; /* per run: "replication,seed,run" cells */
+  char **figures;    /* per run: "header\x1fvalues" */
+} SweepRows;
+
+/* Fills `t` from the plan; `figures` is borrowed (not freed by clear). */
+void sweep_rows_from_plan(const SweepPlan *plan, char **figures, SweepRows *t);
+/* Frees what sweep_rows_from_plan (or merge) allocated, except figures. */
+void sweep_rows_clear(SweepRows *t);
+/* Writes `dir`/sweep.csv and `dir`/sweep-stats.csv atomically. */
+gboolean sweep_rows_write(const char *dir, const SweepRows *t, GError **error);
+
+/* -------------------------------------------------------- shards (merge.c) */
+
+/* Writes `plan->dir`/sweep-shard-K-of-N.csv from the shard's figures. */
+gboolean sweep_write_shard(const SweepPlan *plan, guint k, guint n, char **figures, GError **error);
