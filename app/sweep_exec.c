@@ -1,18 +1,14 @@
-/* sweep.c — sweeps: what is not yet split out of it. See sweep.h for the
- * rules and sweep_private.h for the layout. */
+/* sweep_exec.c — running a sweep's runs: each run is a child process of
+ * mbms-sim (a plain single run), --jobs of them at a time; their wait
+ * statuses are turned into figures and the results written in run order. */
 #include "app/sweep_private.h"
 
 #include <errno.h>
-#include <math.h>
-#include <stdio.h>
-#include <string.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
-#include "app/report.h"
 #include "app/scenario.h"
 
-/* ------------------------------------------------------------ the plan */
+/* ------------------------------------------------------------ one run */
 
 static char *self_exe(void) {
   char *exe = g_file_read_link("/proc/self/exe", NULL);
@@ -56,134 +52,6 @@ gboolean sweep_spawn(const SweepPlan *plan, guint i, GPid *pid, GError **error) 
     g_error_free(e);
   }
   return ok;
-}
-
-/* Figure columns of sweep.csv after the summary.csv totals. */
-static const char *const kinds[] = {"bmsc", "ggsn", "sgsn", "rnc", "ue"};
-static const char *const per_event[] = {"p2p_msgs", "p2m_msgs", "p2m_tx", "core_msgs", "bytes"};
-#define FIRST_TOTAL "joins"
-
-static char *read_text(const char *dir, const char *name, GError **error) {
-  g_autofree char *path = g_build_filename(dir, name, NULL);
-  char *text = NULL;
-  GError *e = NULL;
-  if (!g_file_get_contents(path, &text, NULL, &e)) {
-    g_set_error(error, SCN_ERROR, SCN_ERROR_IO, "%s", e->message);
-    g_error_free(e);
-  }
-  return text;
-}
-
-static gboolean bad_file(GError **error, const char *dir, const char *name, const char *what) {
-  g_set_error(error, SCN_ERROR, SCN_ERROR_IO, "%s/%s: %s", dir, name, what);
-  return FALSE;
-}
-
-static void append_mean(GString *s, double sum, guint n) {
-  g_string_append_c(s, ',');
-  if (n == 0)
-    return;
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-  g_ascii_formatd(buf, sizeof buf, "%.6f", sum / n);
-  g_string_append(s, buf);
-}
-
-/* The header of the figure columns (summary.csv's totals from "joins" on,
- * then per-event means and per-kind load). `totals_header` is summary.csv's
- * header from "joins" on. */
-static char *figures_header(const char *totals_header) {
-  GString *s = g_string_new(totals_header);
-  const char *ev[] = {"join", "leave"};
-  for (guint k = 0; k < 2; k++)
-    for (guint j = 0; j < G_N_ELEMENTS(per_event); j++)
-      g_string_append_printf(s, ",%s_per_%s", per_event[j], ev[k]);
-  for (guint k = 0; k < G_N_ELEMENTS(kinds); k++)
-    g_string_append_printf(s, ",%s_msgs,%s_bytes,%s_wraps", kinds[k], kinds[k], kinds[k]);
-  return g_string_free(s, FALSE);
-}
-
-/* The figures of one run folder: "header\nvalues" parts returned apart. */
-static gboolean run_figures(const char *dir, char **header, char **values, GError **error) {
-  g_autofree char *summary = read_text(dir, "summary.csv", error);
-  if (!summary)
-    return FALSE;
-  g_auto(GStrv) lines = g_strsplit(summary, "\n", 3);
-  if (!lines[0] || !lines[1])
-    return bad_file(error, dir, "summary.csv", "want a header and a row");
-  g_auto(GStrv) h = g_strsplit(lines[0], ",", -1);
-  guint first = 0, n_h = g_strv_length(h);
-  while (first < n_h && strcmp(h[first], FIRST_TOTAL) != 0)
-    first++;
-  if (first == n_h)
-    return bad_file(error, dir, "summary.csv", "no column " FIRST_TOTAL);
-  /* fields before the totals may be quoted strings: count from the end */
-  g_auto(GStrv) v = g_strsplit(lines[1], ",", -1);
-  guint n_v = g_strv_length(v);
-  if (n_v < n_h)
-    return bad_file(error, dir, "summary.csv", "short row");
-  GString *hs = g_string_new(NULL), *vs = g_string_new(NULL);
-  for (guint k = first; k < n_h; k++) {
-    g_string_append_printf(hs, "%s%s", k > first ? "," : "", h[k]);
-    g_string_append_printf(vs, "%s%s", k > first ? "," : "", v[n_v - n_h + k]);
-  }
-
-  g_autofree char *rekeys = read_text(dir, "rekeys.csv", error);
-  g_autofree char *elements = rekeys ? read_text(dir, "elements.csv", error) : NULL;
-  if (!elements) {
-    g_string_free(hs, TRUE);
-    g_string_free(vs, TRUE);
-    return FALSE;
-  }
-  double sum[2][G_N_ELEMENTS(per_event)] = {{0}};
-  guint count[2] = {0, 0};
-  g_auto(GStrv) rl = g_strsplit(rekeys, "\n", -1);
-  for (guint k = 1; rl[k]; k++) {
-    if (!*rl[k])
-      continue;
-    g_auto(GStrv) f = g_strsplit(rl[k], ",", -1);
-    if (g_strv_length(f) != 12)
-      continue;
-    guint ev = strcmp(f[1], "leave") == 0;
-    count[ev]++;
-    for (guint j = 0; j < G_N_ELEMENTS(per_event); j++)
-      sum[ev][j] += g_ascii_strtod(f[6 + j], NULL);
-  }
-  for (guint ev = 0; ev < 2; ev++)
-    for (guint j = 0; j < G_N_ELEMENTS(per_event); j++)
-      append_mean(vs, sum[ev][j], count[ev]);
-  guint64 load[G_N_ELEMENTS(kinds)][3] = {{0}};
-  g_auto(GStrv) el = g_strsplit(elements, "\n", -1);
-  for (guint k = 1; el[k]; k++) {
-    g_auto(GStrv) f = g_strsplit(el[k], ",", -1);
-    if (g_strv_length(f) != 11)
-      continue;
-    for (guint j = 0; j < G_N_ELEMENTS(kinds); j++) {
-      if (strcmp(f[1], kinds[j]) != 0)
-        continue;
-      load[j][0] += g_ascii_strtoull(f[3], NULL, 10) + g_ascii_strtoull(f[5], NULL, 10);
-      load[j][1] += g_ascii_strtoull(f[4], NULL, 10) + g_ascii_strtoull(f[6], NULL, 10);
-      load[j][2] += g_ascii_strtoull(f[7], NULL, 10);
-    }
-  }
-  for (guint j = 0; j < G_N_ELEMENTS(kinds); j++)
-    g_string_append_printf(vs, ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT,
-                           load[j][0], load[j][1], load[j][2]);
-  *header = figures_header(hs->str);
-  g_string_free(hs, TRUE);
-  *values = g_string_free(vs, FALSE);
-  return TRUE;
-}
-
-char *sweep_run_collect(const SweepPlan *plan, guint i, GError **error) {
-  g_autofree char *rel = sweep_run_rel(plan, i);
-  g_autofree char *dir = g_build_filename(plan->dir, rel, NULL);
-  char *h, *v;
-  if (!run_figures(dir, &h, &v, error))
-    return NULL;
-  char *out = g_strdup_printf("%s%c%s", h, SWEEP_FIG_SEP, v);
-  g_free(h);
-  g_free(v);
-  return out;
 }
 
 static gboolean child_status(const SweepPlan *plan, guint i, int status, GError **error) {
