@@ -77,10 +77,16 @@ char *sweep_run_one(const SweepPlan *plan, guint i, GError **error) {
   GPid pid;
   if (!sweep_spawn(plan, i, &pid, error))
     return NULL;
-  int status;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+  int status = 0;
+  pid_t r;
+  while ((r = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
     ;
+  int e = errno;
   g_spawn_close_pid(pid);
+  if (r < 0) {
+    g_set_error(error, SCN_ERROR, SCN_ERROR_IO, "sweep: waitpid: %s", g_strerror(e));
+    return NULL;
+  }
   if (!child_status(plan, i, status, error))
     return NULL;
   return sweep_run_collect(plan, i, error);
@@ -121,7 +127,13 @@ gboolean sweep_run(SweepPlan *plan, const SweepOptions *opt, GError **error) {
     if (pid < 0) {
       if (errno == EINTR)
         continue;
-      g_error("sweep: waitpid: %s", g_strerror(errno));
+      /* no child of ours is left to wait for: a system failure, not a
+       * reason to abort without a word */
+      int e = errno;
+      if (ok)
+        g_set_error(error, SCN_ERROR, SCN_ERROR_IO, "sweep: waitpid: %s", g_strerror(e));
+      ok = FALSE;
+      break;
     }
     gpointer v = g_hash_table_lookup(running, GINT_TO_POINTER(pid));
     if (!v)
