@@ -51,6 +51,89 @@ static char *figures_header(const char *totals_header) {
   return g_string_free(s, FALSE);
 }
 
+/* Index of column `name` in a CSV header row, or -1. */
+static int column(char **header, const char *name) {
+  for (int i = 0; header[i]; i++)
+    if (strcmp(header[i], name) == 0)
+      return i;
+  return -1;
+}
+
+/* Columns are found by name, and a row of the wrong width is an error
+ * (never skipped): a change of report.c's columns cannot silently turn
+ * into zeros here. */
+static gboolean per_event_means(const char *dir, const char *rekeys, GString *vs, GError **error) {
+  g_auto(GStrv) rl = g_strsplit(rekeys, "\n", -1);
+  if (!rl[0])
+    return bad_file(error, dir, "rekeys.csv", "no header");
+  g_auto(GStrv) h = g_strsplit(rl[0], ",", -1);
+  guint width = g_strv_length(h);
+  int ev_col = column(h, "event"), cols[G_N_ELEMENTS(per_event)];
+  if (ev_col < 0)
+    return bad_file(error, dir, "rekeys.csv", "no column event");
+  for (guint j = 0; j < G_N_ELEMENTS(per_event); j++)
+    if ((cols[j] = column(h, per_event[j])) < 0)
+      return bad_file(error, dir, "rekeys.csv", "a figure column is missing");
+  double sum[2][G_N_ELEMENTS(per_event)] = {{0}};
+  guint count[2] = {0, 0};
+  for (guint k = 1; rl[k]; k++) {
+    if (!*rl[k])
+      continue;
+    g_auto(GStrv) f = g_strsplit(rl[k], ",", -1);
+    if (g_strv_length(f) != width)
+      return bad_file(error, dir, "rekeys.csv", "a row has the wrong number of fields");
+    guint ev;
+    if (strcmp(f[ev_col], "join") == 0)
+      ev = 0;
+    else if (strcmp(f[ev_col], "leave") == 0)
+      ev = 1;
+    else
+      return bad_file(error, dir, "rekeys.csv", "an event is neither join nor leave");
+    count[ev]++;
+    for (guint j = 0; j < G_N_ELEMENTS(per_event); j++)
+      sum[ev][j] += g_ascii_strtod(f[cols[j]], NULL);
+  }
+  for (guint ev = 0; ev < 2; ev++)
+    for (guint j = 0; j < G_N_ELEMENTS(per_event); j++)
+      append_mean(vs, sum[ev][j], count[ev]);
+  return TRUE;
+}
+
+/* Messages (sent + received), bytes (sent + received) and wraps per
+ * element kind. */
+static gboolean kind_load(const char *dir, const char *elements, GString *vs, GError **error) {
+  g_auto(GStrv) el = g_strsplit(elements, "\n", -1);
+  if (!el[0])
+    return bad_file(error, dir, "elements.csv", "no header");
+  g_auto(GStrv) h = g_strsplit(el[0], ",", -1);
+  guint width = g_strv_length(h);
+  static const char *const names[] = {"kind",       "msgs_sent",  "msgs_recv",
+                                      "bytes_sent", "bytes_recv", "wraps"};
+  int c[G_N_ELEMENTS(names)];
+  for (guint j = 0; j < G_N_ELEMENTS(names); j++)
+    if ((c[j] = column(h, names[j])) < 0)
+      return bad_file(error, dir, "elements.csv", "a column is missing");
+  guint64 load[G_N_ELEMENTS(kinds)][3] = {{0}};
+  for (guint k = 1; el[k]; k++) {
+    if (!*el[k])
+      continue;
+    g_auto(GStrv) f = g_strsplit(el[k], ",", -1);
+    if (g_strv_length(f) != width)
+      return bad_file(error, dir, "elements.csv", "a row has the wrong number of fields");
+    for (guint j = 0; j < G_N_ELEMENTS(kinds); j++) {
+      if (strcmp(f[c[0]], kinds[j]) != 0)
+        continue;
+      load[j][0] += g_ascii_strtoull(f[c[1]], NULL, 10) + g_ascii_strtoull(f[c[2]], NULL, 10);
+      load[j][1] += g_ascii_strtoull(f[c[3]], NULL, 10) + g_ascii_strtoull(f[c[4]], NULL, 10);
+      load[j][2] += g_ascii_strtoull(f[c[5]], NULL, 10);
+    }
+  }
+  for (guint j = 0; j < G_N_ELEMENTS(kinds); j++)
+    g_string_append_printf(vs, ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT,
+                           load[j][0], load[j][1], load[j][2]);
+  return TRUE;
+}
+
 /* The figures of one run folder: "header\nvalues" parts returned apart. */
 static gboolean run_figures(const char *dir, char **header, char **values, GError **error) {
   g_autofree char *summary = read_text(dir, "summary.csv", error);
@@ -83,40 +166,12 @@ static gboolean run_figures(const char *dir, char **header, char **values, GErro
     g_string_free(vs, TRUE);
     return FALSE;
   }
-  double sum[2][G_N_ELEMENTS(per_event)] = {{0}};
-  guint count[2] = {0, 0};
-  g_auto(GStrv) rl = g_strsplit(rekeys, "\n", -1);
-  for (guint k = 1; rl[k]; k++) {
-    if (!*rl[k])
-      continue;
-    g_auto(GStrv) f = g_strsplit(rl[k], ",", -1);
-    if (g_strv_length(f) != 12)
-      continue;
-    guint ev = strcmp(f[1], "leave") == 0;
-    count[ev]++;
-    for (guint j = 0; j < G_N_ELEMENTS(per_event); j++)
-      sum[ev][j] += g_ascii_strtod(f[6 + j], NULL);
+  gboolean ok = per_event_means(dir, rekeys, vs, error) && kind_load(dir, elements, vs, error);
+  if (!ok) {
+    g_string_free(hs, TRUE);
+    g_string_free(vs, TRUE);
+    return FALSE;
   }
-  for (guint ev = 0; ev < 2; ev++)
-    for (guint j = 0; j < G_N_ELEMENTS(per_event); j++)
-      append_mean(vs, sum[ev][j], count[ev]);
-  guint64 load[G_N_ELEMENTS(kinds)][3] = {{0}};
-  g_auto(GStrv) el = g_strsplit(elements, "\n", -1);
-  for (guint k = 1; el[k]; k++) {
-    g_auto(GStrv) f = g_strsplit(el[k], ",", -1);
-    if (g_strv_length(f) != 11)
-      continue;
-    for (guint j = 0; j < G_N_ELEMENTS(kinds); j++) {
-      if (strcmp(f[1], kinds[j]) != 0)
-        continue;
-      load[j][0] += g_ascii_strtoull(f[3], NULL, 10) + g_ascii_strtoull(f[5], NULL, 10);
-      load[j][1] += g_ascii_strtoull(f[4], NULL, 10) + g_ascii_strtoull(f[6], NULL, 10);
-      load[j][2] += g_ascii_strtoull(f[7], NULL, 10);
-    }
-  }
-  for (guint j = 0; j < G_N_ELEMENTS(kinds); j++)
-    g_string_append_printf(vs, ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT,
-                           load[j][0], load[j][1], load[j][2]);
   *header = figures_header(hs->str);
   g_string_free(hs, TRUE);
   *values = g_string_free(vs, FALSE);
