@@ -224,6 +224,47 @@ static void test_lkh_e1_across_rncs(void) {
   run_result_clear(&r);
 }
 
+/* The same network: the interior keys belong to the BM-SC's tree, so each
+ * changed one travels in the MBMS group key change request beside the group
+ * key, under the core key. Each leave above changes B and the root: 2
+ * wraps per request; the join changes nothing and sends none. */
+typedef struct {
+  uint32_t wraps[3];
+  guint requests[3];
+} CoreWraps;
+
+static void core_wraps_on_send(void *ctx, double now, NetElement from, NetVia via, const Msg *msg,
+                               uint32_t n_tx) {
+  (void)now;
+  (void)via;
+  (void)n_tx;
+  CoreWraps *c = ctx;
+  if (msg->type == MSG_GROUP_KEY_CHANGE_REQ && from.kind == NET_BMSC && msg->seq < 3) {
+    c->wraps[msg->seq] = msg->n_wraps;
+    c->requests[msg->seq]++;
+    for (uint8_t i = 1; i < msg->n_wraps; i++)
+      g_assert_cmpuint(KT_KEY_ID_KIND(msg->wraps[i].key.id), ==, KT_KEY_SUBGROUP);
+  }
+}
+
+static void test_lkh_e1_node_keys_in_core(void) {
+  const char *ini = "[run]\nname = x\nseed = 3\nduration = 10\nscheme = lkh\nlkh-degree = 2\n"
+                    "[topology]\nggsn = 1\nsgsn-per-ggsn = 1\nrnc-per-sgsn = 2\n"
+                    "cells-per-rnc = 1\n"
+                    "[workload]\ninitial-members = 4\nevents = events.csv\n";
+  const char *csv = "time,action,ue,cell\n1,leave,3,\n2,join,4,0\n3,leave,1,\n";
+  CoreWraps c = {{0}, {0}};
+  RunHooks hooks = {.on_send = core_wraps_on_send, .ctx = &c};
+  RunResult r = run_text(ini, csv, NULL, &hooks);
+  assert_clean(&r);
+  g_assert_cmpuint(c.requests[0], ==, 1);
+  g_assert_cmpuint(c.wraps[0], ==, 2);
+  g_assert_cmpuint(c.requests[1], ==, 0);
+  g_assert_cmpuint(c.requests[2], ==, 1);
+  g_assert_cmpuint(c.wraps[2], ==, 2);
+  run_result_clear(&r);
+}
+
 /* batch, LKH of degree 2, embodiment 2, one RNC of one cell; UEs 0..3:
  * root{A{0,2}, B{1,3}}. At 0.2 s 2 leaves, 0.4 s 4 joins, 0.6 s 3 leaves:
  * one batch at 1 s. 4 takes 2's place in A; 3 leaves B. A changes (p2p to
@@ -417,6 +458,36 @@ static void test_cli(void) {
     g_free(out);
     g_free(err);
   }
+  /* several schemes at once: one folder each and a comparison table on
+   * stdout whose numbers are those of sweep-stats.csv */
+  g_autofree char *cmp_dir = g_build_filename(t.dir, "cmp", NULL);
+  const char *cmp[] = {sim,   "-j", "2", "-o", cmp_dir, "--set", "run.scheme=patent,unicast",
+                       t.ini, NULL};
+  char *cmp_out = NULL, *cmp_err = NULL;
+  g_assert_cmpint(run_cli(cmp, &cmp_out, &cmp_err), ==, 0);
+  g_assert_true(g_str_has_prefix(cmp_out, "run.scheme "));
+  g_autofree char *stats_path = g_build_filename(cmp_dir, "sweep-stats.csv", NULL);
+  char *stats = NULL;
+  g_assert_true(g_file_get_contents(stats_path, &stats, NULL, NULL));
+  g_auto(GStrv) rows = g_strsplit(stats, "\n", -1);
+  g_auto(GStrv) head = g_strsplit(rows[0], ",", -1);
+  int col = -1;
+  for (int i = 0; head[i]; i++)
+    if (strcmp(head[i], "p2p_msgs_per_leave_mean") == 0)
+      col = i;
+  g_assert_cmpint(col, >=, 0);
+  for (int k = 1; k <= 2; k++) {
+    g_auto(GStrv) v = g_strsplit(rows[k], ",", -1);
+    char want[64];
+    g_snprintf(want, sizeof want, "\n%-14s %10.4g ", v[0], g_ascii_strtod(v[col], NULL));
+    g_assert_nonnull(strstr(cmp_out, want));
+    g_autofree char *run_dir = g_strdup_printf("%s/scheme-%s/rep-1/summary.csv", cmp_dir, v[0]);
+    g_assert_true(g_file_test(run_dir, G_FILE_TEST_IS_REGULAR));
+  }
+  g_free(stats);
+  g_free(cmp_out);
+  g_free(cmp_err);
+
   g_autofree char *bad_dir = g_build_filename(t.dir, "bad", NULL);
   const char *bad[] = {sim,   "-o", bad_dir, "--set", "run.scheme=lkh", "--set", "run.lkh-degree=1",
                        t.ini, NULL};
@@ -435,6 +506,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/schemes-it/broadcast", test_broadcast);
   g_test_add_func("/schemes-it/lkh-e2", test_lkh_e2);
   g_test_add_func("/schemes-it/lkh-e1-across-rncs", test_lkh_e1_across_rncs);
+  g_test_add_func("/schemes-it/lkh-e1-node-keys-in-core", test_lkh_e1_node_keys_in_core);
   g_test_add_data_func("/schemes-it/churn/patent", "patent", test_churn);
   g_test_add_data_func("/schemes-it/churn/unicast", "unicast", test_churn);
   g_test_add_data_func("/schemes-it/churn/broadcast", "broadcast", test_churn);
