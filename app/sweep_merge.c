@@ -50,7 +50,7 @@ gboolean sweep_parse_shard(const char *text, guint *k, guint *n, GError **error)
       strspn(slash + 1, "0123456789") != strlen(slash + 1) ||
       !g_ascii_string_to_unsigned(ks, 10, 1, 1000000, &a, NULL) ||
       !g_ascii_string_to_unsigned(slash + 1, 10, 1, 1000000, &b, NULL) || a > b)
-    return sweep_invalid(error, "--shard: '%s': expected K/N with 1 <= K <= N", text);
+    return sweep_invalid(error, "--shard: '%s': expected K/N with 1 <= K <= N <= 1000000", text);
   *k = (guint)a;
   *n = (guint)b;
   return TRUE;

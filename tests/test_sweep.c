@@ -407,7 +407,7 @@ static void test_errors(void) {
        "b.ini:2: sweep.replications: '0' is not an integer in 1..100000"},
       {NULL, {"--set", "topology.ggsn=1,0"}, "--set: topology.ggsn: '0' is out of range (1..64)"},
       {NULL, {"--set", "sweep.bogus=3"}, "--set: sweep.bogus: unknown key"},
-      {NULL, {"--shard", "3/2"}, "--shard: '3/2': expected K/N with 1 <= K <= N"},
+      {NULL, {"--shard", "3/2"}, "--shard: '3/2': expected K/N with 1 <= K <= N <= 1000000"},
       {NULL, {"--shard", "1/x"}, "--shard: '1/x': expected K/N"},
       {NULL, {"--jobs", "0"}, "--jobs: '0' must be at least 1"},
   };
