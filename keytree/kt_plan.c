@@ -87,6 +87,10 @@ const KtKey *kt_plan_key(const KtPlan *plan, KtKeyRef ref) {
   return NULL;
 }
 
+bool kt_plan_replaced(const KtPlan *plan, KtKeyRef ref) {
+  return kt_plan_key(plan, (KtKeyRef){ref.id, ref.version + 1}) != NULL;
+}
+
 guint kt_plan_p2p_count(const KtPlan *plan) {
   g_assert(plan != NULL);
   guint n = 0;

@@ -82,6 +82,9 @@ void kt_plan_clear(KtPlan *plan);
 void kt_plan_free(KtPlan *plan);
 /* The value of `ref` if the plan changed that key (old or new), else NULL. */
 const KtKey *kt_plan_key(const KtPlan *plan, KtKeyRef ref);
+/* Whether the plan replaced version `ref` of a key (it holds the next
+ * version): `ref` is an old value, which its holders held before. */
+bool kt_plan_replaced(const KtPlan *plan, KtKeyRef ref);
 /* Key `i` (< d->n_keys) of a delivery of `plan`. */
 KtKeyRef kt_delivery_key(const KtPlan *plan, const KtDelivery *d, guint i);
 /* Appends a delivery of `n_keys` (<= KT_PLAN_MAX_KEYS) keys to the plan. */

@@ -19,8 +19,7 @@ static void send_request(Net *net, const Msg *msg) {
 
 /* Whether `k`, a key of `plan`, is a new value (the plan holds no newer). */
 static bool is_new_node_key(const KtPlan *plan, const KtKey *k) {
-  return KT_KEY_ID_KIND(k->ref.id) == KT_KEY_SUBGROUP &&
-         !kt_plan_key(plan, (KtKeyRef){k->ref.id, k->ref.version + 1});
+  return KT_KEY_ID_KIND(k->ref.id) == KT_KEY_SUBGROUP && !kt_plan_replaced(plan, k->ref);
 }
 
 void bmsc_send_group_key_change(Net *net, uint32_t seq, uint32_t scope) {

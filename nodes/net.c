@@ -94,20 +94,32 @@ static bool decode_or_reject(Net *net, NetElement to, const uint8_t *bytes, size
   return false;
 }
 
+/* Data bytes decoded into `d`, or rejected at `to` (malformed, or no data
+ * plane is running). */
+static bool decode_data_or_reject(Net *net, NetElement to, const uint8_t *bytes, size_t len,
+                                  KtData *d) {
+  const char *why = NULL;
+  if (!msg_decode_data(d, bytes, len, &why))
+    ;
+  else if (!net->data)
+    why = "data packet where none is expected";
+  else
+    return true;
+  if (net->obs.on_reject)
+    net->obs.on_reject(net->obs.ctx, to, why);
+  return false;
+}
+
 /* A data packet arrived at a network element; false if the bytes are not
  * one (then they are a control message). */
 static bool deliver_data(Net *net, NetElement to, const uint8_t *bytes, size_t len) {
   if (!msg_is_data(bytes, len))
     return false;
   KtData d;
-  const char *why = NULL;
-  if (!msg_decode_data(&d, bytes, len, &why)) {
-    if (net->obs.on_reject)
-      net->obs.on_reject(net->obs.ctx, to, why);
-  } else if (to.kind == NET_UE || !net->data) {
+  if (to.kind == NET_UE) {
     if (net->obs.on_reject)
       net->obs.on_reject(net->obs.ctx, to, "data packet where none is expected");
-  } else {
+  } else if (decode_data_or_reject(net, to, bytes, len, &d)) {
     data_on_link(net, to, &d);
   }
   return true;
@@ -150,14 +162,8 @@ static void on_common(void *ctx, SimRanId ran, uint32_t cell, const uint8_t *byt
    * own keys. A malformed transmission is counted once, at the UEs' row. */
   if (msg_is_data(bytes, len)) {
     KtData d;
-    const char *why = NULL;
-    if (!msg_decode_data(&d, bytes, len, &why) || !net->data) {
-      if (net->obs.on_reject)
-        net->obs.on_reject(net->obs.ctx, (NetElement){NET_UE, 0},
-                           why ? why : "data packet where none is expected");
-      return;
-    }
-    data_on_common(net, ran, global_cell, &d);
+    if (decode_data_or_reject(net, (NetElement){NET_UE, 0}, bytes, len, &d))
+      data_on_common(net, ran, global_cell, &d);
     return;
   }
   Msg msg;
@@ -330,6 +336,15 @@ void net_plan_part_done(Net *net, uint32_t seq) {
     g_hash_table_remove(net->plans, GUINT_TO_POINTER(seq));
 }
 
+void net_note_leaked(Net *net, KtKeyRef ref) {
+  if (ref.version > net_leaked_version(net, ref.id))
+    g_hash_table_insert(net->leaked, GUINT_TO_POINTER(ref.id), GUINT_TO_POINTER(ref.version));
+}
+
+uint32_t net_leaked_version(const Net *net, KtKeyId id) {
+  return GPOINTER_TO_UINT(g_hash_table_lookup(net->leaked, GUINT_TO_POINTER(id)));
+}
+
 /* ------------------------------------------------------------- building */
 
 Net *net_new(const NetConfig *config, KtTree *tree, const NetObserver *observer) {
@@ -385,7 +400,7 @@ Net *net_new(const NetConfig *config, KtTree *tree, const NetObserver *observer)
   kt_keygen_fresh(net->keygen, &net->core_key, core_ref);
   net->bmsc_group = *kt_tree_group_key(tree, 0);
   net->rnc = g_new0(RncState, net->n_rnc);
-  net->leaked_through = g_new0(uint32_t, net->n_rnc + 1);
+  net->leaked = g_hash_table_new(g_direct_hash, g_direct_equal);
   for (uint32_t r = 0; r < net->n_rnc; r++)
     net->rnc[r].group = *kt_tree_group_key(tree, kt_tree_scope_of_rnc(tree, r));
 
@@ -397,7 +412,6 @@ Net *net_new(const NetConfig *config, KtTree *tree, const NetObserver *observer)
   net->pending = g_array_new(FALSE, FALSE, sizeof(PendingWrap));
   net->scratch_cells = g_array_new(FALSE, FALSE, sizeof(uint32_t));
   net->scratch_ues = g_array_new(FALSE, FALSE, sizeof(uint32_t));
-  net->node_leaked_through = g_array_new(FALSE, TRUE, sizeof(guint32));
   net->batch_ops = g_new0(GArray *, net->n_rnc + 1);
   for (uint32_t h = 0; h <= net->n_rnc; h++)
     net->batch_ops[h] = g_array_new(FALSE, FALSE, sizeof(KtBatchOp));
@@ -433,7 +447,7 @@ void net_free(Net *net) {
   kt_key_wipe(&net->bmsc_group);
   g_free(net->ue);
   g_free(net->rnc);
-  g_free(net->leaked_through);
+  g_hash_table_destroy(net->leaked);
   GList *keys = g_hash_table_get_keys(net->extra_attach);
   for (GList *l = keys; l; l = l->next)
     g_free(l->data);
@@ -443,7 +457,6 @@ void net_free(Net *net) {
   g_array_free(net->pending, TRUE);
   g_array_free(net->scratch_cells, TRUE);
   g_array_free(net->scratch_ues, TRUE);
-  g_array_free(net->node_leaked_through, TRUE);
   for (uint32_t h = 0; h <= net->n_rnc; h++)
     g_array_free(net->batch_ops[h], TRUE);
   g_free(net->batch_ops);
@@ -556,28 +569,30 @@ bool net_ue_holds_group_key(const Net *net, uint32_t ue, const KtKey *key) {
   return kt_ref_equal(held->ref, key->ref) && memcmp(held->bytes, key->bytes, KT_KEYBYTES) == 0;
 }
 
-uint32_t net_ue_keys_held(const Net *net, uint32_t ue) {
-  const UeState *st = &net->ue[ue];
-  uint32_t n =
-      (st->priv.ref.version != 0) + (st->subgroup.ref.version != 0) + (st->group.ref.version != 0);
-  for (uint8_t i = 0; i < st->n_nodes; i++)
-    n += st->nodes[i].ref.version != 0;
+/* Every key UE `ue` holds (version != 0) into `out`; the previous group
+ * key (kept only to read late data) with `with_previous`. Returns the count. */
+#define UE_MAX_KEYS (4u + 128u) /* priv, subgroup, group, previous, LKH nodes */
+static guint ue_keys(const UeState *st, bool with_previous, const KtKey *out[UE_MAX_KEYS]) {
+  guint n = 0;
+  const KtKey *fixed[] = {&st->priv, &st->subgroup, &st->group, &st->prev_group};
+  for (guint i = 0; i < G_N_ELEMENTS(fixed); i++)
+    if (fixed[i]->ref.version != 0 && (with_previous || fixed[i] != &st->prev_group))
+      out[n++] = fixed[i];
+  for (uint8_t i = 0; i < st->n_nodes; i++) /* LKH node keys */
+    if (st->nodes[i].ref.version != 0)
+      out[n++] = &st->nodes[i];
   return n;
 }
 
+uint32_t net_ue_keys_held(const Net *net, uint32_t ue) {
+  const KtKey *held[UE_MAX_KEYS];
+  return ue_keys(&net->ue[ue], false, held);
+}
+
 bool net_ue_can_open(const Net *net, uint32_t ue, const KtWrap *wrap) {
-  const UeState *st = &net->ue[ue];
-  const KtKey *held[4 + 256];
-  size_t n_held = 0;
-  held[n_held++] = &st->priv;
-  held[n_held++] = &st->subgroup;
-  held[n_held++] = &st->group;
-  held[n_held++] = &st->prev_group;
-  for (uint8_t i = 0; i < st->n_nodes; i++)
-    held[n_held++] = &st->nodes[i];
-  for (size_t i = 0; i < n_held; i++) {
-    if (held[i]->ref.version == 0)
-      continue;
+  const KtKey *held[UE_MAX_KEYS];
+  guint n_held = ue_keys(&net->ue[ue], true, held);
+  for (guint i = 0; i < n_held; i++) {
     /* real decryption with whatever the UE holds, refs forced to match, so
      * that only the key bytes decide */
     KtKey probe = *held[i];
@@ -603,14 +618,10 @@ void net_drop_pending(Net *net, uint32_t ue) {
 }
 
 void net_ue_copy_keys(const Net *net, uint32_t ue, GArray *out) {
-  const UeState *st = &net->ue[ue];
-  const KtKey *held[] = {&st->priv, &st->subgroup, &st->group, &st->prev_group};
-  for (size_t i = 0; i < G_N_ELEMENTS(held); i++)
-    if (held[i]->ref.version != 0)
-      g_array_append_vals(out, held[i], 1);
-  for (uint8_t i = 0; i < st->n_nodes; i++) /* LKH node keys */
-    if (st->nodes[i].ref.version != 0)
-      g_array_append_vals(out, &st->nodes[i], 1);
+  const KtKey *held[UE_MAX_KEYS];
+  guint n = ue_keys(&net->ue[ue], true, held);
+  for (guint i = 0; i < n; i++)
+    g_array_append_vals(out, held[i], 1);
 }
 
 uint64_t net_data_verify_mismatches(const Net *net) {

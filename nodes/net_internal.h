@@ -74,13 +74,10 @@ struct Net {
   KtKey core_key;   /* network-domain key of BM-SC and RNCs (embodiment 1) */
   KtKey bmsc_group; /* the BM-SC's group key (embodiment 1) */
   RncState *rnc;
-  /* per group scope (index = KtPlan.scope): the newest group key version a
-   * departed member held. A point-to-multipoint wrap under a version up to
-   * this one would be open to that leaver, so it is not sent (rnc.c). */
-  uint32_t *leaked_through;
-  /* the same for interior keys (sub-group / LKH node keys, by index): the
-   * newest version a departed member below held (guint32, grown on demand) */
-  GArray *node_leaked_through;
+  /* shared key id -> the newest version of it a departed member held (group,
+   * sub-group and LKH node keys). A point-to-multipoint wrap under a version
+   * up to this one would be open to that leaver, so it is not sent (rnc.c). */
+  GHashTable *leaked;
   UeState *ue;
   GHashTable *extra_attach; /* (ue << 32 | rnc) for UEs that moved RAN */
 
@@ -132,6 +129,10 @@ void net_send_common(Net *net, uint32_t rnc, const GArray *cells, const Msg *msg
 void net_wrap(Net *net, NetElement by, uint32_t seq, KtWrap *out, const KtKey *key,
               const KtKey *under);
 bool net_unwrap(Net *net, NetElement by, KtKey *out, const KtWrap *wrap, const KtKey *under);
+
+/* Versions leavers held (see Net.leaked); 0 if none. */
+void net_note_leaked(Net *net, KtKeyRef ref);
+uint32_t net_leaked_version(const Net *net, KtKeyId id);
 
 /* Plans in flight. */
 /* NULL if a plan for `seq` is already in flight. */

@@ -38,8 +38,7 @@ static const KtKey *resolve(const Net *net, uint32_t rnc, const KtPlan *plan, Kt
     own = kt_tree_key(net->tree, ref.id);
   }
   const KtKey *planned = kt_plan_key(plan, ref);
-  KtKeyRef next = {ref.id, ref.version + 1};
-  if (planned && kt_plan_key(plan, next))
+  if (planned && kt_plan_replaced(plan, ref))
     return planned; /* deliberately the old version */
   if (own && own->ref.version >= ref.version)
     return own;
@@ -48,26 +47,19 @@ static const KtKey *resolve(const Net *net, uint32_t rnc, const KtPlan *plan, Kt
 
 static void send_delivery(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *plan,
                           const KtDelivery *d) {
-  if (d->target != KT_TO_UE && KT_KEY_ID_KIND(d->under.id) == KT_KEY_GROUP &&
-      d->under.version <= net->leaked_through[plan->scope] &&
-      kt_tree_config(net->tree)->scheme != KT_SCHEME_BROADCAST /* insecure by design */)
-    return; /* a join rekey's new group key, wrapped under the old one, that
-             * reaches this RNC (embodiment 1: through the core) after a leave
-             * was planned: the leaver holds the old key. Not sending it is
-             * safe: that leave's new group key goes to every member under
-             * their sub-group keys, and later join rekeys wrap under it. */
   if (d->target == KT_TO_UE && !kt_tree_is_member(net->tree, d->target_id))
     return; /* a joiner that left before its keys came back from the core:
              * it must not get them after its leave */
   const KtKey *under = resolve(net, rnc, plan, d->under);
-  if (under && d->target != KT_TO_UE && KT_KEY_ID_KIND(d->under.id) == KT_KEY_SUBGROUP &&
-      KT_KEY_ID_INDEX(d->under.id) < net->node_leaked_through->len &&
-      under->ref.version <=
-          g_array_index(net->node_leaked_through, guint32, KT_KEY_ID_INDEX(d->under.id)))
-    return; /* likewise for an interior key (a join rekey's new node key under
-             * its old version, sent after a leave below that node was
-             * planned): that leave changed the key again and sent the newer
-             * version to every remaining holder */
+  if (under && d->target != KT_TO_UE &&
+      under->ref.version <= net_leaked_version(net, d->under.id) &&
+      kt_tree_config(net->tree)->scheme != KT_SCHEME_BROADCAST /* insecure by design */)
+    return; /* a join rekey's new key (group, sub-group or LKH node key),
+             * wrapped under its old version, that is sent (embodiment 1:
+             * after the core) once a leave was planned: the leaver holds
+             * the old version. Not sending it is safe: that leave changed
+             * the key again and sent the newer version to every remaining
+             * holder, and later join rekeys wrap under that one. */
   if (!under && (d->target == KT_TO_SUBGROUP || d->target == KT_TO_NODE) &&
       !kt_tree_key(net->tree, d->under.id))
     return; /* the sub-group (LKH node) emptied and was deleted while the
@@ -125,45 +117,29 @@ bool net_has_group_work(const KtPlan *plan, uint32_t rnc) {
   return false;
 }
 
-static bool has_group_work(const KtPlan *plan, uint32_t rnc) {
-  return net_has_group_work(plan, rnc);
-}
-
 /* Parts of an embodiment-1 plan still to be carried out: the BM-SC's, one
  * per RNC with group-stage work (other than the joiner's keys), and the
  * joiner's keys. */
 uint32_t rnc_parts_of(const Net *net, const KtPlan *plan) {
   uint32_t parts = 1;
   for (uint32_t r = 0; r < net->n_rnc; r++)
-    parts += has_group_work(plan, r);
+    parts += net_has_group_work(plan, r);
   if (plan->kind == KT_EVENT_JOIN)
     parts += 1;
   return parts;
 }
 
-/* A leave's plan holds the old value of every interior key it changed:
- * those versions were the leaver's. */
-static void note_leaked_interior_keys(Net *net, const KtPlan *plan) {
-  GArray *leaked = net->node_leaked_through;
+/* A leave's plan replaced every shared key the leaver held (the group key
+ * and, below it, sub-group or LKH node keys): the old versions it lists
+ * were the leaver's. */
+void rnc_note_leavers(Net *net, const KtPlan *plan) {
+  if (plan->group_before.version != 0)
+    net_note_leaked(net, plan->group_before);
   for (guint i = 0; i < plan->key_values->len; i++) {
     const KtKey *k = &g_array_index(plan->key_values, KtKey, i);
-    if (KT_KEY_ID_KIND(k->ref.id) != KT_KEY_SUBGROUP)
-      continue;
-    uint32_t index = KT_KEY_ID_INDEX(k->ref.id);
-    if (index >= leaked->len)
-      g_array_set_size(leaked, index + 1);
-    guint32 *v = &g_array_index(leaked, guint32, index);
-    /* old and new values are both listed; the new one is newest: keep the
-     * old (= new - 1) */
-    if (kt_plan_key(plan, (KtKeyRef){k->ref.id, k->ref.version + 1}) && k->ref.version > *v)
-      *v = k->ref.version;
+    if (KT_KEY_ID_KIND(k->ref.id) == KT_KEY_SUBGROUP && kt_plan_replaced(plan, k->ref))
+      net_note_leaked(net, k->ref);
   }
-}
-
-void rnc_note_leavers(Net *net, const KtPlan *plan) {
-  if (plan->group_before.version > net->leaked_through[plan->scope])
-    net->leaked_through[plan->scope] = plan->group_before.version;
-  note_leaked_interior_keys(net, plan);
 }
 
 static void on_request(Net *net, uint32_t rnc, NetElement from, const Msg *msg) {
@@ -281,7 +257,7 @@ static void on_rab_assignment(Net *net, uint32_t rnc, const Msg *msg) {
   PlanSlot *slot = net_plan_get(net, msg->seq);
   if (!take_node_keys(net, rnc, msg, slot))
     return;
-  if (slot && has_group_work(&slot->plan, rnc)) {
+  if (slot && net_has_group_work(&slot->plan, rnc)) {
     rnc_execute(net, rnc, msg->seq, &slot->plan, KT_STAGE_GROUP, false);
     net_plan_part_done(net, msg->seq);
   }

@@ -128,7 +128,7 @@ static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *m
 void ue_dispatch_common(Net *net, uint32_t rnc, uint32_t cell, const Msg *msg, size_t len) {
   (void)rnc;
   guint n_cell = 0;
-  const uint32_t *cell_ues = kt_tree_cell_ues(net->tree, cell, &n_cell);
+  kt_tree_cell_ues(net->tree, cell, &n_cell); /* every UE of the cell hears it */
   if (net->obs.on_receive)
     net->obs.on_receive(net->obs.ctx, (NetElement){NET_UE, 0}, NET_VIA_COMMON, msg, len, n_cell);
   if (msg->type != MSG_KEY_ASSIGNMENT || msg->mode != MSG_P2M || msg->n_wraps == 0) {
@@ -140,15 +140,11 @@ void ue_dispatch_common(Net *net, uint32_t rnc, uint32_t cell, const Msg *msg, s
   /* Every UE of the cell hears the transmission; a UE that holds no key
    * with the wrap's key id discards it after reading the header, so only
    * the holders of that id are visited here. */
-  (void)cell_ues;
   GArray *holders = net->scratch_ues;
   g_array_set_size(holders, 0);
   kt_tree_holders_in_cell(net->tree, msg->wraps[0].under.id, cell, holders);
-  for (guint i = 0; i < holders->len; i++) {
-    uint32_t ue = g_array_index(holders, guint32, i);
-    if (net->ue[ue].cell == cell)
-      ue_receive_key_assignment(net, ue, msg);
-  }
+  for (guint i = 0; i < holders->len; i++) /* (holders of the cell only) */
+    ue_receive_key_assignment(net, g_array_index(holders, guint32, i), msg);
 }
 
 const NodeOps ue_ops = {.name = "ue", .on_message = ue_on_message};
