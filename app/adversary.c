@@ -39,10 +39,14 @@ struct Adversaries {
   GHashTable *scratch_items;
 };
 
-static gpointer ref_key(KtKeyRef r) {
-  uint64_t *k = g_new(uint64_t, 1);
-  *k = (uint64_t)r.id << 32 | r.version;
-  return k;
+static uint64_t ref_u64(KtKeyRef r) {
+  return (uint64_t)r.id << 32 | r.version;
+}
+
+/* The listeners holding key `ref` (NULL if none). */
+static GPtrArray *holders_of(const Adversaries *a, KtKeyRef ref) {
+  uint64_t k = ref_u64(ref);
+  return g_hash_table_lookup(a->by_ref, &k);
 }
 
 static const KtKey *find_key(const GArray *keys, KtKeyRef ref) {
@@ -77,11 +81,12 @@ static void learn(Adversaries *a, Listener *l, const KtKey *key) {
   if (find_key(l->keys, key->ref))
     return;
   g_array_append_vals(l->keys, key, 1);
-  uint64_t k = (uint64_t)key->ref.id << 32 | key->ref.version;
-  GPtrArray *holders = g_hash_table_lookup(a->by_ref, &k);
+  GPtrArray *holders = holders_of(a, key->ref);
   if (!holders) {
     holders = g_ptr_array_new();
-    g_hash_table_insert(a->by_ref, ref_key(key->ref), holders);
+    uint64_t *k = g_new(uint64_t, 1);
+    *k = ref_u64(key->ref);
+    g_hash_table_insert(a->by_ref, k, holders);
   }
   g_ptr_array_add(holders, l);
 }
@@ -280,8 +285,7 @@ void adversaries_on_common_wraps(Adversaries *a, double now, const uint32_t *cel
    * earlier one */
   for (int pass = 0; pass < 2; pass++) {
     for (uint32_t w = 0; w < n_wraps; w++) {
-      uint64_t k = (uint64_t)wraps[w].under.id << 32 | wraps[w].under.version;
-      GPtrArray *holders = g_hash_table_lookup(a->by_ref, &k);
+      GPtrArray *holders = holders_of(a, wraps[w].under);
       for (guint h = 0; holders && h < holders->len; h++) {
         Listener *l = g_ptr_array_index(holders, h);
         if (!l->active || !hears_any(l, cells, n_cells))
@@ -308,8 +312,7 @@ void adversaries_on_common_data(Adversaries *a, double now, const uint32_t *cell
     record(a, now, cells, n_cells, NULL, copy);
     g_rc_box_release(copy);
   }
-  uint64_t k = (uint64_t)d->key.id << 32 | d->key.version;
-  GPtrArray *holders = g_hash_table_lookup(a->by_ref, &k);
+  GPtrArray *holders = holders_of(a, d->key);
   for (guint h = 0; holders && h < holders->len; h++) {
     Listener *l = g_ptr_array_index(holders, h);
     if (!l->active || !hears_any(l, cells, n_cells))
