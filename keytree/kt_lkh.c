@@ -227,16 +227,9 @@ static KtNode *place(KtTree *t, uint32_t scope, uint32_t ue, uint32_t cell, KtNo
   return x;
 }
 
-bool kt_lkh_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan *plan) {
+void kt_lkh_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan *plan) {
   KtUeRec *rec = kt_priv_ue_ensure(t, ue);
-  uint32_t rnc = kt_priv_rnc_of_cell(t, cell);
-  uint32_t scope = kt_tree_scope_of_rnc(t, rnc);
-  plan->kind = KT_EVENT_JOIN;
-  plan->ue = ue;
-  plan->rnc = rnc;
-  plan->cell = cell;
-  plan->scope = scope;
-  plan->group_before = t->group[scope].ref;
+  uint32_t rnc = plan->rnc, scope = plan->scope;
 
   KtNode *created = NULL;
   uint32_t split_ue = KT_NO_UE;
@@ -253,9 +246,7 @@ bool kt_lkh_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan 
         continue;
       KtKey *k = kt_priv_node_key(t, y);
       KtKeyRef old = kt_priv_rekey(t, k, plan);
-      if (y->parent == KT_LKH_NONE)
-        plan->group_changed = true;
-      else if (y == x)
+      if (y == x && y->parent != KT_LKH_NONE)
         plan->subgroup_changed = true;
       to_holders(t, plan, y, old, k->ref, ue, rnc);
     }
@@ -273,21 +264,11 @@ bool kt_lkh_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan 
     path[n++] = kt_priv_node_key(t, y)->ref;
   g_assert(n == x->depth);
   kt_priv_deliver(plan, KT_STAGE_GROUP, KT_TO_UE, ue, rnc, KT_NO_UE, rec->priv.ref, path, n);
-  plan->group_after = t->group[scope].ref;
-  kt_priv_maybe_check(t);
-  return true;
 }
 
-bool kt_lkh_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
+void kt_lkh_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
   KtUeRec *rec = kt_priv_ue(t, ue);
-  uint32_t rnc = kt_priv_rnc_of_cell(t, rec->cell);
-  uint32_t scope = kt_tree_scope_of_rnc(t, rnc);
-  plan->kind = KT_EVENT_LEAVE;
-  plan->ue = ue;
-  plan->rnc = rnc;
-  plan->cell = rec->cell;
-  plan->scope = scope;
-  plan->group_before = t->group[scope].ref;
+  uint32_t rnc = plan->rnc, scope = plan->scope;
 
   KtNode *x = kt_priv_node(t, rec->subgroup);
   plan->subgroup = x->id;
@@ -307,9 +288,7 @@ bool kt_lkh_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
       bool root = y->parent == KT_LKH_NONE;
       KtKey *k = kt_priv_node_key(t, y);
       kt_priv_rekey(t, k, plan);
-      if (root)
-        plan->group_changed = true;
-      else if (y->id == plan->subgroup)
+      if (!root && y->id == plan->subgroup)
         plan->subgroup_changed = true;
       for (uint32_t i = 0; i < y->n_children; i++) {
         uint32_t e = y->children[i];
@@ -325,9 +304,6 @@ bool kt_lkh_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
       }
     }
   }
-  plan->group_after = t->group[scope].ref;
-  kt_priv_maybe_check(t);
-  return true;
 }
 
 /* ---- queries -------------------------------------------------------------- */
@@ -519,8 +495,6 @@ void kt_lkh_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
       KtKey *k = kt_priv_node_key(t, y);
       if (!g_hash_table_contains(created, GUINT_TO_POINTER(y->id)))
         kt_priv_rekey(t, k, plan);
-      if (root)
-        plan->group_changed = true;
       for (uint32_t c = 0; c < y->n_children; c++) {
         uint32_t e = y->children[c];
         if (entry_is_ue(e)) {

@@ -22,130 +22,94 @@
 #include "keytree/kt_tree.h"
 #include "keytree/kt_tree_private.h"
 
-#define push_key kt_priv_plan_push_key
-#define rekey kt_priv_rekey
-
-static void add_delivery(KtPlan *plan, KtStage stage, KtTarget target, uint32_t target_id,
-                         uint32_t rnc, uint32_t exclude_ue, KtKeyRef under, uint8_t n_keys,
-                         KtKeyRef k0, KtKeyRef k1) {
-  KtKeyRef keys[2] = {k0, k1};
-  kt_priv_deliver(plan, stage, target, target_id, rnc, exclude_ue, under, keys, n_keys);
+/* A delivery of one key. */
+static void deliver1(KtPlan *plan, KtStage stage, KtTarget target, uint32_t target_id, uint32_t rnc,
+                     uint32_t exclude_ue, KtKeyRef under, KtKeyRef key) {
+  kt_priv_deliver(plan, stage, target, target_id, rnc, exclude_ue, under, &key, 1);
 }
 
-/* The RNCs of a scope: [*lo, *hi). */
-static void scope_rncs(const KtTree *t, uint32_t scope, uint32_t *lo, uint32_t *hi) {
-  if (t->cfg.embodiment == 1) {
-    *lo = 0;
-    *hi = t->cfg.n_rnc;
-  } else {
-    *lo = scope;
-    *hi = scope + 1;
+/* The sub-group's (new) key to each of its members but the joiners in
+ * `skip` (may be NULL), point-to-point under their private keys. */
+static void subgroup_to_members(KtTree *t, KtPlan *plan, const KtSubgroup *sg, KtStage stage,
+                                GHashTable *skip) {
+  for (uint32_t i = 0; i < sg->n; i++) {
+    uint32_t m = sg->members[i];
+    if (!skip || !g_hash_table_contains(skip, GUINT_TO_POINTER(m)))
+      deliver1(plan, stage, KT_TO_UE, m, sg->rnc, KT_NO_UE, kt_priv_ue(t, m)->priv.ref,
+               sg->key.ref);
   }
 }
 
-bool kt_patent_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan *plan) {
+/* A new group key, point-to-multipoint under every sub-group's current
+ * key in the scope. */
+static void group_to_subgroups(KtTree *t, uint32_t scope, KtPlan *plan) {
+  KtKey *group = &t->group[scope];
+  kt_priv_rekey(t, group, plan);
+  uint32_t lo, hi;
+  kt_priv_scope_rncs(t, scope, &lo, &hi);
+  for (uint32_t r = lo; r < hi; r++) {
+    const GArray *l = t->rnc_sgs[r];
+    for (guint i = 0; i < l->len; i++) {
+      const KtSubgroup *s = kt_priv_sg(t, g_array_index(l, guint32, i));
+      deliver1(plan, KT_STAGE_GROUP, KT_TO_SUBGROUP, s->id, r, KT_NO_UE, s->key.ref, group->ref);
+    }
+  }
+}
+
+void kt_patent_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan *plan) {
   KtUeRec *rec = kt_priv_ue_ensure(t, ue);
   KtKeyRef priv = rec->priv.ref;
-  uint32_t rnc = kt_priv_rnc_of_cell(t, cell);
-  uint32_t scope = kt_tree_scope_of_rnc(t, rnc);
+  uint32_t rnc = plan->rnc, scope = plan->scope;
   KtKey *group = &t->group[scope];
   bool scope_had_members = t->scope_count[scope] > 0;
-
-  plan->kind = KT_EVENT_JOIN;
-  plan->ue = ue;
-  plan->rnc = rnc;
-  plan->cell = cell;
-  plan->scope = scope;
-  plan->group_before = group->ref;
 
   KtSubgroup *sg = kt_priv_find_open(t, cell);
   if (sg == NULL) {
     sg = kt_priv_subgroup_new(t, cell);
     plan->subgroup_created = true;
-    push_key(plan, &sg->key);
+    kt_priv_plan_push_key(plan, &sg->key);
   }
   bool sg_had_members = sg->n > 0;
   kt_priv_attach(t, ue, cell, sg);
   plan->subgroup = sg->id;
 
   if (join_rekey && sg_had_members) {
-    KtKeyRef old = rekey(t, &sg->key, plan);
+    KtKeyRef old = kt_priv_rekey(t, &sg->key, plan);
     plan->subgroup_changed = true;
-    add_delivery(plan, KT_STAGE_LOCAL, KT_TO_SUBGROUP, sg->id, sg->rnc, ue, old, 1, sg->key.ref,
-                 (KtKeyRef){0, 0});
+    deliver1(plan, KT_STAGE_LOCAL, KT_TO_SUBGROUP, sg->id, sg->rnc, ue, old, sg->key.ref);
   }
   if (join_rekey && scope_had_members) {
-    KtKeyRef old = rekey(t, group, plan);
-    plan->group_changed = true;
+    KtKeyRef old = kt_priv_rekey(t, group, plan);
     uint32_t lo, hi;
-    scope_rncs(t, scope, &lo, &hi);
+    kt_priv_scope_rncs(t, scope, &lo, &hi);
     for (uint32_t r = lo; r < hi; r++) {
       guint others = t->rnc_count[r] - (r == rnc ? 1u : 0u);
       if (others > 0)
-        add_delivery(plan, KT_STAGE_GROUP, KT_TO_RNC_GROUP, r, r, ue, old, 1, group->ref,
-                     (KtKeyRef){0, 0});
+        deliver1(plan, KT_STAGE_GROUP, KT_TO_RNC_GROUP, r, r, ue, old, group->ref);
     }
   }
-  add_delivery(plan, KT_STAGE_GROUP, KT_TO_UE, ue, rnc, KT_NO_UE, priv, 2, sg->key.ref, group->ref);
-  plan->group_after = group->ref;
-  kt_priv_maybe_check(t);
-  return true;
+  KtKeyRef keys[] = {sg->key.ref, group->ref};
+  kt_priv_deliver(plan, KT_STAGE_GROUP, KT_TO_UE, ue, rnc, KT_NO_UE, priv, keys, 2);
 }
 
-bool kt_patent_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
-  const KtUeRec *rec = kt_priv_ue(t, ue);
-  uint32_t cell = rec->cell;
-  uint32_t rnc = kt_priv_rnc_of_cell(t, cell);
-  uint32_t scope = kt_tree_scope_of_rnc(t, rnc);
-  KtKey *group = &t->group[scope];
-
-  plan->kind = KT_EVENT_LEAVE;
-  plan->ue = ue;
-  plan->rnc = rnc;
-  plan->cell = cell;
-  plan->scope = scope;
-  plan->group_before = group->ref;
-
+void kt_patent_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
   KtSubgroup *sg = kt_priv_detach(t, ue);
   plan->subgroup = sg->id;
-
   if (sg->n == 0) {
     kt_priv_subgroup_delete(t, sg);
     sg = NULL;
     plan->subgroup_deleted = true;
   }
-  if (t->scope_count[scope] == 0) {
+  if (t->scope_count[plan->scope] == 0) {
     g_assert(sg == NULL);
-    plan->group_after = group->ref;
-    kt_priv_maybe_check(t);
-    return true;
+    return; /* the group is empty: nothing to change */
   }
-
   if (sg != NULL) {
-    rekey(t, &sg->key, plan);
+    kt_priv_rekey(t, &sg->key, plan);
     plan->subgroup_changed = true;
-    for (uint32_t i = 0; i < sg->n; i++) {
-      uint32_t m = sg->members[i];
-      add_delivery(plan, KT_STAGE_LOCAL, KT_TO_UE, m, sg->rnc, KT_NO_UE, kt_priv_ue(t, m)->priv.ref,
-                   1, sg->key.ref, (KtKeyRef){0, 0});
-    }
+    subgroup_to_members(t, plan, sg, KT_STAGE_LOCAL, NULL);
   }
-
-  rekey(t, group, plan);
-  plan->group_changed = true;
-  uint32_t lo, hi;
-  scope_rncs(t, scope, &lo, &hi);
-  for (uint32_t r = lo; r < hi; r++) {
-    const GArray *l = t->rnc_sgs[r];
-    for (guint i = 0; i < l->len; i++) {
-      const KtSubgroup *s = kt_priv_sg(t, g_array_index(l, guint32, i));
-      add_delivery(plan, KT_STAGE_GROUP, KT_TO_SUBGROUP, s->id, r, KT_NO_UE, s->key.ref, 1,
-                   group->ref, (KtKeyRef){0, 0});
-    }
-  }
-  plan->group_after = group->ref;
-  kt_priv_maybe_check(t);
-  return true;
+  group_to_subgroups(t, plan->scope, plan);
 }
 
 static gint cmp_u32(gconstpointer a, gconstpointer b) {
@@ -175,7 +139,7 @@ void kt_patent_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
     if (sg == NULL) {
       sg = kt_priv_subgroup_new(t, ops[i].cell);
       g_hash_table_add(created, GUINT_TO_POINTER(sg->id));
-      push_key(plan, &sg->key);
+      kt_priv_plan_push_key(plan, &sg->key);
     }
     kt_priv_attach(t, ops[i].ue, ops[i].cell, sg);
     g_hash_table_add(marked, GUINT_TO_POINTER(sg->id));
@@ -196,34 +160,21 @@ void kt_patent_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
     g_array_sort(ids, cmp_u32);
     for (guint i = 0; i < ids->len; i++) {
       KtSubgroup *sg = kt_priv_sg(t, g_array_index(ids, guint32, i));
-      rekey(t, &sg->key, plan);
-      for (uint32_t m = 0; m < sg->n; m++)
-        if (!g_hash_table_contains(joiners, GUINT_TO_POINTER(sg->members[m])))
-          add_delivery(plan, local, KT_TO_UE, sg->members[m], sg->rnc, KT_NO_UE,
-                       kt_priv_ue(t, sg->members[m])->priv.ref, 1, sg->key.ref, (KtKeyRef){0, 0});
+      kt_priv_rekey(t, &sg->key, plan);
+      subgroup_to_members(t, plan, sg, local, joiners);
     }
     g_array_free(ids, TRUE);
     /* the group key once, under every sub-group's current key */
-    rekey(t, group, plan);
-    plan->group_changed = true;
-    uint32_t lo, hi;
-    scope_rncs(t, scope, &lo, &hi);
-    for (uint32_t r = lo; r < hi; r++) {
-      const GArray *l = t->rnc_sgs[r];
-      for (guint i = 0; i < l->len; i++) {
-        const KtSubgroup *s = kt_priv_sg(t, g_array_index(l, guint32, i));
-        add_delivery(plan, KT_STAGE_GROUP, KT_TO_SUBGROUP, s->id, r, KT_NO_UE, s->key.ref, 1,
-                     group->ref, (KtKeyRef){0, 0});
-      }
-    }
+    group_to_subgroups(t, scope, plan);
     /* each joiner: its sub-group key and the group key */
     for (guint i = 0; i < n; i++) {
       if (!ops[i].join)
         continue;
       const KtUeRec *rec = kt_priv_ue(t, ops[i].ue);
       const KtSubgroup *sg = kt_priv_sg(t, rec->subgroup);
-      add_delivery(plan, KT_STAGE_GROUP, KT_TO_UE, ops[i].ue, sg->rnc, KT_NO_UE, rec->priv.ref, 2,
-                   sg->key.ref, group->ref);
+      KtKeyRef keys[] = {sg->key.ref, group->ref};
+      kt_priv_deliver(plan, KT_STAGE_GROUP, KT_TO_UE, ops[i].ue, sg->rnc, KT_NO_UE, rec->priv.ref,
+                      keys, 2);
     }
   }
   g_hash_table_destroy(marked);

@@ -48,21 +48,51 @@ void kt_priv_deliver(KtPlan *plan, KtStage stage, KtTarget target, uint32_t targ
   kt_plan_add(plan, &d, keys, n_keys);
 }
 
+void kt_priv_scope_rncs(const KtTree *t, uint32_t scope, uint32_t *lo, uint32_t *hi) {
+  *lo = t->cfg.embodiment == 1 ? 0 : scope;
+  *hi = t->cfg.embodiment == 1 ? t->cfg.n_rnc : scope + 1;
+}
+
+/* The fields of a join/leave plan that come from the event itself, set
+ * before the scheme's planner runs (its stage rules read plan->rnc). */
+static void plan_start(const KtTree *t, KtPlan *plan, KtEventKind kind, uint32_t ue,
+                       uint32_t cell) {
+  plan->kind = kind;
+  plan->ue = ue;
+  plan->cell = cell;
+  plan->rnc = kt_priv_rnc_of_cell(t, cell);
+  plan->scope = kt_tree_scope_of_rnc(t, plan->rnc);
+  plan->group_before = t->group[plan->scope].ref;
+}
+
+/* After any planner: the group key after the event, whether it changed
+ * (a rekey always makes a new version), and the invariants. */
+static void plan_finish(KtTree *t, KtPlan *plan) {
+  plan->group_after = t->group[plan->scope].ref;
+  plan->group_changed = !kt_ref_equal(plan->group_before, plan->group_after);
+  kt_priv_maybe_check(t);
+}
+
 bool kt_tree_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan *plan) {
   g_assert(t != NULL && plan != NULL);
   kt_plan_clear(plan);
   if (cell >= t->n_cells || ue > KT_KEY_INDEX_MAX || kt_tree_is_member(t, ue))
     return false;
+  plan_start(t, plan, KT_EVENT_JOIN, ue, cell);
   switch (t->cfg.scheme) {
   case KT_SCHEME_PATENT:
-    return kt_patent_join(t, ue, cell, join_rekey, plan);
+    kt_patent_join(t, ue, cell, join_rekey, plan);
+    break;
   case KT_SCHEME_UNICAST:
   case KT_SCHEME_BROADCAST:
-    return kt_star_join(t, ue, cell, join_rekey, plan);
+    kt_star_join(t, ue, cell, join_rekey, plan);
+    break;
   case KT_SCHEME_LKH:
-    return kt_lkh_join(t, ue, cell, join_rekey, plan);
+    kt_lkh_join(t, ue, cell, join_rekey, plan);
+    break;
   }
-  g_assert_not_reached();
+  plan_finish(t, plan);
+  return true;
 }
 
 bool kt_tree_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
@@ -70,16 +100,21 @@ bool kt_tree_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
   kt_plan_clear(plan);
   if (!kt_tree_is_member(t, ue))
     return false;
+  plan_start(t, plan, KT_EVENT_LEAVE, ue, kt_priv_ue(t, ue)->cell);
   switch (t->cfg.scheme) {
   case KT_SCHEME_PATENT:
-    return kt_patent_leave(t, ue, plan);
+    kt_patent_leave(t, ue, plan);
+    break;
   case KT_SCHEME_UNICAST:
   case KT_SCHEME_BROADCAST:
-    return kt_star_leave(t, ue, plan);
+    kt_star_leave(t, ue, plan);
+    break;
   case KT_SCHEME_LKH:
-    return kt_lkh_leave(t, ue, plan);
+    kt_lkh_leave(t, ue, plan);
+    break;
   }
-  g_assert_not_reached();
+  plan_finish(t, plan);
+  return true;
 }
 
 typedef struct {
@@ -151,7 +186,6 @@ bool kt_tree_batch(KtTree *t, uint32_t scope, const KtBatchOp *ops, guint n, KtP
     else
       kt_lkh_batch(t, scope, plan);
   }
-  plan->group_after = t->group[scope].ref;
-  kt_priv_maybe_check(t);
+  plan_finish(t, plan);
   return true;
 }

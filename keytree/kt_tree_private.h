@@ -150,13 +150,17 @@ void kt_priv_plan_push_key(KtPlan *plan, const KtKey *k);
 KtKeyRef kt_priv_rekey(KtTree *t, KtKey *key, KtPlan *plan);
 void kt_priv_deliver(KtPlan *plan, KtStage stage, KtTarget target, uint32_t target_id, uint32_t rnc,
                      uint32_t exclude_ue, KtKeyRef under, const KtKeyRef *keys, guint n_keys);
-/* Planners, per scheme. */
-bool kt_patent_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan *plan);
-bool kt_patent_leave(KtTree *t, uint32_t ue, KtPlan *plan);
-bool kt_star_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan *plan);
-bool kt_star_leave(KtTree *t, uint32_t ue, KtPlan *plan);
-bool kt_lkh_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan *plan);
-bool kt_lkh_leave(KtTree *t, uint32_t ue, KtPlan *plan);
+/* The RNCs of a group scope: [*lo, *hi) (all of them in embodiment 1). */
+void kt_priv_scope_rncs(const KtTree *t, uint32_t scope, uint32_t *lo, uint32_t *hi);
+/* Planners, per scheme. kt_tree_join / kt_tree_leave have validated the
+ * event and set the plan's kind, ue, cell, rnc, scope and group_before;
+ * after the planner they set group_after and group_changed. */
+void kt_patent_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan *plan);
+void kt_patent_leave(KtTree *t, uint32_t ue, KtPlan *plan);
+void kt_star_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan *plan);
+void kt_star_leave(KtTree *t, uint32_t ue, KtPlan *plan);
+void kt_lkh_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan *plan);
+void kt_lkh_leave(KtTree *t, uint32_t ue, KtPlan *plan);
 /* Batch planners: plan->batch holds the net ops (validated), leaves
  * first, then joins. */
 void kt_patent_batch(KtTree *t, uint32_t scope, KtPlan *plan);
