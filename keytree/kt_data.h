@@ -1,6 +1,6 @@
 /* kt_data.h — MBMS session data packets encrypted under a group key
  * (libsodium XChaCha20-Poly1305, associated data = the group key's id and
- * version as two little-endian u32).
+ * version and the packet number, as three little-endian u32).
  *
  * A KtData is what crosses the channels: the key ref in the clear (so that
  * a receiver knows which key to try), a nonce and the ciphertext of

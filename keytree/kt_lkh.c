@@ -104,6 +104,12 @@ static guint rncs_find(const GArray *a, uint32_t rnc, bool *found) {
   return lo;
 }
 
+bool kt_priv_rncs_has(const GArray *rncs, uint32_t rnc) {
+  bool found = false;
+  rncs_find(rncs, rnc, &found);
+  return found;
+}
+
 static void rncs_add(GArray *a, uint32_t rnc, int delta) {
   bool found;
   guint i = rncs_find(a, rnc, &found);

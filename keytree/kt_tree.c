@@ -481,10 +481,7 @@ static bool below_node(const KtTree *t, const KtUeRec *rec, uint32_t node) {
  * members at `rnc` are skipped. */
 static void lkh_visit(const KtTree *t, const KtNode *n, uint32_t rnc,
                       void (*fn)(const KtTree *, uint32_t, const KtUeRec *, void *), void *ctx) {
-  bool at_rnc = false;
-  for (guint i = 0; i < n->rncs->len && !at_rnc; i++)
-    at_rnc = g_array_index(n->rncs, KtRncCount, i).rnc == rnc;
-  if (!at_rnc)
+  if (!kt_priv_rncs_has(n->rncs, rnc))
     return;
   for (uint32_t i = 0; i < n->n_children; i++) {
     uint32_t e = n->children[i];
@@ -518,6 +515,16 @@ static void visit_mark(const KtTree *t, uint32_t ue, const KtUeRec *rec, void *p
   VisitCtx *v = p;
   if (ue != v->exclude)
     v->mark[rec->cell - v->first] = 1;
+}
+
+/* The cells marked by visit_mark, in order, into `out`. */
+static void emit_marked(const VisitCtx *v, uint32_t cpr, GArray *out) {
+  for (uint32_t c = 0; c < cpr; c++) {
+    if (v->mark[c]) {
+      guint32 cell = v->first + c;
+      g_array_append_val(out, cell);
+    }
+  }
 }
 
 void kt_tree_holders_in_cell(const KtTree *t, KtKeyId id, uint32_t cell, GArray *out) {
@@ -586,21 +593,15 @@ void kt_tree_audience_cells(const KtTree *t, const KtDelivery *d, GArray *out) {
       return;
     }
     uint32_t cpr = t->cfg.cells_per_rnc;
-    uint32_t first = sg->rnc * cpr;
     guint8 small[256];
-    guint8 *mark = cpr <= sizeof small ? small : g_malloc(cpr);
-    memset(mark, 0, cpr);
+    VisitCtx v = {.exclude = d->exclude_ue, .first = sg->rnc * cpr};
+    v.mark = cpr <= sizeof small ? small : g_malloc(cpr);
+    memset(v.mark, 0, cpr);
     for (uint32_t i = 0; i < sg->n; i++)
-      if (sg->members[i] != d->exclude_ue)
-        mark[kt_priv_ue(t, sg->members[i])->cell - first] = 1;
-    for (uint32_t c = 0; c < cpr; c++) {
-      if (mark[c]) {
-        guint32 cell = first + c;
-        g_array_append_val(out, cell);
-      }
-    }
-    if (mark != small)
-      g_free(mark);
+      visit_mark(t, sg->members[i], kt_priv_ue(t, sg->members[i]), &v);
+    emit_marked(&v, cpr, out);
+    if (v.mark != small)
+      g_free(v.mark);
     return;
   }
   case KT_TO_NODE: {
@@ -608,16 +609,14 @@ void kt_tree_audience_cells(const KtTree *t, const KtDelivery *d, GArray *out) {
     if (n == NULL || d->rnc >= t->cfg.n_rnc)
       return;
     uint32_t cpr = t->cfg.cells_per_rnc;
+    guint8 small[256];
     VisitCtx v = {.exclude = d->exclude_ue, .first = d->rnc * cpr};
-    v.mark = g_malloc0(cpr);
+    v.mark = cpr <= sizeof small ? small : g_malloc(cpr);
+    memset(v.mark, 0, cpr);
     lkh_visit(t, n, d->rnc, visit_mark, &v);
-    for (uint32_t c = 0; c < cpr; c++) {
-      if (v.mark[c]) {
-        guint32 cell = v.first + c;
-        g_array_append_val(out, cell);
-      }
-    }
-    g_free(v.mark);
+    emit_marked(&v, cpr, out);
+    if (v.mark != small)
+      g_free(v.mark);
     return;
   }
   case KT_TO_RNC_GROUP: {

@@ -137,6 +137,8 @@ static inline KtNode *kt_priv_node(const KtTree *t, uint32_t id) {
     return NULL;
   return g_ptr_array_index(t->nodes, id);
 }
+/* Whether an LKH node's per-RNC counts (sorted) list `rnc`. */
+bool kt_priv_rncs_has(const GArray *rncs, uint32_t rnc);
 /* The key of an LKH node (the group key for a root). */
 KtKey *kt_priv_node_key(KtTree *t, KtNode *n);
 void kt_priv_lkh_init(KtTree *t);
