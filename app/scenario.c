@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "nodes/msg.h"
+
 G_DEFINE_QUARK(scn - error - quark, scn_error)
 
 /* ------------------------------------------------------------ known keys */
@@ -127,9 +129,7 @@ static bool is_overridden(const Ctx *c, const char *section, const char *key) {
   return g_hash_table_contains(c->overridden, k);
 }
 
-/* A value fit for a one-line message: control characters escaped, long
- * values cut. */
-static char *quote(const char *value) {
+char *scn_quote(const char *value) {
   bool plain = g_utf8_validate(value, -1, NULL);
   for (const char *p = value; *p; p++)
     if ((unsigned char)*p < 0x20 || *p == 0x7f)
@@ -176,7 +176,7 @@ static bool fail(const Ctx *c, GError **error, const char *section, const char *
 
 /* ------------------------------------------------------------ the file */
 
-static char *read_file(const char *path, gsize *len, GError **error) {
+char *scn_read_file(const char *path, gsize *len, GError **error) {
   FILE *f = fopen(path, "rb");
   if (!f) {
     int e = errno;
@@ -251,14 +251,14 @@ static bool check_known(Ctx *c, GError **error) {
   for (guint i = 0; i < c->entries->len; i++) {
     const ScanEntry *e = g_ptr_array_index(c->entries, i);
     const char *const *keys = section_keys(e->section);
-    g_autofree char *qs = quote(e->section);
+    g_autofree char *qs = scn_quote(e->section);
     if (!keys) {
       g_autofree char *known = section_list();
       return fail(c, error, qs, NULL, "unknown section (known: %s)", known);
     }
     if (e->key && keys != sweep_keys && !known_key(keys, e->key)) {
       g_autofree char *known = key_list(keys);
-      g_autofree char *qk = quote(e->key);
+      g_autofree char *qk = scn_quote(e->key);
       return fail(c, error, e->section, qk, "unknown key (known in [%s]: %s)", e->section, known);
     }
   }
@@ -266,7 +266,7 @@ static bool check_known(Ctx *c, GError **error) {
 }
 
 static bool malformed_override(const char *o, GError **error) {
-  g_autofree char *q = quote(o);
+  g_autofree char *q = scn_quote(o);
   g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID, "--set: '%s': expected section.key=value", q);
   return false;
 }
@@ -290,14 +290,14 @@ static bool apply_overrides(Ctx *c, const char *const *overrides, const char *co
     const char *const *keys = section_keys(section);
     if (!keys) {
       g_autofree char *known = section_list();
-      g_autofree char *qs = quote(section), *qk = quote(key);
+      g_autofree char *qs = scn_quote(section), *qk = scn_quote(key);
       g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID,
                   "--set: %s.%s: unknown section '%s' (known: %s)", qs, qk, qs, known);
       return false;
     }
     if (keys == sweep_keys || !known_key(keys, key)) {
       g_autofree char *known = key_list(keys);
-      g_autofree char *qk = quote(key);
+      g_autofree char *qk = scn_quote(key);
       g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID,
                   "--set: %s.%s: unknown key (known in [%s]: %s)", section, qk, section, known);
       return false;
@@ -328,7 +328,7 @@ static bool get_uint(const Ctx *c, GError **error, const char *section, const ch
     *out = def;
     return true;
   }
-  g_autofree char *q = quote(v);
+  g_autofree char *q = scn_quote(v);
   bool digits = *v != '\0';
   for (const char *p = v; *p; p++)
     if (!g_ascii_isdigit(*p))
@@ -361,7 +361,7 @@ static bool get_double(const Ctx *c, GError **error, const char *section, const 
     *out = def;
     return true;
   }
-  g_autofree char *q = quote(v);
+  g_autofree char *q = scn_quote(v);
   /* Plain decimal notation only: no hex, inf or nan. */
   bool plain = *v != '\0';
   for (const char *p = v; *p; p++)
@@ -392,7 +392,7 @@ static bool get_bool(const Ctx *c, GError **error, const char *section, const ch
     *out = v[0] == 't';
     return true;
   }
-  g_autofree char *q = quote(v);
+  g_autofree char *q = scn_quote(v);
   return fail(c, error, section, key, "'%s' is not a boolean (true|false)", q);
 }
 
@@ -438,7 +438,7 @@ static bool load_scheme(Ctx *c, Scenario *s, GError **error) {
   }
   s->batch = strcmp(s->scheme, "batch") == 0;
   if (!known && !s->batch) {
-    g_autofree char *q = quote(s->scheme);
+    g_autofree char *q = scn_quote(s->scheme);
     return fail(c, error, "run", "scheme",
                 "unknown scheme '%s' (known: patent, unicast, broadcast, lkh, batch)", q);
   }
@@ -449,7 +449,7 @@ static bool load_scheme(Ctx *c, Scenario *s, GError **error) {
     return false;
   s->batch_tree = tree ? tree : g_strdup("patent");
   if (strcmp(s->batch_tree, "patent") != 0 && strcmp(s->batch_tree, "lkh") != 0) {
-    g_autofree char *q = quote(s->batch_tree);
+    g_autofree char *q = scn_quote(s->batch_tree);
     return fail(c, error, "run", "batch-tree", "'%s' is not patent or lkh", q);
   }
   if (s->batch)
@@ -464,7 +464,7 @@ static bool load_run(Ctx *c, Scenario *s, GError **error) {
   if (name) {
     s->name = name;
     if (!safe_name(name)) {
-      g_autofree char *q = quote(name);
+      g_autofree char *q = scn_quote(name);
       return fail(c, error, "run", "name",
                   "'%s' is not a safe folder name ([A-Za-z0-9._-]+, at most %u characters, not "
                   "'.' or '..')",
@@ -476,7 +476,7 @@ static bool load_run(Ctx *c, Scenario *s, GError **error) {
       base[strlen(base) - 4] = '\0';
     s->name = base;
     if (!safe_name(base)) {
-      g_autofree char *q = quote(base);
+      g_autofree char *q = scn_quote(base);
       return fail(c, error, "run", "name",
                   "the default name '%s' (the file name) is not a safe folder name "
                   "([A-Za-z0-9._-]+); set run.name",
@@ -521,7 +521,7 @@ static bool load_topology(Ctx *c, Scenario *s, GError **error) {
   } else if (strcmp(policy, "per-rnc") == 0) {
     s->subgroup_policy = KT_POLICY_PER_RNC;
   } else {
-    g_autofree char *q = quote(policy);
+    g_autofree char *q = scn_quote(policy);
     g_free(policy);
     return fail(c, error, "topology", "subgroup-policy", "'%s' is not per-cell or per-rnc", q);
   }
@@ -572,8 +572,8 @@ static bool load_workload(Ctx *c, Scenario *s, GError **error) {
     s->events_path = g_strdup(events);
   else
     s->events_path = g_build_filename(dir, events, NULL);
-  g_autofree char *q = quote(events);
-  g_autofree char *qp = quote(s->events_path);
+  g_autofree char *q = scn_quote(events);
+  g_autofree char *qp = scn_quote(s->events_path);
   g_free(events);
   if (!g_file_test(s->events_path, G_FILE_TEST_EXISTS))
     return fail(c, error, "workload", "events", "'%s' does not exist (looked for %s)", q, qp);
@@ -594,7 +594,7 @@ static bool load_security(Ctx *c, Scenario *s, GError **error) {
   if (eavesdrop && strcmp(eavesdrop, "all-cells") == 0) {
     s->eavesdrop_all_cells = true;
   } else if (eavesdrop && strcmp(eavesdrop, "own-cell") != 0) {
-    g_autofree char *q = quote(eavesdrop);
+    g_autofree char *q = scn_quote(eavesdrop);
     g_free(eavesdrop);
     return fail(c, error, "security", "eavesdrop", "'%s' is not own-cell or all-cells", q);
   }
@@ -610,13 +610,14 @@ static bool load_security(Ctx *c, Scenario *s, GError **error) {
 
 static bool load_data(Ctx *c, Scenario *s, GError **error) {
   if (!get_double(c, error, "data", "rate", NON_NEGATIVE, 0.0, &s->data_rate) ||
-      !get_u32(c, error, "data", "packet-size", 16, 1400, 512, &s->packet_size) ||
+      !get_u32(c, error, "data", "packet-size", 16, KT_DATA_MAX_PAYLOAD, 512, &s->packet_size) ||
       !get_double(c, error, "data", "switch-delay", NON_NEGATIVE, 0.0, &s->switch_delay))
     return false;
-  /* on the air a packet also carries 66 bytes of header, key ref, nonce
-   * and tag (nodes/msg.h); more than the common channel can carry would
+  /* on the air a packet also carries its header, key ref, nonce and tag
+   * (MSG_DATA_OVERHEAD_BYTES); more than the common channel can carry would
    * only grow its queue until the end of the run */
-  double on_air = s->data_rate * (s->packet_size + 66.0) / s->packet_size;
+  double on_air =
+      s->data_rate * (s->packet_size + (double)MSG_DATA_OVERHEAD_BYTES) / s->packet_size;
   if (on_air >= s->common_rate)
     return fail(c, error, "data", "rate",
                 "%g bit/s is %g bit/s on the air, not below links.common-rate (%g bit/s)",
@@ -640,7 +641,7 @@ Scenario *scn_load_point(const char *path, const char *const *overrides, const c
   g_return_val_if_fail(!point || point_where, NULL);
   g_return_val_if_fail(error == NULL || *error == NULL, NULL);
   gsize len = 0;
-  g_autofree char *text = read_file(path, &len, error);
+  g_autofree char *text = scn_read_file(path, &len, error);
   if (!text)
     return NULL;
 
@@ -687,7 +688,7 @@ static void sweep_entry_free(gpointer p) {
 GPtrArray *scn_sweep_entries(const char *path, GError **error) {
   g_return_val_if_fail(path != NULL, NULL);
   gsize len = 0;
-  g_autofree char *text = read_file(path, &len, error);
+  g_autofree char *text = scn_read_file(path, &len, error);
   if (!text)
     return NULL;
   Ctx c = {.path = path,

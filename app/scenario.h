@@ -85,6 +85,14 @@ Scenario *scn_load_point(const char *path, const char *const *overrides, const c
 bool scn_known_key(const char *section, const char *key);
 void scn_free(Scenario *scn);
 
+/* Shared with the events CSV reader (workload.c). */
+/* A value fit for a one-line message: control characters escaped, values
+ * longer than 60 characters cut. Caller frees. */
+char *scn_quote(const char *value);
+/* The whole file; NULL + SCN_ERROR_INVALID "<path>: <reason>" if it cannot
+ * be read (an input file is the user's). */
+char *scn_read_file(const char *path, gsize *len, GError **error);
+
 /* Derived topology sizes. */
 uint32_t scn_n_sgsn(const Scenario *scn);
 uint32_t scn_n_rnc(const Scenario *scn);

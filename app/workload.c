@@ -43,22 +43,6 @@ static bool csv_fail(GError **error, const char *path, guint line, const char *c
   return false;
 }
 
-/* A field fit for a one-line message. */
-static char *quote(const char *value) {
-  bool plain = g_utf8_validate(value, -1, NULL);
-  for (const char *p = value; *p; p++)
-    if ((unsigned char)*p < 0x20 || *p == 0x7f)
-      plain = false;
-  /* Escaped, the text is ASCII; plain, it is valid UTF-8: cut by characters. */
-  char *q = plain ? g_strdup(value) : g_strescape(value, NULL);
-  if (g_utf8_strlen(q, -1) > 60) {
-    g_autofree char *head = g_utf8_substring(q, 0, 57);
-    g_free(q);
-    q = g_strconcat(head, "...", NULL);
-  }
-  return q;
-}
-
 static bool all_digits(const char *s) {
   if (!*s)
     return false;
@@ -79,29 +63,6 @@ static int cmp_tagged(gconstpointer pa, gconstpointer pb) {
 
 /* ------------------------------------------------------------ the CSV */
 
-static char *read_file(const char *path, gsize *len, GError **error) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    int e = errno;
-    g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID, "%s: %s", path, g_strerror(e));
-    return NULL;
-  }
-  GString *s = g_string_new(NULL);
-  char buf[8192];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-    g_string_append_len(s, buf, (gssize)n);
-  int e = ferror(f) ? errno : 0;
-  fclose(f);
-  if (e) {
-    g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID, "%s: %s", path, g_strerror(e));
-    g_string_free(s, TRUE);
-    return NULL;
-  }
-  *len = s->len;
-  return g_string_free(s, FALSE);
-}
-
 /* Parses one data row into *t (origin CSV, order = line). */
 static bool parse_row(const Scenario *scn, uint32_t n_cells, const char *path, guint line,
                       char *text, Tagged *t, GError **error) {
@@ -111,7 +72,8 @@ static bool parse_row(const Scenario *scn, uint32_t n_cells, const char *path, g
     return csv_fail(error, path, line, "row", "expected 4 fields (" CSV_HEADER "), got %u", n);
   for (guint i = 0; i < n; i++)
     g_strstrip(f[i]);
-  g_autofree char *qt = quote(f[0]), *qa = quote(f[1]), *qu = quote(f[2]), *qc = quote(f[3]);
+  g_autofree char *qt = scn_quote(f[0]), *qa = scn_quote(f[1]), *qu = scn_quote(f[2]),
+                  *qc = scn_quote(f[3]);
 
   bool plain = *f[0] != '\0';
   for (const char *p = f[0]; *p; p++)
@@ -162,7 +124,7 @@ static bool parse_row(const Scenario *scn, uint32_t n_cells, const char *path, g
 static bool parse_csv(const Scenario *scn, uint32_t n_cells, GArray *out, GError **error) {
   const char *path = scn->events_path;
   gsize len = 0;
-  g_autofree char *text = read_file(path, &len, error);
+  g_autofree char *text = scn_read_file(path, &len, error);
   if (!text)
     return false;
   if (memchr(text, '\0', len))
@@ -179,7 +141,7 @@ static bool parse_csv(const Scenario *scn, uint32_t n_cells, GArray *out, GError
       continue;
     if (!header) {
       if (strcmp(s, CSV_HEADER) != 0) {
-        g_autofree char *q = quote(s);
+        g_autofree char *q = scn_quote(s);
         return csv_fail(error, path, line, "header", "expected '" CSV_HEADER "', got '%s'", q);
       }
       header = true;

@@ -61,6 +61,31 @@ static void get_wrap(KtWrap *w, const uint8_t *p) {
   memcpy(w->ct, p + 16 + KT_NONCEBYTES, KT_CTBYTES);
 }
 
+/* The 12-byte header of every message and data packet. */
+static void put_header(uint8_t *buf, MsgType type, uint32_t seq, size_t body) {
+  buf[0] = 'M';
+  buf[1] = 'K';
+  buf[2] = (uint8_t)MSG_VERSION;
+  buf[3] = (uint8_t)type;
+  put_u32(buf + 4, seq);
+  put_u32(buf + 8, (uint32_t)body);
+}
+
+static bool reject(const char **why, const char *reason) {
+  if (why)
+    *why = reason;
+  return false;
+}
+
+/* The header's body length against the bytes there are. */
+static bool check_body_length(const uint8_t *buf, size_t len, const char **why) {
+  uint32_t body = get_u32(buf + 8);
+  if (body == len - MSG_HEADER_BYTES)
+    return true;
+  return reject(why,
+                body < len - MSG_HEADER_BYTES ? "trailing bytes after the body" : "truncated body");
+}
+
 /* ------------------------------------------------------------ public API */
 
 void msg_init(Msg *m, MsgType type, uint32_t seq) {
@@ -81,12 +106,7 @@ size_t msg_encode(const Msg *m, uint8_t *buf, size_t cap) {
   size_t size = msg_encoded_size(m);
   if (cap < size)
     return 0;
-  buf[0] = 'M';
-  buf[1] = 'K';
-  buf[2] = (uint8_t)MSG_VERSION;
-  buf[3] = (uint8_t)m->type;
-  put_u32(buf + 4, m->seq);
-  put_u32(buf + 8, (uint32_t)(size - MSG_HEADER_BYTES));
+  put_header(buf, m->type, m->seq, size - MSG_HEADER_BYTES);
   uint8_t *p = buf + MSG_HEADER_BYTES;
   if (is_context(m->type)) {
     put_u32(p, m->ue);
@@ -108,12 +128,6 @@ size_t msg_encode(const Msg *m, uint8_t *buf, size_t cap) {
   return size;
 }
 
-static bool reject(const char **why, const char *reason) {
-  if (why)
-    *why = reason;
-  return false;
-}
-
 bool msg_decode(Msg *out, const uint8_t *buf, size_t len, const char **why) {
   if (!buf || len < MSG_HEADER_BYTES)
     return reject(why, "truncated header");
@@ -126,10 +140,9 @@ bool msg_decode(Msg *out, const uint8_t *buf, size_t len, const char **why) {
   if (buf[3] < MSG_ACTIVATE_REQ || buf[3] > MSG_KEY_ASSIGNMENT)
     return reject(why, "unknown message type");
   MsgType type = (MsgType)buf[3];
+  if (!check_body_length(buf, len, why))
+    return false;
   uint32_t body = get_u32(buf + 8);
-  if (body != len - MSG_HEADER_BYTES)
-    return reject(why, body < len - MSG_HEADER_BYTES ? "trailing bytes after the body"
-                                                     : "truncated body");
   size_t fixed = fixed_body(type);
   if (body < fixed)
     return reject(why, "body too short for its type");
@@ -186,12 +199,7 @@ size_t msg_encode_data(const KtData *d, uint8_t *buf, size_t cap) {
   size_t body = MSG_DATA_FIXED + (size_t)d->len + KT_TAGBYTES;
   if (cap < MSG_HEADER_BYTES + body)
     return 0;
-  buf[0] = 'M';
-  buf[1] = 'K';
-  buf[2] = (uint8_t)MSG_VERSION;
-  buf[3] = (uint8_t)MSG_DATA;
-  put_u32(buf + 4, d->packet);
-  put_u32(buf + 8, (uint32_t)body);
+  put_header(buf, MSG_DATA, d->packet, body);
   uint8_t *p = buf + MSG_HEADER_BYTES;
   put_u32(p, d->key.id);
   put_u32(p + 4, d->key.version);
@@ -212,10 +220,9 @@ bool msg_decode_data(KtData *out, const uint8_t *buf, size_t len, const char **w
     return reject(why, "truncated header");
   if (!msg_is_data(buf, len))
     return reject(why, "not a data packet");
+  if (!check_body_length(buf, len, why))
+    return false;
   uint32_t body = get_u32(buf + 8);
-  if (body != len - MSG_HEADER_BYTES)
-    return reject(why, body < len - MSG_HEADER_BYTES ? "trailing bytes after the body"
-                                                     : "truncated body");
   if (body < MSG_DATA_FIXED)
     return reject(why, "body too short for its type");
   const uint8_t *p = buf + MSG_HEADER_BYTES;

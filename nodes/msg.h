@@ -76,7 +76,9 @@ bool msg_decode(Msg *out, const uint8_t *buf, size_t len, const char **why);
  * above. Same rules as the control messages: every length checked, a
  * reason for every rejection. */
 #define MSG_DATA_FIXED 38u /* key id, version, packet, length, nonce */
-#define MSG_DATA_MAX_BYTES (MSG_HEADER_BYTES + MSG_DATA_FIXED + KT_DATA_MAX_PAYLOAD + KT_TAGBYTES)
+/* Bytes a data packet carries besides its payload (66). */
+#define MSG_DATA_OVERHEAD_BYTES (MSG_HEADER_BYTES + MSG_DATA_FIXED + KT_TAGBYTES)
+#define MSG_DATA_MAX_BYTES (MSG_DATA_OVERHEAD_BYTES + KT_DATA_MAX_PAYLOAD)
 size_t msg_encode_data(const KtData *d, uint8_t *buf, size_t cap);
 bool msg_decode_data(KtData *out, const uint8_t *buf, size_t len, const char **why);
 /* Whether the bytes claim to be a data packet (a full check is the decoder's). */
