@@ -562,7 +562,21 @@ static void test_data_codec(void) {
   g_assert_cmpint(kt_data_seal(&d, 77, payload, sizeof payload, &key, nonce), ==, 0);
   uint8_t buf[MSG_DATA_MAX_BYTES];
   size_t size = msg_encode_data(&d, buf, sizeof buf);
-  g_assert_cmpuint(size, ==, MSG_HEADER_BYTES + MSG_DATA_FIXED + sizeof payload + KT_TAGBYTES);
+  /* the layout of msg.h, written out by hand: header, key id, version,
+   * packet, length, nonce, then ciphertext and tag (100 + 16 bytes) */
+  /* clang-format off */
+  static const uint8_t head[] = {
+      'M', 'K', 1, 8,  77, 0, 0, 0, 154, 0, 0, 0, /* magic, v1, DATA, seq 77, body 154 */
+      0,   0,   0, 0,                             /* key id: group key of scope 0 */
+      3,   0,   0, 0,                             /* key version 3 */
+      77,  0,   0, 0,                             /* packet 77 */
+      100, 0,                                     /* payload length */
+      1,   2,   3, 0,  0,  0, 0, 0, 0,   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 /* nonce */};
+  /* clang-format on */
+  g_assert_cmpuint(size, ==, 12 + 38 + 100 + 16);
+  g_assert_cmpmem(buf, sizeof head, head, sizeof head);
+  g_assert_cmpmem(buf + sizeof head, 116, d.ct, 116);
+  g_assert_cmpstr(msg_type_slug(MSG_DATA), ==, "data");
   g_assert_cmpuint(msg_encode_data(&d, buf, size - 1), ==, 0); /* too small a buffer */
   g_assert_true(msg_is_data(buf, size));
   KtData back;
@@ -573,8 +587,11 @@ static void test_data_codec(void) {
   g_assert_cmpint(kt_data_open(plain, &back, &key), ==, 0);
   g_assert_cmpmem(plain, sizeof payload, payload, sizeof payload);
 
-  for (size_t cut = 0; cut < size; cut++)
+  for (size_t cut = 0; cut < size; cut++) {
+    why = NULL;
     g_assert_false(msg_decode_data(&back, buf, cut, &why));
+    g_assert_cmpstr(why, ==, cut < MSG_HEADER_BYTES ? "truncated header" : "truncated body");
+  }
   uint8_t bad[MSG_DATA_MAX_BYTES];
   memcpy(bad, buf, size);
   bad[MSG_HEADER_BYTES + 12] ^= 1; /* payload length no longer matches the body */

@@ -329,12 +329,13 @@ static void test_metrics_counting(void) {
   g_assert_cmpuint(metrics_event(m, 0)->wraps, ==, 0);
 
   metrics_sent(m, rnc, 10, 1);
-  metrics_sent(m, rnc, 20, 1);
+  metrics_sent(m, rnc, 20, 3); /* one message on 3 cells: 3 transmissions */
   metrics_received(m, rnc, 5, 1);
-  g_assert_cmpuint(m->elements[rnc].msgs_sent, ==, 2);
-  g_assert_cmpuint(m->elements[rnc].bytes_sent, ==, 30);
-  g_assert_cmpuint(m->elements[rnc].msgs_recv, ==, 1);
-  g_assert_cmpuint(m->elements[rnc].bytes_recv, ==, 5);
+  metrics_received(m, rnc, 7, 4); /* heard by the 4 UEs of a cell */
+  g_assert_cmpuint(m->elements[rnc].msgs_sent, ==, 1 + 3);
+  g_assert_cmpuint(m->elements[rnc].bytes_sent, ==, 10 + 3 * 20);
+  g_assert_cmpuint(m->elements[rnc].msgs_recv, ==, 1 + 4);
+  g_assert_cmpuint(m->elements[rnc].bytes_recv, ==, 5 + 4 * 7);
   metrics_rejected(m, rnc);
   metrics_link_dropped(m);
   g_assert_cmpuint(m->elements[rnc].rejected, ==, 1);
