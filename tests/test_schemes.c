@@ -81,8 +81,8 @@ static void test_lkh_leave_full(void) {
       g_assert_cmpuint(kt_plan_p2m_count(&p), ==, d * (L - 1));
       g_assert_cmpuint(kt_plan_wrap_count(&p), ==, d * L - 1);
       g_assert_true(p.group_changed);
-      if (L == 1 && d == 2) /* the sibling alone: only the group key changes */
-        g_assert_false(p.subgroup_changed);
+      /* the leaver's parent is an interior node (not the root) iff L > 1 */
+      g_assert_cmpint(p.subgroup_changed, ==, L > 1);
       /* point-to-point only to the leaver's siblings, under their private keys */
       for (guint i = 0; i < p.deliveries->len; i++) {
         const KtDelivery *dl = &g_array_index(p.deliveries, KtDelivery, i);
@@ -161,16 +161,42 @@ static void test_lkh_per_rnc(void) {
   g_assert_cmpuint(count_target(&p, KT_TO_NODE), ==, 1 + 2);
   for (guint i = 0; i < p.deliveries->len; i++) {
     const KtDelivery *dl = &g_array_index(p.deliveries, KtDelivery, i);
-    g_assert_cmpuint(dl->stage, ==,
-                     dl->rnc != p.rnc || KT_KEY_ID_KIND(dl->keys[0].id) == KT_KEY_GROUP
-                         ? KT_STAGE_GROUP
-                         : KT_STAGE_LOCAL);
+    /* every delivery is at another RNC than the leaver's (RNC 0) or
+     * carries the root (group) key: all wait for the core */
+    g_assert_cmpuint(dl->stage, ==, KT_STAGE_GROUP);
     GArray *cells = g_array_new(FALSE, FALSE, sizeof(guint32));
     kt_tree_audience_cells(t, dl, cells);
     g_assert_cmpuint(cells->len, ==, 1);
     g_assert_cmpuint(g_array_index(cells, guint32, 0), ==, dl->rnc);
     g_array_free(cells, TRUE);
   }
+  kt_plan_free(&p);
+  kt_tree_free(t);
+}
+
+/* Embodiment 1, 2 RNCs of 1 cell, d = 2: UEs 0 and 2 at RNC 0, 1 and 3 at
+ * RNC 1, placed as root{A{0, 2}, B{1, 3}}. When 3 leaves, B's new key goes
+ * to 1 at the leaver's own RNC: that one delivery is sent at once (LOCAL);
+ * the root's new key under A and under B carries the group key (GROUP). */
+static void test_lkh_local_stage(void) {
+  KtTree *t = make(KT_SCHEME_LKH, 2, 1, 1, 2, 1);
+  KtPlan p;
+  kt_plan_init(&p);
+  fill(t, 4, &p);
+  g_assert_true(kt_tree_leave(t, 3, &p));
+  g_assert_cmpuint(p.deliveries->len, ==, 3);
+  guint local = 0;
+  for (guint i = 0; i < p.deliveries->len; i++) {
+    const KtDelivery *dl = &g_array_index(p.deliveries, KtDelivery, i);
+    if (dl->stage == KT_STAGE_LOCAL) {
+      local++;
+      g_assert_cmpuint(dl->target, ==, KT_TO_UE);
+      g_assert_cmpuint(dl->target_id, ==, 1);
+      g_assert_cmpuint(dl->rnc, ==, 1);
+      g_assert_cmpuint(KT_KEY_ID_KIND(dl->keys[0].id), ==, KT_KEY_SUBGROUP);
+    }
+  }
+  g_assert_cmpuint(local, ==, 1);
   kt_plan_free(&p);
   kt_tree_free(t);
 }
@@ -206,8 +232,7 @@ static void test_patent_leave(void) {
     }
   }
   g_assert_cmpuint(best_s, ==, 32);
-  g_assert_cmpuint(best, ==, 2 * 32 - 1); /* sqrt(1024) = 32 */
-  g_assert_cmpuint(best, ==, 63);
+  g_assert_cmpuint(best, ==, 2 * 32 - 1); /* sqrt(1024) = 32: 63 */
 }
 
 static void test_star_leave(void) {
@@ -349,16 +374,18 @@ static void churn_scheme(KtScheme scheme, int embodiment, bool join_rekey, guint
   for (guint step = 0; step < STEPS; step++) {
     uint32_t u = (uint32_t)g_rand_int_range(r, 0, N_UE);
     if (kt_tree_is_member(t, u)) {
-      KtKey group_before =
-          *kt_tree_group_key(t, kt_tree_scope_of_rnc(t, kt_tree_ue_cell(t, u) / 2));
+      KtKeyRef group_before =
+          kt_tree_group_key(t, kt_tree_scope_of_rnc(t, kt_tree_ue_cell(t, u) / 2))->ref;
       g_assert_true(kt_tree_leave(t, u, &p));
       leaves++;
       carry_out(t, &p, hs, N_UE, nonces, &opened);
       /* the leaver cannot open any wrap of the new group key, except in
        * broadcast (insecure by design) */
       if (p.group_changed) {
-        const KtKey *next = kt_plan_key(&p, p.group_after);
-        g_assert_nonnull(next);
+        /* a new version of the same key, whose value the plan carries */
+        g_assert_cmpuint(p.group_after.id, ==, group_before.id);
+        g_assert_cmpuint(p.group_after.version, ==, group_before.version + 1);
+        g_assert_nonnull(kt_plan_key(&p, p.group_after));
         for (guint i = 0; i < p.deliveries->len; i++) {
           const KtDelivery *d = &g_array_index(p.deliveries, KtDelivery, i);
           if (d->target == KT_TO_UE || !kt_ref_equal(d->keys[0], p.group_after))
@@ -368,7 +395,6 @@ static void churn_scheme(KtScheme scheme, int embodiment, bool join_rekey, guint
           g_assert_true(leaver_holds == (scheme == KT_SCHEME_BROADCAST));
         }
       }
-      kt_key_wipe(&group_before);
       /* a departed UE starts afresh when it rejoins */
       g_array_set_size(hs[u].keys, 1);
     } else {
@@ -621,6 +647,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/schemes/lkh/leave-full-tree", test_lkh_leave_full);
   g_test_add_func("/schemes/lkh/join-rekey-full-tree", test_lkh_join_rekey_full);
   g_test_add_func("/schemes/lkh/per-rnc", test_lkh_per_rnc);
+  g_test_add_func("/schemes/lkh/local-stage", test_lkh_local_stage);
   g_test_add_func("/schemes/patent/leave", test_patent_leave);
   g_test_add_func("/schemes/star/leave", test_star_leave);
   g_test_add_func("/schemes/churn-all", test_churn_all);
