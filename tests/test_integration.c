@@ -15,50 +15,7 @@
 #include "app/run.h"
 #include "app/scenario.h"
 
-/* ------------------------------------------------------------ scaffolding */
-
-typedef struct {
-  char *dir;
-  char *ini;
-} TmpScenario;
-
-static TmpScenario tmp_scenario(const char *ini_text, const char *csv_text) {
-  TmpScenario t;
-  GError *error = NULL;
-  t.dir = g_dir_make_tmp("mbms-it-XXXXXX", &error);
-  g_assert_no_error(error);
-  t.ini = g_build_filename(t.dir, "s.ini", NULL);
-  g_assert_true(g_file_set_contents(t.ini, ini_text, -1, &error));
-  if (csv_text) {
-    char *csv = g_build_filename(t.dir, "events.csv", NULL);
-    g_assert_true(g_file_set_contents(csv, csv_text, -1, &error));
-    g_free(csv);
-  }
-  return t;
-}
-
-static void rm_rf(const char *path) {
-  GDir *d = g_dir_open(path, 0, NULL);
-  if (d) {
-    const char *name;
-    while ((name = g_dir_read_name(d))) {
-      char *p = g_build_filename(path, name, NULL);
-      if (g_file_test(p, G_FILE_TEST_IS_DIR))
-        rm_rf(p);
-      else
-        g_unlink(p);
-      g_free(p);
-    }
-    g_dir_close(d);
-  }
-  g_rmdir(path);
-}
-
-static void tmp_free(TmpScenario *t) {
-  rm_rf(t->dir);
-  g_free(t->dir);
-  g_free(t->ini);
-}
+#include "test_runs.h"
 
 static const char *worked_ini_fmt = "[run]\n"
                                     "name = worked\n"
@@ -101,27 +58,9 @@ static RunResult run_worked(int embodiment, bool join_rekey, const char *policy)
   return r;
 }
 
-typedef struct {
-  uint32_t p2p, p2m, p2m_tx, core;
-} Counts;
-
-static void assert_counts(const EventRecord *e, Counts want) {
-  g_assert_cmpuint(e->p2p_msgs, ==, want.p2p);
-  g_assert_cmpuint(e->p2m_msgs, ==, want.p2m);
-  g_assert_cmpuint(e->p2m_tx, ==, want.p2m_tx);
-  g_assert_cmpuint(e->core_msgs, ==, want.core);
-}
-
 /* Context activation or deactivation: UE->RNC->SGSN->GGSN->BM-SC and the
  * accept back BM-SC->GGSN->SGSN->RNC->UE: 8 messages in both embodiments. */
 #define SIGNALLING_PER_EVENT 8u
-
-static void assert_clean(const RunResult *r) {
-  g_assert_cmpuint(r->summary.rejected_msgs, ==, 0);
-  g_assert_cmpuint(r->summary.unwrap_failures, ==, 0);
-  g_assert_cmpuint(r->summary.link_drops, ==, 0);
-  g_assert_cmpuint(r->summary.incomplete_rekeys, ==, 0);
-}
 
 /* -------------------------------------------------- worked examples (#2) */
 
@@ -381,17 +320,6 @@ static void test_reproducible(void) {
   g_free(texts[0]);
   g_free(texts[1]);
   tmp_free(&t);
-}
-
-/* ------------------------------------------------------------- the CLI */
-
-static int run_cli(const char *const *argv, char **out, char **err) {
-  int status = -1;
-  GError *error = NULL;
-  g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err,
-                             &status, &error));
-  g_assert_no_error(error);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 static void test_cli(void) {

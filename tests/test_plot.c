@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "test_files.h"
+
 static const char *const stems[] = {"msgs_per_leave_vs_group",
                                     "msgs_per_join_vs_group",
                                     "msgs_vs_subgroup",
@@ -16,23 +18,6 @@ static const char *const stems[] = {"msgs_per_leave_vs_group",
                                     "element_load",
                                     "embodiments",
                                     "security"};
-
-static void rm_rf(const char *path) {
-  GDir *d = g_dir_open(path, 0, NULL);
-  if (d) {
-    const char *name;
-    while ((name = g_dir_read_name(d))) {
-      char *p = g_build_filename(path, name, NULL);
-      if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
-        rm_rf(p);
-      else
-        g_unlink(p);
-      g_free(p);
-    }
-    g_dir_close(d);
-  }
-  g_rmdir(path);
-}
 
 static int run_in(const char *cwd, const char *const *argv, char **out, char **err) {
   int status = -1;

@@ -14,6 +14,8 @@
 #include "app/metrics.h"
 #include "app/report.h"
 
+#include "test_files.h"
+
 /* ---- helpers ---------------------------------------------------------- */
 
 static Scenario *scenario_new(const char *name) {
@@ -73,23 +75,6 @@ static char *read_all(const char *dir, const char *name) {
   g_assert_no_error(err);
   g_free(path);
   return text;
-}
-
-static void rm_rf(const char *path) {
-  if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
-    GDir *d = g_dir_open(path, 0, NULL);
-    const char *name;
-    while (d && (name = g_dir_read_name(d))) {
-      char *p = g_build_filename(path, name, NULL);
-      rm_rf(p);
-      g_free(p);
-    }
-    if (d)
-      g_dir_close(d);
-    g_rmdir(path);
-  } else {
-    g_unlink(path);
-  }
 }
 
 static int cmp_str_ptr(gconstpointer a, gconstpointer b) {

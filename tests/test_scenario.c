@@ -12,6 +12,8 @@
 #include "app/scenario.h"
 #include "app/workload.h"
 
+#include "test_files.h"
+
 static char *tmpdir;
 
 /* ------------------------------------------------------------ scaffolding */
@@ -37,22 +39,6 @@ static char *write_tmp(const char *name, const char *text) {
   g_assert_true(g_file_set_contents(path, text, -1, &error));
   g_assert_no_error(error);
   return path;
-}
-
-static void rm_rf(const char *path) {
-  GDir *d = g_dir_open(path, 0, NULL);
-  if (d) {
-    const char *name;
-    while ((name = g_dir_read_name(d))) {
-      g_autofree char *p = g_build_filename(path, name, NULL);
-      if (g_file_test(p, G_FILE_TEST_IS_DIR))
-        rm_rf(p);
-      else
-        g_unlink(p);
-    }
-    g_dir_close(d);
-  }
-  g_rmdir(path);
 }
 
 /* Loads and expects failure; returns the message (caller frees). */

@@ -10,6 +10,8 @@
 
 #include "app/sweep.h"
 
+#include "test_files.h"
+
 /* ------------------------------------------------------------ scaffolding */
 
 static const char *sweep_ini = "[run]\n"
@@ -43,23 +45,6 @@ static char *get(const char *dir, const char *name) {
     g_error("cannot read %s", p);
   g_free(p);
   return text;
-}
-
-static void rm_rf(const char *path) {
-  GDir *d = g_dir_open(path, 0, NULL);
-  if (d) {
-    const char *name;
-    while ((name = g_dir_read_name(d))) {
-      char *p = g_build_filename(path, name, NULL);
-      if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
-        rm_rf(p);
-      else
-        g_unlink(p);
-      g_free(p);
-    }
-    g_dir_close(d);
-  }
-  g_rmdir(path);
 }
 
 /* Runs argv (argv[0] looked up in PATH if not a path) in `cwd`; returns the

@@ -1,0 +1,64 @@
+/* test_files.h — scaffolding shared by the test programs: temporary folders
+ * and scenarios, running a program as a child. Header-only (static
+ * functions), so each test stays one .c file; GLib only. */
+#pragma once
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <sys/wait.h>
+
+/* Removes a file tree (missing is fine). */
+static inline void rm_rf(const char *path) {
+  GDir *d = g_dir_open(path, 0, NULL);
+  if (d) {
+    const char *name;
+    while ((name = g_dir_read_name(d))) {
+      char *p = g_build_filename(path, name, NULL);
+      if (g_file_test(p, G_FILE_TEST_IS_DIR))
+        rm_rf(p);
+      else
+        g_unlink(p);
+      g_free(p);
+    }
+    g_dir_close(d);
+  }
+  g_rmdir(path);
+}
+
+/* A scenario in a fresh temporary folder: s.ini and, if given, events.csv. */
+typedef struct {
+  char *dir;
+  char *ini;
+} TmpScenario;
+
+static inline TmpScenario tmp_scenario(const char *ini_text, const char *csv_text) {
+  TmpScenario t;
+  GError *error = NULL;
+  t.dir = g_dir_make_tmp("mbms-test-XXXXXX", &error);
+  g_assert_no_error(error);
+  t.ini = g_build_filename(t.dir, "s.ini", NULL);
+  g_assert_true(g_file_set_contents(t.ini, ini_text, -1, &error));
+  if (csv_text) {
+    char *csv = g_build_filename(t.dir, "events.csv", NULL);
+    g_assert_true(g_file_set_contents(csv, csv_text, -1, &error));
+    g_free(csv);
+  }
+  return t;
+}
+
+/* Removes the folder and everything written into it. */
+static inline void tmp_free(TmpScenario *t) {
+  rm_rf(t->dir);
+  g_free(t->dir);
+  g_free(t->ini);
+}
+
+/* Runs argv; its stdout and stderr into *out and *err (caller frees);
+ * returns the exit code (-1 if it did not exit normally). */
+static inline int run_cli(const char *const *argv, char **out, char **err) {
+  int status = -1;
+  GError *error = NULL;
+  g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err,
+                             &status, &error));
+  g_assert_no_error(error);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
