@@ -87,9 +87,7 @@ char *sweep_run_one(const SweepPlan *plan, guint i, GError **error) {
     g_set_error(error, SCN_ERROR, SCN_ERROR_IO, "sweep: waitpid: %s", g_strerror(e));
     return NULL;
   }
-  if (!child_status(plan, i, status, error))
-    return NULL;
-  return sweep_run_collect(plan, i, error);
+  return sweep_finish(plan, i, status, error);
 }
 
 /* ------------------------------------------------------------ running */
@@ -143,8 +141,7 @@ gboolean sweep_run(SweepPlan *plan, const SweepOptions *opt, GError **error) {
     if (!ok)
       continue; /* already failing: only reap */
     GError *e = NULL;
-    if (child_status(plan, i, status, &e))
-      figures[i] = sweep_run_collect(plan, i, &e);
+    figures[i] = sweep_finish(plan, i, status, &e);
     if (!figures[i]) {
       g_propagate_error(error, e);
       ok = FALSE;

@@ -58,13 +58,6 @@ gboolean sweep_parse_shard(const char *text, guint *k, guint *n, GError **error)
 
 /* ------------------------------------------------------------ merge */
 
-typedef struct {
-  char *path;
-  guint k, n, runs, replications, n_dims;
-  char *fingerprint;
-  char **dims;
-} ShardHead;
-
 static gboolean merge_fail(GError **error, const char *path, const char *what) {
   return sweep_invalid(error, "merge: %s: %s", path, what);
 }

@@ -164,19 +164,13 @@ gboolean sweep_requested(const char *path, const char *const *overrides, gboolea
 }
 
 /* The point's values: index of each dim's value. */
-static void point_indices(const SweepPlan *plan, guint p, guint *idx) {
-  for (guint d = plan->dims->len; d-- > 0;) {
-    SweepDim *dim = g_ptr_array_index(plan->dims, d);
-    idx[d] = p % dim->values->len;
-    p /= dim->values->len;
-  }
-}
-
+/* Point p of the cross product, the first key varying slowest: key d's
+ * index is p divided by the number of points of the keys after it. */
 const char *sweep_point_value(const SweepPlan *plan, guint p, guint d) {
-  guint idx[plan->dims->len + 1];
-  point_indices(plan, p, idx);
+  for (guint e = plan->dims->len; --e > d;)
+    p /= ((SweepDim *)g_ptr_array_index(plan->dims, e))->values->len;
   SweepDim *dim = g_ptr_array_index(plan->dims, d);
-  return g_ptr_array_index(dim->values, idx[d]);
+  return g_ptr_array_index(dim->values, p % dim->values->len);
 }
 
 /* "section.key=value" per dim (NULL-terminated), and where each came from. */
