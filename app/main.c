@@ -71,10 +71,6 @@ static void run_progress_send(void *ctx, double now, NetElement from, NetVia via
   p->drawn = TRUE;
 }
 
-static int exit_code(const GError *error) {
-  return error->domain == SCN_ERROR && error->code == SCN_ERROR_INVALID ? EXIT_USAGE : EXIT_RUN;
-}
-
 /* mbms-sim merge [-o OUT] DIR... */
 static int main_merge(int argc, char **argv) {
   g_autofree char *output = NULL;
@@ -93,7 +89,7 @@ static int main_merge(int argc, char **argv) {
   }
   if (!sweep_merge((const char *const *)argv + 1, output, &error)) {
     fprintf(stderr, "mbms-sim: %s\n", error->message);
-    return exit_code(error);
+    return scn_exit_status(error);
   }
   if (!quiet)
     printf("results: %s\n", output ? output : argv[1]);
@@ -111,12 +107,12 @@ static int main_sweep(const char *path, const char *const *overrides, const char
   SweepPlan *plan = sweep_plan_new(path, overrides, output, &error);
   if (!plan) {
     fprintf(stderr, "mbms-sim: %s\n", error->message);
-    return exit_code(error);
+    return scn_exit_status(error);
   }
   int status = 0;
   if (!sweep_run(plan, &opt, &error)) {
     fprintf(stderr, "mbms-sim: %s\n", error->message);
-    status = exit_code(error);
+    status = scn_exit_status(error);
   } else if (!quiet) {
     if (!opt.shard_n && !sweep_print_table(stdout, sweep_plan_dir(plan), &error)) {
       fprintf(stderr, "mbms-sim: %s\n", error->message);
@@ -190,7 +186,7 @@ int main(int argc, char **argv) {
     if (!requested &&
         !sweep_requested(argv[1], (const char *const *)overrides, &requested, &error)) {
       fprintf(stderr, "mbms-sim: %s\n", error->message);
-      return exit_code(error);
+      return scn_exit_status(error);
     }
     if (requested)
       return main_sweep(argv[1], (const char *const *)overrides, output,
@@ -220,7 +216,7 @@ int main(int argc, char **argv) {
   if (!ok) {
     fprintf(stderr, "mbms-sim: %s\n", error->message);
     scn_free(scn);
-    return error->domain == SCN_ERROR && error->code == SCN_ERROR_INVALID ? EXIT_USAGE : EXIT_RUN;
+    return scn_exit_status(error);
   }
   int status = 0;
   if (!report_write(dir, scn, result.metrics, &result.summary, &error)) {

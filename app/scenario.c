@@ -20,6 +20,10 @@
 
 G_DEFINE_QUARK(scn - error - quark, scn_error)
 
+int scn_exit_status(const GError *error) {
+  return error->domain == SCN_ERROR && error->code == SCN_ERROR_INVALID ? 2 : 1;
+}
+
 /* ------------------------------------------------------------ known keys */
 
 static const char *const run_keys[] = {"name",           "seed",       "duration",   "scheme",

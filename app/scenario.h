@@ -25,6 +25,8 @@ GQuark scn_error_quark(void);
  * input file that cannot be read): exit code 2. IO: a failure while running
  * or writing results: exit code 1. */
 typedef enum { SCN_ERROR_INVALID = 1, SCN_ERROR_IO = 2 } ScnErrorCode;
+/* The exit status for `error`: 2 for the user's input, else 1. */
+int scn_exit_status(const GError *error);
 
 typedef struct {
   /* [run] */

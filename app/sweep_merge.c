@@ -58,6 +58,11 @@ gboolean sweep_parse_shard(const char *text, guint *k, guint *n, GError **error)
 
 /* ------------------------------------------------------------ merge */
 
+/* g_ptr_array_sort passes pointers to the elements. */
+static gint cmp_names(gconstpointer a, gconstpointer b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static gboolean merge_fail(GError **error, const char *path, const char *what) {
   return sweep_invalid(error, "merge: %s: %s", path, what);
 }
@@ -82,7 +87,7 @@ gboolean sweep_merge(const char *const *dirs, const char *output, GError **error
           !strstr(name, ".tmp-"))
         g_ptr_array_add(names, g_strdup(name));
     g_dir_close(dir);
-    g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+    g_ptr_array_sort(names, cmp_names);
     for (guint j = 0; j < names->len; j++)
       g_ptr_array_add(files, g_build_filename(dirs[d], g_ptr_array_index(names, j), NULL));
     g_ptr_array_unref(names);

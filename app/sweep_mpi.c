@@ -18,6 +18,7 @@
 
 #include "app/scenario.h"
 #include "app/sweep.h"
+#include "app/sweep_table.h"
 
 enum { TAG_READY = 1, TAG_RESULT = 2, TAG_WORK = 3 };
 
@@ -47,7 +48,7 @@ static int worker(const SweepPlan *plan) {
       send_result((guint)i, 0, fig);
       g_free(fig);
     } else {
-      send_result((guint)i, error->code == SCN_ERROR_INVALID ? 2 : 1, error->message);
+      send_result((guint)i, scn_exit_status(error), error->message);
       g_error_free(error);
     }
   }
@@ -130,9 +131,17 @@ static int master(const SweepPlan *plan, int size, gboolean progress, gboolean q
         busy = TRUE;
       }
     } else {
-      int status;
+      int status = 0;
       pid_t r = waitpid(own, &status, WNOHANG);
-      if (r == own) {
+      if (r < 0 && errno != EINTR) {
+        /* the child is gone without a status: a failure of this run, not a
+         * reason to wait for it forever */
+        int err = errno;
+        g_spawn_close_pid(own);
+        own = 0;
+        record(&m, own_i, 1, g_strdup_printf("sweep: waitpid: %s", g_strerror(err)), prog);
+        busy = TRUE;
+      } else if (r == own) {
         g_spawn_close_pid(own);
         own = 0;
         GError *e = NULL;
@@ -140,7 +149,7 @@ static int master(const SweepPlan *plan, int size, gboolean progress, gboolean q
         if (fig) {
           record(&m, own_i, 0, fig, prog);
         } else {
-          record(&m, own_i, e->code == SCN_ERROR_INVALID ? 2 : 1, g_strdup(e->message), prog);
+          record(&m, own_i, scn_exit_status(e), g_strdup(e->message), prog);
           g_error_free(e);
         }
         busy = TRUE;
@@ -162,6 +171,12 @@ static int master(const SweepPlan *plan, int size, gboolean progress, gboolean q
     g_error_free(error);
     status = 1;
   } else if (!quiet) {
+    /* the same comparison table as a serial sweep */
+    if (!sweep_print_table(stdout, sweep_plan_dir(plan), &error)) {
+      fprintf(stderr, "mbms-sim: %s\n", error->message);
+      g_error_free(error);
+      status = 1;
+    }
     printf("sweep: %u runs on %d MPI ranks\nresults: %s\n", m.n_runs, size, sweep_plan_dir(plan));
   }
   g_free(m.error);
@@ -184,7 +199,7 @@ int sweep_mpi_main(const char *path, const char *const *overrides, const char *o
   if (!plan) {
     if (rank == 0)
       fprintf(stderr, "mbms-sim: %s\n", error->message);
-    status = error->code == SCN_ERROR_INVALID ? 2 : 1;
+    status = scn_exit_status(error);
     g_error_free(error);
   } else {
     status = rank == 0 ? master(plan, size, progress, quiet) : worker(plan);
