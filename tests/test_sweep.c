@@ -229,6 +229,42 @@ static void test_stats(void) {
   g_free(out);
 }
 
+/* The statistics against numbers worked out by hand: one point, three
+ * replications whose figure is 1, 2 and 4, written as a shard file the
+ * way --shard 1/1 writes it, then merged. mean 7/3; sd sqrt(14/3 / 2) =
+ * 1.527525232; 95 % CI t(0.975, 2) = 4.302652730 times sd / sqrt(3). */
+static void test_stats_by_hand(void) {
+  if (!sim())
+    return;
+  char *dir = tmp_dir();
+  put(dir, "sweep-shard-1-of-1.csv",
+      "#mbms-sim-shard v1\nshard=1/1\nfingerprint=x\nruns=3\nreplications=3\ndims=1\n"
+      "dim=run.scheme\n"
+      "0\tpatent,1,1,p/rep-1\tfig\x1f"
+      "1\n"
+      "1\tpatent,2,5,p/rep-2\tfig\x1f"
+      "2\n"
+      "2\tpatent,3,9,p/rep-3\tfig\x1f"
+      "4\n");
+  const char *argv[] = {sim(), "merge", dir, NULL};
+  char *out = NULL, *err = NULL;
+  g_assert_cmpint(run_in(NULL, argv, &out, &err), ==, 0);
+  char *stats = get(dir, "sweep-stats.csv");
+  g_assert_cmpstr(stats, ==,
+                  "run.scheme,replications,fig_mean,fig_sd,fig_ci95\n"
+                  "patent,3,2.333333333,1.527525232,3.794583034\n");
+  char *csv = get(dir, "sweep.csv");
+  g_assert_cmpstr(csv, ==,
+                  "run.scheme,replication,seed,run,fig\n"
+                  "patent,1,1,p/rep-1,1\npatent,2,5,p/rep-2,2\npatent,3,9,p/rep-3,4\n");
+  g_free(stats);
+  g_free(csv);
+  g_free(out);
+  g_free(err);
+  rm_rf(dir);
+  g_free(dir);
+}
+
 static void test_jobs(void) {
   if (!sim())
     return;
@@ -486,6 +522,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/sweep/seed", test_seed);
   g_test_add_func("/sweep/layout", test_layout);
   g_test_add_func("/sweep/stats", test_stats);
+  g_test_add_func("/sweep/stats-by-hand", test_stats_by_hand);
   g_test_add_func("/sweep/jobs-2-equals-serial", test_jobs);
   g_test_add_func("/sweep/shards-merge-equal-serial", test_shards);
   g_test_add_func("/sweep/mpirun-np-2-equals-serial", test_mpi);
