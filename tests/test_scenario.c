@@ -97,6 +97,42 @@ static void assert_defaults_except_name(const Scenario *s) {
   g_assert_cmpfloat(s->join_rate, ==, 0);
   g_assert_cmpfloat(s->mean_membership, ==, 0);
   g_assert_null(s->events_path);
+  /* the keys of the schemes, the adversaries and the data plane
+   * (scenarios/README.md) */
+  g_assert_cmpint(s->scheme_kind, ==, KT_SCHEME_PATENT);
+  g_assert_false(s->batch);
+  g_assert_cmpuint(s->lkh_degree, ==, 4);
+  g_assert_cmpstr(s->batch_tree, ==, "patent");
+  g_assert_cmpfloat(s->batch_interval, ==, 1.0);
+  g_assert_false(s->eavesdrop_all_cells);
+  g_assert_false(s->collusion);
+  g_assert_cmpfloat(s->record_before_join, ==, 60.0);
+  g_assert_cmpfloat(s->data_rate, ==, 0.0);
+  g_assert_cmpuint(s->packet_size, ==, 512);
+  g_assert_cmpfloat(s->switch_delay, ==, 0.0);
+}
+
+/* Non-default values of those keys are read as given. */
+static void test_scheme_security_data_keys(void) {
+  g_autofree char *path =
+      write_tmp("keys.ini", "[run]\nscheme = batch\nbatch-tree = lkh\nbatch-interval = 2.5\n"
+                            "lkh-degree = 3\n[security]\neavesdrop = all-cells\ncollusion = true\n"
+                            "record-before-join = 7\n[data]\nrate = 32000\npacket-size = 100\n"
+                            "switch-delay = 0.25\n");
+  GError *error = NULL;
+  Scenario *s = scn_load(path, NULL, &error);
+  g_assert_no_error(error);
+  g_assert_true(s->batch);
+  g_assert_cmpint(s->scheme_kind, ==, KT_SCHEME_LKH);
+  g_assert_cmpuint(s->lkh_degree, ==, 3);
+  g_assert_cmpfloat(s->batch_interval, ==, 2.5);
+  g_assert_true(s->eavesdrop_all_cells);
+  g_assert_true(s->collusion);
+  g_assert_cmpfloat(s->record_before_join, ==, 7.0);
+  g_assert_cmpfloat(s->data_rate, ==, 32000.0);
+  g_assert_cmpuint(s->packet_size, ==, 100);
+  g_assert_cmpfloat(s->switch_delay, ==, 0.25);
+  scn_free(s);
 }
 
 static void test_defaults(void) {
@@ -583,6 +619,7 @@ int main(int argc, char **argv) {
   GError *error = NULL;
   tmpdir = g_dir_make_tmp("mbms-scn-XXXXXX", &error);
   g_assert_no_error(error);
+  g_test_add_func("/scenario/scheme-security-data-keys", test_scheme_security_data_keys);
   g_test_add_func("/scenario/defaults", test_defaults);
   g_test_add_func("/scenario/every-key", test_every_key);
   g_test_add_func("/scenario/lenient-syntax", test_lenient_syntax);
