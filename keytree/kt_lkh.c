@@ -177,14 +177,25 @@ static KtStage stage_of(const KtTree *t, const KtPlan *plan, uint32_t rnc, bool 
   return KT_STAGE_LOCAL;
 }
 
+/* Members of a sorted KtRncCount array at `rnc` (0 if absent or NULL). */
+static uint32_t rncs_count(const GArray *a, uint32_t rnc) {
+  bool found = false;
+  guint i = a ? rncs_find(a, rnc, &found) : 0;
+  return found ? g_array_index(a, KtRncCount, i).count : 0;
+}
+
 /* Wraps `key` under the key of node `holders` for the members below it
- * (minus `exclude`), one delivery per RNC where they are. */
+ * (minus `exclude`), one delivery per RNC where they are. `skip` (batch;
+ * may be NULL) counts, per RNC, holders that need no such delivery (batch
+ * joiners get their whole path point-to-point): an RNC where every holder
+ * is one of them gets nothing. */
 static void to_holders(KtTree *t, KtPlan *plan, KtNode *holders, KtKeyRef under, KtKeyRef key,
-                       uint32_t exclude, uint32_t exclude_rnc) {
+                       uint32_t exclude, uint32_t exclude_rnc, const GArray *skip) {
   bool root = holders->parent == KT_LKH_NONE;
   for (guint i = 0; i < holders->rncs->len; i++) {
     const KtRncCount *rc = &g_array_index(holders->rncs, KtRncCount, i);
     uint32_t n = rc->count - (exclude != KT_NO_UE && rc->rnc == exclude_rnc ? 1u : 0u);
+    n -= rncs_count(skip, rc->rnc);
     if (n == 0)
       continue;
     bool group = root || KT_KEY_ID_KIND(key.id) == KT_KEY_GROUP;
@@ -254,7 +265,7 @@ void kt_lkh_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan 
       KtKeyRef old = kt_priv_rekey(t, k, plan);
       if (y == x && y->parent != KT_LKH_NONE)
         plan->subgroup_changed = true;
-      to_holders(t, plan, y, old, k->ref, ue, rnc);
+      to_holders(t, plan, y, old, k->ref, ue, rnc, NULL);
     }
   }
   /* the split leaf gets the new node's key */
@@ -305,7 +316,7 @@ void kt_lkh_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
                           kt_priv_ue(t, m)->priv.ref, &k->ref, 1);
         } else {
           KtNode *c = kt_priv_node(t, e);
-          to_holders(t, plan, c, kt_priv_node_key(t, c)->ref, k->ref, KT_NO_UE, 0);
+          to_holders(t, plan, c, kt_priv_node_key(t, c)->ref, k->ref, KT_NO_UE, 0, NULL);
         }
       }
     }
@@ -484,6 +495,23 @@ void kt_lkh_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
   }
 
   if (t->scope_count[scope] > 0) {
+    /* batch joiners below each node, per RNC: a node's audience that is all
+     * batch joiners gets no point-to-multipoint message (they get their
+     * whole path point-to-point) */
+    GHashTable *joiners_below =
+        g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)g_array_unref);
+    for (guint i = n_leave; i < n; i++) {
+      const KtUeRec *rec = kt_priv_ue(t, ops[i].ue);
+      uint32_t jrnc = kt_priv_rnc_of_cell(t, rec->cell);
+      for (KtNode *y = kt_priv_node(t, rec->subgroup); y != NULL; y = parent_of(t, y)) {
+        GArray *a = g_hash_table_lookup(joiners_below, GUINT_TO_POINTER(y->id));
+        if (a == NULL) {
+          a = g_array_new(FALSE, FALSE, sizeof(KtRncCount));
+          g_hash_table_insert(joiners_below, GUINT_TO_POINTER(y->id), a);
+        }
+        rncs_add(a, jrnc, 1);
+      }
+    }
     /* each marked key once, bottom-up */
     GArray *order = g_array_new(FALSE, FALSE, sizeof(guint32));
     GHashTableIter it;
@@ -499,8 +527,31 @@ void kt_lkh_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
       KtNode *y = kt_priv_node(t, g_array_index(order, guint32, i));
       bool root = y->parent == KT_LKH_NONE;
       KtKey *k = kt_priv_node_key(t, y);
-      if (!g_hash_table_contains(created, GUINT_TO_POINTER(y->id)))
-        kt_priv_rekey(t, k, plan);
+      if (g_hash_table_contains(created, GUINT_TO_POINTER(y->id))) {
+        /* A node made by a split in this batch is new: nobody holds an
+         * old version, and its members are batch joiners and at most one
+         * old member, the one it was split from (later splits below it
+         * only add joiners, so its node children are new too). That old
+         * member gets, in one point-to-point message, the keys of every
+         * new node on its path, bottom-up; nothing goes point-to-
+         * multipoint under or for a new node's key. */
+        for (uint32_t c = 0; c < y->n_children; c++) {
+          uint32_t e = y->children[c];
+          if (!entry_is_ue(e) || g_hash_table_contains(joiners, GUINT_TO_POINTER(e & ~KT_LKH_UE_BIT)))
+            continue;
+          uint32_t m = e & ~KT_LKH_UE_BIT;
+          KtKeyRef keys[KT_PLAN_MAX_KEYS];
+          guint len = 0;
+          for (KtNode *z = y; z != NULL && g_hash_table_contains(created, GUINT_TO_POINTER(z->id));
+               z = parent_of(t, z))
+            keys[len++] = z->key.ref;
+          uint32_t mrnc = rnc_of_ue(t, m);
+          kt_priv_deliver(plan, stage_of(t, plan, mrnc, false), KT_TO_UE, m, mrnc, KT_NO_UE,
+                          kt_priv_ue(t, m)->priv.ref, keys, len);
+        }
+        continue;
+      }
+      kt_priv_rekey(t, k, plan);
       for (uint32_t c = 0; c < y->n_children; c++) {
         uint32_t e = y->children[c];
         if (entry_is_ue(e)) {
@@ -512,10 +563,12 @@ void kt_lkh_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
                           kt_priv_ue(t, m)->priv.ref, &k->ref, 1);
         } else {
           KtNode *ch = kt_priv_node(t, e);
-          to_holders(t, plan, ch, kt_priv_node_key(t, ch)->ref, k->ref, KT_NO_UE, 0);
+          to_holders(t, plan, ch, kt_priv_node_key(t, ch)->ref, k->ref, KT_NO_UE, 0,
+                     g_hash_table_lookup(joiners_below, GUINT_TO_POINTER(ch->id)));
         }
       }
     }
+    g_hash_table_destroy(joiners_below);
     g_array_free(order, TRUE);
     /* each joiner: its path, bottom-up, in one message */
     for (guint i = n_leave; i < n; i++) {

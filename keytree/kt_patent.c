@@ -11,7 +11,7 @@
  * sibling under its private key (or the sub-group is deleted if it became
  * empty); then the group key changes and goes point-to-multipoint to every
  * sub-group of the scope under that sub-group's current key. If the scope
- * became empty, nothing changes and nothing is sent.
+ * became empty, nothing is sent (kt_scheme.c retires the group key).
  *
  * Every key changed (and a created sub-group's first key) is copied into the
  * plan's key_values, old value first, then new.
@@ -41,8 +41,10 @@ static void subgroup_to_members(KtTree *t, KtPlan *plan, const KtSubgroup *sg, K
 }
 
 /* A new group key, point-to-multipoint under every sub-group's current
- * key in the scope. */
-static void group_to_subgroups(KtTree *t, uint32_t scope, KtPlan *plan) {
+ * key in the scope, but for sub-groups whose members are all batch joiners
+ * (`joiners_in`: sub-group id -> joiners in it; NULL outside a batch), who
+ * get the group key point-to-point with their sub-group key. */
+static void group_to_subgroups(KtTree *t, uint32_t scope, KtPlan *plan, GHashTable *joiners_in) {
   KtKey *group = &t->group[scope];
   kt_priv_rekey(t, group, plan);
   uint32_t lo, hi;
@@ -51,6 +53,9 @@ static void group_to_subgroups(KtTree *t, uint32_t scope, KtPlan *plan) {
     const GArray *l = t->rnc_sgs[r];
     for (guint i = 0; i < l->len; i++) {
       const KtSubgroup *s = kt_priv_sg(t, g_array_index(l, guint32, i));
+      if (joiners_in &&
+          GPOINTER_TO_UINT(g_hash_table_lookup(joiners_in, GUINT_TO_POINTER(s->id))) == s->n)
+        continue;
       deliver1(plan, KT_STAGE_GROUP, KT_TO_SUBGROUP, s->id, r, KT_NO_UE, s->key.ref, group->ref);
     }
   }
@@ -102,14 +107,14 @@ void kt_patent_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
   }
   if (t->scope_count[plan->scope] == 0) {
     g_assert(sg == NULL);
-    return; /* the group is empty: nothing to change */
+    return; /* the group is empty: nobody to tell (kt_scheme.c retires its key) */
   }
   if (sg != NULL) {
     kt_priv_rekey(t, &sg->key, plan);
     plan->subgroup_changed = true;
     subgroup_to_members(t, plan, sg, KT_STAGE_LOCAL, NULL);
   }
-  group_to_subgroups(t, plan->scope, plan);
+  group_to_subgroups(t, plan->scope, plan, NULL);
 }
 
 static gint cmp_u32(gconstpointer a, gconstpointer b) {
@@ -165,7 +170,16 @@ void kt_patent_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
     }
     g_array_free(ids, TRUE);
     /* the group key once, under every sub-group's current key */
-    group_to_subgroups(t, scope, plan);
+    GHashTable *joiners_in = g_hash_table_new(g_direct_hash, g_direct_equal);
+    for (guint i = 0; i < n; i++) {
+      if (!ops[i].join)
+        continue;
+      gpointer sg = GUINT_TO_POINTER(kt_priv_ue(t, ops[i].ue)->subgroup);
+      g_hash_table_insert(joiners_in, sg,
+                          GUINT_TO_POINTER(GPOINTER_TO_UINT(g_hash_table_lookup(joiners_in, sg)) + 1));
+    }
+    group_to_subgroups(t, scope, plan, joiners_in);
+    g_hash_table_destroy(joiners_in);
     /* each joiner: its sub-group key and the group key */
     for (guint i = 0; i < n; i++) {
       if (!ops[i].join)

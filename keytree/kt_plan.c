@@ -14,6 +14,7 @@ static void plan_reset_fields(KtPlan *plan) {
   plan->subgroup_deleted = false;
   plan->subgroup_changed = false;
   plan->group_changed = false;
+  plan->group_retired = false;
   memset(&plan->group_before, 0, sizeof plan->group_before);
   memset(&plan->group_after, 0, sizeof plan->group_after);
 }

@@ -64,6 +64,12 @@ typedef struct {
   bool subgroup_deleted; /* leave: the sub-group became empty and was deleted */
   bool subgroup_changed; /* the sub-group key changed */
   bool group_changed;    /* the group key changed */
+  /* The event emptied its scope: every key no member holds any more was
+   * retired (the group key got a new version at its owner, emptied
+   * sub-groups and LKH nodes were deleted) and nothing is sent, because
+   * nobody is left to tell. Implies group_changed; the plan has no
+   * deliveries. The next joiner gets the fresh keys point-to-point. */
+  bool group_retired;
   KtKeyRef group_before; /* group key ref before the event */
   KtKeyRef group_after;  /* group key ref after the event (== before if unchanged) */
   GArray *deliveries;    /* KtDelivery, in sending order */

@@ -65,9 +65,26 @@ static void plan_start(const KtTree *t, KtPlan *plan, KtEventKind kind, uint32_t
   plan->group_before = t->group[plan->scope].ref;
 }
 
+/* A key that no member holds any more is retired (docs/schemes.md,
+ * "Emptied scopes"): when a leave (or a batch) empties its scope, the group
+ * key changes at its owner with nothing sent, so that the next joiner's
+ * group key is one no departed UE ever held. Emptied sub-groups and LKH
+ * nodes need nothing here: they are deleted and their ids never reused.
+ * Done here, for every scheme, rather than in each planner. */
+static void retire_if_emptied(KtTree *t, KtPlan *plan) {
+  if (plan->kind == KT_EVENT_JOIN || t->scope_count[plan->scope] > 0)
+    return;
+  if (plan->kind == KT_EVENT_BATCH && plan->batch->len == 0)
+    return; /* nothing happened */
+  g_assert(plan->deliveries->len == 0);
+  kt_priv_rekey(t, &t->group[plan->scope], plan);
+  plan->group_retired = true;
+}
+
 /* After any planner: the group key after the event, whether it changed
  * (a rekey always makes a new version), and the invariants. */
 static void plan_finish(KtTree *t, KtPlan *plan) {
+  retire_if_emptied(t, plan);
   plan->group_after = t->group[plan->scope].ref;
   plan->group_changed = !kt_ref_equal(plan->group_before, plan->group_after);
   kt_priv_maybe_check(t);

@@ -66,7 +66,9 @@ static void fire(void *ctx, uint64_t arg) {
     rnc_execute(net, holder, seq, plan, KT_STAGE_LOCAL, false);
     rnc_execute(net, holder, seq, plan, KT_STAGE_GROUP, false);
     rnc_execute(net, holder, seq, plan, KT_STAGE_GROUP, true);
-    if (next)
+    if (plan->group_retired)
+      data_key_retired(net, plan->scope, &net->rnc[holder].group);
+    else if (next)
       data_key_sent(net, plan->scope, &net->rnc[holder].group);
     slot->parts_left = 1;
   } else {
@@ -75,10 +77,14 @@ static void fire(void *ctx, uint64_t arg) {
       net->bmsc_group = *next;
     }
     slot->parts_left = rnc_parts_of(net, plan);
-    if (plan->group_changed || net_has_group_work(plan, UINT32_MAX))
-      bmsc_send_group_key_change(net, seq, scope);
-    if (next)
-      data_key_sent(net, 0, &net->bmsc_group);
+    if (plan->group_retired) {
+      data_key_retired(net, 0, &net->bmsc_group); /* nobody below to tell */
+    } else {
+      if (plan->group_changed || net_has_group_work(plan, UINT32_MAX))
+        bmsc_send_group_key_change(net, seq, scope);
+      if (next)
+        data_key_sent(net, 0, &net->bmsc_group);
+    }
   }
   net_plan_part_done(net, seq);
 }

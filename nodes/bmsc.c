@@ -67,6 +67,13 @@ static void maybe_change_group_key(Net *net, uint32_t seq) {
       net->bmsc_group = *next;
     }
   }
+  if (plan->group_retired) {
+    /* the group emptied: the new key is the BM-SC's alone until the next
+     * joiner's accept carries it; no request (nobody below to tell) */
+    data_key_retired(net, 0, &net->bmsc_group);
+    net_plan_part_done(net, seq);
+    return;
+  }
   /* Also without a new group key when other RNCs have work for this event
    * (LKH: a split leaf at another RNC gets its new node key): the request
    * is what tells them, and carries the current group key. */

@@ -148,6 +148,16 @@ void data_key_sent(Net *net, uint32_t scope, const KtKey *key) {
   sim_schedule(net->cfg.switch_delay, switch_key, net, scope);
 }
 
+void data_key_retired(Net *net, uint32_t scope, const KtKey *key) {
+  if (!net->data)
+    return;
+  /* a switch still pending for an older version finds a newer key in use
+   * and changes nothing (switch_key) */
+  ScopeKey *sk = scope_key(net, scope);
+  if (key->ref.version > sk->in_use.ref.version)
+    sk->in_use = *key;
+}
+
 /* The RNC puts a packet on the common channel of each of its cells with
  * members (embodiment 2: after re-sealing it under its own group key). */
 static void rnc_transmit(Net *net, uint32_t rnc, const KtData *in) {

@@ -232,6 +232,14 @@ void net_send_dch_up(Net *net, uint32_t ue, const Msg *msg) {
 }
 
 void net_send_dch_down(Net *net, uint32_t rnc, uint32_t ue, const Msg *msg) {
+  if (!sim_ran_has_ue(net->ran[rnc], net->ue[ue].node)) {
+    /* the UE left and is camped under another RNC now (a rejoin faster than
+     * its deactivation's round trip): this RNC's radio no longer reaches it */
+    if (net->obs.on_reject)
+      net->obs.on_reject(net->obs.ctx, (NetElement){NET_RNC, rnc},
+                         "dedicated channel to a UE camped under another RNC");
+    return;
+  }
   uint8_t buf[MSG_MAX_BYTES];
   size_t len = encode(msg, buf);
   report_send(net, (NetElement){NET_RNC, rnc}, NET_VIA_DCH, msg, len, 1);
@@ -407,7 +415,6 @@ Net *net_new(const NetConfig *config, KtTree *tree, const NetObserver *observer)
   net->ue = g_new0(UeState, config->ue_capacity ? config->ue_capacity : 1);
   for (uint32_t u = 0; u < config->ue_capacity; u++)
     net->ue[u].node = NO_NODE;
-  net->extra_attach = g_hash_table_new(g_int64_hash, g_int64_equal);
   net->plans = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, plan_slot_free);
   net->pending = g_array_new(FALSE, FALSE, sizeof(PendingWrap));
   net->scratch_cells = g_array_new(FALSE, FALSE, sizeof(uint32_t));
@@ -448,11 +455,6 @@ void net_free(Net *net) {
   g_free(net->ue);
   g_free(net->rnc);
   g_hash_table_destroy(net->leaked);
-  GList *keys = g_hash_table_get_keys(net->extra_attach);
-  for (GList *l = keys; l; l = l->next)
-    g_free(l->data);
-  g_list_free(keys);
-  g_hash_table_destroy(net->extra_attach);
   g_hash_table_destroy(net->plans);
   g_array_free(net->pending, TRUE);
   g_array_free(net->scratch_cells, TRUE);
@@ -475,8 +477,9 @@ void net_free(Net *net) {
 
 /* ------------------------------------------------------------------- UEs */
 
-/* Creates the UE's node on first appearance and gives it a radio on the RAN
- * of `cell` (a UE that moves to another RNC gets a radio there too). */
+/* Creates the UE's node on first appearance and camps its radio on the RAN
+ * of `cell` (a UE that comes back under another RNC takes its one radio
+ * there: sim_ran_attach). */
 static void ue_enter_cell(Net *net, uint32_t ue, uint32_t cell) {
   g_assert(ue < net->cfg.ue_capacity);
   g_assert(cell < net->n_cells);
@@ -487,18 +490,8 @@ static void ue_enter_cell(Net *net, uint32_t ue, uint32_t cell) {
     g_assert(st->node - net->first_ue_node == net->node_ue->len);
     g_array_append_val(net->node_ue, ue);
     kt_keygen_private(net->keygen, &st->priv, ue);
-    sim_ran_attach(net->ran[rnc], st->node);
-    st->home_rnc = rnc;
-  } else if (rnc != st->home_rnc) {
-    /* a UE that moved: one radio per RAN it has been in, never two */
-    gint64 key = ((gint64)ue << 32) | rnc;
-    if (!g_hash_table_contains(net->extra_attach, &key)) {
-      gint64 *stored = g_new(gint64, 1);
-      *stored = key;
-      g_hash_table_add(net->extra_attach, stored);
-      sim_ran_attach(net->ran[rnc], st->node);
-    }
   }
+  sim_ran_attach(net->ran[rnc], st->node);
   st->rnc = rnc;
   st->cell = cell;
 }

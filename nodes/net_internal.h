@@ -29,8 +29,7 @@ typedef struct {
   KtKey prev_group;           /* the group key before `group`: data sealed under it
                                * may still arrive (switch-delay) */
   SimNodeId node;             /* UINT32_MAX until the UE first appears */
-  uint32_t rnc;               /* RNC of its current (or last) cell */
-  uint32_t home_rnc;          /* RAN of its first radio */
+  uint32_t rnc;               /* RNC of its current (or last) cell: where its radio is camped */
   uint32_t cell;              /* current (or last) cell, global */
   uint8_t member;             /* joined and not left (as the UE sees it) */
 } UeState;
@@ -79,7 +78,6 @@ struct Net {
    * up to this one would be open to that leaver, so it is not sent (rnc.c). */
   GHashTable *leaked;
   UeState *ue;
-  GHashTable *extra_attach; /* (ue << 32 | rnc) for UEs that moved RAN */
 
   struct DataPlane *data; /* nodes/data.c; NULL without a data plane */
   uint64_t data_verify_mismatches;
@@ -178,6 +176,9 @@ void data_free(Net *net);
 /* The group key of `scope` (0 in embodiment 1, the RNC in 2) has just been
  * sent to the members: it becomes the key in use after switch-delay. */
 void data_key_sent(Net *net, uint32_t scope, const KtKey *key);
+/* The group key of `scope` was retired (its group emptied): nobody needs the
+ * old one, so `key` is in use at once. */
+void data_key_retired(Net *net, uint32_t scope, const KtKey *key);
 void data_on_link(Net *net, NetElement to, const KtData *d);
 void data_on_common(Net *net, uint32_t rnc, uint32_t cell, const KtData *d);
 

@@ -199,7 +199,9 @@ static void on_request(Net *net, uint32_t rnc, NetElement from, const Msg *msg) 
     }
     rnc_execute(net, rnc, msg->seq, plan, KT_STAGE_GROUP, false);
     rnc_execute(net, rnc, msg->seq, plan, KT_STAGE_GROUP, true);
-    if (plan->group_changed)
+    if (plan->group_retired)
+      data_key_retired(net, plan->scope, &net->rnc[rnc].group);
+    else if (plan->group_changed)
       data_key_sent(net, plan->scope, &net->rnc[rnc].group);
     slot->parts_left = 1;
     net_plan_part_done(net, msg->seq);

@@ -16,6 +16,7 @@
  */
 #pragma once
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -84,9 +85,15 @@ uint64_t sim_link_drops(void);
  * of our own: one device on the RNC node and one per UE node. */
 SimRanId sim_ran_new(SimNodeId rnc, uint32_t n_cells, double dch_rate_bps, double dch_delay_s,
                      double common_rate_bps, double common_delay_s);
-/* Gives `ue` a radio device on this RAN (once per UE; a UE keeps it after it
- * leaves, as a real handset keeps its radio). */
+/* Camps `ue`'s radio on this RAN: the first call gives the UE node its one
+ * radio device; a later call with another RAN moves that device there (the
+ * UE's dedicated channel is then to this RAN's RNC, whose messages alone
+ * reach it). A UE keeps its radio after it leaves, as a real handset does.
+ * Packets already in flight on the old RAN's dedicated channel still arrive
+ * and are reported with the RAN they crossed. */
 void sim_ran_attach(SimRanId ran, SimNodeId ue);
+/* Whether `ue`'s radio is camped on this RAN now. */
+bool sim_ran_has_ue(SimRanId ran, SimNodeId ue);
 /* Uplink (UE -> RNC) or downlink (RNC -> UE) on the UE's dedicated channel. */
 void sim_dch_up(SimRanId ran, SimNodeId ue, const uint8_t *bytes, size_t len);
 void sim_dch_down(SimRanId ran, SimNodeId ue, const uint8_t *bytes, size_t len);

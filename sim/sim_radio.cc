@@ -21,7 +21,9 @@
  *
  * Memory per UE: its RadioDevice (the ns-3 Object header, a channel pointer,
  * the receive callback, node id, ifIndex, MTU, two busy_until times), 8 bytes
- * in the channel's device vector and 4 bytes in g_ue_slot (node id -> slot).
+ * in the channel's device vector and 8 bytes in g_ue_slot and g_ue_ran (node
+ * id -> the RAN it is camped on and its slot there). A UE has one radio: a
+ * UE that camps on another RAN takes its device along (sim_ran_attach).
  * Measured (tests/test_sim.c, live heap after initialisation): ~644 B per UE
  * for node + device, of which ~270 B is the receive callback Node::AddDevice
  * installs (ns-3 3.37 callbacks are a std::function plus shared_ptr'd
@@ -59,14 +61,17 @@ public:
   RadioDevice() = default;
 
   void Attach(Ptr<RadioChannel> channel, bool is_rnc);
+  /* A UE's device camps on another RAN: its dedicated channel starts idle. */
+  void MoveTo(Ptr<RadioChannel> channel);
   bool IsRnc() const {
     return m_isRnc;
   }
   uint32_t NodeId() const {
     return m_nodeId;
   }
-  /* A packet from `from` arrives at this device. */
-  void Receive(Ptr<Packet> p, uint16_t protocol, const RadioDevice &from, bool uplink);
+  /* A packet from `from` arrives at this device over RAN `ran`. */
+  void Receive(Ptr<Packet> p, uint16_t protocol, const RadioDevice &from, bool uplink,
+               SimRanId ran);
 
   /* Dedicated-channel busy-until times (time steps), UE devices only. */
   int64_t m_busyUp = 0;
@@ -175,6 +180,9 @@ public:
     m_ues.push_back(ue);
     return static_cast<uint32_t>(m_ues.size() - 1);
   }
+  /* Removes the UE device of `slot` (swap-removal: the last one takes the
+   * slot, and its node's slot entry is updated). */
+  void RemoveUe(uint32_t slot);
   /* The UE device of node `node_id` on this channel, or null. */
   RadioDevice *UeOfNode(uint32_t node_id) const;
 
@@ -217,23 +225,25 @@ private:
 namespace {
 
 std::vector<Ptr<RadioChannel>> g_rans;
-std::vector<uint32_t> g_ue_slot; /* by node id: slot of the UE in its RAN, or kNoSlot */
+std::vector<uint32_t> g_ue_slot; /* by node id: slot of the UE in the RAN it is camped on */
+std::vector<uint32_t> g_ue_ran;  /* by node id: the RAN it is camped on, or kNoSlot */
 
 /* A dedicated-channel packet reaching the far end. */
 class DchArrival : public EventImpl {
 public:
   DchArrival(Ptr<RadioDevice> from, Ptr<RadioDevice> to, bool uplink, Ptr<Packet> p,
-             uint16_t protocol)
-      : m_from(from), m_to(to), m_p(p), m_protocol(protocol), m_uplink(uplink) {}
+             uint16_t protocol, SimRanId ran)
+      : m_from(from), m_to(to), m_p(p), m_ran(ran), m_protocol(protocol), m_uplink(uplink) {}
 
 protected:
   void Notify() override {
-    m_to->Receive(m_p, m_protocol, *m_from, m_uplink);
+    m_to->Receive(m_p, m_protocol, *m_from, m_uplink, m_ran);
   }
 
 private:
   Ptr<RadioDevice> m_from, m_to;
   Ptr<Packet> m_p;
+  SimRanId m_ran; /* the RAN crossed (the UE may have moved since) */
   uint16_t m_protocol;
   bool m_uplink;
 };
@@ -290,6 +300,12 @@ void RadioDevice::Attach(Ptr<RadioChannel> channel, bool is_rnc) {
   SIM_CHECK(!m_channel, "radio device attached twice");
   m_channel = channel;
   m_isRnc = is_rnc;
+}
+
+void RadioDevice::MoveTo(Ptr<RadioChannel> channel) {
+  SIM_CHECK(m_channel && !m_isRnc, "only an attached UE device moves");
+  m_channel = channel;
+  m_busyUp = m_busyDown = 0;
 }
 
 Ptr<Channel> RadioDevice::GetChannel() const {
@@ -353,8 +369,9 @@ bool RadioDevice::Send(Ptr<Packet> packet, const Address &dest, uint16_t protoco
   return true;
 }
 
-void RadioDevice::Receive(Ptr<Packet> p, uint16_t protocol, const RadioDevice &from, bool uplink) {
-  if (const PromiscReceiveCallback *promisc = m_channel->Promisc(this))
+void RadioDevice::Receive(Ptr<Packet> p, uint16_t protocol, const RadioDevice &from, bool uplink,
+                          SimRanId ran) {
+  if (const PromiscReceiveCallback *promisc = ran_of(ran).Promisc(this))
     (*promisc)(this, p, protocol, from.GetAddress(), GetAddress(), NetDevice::PACKET_HOST);
   if (!m_rx.IsNull())
     m_rx(this, p, protocol, from.GetAddress());
@@ -362,7 +379,7 @@ void RadioDevice::Receive(Ptr<Packet> p, uint16_t protocol, const RadioDevice &f
   if (r.on_dch != nullptr) {
     SimNodeId ue = uplink ? from.m_nodeId : m_nodeId;
     with_payload(*p, [&](const uint8_t *bytes, size_t len) {
-      r.on_dch(r.ctx, m_channel->Ran(), m_nodeId, ue, bytes, len);
+      r.on_dch(r.ctx, ran, m_nodeId, ue, bytes, len);
     });
   }
 }
@@ -397,10 +414,19 @@ void RadioChannel::Configure(SimRanId ran, uint32_t n_cells, double dch_rate, do
 }
 
 RadioDevice *RadioChannel::UeOfNode(uint32_t node_id) const {
-  if (node_id >= g_ue_slot.size() || g_ue_slot[node_id] >= m_ues.size())
+  if (node_id >= g_ue_ran.size() || g_ue_ran[node_id] != m_ran || g_ue_slot[node_id] >= m_ues.size())
     return nullptr;
   RadioDevice *dev = PeekPointer(m_ues[g_ue_slot[node_id]]);
   return dev->NodeId() == node_id ? dev : nullptr;
+}
+
+void RadioChannel::RemoveUe(uint32_t slot) {
+  SIM_CHECK(slot < m_ues.size(), "no UE slot %u in RAN %u", slot, m_ran);
+  if (slot + 1 != m_ues.size()) {
+    m_ues[slot] = m_ues.back();
+    g_ue_slot[m_ues[slot]->NodeId()] = slot;
+  }
+  m_ues.pop_back();
 }
 
 void RadioChannel::TransmitDch(RadioDevice &from, RadioDevice &to, RadioDevice &ue, bool uplink,
@@ -410,7 +436,7 @@ void RadioChannel::TransmitDch(RadioDevice &from, RadioDevice &to, RadioDevice &
   int64_t end = std::max(now, busy) + TxSteps(p->GetSize(), m_dchRate);
   busy = end;
   Simulator::ScheduleWithContext(to.NodeId(), TimeStep(end + m_dchDelay - now),
-                                 new DchArrival(&from, &to, uplink, p, protocol));
+                                 new DchArrival(&from, &to, uplink, p, protocol, m_ran));
 }
 
 void RadioChannel::TransmitCommon(uint32_t cell, Ptr<Packet> p) {
@@ -458,11 +484,14 @@ void radio_reset() {
   g_rans.shrink_to_fit();
   g_ue_slot.clear();
   g_ue_slot.shrink_to_fit();
+  g_ue_ran.clear();
+  g_ue_ran.shrink_to_fit();
 }
 
 } // namespace simint
 
 using simint::g_rans;
+using simint::g_ue_ran;
 using simint::g_ue_slot;
 
 extern "C" {
@@ -491,13 +520,33 @@ void sim_ran_attach(SimRanId ran, SimNodeId ue) {
   simint::RadioChannel &ch = simint::ran_of(ran);
   Ptr<Node> node = simint::node(ue);
   SIM_CHECK(ue != ch.Rnc()->NodeId(), "RNC node %u attached as a UE of its own RAN %u", ue, ran);
-  if (g_ue_slot.size() <= ue)
-    g_ue_slot.resize(std::max<size_t>(ue + 1, sim_node_count()), simint::kNoSlot);
-  SIM_CHECK(g_ue_slot[ue] == simint::kNoSlot, "UE %u is already attached to a RAN", ue);
-  Ptr<simint::RadioDevice> dev = CreateObject<simint::RadioDevice>();
-  dev->Attach(&ch, false);
+  if (g_ue_slot.size() <= ue) {
+    size_t n = std::max<size_t>(ue + 1, sim_node_count());
+    g_ue_slot.resize(n, simint::kNoSlot);
+    g_ue_ran.resize(n, simint::kNoSlot);
+  }
+  uint32_t old = g_ue_ran[ue];
+  if (old == ran)
+    return; /* camped here already */
+  Ptr<simint::RadioDevice> dev;
+  if (old == simint::kNoSlot) {
+    dev = CreateObject<simint::RadioDevice>();
+    dev->Attach(&ch, false);
+    node->AddDevice(dev);
+  } else {
+    /* one radio per UE: it leaves the old RAN's channel for this one */
+    simint::RadioChannel &from = simint::ran_of(old);
+    dev = from.UeOfNode(ue);
+    SIM_CHECK(dev, "UE node %u lost its radio on RAN %u", ue, old);
+    from.RemoveUe(g_ue_slot[ue]);
+    dev->MoveTo(&ch);
+  }
+  g_ue_ran[ue] = ran;
   g_ue_slot[ue] = ch.AddUe(dev);
-  node->AddDevice(dev);
+}
+
+bool sim_ran_has_ue(SimRanId ran, SimNodeId ue) {
+  return simint::ran_of(ran).UeOfNode(ue) != nullptr;
 }
 
 void sim_dch_up(SimRanId ran, SimNodeId ue, const uint8_t *bytes, size_t len) {

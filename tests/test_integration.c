@@ -166,9 +166,11 @@ static void test_edges(void) {
   /* UE 0's sub-group empties (no p2p); the group key goes to UE 1's
    * sub-group: 1 p2m; core: GGSN 1, its SGSN, its RNC only */
   assert_counts(metrics_event(r.metrics, 0), (Counts){.p2m = 1, .p2m_tx = 1, .core = 3});
-  /* the group empties: nothing at all */
+  /* the group empties: nothing sent, no core message; its key is retired
+   * at the BM-SC (changed, nobody to install it) */
   assert_counts(metrics_event(r.metrics, 1), (Counts){0});
-  g_assert_false(metrics_event(r.metrics, 1)->group_changed);
+  g_assert_true(metrics_event(r.metrics, 1)->group_changed);
+  g_assert_cmpuint(metrics_event(r.metrics, 1)->installs_expected, ==, 0);
   g_assert_cmpuint(r.summary.final_members, ==, 0);
   assert_clean(&r);
   run_result_clear(&r);

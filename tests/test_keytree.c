@@ -801,26 +801,31 @@ static void test_rekey_emb1(void) {
   assert_delivery(p, 0, KT_STAGE_LOCAL, KT_TO_UE, 4, 1, KT_NO_UE, PRIV(4), SG(1, 3), NOKEY);
   assert_delivery(p, 1, KT_STAGE_GROUP, KT_TO_SUBGROUP, 1, 1, KT_NO_UE, SG(1, 3), GRP(0, 9), NOKEY);
 
-  /* leave of the last member: nothing sent, nothing changed */
+  /* leave of the last member: nothing sent; the group key v9, which the
+   * leaver holds, is retired (v10 at its owner, told to nobody) and the
+   * emptied sub-group deleted */
   p = do_leave(&w, 4);
   assert_counts(p, 0, 0);
   g_assert_true(p->subgroup_deleted);
-  g_assert_false(p->group_changed || p->subgroup_changed);
+  g_assert_true(p->group_changed && p->group_retired);
+  g_assert_false(p->subgroup_changed);
   assert_ref(p->group_before, GRP(0, 9));
-  assert_ref(p->group_after, GRP(0, 9));
-  g_assert_cmpuint(p->key_values->len, ==, 0);
+  assert_ref(p->group_after, GRP(0, 10));
+  g_assert_cmpuint(p->key_values->len, ==, 2); /* the group key's old and new value */
   g_assert_cmpuint(kt_tree_n_subgroups(t), ==, 0);
   g_assert_cmpuint(kt_tree_members(t), ==, 0);
 
-  /* a join into the empty scope changes nothing, even with rekey */
+  /* a join into the empty scope rekeys nothing, even with rekey: the
+   * joiner gets the fresh keys, 1 p2p */
   p = do_join(&w, 5, 0, TRUE);
   assert_counts(p, 1, 0);
+  g_assert_false(p->group_changed || p->group_retired);
   g_assert_cmpuint(p->subgroup, ==, 3);
-  assert_delivery(p, 0, KT_STAGE_GROUP, KT_TO_UE, 5, 0, KT_NO_UE, PRIV(5), SG(3, 1), GRP(0, 9));
+  assert_delivery(p, 0, KT_STAGE_GROUP, KT_TO_UE, 5, 0, KT_NO_UE, PRIV(5), SG(3, 1), GRP(0, 10));
   /* a former member rejoins */
   p = do_join(&w, 0, 0, TRUE);
   assert_counts(p, 1, 2);
-  assert_delivery(p, 2, KT_STAGE_GROUP, KT_TO_UE, 0, 0, KT_NO_UE, PRIV(0), SG(3, 2), GRP(0, 10));
+  assert_delivery(p, 2, KT_STAGE_GROUP, KT_TO_UE, 0, 0, KT_NO_UE, PRIV(0), SG(3, 2), GRP(0, 11));
   world_free(&w);
 }
 
@@ -870,10 +875,11 @@ static void test_rekey_emb2(void) {
   g_assert_true(p->subgroup_deleted);
   assert_delivery(p, 0, KT_STAGE_GROUP, KT_TO_SUBGROUP, 3, 1, KT_NO_UE, SG(3, 1), GRP(1, 3), NOKEY);
 
-  p = do_leave(&w, 4); /* scope 1 now empty: nothing */
+  p = do_leave(&w, 4); /* scope 1 now empty: nothing sent, its key v3 retired */
   assert_counts(p, 0, 0);
-  g_assert_false(p->group_changed);
-  assert_ref(p->group_after, GRP(1, 3));
+  g_assert_true(p->group_changed && p->group_retired);
+  assert_ref(p->group_after, GRP(1, 4));
+  assert_ref(kt_tree_group_key(t, 0)->ref, GRP(0, 4)); /* the other scope keeps its key */
   g_assert_cmpuint(kt_tree_scope_members(t, 1), ==, 0);
   g_assert_cmpuint(kt_tree_scope_members(t, 0), ==, 2);
 
@@ -1045,13 +1051,14 @@ static void test_churn(gconstpointer data) {
       const KtPlan *p = do_leave(&w, ue);
       g_assert_cmpuint(p->subgroup_deleted, ==, sg_n == 1);
       if (scope_before == 1) {
+        /* the scope empties: nothing sent, its group key retired */
         assert_counts(p, 0, 0);
-        g_assert_false(p->group_changed);
-        g_assert_cmpuint(kt_tree_group_key(t, scope)->ref.version, ==, gv);
+        g_assert_true(p->group_changed && p->group_retired);
+        g_assert_cmpuint(kt_tree_group_key(t, scope)->ref.version, ==, gv + 1);
         silent_leaves++;
       } else {
         assert_counts(p, sg_n - 1, sgs_before - (sg_n == 1 ? 1 : 0));
-        g_assert_true(p->group_changed);
+        g_assert_true(p->group_changed && !p->group_retired);
         g_assert_cmpuint(p->subgroup_changed, ==, sg_n > 1);
         g_assert_cmpuint(kt_tree_group_key(t, scope)->ref.version, ==, gv + 1);
         if (sg_n > 1)
