@@ -21,7 +21,8 @@ typedef struct {
 } LogEntry;
 
 typedef struct {
-  double time;
+  double time; /* the join reached the network */
+  double from; /* recorded traffic from here on is tried (see on_join) */
   uint32_t cell;
 } JoinWait;
 
@@ -34,6 +35,7 @@ struct Adversaries {
   guint log_head;
   uint64_t next_item;
   GHashTable *waiting; /* ue -> JoinWait* */
+  GHashTable *left_at; /* ue -> double*: when its last leave reached the network */
   AdversaryCounts counts;
   GArray *scratch_keys;
   GHashTable *scratch_items;
@@ -113,6 +115,7 @@ Adversaries *adversaries_new(const AdversaryConfig *config) {
       g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
   a->log = g_array_new(FALSE, FALSE, sizeof(LogEntry));
   a->waiting = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+  a->left_at = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
   a->scratch_keys = g_array_new(FALSE, FALSE, sizeof(KtKey));
   a->scratch_items = g_hash_table_new(g_int64_hash, g_int64_equal);
   return a;
@@ -129,6 +132,7 @@ void adversaries_free(Adversaries *a) {
   if (a->coalition)
     listener_free(a->coalition);
   g_hash_table_destroy(a->waiting);
+  g_hash_table_destroy(a->left_at);
   g_array_free(a->scratch_keys, TRUE);
   g_hash_table_destroy(a->scratch_items);
   g_free(a);
@@ -136,9 +140,11 @@ void adversaries_free(Adversaries *a) {
 
 void adversaries_on_leave(Adversaries *a, uint32_t ue, uint32_t cell, const GArray *keys,
                           double now) {
-  (void)now;
   g_assert(cell < a->cfg.n_cells);
   g_hash_table_remove(a->waiting, GUINT_TO_POINTER(ue));
+  double *t = g_new(double, 1);
+  *t = now;
+  g_hash_table_replace(a->left_at, GUINT_TO_POINTER(ue), t);
   Listener *l;
   if (a->cfg.collusion) {
     if (!a->coalition)
@@ -167,8 +173,15 @@ void adversaries_on_join(Adversaries *a, uint32_t ue, uint32_t cell, double now)
     if (l)
       l->active = false; /* a member again: what it hears now it is entitled to */
   }
+  /* A rejoining UE tries what was sent since its last leave (within the
+   * recording window), not what it heard as a member before: that it was
+   * entitled to, and opening it is no exposure. */
+  double from = now - a->cfg.record_before_join;
+  const double *left = g_hash_table_lookup(a->left_at, GUINT_TO_POINTER(ue));
+  if (left && *left > from)
+    from = *left;
   JoinWait *w = g_new(JoinWait, 1);
-  *w = (JoinWait){now, cell};
+  *w = (JoinWait){now, from, cell};
   g_hash_table_replace(a->waiting, GUINT_TO_POINTER(ue), w);
 }
 
@@ -211,12 +224,23 @@ void adversaries_on_member_keys(Adversaries *a, uint32_t ue, const GArray *keys)
   JoinWait *w = g_hash_table_lookup(a->waiting, GUINT_TO_POINTER(ue));
   if (!w)
     return;
+  /* Only what the join gave it counts: keys it kept from an earlier
+   * membership (or opened as a departed listener) it had before joining,
+   * and what they open was open to it then (counted as forward if sent
+   * after its leave), so those keys are not tried again here. */
+  const Listener *before = a->cfg.collusion
+                               ? a->coalition
+                               : g_hash_table_lookup(a->by_ue, GUINT_TO_POINTER(ue));
   GArray *mine = a->scratch_keys;
   g_array_set_size(mine, 0);
-  g_array_append_vals(mine, keys->data, keys->len);
+  for (guint i = 0; i < keys->len; i++) {
+    const KtKey *k = &g_array_index(keys, KtKey, i);
+    if (!before || !find_key(before->keys, k->ref))
+      g_array_append_vals(mine, k, 1);
+  }
   GHashTable *seen = a->scratch_items;
   g_hash_table_remove_all(seen);
-  double from = w->time - a->cfg.record_before_join;
+  double from = w->from;
   /* until nothing more opens: a key opened may open an earlier wrap */
   for (bool progress = true; progress;) {
     progress = false;

@@ -8,8 +8,9 @@
  *     UEs pool their keys and their cells into one coalition;
  *   - every UE records the common-channel traffic of its cell (or of all
  *     cells) from record-before-join seconds before its join reaches the
- *     network; when it has its first keys as a member it tries them on what
- *     it recorded (and on what that opens, and so on).
+ *     network (a rejoining UE: from its last leave on, if that is later);
+ *     when it has its first keys as a member it tries them on what it
+ *     recorded (and on what that opens, and so on).
  * Counts (each wrap or data packet counted once, whoever opens it):
  *   fwd_violations — wraps and data packets transmitted after a UE left that
  *                    it (or its coalition) opens; fwd_data of them are data
