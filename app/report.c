@@ -50,7 +50,6 @@ void report_summarise(const Metrics *m, Summary *out) {
     out->core_msgs += e->core_msgs;
     out->signalling_msgs += e->signalling_msgs;
     out->bytes += e->bytes;
-    out->wraps += e->wraps;
     if (!e->group_changed || e->installs_expected == 0)
       continue;
     if (metrics_event_complete(e))
@@ -72,7 +71,11 @@ void report_summarise(const Metrics *m, Summary *out) {
   g_free(lat);
 
   guint n_el = metrics_n_elements(m);
+  /* wraps and unwraps: every one any element made, rekey or signalling (the
+   * group key in an activation accept), so that summary.csv's total is the
+   * sum of elements.csv's column */
   for (guint i = 0; i < n_el; i++) {
+    out->wraps += m->elements[i].wraps;
     out->unwraps += m->elements[i].unwraps;
     out->unwrap_failures += m->elements[i].unwrap_failures;
   }

@@ -239,43 +239,16 @@ static guint batch_window_packets(void) {
   return n;
 }
 
-/* Members at the end of the trace (UE 0 only), recomputed from the trace by
- * the test: replaying the CSV. */
-static guint members_from_trace(void) {
-  GHashTable *in = g_hash_table_new(g_direct_hash, g_direct_equal);
-  gchar **lines = g_strsplit(trace_csv, "\n", -1);
-  for (guint i = 1; lines[i] && lines[i][0]; i++) {
-    gchar **f = g_strsplit(lines[i], ",", -1);
-    gpointer ue = GUINT_TO_POINTER((guint)g_ascii_strtoull(f[2], NULL, 10));
-    if (strcmp(f[1], "join") == 0)
-      g_hash_table_add(in, ue);
-    else
-      g_hash_table_remove(in, ue);
-    g_strfreev(f);
-  }
-  g_strfreev(lines);
-  guint n = g_hash_table_size(in);
-  g_hash_table_destroy(in);
-  return n;
-}
-
-/* At the end: count, from the UEs' own key rings, the UEs that hold the
- * current group key of some scope; a departed UE holding one would be a
- * leak. */
+/* At the end: the members replayed from the trace and the UEs whose own
+ * key rings hold a current group key (test_runs.h). */
 typedef struct {
-  guint holders;
+  guint replayed, holders;
 } EndCheck;
 
 static void at_end(void *ctx, const Net *net, const KtTree *tree, const Workload *wl) {
   EndCheck *e = ctx;
-  for (uint32_t ue = 0; ue < wl->ue_id_end; ue++) {
-    for (uint32_t s = 0; s < kt_tree_n_scopes(tree); s++) {
-      if (net_ue_holds_group_key(net, ue, kt_tree_group_key(tree, s))) {
-        e->holders++;
-        break;
-      }
-    }
-  }
+  e->replayed = members_replayed(wl);
+  e->holders = ring_holders_of_current_keys(net, tree, wl);
 }
 
 static void run_case(gconstpointer data) {
@@ -347,9 +320,9 @@ static void run_case(gconstpointer data) {
     g_assert_cmpuint(r.summary.data_undecryptable_by_members, ==, 0);
   /* UE 0 is the one member at the end, and the only UE whose own keys
    * include a current group key */
-  g_assert_cmpuint(members_from_trace(), ==, 1);
-  g_assert_cmpuint(r.summary.final_members, ==, members_from_trace());
-  g_assert_cmpuint(end.holders, ==, members_from_trace());
+  g_assert_cmpuint(end.replayed, ==, 1);
+  g_assert_cmpuint(r.summary.final_members, ==, 1);
+  g_assert_cmpuint(end.holders, ==, 1);
 
   run_result_clear(&r);
   scn_free(scn);
@@ -432,6 +405,7 @@ static void run_rejoin(gconstpointer data) {
       g_assert_cmpuint(r.summary.joins, ==, 8);
       g_assert_cmpuint(r.summary.leaves, ==, 6);
       g_assert_cmpuint(r.summary.final_members, ==, 2);
+      g_assert_cmpuint(end.replayed, ==, 2);
       g_assert_cmpuint(end.holders, ==, 2); /* UE 0 (cell 1) and UE 1 (cell 3) */
       g_assert_cmpuint(r.summary.unwrap_failures, ==, 0);
       g_assert_cmpuint(r.summary.link_drops, ==, 0);

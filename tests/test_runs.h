@@ -2,6 +2,7 @@
  * (plus the scaffolding of test_files.h). */
 #pragma once
 #include "app/run.h"
+#include "keytree/kt_tree.h"
 #include "test_files.h"
 
 /* Nothing went wrong in the run: no bad bytes, no failed unwrap, no drop,
@@ -23,4 +24,39 @@ static inline void assert_counts(const EventRecord *e, Counts want) {
   g_assert_cmpuint(e->p2m_msgs, ==, want.p2m);
   g_assert_cmpuint(e->p2m_tx, ==, want.p2m_tx);
   g_assert_cmpuint(e->core_msgs, ==, want.core);
+}
+
+/* Members at the end of a workload, replayed from its events alone (not
+ * from the key tree): the initial members, then every join and leave. */
+static inline guint members_replayed(const Workload *wl) {
+  guint8 *in = g_new0(guint8, wl->ue_id_end ? wl->ue_id_end : 1);
+  guint n = 0;
+  for (uint32_t ue = 0; ue < wl->n_initial; ue++, n++)
+    in[ue] = 1;
+  for (guint i = 0; i < wl->events->len; i++) {
+    const WlEvent *e = &g_array_index(wl->events, WlEvent, i);
+    bool join = e->action == WL_JOIN;
+    g_assert_cmpuint(in[e->ue], !=, join);
+    in[e->ue] = join;
+    n = join ? n + 1 : n - 1;
+  }
+  g_free(in);
+  return n;
+}
+
+/* UEs whose own key ring holds the current group key of some scope: at the
+ * end of a run these must be exactly the members (a departed UE holding one
+ * would read the session). */
+static inline guint ring_holders_of_current_keys(const Net *net, const KtTree *tree,
+                                                 const Workload *wl) {
+  guint n = 0;
+  for (uint32_t ue = 0; ue < wl->ue_id_end; ue++) {
+    for (uint32_t s = 0; s < kt_tree_n_scopes(tree); s++) {
+      if (net_ue_holds_group_key(net, ue, kt_tree_group_key(tree, s))) {
+        n++;
+        break;
+      }
+    }
+  }
+  return n;
 }
