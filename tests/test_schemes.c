@@ -526,6 +526,112 @@ static void test_batch_patent(void) {
   }
 }
 
+/* The example of the issue on batch splits: LKH d = 2, members 0 and 1
+ * under the root, one batch of joins 2, 3, 4. By the placement rule: 2
+ * splits 0 (node N1 = [0, 2]), 3 splits 1 (N2 = [1, 3]), 4 goes into N1 and
+ * splits 0 again (N3 = [0, 4], N1 = [N3, 2]). N1, N2 and N3 are new: none is
+ * rekeyed or sent point-to-multipoint; their old members get them
+ * point-to-point, 0 both N3 and N1 in one message, 1 N2. The root changes
+ * once, under N1 and N2 (2 p2m); each joiner gets its path (3 p2p):
+ * 5 p2p + 2 p2m. */
+static void test_batch_split_not_rekeyed(void) {
+  KtTree *t = make(KT_SCHEME_LKH, 1, 1, 1, 2, 2);
+  KtPlan p;
+  kt_plan_init(&p);
+  fill(t, 2, &p);
+  KtBatchOp ops[] = {{.join = true, .ue = 2, .cell = 0},
+                     {.join = true, .ue = 3, .cell = 0},
+                     {.join = true, .ue = 4, .cell = 0}};
+  batch_of(t, ops, 3, &p);
+  g_assert_cmpuint(kt_plan_p2p_count(&p), ==, 5);
+  g_assert_cmpuint(kt_plan_p2m_count(&p), ==, 2);
+  g_assert_cmpuint(kt_tree_lkh_nodes(t), ==, 4); /* root, N1, N2, N3 */
+  /* UE 0's one message: N3's key then N1's, both version 1 */
+  guint to0 = 0;
+  for (guint i = 0; i < p.deliveries->len; i++) {
+    const KtDelivery *d = &g_array_index(p.deliveries, KtDelivery, i);
+    if (d->target != KT_TO_UE || d->target_id != 0)
+      continue;
+    to0++;
+    g_assert_cmpuint(d->n_keys, ==, 2);
+    KtKeyRef low = kt_delivery_key(&p, d, 0), high = kt_delivery_key(&p, d, 1);
+    g_assert_cmpuint(low.version, ==, 1);
+    g_assert_cmpuint(high.version, ==, 1);
+    g_assert_cmpuint(KT_KEY_ID_INDEX(low.id), ==, kt_tree_ue_subgroup(t, 0));
+    g_assert_cmpuint(KT_KEY_ID_INDEX(high.id), !=, KT_KEY_ID_INDEX(low.id));
+  }
+  g_assert_cmpuint(to0, ==, 1);
+  /* every p2m is the root's new key, under a node key */
+  for (guint i = 0; i < p.deliveries->len; i++) {
+    const KtDelivery *d = &g_array_index(p.deliveries, KtDelivery, i);
+    if (d->target == KT_TO_UE)
+      continue;
+    g_assert_cmpuint(KT_KEY_ID_KIND(kt_delivery_key(&p, d, 0).id), ==, KT_KEY_GROUP);
+    g_assert_cmpuint(KT_KEY_ID_KIND(d->under.id), ==, KT_KEY_SUBGROUP);
+  }
+  kt_plan_free(&p);
+  kt_tree_free(t);
+}
+
+/* A point-to-multipoint audience made only of batch joiners gets nothing
+ * (they get their path point-to-point). Patent, sub-groups of 2, one RNC:
+ * members 0, 1 (sub-group A); a batch of joins 2 and 3 fills a new
+ * sub-group B. The group key changes once: p2m under A only; each joiner
+ * 1 p2p: 2 p2p + 1 p2m. LKH d = 2, members 0, 1, 2, 3 joined one by one
+ * (2 splits 0: N1 = [0, 2]; 3 splits 1: N2 = [1, 3]); leaves 1 and 3 (all
+ * of N2) and joins 4 and 5 in their places: N2's holders are all joiners,
+ * so the root's key goes under N1 only (1 p2m), N2's new key to nobody
+ * but the joiners' paths: 2 p2p + 1 p2m. */
+static void test_batch_joiners_only_audience(void) {
+  KtTree *t = make(KT_SCHEME_PATENT, 1, 1, 2, 0, 2);
+  KtPlan p;
+  kt_plan_init(&p);
+  fill(t, 2, &p);
+  KtBatchOp joins[] = {{.join = true, .ue = 2, .cell = 0}, {.join = true, .ue = 3, .cell = 0}};
+  batch_of(t, joins, 2, &p);
+  g_assert_cmpuint(kt_tree_n_subgroups(t), ==, 2);
+  g_assert_cmpuint(kt_plan_p2p_count(&p), ==, 2);
+  g_assert_cmpuint(kt_plan_p2m_count(&p), ==, 1);
+  kt_plan_free(&p);
+  kt_tree_free(t);
+
+  t = make(KT_SCHEME_LKH, 1, 1, 1, 2, 2);
+  kt_plan_init(&p);
+  fill(t, 4, &p);
+  g_assert_cmpuint(kt_tree_ue_subgroup(t, 1), ==, kt_tree_ue_subgroup(t, 3));
+  g_assert_cmpuint(kt_tree_ue_subgroup(t, 0), ==, kt_tree_ue_subgroup(t, 2));
+  KtBatchOp swap[] = {{.join = false, .ue = 1},
+                      {.join = false, .ue = 3},
+                      {.join = true, .ue = 4, .cell = 0},
+                      {.join = true, .ue = 5, .cell = 0}};
+  batch_of(t, swap, 4, &p);
+  g_assert_cmpuint(kt_tree_ue_subgroup(t, 4), ==, kt_tree_ue_subgroup(t, 5));
+  g_assert_cmpuint(kt_plan_p2p_count(&p), ==, 2);
+  g_assert_cmpuint(kt_plan_p2m_count(&p), ==, 1);
+  kt_plan_free(&p);
+  kt_tree_free(t);
+}
+
+/* A batch that empties the scope: every key is retired, nothing is sent
+ * (patent and LKH trees). */
+static void test_batch_empties(void) {
+  for (int lkh = 0; lkh <= 1; lkh++) {
+    KtTree *t = make(lkh ? KT_SCHEME_LKH : KT_SCHEME_PATENT, 1, 1, 2, 2, 2);
+    KtPlan p;
+    kt_plan_init(&p);
+    fill(t, 3, &p);
+    KtKeyRef g = kt_tree_group_key(t, 0)->ref;
+    KtBatchOp all[] = {{.join = false, .ue = 0}, {.join = false, .ue = 1}, {.join = false, .ue = 2}};
+    batch_of(t, all, 3, &p);
+    g_assert_cmpuint(p.deliveries->len, ==, 0);
+    g_assert_true(p.group_changed && p.group_retired);
+    g_assert_cmpuint(kt_tree_group_key(t, 0)->ref.version, ==, g.version + 1);
+    g_assert_cmpuint(kt_tree_members(t), ==, 0);
+    kt_plan_free(&p);
+    kt_tree_free(t);
+  }
+}
+
 /* Ops that cancel out or are invalid. */
 static void test_batch_edges(void) {
   KtTree *t = make(KT_SCHEME_LKH, 2, 1, 1, 3, 2);
@@ -653,6 +759,9 @@ int main(int argc, char **argv) {
   g_test_add_func("/schemes/churn-all", test_churn_all);
   g_test_add_func("/schemes/batch/lkh", test_batch_lkh);
   g_test_add_func("/schemes/batch/patent", test_batch_patent);
+  g_test_add_func("/schemes/batch/split-not-rekeyed", test_batch_split_not_rekeyed);
+  g_test_add_func("/schemes/batch/joiners-only-audience", test_batch_joiners_only_audience);
+  g_test_add_func("/schemes/batch/empties", test_batch_empties);
   g_test_add_func("/schemes/batch/edges", test_batch_edges);
   g_test_add_func("/schemes/batch/churn", test_batch_churn);
   return g_test_run();
