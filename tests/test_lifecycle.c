@@ -220,6 +220,21 @@ static guint packets_sealed_between(double lo, double lo_band, double hi, double
   return n;
 }
 
+/* A joiner counts as a member of its cell from the moment its RNC plans
+ * the join, but holds no key until its keys arrive: embodiment 1 after the
+ * accept's round trip through the core and the dedicated channel (2 x (Iu
+ * + 2 core) + DCH delays, plus the request's transmission, under 50 bytes,
+ * and the key assignment's, under 200: 194 in the bytes column);
+ * embodiment 2 after the dedicated channel alone. That wait is shorter
+ * than PACKET_INTERVAL, so each joiner can miss at most one packet: the
+ * trace's 6 joins bound the members' missed receptions. */
+static guint joiner_misses_bound(void) {
+  double wait = 8.0 * 50 / DCH_RATE + 2.0 * (IU_DELAY + 2.0 * CORE_DELAY) + DCH_DELAY +
+                8.0 * 200 / DCH_RATE;
+  g_assert_cmpfloat(wait, <, PACKET_INTERVAL);
+  return 6;
+}
+
 /* The trace's leaves, and how late a leave reaches its RNC: the dedicated
  * channel's delay plus at most 10 ms of transmission. */
 static const double leave_times[] = {2, 5, 8, 9, 10};
@@ -312,12 +327,13 @@ static void run_case(gconstpointer data) {
     g_assert_cmpuint(r.summary.bwd_exposures, ==, 0);
   /* the key in use switches as the new key is sent, and the data follows
    * the key on the same links and common channel (FIFO), so without join
-   * rekey every member reads every packet (with it, a joiner cannot read
-   * what was sealed before its key: that is the point) */
+   * rekey a member misses only what reaches a joiner before its keys (with
+   * join rekey, a joiner cannot read what was sealed before its key: that
+   * is the point) */
   g_assert_cmpuint(r.summary.data_sent, >, 0);
   g_assert_cmpuint(r.data_verify_mismatches, ==, 0);
   if (!c->join_rekey && !batch)
-    g_assert_cmpuint(r.summary.data_undecryptable_by_members, ==, 0);
+    g_assert_cmpuint(r.summary.data_undecryptable_by_members, <=, joiner_misses_bound());
   /* UE 0 is the one member at the end, and the only UE whose own keys
    * include a current group key */
   g_assert_cmpuint(end.replayed, ==, 1);
@@ -361,7 +377,12 @@ static void test_switch_window(void) {
   g_assert_cmpuint(expected, >=, 8); /* about window / PACKET_INTERVAL each */
   g_assert_cmpuint(r.summary.data_leaked, ==, expected);
   g_assert_cmpuint(r.summary.fwd_violations, ==, r.summary.data_leaked);
-  g_assert_cmpuint(r.summary.data_undecryptable_by_members, ==, 0);
+  /* After #4 and #8 one member stays at the RNC and installs the new key
+   * at once, then hears the window's packets under the old one: at least 8
+   * receptions that only the previous group key it keeps can open. Those
+   * it must read; it may miss only what reaches a joiner before its keys. */
+  g_assert_cmpuint(expected, >, joiner_misses_bound());
+  g_assert_cmpuint(r.summary.data_undecryptable_by_members, <=, joiner_misses_bound());
   g_assert_cmpuint(r.data_verify_mismatches, ==, 0);
   run_result_clear(&r);
   scn_free(scn);
