@@ -61,8 +61,9 @@ static gboolean ours(const char *dir, const char *name) {
   g_autofree char *line = first_line(path);
   if (!line)
     return FALSE;
-  return table ? our_table(line) : stats ? our_stats(line)
-                                         : g_str_has_prefix(line, "#mbms-sim-shard ");
+  return table   ? our_table(line)
+         : stats ? our_stats(line)
+                 : g_str_has_prefix(line, "#mbms-sim-shard ");
 }
 
 gboolean sweep_folder_check(const char *dir, GError **error) {

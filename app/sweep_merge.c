@@ -156,10 +156,10 @@ typedef struct {
   const char *first; /* path of the first shard */
   guint n, runs, reps, nd;
   char fp[SWEEP_HASH_HEX];
-  char **keys;   /* nd, NULL-terminated */
-  char **cells;  /* per run: "dim cells,replication,seed,run" */
-  char **fig;    /* per run: "header\x1fvalues" */
-  guint *from;   /* per run: index of its file */
+  char **keys;      /* nd, NULL-terminated */
+  char **cells;     /* per run: "dim cells,replication,seed,run" */
+  char **fig;       /* per run: "header\x1fvalues" */
+  guint *from;      /* per run: index of its file */
   gboolean *seen_k; /* per shard (1-based) */
 } Merge;
 
@@ -190,7 +190,8 @@ static gboolean merge_file(Merge *m, guint fi, const char *path, GError **error)
   if (!text)
     return FALSE;
   if (!g_str_has_prefix(text, SHARD_MAGIC "\n"))
-    return sweep_invalid(error, "merge: %s: not a shard file of this mbms-sim (want its first line '%s')",
+    return sweep_invalid(error,
+                         "merge: %s: not a shard file of this mbms-sim (want its first line '%s')",
                          path, SHARD_MAGIC);
   /* the checksum first: it covers every byte before its own line, so an
    * edit, a cut or a row moved to another file shows here */
@@ -208,8 +209,8 @@ static gboolean merge_file(Merge *m, guint fi, const char *path, GError **error)
   sweep_hash_hex(text, body, want);
   if (len - body != strlen("checksum=") + SWEEP_HASH_HEX ||
       memcmp(sumline + strlen("checksum="), want, SWEEP_HASH_HEX - 1) != 0)
-    return sweep_invalid(error, "merge: %s: checksum does not match its contents (edited or damaged)",
-                         path);
+    return sweep_invalid(
+        error, "merge: %s: checksum does not match its contents (edited or damaged)", path);
   text[body] = '\0';
   g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
   guint n_lines = g_strv_length(lines) - 1; /* the last is "" after the final newline */
@@ -219,7 +220,7 @@ static gboolean merge_file(Merge *m, guint fi, const char *path, GError **error)
   const char *v, *fp;
   if (n_lines < 6)
     return line_fail(error, path, n_lines + 1, "header cut short");
-  if (!(v = header_value(lines, 1, "shard="))) 
+  if (!(v = header_value(lines, 1, "shard=")))
     return line_fail(error, path, 2, "expected shard=K/N");
   {
     const char *slash = strchr(v, '/');
@@ -260,8 +261,10 @@ static gboolean merge_file(Merge *m, guint fi, const char *path, GError **error)
    * claim more rows than the file holds: a row has at least dims + 8 bytes */
   guint rows = k <= runs ? (runs - k) / n + 1 : 0;
   if ((guint64)rows * (nd + 8) > len)
-    return sweep_invalid(error, "merge: %s: runs= and dims= claim %u rows of %u columns, more than "
-                         "its %" G_GSIZE_FORMAT " bytes hold", path, rows, nd + 3, len);
+    return sweep_invalid(error,
+                         "merge: %s: runs= and dims= claim %u rows of %u columns, more than "
+                         "its %" G_GSIZE_FORMAT " bytes hold",
+                         path, rows, nd + 3, len);
 
   if (fi == 0) {
     m->first = path;
@@ -278,8 +281,8 @@ static gboolean merge_file(Merge *m, guint fi, const char *path, GError **error)
     m->from = g_new0(guint, runs);
     m->seen_k = g_new0(gboolean, n + 1);
   } else {
-    gboolean same = strcmp(fp, m->fp) == 0 && n == m->n && runs == m->runs && reps == m->reps &&
-                    nd == m->nd;
+    gboolean same =
+        strcmp(fp, m->fp) == 0 && n == m->n && runs == m->runs && reps == m->reps && nd == m->nd;
     for (guint d = 0; same && d < nd; d++)
       same = strcmp(lines[6 + d] + 4, m->keys[d]) == 0;
     if (!same)
@@ -512,7 +515,7 @@ gboolean sweep_merge(const char *const *dirs, const char *output, GError **error
     const char **st = g_new(const char *, nc + 1), **en = g_new(const char *, nc + 1);
     SweepRows t = {.n_dims = m.nd, .replications = m.reps, .n_runs = m.runs, .figures = m.fig};
     t.dim_keys = g_strdupv(m.keys);
-    t.dim_values = g_new0(char *, (gsize)m.runs * m.nd + 1);
+    t.dim_values = g_new0(char *, (gsize)m.runs *m.nd + 1);
     t.run_prefix = g_new0(char *, m.runs + 1);
     for (guint i = 0; i < m.runs; i++) {
       split_cells(m.cells[i], nc + 1, st, en);
