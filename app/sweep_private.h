@@ -89,10 +89,3 @@ gboolean sweep_rows_write(const char *dir, const SweepRows *t, GError **error);
 
 /* Writes `plan->dir`/sweep-shard-K-of-N.csv from the shard's figures. */
 gboolean sweep_write_shard(const SweepPlan *plan, guint k, guint n, char **figures, GError **error);
-
-/* ------------------------------------------------------- folder (folder.c) */
-
-/* TRUE if `dir` does not exist or holds, at its top, no regular file that a
- * sweep did not write (and nothing but regular files and folders);
- * otherwise SCN_ERROR_INVALID naming the first foreign entry. */
-gboolean sweep_folder_check(const char *dir, GError **error);
