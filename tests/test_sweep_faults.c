@@ -16,16 +16,18 @@
 
 #include "test_files.h"
 
-/* Two runs of about 2 s each (on this machine), run side by side. */
-static const char *slow_ini = "[run]\n"
-                              "name = slow\n"
-                              "duration = 200\n"
-                              "[workload]\n"
-                              "initial-members = 2000\n"
-                              "join-rate = 2\n"
-                              "mean-membership = 500\n"
-                              "[sweep]\n"
-                              "replications = 2\n";
+/* Two small runs, side by side. For the kill, --set makes them long (a day
+ * of churn among 1500 members: minutes, however fast the simulator gets),
+ * so that they are surely still running when the parent is killed. */
+static const char *sweep_ini = "[run]\n"
+                               "name = faults\n"
+                               "duration = 20\n"
+                               "[workload]\n"
+                               "initial-members = 40\n"
+                               "join-rate = 1\n"
+                               "mean-membership = 30\n"
+                               "[sweep]\n"
+                               "replications = 2\n";
 
 static const char *sim(void) {
   const char *s = g_getenv("MBMS_SIM");
@@ -79,11 +81,17 @@ static char *read_in(const char *dir, const char *sub, const char *name) {
   return text;
 }
 
-/* Starts `mbms-sim --jobs 2 -o out s.ini` in `dir`, waits for its two runs
- * to start, kills the sweep's parent alone with `sig`, and wants both runs
- * killed (SIGKILL, the death signal) within one second. */
+/* Starts the long sweep with --jobs 2 into `dir`/out, waits for its two
+ * runs to start, kills the sweep's parent alone with `sig`, and wants both
+ * runs killed (SIGKILL, the death signal) within one second. */
 static void kill_parent(const char *dir, int sig) {
-  const char *argv[] = {sim(), "-q", "--jobs", "2", "-o", "out", "s.ini", NULL};
+  const char *argv[] = {sim(),    "-q",
+                        "--jobs", "2",
+                        "--set",  "run.duration=86400",
+                        "--set",  "workload.initial-members=1500",
+                        "--set",  "workload.join-rate=5",
+                        "-o",     "out",
+                        "s.ini",  NULL};
   GPid parent;
   GError *error = NULL;
   g_assert_true(g_spawn_async(dir, (char **)argv, NULL,
@@ -101,7 +109,7 @@ static void kill_parent(const char *dir, int sig) {
     g_usleep(10000);
   }
   g_assert_cmpuint(kids->len, ==, 2);
-  g_usleep(200000); /* well inside their simulations (about 2 s each) */
+  g_usleep(200000); /* inside their simulations */
   g_assert_cmpint(kill(parent, sig), ==, 0);
   int status;
   g_assert_cmpint(waitpid(parent, &status, 0), ==, parent);
@@ -129,12 +137,12 @@ static void test_parent_killed(void) {
   if (!sim())
     return;
   g_assert_cmpint(prctl(PR_SET_CHILD_SUBREAPER, 1), ==, 0);
-  TmpScenario t = tmp_scenario(slow_ini, NULL);
+  TmpScenario t = tmp_scenario(sweep_ini, NULL);
   kill_parent(t.dir, SIGTERM);
   kill_parent(t.dir, SIGINT);
   kill_parent(t.dir, SIGKILL);
-  /* the sweep again into the folder its killed runs left: the results of
-   * one never interrupted */
+  /* a sweep again into the folder the killed runs left (the same run
+   * folders, made short): the results of one into a fresh folder */
   const char *again[] = {sim(), "-q", "--jobs", "2", "-o", "out", "s.ini", NULL};
   const char *clean[] = {sim(), "-q", "--jobs", "2", "-o", "clean", "s.ini", NULL};
   g_assert_cmpint(run_in(t.dir, again), ==, 0);
