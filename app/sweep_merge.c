@@ -14,8 +14,9 @@
 #include "app/report.h"
 
 #define SHARD_MAGIC "#mbms-sim-shard v2"
-/* Larger shard files are refused unread (a run's row is about 2 KB). */
-#define SHARD_MAX_BYTES (G_GUINT64_CONSTANT(1) << 30)
+/* Larger shard files are refused unread: a run's row is about 1 KB, so
+ * this holds a shard of 1 000 000 runs with room to spare. */
+#define SHARD_MAX_BYTES (G_GUINT64_CONSTANT(4) << 30)
 /* The scenario has fewer keys than this. */
 #define SHARD_MAX_DIMS 256u
 
@@ -119,7 +120,13 @@ static char *read_shard(const char *path, gsize *len, GError **error) {
     return NULL;
   }
   gsize cap = (gsize)st.st_size, got = 0;
-  char *buf = g_malloc(cap + 2);
+  char *buf = g_try_malloc(cap + 2);
+  if (!buf) {
+    close(fd);
+    sweep_invalid(error, "merge: %s: too large to read into memory (%" G_GSIZE_FORMAT " bytes)",
+                  path, cap);
+    return NULL;
+  }
   for (;;) {
     ssize_t r = read(fd, buf + got, cap + 1 - got);
     if (r < 0 && errno == EINTR)

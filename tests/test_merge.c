@@ -261,12 +261,12 @@ static void test_not_regular(void) {
   g_assert_cmpint(g_mkdir(p, 0755), ==, 0);
   want_refused("folder", NULL, "sweep-shard-2-of-2.csv: not a regular file");
   g_rmdir(p);
-  /* 1 GiB + 1 byte, sparse: refused from its size, unread */
+  /* 4 GiB + 1 byte, sparse: refused from its size, unread */
   int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
   g_assert_cmpint(fd, >=, 0);
-  g_assert_cmpint(ftruncate(fd, (off_t)(1u << 30) + 1), ==, 0);
+  g_assert_cmpint(ftruncate(fd, ((off_t)4 << 30) + 1), ==, 0);
   close(fd);
-  want_refused("huge", NULL, "larger than a shard file can be (1073741824 bytes)");
+  want_refused("huge", NULL, "larger than a shard file can be (4294967296 bytes)");
   g_file_set_contents(p, "#mbms-sim-shard v2\n\0x\n", 22, NULL);
   want_refused("NUL", NULL, "holds a NUL byte");
   g_free(p);
@@ -373,6 +373,15 @@ static void test_tampered(void) {
   fix_sum(p2);
   want_refused("dims=0, no dim=", NULL, "run 0: not 0 key cells and replication, seed, run");
 
+  /* dims=2 everywhere with a second dim= line (recomputed): the rows have
+   * a key cell too few */
+  g_free(fresh(NULL));
+  edit(p1, "dims=1\ndim=run.embodiment\n", "dims=2\ndim=run.embodiment\ndim=run.seed\n");
+  edit(p2, "dims=1\ndim=run.embodiment\n", "dims=2\ndim=run.embodiment\ndim=run.seed\n");
+  fix_sum(p1);
+  fix_sum(p2);
+  want_refused("dims=2", NULL, "run 0: not 2 key cells and replication, seed, run");
+
   /* cut inside its last field (the checksum's), inside the last row, and
    * just before the checksum line */
   g_free(fresh(NULL));
@@ -427,7 +436,7 @@ static void test_foreign_folder(void) {
       {"sweep-shard-1-of-9.csv", "not a shard\n"},
   };
   for (guint i = 0; i < G_N_ELEMENTS(foreign); i++) {
-    for (guint how = 0; how < 2; how++) {
+    for (guint how = 0; how < 3; how++) {
       char *f = path_in(fx.dir, "F", NULL);
       rm_rf(f);
       g_assert_cmpint(g_mkdir(f, 0755), ==, 0);
@@ -436,7 +445,9 @@ static void test_foreign_folder(void) {
       const char *sweep[] = {sim(), "-q", "-o", "F", "s.ini", NULL};
       const char *merge[] = {sim(), "merge", "-q", "-o", "F", "sh", NULL};
       char *err = NULL;
-      int st = run_in(fx.dir, how ? merge : sweep, &err);
+      const char *shard[] = {sim(), "-q", "--shard", "1/2", "-o", "F", "s.ini", NULL};
+      const char *const *argv = how == 0 ? sweep : how == 1 ? merge : shard;
+      int st = run_in(fx.dir, argv, &err);
       char *want = g_strdup_printf("sweep folder F holds F/%s, not written by a sweep of mbms-sim",
                                    foreign[i].name);
       const char *nl = strchr(err, '\n');
