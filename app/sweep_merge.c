@@ -207,9 +207,9 @@ static gboolean merge_file(Merge *m, guint fi, const char *path, GError **error)
   text[len - 1] = '\0';
   char *last = strrchr(text, '\n');
   text[len - 1] = '\n';
-  const char *sumline = last + 1;
+  const char *sumline = last ? last + 1 : text; /* no newline but the last: the magic alone */
   gsize body = (gsize)(sumline - text);
-  if (!g_str_has_prefix(sumline, "checksum="))
+  if (!last || !g_str_has_prefix(sumline, "checksum="))
     return sweep_invalid(error, "merge: %s: cut off or incomplete (no checksum= line at its end)",
                          path);
   char want[SWEEP_HASH_HEX];

@@ -400,6 +400,10 @@ static void test_tampered(void) {
   spit(p1, t);
   want_refused("no checksum line", NULL, "cut off or incomplete (no checksum= line at its end)");
   g_free(t);
+  spit(p1, "#mbms-sim-shard v2\n"); /* the magic line alone */
+  want_refused("magic alone", NULL, "cut off or incomplete (no checksum= line at its end)");
+  spit(p1, "#mbms-sim-shard v2\nchecksum=x\n");
+  want_refused("short checksum", NULL, "checksum does not match its contents");
 
   /* a shard given twice (two folders), a shard missing */
   g_free(fresh(NULL));
