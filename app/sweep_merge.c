@@ -1,6 +1,9 @@
 /* sweep_merge.c — shards: --shard K/N parsing, writing a shard's
  * sweep-shard-K-of-N.csv, and `mbms-sim merge`, which checks the shards
- * belong to one sweep and rebuilds sweep.csv and sweep-stats.csv. */
+ * belong to one sweep and rebuilds sweep.csv and sweep-stats.csv.
+ * Shard files are input from anywhere: every field is parsed strictly,
+ * nothing is allocated from a count the file has not shown it holds, and
+ * each file's checksum is verified before its contents are believed. */
 #include "app/sweep_private.h"
 
 #include <errno.h>
