@@ -71,6 +71,10 @@ char *sweep_finish(const SweepPlan *plan, guint i, int status, GError **error);
 /* Runs run `i` in a child process and returns its sweep.csv figures
  * (caller frees), NULL + error on failure. */
 char *sweep_run_one(const SweepPlan *plan, guint i, GError **error);
+/* TRUE if the sweep folder `dir` does not exist or holds, at its top,
+ * nothing but folders and files a sweep writes (app/sweep_folder.c);
+ * otherwise SCN_ERROR_INVALID naming the first foreign entry. */
+gboolean sweep_folder_check(const char *dir, GError **error);
 /* Writes sweep.csv and sweep-stats.csv from the figures of every run. */
 gboolean sweep_write_results(const SweepPlan *plan, char **figures, GError **error);
 

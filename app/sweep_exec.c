@@ -4,7 +4,10 @@
 #include "app/sweep_private.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "app/scenario.h"
 
@@ -39,13 +42,23 @@ static GPtrArray *child_argv(const SweepPlan *plan, guint i, const char *exe) {
   return argv;
 }
 
+/* In the child, between fork and exec: the child dies with the parent
+ * (a sweep killed by TERM, INT or KILL must not leave its runs going on,
+ * re-parented to init). The death signal is armed only from here on, so a
+ * parent that died before it was set is caught by comparing getppid() with
+ * the pid the parent passed. */
+static void child_setup(gpointer parent) {
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != (pid_t)GPOINTER_TO_INT(parent))
+    _exit(1);
+}
+
 gboolean sweep_spawn(const SweepPlan *plan, guint i, GPid *pid, GError **error) {
   g_autofree char *exe = self_exe();
   GPtrArray *argv = child_argv(plan, i, exe);
   GError *e = NULL;
-  gboolean ok =
-      g_spawn_async(NULL, (char **)argv->pdata, NULL,
-                    G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CHILD_INHERITS_STDIN, NULL, NULL, pid, &e);
+  gboolean ok = g_spawn_async(NULL, (char **)argv->pdata, NULL,
+                              G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CHILD_INHERITS_STDIN, child_setup,
+                              GINT_TO_POINTER((int)getpid()), pid, &e);
   g_ptr_array_unref(argv);
   if (!ok) {
     g_set_error(error, SCN_ERROR, SCN_ERROR_IO, "sweep: cannot start %s: %s", exe, e->message);
@@ -93,6 +106,9 @@ char *sweep_run_one(const SweepPlan *plan, guint i, GError **error) {
 /* ------------------------------------------------------------ running */
 
 gboolean sweep_run(SweepPlan *plan, const SweepOptions *opt, GError **error) {
+  /* before any run writes into it (and again when the files are written) */
+  if (!sweep_folder_check(plan->dir, error))
+    return FALSE;
   guint k = opt->shard_n ? opt->shard_k : 1, n = opt->shard_n ? opt->shard_n : 1;
   GArray *todo = g_array_new(FALSE, FALSE, sizeof(guint));
   for (guint i = k - 1; i < plan->n_runs; i += n)

@@ -87,6 +87,14 @@ static int master(const SweepPlan *plan, int size, gboolean progress, gboolean q
   m.figures = g_new0(char *, m.n_runs + 1);
   SweepProgress *prog = sweep_progress_new(progress, m.n_runs);
   int stopped = 0;
+  /* a folder holding foreign files: no run starts (the workers are still
+   * answered, with no work, so that every rank ends) */
+  GError *fe = NULL;
+  if (!sweep_folder_check(sweep_plan_dir(plan), &fe)) {
+    m.error = g_strdup(fe->message);
+    m.code = scn_exit_status(fe);
+    g_error_free(fe);
+  }
   GPid own = 0;
   guint own_i = 0;
   while (stopped < size - 1 || own || (!m.error && m.next < m.n_runs)) {

@@ -5,6 +5,7 @@
 #include "app/sweep_private.h"
 
 #include <stdbool.h>
+#include <sodium.h>
 #include <string.h>
 
 #include "app/scenario.h"
@@ -52,6 +53,12 @@ uint64_t sweep_seed(uint64_t seed, guint rep) {
   z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
   z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
   return z ^ (z >> 31);
+}
+
+void sweep_hash_hex(const void *data, size_t len, char out[SWEEP_HASH_HEX]) {
+  unsigned char digest[SWEEP_HASH_BYTES];
+  crypto_generichash(digest, sizeof digest, data, len, NULL, 0);
+  sodium_bin2hex(out, SWEEP_HASH_HEX, digest, sizeof digest);
 }
 
 gboolean sweep_invalid(GError **error, const char *fmt, ...) {
@@ -305,14 +312,18 @@ SweepPlan *sweep_plan_new(const char *path, const char *const *overrides, const 
   plan->n_points = (guint)n_points;
   plan->n_runs = plan->n_points * plan->replications;
 
-  /* every point, its folder and its seed; the fingerprint covers them all */
+  /* every point, its folder and its seed; the fingerprint covers them all,
+   * and the contents of the events file each point reads (its path alone
+   * would let two sweeps over different files merge) */
   plan->slug = g_new0(char *, plan->n_points);
   plan->seed = g_new0(uint64_t, plan->n_points);
-  GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+  crypto_generichash_state sum;
+  crypto_generichash_init(&sum, NULL, 0, SWEEP_HASH_BYTES);
   GHashTable *slugs = g_hash_table_new(g_str_hash, g_str_equal);
+  GHashTable *events = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   char rep[32];
   g_snprintf(rep, sizeof rep, "replications=%u\n", plan->replications);
-  g_checksum_update(sum, (const guchar *)rep, -1);
+  crypto_generichash_update(&sum, (const guchar *)rep, strlen(rep));
   for (guint p = 0; p < plan->n_points; p++) {
     GPtrArray *where;
     GPtrArray *a = point_assign(plan, p, &where);
@@ -328,9 +339,28 @@ SweepPlan *sweep_plan_new(const char *path, const char *const *overrides, const 
     plan->seed[p] = s->seed;
     plan->slug[p] = point_slug(plan, p);
     char *ini = scn_to_ini(s);
-    g_checksum_update(sum, (const guchar *)plan->slug[p], -1);
-    g_checksum_update(sum, (const guchar *)ini, -1);
+    crypto_generichash_update(&sum, (const guchar *)plan->slug[p], strlen(plan->slug[p]) + 1);
+    crypto_generichash_update(&sum, (const guchar *)ini, strlen(ini) + 1);
     g_free(ini);
+    if (s->events_path) {
+      const char *hex = g_hash_table_lookup(events, s->events_path);
+      if (!hex) {
+        gsize len;
+        char *text = scn_read_file(s->events_path, &len, error);
+        if (!text) {
+          scn_free(s);
+          ok = FALSE;
+          break;
+        }
+        char *h = g_malloc(SWEEP_HASH_HEX);
+        sweep_hash_hex(text, len, h);
+        g_free(text);
+        g_hash_table_insert(events, g_strdup(s->events_path), h);
+        hex = h;
+      }
+      crypto_generichash_update(&sum, (const guchar *)"events=", 7);
+      crypto_generichash_update(&sum, (const guchar *)hex, strlen(hex) + 1);
+    }
     scn_free(s);
     const char *other = g_hash_table_lookup(slugs, plan->slug[p]);
     if (other) {
@@ -341,8 +371,11 @@ SweepPlan *sweep_plan_new(const char *path, const char *const *overrides, const 
     g_hash_table_insert(slugs, plan->slug[p], plan->slug[p]);
   }
   g_hash_table_destroy(slugs);
-  plan->fingerprint = g_strdup(g_checksum_get_string(sum));
-  g_checksum_free(sum);
+  g_hash_table_destroy(events);
+  unsigned char digest[SWEEP_HASH_BYTES];
+  crypto_generichash_final(&sum, digest, sizeof digest);
+  plan->fingerprint = g_malloc(SWEEP_HASH_HEX);
+  sodium_bin2hex(plan->fingerprint, SWEEP_HASH_HEX, digest, sizeof digest);
   if (ok)
     return plan;
 fail:

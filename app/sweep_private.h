@@ -9,6 +9,7 @@
  *   sweep_progress.c the progress line on stderr
  *   sweep_stats.c    sweep.csv and sweep-stats.csv (mean, sd, Student-t CI)
  *   sweep_merge.c    shard files and `mbms-sim merge`
+ *   sweep_folder.c   whether a sweep may write into its folder
  *
  * Errors as in sweep.h. Strings returned by functions here are owned by the
  * caller unless said otherwise.
@@ -17,6 +18,7 @@
 #include "app/sweep.h"
 
 #include <glib.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define SWEEP_MAX_RUNS 1000000u
@@ -44,6 +46,12 @@ struct SweepPlan {
   uint64_t *seed; /* per point: its run.seed */
   char *fingerprint;
 };
+
+/* Checksums and fingerprints: BLAKE2b-256 (libsodium's crypto_generichash,
+ * no key), written as 64 lowercase hex digits. */
+#define SWEEP_HASH_BYTES 32u
+#define SWEEP_HASH_HEX (2u * SWEEP_HASH_BYTES + 1u)
+void sweep_hash_hex(const void *data, size_t len, char out[SWEEP_HASH_HEX]);
 
 /* Sets a SCN_ERROR_INVALID error from a format; always returns FALSE. */
 gboolean sweep_invalid(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);

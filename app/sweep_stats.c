@@ -132,7 +132,8 @@ gboolean sweep_rows_write(const char *dir, const SweepRows *t, GError **error) {
   if (ok) {
     g_autofree char *p1 = g_build_filename(dir, "sweep.csv", NULL);
     g_autofree char *p2 = g_build_filename(dir, "sweep-stats.csv", NULL);
-    ok = report_write_file_atomic(p1, csv->str, csv->len, error) &&
+    ok = sweep_folder_check(dir, error) &&
+         report_write_file_atomic(p1, csv->str, csv->len, error) &&
          report_write_file_atomic(p2, stats->str, stats->len, error);
   }
   g_string_free(csv, TRUE);

@@ -4,6 +4,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <math.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -237,15 +238,28 @@ static void test_stats_by_hand(void) {
   if (!sim())
     return;
   char *dir = tmp_dir();
-  put(dir, "sweep-shard-1-of-1.csv",
-      "#mbms-sim-shard v1\nshard=1/1\nfingerprint=x\nruns=3\nreplications=3\ndims=1\n"
-      "dim=run.scheme\n"
-      "0\tpatent,1,1,p/rep-1\tfig\x1f"
-      "1\n"
-      "1\tpatent,2,5,p/rep-2\tfig\x1f"
-      "2\n"
-      "2\tpatent,3,9,p/rep-3\tfig\x1f"
-      "4\n");
+  /* the seeds of replications 2 and 3 of a point whose run.seed is 1 follow
+   * the seed rule (test_seed checks it against SplitMix64 by hand); the
+   * checksum is BLAKE2b-256 of everything before its line (README.md) */
+  uint64_t s2 = sweep_seed(1, 2), s3 = sweep_seed(1, 3);
+  GString *shard = g_string_new(NULL);
+  g_string_append_printf(shard,
+                         "#mbms-sim-shard v2\nshard=1/1\nfingerprint=%064d\nruns=3\n"
+                         "replications=3\ndims=1\ndim=run.scheme\n"
+                         "0\tpatent,1,1,p/rep-1\tfig\x1f"
+                         "1\n"
+                         "1\tpatent,2,%" G_GUINT64_FORMAT ",p/rep-2\tfig\x1f"
+                         "2\n"
+                         "2\tpatent,3,%" G_GUINT64_FORMAT ",p/rep-3\tfig\x1f"
+                         "4\n",
+                         0, s2, s3);
+  unsigned char sum[32];
+  char hex[65];
+  crypto_generichash(sum, sizeof sum, (const unsigned char *)shard->str, shard->len, NULL, 0);
+  sodium_bin2hex(hex, sizeof hex, sum, sizeof sum);
+  g_string_append_printf(shard, "checksum=%s\n", hex);
+  put(dir, "sweep-shard-1-of-1.csv", shard->str);
+  g_string_free(shard, TRUE);
   const char *argv[] = {sim(), "merge", dir, NULL};
   char *out = NULL, *err = NULL;
   g_assert_cmpint(run_in(NULL, argv, &out, &err), ==, 0);
@@ -254,9 +268,12 @@ static void test_stats_by_hand(void) {
                   "run.scheme,replications,fig_mean,fig_sd,fig_ci95\n"
                   "patent,3,2.333333333,1.527525232,3.794583034\n");
   char *csv = get(dir, "sweep.csv");
-  g_assert_cmpstr(csv, ==,
-                  "run.scheme,replication,seed,run,fig\n"
-                  "patent,1,1,p/rep-1,1\npatent,2,5,p/rep-2,2\npatent,3,9,p/rep-3,4\n");
+  char *want = g_strdup_printf("run.scheme,replication,seed,run,fig\n"
+                               "patent,1,1,p/rep-1,1\npatent,2,%" G_GUINT64_FORMAT
+                               ",p/rep-2,2\npatent,3,%" G_GUINT64_FORMAT ",p/rep-3,4\n",
+                               s2, s3);
+  g_assert_cmpstr(csv, ==, want);
+  g_free(want);
   g_free(stats);
   g_free(csv);
   g_free(out);
