@@ -21,6 +21,16 @@ const char *kt_scheme_name(KtScheme scheme) {
   return "?";
 }
 
+bool kt_tree_forward_secure(const KtTree *t) {
+  g_assert(t != NULL);
+  return t->cfg.scheme != KT_SCHEME_BROADCAST;
+}
+
+bool kt_tree_node_keys(const KtTree *t) {
+  g_assert(t != NULL);
+  return t->cfg.scheme == KT_SCHEME_LKH;
+}
+
 void kt_priv_plan_push_key(KtPlan *plan, const KtKey *k) {
   g_array_append_vals(plan->key_values, k, 1);
 }

@@ -91,6 +91,19 @@ bool kt_tree_leave(KtTree *tree, uint32_t ue, KtPlan *plan);
  * KT_EVENT_BATCH; every delivery is KT_STAGE_GROUP in embodiment 1. */
 bool kt_tree_batch(KtTree *tree, uint32_t scope, const KtBatchOp *ops, guint n, KtPlan *plan);
 
+/* What the tree's scheme implies for the network, so that code outside
+ * keytree/ asks for a property, never for a scheme:
+ *   forward_secure: a point-to-multipoint wrap under a key version that a
+ *     departed member held is withheld (every scheme but broadcast, which
+ *     sends exactly that, by design);
+ *   node_keys: the interior keys are the nodes of one tree per group scope,
+ *     owned with the group key (LKH): a member holds a path of them, a list
+ *     that splits change, and in embodiment 1 new ones travel from the
+ *     BM-SC in the core requests. Otherwise a member holds at most one
+ *     sub-group key, owned by its RNC. */
+bool kt_tree_forward_secure(const KtTree *tree);
+bool kt_tree_node_keys(const KtTree *tree);
+
 /* Queries. */
 bool kt_tree_is_member(const KtTree *tree, uint32_t ue);
 uint32_t kt_tree_ue_cell(const KtTree *tree, uint32_t ue); /* member only */

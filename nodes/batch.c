@@ -43,13 +43,13 @@ static void fire(void *ctx, uint64_t arg) {
     return;
   }
   const KtPlan *plan = &slot->plan;
-  bool lkh = kt_tree_config(net->tree)->scheme == KT_SCHEME_LKH;
+  bool node_keys = kt_tree_node_keys(net->tree);
   bool leaves = false;
   for (guint i = 0; i < plan->batch->len; i++) {
     const KtBatchOp *op = &g_array_index(plan->batch, KtBatchOp, i);
     if (!op->join) {
       leaves = true;
-      if (lkh)
+      if (node_keys)
         net_drop_pending(net, op->ue);
     }
   }

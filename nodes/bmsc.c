@@ -36,7 +36,7 @@ void bmsc_send_group_key_change(Net *net, uint32_t seq, uint32_t scope) {
    * more sends further requests (each counted as core messages), and the
    * RNCs act on the first (a simplification, docs/schemes.md). */
   const PlanSlot *slot = net_plan_get(net, seq);
-  if (slot && kt_tree_config(net->tree)->scheme == KT_SCHEME_LKH) {
+  if (slot && kt_tree_node_keys(net->tree)) {
     const GArray *values = slot->plan.key_values;
     for (guint i = 0; i < values->len; i++) {
       const KtKey *k = &g_array_index(values, KtKey, i);

@@ -53,7 +53,7 @@ static void send_delivery(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *pl
   const KtKey *under = resolve(net, rnc, plan, d->under);
   if (under && d->target != KT_TO_UE &&
       under->ref.version <= net_leaked_version(net, d->under.id) &&
-      kt_tree_config(net->tree)->scheme != KT_SCHEME_BROADCAST /* insecure by design */)
+      kt_tree_forward_secure(net->tree) /* broadcast: insecure by design */)
     return; /* a join rekey's new key (group, sub-group or LKH node key),
              * wrapped under its old version, that is sent (embodiment 1:
              * after the core) once a leave was planned: the leaver holds
@@ -177,7 +177,7 @@ static void on_request(Net *net, uint32_t rnc, NetElement from, const Msg *msg) 
     reject(net, rnc, join ? "activation of a UE that is a member" : "deactivation of a non-member");
     return;
   }
-  if (!join && kt_tree_config(net->tree)->scheme == KT_SCHEME_LKH)
+  if (!join && kt_tree_node_keys(net->tree))
     net_drop_pending(net, msg->ue);
   if (net->obs.on_request)
     net->obs.on_request(net->obs.ctx, msg->seq);

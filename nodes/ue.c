@@ -9,8 +9,8 @@
 
 #include "nodes/net_internal.h"
 
-static bool lkh(const Net *net) {
-  return kt_tree_config(net->tree)->scheme == KT_SCHEME_LKH;
+static bool holds_node_keys(const Net *net) {
+  return kt_tree_node_keys(net->tree);
 }
 
 KtKey *net_ue_key_slot(Net *net, uint32_t ue, KtKeyId id, bool create) {
@@ -19,7 +19,7 @@ KtKey *net_ue_key_slot(Net *net, uint32_t ue, KtKeyId id, bool create) {
   case KT_KEY_PRIVATE:
     return &st->priv;
   case KT_KEY_SUBGROUP:
-    if (!lkh(net))
+    if (!holds_node_keys(net))
       return &st->subgroup;
     for (uint8_t i = 0; i < st->n_nodes; i++)
       if (st->nodes[i].ref.id == id)
@@ -90,7 +90,7 @@ static void install(Net *net, uint32_t ue, uint32_t seq, const KtKey *key) {
 
 static void process_wrap(Net *net, uint32_t ue, uint32_t seq, const KtWrap *wrap) {
   KtKey *held = net_ue_key_slot(net, ue, wrap->under.id, false);
-  if (!held && lkh(net) && KT_KEY_ID_KIND(wrap->under.id) == KT_KEY_SUBGROUP) {
+  if (!held && holds_node_keys(net) && KT_KEY_ID_KIND(wrap->under.id) == KT_KEY_SUBGROUP) {
     /* LKH: the tree made this UE a holder of a node key (a split above it,
      * or its own join) that is still on its way: keep the wrap */
     PendingWrap p = {.ue = ue, .seq = seq, .wrap = *wrap};
