@@ -27,61 +27,106 @@
  * KT_STAGE_GROUP; the rest KT_STAGE_LOCAL. */
 #include <string.h>
 
-#include "keytree/kt_keygen.h"
-#include "keytree/kt_tree.h"
-#include "keytree/kt_tree_private.h"
+#include "keytree/kt_plan_build.h"
+#include "keytree/kt_scheme.h"
+
+/* ---- state ---------------------------------------------------------------
+ *
+ * nodes: per node id ever created, a KtNode* or NULL once deleted; ids
+ * 0..n_scopes-1 are the roots. A member's KtUeRec.subgroup is its parent
+ * node, sg_pos its position in the parent's children. */
+
+#define KT_LKH_NONE UINT32_MAX
+#define KT_LKH_UE_BIT 0x80000000u /* a child entry naming a UE leaf */
+
+typedef struct {
+  uint32_t rnc, count;
+} KtRncCount;
+
+/* An interior node. A root's key is the scope's group key. */
+typedef struct {
+  KtKey key; /* unused for a root */
+  uint32_t id;
+  uint32_t parent; /* node id, KT_LKH_NONE for a root */
+  uint32_t pos;    /* index in the parent's children */
+  uint32_t scope;
+  uint32_t depth; /* 1 for a root */
+  uint32_t n_children;
+  uint32_t leaves;    /* UE leaves below */
+  uint32_t *children; /* [degree]: node id, or KT_LKH_UE_BIT | UE id */
+  GArray *rncs;       /* KtRncCount, ascending rnc: leaves below per RNC */
+} KtNode;
+
+typedef struct {
+  uint32_t degree;
+  GPtrArray *nodes; /* KtNode* or NULL, by node id */
+  guint n_live;
+} LkhState;
+
+static LkhState *lkh(const KtTree *t) {
+  return t->scheme;
+}
+
+static KtNode *node_at(const KtTree *t, uint32_t id) {
+  const LkhState *st = lkh(t);
+  return id < st->nodes->len ? g_ptr_array_index(st->nodes, id) : NULL;
+}
 
 /* ---- nodes -------------------------------------------------------------- */
 
 static KtNode *node_new(KtTree *t, uint32_t scope, uint32_t parent, uint32_t depth) {
-  uint32_t id = t->nodes->len;
+  uint32_t id = lkh(t)->nodes->len;
   g_assert(id <= KT_KEY_INDEX_MAX);
   KtNode *n = g_new0(KtNode, 1);
   n->id = id;
   n->parent = parent;
   n->scope = scope;
   n->depth = depth;
-  n->children = g_new0(uint32_t, t->degree);
+  n->children = g_new0(uint32_t, lkh(t)->degree);
   n->rncs = g_array_new(FALSE, FALSE, sizeof(KtRncCount));
   if (parent != KT_LKH_NONE)
     kt_keygen_fresh(t->gen, &n->key, (KtKeyRef){KT_KEY_ID(KT_KEY_SUBGROUP, id), 1});
-  g_ptr_array_add(t->nodes, n);
-  t->n_live_nodes++;
+  g_ptr_array_add(lkh(t)->nodes, n);
+  lkh(t)->n_live++;
   return n;
 }
 
 static void node_free(KtTree *t, KtNode *n) {
-  g_ptr_array_index(t->nodes, n->id) = NULL;
-  t->n_live_nodes--;
+  g_ptr_array_index(lkh(t)->nodes, n->id) = NULL;
+  lkh(t)->n_live--;
   kt_key_wipe(&n->key);
   g_free(n->children);
   g_array_free(n->rncs, TRUE);
   g_free(n);
 }
 
-void kt_priv_lkh_init(KtTree *t) {
-  t->degree = t->cfg.lkh_degree ? t->cfg.lkh_degree : 4;
-  t->nodes = g_ptr_array_new();
+static void lkh_init(KtTree *t) {
+  LkhState *st = g_new0(LkhState, 1);
+  st->degree = t->cfg.lkh_degree ? t->cfg.lkh_degree : 4;
+  st->nodes = g_ptr_array_new();
+  t->scheme = st;
   for (uint32_t s = 0; s < t->n_scopes; s++)
     node_new(t, s, KT_LKH_NONE, 1);
 }
 
-void kt_priv_lkh_free(KtTree *t) {
-  if (t->nodes == NULL)
+static void lkh_fini(KtTree *t) {
+  LkhState *st = lkh(t);
+  if (st == NULL)
     return;
-  for (guint i = 0; i < t->nodes->len; i++)
-    if (g_ptr_array_index(t->nodes, i) != NULL)
-      node_free(t, g_ptr_array_index(t->nodes, i));
-  g_ptr_array_free(t->nodes, TRUE);
-  t->nodes = NULL;
+  for (guint i = 0; i < st->nodes->len; i++)
+    if (g_ptr_array_index(st->nodes, i) != NULL)
+      node_free(t, g_ptr_array_index(st->nodes, i));
+  g_ptr_array_free(st->nodes, TRUE);
+  g_free(st);
+  t->scheme = NULL;
 }
 
-KtKey *kt_priv_node_key(KtTree *t, KtNode *n) {
+static KtKey *node_key(KtTree *t, KtNode *n) {
   return n->parent == KT_LKH_NONE ? &t->group[n->scope] : &n->key;
 }
 
 static KtNode *parent_of(const KtTree *t, const KtNode *n) {
-  return n->parent == KT_LKH_NONE ? NULL : kt_priv_node(t, n->parent);
+  return n->parent == KT_LKH_NONE ? NULL : node_at(t, n->parent);
 }
 
 /* ---- per-RNC leaf counts ----------------------------------------------- */
@@ -104,7 +149,7 @@ static guint rncs_find(const GArray *a, uint32_t rnc, bool *found) {
   return lo;
 }
 
-bool kt_priv_rncs_has(const GArray *rncs, uint32_t rnc) {
+static bool rncs_has(const GArray *rncs, uint32_t rnc) {
   bool found = false;
   rncs_find(rncs, rnc, &found);
   return found;
@@ -151,14 +196,14 @@ static void set_child(KtTree *t, KtNode *x, uint32_t pos, uint32_t e) {
     rec->subgroup = x->id;
     rec->sg_pos = pos;
   } else {
-    KtNode *c = kt_priv_node(t, e);
+    KtNode *c = node_at(t, e);
     c->parent = x->id;
     c->pos = pos;
   }
 }
 
 static uint32_t entry_leaves(const KtTree *t, uint32_t e) {
-  return entry_is_ue(e) ? 1u : kt_priv_node(t, e)->leaves;
+  return entry_is_ue(e) ? 1u : node_at(t, e)->leaves;
 }
 
 static void remove_child(KtTree *t, KtNode *x, uint32_t pos) {
@@ -205,7 +250,7 @@ static void to_holders(KtTree *t, KtPlan *plan, KtNode *holders, KtKeyRef under,
 }
 
 static uint32_t rnc_of_ue(const KtTree *t, uint32_t ue) {
-  return kt_priv_rnc_of_cell(t, kt_priv_ue(t, ue)->cell);
+  return kt_priv_rnc_of_ue(t, ue);
 }
 
 /* Places joiner `ue` (not a member) in `cell` by the placement rule and
@@ -214,17 +259,17 @@ static uint32_t rnc_of_ue(const KtTree *t, uint32_t ue) {
 static KtNode *place(KtTree *t, uint32_t scope, uint32_t ue, uint32_t cell, KtNode **created,
                      uint32_t *split_ue) {
   uint32_t rnc = kt_priv_rnc_of_cell(t, cell);
-  KtNode *x = kt_priv_node(t, scope);
+  KtNode *x = node_at(t, scope);
   *created = NULL;
   *split_ue = KT_NO_UE;
-  while (x->n_children == t->degree) {
+  while (x->n_children == lkh(t)->degree) {
     uint32_t best = 0;
-    for (uint32_t p = 1; p < t->degree; p++)
+    for (uint32_t p = 1; p < lkh(t)->degree; p++)
       if (entry_leaves(t, x->children[p]) < entry_leaves(t, x->children[best]))
         best = p;
     uint32_t e = x->children[best];
     if (!entry_is_ue(e)) {
-      x = kt_priv_node(t, e);
+      x = node_at(t, e);
       continue;
     }
     *split_ue = e & ~KT_LKH_UE_BIT;
@@ -244,7 +289,7 @@ static KtNode *place(KtTree *t, uint32_t scope, uint32_t ue, uint32_t cell, KtNo
   return x;
 }
 
-void kt_lkh_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan *plan) {
+static void lkh_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan *plan) {
   KtUeRec *rec = kt_priv_ue_ensure(t, ue);
   uint32_t rnc = plan->rnc, scope = plan->scope;
 
@@ -261,7 +306,7 @@ void kt_lkh_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan 
     for (KtNode *y = x; y != NULL; y = parent_of(t, y)) {
       if (y == created || y->leaves < 2)
         continue;
-      KtKey *k = kt_priv_node_key(t, y);
+      KtKey *k = node_key(t, y);
       KtKeyRef old = kt_priv_rekey(t, k, plan);
       if (y == x && y->parent != KT_LKH_NONE)
         plan->subgroup_changed = true;
@@ -278,16 +323,16 @@ void kt_lkh_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan 
   KtKeyRef path[KT_PLAN_MAX_KEYS];
   guint n = 0;
   for (KtNode *y = x; y != NULL; y = parent_of(t, y))
-    path[n++] = kt_priv_node_key(t, y)->ref;
+    path[n++] = node_key(t, y)->ref;
   g_assert(n == x->depth);
   kt_priv_deliver(plan, KT_STAGE_GROUP, KT_TO_UE, ue, rnc, KT_NO_UE, rec->priv.ref, path, n);
 }
 
-void kt_lkh_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
+static void lkh_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
   KtUeRec *rec = kt_priv_ue(t, ue);
   uint32_t rnc = plan->rnc, scope = plan->scope;
 
-  KtNode *x = kt_priv_node(t, rec->subgroup);
+  KtNode *x = node_at(t, rec->subgroup);
   plan->subgroup = x->id;
   remove_child(t, x, rec->sg_pos);
   path_count(t, x, rnc, -1);
@@ -303,7 +348,7 @@ void kt_lkh_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
   if (t->scope_count[scope] > 0) {
     for (KtNode *y = x; y != NULL; y = parent_of(t, y)) {
       bool root = y->parent == KT_LKH_NONE;
-      KtKey *k = kt_priv_node_key(t, y);
+      KtKey *k = node_key(t, y);
       kt_priv_rekey(t, k, plan);
       if (!root && y->id == plan->subgroup)
         plan->subgroup_changed = true;
@@ -315,8 +360,8 @@ void kt_lkh_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
           kt_priv_deliver(plan, stage_of(t, plan, mrnc, root), KT_TO_UE, m, mrnc, KT_NO_UE,
                           kt_priv_ue(t, m)->priv.ref, &k->ref, 1);
         } else {
-          KtNode *c = kt_priv_node(t, e);
-          to_holders(t, plan, c, kt_priv_node_key(t, c)->ref, k->ref, KT_NO_UE, 0, NULL);
+          KtNode *c = node_at(t, e);
+          to_holders(t, plan, c, node_key(t, c)->ref, k->ref, KT_NO_UE, 0, NULL);
         }
       }
     }
@@ -327,12 +372,14 @@ void kt_lkh_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
 
 guint kt_tree_lkh_depth(const KtTree *t, uint32_t scope) {
   g_assert(t != NULL);
-  const KtNode *root = kt_priv_node(t, scope);
-  if (t->cfg.scheme != KT_SCHEME_LKH || root == NULL || root->leaves == 0)
+  if (t->ops != &kt_lkh_ops)
+    return 0;
+  const KtNode *root = node_at(t, scope);
+  if (root == NULL || root->leaves == 0)
     return 0;
   guint depth = 0;
-  for (guint i = 0; i < t->nodes->len; i++) {
-    const KtNode *n = g_ptr_array_index(t->nodes, i);
+  for (guint i = 0; i < lkh(t)->nodes->len; i++) {
+    const KtNode *n = g_ptr_array_index(lkh(t)->nodes, i);
     if (n != NULL && n->scope == scope && n->depth > depth)
       depth = n->depth;
   }
@@ -341,7 +388,7 @@ guint kt_tree_lkh_depth(const KtTree *t, uint32_t scope) {
 
 guint kt_tree_lkh_nodes(const KtTree *t) {
   g_assert(t != NULL);
-  return t->nodes ? t->n_live_nodes : 0;
+  return t->ops == &kt_lkh_ops ? lkh(t)->n_live : 0;
 }
 
 /* ---- invariants ----------------------------------------------------------- */
@@ -352,11 +399,23 @@ guint kt_tree_lkh_nodes(const KtTree *t) {
       g_error("kt_tree_check (lkh): " __VA_ARGS__);                                                \
   } while (0)
 
-void kt_priv_lkh_check(const KtTree *t) {
+static void lkh_check(const KtTree *t) {
+  /* each member: under a node of its own scope's tree, at its position */
+  for (guint u = 0; u < t->ues->len; u++) {
+    const KtUeRec *rec = kt_priv_member(t, u);
+    if (rec == NULL)
+      continue;
+    const KtNode *p = node_at(t, rec->subgroup);
+    CHECK(p != NULL && rec->sg_pos < p->n_children &&
+              p->children[rec->sg_pos] == (KT_LKH_UE_BIT | u),
+          "UE %u: not at position %u of node %u", u, rec->sg_pos, rec->subgroup);
+    CHECK(p->scope == kt_priv_scope_of_rnc(t, kt_priv_rnc_of_cell(t, rec->cell)),
+          "UE %u: in the tree of another scope", u);
+  }
   guint live = 0;
   GArray *sum = g_array_new(FALSE, FALSE, sizeof(KtRncCount));
-  for (guint id = 0; id < t->nodes->len; id++) {
-    const KtNode *n = kt_priv_node(t, id);
+  for (guint id = 0; id < lkh(t)->nodes->len; id++) {
+    const KtNode *n = node_at(t, id);
     if (id < t->n_scopes)
       CHECK(n != NULL && n->parent == KT_LKH_NONE && n->scope == id && n->depth == 1,
             "root %u missing or misplaced", id);
@@ -364,10 +423,10 @@ void kt_priv_lkh_check(const KtTree *t) {
       continue;
     live++;
     CHECK(n->id == id, "node %u: stored id %u", id, n->id);
-    CHECK(n->n_children <= t->degree, "node %u: %u children > degree", id, n->n_children);
+    CHECK(n->n_children <= lkh(t)->degree, "node %u: %u children > degree", id, n->n_children);
     CHECK(n->depth <= KT_LKH_MAX_DEPTH, "node %u: depth %u", id, n->depth);
     if (n->parent != KT_LKH_NONE) {
-      const KtNode *p = kt_priv_node(t, n->parent);
+      const KtNode *p = node_at(t, n->parent);
       CHECK(p != NULL && n->pos < p->n_children && p->children[n->pos] == id,
             "node %u: parent %u does not point back", id, n->parent);
       CHECK(p->scope == n->scope && n->depth == p->depth + 1, "node %u: scope or depth", id);
@@ -387,7 +446,7 @@ void kt_priv_lkh_check(const KtTree *t) {
         leaves++;
         rncs_add(sum, kt_priv_rnc_of_cell(t, rec->cell), 1);
       } else {
-        const KtNode *c = kt_priv_node(t, e);
+        const KtNode *c = node_at(t, e);
         CHECK(c != NULL && c->parent == id && c->pos == i, "node %u child %u: node %u", id, i, e);
         leaves += c->leaves;
         for (guint j = 0; j < c->rncs->len; j++) {
@@ -405,7 +464,7 @@ void kt_priv_lkh_check(const KtTree *t) {
             n->leaves, t->scope_count[n->scope]);
   }
   g_array_free(sum, TRUE);
-  CHECK(live == t->n_live_nodes, "%u live nodes, count %u", live, t->n_live_nodes);
+  CHECK(live == lkh(t)->n_live, "%u live nodes, count %u", live, lkh(t)->n_live);
 }
 
 /* ---- batch rekeying (Li, Yang, Gouda, Lam 2001) ------------------------- */
@@ -420,14 +479,14 @@ static void mark_path(const KtTree *t, GHashTable *marked, KtNode *x) {
 
 static gint by_depth_desc(gconstpointer a, gconstpointer b, gpointer tp) {
   const KtTree *t = tp;
-  const KtNode *x = kt_priv_node(t, *(const guint32 *)a);
-  const KtNode *y = kt_priv_node(t, *(const guint32 *)b);
+  const KtNode *x = node_at(t, *(const guint32 *)a);
+  const KtNode *y = node_at(t, *(const guint32 *)b);
   if (x->depth != y->depth)
     return x->depth > y->depth ? -1 : 1;
   return x->id < y->id ? -1 : x->id > y->id;
 }
 
-void kt_lkh_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
+static void lkh_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
   const KtBatchOp *ops = (const KtBatchOp *)(const void *)plan->batch->data;
   guint n = plan->batch->len, n_leave = 0;
   while (n_leave < n && !ops[n_leave].join)
@@ -443,7 +502,7 @@ void kt_lkh_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
   uint32_t *hole_node = g_new(uint32_t, pairs ? pairs : 1);
   for (guint i = 0; i < pairs; i++) {
     KtUeRec *rec = kt_priv_ue(t, ops[i].ue);
-    KtNode *x = kt_priv_node(t, rec->subgroup);
+    KtNode *x = node_at(t, rec->subgroup);
     hole_node[i] = x->id;
     set_child(t, x, rec->sg_pos, KT_LKH_HOLE);
     path_count(t, x, kt_priv_rnc_of_cell(t, rec->cell), -1);
@@ -452,7 +511,7 @@ void kt_lkh_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
   /* leftover leavers */
   for (guint i = pairs; i < n_leave; i++) {
     KtUeRec *rec = kt_priv_ue(t, ops[i].ue);
-    KtNode *x = kt_priv_node(t, rec->subgroup);
+    KtNode *x = node_at(t, rec->subgroup);
     remove_child(t, x, rec->sg_pos);
     path_count(t, x, kt_priv_rnc_of_cell(t, rec->cell), -1);
     kt_priv_detach_cell(t, ops[i].ue);
@@ -468,7 +527,7 @@ void kt_lkh_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
    * emptied, so it is still there) */
   for (guint i = 0; i < pairs; i++) {
     const KtBatchOp *j = &ops[n_leave + i];
-    KtNode *x = kt_priv_node(t, hole_node[i]);
+    KtNode *x = node_at(t, hole_node[i]);
     uint32_t pos = 0;
     while (x->children[pos] != KT_LKH_HOLE)
       pos++;
@@ -503,7 +562,7 @@ void kt_lkh_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
     for (guint i = n_leave; i < n; i++) {
       const KtUeRec *rec = kt_priv_ue(t, ops[i].ue);
       uint32_t jrnc = kt_priv_rnc_of_cell(t, rec->cell);
-      for (KtNode *y = kt_priv_node(t, rec->subgroup); y != NULL; y = parent_of(t, y)) {
+      for (KtNode *y = node_at(t, rec->subgroup); y != NULL; y = parent_of(t, y)) {
         GArray *a = g_hash_table_lookup(joiners_below, GUINT_TO_POINTER(y->id));
         if (a == NULL) {
           a = g_array_new(FALSE, FALSE, sizeof(KtRncCount));
@@ -519,14 +578,14 @@ void kt_lkh_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
     g_hash_table_iter_init(&it, marked);
     while (g_hash_table_iter_next(&it, &key, NULL)) {
       guint32 id = GPOINTER_TO_UINT(key);
-      if (kt_priv_node(t, id) != NULL)
+      if (node_at(t, id) != NULL)
         g_array_append_val(order, id);
     }
     g_array_sort_with_data(order, by_depth_desc, t);
     for (guint i = 0; i < order->len; i++) {
-      KtNode *y = kt_priv_node(t, g_array_index(order, guint32, i));
+      KtNode *y = node_at(t, g_array_index(order, guint32, i));
       bool root = y->parent == KT_LKH_NONE;
-      KtKey *k = kt_priv_node_key(t, y);
+      KtKey *k = node_key(t, y);
       if (g_hash_table_contains(created, GUINT_TO_POINTER(y->id))) {
         /* A node made by a split in this batch is new: nobody holds an
          * old version, and its members are batch joiners and at most one
@@ -562,8 +621,8 @@ void kt_lkh_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
           kt_priv_deliver(plan, stage_of(t, plan, mrnc, root), KT_TO_UE, m, mrnc, KT_NO_UE,
                           kt_priv_ue(t, m)->priv.ref, &k->ref, 1);
         } else {
-          KtNode *ch = kt_priv_node(t, e);
-          to_holders(t, plan, ch, kt_priv_node_key(t, ch)->ref, k->ref, KT_NO_UE, 0,
+          KtNode *ch = node_at(t, e);
+          to_holders(t, plan, ch, node_key(t, ch)->ref, k->ref, KT_NO_UE, 0,
                      g_hash_table_lookup(joiners_below, GUINT_TO_POINTER(ch->id)));
         }
       }
@@ -575,8 +634,8 @@ void kt_lkh_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
       const KtUeRec *rec = kt_priv_ue(t, ops[i].ue);
       KtKeyRef path[KT_PLAN_MAX_KEYS];
       guint len = 0;
-      for (KtNode *y = kt_priv_node(t, rec->subgroup); y != NULL; y = parent_of(t, y))
-        path[len++] = kt_priv_node_key(t, y)->ref;
+      for (KtNode *y = node_at(t, rec->subgroup); y != NULL; y = parent_of(t, y))
+        path[len++] = node_key(t, y)->ref;
       uint32_t jrnc = kt_priv_rnc_of_cell(t, rec->cell);
       kt_priv_deliver(plan, KT_STAGE_GROUP, KT_TO_UE, ops[i].ue, jrnc, KT_NO_UE, rec->priv.ref,
                       path, len);
@@ -586,3 +645,118 @@ void kt_lkh_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
   g_hash_table_destroy(created);
   g_hash_table_destroy(joiners);
 }
+
+/* ---- queries -------------------------------------------------------------- */
+
+static guint lkh_member_keys(const KtTree *t, const KtUeRec *rec, const KtKey **out, guint cap) {
+  guint n = 0;
+  for (const KtNode *x = node_at(t, rec->subgroup); x->parent != KT_LKH_NONE;
+       x = node_at(t, x->parent))
+    if (n < cap)
+      out[n++] = &x->key;
+  return n;
+}
+
+static const KtKey *lkh_interior_key(const KtTree *t, uint32_t index) {
+  const KtNode *n = node_at(t, index);
+  return n != NULL && n->parent != KT_LKH_NONE ? &n->key : NULL;
+}
+
+/* Whether member `rec` is below node `node`. */
+static bool below_node(const KtTree *t, const KtUeRec *rec, uint32_t node) {
+  for (uint32_t x = rec->subgroup; x != KT_LKH_NONE; x = node_at(t, x)->parent)
+    if (x == node)
+      return true;
+  return false;
+}
+
+/* Calls `fn` for each member below `n` at RNC `rnc`; subtrees without
+ * members at `rnc` are skipped. */
+static void visit(const KtTree *t, const KtNode *n, uint32_t rnc,
+                  void (*fn)(const KtTree *, uint32_t, const KtUeRec *, void *), void *ctx) {
+  if (!rncs_has(n->rncs, rnc))
+    return;
+  for (uint32_t i = 0; i < n->n_children; i++) {
+    uint32_t e = n->children[i];
+    if (e & KT_LKH_UE_BIT) {
+      uint32_t u = e & ~KT_LKH_UE_BIT;
+      const KtUeRec *rec = kt_priv_ue(t, u);
+      if (kt_priv_rnc_of_cell(t, rec->cell) == rnc)
+        fn(t, u, rec, ctx);
+    } else {
+      visit(t, node_at(t, e), rnc, fn, ctx);
+    }
+  }
+}
+
+typedef struct {
+  uint32_t cell, exclude;
+  GArray *out;
+  KtCellMarks *marks;
+} VisitCtx;
+
+static void visit_in_cell(const KtTree *t, uint32_t ue, const KtUeRec *rec, void *p) {
+  (void)t;
+  VisitCtx *v = p;
+  if (rec->cell == v->cell)
+    g_array_append_val(v->out, ue);
+}
+
+static void visit_mark(const KtTree *t, uint32_t ue, const KtUeRec *rec, void *p) {
+  (void)t;
+  VisitCtx *v = p;
+  if (ue != v->exclude)
+    kt_priv_marks_set(v->marks, rec->cell);
+}
+
+static void lkh_holders_in_cell(const KtTree *t, uint32_t index, uint32_t cell, GArray *out) {
+  const KtNode *n = node_at(t, index);
+  if (n == NULL || n->parent == KT_LKH_NONE)
+    return;
+  const GArray *cu = t->cell_ues[cell];
+  /* walk down from the node or up from the cell's members, whichever is
+   * smaller */
+  if ((guint64)n->leaves <= (guint64)cu->len * n->depth) {
+    VisitCtx v = {.cell = cell, .out = out};
+    visit(t, n, kt_priv_rnc_of_cell(t, cell), visit_in_cell, &v);
+  } else {
+    for (guint i = 0; i < cu->len; i++) {
+      uint32_t u = g_array_index(cu, guint32, i);
+      if (below_node(t, kt_priv_ue(t, u), index))
+        g_array_append_val(out, u);
+    }
+  }
+}
+
+static void lkh_audience_cells(const KtTree *t, const KtDelivery *d, GArray *out) {
+  const KtNode *n = d->target == KT_TO_NODE ? node_at(t, d->target_id) : NULL;
+  if (n == NULL || d->rnc >= t->cfg.n_rnc)
+    return;
+  KtCellMarks marks;
+  kt_priv_marks_init(&marks, t, d->rnc);
+  VisitCtx v = {.exclude = d->exclude_ue, .marks = &marks};
+  visit(t, n, d->rnc, visit_mark, &v);
+  kt_priv_marks_emit(&marks, out);
+}
+
+static bool lkh_in_audience(const KtTree *t, const KtDelivery *d, const KtUeRec *rec) {
+  return d->target == KT_TO_NODE && kt_priv_rnc_of_cell(t, rec->cell) == d->rnc &&
+         below_node(t, rec, d->target_id);
+}
+
+const KtSchemeOps kt_lkh_ops = {
+    .name = "lkh",
+    .forward_secure = true,
+    .node_keys = true,
+    .init = lkh_init,
+    .fini = lkh_fini,
+    .join = lkh_join,
+    .leave = lkh_leave,
+    .batch = lkh_batch,
+    .member_keys = lkh_member_keys,
+    .interior_key = lkh_interior_key,
+    .holders_in_cell = lkh_holders_in_cell,
+    .audience_cells = lkh_audience_cells,
+    .in_audience = lkh_in_audience,
+    .check = lkh_check,
+};

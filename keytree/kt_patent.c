@@ -14,13 +14,18 @@
  * became empty, nothing is sent (kt_scheme.c retires the group key).
  *
  * Every key changed (and a created sub-group's first key) is copied into the
- * plan's key_values, old value first, then new.
+ * plan's key_values, old value first, then new. The sub-groups themselves
+ * (placement, storage) are kt_subgroup.c; this file is the scheme's table.
  */
 #include <string.h>
 
-#include "keytree/kt_keygen.h"
-#include "keytree/kt_tree.h"
-#include "keytree/kt_tree_private.h"
+#include "keytree/kt_plan_build.h"
+#include "keytree/kt_scheme.h"
+#include "keytree/kt_subgroup.h"
+
+static KtSubgroups *groups(const KtTree *t) {
+  return t->scheme;
+}
 
 /* A delivery of one key. */
 static void deliver1(KtPlan *plan, KtStage stage, KtTarget target, uint32_t target_id, uint32_t rnc,
@@ -50,9 +55,9 @@ static void group_to_subgroups(KtTree *t, uint32_t scope, KtPlan *plan, GHashTab
   uint32_t lo, hi;
   kt_priv_scope_rncs(t, scope, &lo, &hi);
   for (uint32_t r = lo; r < hi; r++) {
-    const GArray *l = t->rnc_sgs[r];
+    const GArray *l = groups(t)->rnc_sgs[r];
     for (guint i = 0; i < l->len; i++) {
-      const KtSubgroup *s = kt_priv_sg(t, g_array_index(l, guint32, i));
+      const KtSubgroup *s = kt_subgroups_get(groups(t), g_array_index(l, guint32, i));
       if (joiners_in &&
           GPOINTER_TO_UINT(g_hash_table_lookup(joiners_in, GUINT_TO_POINTER(s->id))) == s->n)
         continue;
@@ -61,21 +66,21 @@ static void group_to_subgroups(KtTree *t, uint32_t scope, KtPlan *plan, GHashTab
   }
 }
 
-void kt_patent_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan *plan) {
+static void patent_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan *plan) {
   KtUeRec *rec = kt_priv_ue_ensure(t, ue);
   KtKeyRef priv = rec->priv.ref;
   uint32_t rnc = plan->rnc, scope = plan->scope;
   KtKey *group = &t->group[scope];
   bool scope_had_members = t->scope_count[scope] > 0;
 
-  KtSubgroup *sg = kt_priv_find_open(t, cell);
+  KtSubgroup *sg = kt_subgroups_find_open(groups(t), t, cell);
   if (sg == NULL) {
-    sg = kt_priv_subgroup_new(t, cell);
+    sg = kt_subgroups_create(groups(t), t, cell);
     plan->subgroup_created = true;
     kt_priv_plan_push_key(plan, &sg->key);
   }
   bool sg_had_members = sg->n > 0;
-  kt_priv_attach(t, ue, cell, sg);
+  kt_subgroups_attach(groups(t), t, ue, cell, sg);
   plan->subgroup = sg->id;
 
   if (join_rekey && sg_had_members) {
@@ -97,11 +102,11 @@ void kt_patent_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPl
   kt_priv_deliver(plan, KT_STAGE_GROUP, KT_TO_UE, ue, rnc, KT_NO_UE, priv, keys, 2);
 }
 
-void kt_patent_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
-  KtSubgroup *sg = kt_priv_detach(t, ue);
+static void patent_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
+  KtSubgroup *sg = kt_subgroups_detach(groups(t), t, ue);
   plan->subgroup = sg->id;
   if (sg->n == 0) {
-    kt_priv_subgroup_delete(t, sg);
+    kt_subgroups_delete(groups(t), sg);
     sg = NULL;
     plan->subgroup_deleted = true;
   }
@@ -122,7 +127,7 @@ static gint cmp_u32(gconstpointer a, gconstpointer b) {
   return x < y ? -1 : x > y;
 }
 
-void kt_patent_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
+static void patent_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
   const KtBatchOp *ops = (const KtBatchOp *)(const void *)plan->batch->data;
   guint n = plan->batch->len;
   GHashTable *marked = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -132,21 +137,21 @@ void kt_patent_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
   /* leaves first (ops are so ordered), then joins by the placement rule */
   for (guint i = 0; i < n; i++) {
     if (!ops[i].join) {
-      KtSubgroup *sg = kt_priv_detach(t, ops[i].ue);
+      KtSubgroup *sg = kt_subgroups_detach(groups(t), t, ops[i].ue);
       if (sg->n == 0)
-        kt_priv_subgroup_delete(t, sg);
+        kt_subgroups_delete(groups(t), sg);
       else
         g_hash_table_add(marked, GUINT_TO_POINTER(sg->id));
       continue;
     }
     kt_priv_ue_ensure(t, ops[i].ue);
-    KtSubgroup *sg = kt_priv_find_open(t, ops[i].cell);
+    KtSubgroup *sg = kt_subgroups_find_open(groups(t), t, ops[i].cell);
     if (sg == NULL) {
-      sg = kt_priv_subgroup_new(t, ops[i].cell);
+      sg = kt_subgroups_create(groups(t), t, ops[i].cell);
       g_hash_table_add(created, GUINT_TO_POINTER(sg->id));
       kt_priv_plan_push_key(plan, &sg->key);
     }
-    kt_priv_attach(t, ops[i].ue, ops[i].cell, sg);
+    kt_subgroups_attach(groups(t), t, ops[i].ue, ops[i].cell, sg);
     g_hash_table_add(marked, GUINT_TO_POINTER(sg->id));
     g_hash_table_add(joiners, GUINT_TO_POINTER(ops[i].ue));
   }
@@ -159,12 +164,12 @@ void kt_patent_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
     g_hash_table_iter_init(&it, marked);
     while (g_hash_table_iter_next(&it, &key, NULL)) {
       guint32 id = GPOINTER_TO_UINT(key);
-      if (kt_priv_sg(t, id) != NULL && !g_hash_table_contains(created, key))
+      if (kt_subgroups_get(groups(t), id) != NULL && !g_hash_table_contains(created, key))
         g_array_append_val(ids, id);
     }
     g_array_sort(ids, cmp_u32);
     for (guint i = 0; i < ids->len; i++) {
-      KtSubgroup *sg = kt_priv_sg(t, g_array_index(ids, guint32, i));
+      KtSubgroup *sg = kt_subgroups_get(groups(t), g_array_index(ids, guint32, i));
       kt_priv_rekey(t, &sg->key, plan);
       subgroup_to_members(t, plan, sg, local, joiners);
     }
@@ -185,7 +190,7 @@ void kt_patent_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
       if (!ops[i].join)
         continue;
       const KtUeRec *rec = kt_priv_ue(t, ops[i].ue);
-      const KtSubgroup *sg = kt_priv_sg(t, rec->subgroup);
+      const KtSubgroup *sg = kt_subgroups_get(groups(t), rec->subgroup);
       KtKeyRef keys[] = {sg->key.ref, group->ref};
       kt_priv_deliver(plan, KT_STAGE_GROUP, KT_TO_UE, ops[i].ue, sg->rnc, KT_NO_UE, rec->priv.ref,
                       keys, 2);
@@ -194,4 +199,126 @@ void kt_patent_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
   g_hash_table_destroy(marked);
   g_hash_table_destroy(created);
   g_hash_table_destroy(joiners);
+}
+
+/* ---- queries -------------------------------------------------------------- */
+
+static void patent_init(KtTree *t) {
+  t->scheme = kt_subgroups_new(t);
+}
+
+static void patent_fini(KtTree *t) {
+  kt_subgroups_free(groups(t), t);
+  t->scheme = NULL;
+}
+
+static guint patent_member_keys(const KtTree *t, const KtUeRec *rec, const KtKey **out, guint cap) {
+  if (cap == 0)
+    return 0;
+  out[0] = &kt_subgroups_get(groups(t), rec->subgroup)->key;
+  return 1;
+}
+
+static const KtKey *patent_interior_key(const KtTree *t, uint32_t index) {
+  const KtSubgroup *sg = kt_subgroups_get(groups(t), index);
+  return sg != NULL ? &sg->key : NULL;
+}
+
+static void patent_holders_in_cell(const KtTree *t, uint32_t index, uint32_t cell, GArray *out) {
+  const KtSubgroup *sg = kt_subgroups_get(groups(t), index);
+  if (sg == NULL)
+    return;
+  for (uint32_t i = 0; i < sg->n; i++)
+    if (kt_priv_ue(t, sg->members[i])->cell == cell)
+      g_array_append_val(out, sg->members[i]);
+}
+
+static void patent_audience_cells(const KtTree *t, const KtDelivery *d, GArray *out) {
+  const KtSubgroup *sg = d->target == KT_TO_SUBGROUP ? kt_subgroups_get(groups(t), d->target_id)
+                                                     : NULL;
+  if (sg == NULL)
+    return;
+  if (t->cfg.policy == KT_POLICY_PER_CELL) {
+    /* every member is in the sub-group's one cell */
+    for (uint32_t i = 0; i < sg->n; i++) {
+      if (sg->members[i] != d->exclude_ue) {
+        g_array_append_val(out, kt_priv_ue(t, sg->members[i])->cell);
+        return;
+      }
+    }
+    return;
+  }
+  KtCellMarks marks;
+  kt_priv_marks_init(&marks, t, sg->rnc);
+  for (uint32_t i = 0; i < sg->n; i++)
+    if (sg->members[i] != d->exclude_ue)
+      kt_priv_marks_set(&marks, kt_priv_ue(t, sg->members[i])->cell);
+  kt_priv_marks_emit(&marks, out);
+}
+
+static bool patent_in_audience(const KtTree *t, const KtDelivery *d, const KtUeRec *rec) {
+  (void)t;
+  return d->target == KT_TO_SUBGROUP && rec->subgroup == d->target_id;
+}
+
+static void patent_check(const KtTree *t) {
+  kt_subgroups_check(groups(t), t);
+}
+
+const KtSchemeOps kt_patent_ops = {
+    .name = "patent",
+    .forward_secure = true,
+    .node_keys = false,
+    .init = patent_init,
+    .fini = patent_fini,
+    .join = patent_join,
+    .leave = patent_leave,
+    .batch = patent_batch,
+    .member_keys = patent_member_keys,
+    .interior_key = patent_interior_key,
+    .holders_in_cell = patent_holders_in_cell,
+    .audience_cells = patent_audience_cells,
+    .in_audience = patent_in_audience,
+    .check = patent_check,
+};
+
+/* ---- sub-group inspection (kt_tree.h): empty answers for other schemes -- */
+
+static const KtSubgroups *groups_if_patent(const KtTree *t) {
+  g_assert(t != NULL);
+  return t->ops == &kt_patent_ops ? groups(t) : NULL;
+}
+
+const uint32_t *kt_tree_subgroup_ues(const KtTree *t, uint32_t subgroup, guint *n) {
+  g_assert(n != NULL);
+  const KtSubgroups *s = groups_if_patent(t);
+  const KtSubgroup *sg = s ? kt_subgroups_get(s, subgroup) : NULL;
+  *n = sg ? sg->n : 0;
+  return sg ? sg->members : NULL;
+}
+
+bool kt_tree_subgroup_alive(const KtTree *t, uint32_t subgroup) {
+  const KtSubgroups *s = groups_if_patent(t);
+  return s != NULL && kt_subgroups_get(s, subgroup) != NULL;
+}
+
+uint32_t kt_tree_subgroup_rnc(const KtTree *t, uint32_t subgroup) {
+  const KtSubgroups *s = groups_if_patent(t);
+  if (s == NULL || subgroup >= s->sg_rnc->len)
+    return UINT32_MAX;
+  return g_array_index(s->sg_rnc, guint32, subgroup);
+}
+
+void kt_tree_rnc_subgroups(const KtTree *t, uint32_t rnc, GArray *out) {
+  g_assert(out != NULL && g_array_get_element_size(out) == sizeof(guint32));
+  const KtSubgroups *s = groups_if_patent(t);
+  if (s == NULL || rnc >= t->cfg.n_rnc)
+    return;
+  const GArray *l = s->rnc_sgs[rnc];
+  g_array_append_vals(out, l->data, l->len);
+}
+
+guint kt_tree_n_subgroups(const KtTree *t) {
+  const KtSubgroups *s = groups_if_patent(t);
+  return s ? s->n_live : 0;
 }

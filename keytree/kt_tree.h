@@ -11,7 +11,10 @@
  *                        interior (non-root) keys have kind KT_KEY_SUBGROUP
  *                        with the node id as index, its root key is the
  *                        scope's group key. Placement rule in kt_lkh.c.
- * All plans follow one delivery rule (kt_plan.h).
+ * All plans follow one delivery rule (kt_plan.h). Each scheme is one const
+ * table of handlers with its own private state (kt_scheme.h); this API
+ * dispatches through it, and code outside keytree/ asks for properties
+ * (kt_tree_forward_secure, kt_tree_node_keys), never for a scheme.
  *
  * Owns the membership of every group scope and the current value of every
  * group and sub-group key, and each member's private key (the network's copy,

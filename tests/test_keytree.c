@@ -12,7 +12,8 @@
 #include "keytree/kt_keygen.h"
 #include "keytree/kt_plan.h"
 #include "keytree/kt_tree.h"
-#include "keytree/kt_tree_private.h"
+#include "keytree/kt_core.h"
+#include "keytree/kt_subgroup.h"
 #include "keytree/kt_wrap.h"
 
 #define SEED 1u
@@ -1119,8 +1120,9 @@ static void corrupt(KtTree *t, int how) {
     t->rnc_count[0]++;
     break;
   case 2: { /* a sub-group with room missing from the open heap */
-    KtSubgroup *sg = g_ptr_array_index(t->sgs, 1);
-    g_array_set_size(t->open[sg->unit], 0);
+    KtSubgroups *groups = t->scheme; /* the patent scheme's state */
+    KtSubgroup *sg = kt_subgroups_get(groups, 1);
+    g_array_set_size(groups->open[sg->unit], 0);
     sg->heap_pos = KT_NOT_IN_HEAP;
     break;
   }
