@@ -27,6 +27,16 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+/* A latency is the difference of two ns-3 times, each a whole number of
+ * nanoseconds; the double subtraction adds noise below 1 ns (1.52 - 1.5 =
+ * 0.020000000000000018). The measured value is the whole number of ns,
+ * which is what the files write (and read back: "%.9f"), so the noise is
+ * dropped here, once, for every figure. The mean too is rounded to the ns,
+ * ns-3's resolution. */
+static double snap_ns(double s) {
+  return round(s * 1e9) / 1e9;
+}
+
 /* Latency samples are events whose group key changed and whose expected
  * installations all happened. A rekey with installations expected that never
  * completed is counted in incomplete_rekeys instead. (A group change with no
@@ -57,7 +67,7 @@ void report_summarise(const Metrics *m, Summary *out) {
     if (!e->group_changed || e->installs_expected == 0)
       continue;
     if (metrics_event_complete(e))
-      lat[n_lat++] = metrics_event_latency(e);
+      lat[n_lat++] = snap_ns(metrics_event_latency(e));
     else
       out->incomplete_rekeys++;
   }
@@ -66,7 +76,7 @@ void report_summarise(const Metrics *m, Summary *out) {
     double sum = 0.0;
     for (guint i = 0; i < n_lat; i++)
       sum += lat[i];
-    out->latency_mean = sum / n_lat;
+    out->latency_mean = snap_ns(sum / n_lat);
     /* nearest rank: ceil(0.95 n) - 1, in integers to avoid 0.95 * n rounding */
     guint64 rank = ((guint64)n_lat * 95u + 99u) / 100u;
     out->latency_p95 = lat[rank - 1];
@@ -332,7 +342,7 @@ static GString *rekeys_csv(const Metrics *m) {
     g_string_append_c(s, ',');
     /* an incomplete rekey has no latency: an empty cell, never a made-up 0 */
     if (!(e->group_changed && e->installs_expected > 0 && !metrics_event_complete(e)))
-      append_double(s, "%.9f", metrics_event_latency(e));
+      append_double(s, "%.9f", snap_ns(metrics_event_latency(e)));
     g_string_append_c(s, '\n');
   }
   return s;

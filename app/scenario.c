@@ -204,7 +204,9 @@ char *scn_read_file(const char *path, gsize *len, GError **error) {
   }
   if (!S_ISREG(st.st_mode)) {
     close(fd);
-    g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID, "%s: not a regular file", path);
+    g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID, "%s: %s", path,
+                S_ISDIR(st.st_mode) ? g_strerror(EISDIR)
+                                    : "not a regular file (a FIFO, device or socket)");
     return NULL;
   }
   if ((guint64)st.st_size > SCN_MAX_INPUT_BYTES) {
