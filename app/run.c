@@ -197,6 +197,7 @@ static void obs_common_data(void *ctx, uint32_t rnc, const uint32_t *cells, uint
 #define RUN_BYTES_PER_CELL 160.0
 #define RUN_BYTES_PER_RNC 6400.0
 #define RUN_BYTES_FIXED (16.0 * 1024 * 1024)
+#define RUN_MEMORY_SHARE 0.8
 
 double run_estimate_bytes(const Scenario *scn, uint32_t n_ue_ids) {
   return RUN_BYTES_FIXED + RUN_BYTES_PER_UE * n_ue_ids + RUN_BYTES_PER_CELL * scn_n_cells(scn) +
@@ -233,11 +234,13 @@ double run_memory_available(const char **what) {
 static gboolean check_memory(const Scenario *scn, const Workload *wl, GError **error) {
   const char *what;
   double need = run_estimate_bytes(scn, wl->ue_id_end), have = run_memory_available(&what);
-  if (have <= 0 || need <= have)
+  /* a fifth is left to the system and whatever else runs (the estimate is
+   * of this run alone) */
+  if (have <= 0 || need <= RUN_MEMORY_SHARE * have)
     return TRUE;
   g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID,
-              "%s: needs about %.2f GB of memory (%u UE ids, %u cells, %u RNCs), more than this "
-              "machine's %.2f GB (%s)",
+              "%s: needs about %.2f GB of memory (%u UE ids, %u cells, %u RNCs), more than 80%% "
+              "of this machine's %.2f GB (%s)",
               scn->source_path ? scn->source_path : scn->name, need / 1e9, wl->ue_id_end,
               scn_n_cells(scn), scn_n_rnc(scn), have / 1e9, what);
   return FALSE;
