@@ -4,6 +4,7 @@
 #include "app/run.h"
 
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "app/adversary.h"
@@ -204,9 +205,54 @@ double run_estimate_bytes(const Scenario *scn, uint32_t n_ue_ids) {
          RUN_BYTES_PER_RNC * scn_n_rnc(scn);
 }
 
+/* Lowers *avail to `limit` (if known and lower), naming it. */
+static void lower_to(double *avail, const char **what, double limit, const char *name) {
+  if (limit > 0 && (*avail <= 0 || limit < *avail)) {
+    *avail = limit;
+    *what = name;
+  }
+}
+
+/* A number of bytes in file `path`; 0 if absent, "max" or unlimited (cgroup
+ * v1 writes a huge number for none). */
+static double limit_file(const char *path) {
+  g_autofree char *text = NULL;
+  guint64 v;
+  if (!g_file_get_contents(path, &text, NULL, NULL))
+    return 0;
+  g_strstrip(text);
+  if (!g_ascii_string_to_unsigned(text, 10, 1, G_MAXUINT64, &v, NULL) || v >= (1ull << 62))
+    return 0;
+  return (double)v;
+}
+
+/* The memory limit of this process's cgroup: v2 memory.max of the group
+ * named on the "0::" line of /proc/self/cgroup, or v1
+ * memory.limit_in_bytes of the ":memory:" one; 0 if none or unknown. */
+static double cgroup_limit(void) {
+  g_autofree char *cg = NULL;
+  if (!g_file_get_contents("/proc/self/cgroup", &cg, NULL, NULL))
+    return 0;
+  double limit = 0;
+  g_auto(GStrv) lines = g_strsplit(cg, "\n", -1);
+  for (guint i = 0; lines[i]; i++) {
+    const char *v1 = strstr(lines[i], ":memory:");
+    g_autofree char *path = NULL;
+    if (g_str_has_prefix(lines[i], "0::"))
+      path = g_build_filename("/sys/fs/cgroup", lines[i] + 3, "memory.max", NULL);
+    else if (v1)
+      path = g_build_filename("/sys/fs/cgroup/memory", v1 + 8, "memory.limit_in_bytes", NULL);
+    double l = path ? limit_file(path) : 0;
+    if (l > 0 && (limit <= 0 || l < limit))
+      limit = l;
+  }
+  return limit;
+}
+
 /* The memory this process may use: MemAvailable of /proc/meminfo (else
- * physical memory from sysconf), lowered by MBMS_SIM_MEMORY (bytes) if set.
- * *what names where the figure came from. 0 if nothing is known. */
+ * physical memory from sysconf), lowered to the address-space limit
+ * (ulimit -v), the cgroup's memory.max and MBMS_SIM_MEMORY (bytes), where
+ * set. *what names where the figure came from. 0 if nothing is known. */
 double run_memory_available(const char **what) {
   double avail = 0;
   *what = "MemAvailable";
@@ -221,13 +267,14 @@ double run_memory_available(const char **what) {
     *what = "physical memory";
     avail = pages > 0 && size > 0 ? (double)pages * (double)size : 0;
   }
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+    lower_to(&avail, what, (double)rl.rlim_cur, "the address-space limit, ulimit -v");
+  lower_to(&avail, what, cgroup_limit(), "the cgroup's memory.max");
   const char *cap = g_getenv("MBMS_SIM_MEMORY");
   guint64 c;
-  if (cap && g_ascii_string_to_unsigned(cap, 10, 1, G_MAXUINT64, &c, NULL) &&
-      (avail <= 0 || (double)c < avail)) {
-    avail = (double)c;
-    *what = "MBMS_SIM_MEMORY";
-  }
+  if (cap && g_ascii_string_to_unsigned(cap, 10, 1, G_MAXUINT64, &c, NULL))
+    lower_to(&avail, what, (double)c, "MBMS_SIM_MEMORY");
   return avail;
 }
 
