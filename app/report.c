@@ -658,8 +658,7 @@ static void clean_leftovers(const char *dir) {
     bool ours = only_ours(path, result_files, G_N_ELEMENTS(result_files), true, &bad, &e);
     g_clear_error(&e);
     if (!ours || bad) {
-      fprintf(stderr, "mbms-sim: %s: left as it is (holds files not written by mbms-sim)\n",
-              path);
+      fprintf(stderr, "mbms-sim: %s: left as it is (holds files not written by mbms-sim)\n", path);
       g_free(bad);
     } else if (old && lstat(dir, &st) != 0 && errno == ENOENT && complete(path) &&
                rename(path, dir) == 0) {

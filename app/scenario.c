@@ -579,7 +579,8 @@ static bool load_scheme(Ctx *c, Scenario *s, GError **error) {
   }
   if (s->batch)
     s->scheme_kind = strcmp(s->batch_tree, "lkh") == 0 ? KT_SCHEME_LKH : KT_SCHEME_PATENT;
-  return get_double(c, error, "run", "batch-interval", POSITIVE, &time_bound, 1.0, &s->batch_interval);
+  return get_double(c, error, "run", "batch-interval", POSITIVE, &time_bound, 1.0,
+                    &s->batch_interval);
 }
 
 static bool load_run(Ctx *c, Scenario *s, GError **error) {
@@ -665,20 +666,30 @@ static bool load_topology(Ctx *c, Scenario *s, GError **error) {
 }
 
 static bool load_links(Ctx *c, Scenario *s, GError **error) {
-  return get_double(c, error, "links", "core-rate", POSITIVE, &link_rate_bound, 1e9, &s->core_rate) &&
-         get_double(c, error, "links", "core-delay", NON_NEGATIVE, &delay_bound, 0.005, &s->core_delay) &&
-         get_double(c, error, "links", "iu-rate", POSITIVE, &link_rate_bound, 1.55e8, &s->iu_rate) &&
-         get_double(c, error, "links", "iu-delay", NON_NEGATIVE, &delay_bound, 0.002, &s->iu_delay) &&
-         get_double(c, error, "links", "dch-rate", POSITIVE, &radio_rate_bound, 384000, &s->dch_rate) &&
-         get_double(c, error, "links", "dch-delay", NON_NEGATIVE, &delay_bound, 0.01, &s->dch_delay) &&
-         get_double(c, error, "links", "common-rate", POSITIVE, &radio_rate_bound, 128000, &s->common_rate) &&
-         get_double(c, error, "links", "common-delay", NON_NEGATIVE, &delay_bound, 0.02, &s->common_delay);
+  return get_double(c, error, "links", "core-rate", POSITIVE, &link_rate_bound, 1e9,
+                    &s->core_rate) &&
+         get_double(c, error, "links", "core-delay", NON_NEGATIVE, &delay_bound, 0.005,
+                    &s->core_delay) &&
+         get_double(c, error, "links", "iu-rate", POSITIVE, &link_rate_bound, 1.55e8,
+                    &s->iu_rate) &&
+         get_double(c, error, "links", "iu-delay", NON_NEGATIVE, &delay_bound, 0.002,
+                    &s->iu_delay) &&
+         get_double(c, error, "links", "dch-rate", POSITIVE, &radio_rate_bound, 384000,
+                    &s->dch_rate) &&
+         get_double(c, error, "links", "dch-delay", NON_NEGATIVE, &delay_bound, 0.01,
+                    &s->dch_delay) &&
+         get_double(c, error, "links", "common-rate", POSITIVE, &radio_rate_bound, 128000,
+                    &s->common_rate) &&
+         get_double(c, error, "links", "common-delay", NON_NEGATIVE, &delay_bound, 0.02,
+                    &s->common_delay);
 }
 
 static bool load_workload(Ctx *c, Scenario *s, GError **error) {
   if (!get_u32(c, error, "workload", "initial-members", 0, 10000000, 0, &s->initial_members) ||
-      !get_double(c, error, "workload", "join-rate", NON_NEGATIVE, &join_rate_bound, 0, &s->join_rate) ||
-      !get_double(c, error, "workload", "mean-membership", NON_NEGATIVE, &membership_bound, 0, &s->mean_membership))
+      !get_double(c, error, "workload", "join-rate", NON_NEGATIVE, &join_rate_bound, 0,
+                  &s->join_rate) ||
+      !get_double(c, error, "workload", "mean-membership", NON_NEGATIVE, &membership_bound, 0,
+                  &s->mean_membership))
     return false;
   if (s->join_rate * s->duration > SCN_MAX_EXPECTED_JOINS)
     return fail(c, error, "workload", "join-rate",
@@ -736,7 +747,8 @@ static bool load_security(Ctx *c, Scenario *s, GError **error) {
 static bool load_data(Ctx *c, Scenario *s, GError **error) {
   if (!get_double(c, error, "data", "rate", NON_NEGATIVE, &data_rate_bound, 0.0, &s->data_rate) ||
       !get_u32(c, error, "data", "packet-size", 16, KT_DATA_MAX_PAYLOAD, 512, &s->packet_size) ||
-      !get_double(c, error, "data", "switch-delay", NON_NEGATIVE, &delay_bound, 0.0, &s->switch_delay))
+      !get_double(c, error, "data", "switch-delay", NON_NEGATIVE, &delay_bound, 0.0,
+                  &s->switch_delay))
     return false;
   /* on the air a packet also carries its header, key ref, nonce and tag
    * (MSG_DATA_OVERHEAD_BYTES); more than the common channel can carry would

@@ -42,6 +42,8 @@ typedef struct {
 /* 63 characters: shown as its first 57 and "..." (scn_quote) */
 #define LONG60 "this-is-a-very-long-name-that-goes-well-past-sixty-characters-x"
 
+/* one row per case reads better than one field per line */
+// clang-format off
 static const BadCase cases[] = {
     /* item 2: rates below what sim/ accepts */
     {"core-rate-half", "[links]\ncore-rate = 0.5\n", 0, NULL, NULL, {NULL}, NULL, 2,
@@ -161,6 +163,7 @@ static const BadCase cases[] = {
     {"jobs-zero", "[run]\n", 0, NULL, NULL, {"--jobs", "0", NULL}, NULL, 2,
      "--jobs: '0' must be at least 1"},
 };
+// clang-format on
 
 /* A FIFO with no writer at `path`. */
 static void make_fifo(const char *path) {
@@ -210,8 +213,7 @@ static void test_case(gconstpointer data) {
   else if (strcmp(c->ini, "@big") == 0)
     make_big(ini);
   else
-    g_assert_true(
-        g_file_set_contents(ini, c->ini, c->ini_len ? (gssize)c->ini_len : -1, &error));
+    g_assert_true(g_file_set_contents(ini, c->ini, c->ini_len ? (gssize)c->ini_len : -1, &error));
   if (c->csv && strcmp(c->csv, "@fifo") == 0)
     make_fifo(csv);
   else if (c->csv && strcmp(c->csv, "@big") == 0)

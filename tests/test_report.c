@@ -795,7 +795,6 @@ static void test_deterministic(Fixture *fx, gconstpointer data) {
   g_free(b);
 }
 
-
 /* Every number of summary.csv and rekeys.csv reads back as the value used
  * (issue 11 item 8): values "%.6f"/"%.9f" cannot hold (1e300 has 301
  * digits, 1/3 has more than 6 decimals, 1e-7 would print as 0.000000) go
@@ -807,7 +806,7 @@ static void test_numbers_read_back(Fixture *fx, gconstpointer data) {
   scn->join_rate = 1.0 / 3.0;
   scn->mean_membership = 123456789.123;
   Metrics *m = metrics_new(1, 1, 1);
-  const double t_odd = 3.141592653589793; /* 16 digits: %.15g cannot hold it */
+  const double t_odd = 3.141592653589793;          /* 16 digits: %.15g cannot hold it */
   uint32_t a = add_rekey(m, t_odd, EV_JOIN, 0.02); /* latency 0.02: ns-exact */
   (void)a;
   Summary s = {0};

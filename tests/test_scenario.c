@@ -390,7 +390,6 @@ static void test_value_errors(void) {
                ":4: run.seed: 'x' is not an unsigned integer");
 }
 
-
 /* The bounds of scenarios/README.md ("Bounds of times and rates") are
  * inclusive: each edge loads, and reads back as given. */
 static void test_bound_edges(void) {
@@ -418,8 +417,8 @@ static void test_bound_edges(void) {
   g_assert_cmpfloat(s->data_rate, ==, 1);
   scn_free(s);
   /* just past each edge */
-  expect_error("[run]\nduration = 1.000001e9\n",
-               NULL, ":2: run.duration: '1.000001e9' is out of range (1e-09 .. 1e+09 s)");
+  expect_error("[run]\nduration = 1.000001e9\n", NULL,
+               ":2: run.duration: '1.000001e9' is out of range (1e-09 .. 1e+09 s)");
   expect_error("[links]\ncore-rate = 999\n", NULL,
                ":2: links.core-rate: '999' is out of range (1000 .. 1e+12 bit/s)");
   expect_error("[links]\niu-delay = 1000001\n", NULL,
