@@ -286,6 +286,67 @@ static void test_case(gconstpointer data) {
   g_free(dir);
 }
 
+/* The value of column `key` in summary.csv of `dir`. */
+static double summary_value(const char *dir, const char *key) {
+  char *path = g_build_filename(dir, "summary.csv", NULL);
+  char *text = NULL;
+  g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+  char **lines = g_strsplit(text, "\n", -1);
+  char **keys = g_strsplit(lines[0], ",", -1), **vals = g_strsplit(lines[1], ",", -1);
+  double v = -1;
+  bool found = false;
+  for (guint i = 0; keys[i] && vals[i]; i++)
+    if (strcmp(keys[i], key) == 0) {
+      v = g_ascii_strtod(vals[i], NULL);
+      found = true;
+    }
+  g_assert_true(found);
+  g_strfreev(keys);
+  g_strfreev(vals);
+  g_strfreev(lines);
+  g_free(text);
+  g_free(path);
+  return v;
+}
+
+/* The far edges of the bounds run and give sane figures (and, in the
+ * ASan+UBSan build, no overflow): duration 1e9 s with a leave at 1e9 s,
+ * every delay 1e6 s, every rate 1000 bit/s. The rekey's latency counts
+ * from the request reaching the network: up Iu, core, core; down core,
+ * core, Iu; then the common channel: 7 delays of 1e6 s, plus the
+ * transmissions of a few messages of at most a few hundred bytes at
+ * 1000 bit/s (well under 100 s). */
+static void test_far_edges_run(void) {
+  GError *error = NULL;
+  char *dir = g_dir_make_tmp("mbms-edge-XXXXXX", &error);
+  g_assert_no_error(error);
+  char *ini = g_build_filename(dir, "s.ini", NULL), *csv = g_build_filename(dir, "e.csv", NULL);
+  g_assert_true(g_file_set_contents(
+      ini,
+      "[run]\nduration = 1e9\n[links]\ncore-delay = 1e6\niu-delay = 1e6\ndch-delay = 1e6\n"
+      "common-delay = 1e6\ncore-rate = 1000\niu-rate = 1000\ndch-rate = 1000\n"
+      "common-rate = 1000\n[workload]\ninitial-members = 20\nevents = e.csv\n",
+      -1, &error));
+  g_assert_true(g_file_set_contents(csv, "time,action,ue,cell\n1e9,leave,3,\n", -1, &error));
+  char *out = g_build_filename(dir, "out", NULL);
+  const char *argv[] = {g_getenv("MBMS_SIM"), "-q", "-o", out, ini, NULL};
+  char *sout = NULL, *serr = NULL;
+  g_assert_cmpint(run_cli(argv, &sout, &serr), ==, 0);
+  g_assert_cmpstr(serr, ==, "");
+  double lat = summary_value(out, "latency_max_s"), end = summary_value(out, "sim_end_s");
+  g_assert_cmpfloat(lat, >=, 7e6);
+  g_assert_cmpfloat(lat, <, 7e6 + 100);
+  g_assert_cmpfloat(end, >=, 1e9 + 7e6);
+  g_assert_cmpfloat(end, <, 1e9 + 1.2e7); /* no path holds more than a dozen delays */
+  g_free(sout);
+  g_free(serr);
+  g_free(out);
+  g_free(csv);
+  g_free(ini);
+  rm_rf(dir);
+  g_free(dir);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_assert_nonnull(g_getenv("MBMS_SIM"));
@@ -294,5 +355,6 @@ int main(int argc, char **argv) {
     g_test_add_data_func(path, &cases[i], test_case);
     g_free(path);
   }
+  g_test_add_func("/edges/far-edges-run", test_far_edges_run);
   return g_test_run();
 }
