@@ -71,6 +71,22 @@ static void run_progress_send(void *ctx, double now, NetElement from, NetVia via
   p->drawn = TRUE;
 }
 
+/* -o names the results folder itself, which is written beside as
+ * "DIR.tmp-*" and swapped into place: "." or ".." (or a path ending so)
+ * names a folder that holds the user's other files and cannot be swapped. */
+static gboolean output_ok(const char *output) {
+  g_autofree char *base = g_path_get_basename(output);
+  if (!*output || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+    g_autofree char *q = scn_quote(output);
+    fprintf(stderr,
+            "mbms-sim: -o '%s': give the results folder itself (e.g. -o results/x), not the "
+            "current or a parent folder\n",
+            q);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /* mbms-sim merge [-o OUT] DIR... */
 static int main_merge(int argc, char **argv) {
   g_autofree char *output = NULL;
@@ -139,7 +155,10 @@ int main(int argc, char **argv) {
   GOptionEntry entries[] = {
       {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
        "Results folder (default: results/<run.name>)", "DIR"},
-      {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &overrides,
+      /* raw bytes, not converted from the locale (in the C locale any
+       * non-ASCII byte would fail with a message naming no key); the
+       * scenario loader checks each value is UTF-8 and names the key */
+      {"set", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &overrides,
        "Override a scenario key (repeatable); wins over the file", "SECTION.KEY=VALUE"},
       {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing on success", NULL},
       {"print-config", 0, 0, G_OPTION_ARG_NONE, &print_config,
@@ -174,6 +193,8 @@ int main(int argc, char **argv) {
     return EXIT_USAGE;
   }
 
+  if (output && !output_ok(output))
+    return EXIT_USAGE;
   if (jobs == 0 || jobs < -1) {
     fprintf(stderr, "mbms-sim: --jobs: '%d' must be at least 1\n", jobs);
     return EXIT_USAGE;

@@ -13,7 +13,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* ---- summary ---------------------------------------------------------- */
@@ -21,6 +25,16 @@
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return (x > y) - (x < y);
+}
+
+/* A latency is the difference of two ns-3 times, each a whole number of
+ * nanoseconds; the double subtraction adds noise below 1 ns (1.52 - 1.5 =
+ * 0.020000000000000018). The measured value is the whole number of ns,
+ * which is what the files write (and read back: "%.9f"), so the noise is
+ * dropped here, once, for every figure. The mean too is rounded to the ns,
+ * ns-3's resolution. */
+static double snap_ns(double s) {
+  return round(s * 1e9) / 1e9;
 }
 
 /* Latency samples are events whose group key changed and whose expected
@@ -53,7 +67,7 @@ void report_summarise(const Metrics *m, Summary *out) {
     if (!e->group_changed || e->installs_expected == 0)
       continue;
     if (metrics_event_complete(e))
-      lat[n_lat++] = metrics_event_latency(e);
+      lat[n_lat++] = snap_ns(metrics_event_latency(e));
     else
       out->incomplete_rekeys++;
   }
@@ -62,7 +76,7 @@ void report_summarise(const Metrics *m, Summary *out) {
     double sum = 0.0;
     for (guint i = 0; i < n_lat; i++)
       sum += lat[i];
-    out->latency_mean = sum / n_lat;
+    out->latency_mean = snap_ns(sum / n_lat);
     /* nearest rank: ceil(0.95 n) - 1, in integers to avoid 0.95 * n rounding */
     guint64 rank = ((guint64)n_lat * 95u + 99u) / 100u;
     out->latency_p95 = lat[rank - 1];
@@ -85,9 +99,27 @@ void report_summarise(const Metrics *m, Summary *out) {
 
 /* ---- formatting helpers ----------------------------------------------- */
 
+/* A number must read back as the value used. The field's fixed format
+ * ("%.6f", "%.9f", "%.9g") is kept when it does (the usual case: the files
+ * stay as they were); otherwise the shortest of %.15g, %.16g, %.17g that
+ * reads back as the same double (%.17g always does). The buffer holds the
+ * widest "%.9f" of a double (309 integer digits). */
+#define REPORT_NUM_BUF 400
+static void format_double(char buf[REPORT_NUM_BUF], const char *format, double v) {
+  g_ascii_formatd(buf, REPORT_NUM_BUF, format, v);
+  if (!isfinite(v) || g_ascii_strtod(buf, NULL) == v)
+    return;
+  static const char *const shortest[] = {"%.15g", "%.16g", "%.17g"};
+  for (unsigned i = 0; i < G_N_ELEMENTS(shortest); i++) {
+    g_ascii_formatd(buf, REPORT_NUM_BUF, shortest[i], v);
+    if (g_ascii_strtod(buf, NULL) == v)
+      return;
+  }
+}
+
 static void append_double(GString *s, const char *format, double v) {
-  char buf[G_ASCII_DTOSTR_BUF_SIZE + 32];
-  g_ascii_formatd(buf, sizeof buf, format, v);
+  char buf[REPORT_NUM_BUF];
+  format_double(buf, format, v);
   g_string_append(s, buf);
 }
 
@@ -310,7 +342,7 @@ static GString *rekeys_csv(const Metrics *m) {
     g_string_append_c(s, ',');
     /* an incomplete rekey has no latency: an empty cell, never a made-up 0 */
     if (!(e->group_changed && e->installs_expected > 0 && !metrics_event_complete(e)))
-      append_double(s, "%.9f", metrics_event_latency(e));
+      append_double(s, "%.9f", snap_ns(metrics_event_latency(e)));
     g_string_append_c(s, '\n');
   }
   return s;
@@ -361,6 +393,18 @@ static gboolean io_error(GError **error, const char *path, int errsv) {
   return FALSE;
 }
 
+/* Fault injection for the tests only (tests/test_report.c): with
+ * MBMS_TEST_REPORT_KILL=<point> the process kills itself (SIGKILL, as a
+ * crash or kill -9 would) at that point of report_write: "write" half-way
+ * through summary.csv, "exchange" just after the new folder was swapped in
+ * and before the old one is removed, "remove" after the first file of the
+ * old folder was removed. */
+static void fault_point(const char *point) {
+  const char *want = g_getenv("MBMS_TEST_REPORT_KILL");
+  if (want && strcmp(want, point) == 0)
+    kill(getpid(), SIGKILL);
+}
+
 static gboolean write_file(const char *dir, const char *name, const char *text, size_t len,
                            GError **error) {
   char *path = g_build_filename(dir, name, NULL);
@@ -368,6 +412,13 @@ static gboolean write_file(const char *dir, const char *name, const char *text, 
   FILE *f = fopen(path, "wb");
   if (!f) {
     ok = io_error(error, path, errno);
+  } else if (strcmp(name, "summary.csv") == 0 && g_getenv("MBMS_TEST_REPORT_KILL")) {
+    fwrite(text, 1, len / 2, f);
+    fflush(f);
+    fault_point("write");
+    fwrite(text + len / 2, 1, len - len / 2, f);
+    if (fclose(f) != 0)
+      ok = io_error(error, path, errno);
   } else {
     if (len > 0 && fwrite(text, 1, len, f) != len) {
       int errsv = errno ? errno : EIO;
@@ -400,6 +451,8 @@ static bool remove_ours(const char *dir) {
         ok = remove_ours(path) && ok;
       else if (unlink(path) != 0)
         ok = false;
+      else
+        fault_point("remove");
       g_free(path);
     }
     g_dir_close(d);
@@ -451,9 +504,42 @@ static gboolean only_ours(const char *dir, const char *const *list, size_t n, bo
   return TRUE;
 }
 
+/* Every result file is there (a folder that was complete results). */
+static bool complete(const char *dir) {
+  for (size_t i = 0; i < G_N_ELEMENTS(result_files); i++) {
+    g_autofree char *p = g_build_filename(dir, result_files[i], NULL);
+    if (!g_file_test(p, G_FILE_TEST_IS_REGULAR))
+      return false;
+  }
+  return true;
+}
+
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+
+/* renameat2(RENAME_EXCHANGE): both names stay, their folders swapped in one
+ * step. Through syscall() where glibc (before 2.28) has no wrapper. */
+static int exchange(const char *a, const char *b) {
+#ifdef SYS_renameat2
+  return (int)syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE);
+#else
+  (void)a;
+  (void)b;
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+
 /* Moves the finished `tmp` to `dir`, replacing an existing results folder
- * only if it holds nothing foreign. The old folder is first renamed aside so
- * that `dir` always names a complete results folder. */
+ * only if it holds nothing foreign. `dir` always names a complete results
+ * folder, even if the process is killed at any point: a new `dir` appears
+ * by one rename; an existing one is exchanged with `tmp` in one step
+ * (RENAME_EXCHANGE), after which `tmp` holds the old results and is
+ * removed. A kill before the removal is done leaves "<dir>.tmp-*", which
+ * the next run removes (clean_leftovers). Where the file system cannot
+ * exchange (EINVAL, ENOSYS), the old two renames through "<dir>.old-*" are
+ * used, and the next run puts a "<dir>.old-*" back if `dir` is missing. */
 static gboolean swap_into_place(const char *tmp, const char *dir, GError **error) {
   struct stat st;
   if (lstat(dir, &st) != 0) {
@@ -479,6 +565,14 @@ static gboolean swap_into_place(const char *tmp, const char *dir, GError **error
     g_free(bad);
     return FALSE;
   }
+  if (exchange(tmp, dir) == 0) {
+    fault_point("exchange");
+    if (!remove_ours(tmp))
+      g_warning("%s: previous results could not all be removed", tmp);
+    return TRUE;
+  }
+  if (errno != EINVAL && errno != ENOSYS)
+    return io_error(error, dir, errno);
   char *old = g_strconcat(dir, ".old-XXXXXX", NULL);
   if (!g_mkdtemp_full(old, 0755)) {
     io_error(error, old, errno);
@@ -505,6 +599,84 @@ static gboolean swap_into_place(const char *tmp, const char *dir, GError **error
   return TRUE;
 }
 
+/* True if `name` is "<base>.tmp-XXXXXX" or "<base>.old-XXXXXX" (the names
+ * g_mkdtemp gives); *old tells which. */
+static bool leftover_name(const char *name, const char *base, bool *old) {
+  size_t n = strlen(base);
+  if (strncmp(name, base, n) != 0)
+    return false;
+  const char *rest = name + n;
+  if (strncmp(rest, ".tmp-", 5) != 0 && strncmp(rest, ".old-", 5) != 0)
+    return false;
+  *old = rest[1] == 'o';
+  if (strlen(rest + 5) != 6)
+    return false;
+  for (const char *p = rest + 5; *p; p++)
+    if (!g_ascii_isalnum(*p))
+      return false;
+  return true;
+}
+
+/* Leftovers of runs killed while writing `dir`: "<dir>.tmp-*" (a folder
+ * being written, or old results being removed) and "<dir>.old-*" (old
+ * results moved aside by the fallback path). One is ours only if it holds
+ * nothing but our files and no live run holds its lock (a run keeps an
+ * flock on its temporary folder until it is done). If `dir` is missing, a
+ * "<dir>.old-*" holding every result file is put back as `dir` (those were
+ * the complete results `dir` named); every other leftover of ours is
+ * removed. Each step is said on stderr; problems only warn. */
+static void clean_leftovers(const char *dir) {
+  g_autofree char *parent = g_path_get_dirname(dir);
+  g_autofree char *base = g_path_get_basename(dir);
+  GDir *d = g_dir_open(parent, 0, NULL);
+  if (!d)
+    return;
+  GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+  const char *name;
+  bool old;
+  while ((name = g_dir_read_name(d)))
+    if (leftover_name(name, base, &old))
+      g_ptr_array_add(names, g_strdup(name));
+  g_dir_close(d);
+  g_ptr_array_sort(names, (GCompareFunc)g_strcmp0); /* a fixed order */
+  for (guint i = 0; i < names->len; i++) {
+    const char *n = g_ptr_array_index(names, i);
+    leftover_name(n, base, &old);
+    g_autofree char *path = g_build_filename(parent, n, NULL);
+    struct stat st;
+    if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+      continue;
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+      continue;
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) { /* a live run's */
+      close(fd);
+      continue;
+    }
+    char *bad = NULL;
+    GError *e = NULL;
+    bool ours = only_ours(path, result_files, G_N_ELEMENTS(result_files), true, &bad, &e);
+    g_clear_error(&e);
+    if (!ours || bad) {
+      fprintf(stderr, "mbms-sim: %s: left as it is (holds files not written by mbms-sim)\n", path);
+      g_free(bad);
+    } else if (old && lstat(dir, &st) != 0 && errno == ENOENT && complete(path) &&
+               rename(path, dir) == 0) {
+      fprintf(stderr,
+              "mbms-sim: %s: recovered the previous results from %s (a run was killed while "
+              "replacing them)\n",
+              dir, path);
+    } else if (remove_ours(path)) {
+      fprintf(stderr, "mbms-sim: %s: removed, left by a run that was killed while writing %s\n",
+              path, dir);
+    } else {
+      fprintf(stderr, "mbms-sim: %s: left by a killed run; could not remove it all\n", path);
+    }
+    close(fd);
+  }
+  g_ptr_array_unref(names);
+}
+
 gboolean report_write(const char *dir_arg, const Scenario *scn, const Metrics *m, const Summary *s,
                       GError **error) {
   g_return_val_if_fail(dir_arg && scn && m && s, FALSE);
@@ -521,17 +693,24 @@ gboolean report_write(const char *dir_arg, const Scenario *scn, const Metrics *m
 
   gboolean ok = FALSE;
   char *tmp = NULL;
+  int lock_fd = -1;
   char *parent = g_path_get_dirname(dir);
   if (g_mkdir_with_parents(parent, 0755) != 0) {
     io_error(error, parent, errno);
     goto out;
   }
+  clean_leftovers(dir);
   tmp = g_strconcat(dir, ".tmp-XXXXXX", NULL);
   if (!g_mkdtemp_full(tmp, 0755)) {
     io_error(error, tmp, errno);
     g_clear_pointer(&tmp, g_free);
     goto out;
   }
+  /* held until this run is done, so another run's clean_leftovers leaves
+   * this folder alone (the lock dies with the process) */
+  lock_fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (lock_fd >= 0)
+    flock(lock_fd, LOCK_EX);
 
   char *ini = scn_to_ini(scn);
   if (!ini) {
@@ -559,6 +738,8 @@ fail:
   ok = FALSE;
   remove_ours(tmp);
 out:
+  if (lock_fd >= 0)
+    close(lock_fd);
   g_free(tmp);
   g_free(parent);
   g_free(dir);
@@ -568,8 +749,8 @@ out:
 /* ---- stdout table ----------------------------------------------------- */
 
 void report_print(FILE *out, const Scenario *scn, const Summary *s) {
-  char mean[G_ASCII_DTOSTR_BUF_SIZE], p95[G_ASCII_DTOSTR_BUF_SIZE], max[G_ASCII_DTOSTR_BUF_SIZE];
-  char kpu[G_ASCII_DTOSTR_BUF_SIZE], end[G_ASCII_DTOSTR_BUF_SIZE];
+  char mean[REPORT_NUM_BUF], p95[REPORT_NUM_BUF], max[REPORT_NUM_BUF];
+  char kpu[REPORT_NUM_BUF], end[REPORT_NUM_BUF];
   g_ascii_formatd(mean, sizeof mean, "%.3f", s->latency_mean * 1e3);
   g_ascii_formatd(p95, sizeof p95, "%.3f", s->latency_p95 * 1e3);
   g_ascii_formatd(max, sizeof max, "%.3f", s->latency_max * 1e3);

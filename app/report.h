@@ -5,8 +5,12 @@
  * first written into "<dir>.tmp-XXXXXX" beside it and the folder is renamed
  * into place only when every file is complete, so a failed run never leaves
  * half-written results (an existing <dir> is replaced only on success).
- * Numbers are formatted with fixed precision and no locale, so the same run
- * gives byte-identical files.
+ * The swap is crash-safe (renameat2 RENAME_EXCHANGE): <dir> names a complete
+ * folder at every instant, and leftovers of a killed run are cleaned up by
+ * the next one (report.c). Numbers are formatted without locale in a fixed
+ * format where it reads back exactly, else in the shortest exact %.17g
+ * form, so the same run gives byte-identical files and every number reads
+ * back as the value used.
  */
 #pragma once
 #include <glib.h>

@@ -4,6 +4,8 @@
 #include "app/run.h"
 
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "app/adversary.h"
 #include "app/completion.h"
@@ -174,6 +176,123 @@ static void obs_common_data(void *ctx, uint32_t rnc, const uint32_t *cells, uint
   adversaries_on_common_data(rc->adversaries, sim_now(), cells, n_cells, d);
 }
 
+/* ------------------------------------------------------------ memory */
+
+/* Peak resident memory per object, measured with /usr/bin/time -v (maximum
+ * resident set size) on runs of this program (release build, default
+ * [security] and [links], duration 1 s, no data plane), as differences
+ * between sizes so that the fixed cost cancels:
+ *   per UE id: initial-members 100 000 -> 124 168 kB, 400 000 -> 460 716 kB
+ *     = 1 149 B per UE (its ns-3 node and radio device, key ring, tree leaf,
+ *     workload and metrics rows); 10^5 generated joins instead (join-rate
+ *     10^4 for 10 s) gave 116 920 kB, the same cost per id;
+ *   per cell: sgsn-per-ggsn 64, rnc-per-sgsn 64 (4 096 RNCs), cells-per-rnc
+ *     1 -> 1024: 36 076 -> 599 512 kB = 138 B per cell (136 B at 256 RNCs);
+ *   per RNC: rnc-per-sgsn 4 -> 64 at one cell each (256 -> 4 096 RNCs):
+ *     14 460 -> 36 076 kB = 5 764 B per RNC (its node, Iu link, key-tree
+ *     sub-groups);
+ *   fixed: 12 720 kB with no UE at the default topology.
+ * Rounded up (1 250, 160, 6 400 B, 16 MB) for what these runs did not
+ * exercise (churn, queues, the adversaries' recording window). */
+#define RUN_BYTES_PER_UE 1250.0
+#define RUN_BYTES_PER_CELL 160.0
+#define RUN_BYTES_PER_RNC 6400.0
+#define RUN_BYTES_FIXED (16.0 * 1024 * 1024)
+#define RUN_MEMORY_SHARE 0.8
+
+double run_estimate_bytes(const Scenario *scn, uint32_t n_ue_ids) {
+  return RUN_BYTES_FIXED + RUN_BYTES_PER_UE * n_ue_ids + RUN_BYTES_PER_CELL * scn_n_cells(scn) +
+         RUN_BYTES_PER_RNC * scn_n_rnc(scn);
+}
+
+/* Lowers *avail to `limit` (if known and lower), naming it. */
+static void lower_to(double *avail, const char **what, double limit, const char *name) {
+  if (limit > 0 && (*avail <= 0 || limit < *avail)) {
+    *avail = limit;
+    *what = name;
+  }
+}
+
+/* A number of bytes in file `path`; 0 if absent, "max" or unlimited (cgroup
+ * v1 writes a huge number for none). */
+static double limit_file(const char *path) {
+  g_autofree char *text = NULL;
+  guint64 v;
+  if (!g_file_get_contents(path, &text, NULL, NULL))
+    return 0;
+  g_strstrip(text);
+  if (!g_ascii_string_to_unsigned(text, 10, 1, G_MAXUINT64, &v, NULL) || v >= (1ull << 62))
+    return 0;
+  return (double)v;
+}
+
+/* The memory limit of this process's cgroup: v2 memory.max of the group
+ * named on the "0::" line of /proc/self/cgroup, or v1
+ * memory.limit_in_bytes of the ":memory:" one; 0 if none or unknown. */
+static double cgroup_limit(void) {
+  g_autofree char *cg = NULL;
+  if (!g_file_get_contents("/proc/self/cgroup", &cg, NULL, NULL))
+    return 0;
+  double limit = 0;
+  g_auto(GStrv) lines = g_strsplit(cg, "\n", -1);
+  for (guint i = 0; lines[i]; i++) {
+    const char *v1 = strstr(lines[i], ":memory:");
+    g_autofree char *path = NULL;
+    if (g_str_has_prefix(lines[i], "0::"))
+      path = g_build_filename("/sys/fs/cgroup", lines[i] + 3, "memory.max", NULL);
+    else if (v1)
+      path = g_build_filename("/sys/fs/cgroup/memory", v1 + 8, "memory.limit_in_bytes", NULL);
+    double l = path ? limit_file(path) : 0;
+    if (l > 0 && (limit <= 0 || l < limit))
+      limit = l;
+  }
+  return limit;
+}
+
+/* The memory this process may use: MemAvailable of /proc/meminfo (else
+ * physical memory from sysconf), lowered to the address-space limit
+ * (ulimit -v), the cgroup's memory.max and MBMS_SIM_MEMORY (bytes), where
+ * set. *what names where the figure came from. 0 if nothing is known. */
+double run_memory_available(const char **what) {
+  double avail = 0;
+  *what = "MemAvailable";
+  g_autofree char *info = NULL;
+  if (g_file_get_contents("/proc/meminfo", &info, NULL, NULL)) {
+    const char *p = strstr(info, "MemAvailable:");
+    if (p)
+      avail = g_ascii_strtod(p + strlen("MemAvailable:"), NULL) * 1024.0;
+  }
+  if (avail <= 0) {
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    *what = "physical memory";
+    avail = pages > 0 && size > 0 ? (double)pages * (double)size : 0;
+  }
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+    lower_to(&avail, what, (double)rl.rlim_cur, "the address-space limit, ulimit -v");
+  lower_to(&avail, what, cgroup_limit(), "the cgroup's memory.max");
+  const char *cap = g_getenv("MBMS_SIM_MEMORY");
+  guint64 c;
+  if (cap && g_ascii_string_to_unsigned(cap, 10, 1, G_MAXUINT64, &c, NULL))
+    lower_to(&avail, what, (double)c, "MBMS_SIM_MEMORY");
+  return avail;
+}
+
+static gboolean check_memory(const Scenario *scn, const Workload *wl, GError **error) {
+  const char *what;
+  double need = run_estimate_bytes(scn, wl->ue_id_end), have = run_memory_available(&what);
+  /* a fifth is left to the system and whatever else runs (the estimate is
+   * of this run alone) */
+  if (have <= 0 || need <= RUN_MEMORY_SHARE * have)
+    return TRUE;
+  g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID,
+              "%s: needs about %.2f GB of memory (%u UE ids, %u cells, %u RNCs), more than 80%% "
+              "of this machine's %.2f GB (%s)",
+              scn->source_path ? scn->source_path : scn->name, need / 1e9, wl->ue_id_end,
+              scn_n_cells(scn), scn_n_rnc(scn), have / 1e9, what);
+  return FALSE;
+}
+
 /* ------------------------------------------------------------ the events */
 
 static void fire_event(void *ctx, uint64_t index) {
@@ -195,6 +314,10 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
   Workload *wl = wl_build(scn, error);
   if (!wl)
     return FALSE;
+  if (!check_memory(scn, wl, error)) {
+    wl_free(wl);
+    return FALSE;
+  }
 
   KtConfig kc = {.n_rnc = scn_n_rnc(scn),
                  .cells_per_rnc = scn->cells_per_rnc,

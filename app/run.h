@@ -39,5 +39,10 @@ typedef struct {
   uint64_t data_verify_mismatches;
 } RunResult;
 
+/* Before anything is built, the memory the run needs is estimated from
+ * measured per-object costs (run.c) and a run that cannot fit is refused
+ * (SCN_ERROR_INVALID, exit 2) with the estimate and the memory available. */
+double run_estimate_bytes(const Scenario *scn, uint32_t n_ue_ids);
+double run_memory_available(const char **what);
 gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out, GError **error);
 void run_result_clear(RunResult *r);

@@ -10,11 +10,14 @@
 #include "app/scenario.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "nodes/msg.h"
 
@@ -180,20 +183,63 @@ static bool fail(const Ctx *c, GError **error, const char *section, const char *
 
 /* ------------------------------------------------------------ the file */
 
+/* Input files are read whole, so a FIFO, a device or a runaway file must not
+ * be: the file is opened without blocking (a FIFO with no writer would
+ * otherwise block in open), must be a regular file, and may hold at most
+ * SCN_MAX_INPUT_BYTES (checked on fstat and again while reading, in case it
+ * grows). */
 char *scn_read_file(const char *path, gsize *len, GError **error) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
     int e = errno;
     g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID, "%s: %s", path, g_strerror(e));
     return NULL;
   }
-  GString *s = g_string_new(NULL);
-  char buf[8192];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-    g_string_append_len(s, buf, (gssize)n);
-  int e = ferror(f) ? errno : 0;
-  fclose(f);
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    int e = errno;
+    close(fd);
+    g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID, "%s: %s", path, g_strerror(e));
+    return NULL;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    close(fd);
+    g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID, "%s: %s", path,
+                S_ISDIR(st.st_mode) ? g_strerror(EISDIR)
+                                    : "not a regular file (a FIFO, device or socket)");
+    return NULL;
+  }
+  if ((guint64)st.st_size > SCN_MAX_INPUT_BYTES) {
+    close(fd);
+    g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID,
+                "%s: %" G_GUINT64_FORMAT " bytes; an input file may hold at most %u", path,
+                (guint64)st.st_size, SCN_MAX_INPUT_BYTES);
+    return NULL;
+  }
+  GString *s = g_string_sized_new((gsize)st.st_size + 1);
+  char buf[65536];
+  int e = 0;
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      e = errno;
+      break;
+    }
+    if (n == 0)
+      break;
+    if (s->len + (gsize)n > SCN_MAX_INPUT_BYTES) {
+      close(fd);
+      g_string_free(s, TRUE);
+      g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID,
+                  "%s: grew past %u bytes while being read; an input file may hold at most %u",
+                  path, SCN_MAX_INPUT_BYTES, SCN_MAX_INPUT_BYTES);
+      return NULL;
+    }
+    g_string_append_len(s, buf, n);
+  }
+  close(fd);
   if (e) {
     g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID, "%s: %s", path, g_strerror(e));
     g_string_free(s, TRUE);
@@ -201,6 +247,27 @@ char *scn_read_file(const char *path, gsize *len, GError **error) {
   }
   *len = s->len;
   return g_string_free(s, FALSE);
+}
+
+/* The scenario text proper: a leading UTF-8 byte order mark is skipped (as
+ * in events files: editors add one), and a NUL byte is refused (GKeyFile
+ * would stop scanning there while this file's line scan would not, so the
+ * unknown-key and duplicate-key checks would see a different file). */
+static const char *scenario_text(const char *path, const char *text, gsize *len, GError **error) {
+  const char *nul = memchr(text, '\0', *len);
+  if (nul) {
+    guint line = 1;
+    for (const char *p = text; p < nul; p++)
+      line += *p == '\n';
+    g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID, "%s:%u: contains a NUL byte (not a text file)",
+                path, line);
+    return NULL;
+  }
+  if (*len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+    *len -= 3;
+    return text + 3;
+  }
+  return text;
 }
 
 /* Records the first line of every section and key, the way GKeyFile reads
@@ -255,15 +322,21 @@ static bool check_known(Ctx *c, GError **error) {
   for (guint i = 0; i < c->entries->len; i++) {
     const ScanEntry *e = g_ptr_array_index(c->entries, i);
     const char *const *keys = section_keys(e->section);
+    /* located by the name as written, shown quoted (cut, escaped) */
+    g_autofree char *loc = where(c, e->section, e->key);
     g_autofree char *qs = scn_quote(e->section);
     if (!keys) {
       g_autofree char *known = section_list();
-      return fail(c, error, qs, NULL, "unknown section (known: %s)", known);
+      g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID, "%s: %s: unknown section (known: %s)", loc,
+                  qs, known);
+      return false;
     }
     if (e->key && keys != sweep_keys && !known_key(keys, e->key)) {
       g_autofree char *known = key_list(keys);
       g_autofree char *qk = scn_quote(e->key);
-      return fail(c, error, e->section, qk, "unknown key (known in [%s]: %s)", e->section, known);
+      g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID, "%s: %s.%s: unknown key (known in [%s]: %s)",
+                  loc, e->section, qk, e->section, known);
+      return false;
     }
   }
   return true;
@@ -304,6 +377,14 @@ static bool apply_overrides(Ctx *c, const char *const *overrides, const char *co
       g_autofree char *qk = scn_quote(key);
       g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID,
                   "--set: %s.%s: unknown key (known in [%s]: %s)", section, qk, section, known);
+      return false;
+    }
+    /* --set arrives as raw bytes (main.c does not convert them from the
+     * locale); a scenario is UTF-8, so is an override */
+    if (!g_utf8_validate(eq + 1, -1, NULL)) {
+      g_autofree char *qv = scn_quote(eq + 1);
+      g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID, "%s: %s.%s: '%s' is not valid UTF-8",
+                  locs ? locs[i] : "--set", section, key, qv);
       return false;
     }
     g_key_file_set_value(c->kf, section, key, eq + 1);
@@ -358,8 +439,43 @@ static bool get_u32(const Ctx *c, GError **error, const char *section, const cha
 
 typedef enum { POSITIVE, NON_NEGATIVE } Sign;
 
+/* The range of a real key beyond its sign: a value other than 0 must lie in
+ * [min, max] (in `unit`); `whole`: a whole number. The bounds keep ns-3's
+ * arithmetic exact (see "Bounds" in scenarios/README.md): ns-3's Time is an
+ * int64 count of nanoseconds (about 9.2e9 s), and every time handed to it
+ * (an event at most `duration`, plus delays, plus transmission times and the
+ * queues behind them) must stay far inside that. */
+typedef struct {
+  double min, max;
+  const char *unit;
+  bool whole;
+} Bound;
+
+/* Times: 1 ns (ns-3's resolution) to 10^9 s (31.7 years), a ninth of ns-3's
+ * range; the rest is room for delays and queues. */
+static const Bound time_bound = {1e-9, 1e9, "s", false};
+/* Delays (and switch-delay): at most 10^6 s each; a message crosses at most
+ * a dozen of them, so delays add at most about 10^7 s to any event. */
+static const Bound delay_bound = {1e-9, 1e6, "s", false};
+/* Radio rates: from 1 kbit/s, the largest message (MSG_MAX_BYTES = 2838,
+ * or a 1466-byte data packet) takes at most 23 s, and the queue behind one
+ * channel stays below 10^9 s for any run the other bounds allow (at most
+ * 10^7 generated joins, 10^8 data packets and a 256 MiB events file give
+ * well under 10^12 bytes on one channel: 8e12 bit / 1e3 bit/s = 8e9 s is the
+ * far side, never reached in practice, and sim/ checks it all the same). Up
+ * to 1 Tbit/s; a transmission under 1 ns rounds to 0. */
+static const Bound radio_rate_bound = {1e3, 1e12, "bit/s", false};
+/* Link rates: the same range, whole bit/s (ns-3's DataRate is an integer;
+ * 1.5 would silently become 2). */
+static const Bound link_rate_bound = {1e3, 1e12, "bit/s", true};
+/* Other rates and times only enter double arithmetic, never ns-3. */
+static const Bound join_rate_bound = {1e-9, 1e9, "1/s", false};
+static const Bound membership_bound = {1e-9, 1e12, "s", false};
+/* data.rate: from 1 bit/s a packet interval is at most 1400 * 8 s. */
+static const Bound data_rate_bound = {1, 1e12, "bit/s", false};
+
 static bool get_double(const Ctx *c, GError **error, const char *section, const char *key,
-                       Sign sign, double def, double *out) {
+                       Sign sign, const Bound *b, double def, double *out) {
   g_autofree char *v = raw_value(c, section, key);
   if (!v) {
     *out = def;
@@ -381,6 +497,11 @@ static bool get_double(const Ctx *c, GError **error, const char *section, const 
     return fail(c, error, section, key, "'%s' must be > 0", q);
   if (sign == NON_NEGATIVE && !(x >= 0))
     return fail(c, error, section, key, "'%s' must be >= 0", q);
+  if (x != 0 && (x < b->min || x > b->max))
+    return fail(c, error, section, key, "'%s' is out of range (%s%g .. %g %s)", q,
+                sign == NON_NEGATIVE ? "0 or " : "", b->min, b->max, b->unit);
+  if (b->whole && x != floor(x))
+    return fail(c, error, section, key, "'%s' is not a whole number of %s", q, b->unit);
   *out = x == 0 ? 0.0 : x; /* no -0 */
   return true;
 }
@@ -458,7 +579,8 @@ static bool load_scheme(Ctx *c, Scenario *s, GError **error) {
   }
   if (s->batch)
     s->scheme_kind = strcmp(s->batch_tree, "lkh") == 0 ? KT_SCHEME_LKH : KT_SCHEME_PATENT;
-  return get_double(c, error, "run", "batch-interval", POSITIVE, 1.0, &s->batch_interval);
+  return get_double(c, error, "run", "batch-interval", POSITIVE, &time_bound, 1.0,
+                    &s->batch_interval);
 }
 
 static bool load_run(Ctx *c, Scenario *s, GError **error) {
@@ -492,7 +614,7 @@ static bool load_run(Ctx *c, Scenario *s, GError **error) {
   if (!get_uint(c, error, "run", "seed", 0, G_MAXUINT64, 1, &seed))
     return false;
   s->seed = seed;
-  if (!get_double(c, error, "run", "duration", POSITIVE, 100.0, &s->duration))
+  if (!get_double(c, error, "run", "duration", POSITIVE, &time_bound, 100.0, &s->duration))
     return false;
 
   char *scheme;
@@ -544,20 +666,30 @@ static bool load_topology(Ctx *c, Scenario *s, GError **error) {
 }
 
 static bool load_links(Ctx *c, Scenario *s, GError **error) {
-  return get_double(c, error, "links", "core-rate", POSITIVE, 1e9, &s->core_rate) &&
-         get_double(c, error, "links", "core-delay", NON_NEGATIVE, 0.005, &s->core_delay) &&
-         get_double(c, error, "links", "iu-rate", POSITIVE, 1.55e8, &s->iu_rate) &&
-         get_double(c, error, "links", "iu-delay", NON_NEGATIVE, 0.002, &s->iu_delay) &&
-         get_double(c, error, "links", "dch-rate", POSITIVE, 384000, &s->dch_rate) &&
-         get_double(c, error, "links", "dch-delay", NON_NEGATIVE, 0.01, &s->dch_delay) &&
-         get_double(c, error, "links", "common-rate", POSITIVE, 128000, &s->common_rate) &&
-         get_double(c, error, "links", "common-delay", NON_NEGATIVE, 0.02, &s->common_delay);
+  return get_double(c, error, "links", "core-rate", POSITIVE, &link_rate_bound, 1e9,
+                    &s->core_rate) &&
+         get_double(c, error, "links", "core-delay", NON_NEGATIVE, &delay_bound, 0.005,
+                    &s->core_delay) &&
+         get_double(c, error, "links", "iu-rate", POSITIVE, &link_rate_bound, 1.55e8,
+                    &s->iu_rate) &&
+         get_double(c, error, "links", "iu-delay", NON_NEGATIVE, &delay_bound, 0.002,
+                    &s->iu_delay) &&
+         get_double(c, error, "links", "dch-rate", POSITIVE, &radio_rate_bound, 384000,
+                    &s->dch_rate) &&
+         get_double(c, error, "links", "dch-delay", NON_NEGATIVE, &delay_bound, 0.01,
+                    &s->dch_delay) &&
+         get_double(c, error, "links", "common-rate", POSITIVE, &radio_rate_bound, 128000,
+                    &s->common_rate) &&
+         get_double(c, error, "links", "common-delay", NON_NEGATIVE, &delay_bound, 0.02,
+                    &s->common_delay);
 }
 
 static bool load_workload(Ctx *c, Scenario *s, GError **error) {
   if (!get_u32(c, error, "workload", "initial-members", 0, 10000000, 0, &s->initial_members) ||
-      !get_double(c, error, "workload", "join-rate", NON_NEGATIVE, 0, &s->join_rate) ||
-      !get_double(c, error, "workload", "mean-membership", NON_NEGATIVE, 0, &s->mean_membership))
+      !get_double(c, error, "workload", "join-rate", NON_NEGATIVE, &join_rate_bound, 0,
+                  &s->join_rate) ||
+      !get_double(c, error, "workload", "mean-membership", NON_NEGATIVE, &membership_bound, 0,
+                  &s->mean_membership))
     return false;
   if (s->join_rate * s->duration > SCN_MAX_EXPECTED_JOINS)
     return fail(c, error, "workload", "join-rate",
@@ -604,7 +736,7 @@ static bool load_security(Ctx *c, Scenario *s, GError **error) {
   }
   g_free(eavesdrop);
   return get_bool(c, error, "security", "collusion", false, &s->collusion) &&
-         get_double(c, error, "security", "record-before-join", NON_NEGATIVE, 60.0,
+         get_double(c, error, "security", "record-before-join", NON_NEGATIVE, &time_bound, 60.0,
                     &s->record_before_join);
 }
 
@@ -613,9 +745,10 @@ static bool load_security(Ctx *c, Scenario *s, GError **error) {
 #define SCN_MAX_DATA_PACKETS 1e8
 
 static bool load_data(Ctx *c, Scenario *s, GError **error) {
-  if (!get_double(c, error, "data", "rate", NON_NEGATIVE, 0.0, &s->data_rate) ||
+  if (!get_double(c, error, "data", "rate", NON_NEGATIVE, &data_rate_bound, 0.0, &s->data_rate) ||
       !get_u32(c, error, "data", "packet-size", 16, KT_DATA_MAX_PAYLOAD, 512, &s->packet_size) ||
-      !get_double(c, error, "data", "switch-delay", NON_NEGATIVE, 0.0, &s->switch_delay))
+      !get_double(c, error, "data", "switch-delay", NON_NEGATIVE, &delay_bound, 0.0,
+                  &s->switch_delay))
     return false;
   /* on the air a packet also carries its header, key ref, nonce and tag
    * (MSG_DATA_OVERHEAD_BYTES); more than the common channel can carry would
@@ -645,7 +778,10 @@ Scenario *scn_load_point(const char *path, const char *const *overrides, const c
   g_return_val_if_fail(!point || point_where, NULL);
   g_return_val_if_fail(error == NULL || *error == NULL, NULL);
   gsize len = 0;
-  g_autofree char *text = scn_read_file(path, &len, error);
+  g_autofree char *file = scn_read_file(path, &len, error);
+  if (!file)
+    return NULL;
+  const char *text = scenario_text(path, file, &len, error);
   if (!text)
     return NULL;
 
@@ -692,7 +828,10 @@ static void sweep_entry_free(gpointer p) {
 GPtrArray *scn_sweep_entries(const char *path, GError **error) {
   g_return_val_if_fail(path != NULL, NULL);
   gsize len = 0;
-  g_autofree char *text = scn_read_file(path, &len, error);
+  g_autofree char *file = scn_read_file(path, &len, error);
+  if (!file)
+    return NULL;
+  const char *text = scenario_text(path, file, &len, error);
   if (!text)
     return NULL;
   Ctx c = {.path = path,

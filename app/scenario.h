@@ -91,8 +91,13 @@ void scn_free(Scenario *scn);
 /* A value fit for a one-line message: control characters escaped, values
  * longer than 60 characters cut. Caller frees. */
 char *scn_quote(const char *value);
+/* Bound on an input file (scenario or events CSV): 256 MiB, about 10^7
+ * CSV rows, and no more than a run could hold in memory anyway. */
+#define SCN_MAX_INPUT_BYTES (256u << 20)
 /* The whole file; NULL + SCN_ERROR_INVALID "<path>: <reason>" if it cannot
- * be read (an input file is the user's). */
+ * be read (an input file is the user's), is not a regular file (a FIFO or
+ * a device is never opened for blocking reads) or exceeds
+ * SCN_MAX_INPUT_BYTES. */
 char *scn_read_file(const char *path, gsize *len, GError **error);
 
 /* Derived topology sizes. */

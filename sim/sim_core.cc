@@ -87,13 +87,16 @@ double sim_now(void) {
 }
 
 void sim_schedule(double delay_s, SimEventFn fn, void *ctx, uint64_t arg) {
-  SIM_CHECK(delay_s >= 0.0, "negative delay %g", delay_s);
+  SIM_CHECK(delay_s >= 0.0 && delay_s <= kSimMaxTimeS, "bad delay %g s", delay_s);
+  SIM_CHECK(Simulator::Now().GetTimeStep() <= kSimMaxTimeNs, "simulated time past %g s",
+            kSimMaxTimeS);
   SIM_CHECK(fn != nullptr, "null event function");
   Simulator::Schedule(Seconds(delay_s), Ptr<EventImpl>(new CEvent(fn, ctx, arg), false));
 }
 
 void sim_run(double until_s) {
   if (until_s > 0.0) {
+    SIM_CHECK(until_s <= kSimMaxTimeS, "run until %g s", until_s);
     Time until = Seconds(until_s);
     SIM_CHECK(until >= Simulator::Now(), "run until %g s, but now is %g s", until_s,
               Simulator::Now().GetSeconds());

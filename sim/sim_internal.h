@@ -29,6 +29,14 @@
     }                                                                                              \
   } while (0)
 
+/* Every time sim/ gives ns-3 (a delay, a transmission, an arrival) stays
+ * at most this far from 0: ns-3's Time is int64 nanoseconds (about 9.2e9 s),
+ * and half of it leaves room for the sum of any two. app/scenario.c bounds
+ * the scenario so that runs stay far below; these checks are the backstop
+ * that turns an overflow (undefined behaviour) into a clean abort. */
+constexpr double kSimMaxTimeS = 4.0e9;
+constexpr int64_t kSimMaxTimeNs = 4000000000LL * 1000000000LL;
+
 namespace simint {
 
 /* The ns-3 node behind `id` (aborts on an unknown id). */

@@ -75,8 +75,9 @@ extern "C" {
 
 SimLinkId sim_link_new(SimNodeId a, SimNodeId b, double rate_bps, double delay_s) {
   SIM_CHECK(a != b, "link from node %u to itself", a);
-  SIM_CHECK(rate_bps >= 1.0 && std::isfinite(rate_bps), "bad link rate %g bit/s", rate_bps);
-  SIM_CHECK(delay_s >= 0.0 && std::isfinite(delay_s), "bad link delay %g s", delay_s);
+  /* DataRate holds whole bit/s (uint64): 1 .. 1e15 keeps llround exact */
+  SIM_CHECK(rate_bps >= 1.0 && rate_bps <= 1e15, "bad link rate %g bit/s", rate_bps);
+  SIM_CHECK(delay_s >= 0.0 && delay_s <= kSimMaxTimeS, "bad link delay %g s", delay_s);
   Ptr<Node> na = simint::node(a), nb = simint::node(b);
 
   PointToPointHelper helper;

@@ -208,7 +208,16 @@ protected:
 
 private:
   static int64_t TxSteps(uint32_t bytes, double rate) {
-    return Seconds(static_cast<double>(bytes) * 8.0 / rate).GetTimeStep();
+    double s = static_cast<double>(bytes) * 8.0 / rate;
+    SIM_CHECK(s <= kSimMaxTimeS, "transmission of %u bytes at %g bit/s takes %g s", bytes, rate, s);
+    return Seconds(s).GetTimeStep();
+  }
+  /* busy-until + transmission (+ delay): checked, never a signed overflow */
+  static int64_t AddSteps(int64_t a, int64_t b) {
+    int64_t r;
+    SIM_CHECK(!__builtin_add_overflow(a, b, &r) && r <= kSimMaxTimeNs,
+              "simulated time past %g s (ns-3 counts int64 nanoseconds)", kSimMaxTimeS);
+    return r;
   }
 
   SimRanId m_ran = 0;
@@ -433,18 +442,18 @@ void RadioChannel::TransmitDch(RadioDevice &from, RadioDevice &to, RadioDevice &
                                Ptr<Packet> p, uint16_t protocol) {
   int64_t now = Simulator::Now().GetTimeStep();
   int64_t &busy = uplink ? ue.m_busyUp : ue.m_busyDown;
-  int64_t end = std::max(now, busy) + TxSteps(p->GetSize(), m_dchRate);
+  int64_t end = AddSteps(std::max(now, busy), TxSteps(p->GetSize(), m_dchRate));
   busy = end;
-  Simulator::ScheduleWithContext(to.NodeId(), TimeStep(end + m_dchDelay - now),
+  Simulator::ScheduleWithContext(to.NodeId(), TimeStep(AddSteps(end, m_dchDelay) - now),
                                  new DchArrival(&from, &to, uplink, p, protocol, m_ran));
 }
 
 void RadioChannel::TransmitCommon(uint32_t cell, Ptr<Packet> p) {
   int64_t now = Simulator::Now().GetTimeStep();
   int64_t &busy = m_cellBusy[cell];
-  int64_t end = std::max(now, busy) + TxSteps(p->GetSize(), m_commonRate);
+  int64_t end = AddSteps(std::max(now, busy), TxSteps(p->GetSize(), m_commonRate));
   busy = end;
-  Simulator::Schedule(TimeStep(end + m_commonDelay - now),
+  Simulator::Schedule(TimeStep(AddSteps(end, m_commonDelay) - now),
                       Ptr<EventImpl>(new CommonArrival(this, cell, p), false));
 }
 
@@ -501,8 +510,8 @@ SimRanId sim_ran_new(SimNodeId rnc, uint32_t n_cells, double dch_rate_bps, doubl
   SIM_CHECK(dch_rate_bps > 0 && std::isfinite(dch_rate_bps), "bad DCH rate %g", dch_rate_bps);
   SIM_CHECK(common_rate_bps > 0 && std::isfinite(common_rate_bps), "bad common rate %g",
             common_rate_bps);
-  SIM_CHECK(dch_delay_s >= 0 && std::isfinite(dch_delay_s), "bad DCH delay %g", dch_delay_s);
-  SIM_CHECK(common_delay_s >= 0 && std::isfinite(common_delay_s), "bad common delay %g",
+  SIM_CHECK(dch_delay_s >= 0 && dch_delay_s <= kSimMaxTimeS, "bad DCH delay %g", dch_delay_s);
+  SIM_CHECK(common_delay_s >= 0 && common_delay_s <= kSimMaxTimeS, "bad common delay %g",
             common_delay_s);
   Ptr<Node> node = simint::node(rnc);
   SimRanId id = static_cast<SimRanId>(g_rans.size());

@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "app/metrics.h"
 #include "app/report.h"
@@ -792,6 +795,184 @@ static void test_deterministic(Fixture *fx, gconstpointer data) {
   g_free(b);
 }
 
+/* Every number of summary.csv and rekeys.csv reads back as the value used
+ * (issue 11 item 8): values "%.6f"/"%.9f" cannot hold (1e300 has 301
+ * digits, 1/3 has more than 6 decimals, 1e-7 would print as 0.000000) go
+ * out in the shortest exact form; ordinary ones keep their fixed format. */
+static void test_numbers_read_back(Fixture *fx, gconstpointer data) {
+  (void)data;
+  Scenario *scn = scenario_new("num");
+  scn->duration = 1e300;
+  scn->join_rate = 1.0 / 3.0;
+  scn->mean_membership = 123456789.123;
+  Metrics *m = metrics_new(1, 1, 1);
+  const double t_odd = 3.141592653589793;          /* 16 digits: %.15g cannot hold it */
+  uint32_t a = add_rekey(m, t_odd, EV_JOIN, 0.02); /* latency 0.02: ns-exact */
+  (void)a;
+  Summary s = {0};
+  report_summarise(m, &s);
+  s.keys_per_ue = 1.0 / 3.0;
+  s.sim_end_s = 1e-7;
+  char *dir = g_build_filename(fx->root, "num", NULL);
+  GError *err = NULL;
+  g_assert_true(report_write(dir, scn, m, &s, &err));
+  g_assert_no_error(err);
+
+  char *text = read_all(dir, "summary.csv");
+  char **lines = g_strsplit(text, "\n", -1);
+  char **keys = g_strsplit(lines[0], ",", -1), **vals = g_strsplit(lines[1], ",", -1);
+  g_assert_cmpuint(g_strv_length(keys), ==, g_strv_length(vals));
+  const struct {
+    const char *key;
+    double want;
+    const char *text; /* as written, where the rule fixes it */
+  } want[] = {
+      /* %.6f of 1e300 is exact (301 digits, past the old 71-byte buffer) */
+      {"duration_s", 1e300, NULL},
+      {"join_rate", 1.0 / 3.0, "0.3333333333333333"}, /* 16 digits suffice */
+      {"mean_membership", 123456789.123, "123456789.123"},
+      {"keys_per_ue", 1.0 / 3.0, "0.3333333333333333"},
+      {"sim_end_s", 1e-7, "1e-07"},
+      {"latency_mean_s", 0.02, "0.020000000"}, /* ordinary: the fixed format */
+      {"record_before_join_s", 0, "0"},
+  };
+  for (size_t w = 0; w < G_N_ELEMENTS(want); w++) {
+    bool found = false;
+    for (guint i = 0; keys[i]; i++) {
+      if (strcmp(keys[i], want[w].key) != 0)
+        continue;
+      found = true;
+      g_assert_cmpfloat(g_ascii_strtod(vals[i], NULL), ==, want[w].want);
+      if (want[w].text)
+        g_assert_cmpstr(vals[i], ==, want[w].text);
+      else
+        g_assert_cmpuint(strlen(vals[i]), ==, 301 + 7);
+    }
+    g_assert_true(found);
+  }
+  g_strfreev(keys);
+  g_strfreev(vals);
+  g_strfreev(lines);
+  g_free(text);
+  /* rekeys.csv: the odd event time in 16 digits, the latency in %.9f */
+  text = read_all(dir, "rekeys.csv");
+  g_assert_nonnull(strstr(text, "\n3.141592653589793,join,"));
+  g_assert_cmpfloat(g_ascii_strtod("3.141592653589793", NULL), ==, t_odd);
+  g_assert_nonnull(strstr(text, ",0.020000000\n"));
+  g_free(text);
+  g_free(dir);
+  metrics_free(m);
+  scenario_free(scn);
+}
+
+/* Runs write_results(dir, name) in a child with MBMS_TEST_REPORT_KILL=point
+ * (NULL: none), its stderr into *err; returns the wait status. */
+static int child_write(const char *dir, const char *name, const char *point, char **err) {
+  char *errpath = g_strconcat(dir, ".stderr", NULL);
+  fflush(NULL);
+  pid_t pid = fork();
+  g_assert_cmpint(pid, >=, 0);
+  if (pid == 0) {
+    FILE *f = freopen(errpath, "w", stderr);
+    if (!f)
+      _exit(99);
+    setvbuf(stderr, NULL, _IONBF, 0); /* a SIGKILL must not lose it */
+    if (point)
+      g_setenv("MBMS_TEST_REPORT_KILL", point, TRUE);
+    GError *e = NULL;
+    gboolean ok = write_results(dir, name, &e);
+    fflush(stderr);
+    _exit(ok ? 0 : 1);
+  }
+  int status;
+  g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+  g_assert_true(g_file_get_contents(errpath, err, NULL, NULL));
+  g_unlink(errpath);
+  g_free(errpath);
+  return status;
+}
+
+/* Names beside `dir` in fx->root other than dir itself. */
+static guint n_leftovers(Fixture *fx, const char *prefix) {
+  GDir *d = g_dir_open(fx->root, 0, NULL);
+  guint n = 0;
+  const char *name;
+  while ((name = g_dir_read_name(d)))
+    n += g_str_has_prefix(name, prefix);
+  g_dir_close(d);
+  return n;
+}
+
+/* A run killed (SIGKILL) at each point of the write leaves `dir` naming a
+ * complete folder (the old results, or the new), and the next run removes
+ * the leftover and says so (issue 11 item 12). */
+static void test_killed_write(Fixture *fx, gconstpointer data) {
+  const char *point = data;
+  char *dir = g_build_filename(fx->root, "res", NULL);
+  GError *e = NULL;
+  g_assert_true(write_results(dir, "first", &e));
+  g_assert_no_error(e);
+  char *err = NULL;
+  int status = child_write(dir, "second", point, &err);
+  g_assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  g_free(err);
+  /* dir is complete: the old results if killed while writing, the new
+   * ones once exchanged */
+  char *l = listing(dir);
+  g_assert_cmpstr(l, ==, "elements.csv rekeys.csv scenario.ini summary.csv summary.json");
+  g_free(l);
+  char *text = read_all(dir, "summary.csv");
+  g_assert_nonnull(strstr(text, strcmp(point, "write") == 0 ? "\nfirst," : "\nsecond,"));
+  g_free(text);
+  g_assert_cmpuint(n_leftovers(fx, "res.tmp-"), ==, 1);
+
+  status = child_write(dir, "third", NULL, &err);
+  g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  g_assert_nonnull(strstr(err, "res.tmp-"));
+  g_assert_nonnull(strstr(err, "removed, left by a run that was killed"));
+  g_free(err);
+  l = listing(fx->root);
+  g_assert_cmpstr(l, ==, "res");
+  g_free(l);
+  text = read_all(dir, "summary.csv");
+  g_assert_nonnull(strstr(text, "\nthird,"));
+  g_free(text);
+  g_free(dir);
+}
+
+/* A leftover of the old two-rename replacement, killed between the
+ * renames: dir missing, the old results in dir.old-*, the new half in
+ * dir.tmp-*. The next run puts the old results back before writing, and
+ * leaves alone a leftover that holds a foreign file. */
+static void test_recover_old(Fixture *fx, gconstpointer data) {
+  (void)data;
+  char *dir = g_build_filename(fx->root, "res", NULL);
+  char *old = g_build_filename(fx->root, "res.old-AbC123", NULL);
+  char *foreign = g_build_filename(fx->root, "res.tmp-XyZ789", NULL);
+  GError *e = NULL;
+  g_assert_true(write_results(old, "first", &e));
+  g_assert_no_error(e);
+  g_assert_cmpint(g_mkdir(foreign, 0755), ==, 0);
+  write_text(foreign, "mine.txt", "keep me");
+  char *err = NULL;
+  int status = child_write(dir, "second", "exchange", &err);
+  /* dir was put back first, so the new results were exchanged with it */
+  g_assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  g_test_message("stderr: %s", err);
+  g_assert_nonnull(strstr(err, "recovered the previous results from"));
+  g_assert_nonnull(strstr(err, "res.tmp-XyZ789: left as it is"));
+  g_free(err);
+  char *text = read_all(dir, "summary.csv");
+  g_assert_nonnull(strstr(text, "\nsecond,"));
+  g_free(text);
+  char *kept = read_all(foreign, "mine.txt");
+  g_assert_cmpstr(kept, ==, "keep me");
+  g_free(kept);
+  g_free(foreign);
+  g_free(old);
+  g_free(dir);
+}
+
 /* ---- stdout table ----------------------------------------------------- */
 
 static char *print_to_string(const Scenario *scn, const Summary *s) {
@@ -852,6 +1033,12 @@ int main(int argc, char **argv) {
   ADD("/report/refuse-foreign", test_refuse_foreign);
   ADD("/report/failure-leaves-nothing", test_failure_leaves_nothing);
   ADD("/report/deterministic", test_deterministic);
+  ADD("/report/numbers-read-back", test_numbers_read_back);
+  g_test_add("/report/killed/write", Fixture, "write", fx_setup, test_killed_write, fx_teardown);
+  g_test_add("/report/killed/exchange", Fixture, "exchange", fx_setup, test_killed_write,
+             fx_teardown);
+  g_test_add("/report/killed/remove", Fixture, "remove", fx_setup, test_killed_write, fx_teardown);
+  ADD("/report/recover-old", test_recover_old);
 #undef ADD
   return g_test_run();
 }

@@ -7,6 +7,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "app/scenario.h"
@@ -389,6 +390,68 @@ static void test_value_errors(void) {
                ":4: run.seed: 'x' is not an unsigned integer");
 }
 
+/* The bounds of scenarios/README.md ("Bounds of times and rates") are
+ * inclusive: each edge loads, and reads back as given. */
+static void test_bound_edges(void) {
+  g_autofree char *path = write_tmp(
+      "edges.ini", "[run]\nduration = 1e9\nbatch-interval = 1e-9\n[links]\ncore-rate = 1000\n"
+                   "iu-rate = 1e12\ndch-rate = 1e3\ncommon-rate = 1e12\ncore-delay = 1e-9\n"
+                   "iu-delay = 1e6\ndch-delay = 0\ncommon-delay = 1e6\n[workload]\n"
+                   "join-rate = 1e-9\nmean-membership = 1e12\n[security]\n"
+                   "record-before-join = 1e9\n[data]\nswitch-delay = 1e6\nrate = 1\n");
+  Scenario *s = load_ok(path, NULL);
+  g_assert_cmpfloat(s->duration, ==, 1e9);
+  g_assert_cmpfloat(s->batch_interval, ==, 1e-9);
+  g_assert_cmpfloat(s->core_rate, ==, 1000);
+  g_assert_cmpfloat(s->iu_rate, ==, 1e12);
+  g_assert_cmpfloat(s->dch_rate, ==, 1000);
+  g_assert_cmpfloat(s->common_rate, ==, 1e12);
+  g_assert_cmpfloat(s->core_delay, ==, 1e-9);
+  g_assert_cmpfloat(s->iu_delay, ==, 1e6);
+  g_assert_cmpfloat(s->dch_delay, ==, 0);
+  g_assert_cmpfloat(s->common_delay, ==, 1e6);
+  g_assert_cmpfloat(s->join_rate, ==, 1e-9);
+  g_assert_cmpfloat(s->mean_membership, ==, 1e12);
+  g_assert_cmpfloat(s->record_before_join, ==, 1e9);
+  g_assert_cmpfloat(s->switch_delay, ==, 1e6);
+  g_assert_cmpfloat(s->data_rate, ==, 1);
+  scn_free(s);
+  /* just past each edge */
+  expect_error("[run]\nduration = 1.000001e9\n", NULL,
+               ":2: run.duration: '1.000001e9' is out of range (1e-09 .. 1e+09 s)");
+  expect_error("[links]\ncore-rate = 999\n", NULL,
+               ":2: links.core-rate: '999' is out of range (1000 .. 1e+12 bit/s)");
+  expect_error("[links]\niu-delay = 1000001\n", NULL,
+               ":2: links.iu-delay: '1000001' is out of range (0 or 1e-09 .. 1e+06 s)");
+  expect_error("[links]\ndch-delay = 9e-10\n", NULL,
+               ":2: links.dch-delay: '9e-10' is out of range (0 or 1e-09 .. 1e+06 s)");
+  /* a whole rate in exponent form is whole */
+  expect_error("[links]\ncore-rate = 1.0005e3\n", NULL,
+               ":2: links.core-rate: '1.0005e3' is not a whole number of bit/s");
+}
+
+/* A UTF-8 byte order mark is accepted, as in events files; a NUL byte is
+ * refused at its line, and a FIFO is refused without being opened for a
+ * blocking read (the test would hang). */
+static void test_bom_nul_fifo(void) {
+  g_autofree char *path = write_tmp("bom.ini", "\xEF\xBB\xBF[run]\nseed = 7\n");
+  Scenario *s = load_ok(path, NULL);
+  g_assert_cmpuint(s->seed, ==, 7);
+  scn_free(s);
+  g_autofree char *nul = g_build_filename(tmpdir, "nul.ini", NULL);
+  GError *error = NULL;
+  g_assert_true(g_file_set_contents(nul, "[run]\n\nseed = 1\0\n", 17, &error));
+  g_autofree char *msg = load_error(nul, NULL, SCN_ERROR_INVALID);
+  g_autofree char *want = g_strconcat(nul, ":3: contains a NUL byte (not a text file)", NULL);
+  g_assert_cmpstr(msg, ==, want);
+  g_autofree char *fifo = g_build_filename(tmpdir, "fifo.ini", NULL);
+  g_assert_cmpint(mkfifo(fifo, 0644), ==, 0);
+  g_autofree char *m2 = load_error(fifo, NULL, SCN_ERROR_INVALID);
+  g_autofree char *w2 = g_strconcat(fifo, ": not a regular file (a FIFO, device or socket)", NULL);
+  g_assert_cmpstr(m2, ==, w2);
+  g_unlink(fifo);
+}
+
 static void test_default_name_unsafe(void) {
   g_autofree char *path = write_tmp("my scenario.ini", "");
   g_autofree char *msg = load_error(path, NULL, SCN_ERROR_INVALID);
@@ -626,6 +689,8 @@ int main(int argc, char **argv) {
   g_test_add_func("/scenario/fixture-errors", test_fixture_errors);
   g_test_add_func("/scenario/structure-errors", test_structure_errors);
   g_test_add_func("/scenario/value-errors", test_value_errors);
+  g_test_add_func("/scenario/bound-edges", test_bound_edges);
+  g_test_add_func("/scenario/bom-nul-fifo", test_bom_nul_fifo);
   g_test_add_func("/scenario/default-name-unsafe", test_default_name_unsafe);
   g_test_add_func("/scenario/events-key", test_events_key);
   g_test_add_func("/scenario/overrides", test_overrides);
