@@ -1,24 +1,57 @@
-/* adversary.c — see adversary.h. */
+/* adversary.c — see adversary.h.
+ *
+ * Costs. Everything is indexed by the key reference a ciphertext names, so
+ * an adversary only ever looks at what it may really try:
+ *   - forward: a wrap or packet under ref R is tried by the listeners that
+ *     hold R (by_ref), each with its own copy of R's key;
+ *   - backward: recordings are chained per ref (and per cell with
+ *     eavesdrop = own-cell); a joiner walks the chain of each key it holds
+ *     or opens, nothing else. Each recording is in one chain, so it is
+ *     tried at most once per joiner and needs no "already counted" set.
+ * Refs are hashed as 64-bit values with a full mix (GLib's g_int64_hash
+ * keeps the low 32 bits, the version, which put every key of one version on
+ * one chain). Recordings are kept only while some joiner can still need
+ * them (prune_log): memory follows the recording window, not the run. */
 #include "app/adversary.h"
 
 #include <string.h>
 
+G_STATIC_ASSERT(sizeof(gpointer) >= sizeof(uint64_t)); /* refs are stored in the pointer */
+
+#define NO_REC UINT32_MAX
+
 /* A departed UE (or, with collusion, the coalition of all of them). */
 typedef struct {
   GArray *keys;   /* KtKey: everything it holds or has opened */
-  uint8_t *hears; /* per cell: it listens there (NULL: all cells) */
+  uint8_t *hears; /* coalition only: per cell, it listens there (NULL: see cell) */
+  uint32_t cell;  /* its last cell (without collusion) */
   bool active;    /* false once it has joined again */
 } Listener;
 
-/* One transmission of one wrap or data packet on one cell, recorded for
- * the UEs that will join there. */
+/* A listener holding a key, and where that key is in its `keys`. */
+typedef struct {
+  Listener *l;
+  guint key;
+} Holder;
+
+/* One recorded transmission of one wrap or data packet: one per cell with
+ * eavesdrop = own-cell, one for all its cells with all-cells (a joiner then
+ * hears every cell, so the cells do not matter). */
 typedef struct {
   double time;
-  uint64_t item; /* the wrap or packet (the same on every cell it went to) */
+  uint32_t cell; /* own-cell only */
+  uint32_t next; /* the next recording of the same chain (index in log), or NO_REC */
+  KtWrap wrap;   /* when data == NULL */
+  KtData *data;  /* reference-counted (g_rc_box), shared by its cells */
+} Rec;
+
+/* The recordings under one ref (on one cell), oldest first; its own key in
+ * `chains`. */
+typedef struct {
+  KtKeyRef ref;
   uint32_t cell;
-  KtWrap wrap;  /* when data == NULL */
-  KtData *data; /* reference-counted (g_rc_box), shared by its cells */
-} LogEntry;
+  uint32_t first, last; /* indices in log, or NO_REC */
+} Chain;
 
 typedef struct {
   double time; /* the join reached the network */
@@ -30,35 +63,46 @@ struct Adversaries {
   AdversaryConfig cfg;
   GHashTable *by_ue;   /* ue -> Listener* (without collusion) */
   Listener *coalition; /* with collusion, once someone left */
-  GHashTable *by_ref;  /* KtKeyRef as uint64 -> GPtrArray of Listener* holding it */
-  GArray *log;         /* LogEntry, oldest first from log_head */
-  guint log_head;
-  uint64_t next_item;
+  GHashTable *by_ref;  /* ref (as pointer) -> GArray of Holder */
+  GArray *log;         /* Rec, in time order */
+  GHashTable *chains;  /* set of Chain (by ref and cell) */
+  guint log_kept;      /* log->len after the last prune */
   GHashTable *waiting; /* ue -> JoinWait* */
   GHashTable *left_at; /* ue -> double*: when its last leave reached the network */
   AdversaryCounts counts;
-  GArray *scratch_keys;
-  GHashTable *scratch_items;
+  GArray *scratch_keys;   /* KtKey: a joiner's keys during its check */
+  GHashTable *scratch_held; /* ref -> index in scratch_keys + 1 */
+  GArray *scratch_times;  /* double: join times of the waiting joiners */
 };
 
 static uint64_t ref_u64(KtKeyRef r) {
   return (uint64_t)r.id << 32 | r.version;
 }
 
-/* The listeners holding key `ref` (NULL if none). */
-static GPtrArray *holders_of(const Adversaries *a, KtKeyRef ref) {
-  uint64_t k = ref_u64(ref);
-  return g_hash_table_lookup(a->by_ref, &k);
+/* SplitMix64's finaliser: every bit of the 64-bit key reaches the hash. */
+static guint mix_hash(gconstpointer p) {
+  uint64_t z = (uint64_t)GPOINTER_TO_SIZE(p);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+  z ^= z >> 31;
+  return (guint)(z ^ (z >> 32));
 }
 
-static const KtKey *find_key(const GArray *keys, KtKeyRef ref) {
-  for (guint i = 0; i < keys->len; i++) {
-    const KtKey *k = &g_array_index(keys, KtKey, i);
-    if (kt_ref_equal(k->ref, ref))
-      return k;
-  }
-  return NULL;
+static guint chain_hash(gconstpointer p) {
+  const Chain *c = p;
+  return mix_hash(GSIZE_TO_POINTER((gsize)(ref_u64(c->ref) ^ (uint64_t)c->cell * 0x9e3779b97f4a7c15u)));
 }
+
+static gboolean chain_equal(gconstpointer pa, gconstpointer pb) {
+  const Chain *x = pa, *y = pb;
+  return kt_ref_equal(x->ref, y->ref) && x->cell == y->cell;
+}
+
+static gpointer ref_key(KtKeyRef r) {
+  return GSIZE_TO_POINTER((gsize)ref_u64(r));
+}
+
+/* ------------------------------------------------------------ listeners */
 
 static void listener_free(gpointer p) {
   Listener *l = p;
@@ -69,64 +113,202 @@ static void listener_free(gpointer p) {
   g_free(l);
 }
 
-static Listener *listener_new(const Adversaries *a) {
+static Listener *listener_new(const Adversaries *a, bool coalition) {
   Listener *l = g_new0(Listener, 1);
   l->keys = g_array_new(FALSE, FALSE, sizeof(KtKey));
-  if (!a->cfg.all_cells)
+  if (coalition && !a->cfg.all_cells)
     l->hears = g_new0(uint8_t, a->cfg.n_cells);
   l->active = true;
   return l;
 }
 
-/* `l` now holds `key` (indexed so that wraps under it find `l`). */
-static void learn(Adversaries *a, Listener *l, const KtKey *key) {
-  if (find_key(l->keys, key->ref))
-    return;
-  g_array_append_vals(l->keys, key, 1);
-  GPtrArray *holders = holders_of(a, key->ref);
-  if (!holders) {
-    holders = g_ptr_array_new();
-    uint64_t *k = g_new(uint64_t, 1);
-    *k = ref_u64(key->ref);
-    g_hash_table_insert(a->by_ref, k, holders);
-  }
-  g_ptr_array_add(holders, l);
+/* The listeners holding key `ref` (NULL if none). */
+static GArray *holders_of(const Adversaries *a, KtKeyRef ref) {
+  return g_hash_table_lookup(a->by_ref, ref_key(ref));
 }
 
-static bool hears_any(const Listener *l, const uint32_t *cells, uint32_t n_cells) {
-  if (!l->hears)
+/* Whether `l` holds a key of `ref`: by the shorter of its keys and the
+ * ref's holders. */
+static bool listener_holds(const Adversaries *a, const Listener *l, KtKeyRef ref) {
+  const GArray *holders = holders_of(a, ref);
+  if (!holders)
+    return false;
+  if (holders->len <= l->keys->len) {
+    for (guint h = 0; h < holders->len; h++)
+      if (g_array_index(holders, Holder, h).l == l)
+        return true;
+  } else {
+    for (guint i = 0; i < l->keys->len; i++)
+      if (kt_ref_equal(g_array_index(l->keys, KtKey, i).ref, ref))
+        return true;
+  }
+  return false;
+}
+
+/* `l` now holds `key` (indexed so that wraps under it find `l`). A key of
+ * a ref it already holds is not taken (the first one stays, as before). */
+static void learn(Adversaries *a, Listener *l, const KtKey *key) {
+  if (listener_holds(a, l, key->ref))
+    return;
+  GArray *holders = holders_of(a, key->ref);
+  if (!holders) {
+    holders = g_array_new(FALSE, FALSE, sizeof(Holder));
+    g_hash_table_insert(a->by_ref, ref_key(key->ref), holders);
+  }
+  Holder nh = {l, l->keys->len};
+  g_array_append_vals(l->keys, key, 1);
+  g_array_append_val(holders, nh);
+}
+
+static bool hears_any(const Adversaries *a, const Listener *l, const uint32_t *cells,
+                      uint32_t n_cells) {
+  if (a->cfg.all_cells)
     return true;
   for (uint32_t i = 0; i < n_cells; i++)
-    if (l->hears[cells[i]])
+    if (l->hears ? l->hears[cells[i]] != 0 : cells[i] == l->cell)
       return true;
   return false;
 }
+
+static void holders_free(gpointer p) {
+  g_array_free(p, TRUE);
+}
+
+/* ------------------------------------------------------------ recordings */
 
 static void data_unref(KtData *d) {
   if (d)
     g_rc_box_release(d);
 }
 
+/* The chain of recordings under `ref` heard on `cell` (own-cell; with
+ * all-cells the cell is always 0); NULL if there is none and !create. */
+static Chain *chain_of(Adversaries *a, KtKeyRef ref, uint32_t cell, bool create) {
+  Chain probe = {.ref = ref, .cell = cell};
+  Chain *c = g_hash_table_lookup(a->chains, &probe);
+  if (!c && create) {
+    c = g_new(Chain, 1);
+    *c = (Chain){.ref = ref, .cell = cell, .first = NO_REC, .last = NO_REC};
+    g_hash_table_add(a->chains, c);
+  }
+  return c;
+}
+
+static KtKeyRef rec_under(const Rec *r) {
+  return r->data ? r->data->key : r->wrap.under;
+}
+
+/* Appends log[i] to its chain. */
+static void chain_append(Adversaries *a, uint32_t i) {
+  Rec *r = &g_array_index(a->log, Rec, i);
+  r->next = NO_REC;
+  Chain *c = chain_of(a, rec_under(r), r->cell, true);
+  if (c->last == NO_REC)
+    c->first = i;
+  else
+    g_array_index(a->log, Rec, c->last).next = i;
+  c->last = i;
+}
+
+/* Whether a joiner that joined at `join` may need a recording made at `t`:
+ * it tries at most what was transmitted in [join - record-before-join,
+ * join) (a rejoiner less: JoinWait.from). */
+static bool in_window(const Adversaries *a, double t, double join) {
+  return t >= join - a->cfg.record_before_join && t < join;
+}
+
+static int cmp_double(gconstpointer pa, gconstpointer pb) {
+  double x = *(const double *)pa, y = *(const double *)pb;
+  return x < y ? -1 : x > y;
+}
+
+/* Drops every recording no joiner can still need: a joiner still waiting
+ * for its keys needs its window, a future one (joining at `now` or later)
+ * needs nothing before now - record-before-join. The log is rebuilt (and
+ * the chains relinked) whenever it has doubled since the last time, so
+ * each recording costs O(1) amortised and the log stays within twice what
+ * the windows hold. */
+static void prune_log(Adversaries *a, double now) {
+  GArray *times = a->scratch_times;
+  g_array_set_size(times, 0);
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init(&it, a->waiting);
+  while (g_hash_table_iter_next(&it, NULL, &v))
+    g_array_append_val(times, ((JoinWait *)v)->time);
+  g_array_sort(times, cmp_double);
+  double future_from = now - a->cfg.record_before_join;
+  guint kept = 0, j = 0;
+  for (guint i = 0; i < a->log->len; i++) {
+    Rec *r = &g_array_index(a->log, Rec, i);
+    /* the earliest waiting join after r has the earliest window after r */
+    while (j < times->len && g_array_index(times, double, j) <= r->time)
+      j++;
+    bool needed = r->time >= future_from ||
+                  (j < times->len && in_window(a, r->time, g_array_index(times, double, j)));
+    if (!needed) {
+      data_unref(r->data);
+      continue;
+    }
+    if (kept != i)
+      g_array_index(a->log, Rec, kept) = *r;
+    kept++;
+  }
+  g_array_set_size(a->log, kept);
+  g_hash_table_remove_all(a->chains);
+  for (guint i = 0; i < kept; i++)
+    chain_append(a, i);
+  a->log_kept = kept;
+}
+
+static void record(Adversaries *a, double now, const uint32_t *cells, uint32_t n_cells,
+                   const KtWrap *wrap, KtData *data) {
+  if (a->cfg.record_before_join <= 0 || n_cells == 0)
+    return;
+  if (a->log->len >= MAX(2 * a->log_kept, 4096u))
+    prune_log(a, now);
+  g_assert(a->log->len < NO_REC - n_cells);
+  uint32_t n = a->cfg.all_cells ? 1 : n_cells;
+  for (uint32_t i = 0; i < n; i++) {
+    bool again = false; /* a cell named twice is one transmission there */
+    for (uint32_t k = 0; k < i; k++)
+      again |= cells[k] == cells[i];
+    if (again)
+      continue;
+    Rec r = {.time = now, .cell = a->cfg.all_cells ? 0 : cells[i]};
+    if (data)
+      r.data = g_rc_box_acquire(data);
+    else
+      r.wrap = *wrap;
+    g_array_append_val(a->log, r);
+    chain_append(a, a->log->len - 1);
+  }
+}
+
+/* ------------------------------------------------------------ public API */
+
 Adversaries *adversaries_new(const AdversaryConfig *config) {
   Adversaries *a = g_new0(Adversaries, 1);
   a->cfg = *config;
   a->by_ue = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, listener_free);
-  a->by_ref =
-      g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
-  a->log = g_array_new(FALSE, FALSE, sizeof(LogEntry));
+  a->by_ref = g_hash_table_new_full(mix_hash, g_direct_equal, NULL, holders_free);
+  a->log = g_array_new(FALSE, FALSE, sizeof(Rec));
+  a->chains = g_hash_table_new_full(chain_hash, chain_equal, g_free, NULL);
   a->waiting = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
   a->left_at = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
   a->scratch_keys = g_array_new(FALSE, FALSE, sizeof(KtKey));
-  a->scratch_items = g_hash_table_new(g_int64_hash, g_int64_equal);
+  a->scratch_held = g_hash_table_new(mix_hash, g_direct_equal);
+  a->scratch_times = g_array_new(FALSE, FALSE, sizeof(double));
   return a;
 }
 
 void adversaries_free(Adversaries *a) {
   if (!a)
     return;
-  for (guint i = a->log_head; i < a->log->len; i++)
-    data_unref(g_array_index(a->log, LogEntry, i).data);
+  for (guint i = 0; i < a->log->len; i++)
+    data_unref(g_array_index(a->log, Rec, i).data);
   g_array_free(a->log, TRUE);
+  g_hash_table_destroy(a->chains);
   g_hash_table_destroy(a->by_ref);
   g_hash_table_destroy(a->by_ue);
   if (a->coalition)
@@ -134,7 +316,8 @@ void adversaries_free(Adversaries *a) {
   g_hash_table_destroy(a->waiting);
   g_hash_table_destroy(a->left_at);
   g_array_free(a->scratch_keys, TRUE);
-  g_hash_table_destroy(a->scratch_items);
+  g_hash_table_destroy(a->scratch_held);
+  g_array_free(a->scratch_times, TRUE);
   g_free(a);
 }
 
@@ -148,20 +331,19 @@ void adversaries_on_leave(Adversaries *a, uint32_t ue, uint32_t cell, const GArr
   Listener *l;
   if (a->cfg.collusion) {
     if (!a->coalition)
-      a->coalition = listener_new(a);
+      a->coalition = listener_new(a, true);
     l = a->coalition;
+    if (l->hears)
+      l->hears[cell] = 1;
   } else {
     l = g_hash_table_lookup(a->by_ue, GUINT_TO_POINTER(ue));
     if (!l) {
-      l = listener_new(a);
+      l = listener_new(a, false);
       g_hash_table_insert(a->by_ue, GUINT_TO_POINTER(ue), l);
-    } else if (l->hears) {
-      memset(l->hears, 0, a->cfg.n_cells); /* its last cell only */
     }
+    l->cell = cell; /* its last cell only */
     l->active = true;
   }
-  if (l->hears)
-    l->hears[cell] = 1;
   for (guint i = 0; i < keys->len; i++)
     learn(a, l, &g_array_index(keys, KtKey, i));
 }
@@ -191,33 +373,42 @@ bool adversaries_waiting(const Adversaries *a, uint32_t ue) {
          g_hash_table_contains(a->waiting, GUINT_TO_POINTER(ue));
 }
 
-/* Tries the keys in `keys` on one log entry; on success counts the entry's
- * item once in `seen` and, for a wrap, learns the key inside. */
-static bool try_entry(Adversaries *a, const LogEntry *e, GArray *keys, GHashTable *seen) {
-  if (g_hash_table_contains(seen, &e->item))
-    return false;
-  bool opened = false;
-  if (e->data) {
-    const KtKey *k = find_key(keys, e->data->key);
-    unsigned char plain[KT_DATA_MAX_PAYLOAD];
-    opened = k && kt_data_open(plain, e->data, k) == 0;
-  } else {
-    const KtKey *k = find_key(keys, e->wrap.under);
-    KtKey inside;
-    if (k && kt_unwrap(&inside, &e->wrap, k) == 0) {
-      opened = true;
-      if (!find_key(keys, inside.ref))
-        g_array_append_vals(keys, &inside, 1);
+/* Adds `key` to the joiner's keys unless it holds that ref already. */
+static void hold(Adversaries *a, const KtKey *key) {
+  gpointer k = ref_key(key->ref);
+  if (g_hash_table_contains(a->scratch_held, k))
+    return;
+  g_array_append_vals(a->scratch_keys, key, 1);
+  g_hash_table_insert(a->scratch_held, k, GUINT_TO_POINTER(a->scratch_keys->len));
+}
+
+/* Tries key number `ki` of the joiner's keys on every recording under it in
+ * its window; keys opened are added to its keys (and tried in turn). */
+static void try_chain(Adversaries *a, const JoinWait *w, guint ki) {
+  KtKey key = g_array_index(a->scratch_keys, KtKey, ki); /* the array may grow */
+  const Chain *c = chain_of(a, key.ref, a->cfg.all_cells ? 0 : w->cell, false);
+  for (uint32_t i = c ? c->first : NO_REC; i != NO_REC;) {
+    const Rec *r = &g_array_index(a->log, Rec, i);
+    if (r->time >= w->time)
+      break; /* the chain is in time order */
+    i = r->next;
+    if (r->time < w->from)
+      continue;
+    if (r->data) {
+      unsigned char plain[KT_DATA_MAX_PAYLOAD];
+      if (kt_data_open(plain, r->data, &key) != 0)
+        continue;
+      a->counts.bwd_data++;
+    } else {
+      KtKey inside;
+      if (kt_unwrap(&inside, &r->wrap, &key) != 0)
+        continue;
+      hold(a, &inside);
       kt_key_wipe(&inside);
     }
-  }
-  if (opened) {
-    g_hash_table_add(seen, (gpointer)&e->item);
     a->counts.bwd_exposures++;
-    if (e->data)
-      a->counts.bwd_data++;
   }
-  return opened;
+  kt_key_wipe(&key);
 }
 
 void adversaries_on_member_keys(Adversaries *a, uint32_t ue, const GArray *keys) {
@@ -233,70 +424,21 @@ void adversaries_on_member_keys(Adversaries *a, uint32_t ue, const GArray *keys)
                                : g_hash_table_lookup(a->by_ue, GUINT_TO_POINTER(ue));
   GArray *mine = a->scratch_keys;
   g_array_set_size(mine, 0);
+  g_hash_table_remove_all(a->scratch_held);
   for (guint i = 0; i < keys->len; i++) {
     const KtKey *k = &g_array_index(keys, KtKey, i);
-    if (!before || !find_key(before->keys, k->ref))
-      g_array_append_vals(mine, k, 1);
+    if (!before || !listener_holds(a, before, k->ref))
+      hold(a, k);
   }
-  GHashTable *seen = a->scratch_items;
-  g_hash_table_remove_all(seen);
-  double from = w->from;
-  /* until nothing more opens: a key opened may open an earlier wrap */
-  for (bool progress = true; progress;) {
-    progress = false;
-    for (guint i = a->log_head; i < a->log->len; i++) {
-      const LogEntry *e = &g_array_index(a->log, LogEntry, i);
-      if (e->time < from || e->time >= w->time)
-        continue;
-      if (!a->cfg.all_cells && e->cell != w->cell)
-        continue;
-      progress |= try_entry(a, e, mine, seen);
-    }
-  }
+  /* each key it holds or opens is tried once on its chain: together that
+   * is everything the old "until nothing more opens" passes opened */
+  for (guint i = 0; i < mine->len; i++)
+    try_chain(a, w, i);
   for (guint i = 0; i < mine->len; i++)
     kt_key_wipe(&g_array_index(mine, KtKey, i));
   g_array_set_size(mine, 0);
+  g_hash_table_remove_all(a->scratch_held);
   g_hash_table_remove(a->waiting, GUINT_TO_POINTER(ue));
-}
-
-/* Drops log entries no joiner can still need: older than record-before-join
- * before now and before every join still waiting for its keys. */
-static void prune_log(Adversaries *a, double now) {
-  double keep_from = now;
-  GHashTableIter it;
-  gpointer v;
-  g_hash_table_iter_init(&it, a->waiting);
-  while (g_hash_table_iter_next(&it, NULL, &v))
-    keep_from = MIN(keep_from, ((JoinWait *)v)->time);
-  keep_from -= a->cfg.record_before_join;
-  while (a->log_head < a->log->len) {
-    LogEntry *e = &g_array_index(a->log, LogEntry, a->log_head);
-    if (e->time >= keep_from)
-      break;
-    data_unref(e->data);
-    a->log_head++;
-  }
-  if (a->log_head > 4096 && a->log_head * 2 > a->log->len) {
-    g_array_remove_range(a->log, 0, a->log_head);
-    a->log_head = 0;
-  }
-}
-
-static void record(Adversaries *a, double now, const uint32_t *cells, uint32_t n_cells,
-                   const KtWrap *wrap, KtData *data) {
-  if (a->cfg.record_before_join <= 0)
-    return;
-  uint64_t item = a->next_item++;
-  for (uint32_t i = 0; i < n_cells; i++) {
-    LogEntry e = {.time = now, .item = item, .cell = cells[i]};
-    if (data)
-      e.data = g_rc_box_acquire(data);
-    else
-      e.wrap = *wrap;
-    g_array_append_val(a->log, e);
-  }
-  if ((a->next_item & 1023u) == 0)
-    prune_log(a, now);
 }
 
 void adversaries_on_common_wraps(Adversaries *a, double now, const uint32_t *cells,
@@ -309,19 +451,19 @@ void adversaries_on_common_wraps(Adversaries *a, double now, const uint32_t *cel
    * earlier one */
   for (int pass = 0; pass < 2; pass++) {
     for (uint32_t w = 0; w < n_wraps; w++) {
-      GPtrArray *holders = holders_of(a, wraps[w].under);
+      GArray *holders = holders_of(a, wraps[w].under);
       for (guint h = 0; holders && h < holders->len; h++) {
-        Listener *l = g_ptr_array_index(holders, h);
-        if (!l->active || !hears_any(l, cells, n_cells))
+        Holder ho = g_array_index(holders, Holder, h);
+        if (!ho.l->active || !hears_any(a, ho.l, cells, n_cells))
           continue;
         KtKey inside;
-        if (kt_unwrap(&inside, &wraps[w], find_key(l->keys, wraps[w].under)) != 0)
+        if (kt_unwrap(&inside, &wraps[w], &g_array_index(ho.l->keys, KtKey, ho.key)) != 0)
           continue;
         if (!counted[w]) {
           counted[w] = true;
           a->counts.fwd_violations++;
         }
-        learn(a, l, &inside);
+        learn(a, ho.l, &inside);
         kt_key_wipe(&inside);
       }
     }
@@ -336,13 +478,13 @@ void adversaries_on_common_data(Adversaries *a, double now, const uint32_t *cell
     record(a, now, cells, n_cells, NULL, copy);
     g_rc_box_release(copy);
   }
-  GPtrArray *holders = holders_of(a, d->key);
+  GArray *holders = holders_of(a, d->key);
   for (guint h = 0; holders && h < holders->len; h++) {
-    Listener *l = g_ptr_array_index(holders, h);
-    if (!l->active || !hears_any(l, cells, n_cells))
+    Holder ho = g_array_index(holders, Holder, h);
+    if (!ho.l->active || !hears_any(a, ho.l, cells, n_cells))
       continue;
     unsigned char plain[KT_DATA_MAX_PAYLOAD];
-    if (kt_data_open(plain, d, find_key(l->keys, d->key)) == 0) {
+    if (kt_data_open(plain, d, &g_array_index(ho.l->keys, KtKey, ho.key)) == 0) {
       a->counts.fwd_violations++;
       a->counts.fwd_data++;
       return; /* counted once, whoever opens it */
