@@ -299,8 +299,9 @@ static void fire_event(void *ctx, uint64_t index) {
   RunCtx *rc = ctx;
   const WlEvent *e = &g_array_index(rc->wl->events, WlEvent, index);
   uint32_t rnc = e->cell / rc->scn->cells_per_rnc;
+  /* the network runs on internal indices; rekeys.csv names the UE's id */
   uint32_t seq = metrics_event_new(rc->metrics, e->time, e->action == WL_JOIN ? EV_JOIN : EV_LEAVE,
-                                   e->ue, e->cell, rnc);
+                                   ue_ids_external(rc->wl->ids, e->ue), e->cell, rnc);
   g_assert(seq == index); /* events fire in workload order (ties keep insertion order) */
   if (e->action == WL_JOIN)
     net_ue_join(rc->net, e->ue, e->cell, seq);

@@ -268,7 +268,7 @@ Workload *wl_build(const Scenario *scn, GError **error) {
   g_assert(n_cells > 0 && n_cells <= (uint32_t)G_MAXINT32);
   GArray *all = g_array_new(FALSE, FALSE, sizeof(Tagged));
   GHashTable *named = g_hash_table_new(g_direct_hash, g_direct_equal);
-  uint32_t id_end = scn->initial_members;
+  UeIds *ids = ue_ids_new(scn->initial_members);
   bool ok = true;
 
   if (scn->events_path) {
@@ -278,23 +278,32 @@ Workload *wl_build(const Scenario *scn, GError **error) {
       ok = replay(scn, n_cells, all, named, error);
     }
     for (guint i = 0; ok && i < all->len; i++)
-      id_end = MAX(id_end, g_array_index(all, Tagged, i).ev.ue + 1);
+      ue_ids_note(ids, g_array_index(all, Tagged, i).ev.ue);
   }
+  ue_ids_seal(ids);
+  uint64_t first_generated = ue_ids_external_end(ids);
+  uint32_t id_end = (uint32_t)first_generated; /* <= WL_MAX_UE + 1 */
   if (ok && (scn->join_rate > 0 || scn->mean_membership > 0))
     ok = generate(scn, n_cells, named, all, &id_end, error);
   g_hash_table_destroy(named);
   if (!ok) {
     g_array_free(all, TRUE);
+    ue_ids_free(ids);
     return NULL;
   }
+  ue_ids_add_generated(ids, (uint32_t)(id_end - first_generated));
 
   g_array_sort(all, cmp_tagged);
   Workload *wl = g_new0(Workload, 1);
   wl->n_initial = scn->initial_members;
-  wl->ue_id_end = id_end;
+  wl->ids = ids;
+  wl->ue_id_end = ue_ids_count(ids);
   wl->events = g_array_sized_new(FALSE, FALSE, sizeof(WlEvent), all->len);
-  for (guint i = 0; i < all->len; i++)
-    g_array_append_val(wl->events, g_array_index(all, Tagged, i).ev);
+  for (guint i = 0; i < all->len; i++) {
+    WlEvent e = g_array_index(all, Tagged, i).ev;
+    e.ue = ue_ids_internal(ids, e.ue); /* validated on ids, run on indices */
+    g_array_append_val(wl->events, e);
+  }
   g_array_free(all, TRUE);
   return wl;
 }
@@ -303,5 +312,6 @@ void wl_free(Workload *wl) {
   if (!wl)
     return;
   g_array_free(wl->events, TRUE);
+  ue_ids_free(wl->ids);
   g_free(wl);
 }

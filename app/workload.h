@@ -21,13 +21,13 @@
 #include <stdint.h>
 
 #include "app/scenario.h"
+#include "app/ue_ids.h"
 
 #define WL_NO_CELL UINT32_MAX
-/* Largest UE id a workload may use (CSV or generated). Per-UE state is an
- * array indexed by UE id (about 1.2 KB per id, see README "Benchmark"), so
- * ids must stay dense: 2^24 - 1 keeps the worst case (one huge id in a CSV)
- * a clear error instead of an allocation of tens of gigabytes. It is below
- * KT_KEY_INDEX_MAX, the limit of a private key's index. */
+/* Largest UE id a workload may use (CSV or generated). Ids are external:
+ * the workload maps them to dense internal indices (app/ue_ids.h), so a
+ * large id costs what a small one does. It is below KT_KEY_INDEX_MAX, the
+ * limit of a private key's index. */
 #define WL_MAX_UE ((1u << 24) - 1u)
 
 typedef enum { WL_JOIN, WL_LEAVE } WlAction;
@@ -35,14 +35,15 @@ typedef enum { WL_JOIN, WL_LEAVE } WlAction;
 typedef struct {
   double time;
   WlAction action;
-  uint32_t ue;
+  uint32_t ue;   /* internal index (dense); ue_ids_external(wl->ids, ue) is its id */
   uint32_t cell; /* global cell; for a leave, filled with the UE's cell */
 } WlEvent;
 
 typedef struct {
-  uint32_t n_initial; /* UEs 0..n_initial-1 are members at time 0 */
-  uint32_t ue_id_end; /* one past the largest UE id used */
+  uint32_t n_initial; /* UEs 0..n_initial-1 are members at time 0 (index = id) */
+  uint32_t ue_id_end; /* number of internal indices (UEs used): one past the largest */
   GArray *events;     /* WlEvent, sorted by time, initial members excluded */
+  UeIds *ids;         /* external id <-> internal index */
 } Workload;
 
 Workload *wl_build(const Scenario *scn, GError **error);

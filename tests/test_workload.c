@@ -64,6 +64,12 @@ static const WlEvent *ev(const Workload *wl, guint i) {
   return &g_array_index(wl->events, WlEvent, i);
 }
 
+/* The UE id of an event as the CSV names it (events carry internal
+ * indices). */
+static uint32_t id_of(const Workload *wl, const WlEvent *e) {
+  return ue_ids_external(wl->ids, e->ue);
+}
+
 /* Replays a workload from its initial members and checks every rule: times
  * sorted and within [0, duration], joins of non-members into valid cells,
  * leaves of members from the cell they joined. */
@@ -132,12 +138,12 @@ static void test_csv_parse(void) {
   g_assert_no_error(error);
   Workload *wl = build_ok(s);
   g_assert_cmpuint(wl->events->len, ==, 3);
-  g_assert_cmpuint(wl->ue_id_end, ==, 8);
+  g_assert_cmpuint(wl->ue_id_end, ==, 5); /* UEs 0..3 and 7 */
   const WlEvent want[] = {{1, WL_JOIN, 7, 3}, {2, WL_LEAVE, 2, 2}, {3, WL_JOIN, 2, 5}};
   for (guint i = 0; i < 3; i++) {
     g_assert_cmpfloat(ev(wl, i)->time, ==, want[i].time);
     g_assert_cmpint(ev(wl, i)->action, ==, want[i].action);
-    g_assert_cmpuint(ev(wl, i)->ue, ==, want[i].ue);
+    g_assert_cmpuint(id_of(wl, ev(wl, i)), ==, want[i].ue);
     g_assert_cmpuint(ev(wl, i)->cell, ==, want[i].cell);
   }
   check_consistent(s, wl);
@@ -181,10 +187,12 @@ static void test_csv_parse(void) {
   for (guint i = 0; i < G_N_ELEMENTS(want2); i++) {
     g_assert_cmpfloat(ev(wl, i)->time, ==, want2[i].time);
     g_assert_cmpint(ev(wl, i)->action, ==, want2[i].action);
-    g_assert_cmpuint(ev(wl, i)->ue, ==, want2[i].ue);
+    g_assert_cmpuint(id_of(wl, ev(wl, i)), ==, want2[i].ue);
     g_assert_cmpuint(ev(wl, i)->cell, ==, want2[i].cell);
   }
-  g_assert_cmpuint(wl->ue_id_end, ==, 21);
+  g_assert_cmpuint(wl->ue_id_end, ==, 4); /* UEs 0, 1, 9, 20 */
+  g_assert_cmpuint(ev(wl, 0)->ue, ==, 2);  /* 9: the third id used */
+  g_assert_cmpuint(ev(wl, 1)->ue, ==, 3);  /* 20: the fourth */
   check_consistent(s, wl);
   wl_free(wl);
   scn_free(s);
@@ -333,16 +341,19 @@ static void test_generated_ids(void) {
   guint generated = 0;
   for (guint i = 0; i < wl->events->len; i++) {
     const WlEvent *e = ev(wl, i);
-    if (e->ue == 500)
+    if (id_of(wl, e) == 500) {
+      g_assert_cmpuint(e->ue, ==, 100); /* the first index after the initial members */
       continue;
+    }
     g_assert_cmpint(e->action, ==, WL_JOIN); /* mean-membership 0: nobody leaves */
-    g_assert_cmpuint(e->ue, ==, next);
+    g_assert_cmpuint(id_of(wl, e), ==, next);
+    g_assert_cmpuint(e->ue, ==, next - 400); /* indices 101, 102, ...: no gap */
     g_assert_cmpfloat(e->time, <, s->duration);
     next++;
     generated++;
   }
   g_assert_cmpuint(generated, >, 50);
-  g_assert_cmpuint(wl->ue_id_end, ==, next);
+  g_assert_cmpuint(wl->ue_id_end, ==, next - 400); /* 100 initial, UE 500, the generated */
   wl_free(wl);
   scn_free(s);
 
@@ -350,6 +361,7 @@ static void test_generated_ids(void) {
   s = make_scn("duration = 50", "initial-members = 7\njoin-rate = 1", NULL);
   wl = build_ok(s);
   g_assert_cmpuint(wl->events->len, >, 0);
+  g_assert_cmpuint(id_of(wl, ev(wl, 0)), ==, 7);
   g_assert_cmpuint(ev(wl, 0)->ue, ==, 7);
   wl_free(wl);
   scn_free(s);
@@ -401,12 +413,12 @@ static void test_churn_consistent(void) {
     for (guint i = 0; i < wl->events->len; i++) {
       const WlEvent *e = ev(wl, i);
       /* Generated churn leaves UEs named by the CSV alone. */
-      if (e->ue == 3)
+      if (id_of(wl, e) == 3)
         g_assert_true((e->time == 0 && e->action == WL_LEAVE) ||
                       (e->time == 5 && e->action == WL_JOIN));
-      if (e->ue == 40)
+      if (id_of(wl, e) == 40)
         g_assert_true(e->time == 7 || e->time == 60);
-      if (e->ue > 40) {
+      if (id_of(wl, e) > 40) {
         g_assert_cmpfloat(e->time, <, 60);
       }
     }
@@ -463,11 +475,116 @@ static void test_tie_order(void) {
   /* Generated ids now start at 1; the CSV join of UE 0 comes first. */
   g_assert_cmpfloat(ev(wl, 10)->time, ==, t);
   g_assert_cmpfloat(ev(wl, 11)->time, ==, t);
-  g_assert_cmpuint(ev(wl, 10)->ue, ==, 0);
+  g_assert_cmpuint(id_of(wl, ev(wl, 10)), ==, 0);
   g_assert_cmpuint(ev(wl, 10)->cell, ==, 5);
-  g_assert_cmpuint(ev(wl, 11)->ue, ==, 11);
+  g_assert_cmpuint(id_of(wl, ev(wl, 11)), ==, 11);
   wl_free(wl);
   scn_free(s);
+}
+
+/* ------------------------------------------------------------ sparse ids */
+
+/* The trace of the sparse-id tests: initial members 0..5, UE 8 and UE
+ * `big` join, leave and rejoin; UE 2 leaves and rejoins. */
+static char *sparse_csv(uint32_t big) {
+  return g_strdup_printf("time,action,ue,cell\n"
+                         "1,join,%u,3\n"
+                         "2,leave,2,\n"
+                         "3,join,8,5\n"
+                         "4,leave,%u,\n"
+                         "5,join,2,1\n"
+                         "6,join,%u,0\n"
+                         "7,leave,8,5\n",
+                         big, big, big);
+}
+
+/* rekeys.csv with its `ue` column blanked. */
+static char *without_ue_column(const char *csv) {
+  g_auto(GStrv) lines = g_strsplit(csv, "\n", -1);
+  g_auto(GStrv) head = g_strsplit(lines[0], ",", -1);
+  int col = -1;
+  for (int i = 0; head[i]; i++)
+    if (strcmp(head[i], "ue") == 0)
+      col = i;
+  g_assert_cmpint(col, >=, 0);
+  GString *out = g_string_new(NULL);
+  for (guint l = 0; lines[l]; l++) {
+    g_auto(GStrv) f = g_strsplit(lines[l], ",", -1);
+    if (g_strv_length(f) > (guint)col && l > 0) {
+      g_free(f[col]);
+      f[col] = g_strdup("");
+    }
+    g_autofree char *row = g_strjoinv(",", f);
+    g_string_append_printf(out, "%s\n", row);
+  }
+  return g_string_free(out, FALSE);
+}
+
+static char *read_result(const char *dir, const char *name) {
+  g_autofree char *path = g_build_filename(dir, name, NULL);
+  char *text = NULL;
+  GError *error = NULL;
+  g_assert_true(g_file_get_contents(path, &text, NULL, &error));
+  g_assert_no_error(error);
+  return text;
+}
+
+/* Runs the trace with UE `big` through mbms-sim; results in tmp folder *dir. */
+static void run_sparse(const char *sim, uint32_t big, TmpScenario *t, char **out_dir) {
+  g_autofree char *csv = sparse_csv(big);
+  *t = tmp_scenario("[run]\nduration = 10\n[workload]\ninitial-members = 6\n"
+                    "mean-membership = 30\nevents = events.csv\n"
+                    "[data]\nrate = 16000\n",
+                    csv);
+  *out_dir = g_build_filename(t->dir, "out", NULL);
+  const char *argv[] = {sim, "-q", "-o", *out_dir, t->ini, NULL};
+  g_autofree char *out = NULL, *err = NULL;
+  g_assert_cmpint(run_cli(argv, &out, &err), ==, 0);
+  g_assert_cmpstr(err, ==, "");
+}
+
+/* A large UE id costs one internal index, as a small one does, and the
+ * results are those of the same trace with the id renumbered small (the
+ * order of ids kept): identical files but for rekeys.csv's ue column,
+ * which keeps the ids of the events file. */
+static void test_sparse_ids(void) {
+  uint32_t bigs[] = {16777215u, WL_MAX_UE};
+  for (guint b = 0; b < G_N_ELEMENTS(bigs); b++) {
+    g_autofree char *csv = sparse_csv(bigs[b]);
+    Scenario *s = make_scn("duration = 10", "initial-members = 6", csv);
+    Workload *wl = build_ok(s);
+    check_consistent(s, wl);
+    g_assert_cmpuint(wl->ue_id_end, ==, 8); /* 0..5, 8, big */
+    g_assert_cmpuint(ev(wl, 0)->ue, ==, 7);
+    g_assert_cmpuint(id_of(wl, ev(wl, 0)), ==, bigs[b]);
+    g_assert_cmpuint(ev(wl, 2)->ue, ==, 6); /* UE 8 */
+    wl_free(wl);
+    scn_free(s);
+  }
+
+  const char *sim = g_getenv("MBMS_SIM");
+  if (!sim) {
+    g_test_skip("MBMS_SIM not set (run through meson test)");
+    return;
+  }
+  TmpScenario small, big;
+  g_autofree char *small_out = NULL, *big_out = NULL;
+  run_sparse(sim, 9, &small, &small_out);
+  run_sparse(sim, 16777215u, &big, &big_out);
+  const char *same[] = {"summary.csv", "summary.json", "elements.csv"};
+  for (guint i = 0; i < G_N_ELEMENTS(same); i++) {
+    g_autofree char *x = read_result(small_out, same[i]), *y = read_result(big_out, same[i]);
+    g_assert_cmpstr(x, ==, y);
+  }
+  g_autofree char *rx = read_result(small_out, "rekeys.csv"), *ry = read_result(big_out, "rekeys.csv");
+  g_assert_cmpstr(rx, !=, ry); /* the ue column names the ids of each file */
+  g_assert_nonnull(strstr(ry, ",16777215,"));
+  g_assert_null(strstr(rx, ",16777215,"));
+  g_autofree char *bx = without_ue_column(rx), *by = without_ue_column(ry);
+  g_assert_cmpstr(bx, ==, by);
+  g_assert_cmpuint(strlen(bx), >, 100); /* there were rows to compare */
+  tmp_free(&small);
+  tmp_free(&big);
 }
 
 int main(int argc, char **argv) {
@@ -485,6 +602,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/workload/churn-consistent", test_churn_consistent);
   g_test_add_func("/workload/csv-does-not-shift-draws", test_csv_does_not_shift_draws);
   g_test_add_func("/workload/tie-order", test_tie_order);
+  g_test_add_func("/workload/sparse-ids", test_sparse_ids);
   int status = g_test_run();
   rm_rf(tmpdir);
   g_free(tmpdir);
