@@ -187,6 +187,62 @@ static void test_backward_join_rekey(void) {
   fx_clear(&fx);
 }
 
+/* With eavesdrop = all-cells a joiner recorded every cell: what another
+ * cell carried opens too, and a wrap sent to two cells counts once. With
+ * own-cell a cell named twice in one transmission is one recording. */
+static void test_backward_all_cells(void) {
+  for (int all = 0; all <= 1; all++) {
+    Fx fx;
+    fx_init(&fx);
+    AdversaryConfig cfg = {.n_cells = 3, .all_cells = all, .record_before_join = 10};
+    Adversaries *a = adversaries_new(&cfg);
+    KtKey s1 = fresh(&fx, KT_KEY_SUBGROUP, 1, 1), g4 = fresh(&fx, KT_KEY_GROUP, 0, 4);
+    uint32_t cell2[] = {2}, cells02[] = {0, 2}, cell00[] = {0, 0};
+    KtWrap on2 = wrap(&fx, &g4, &s1), on02 = wrap(&fx, &g4, &s1), twice = wrap(&fx, &g4, &s1);
+    adversaries_on_common_wraps(a, 1.0, cell2, 1, &on2, 1);    /* all-cells only */
+    adversaries_on_common_wraps(a, 2.0, cells02, 2, &on02, 1); /* once, either way */
+    adversaries_on_common_wraps(a, 3.0, cell00, 2, &twice, 1); /* once, either way */
+    adversaries_on_join(a, 5, 0, 4.0);
+    adversaries_on_member_keys(a, 5, holding(&fx, &s1, NULL));
+    g_assert_cmpuint(adversaries_counts(a).bwd_exposures, ==, all ? 3 : 2);
+    adversaries_free(a);
+    fx_clear(&fx);
+  }
+}
+
+/* Recordings are dropped only when no joiner can need them: a joiner still
+ * waiting for its keys long after its join keeps its window, and a later
+ * joiner finds the last record-before-join seconds, however much traffic
+ * came in between (enough here to make the log prune itself many times). */
+static void test_backward_pruning(void) {
+  Fx fx;
+  fx_init(&fx);
+  AdversaryConfig cfg = {.n_cells = 1, .record_before_join = 10};
+  Adversaries *a = adversaries_new(&cfg);
+  KtKey s1 = fresh(&fx, KT_KEY_SUBGROUP, 1, 1), s2 = fresh(&fx, KT_KEY_SUBGROUP, 2, 1);
+  KtKey g4 = fresh(&fx, KT_KEY_GROUP, 0, 4), other = fresh(&fx, KT_KEY_SUBGROUP, 3, 1);
+  uint32_t cell0[] = {0};
+  KtWrap early = wrap(&fx, &g4, &s1);
+  adversaries_on_common_wraps(a, 5.0, cell0, 1, &early, 1); /* in UE 1's window [0, 10) */
+  adversaries_on_join(a, 1, 0, 10.0);
+  KtWrap mid = wrap(&fx, &g4, &s1); /* at 50: in nobody's window */
+  adversaries_on_common_wraps(a, 50.0, cell0, 1, &mid, 1);
+  KtWrap noise = wrap(&fx, &g4, &other); /* a key neither joiner holds */
+  for (int i = 0; i < 50000; i++)
+    adversaries_on_common_wraps(a, 100.0 + i * 0.004, cell0, 1, &noise, 1); /* 100 .. 300 */
+  KtWrap late = wrap(&fx, &g4, &s2);
+  adversaries_on_common_wraps(a, 295.0, cell0, 1, &late, 1); /* in UE 2's window [290, 300) */
+  KtWrap late_s1 = wrap(&fx, &g4, &s1);
+  adversaries_on_common_wraps(a, 280.0, cell0, 1, &late_s1, 1); /* before UE 2's window */
+  adversaries_on_join(a, 2, 0, 300.0);
+  adversaries_on_member_keys(a, 1, holding(&fx, &s1, NULL)); /* 290 s after its join */
+  g_assert_cmpuint(adversaries_counts(a).bwd_exposures, ==, 1); /* `early` only */
+  adversaries_on_member_keys(a, 2, holding(&fx, &s2, &s1));
+  g_assert_cmpuint(adversaries_counts(a).bwd_exposures, ==, 2); /* and `late` */
+  adversaries_free(a);
+  fx_clear(&fx);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/adversary/forward-own-cell", test_forward_own_cell);
@@ -194,5 +250,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/adversary/collusion", test_collusion);
   g_test_add_func("/adversary/backward", test_backward);
   g_test_add_func("/adversary/backward-join-rekey", test_backward_join_rekey);
+  g_test_add_func("/adversary/backward-all-cells", test_backward_all_cells);
+  g_test_add_func("/adversary/backward-pruning", test_backward_pruning);
   return g_test_run();
 }
