@@ -19,6 +19,10 @@
 G_STATIC_ASSERT(sizeof(gpointer) >= sizeof(uint64_t)); /* refs are stored in the pointer */
 
 #define NO_REC UINT32_MAX
+/* The log grows by chunks, not by doubling one array: no copy, and at most
+ * one chunk (7 MB) allocated beyond what it holds. */
+#define LOG_CHUNK_BITS 16u
+#define LOG_CHUNK (1u << LOG_CHUNK_BITS)
 
 /* A departed UE (or, with collusion, the coalition of all of them). */
 typedef struct {
@@ -64,7 +68,8 @@ struct Adversaries {
   GHashTable *by_ue;   /* ue -> Listener* (without collusion) */
   Listener *coalition; /* with collusion, once someone left */
   GHashTable *by_ref;  /* ref (as pointer) -> GArray of Holder */
-  GArray *log;         /* Rec, in time order */
+  GPtrArray *log;      /* chunks of LOG_CHUNK Rec, in time order */
+  guint log_len;       /* Recs in log */
   GHashTable *chains;  /* set of Chain (by ref and cell) */
   guint log_kept;      /* log->len after the last prune */
   GHashTable *waiting; /* ue -> JoinWait* */
@@ -194,19 +199,23 @@ static Chain *chain_of(Adversaries *a, KtKeyRef ref, uint32_t cell, bool create)
   return c;
 }
 
+static Rec *rec_at(const Adversaries *a, uint32_t i) {
+  return (Rec *)g_ptr_array_index(a->log, i >> LOG_CHUNK_BITS) + (i & (LOG_CHUNK - 1));
+}
+
 static KtKeyRef rec_under(const Rec *r) {
   return r->data ? r->data->key : r->wrap.under;
 }
 
 /* Appends log[i] to its chain. */
 static void chain_append(Adversaries *a, uint32_t i) {
-  Rec *r = &g_array_index(a->log, Rec, i);
+  Rec *r = rec_at(a, i);
   r->next = NO_REC;
   Chain *c = chain_of(a, rec_under(r), r->cell, true);
   if (c->last == NO_REC)
     c->first = i;
   else
-    g_array_index(a->log, Rec, c->last).next = i;
+    rec_at(a, c->last)->next = i;
   c->last = i;
 }
 
@@ -239,8 +248,8 @@ static void prune_log(Adversaries *a, double now) {
   g_array_sort(times, cmp_double);
   double future_from = now - a->cfg.record_before_join;
   guint kept = 0, j = 0;
-  for (guint i = 0; i < a->log->len; i++) {
-    Rec *r = &g_array_index(a->log, Rec, i);
+  for (guint i = 0; i < a->log_len; i++) {
+    Rec *r = rec_at(a, i);
     /* the earliest waiting join after r has the earliest window after r */
     while (j < times->len && g_array_index(times, double, j) <= r->time)
       j++;
@@ -251,10 +260,13 @@ static void prune_log(Adversaries *a, double now) {
       continue;
     }
     if (kept != i)
-      g_array_index(a->log, Rec, kept) = *r;
+      *rec_at(a, kept) = *r;
     kept++;
   }
-  g_array_set_size(a->log, kept);
+  a->log_len = kept;
+  guint chunks = (kept + LOG_CHUNK - 1) / LOG_CHUNK;
+  if (a->log->len > chunks)
+    g_ptr_array_remove_range(a->log, chunks, a->log->len - chunks);
   g_hash_table_remove_all(a->chains);
   for (guint i = 0; i < kept; i++)
     chain_append(a, i);
@@ -265,9 +277,9 @@ static void record(Adversaries *a, double now, const uint32_t *cells, uint32_t n
                    const KtWrap *wrap, KtData *data) {
   if (a->cfg.record_before_join <= 0 || n_cells == 0)
     return;
-  if (a->log->len >= MAX(2 * a->log_kept, 4096u))
+  if (a->log_len >= MAX(2 * a->log_kept, 4096u))
     prune_log(a, now);
-  g_assert(a->log->len < NO_REC - n_cells);
+  g_assert(a->log_len < NO_REC - n_cells);
   uint32_t n = a->cfg.all_cells ? 1 : n_cells;
   for (uint32_t i = 0; i < n; i++) {
     bool again = false; /* a cell named twice is one transmission there */
@@ -280,8 +292,10 @@ static void record(Adversaries *a, double now, const uint32_t *cells, uint32_t n
       r.data = g_rc_box_acquire(data);
     else
       r.wrap = *wrap;
-    g_array_append_val(a->log, r);
-    chain_append(a, a->log->len - 1);
+    if (a->log_len == a->log->len * LOG_CHUNK)
+      g_ptr_array_add(a->log, g_new(Rec, LOG_CHUNK));
+    *rec_at(a, a->log_len) = r;
+    chain_append(a, a->log_len++);
   }
 }
 
@@ -292,7 +306,7 @@ Adversaries *adversaries_new(const AdversaryConfig *config) {
   a->cfg = *config;
   a->by_ue = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, listener_free);
   a->by_ref = g_hash_table_new_full(mix_hash, g_direct_equal, NULL, holders_free);
-  a->log = g_array_new(FALSE, FALSE, sizeof(Rec));
+  a->log = g_ptr_array_new_with_free_func(g_free);
   a->chains = g_hash_table_new_full(chain_hash, chain_equal, g_free, NULL);
   a->waiting = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
   a->left_at = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
@@ -305,9 +319,9 @@ Adversaries *adversaries_new(const AdversaryConfig *config) {
 void adversaries_free(Adversaries *a) {
   if (!a)
     return;
-  for (guint i = 0; i < a->log->len; i++)
-    data_unref(g_array_index(a->log, Rec, i).data);
-  g_array_free(a->log, TRUE);
+  for (guint i = 0; i < a->log_len; i++)
+    data_unref(rec_at(a, i)->data);
+  g_ptr_array_free(a->log, TRUE);
   g_hash_table_destroy(a->chains);
   g_hash_table_destroy(a->by_ref);
   g_hash_table_destroy(a->by_ue);
@@ -388,7 +402,7 @@ static void try_chain(Adversaries *a, const JoinWait *w, guint ki) {
   KtKey key = g_array_index(a->scratch_keys, KtKey, ki); /* the array may grow */
   const Chain *c = chain_of(a, key.ref, a->cfg.all_cells ? 0 : w->cell, false);
   for (uint32_t i = c ? c->first : NO_REC; i != NO_REC;) {
-    const Rec *r = &g_array_index(a->log, Rec, i);
+    const Rec *r = rec_at(a, i);
     if (r->time >= w->time)
       break; /* the chain is in time order */
     i = r->next;
