@@ -11,7 +11,8 @@
  * Refs are hashed as 64-bit values with a full mix (GLib's g_int64_hash
  * keeps the low 32 bits, the version, which put every key of one version on
  * one chain). Recordings are kept only while some joiner can still need
- * them (prune_log): memory follows the recording window, not the run. */
+ * them (prune_log): memory follows the joiners' recording windows, not the
+ * length of the run. */
 #include "app/adversary.h"
 
 #include <string.h>
@@ -71,13 +72,13 @@ struct Adversaries {
   GPtrArray *log;      /* chunks of LOG_CHUNK Rec, in time order */
   guint log_len;       /* Recs in log */
   GHashTable *chains;  /* set of Chain (by ref and cell) */
-  guint log_kept;      /* log->len after the last prune */
+  guint log_kept;      /* log_len after the last prune */
   GHashTable *waiting; /* ue -> JoinWait* */
   GHashTable *left_at; /* ue -> double*: when its last leave reached the network */
   AdversaryCounts counts;
-  GArray *scratch_keys;   /* KtKey: a joiner's keys during its check */
+  GArray *scratch_keys;     /* KtKey: a joiner's keys during its check */
   GHashTable *scratch_held; /* ref -> index in scratch_keys + 1 */
-  GArray *scratch_times;  /* double: join times of the waiting joiners */
+  GArray *scratch_times;    /* double: join times of the waiting joiners */
 };
 
 static uint64_t ref_u64(KtKeyRef r) {
@@ -95,7 +96,8 @@ static guint mix_hash(gconstpointer p) {
 
 static guint chain_hash(gconstpointer p) {
   const Chain *c = p;
-  return mix_hash(GSIZE_TO_POINTER((gsize)(ref_u64(c->ref) ^ (uint64_t)c->cell * 0x9e3779b97f4a7c15u)));
+  return mix_hash(
+      GSIZE_TO_POINTER((gsize)(ref_u64(c->ref) ^ (uint64_t)c->cell * 0x9e3779b97f4a7c15u)));
 }
 
 static gboolean chain_equal(gconstpointer pa, gconstpointer pb) {
@@ -433,9 +435,8 @@ void adversaries_on_member_keys(Adversaries *a, uint32_t ue, const GArray *keys)
    * membership (or opened as a departed listener) it had before joining,
    * and what they open was open to it then (counted as forward if sent
    * after its leave), so those keys are not tried again here. */
-  const Listener *before = a->cfg.collusion
-                               ? a->coalition
-                               : g_hash_table_lookup(a->by_ue, GUINT_TO_POINTER(ue));
+  const Listener *before =
+      a->cfg.collusion ? a->coalition : g_hash_table_lookup(a->by_ue, GUINT_TO_POINTER(ue));
   GArray *mine = a->scratch_keys;
   g_array_set_size(mine, 0);
   g_hash_table_remove_all(a->scratch_held);

@@ -235,7 +235,7 @@ static void test_backward_pruning(void) {
   KtWrap late_s1 = wrap(&fx, &g4, &s1);
   adversaries_on_common_wraps(a, 280.0, cell0, 1, &late_s1, 1); /* before UE 2's window */
   adversaries_on_join(a, 2, 0, 300.0);
-  adversaries_on_member_keys(a, 1, holding(&fx, &s1, NULL)); /* 290 s after its join */
+  adversaries_on_member_keys(a, 1, holding(&fx, &s1, NULL));    /* 290 s after its join */
   g_assert_cmpuint(adversaries_counts(a).bwd_exposures, ==, 1); /* `early` only */
   adversaries_on_member_keys(a, 2, holding(&fx, &s2, &s1));
   g_assert_cmpuint(adversaries_counts(a).bwd_exposures, ==, 2); /* and `late` */

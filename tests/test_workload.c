@@ -191,8 +191,8 @@ static void test_csv_parse(void) {
     g_assert_cmpuint(ev(wl, i)->cell, ==, want2[i].cell);
   }
   g_assert_cmpuint(wl->ue_id_end, ==, 4); /* UEs 0, 1, 9, 20 */
-  g_assert_cmpuint(ev(wl, 0)->ue, ==, 2);  /* 9: the third id used */
-  g_assert_cmpuint(ev(wl, 1)->ue, ==, 3);  /* 20: the fourth */
+  g_assert_cmpuint(ev(wl, 0)->ue, ==, 2); /* 9: the third id used */
+  g_assert_cmpuint(ev(wl, 1)->ue, ==, 3); /* 20: the fourth */
   check_consistent(s, wl);
   wl_free(wl);
   scn_free(s);
@@ -576,7 +576,8 @@ static void test_sparse_ids(void) {
     g_autofree char *x = read_result(small_out, same[i]), *y = read_result(big_out, same[i]);
     g_assert_cmpstr(x, ==, y);
   }
-  g_autofree char *rx = read_result(small_out, "rekeys.csv"), *ry = read_result(big_out, "rekeys.csv");
+  g_autofree char *rx = read_result(small_out, "rekeys.csv"),
+                  *ry = read_result(big_out, "rekeys.csv");
   g_assert_cmpstr(rx, !=, ry); /* the ue column names the ids of each file */
   g_assert_nonnull(strstr(ry, ",16777215,"));
   g_assert_null(strstr(rx, ",16777215,"));
