@@ -2,12 +2,14 @@
  *
  * Exit codes: 0 ok, 2 bad input or usage (one clear line on stderr, nothing
  * written), 1 failure during the run (e.g. results cannot be written). */
+#include <errno.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "app/provenance.h"
 #include "app/report.h"
 #include "app/run.h"
 #include "app/scenario.h"
@@ -85,6 +87,39 @@ static gboolean output_ok(const char *output) {
     return FALSE;
   }
   return TRUE;
+}
+
+/* The folder the pcap traces are written into during the run, beside the
+ * results folder (same file system: report_write_full moves them in). */
+static char *trace_dir_new(const char *dir, GError **error) {
+  g_autofree char *base = g_strdup(dir);
+  size_t n = strlen(base);
+  while (n > 1 && base[n - 1] == '/')
+    base[--n] = '\0';
+  g_autofree char *parent = g_path_get_dirname(base);
+  char *tmp = g_strconcat(base, ".trace-XXXXXX", NULL);
+  if (g_mkdir_with_parents(parent, 0755) != 0 || !g_mkdtemp_full(tmp, 0755)) {
+    int e = errno;
+    g_set_error(error, SCN_ERROR, SCN_ERROR_IO, "%s: %s", tmp, g_strerror(e));
+    g_free(tmp);
+    return NULL;
+  }
+  return tmp;
+}
+
+/* Removes the trace folder and whatever the run left in it (NULL: none). */
+static void trace_dir_remove(const char *tmp) {
+  if (!tmp)
+    return;
+  GDir *d = g_dir_open(tmp, 0, NULL);
+  const char *name;
+  while (d && (name = g_dir_read_name(d))) {
+    g_autofree char *p = g_build_filename(tmp, name, NULL);
+    unlink(p);
+  }
+  if (d)
+    g_dir_close(d);
+  rmdir(tmp);
 }
 
 /* mbms-sim merge [-o OUT] DIR... */
@@ -184,7 +219,8 @@ int main(int argc, char **argv) {
     return EXIT_USAGE;
   }
   if (version) {
-    printf("mbms-sim 0.1.0\n");
+    g_autofree char *v = prov_version_text();
+    fputs(v, stdout);
     return 0;
   }
   if (argc != 2) {
@@ -230,17 +266,28 @@ int main(int argc, char **argv) {
   RunResult result;
   RunProgress progress = {.duration = scn->duration, .start = g_get_monotonic_time()};
   progress.last = progress.start;
-  RunHooks hooks = {.on_send = run_progress_send, .ctx = &progress};
-  gboolean ok = run_scenario(scn, !quiet && isatty(2) ? &hooks : NULL, &result, &error);
+  RunHooks hooks = {.on_send = !quiet && isatty(2) ? run_progress_send : NULL, .ctx = &progress};
+  g_autofree char *trace_dir = NULL;
+  if (scn->trace_pcap && !(trace_dir = trace_dir_new(dir, &error))) {
+    fprintf(stderr, "mbms-sim: %s\n", error->message);
+    scn_free(scn);
+    return EXIT_RUN;
+  }
+  hooks.pcap_dir = trace_dir;
+  gboolean ok = run_scenario(scn, &hooks, &result, &error);
   if (progress.drawn)
     fputs("\r\033[K", stderr);
   if (!ok) {
     fprintf(stderr, "mbms-sim: %s\n", error->message);
+    trace_dir_remove(trace_dir);
     scn_free(scn);
     return scn_exit_status(error);
   }
   int status = 0;
-  if (!report_write(dir, scn, result.metrics, &result.summary, &error)) {
+  ReportExtras extras = {.trace_dir = trace_dir, .wall_s = result.wall_s};
+  gboolean written = report_write_full(dir, scn, result.metrics, &result.summary, &extras, &error);
+  trace_dir_remove(trace_dir);
+  if (!written) {
     fprintf(stderr, "mbms-sim: %s\n", error->message);
     status = EXIT_RUN;
   } else if (!quiet) {

@@ -7,6 +7,8 @@
  */
 #include "app/report.h"
 
+#include "app/provenance.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -313,14 +315,15 @@ static void json_members(GString *s, GArray *f, Section sec, const char *indent)
   }
 }
 
-static GString *summary_json(GArray *f) {
+/* `prov`: the "provenance" object's members (app/provenance.h), deterministic. */
+static GString *summary_json(GArray *f, const char *prov) {
   GString *s = g_string_new("{");
   json_members(s, f, SEC_TOP, "  ");
   g_string_append(s, ",\n  \"parameters\": {");
   json_members(s, f, SEC_PARAMS, "    ");
   g_string_append(s, "\n  },\n  \"totals\": {");
   json_members(s, f, SEC_TOTALS, "    ");
-  g_string_append(s, "\n  }\n}\n");
+  g_string_append_printf(s, "\n  },\n  \"provenance\": {\n%s\n  }\n}\n", prov);
   return s;
 }
 
@@ -373,19 +376,33 @@ static GString *elements_csv(const Metrics *m) {
 
 /* ---- the results folder ----------------------------------------------- */
 
-static const char *const result_files[] = {"rekeys.csv", "summary.csv", "summary.json",
-                                           "elements.csv", "scenario.ini"};
+static const char *const result_files[] = {"rekeys.csv",   "summary.csv",  "summary.json",
+                                           "elements.csv", "scenario.ini", "provenance.json"};
 /* What scripts/plot writes into <dir>/plots/. */
 static const char *const plot_files[] = {
     "rekey_msgs.pdf",  "rekey_msgs.png",   "rekey_msgs.txt",   "latency_cdf.pdf", "latency_cdf.png",
     "latency_cdf.txt", "element_load.pdf", "element_load.png", "element_load.txt"};
 #define PLOTS_DIR "plots"
 
+/* core.pcap, iu.pcap, radio-rnc<r>.pcap ([trace] pcap, only then), r plain
+ * decimal */
+static bool is_trace(const char *name) {
+  if (strcmp(name, "core.pcap") == 0 || strcmp(name, "iu.pcap") == 0)
+    return true;
+  const char *p = name + strlen("radio-rnc");
+  if (strncmp(name, "radio-rnc", strlen("radio-rnc")) != 0 || !g_ascii_isdigit(*p) ||
+      (*p == '0' && g_ascii_isdigit(p[1])))
+    return false;
+  while (g_ascii_isdigit(*p))
+    p++;
+  return strcmp(p, ".pcap") == 0;
+}
+
 static bool in_list(const char *name, const char *const *list, size_t n) {
   for (size_t i = 0; i < n; i++)
     if (strcmp(name, list[i]) == 0)
       return true;
-  return false;
+  return list == result_files && is_trace(name);
 }
 
 static gboolean io_error(GError **error, const char *path, int errsv) {
@@ -677,8 +694,37 @@ static void clean_leftovers(const char *dir) {
   g_ptr_array_unref(names);
 }
 
+/* Moves every trace file ([trace] pcap) of `from` into `to`. */
+static gboolean move_traces(const char *from, const char *to, GError **error) {
+  GError *e = NULL;
+  GDir *d = g_dir_open(from, 0, &e);
+  if (!d) {
+    g_set_error(error, SCN_ERROR, SCN_ERROR_IO, "%s: %s", from, e->message);
+    g_error_free(e);
+    return FALSE;
+  }
+  gboolean ok = TRUE;
+  const char *name;
+  while (ok && (name = g_dir_read_name(d))) {
+    if (!g_str_has_suffix(name, ".pcap"))
+      continue;
+    char *src = g_build_filename(from, name, NULL), *dst = g_build_filename(to, name, NULL);
+    if (rename(src, dst) != 0)
+      ok = io_error(error, src, errno);
+    g_free(src);
+    g_free(dst);
+  }
+  g_dir_close(d);
+  return ok;
+}
+
 gboolean report_write(const char *dir_arg, const Scenario *scn, const Metrics *m, const Summary *s,
                       GError **error) {
+  return report_write_full(dir_arg, scn, m, s, NULL, error);
+}
+
+gboolean report_write_full(const char *dir_arg, const Scenario *scn, const Metrics *m,
+                           const Summary *s, const ReportExtras *extras, GError **error) {
   g_return_val_if_fail(dir_arg && scn && m && s, FALSE);
   /* "results/x/" must give "results/x.tmp-…", not "results/x/.tmp-…" */
   char *dir = g_strdup(dir_arg);
@@ -722,12 +768,24 @@ gboolean report_write(const char *dir_arg, const Scenario *scn, const Metrics *m
   if (!ok)
     goto fail;
 
+  GString *prov = g_string_new(NULL);
+  ok = prov_append_json(prov, scn, "    ", error);
   GArray *fields = summary_fields(scn, s);
-  ok = write_gstring(tmp, "rekeys.csv", rekeys_csv(m), error) &&
+  ok = ok && write_gstring(tmp, "rekeys.csv", rekeys_csv(m), error) &&
        write_gstring(tmp, "summary.csv", summary_csv(fields), error) &&
-       write_gstring(tmp, "summary.json", summary_json(fields), error) &&
+       write_gstring(tmp, "summary.json", summary_json(fields, prov->str), error) &&
        write_gstring(tmp, "elements.csv", elements_csv(m), error);
   g_array_unref(fields);
+  if (ok) { /* the same members, then what differs from run to run */
+    GString *pj = g_string_new("{\n");
+    ok = prov_append_json(pj, scn, "  ", error);
+    prov_append_host_json(pj, extras ? extras->wall_s : -1.0, "  ");
+    g_string_append(pj, "\n}\n");
+    ok = write_gstring(tmp, "provenance.json", pj, error) && ok;
+  }
+  g_string_free(prov, TRUE);
+  if (ok && extras && extras->trace_dir)
+    ok = move_traces(extras->trace_dir, tmp, error);
   if (!ok)
     goto fail;
 

@@ -53,6 +53,18 @@ void report_summarise(const Metrics *m, Summary *out);
  * In rekeys.csv, latency_s is empty for a rekey that never completed. */
 gboolean report_write(const char *dir, const Scenario *scn, const Metrics *m, const Summary *s,
                       GError **error);
+/* What a run adds besides its counts (main.c's single run). */
+typedef struct {
+  const char *trace_dir; /* pcap files ([trace] pcap) to move into the results, or NULL */
+  double wall_s;         /* the run's wall time for provenance.json; < 0: unknown */
+} ReportExtras;
+/* report_write, plus `extras` (NULL: none). Every file report_write writes
+ * also holds provenance: summary.json a "provenance" object (program and
+ * library versions, scenario and events hashes, seed: the same for the same
+ * build, scenario and seed), provenance.json the same members plus the host,
+ * the wall time and the time of writing (which differ from run to run). */
+gboolean report_write_full(const char *dir, const Scenario *scn, const Metrics *m,
+                           const Summary *s, const ReportExtras *extras, GError **error);
 void report_print(FILE *out, const Scenario *scn, const Summary *s);
 /* Writes one file atomically: into "<path>.tmp-XXXXXX" beside it, renamed
  * onto `path` when complete (parents created). false + error (SCN_ERROR_IO)

@@ -378,6 +378,10 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
                      .on_data_members = obs_data_members,
                      .ctx = &rc};
   rc.net = net_new(&nc, tree, &obs);
+  bool traced = scn->trace_pcap && hooks && hooks->pcap_dir;
+  char *trace_failed = NULL;
+  if (traced && !net_trace_pcap(rc.net, hooks->pcap_dir, &trace_failed))
+    traced = false;
 
   uint32_t n_cells = scn_n_cells(scn);
   for (uint32_t ue = 0; ue < wl->n_initial; ue++)
@@ -385,7 +389,8 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
   for (guint i = 0; i < wl->events->len; i++)
     sim_schedule(g_array_index(wl->events, WlEvent, i).time, fire_event, &rc, i);
   gint64 t_loop = g_get_monotonic_time();
-  sim_run(0);
+  if (!trace_failed)
+    sim_run(0);
   out->sim_wall_s = (g_get_monotonic_time() - t_loop) / 1e6;
 
   Summary *s = &out->summary;
@@ -409,8 +414,10 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
   if (net_pending_wraps(rc.net) > 0)
     g_warning("%u key wraps never found their key at a UE", net_pending_wraps(rc.net));
 
-  if (hooks && hooks->at_end)
+  if (hooks && hooks->at_end && !trace_failed)
     hooks->at_end(hooks->ctx, rc.net, tree, wl);
+  if (traced && !sim_pcap_close())
+    trace_failed = g_strdup(hooks->pcap_dir);
 
   net_free(rc.net);
   sim_destroy();
@@ -421,6 +428,13 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
   wl_free(wl);
   out->metrics = rc.metrics;
   out->wall_s = (g_get_monotonic_time() - t0) / 1e6;
+  if (trace_failed) {
+    g_set_error(error, SCN_ERROR, SCN_ERROR_IO, "%s: pcap trace could not be written",
+                trace_failed);
+    g_free(trace_failed);
+    run_result_clear(out);
+    return FALSE;
+  }
   return TRUE;
 }
 

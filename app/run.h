@@ -27,6 +27,9 @@ typedef struct {
   void *ctx;
   /* check every data reception by real decryption too (slow; tests) */
   bool verify_data;
+  /* with [trace] pcap = true: the existing folder the pcap files go into
+   * (NULL: the run writes none) */
+  const char *pcap_dir;
 } RunHooks;
 
 typedef struct {

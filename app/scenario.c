@@ -43,6 +43,7 @@ static const char *const workload_keys[] = {"initial-members", "join-rate", "mea
 
 static const char *const security_keys[] = {"eavesdrop", "collusion", "record-before-join", NULL};
 static const char *const data_keys[] = {"rate", "packet-size", "switch-delay", NULL};
+static const char *const trace_keys[] = {"pcap", NULL};
 /* [sweep] takes any "section.key" and "replications": its keys are checked
  * by app/sweep.c, and a single run ignores the section. */
 static const char *const sweep_keys[] = {NULL};
@@ -54,7 +55,7 @@ static const struct {
 } sections[] = {
     {"run", run_keys},           {"topology", topology_keys}, {"links", links_keys},
     {"workload", workload_keys}, {"security", security_keys}, {"data", data_keys},
-    {SWEEP_SECTION, sweep_keys},
+    {"trace", trace_keys},       {SWEEP_SECTION, sweep_keys},
 };
 
 #define SCN_MAX_RNC 65536u
@@ -804,7 +805,8 @@ Scenario *scn_load_point(const char *path, const char *const *overrides, const c
        apply_overrides(&c, overrides, NULL, error) &&
        apply_overrides(&c, point, point_where, error) && load_run(&c, s, error) &&
        load_topology(&c, s, error) && load_links(&c, s, error) && load_workload(&c, s, error) &&
-       load_security(&c, s, error) && load_data(&c, s, error);
+       load_security(&c, s, error) && load_data(&c, s, error) &&
+       get_bool(&c, error, "trace", "pcap", false, &s->trace_pcap);
 
   g_key_file_free(c.kf);
   g_hash_table_destroy(c.lines);
@@ -957,6 +959,8 @@ char *scn_to_ini(const Scenario *scn) {
   set_double(kf, "data", "rate", scn->data_rate);
   set_u64(kf, "data", "packet-size", scn->packet_size);
   set_double(kf, "data", "switch-delay", scn->switch_delay);
+
+  g_key_file_set_value(kf, "trace", "pcap", scn->trace_pcap ? "true" : "false");
 
   g_key_file_set_comment(
       kf, NULL, NULL, " mbms-keysim effective configuration (every key, defaults included)", NULL);

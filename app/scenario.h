@@ -61,6 +61,8 @@ typedef struct {
   double data_rate;     /* bit/s of payload; 0 (default) = no data plane */
   uint32_t packet_size; /* payload bytes per packet, default 512 */
   double switch_delay;  /* s after the new group key is sent; default 0 */
+  /* [trace] */
+  bool trace_pcap; /* pcap files beside the results; default false */
   /* where it came from, for error messages and the effective-config dump */
   char *source_path;
 } Scenario;

@@ -429,6 +429,37 @@ Net *net_new(const NetConfig *config, KtTree *tree, const NetObserver *observer)
   return net;
 }
 
+bool net_trace_pcap(Net *net, const char *dir, char **failed) {
+  char *core = g_build_filename(dir, "core.pcap", NULL);
+  char *iu = g_build_filename(dir, "iu.pcap", NULL);
+  bool ok = true;
+  for (uint32_t g = 0; ok && g < net->cfg.ggsn; g++)
+    ok = sim_pcap_link(net->ggsn_uplink[g], core);
+  for (uint32_t s = 0; ok && s < net->n_sgsn; s++)
+    ok = sim_pcap_link(net->sgsn_uplink[s], core);
+  if (!ok) {
+    *failed = g_strdup(core);
+  }
+  for (uint32_t r = 0; ok && r < net->n_rnc; r++) {
+    ok = sim_pcap_link(net->rnc_uplink[r], iu);
+    if (!ok)
+      *failed = g_strdup(iu);
+  }
+  for (uint32_t r = 0; ok && r < net->n_rnc; r++) {
+    char name[32];
+    g_snprintf(name, sizeof name, "radio-rnc%u.pcap", r);
+    char *path = g_build_filename(dir, name, NULL);
+    ok = sim_pcap_ran(net->ran[r], path);
+    if (!ok)
+      *failed = path;
+    else
+      g_free(path);
+  }
+  g_free(core);
+  g_free(iu);
+  return ok;
+}
+
 static void ue_forget_nodes(UeState *st) {
   for (uint8_t i = 0; i < st->n_nodes; i++)
     kt_key_wipe(&st->nodes[i]);

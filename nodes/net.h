@@ -105,6 +105,12 @@ typedef struct Net Net;
 /* Builds the topology on the current simulation (sim_init done). */
 Net *net_new(const NetConfig *config, KtTree *tree, const NetObserver *observer);
 void net_free(Net *net);
+/* Writes pcap traces into folder `dir` (which exists): core.pcap (BM-SC-GGSN
+ * and GGSN-SGSN links), iu.pcap (SGSN-RNC links) and radio-rnc<r>.pcap per
+ * RNC r (its dedicated and common channels); see sim_pcap_link and
+ * sim_pcap_ran for the formats. Call right after net_new. false (and
+ * *failed set to the path, caller frees) if a file cannot be created. */
+bool net_trace_pcap(Net *net, const char *dir, char **failed);
 
 /* Makes `ue` a member of `cell` at time 0 without any message (initial
  * members): tree join, UE keys installed directly. */

@@ -100,6 +100,35 @@ void sim_dch_down(SimRanId ran, SimNodeId ue, const uint8_t *bytes, size_t len);
 /* One transmission on the common channel of cell `cell` of this RAN. */
 void sim_common_send(SimRanId ran, uint32_t cell, const uint8_t *bytes, size_t len);
 
+/* ---- pcap traces ---- */
+/* Every frame of `link`, both directions, is written to the pcap file at
+ * `path` as it starts on the wire (the PhyTxBegin trace of ns-3's
+ * PointToPointNetDevice, written by ns-3's PcapFileWrapper): link-layer
+ * type DLT_PPP (9), the 2-byte PPP header of the device, then the payload
+ * given to sim_link_send. Links traced into the same path share its file.
+ * false if the file cannot be created. */
+bool sim_pcap_link(SimLinkId link, const char *path);
+/* Every dedicated-channel packet (both ways) and every common-channel
+ * transmission of RAN `ran` is written to the pcap file at `path` when it is
+ * handed to the channel (sim_dch_up, sim_dch_down, sim_common_send):
+ * link-layer type SIM_PCAP_DLT_RADIO, a SIM_PCAP_RADIO_HEADER_BYTES header,
+ * then the payload exactly as given:
+ *   channel u8: SIM_PCAP_DCH_UP, SIM_PCAP_DCH_DOWN or SIM_PCAP_COMMON
+ *   reserved u8 (0)
+ *   cell u16 little-endian: the cell within the RAN (common), 0xffff (dedicated)
+ *   ue node u32 little-endian: the UE's SimNodeId (dedicated), 0xffffffff (common)
+ * false if the file cannot be created. */
+#define SIM_PCAP_DLT_RADIO 147 /* DLT_USER0: the user range 147..162 */
+#define SIM_PCAP_RADIO_HEADER_BYTES 8
+enum { SIM_PCAP_DCH_UP = 0, SIM_PCAP_DCH_DOWN = 1, SIM_PCAP_COMMON = 2 };
+bool sim_pcap_ran(SimRanId ran, const char *path);
+/* Closes every trace file; false if writing any of them failed. Also done
+ * (without the answer) by sim_destroy. */
+bool sim_pcap_close(void);
+
+/* The ns-3 release compiled against, e.g. "3.37" (static). */
+const char *sim_ns3_version(void);
+
 /* ---- benchmark support ---- */
 /* Schedules and runs `n` empty events through the same ns-3 scheduler
  * (bare scheduling rate); returns wall seconds. Call between sim_init and

@@ -18,6 +18,7 @@
 #include <ns3/simulator-impl.h>
 #include <ns3/simulator.h>
 #include <ns3/string.h>
+#include <ns3/version-defines.h>
 
 #include <chrono>
 #include <vector>
@@ -47,6 +48,7 @@ private:
 };
 
 void reset_state() {
+  simint::pcap_reset();
   simint::link_reset();
   simint::radio_reset();
   g_nodes.clear();
@@ -70,6 +72,14 @@ const SimReceiver &receiver() {
 } // namespace simint
 
 extern "C" {
+
+const char *sim_ns3_version(void) {
+#define SIM_STR2(x) #x
+#define SIM_STR(x) SIM_STR2(x)
+  return NS3_VERSION_PATCH == 0 ? SIM_STR(NS3_VERSION_MAJOR) "." SIM_STR(NS3_VERSION_MINOR)
+                                : SIM_STR(NS3_VERSION_MAJOR) "." SIM_STR(
+                                      NS3_VERSION_MINOR) "." SIM_STR(NS3_VERSION_PATCH);
+}
 
 void sim_init(void) {
   Simulator::Destroy(); /* a no-op unless a previous simulation is still there */

@@ -11,6 +11,7 @@
 
 #include <ns3/node.h>
 #include <ns3/packet.h>
+#include <ns3/pcap-file-wrapper.h>
 #include <ns3/ptr.h>
 
 #include <cstdint>
@@ -59,8 +60,15 @@ template <typename Fn> void with_payload(const ns3::Packet &p, Fn &&fn) {
     std::free(buf);
 }
 
+/* The pcap file at `path` with link-layer type `dlt`, opened on first use
+ * and shared by every caller of the same path; null if it cannot be
+ * opened. */
+constexpr uint32_t kPcapSnapLen = 65535;
+ns3::Ptr<ns3::PcapFileWrapper> pcap_file(const char *path, uint32_t dlt);
+
 /* Per-module state reset (after Simulator::Destroy, and at sim_init). */
 void link_reset();
 void radio_reset();
+void pcap_reset(); /* closes every trace file */
 
 } // namespace simint

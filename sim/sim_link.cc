@@ -22,6 +22,7 @@
 #include <ns3/point-to-point-helper.h>
 #include <ns3/point-to-point-net-device.h>
 #include <ns3/string.h>
+#include <ns3/trace-helper.h>
 #include <ns3/uinteger.h>
 
 #include <cmath>
@@ -115,6 +116,19 @@ void sim_link_send(SimLinkId link, SimNodeId from, const uint8_t *bytes, size_t 
   Ptr<Packet> p = len > 0 ? Create<Packet>(bytes, static_cast<uint32_t>(len)) : Create<Packet>();
   /* a refused packet has hit MacTxDrop, hence the drop counter */
   l.dev[side]->Send(p, l.dev[1 - side]->GetAddress(), kProtocol);
+}
+
+bool sim_pcap_link(SimLinkId link, const char *path) {
+  SIM_CHECK(link < g_links.size(), "unknown link %u", link);
+  Ptr<PcapFileWrapper> file = simint::pcap_file(path, PcapHelper::DLT_PPP);
+  if (!file)
+    return false;
+  /* PhyTxBegin fires once per frame (PPP header added), at its sender;
+   * the sniffer traces fire at both ends and would record it twice */
+  PcapHelper pcap;
+  for (int i = 0; i < 2; i++)
+    pcap.HookDefaultSink<PointToPointNetDevice>(g_links[link].dev[i], "PhyTxBegin", file);
+  return true;
 }
 
 uint64_t sim_link_drops(void) {

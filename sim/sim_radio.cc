@@ -19,6 +19,10 @@
  * payload to receiver.on_common, which dispatches to the UEs of the cell.
  * UE devices see nothing of it (no per-UE events).
  *
+ * Traces (sim_pcap_ran): the channel writes each dedicated-channel packet
+ * and each common-channel transmission to its pcap file as it is handed
+ * over, before it is serialised, behind the small header of sim.h.
+ *
  * Memory per UE: its RadioDevice (the ns-3 Object header, a channel pointer,
  * the receive callback, node id, ifIndex, MTU, two busy_until times), 8 bytes
  * in the channel's device vector and 8 bytes in g_ue_slot and g_ue_ran (node
@@ -42,6 +46,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <unordered_map>
 #include <vector>
@@ -192,6 +197,12 @@ public:
   void TransmitCommon(uint32_t cell, Ptr<Packet> p);
   void DeliverCommon(uint32_t cell, const Packet &p) const;
 
+  /* Traces every transmission handed to this RAN's channels (sim_pcap_ran). */
+  void SetPcap(Ptr<PcapFileWrapper> file) {
+    m_pcap = file;
+  }
+  void TracePcap(uint8_t channel, uint16_t cell, uint32_t ue_node, const Packet &p) const;
+
   const NetDevice::PromiscReceiveCallback *Promisc(const RadioDevice *dev) const;
   void SetPromisc(const RadioDevice *dev, NetDevice::PromiscReceiveCallback cb) {
     m_promisc[dev] = cb;
@@ -227,6 +238,7 @@ private:
   Ptr<RadioDevice> m_rnc;
   std::vector<Ptr<RadioDevice>> m_ues; /* by slot */
   std::vector<int64_t> m_cellBusy;     /* busy-until per cell, time steps */
+  Ptr<PcapFileWrapper> m_pcap;         /* null: not traced */
   /* promiscuous callbacks, rare: kept here rather than in every device */
   std::unordered_map<const RadioDevice *, NetDevice::PromiscReceiveCallback> m_promisc;
 };
@@ -440,6 +452,8 @@ void RadioChannel::RemoveUe(uint32_t slot) {
 
 void RadioChannel::TransmitDch(RadioDevice &from, RadioDevice &to, RadioDevice &ue, bool uplink,
                                Ptr<Packet> p, uint16_t protocol) {
+  if (m_pcap)
+    TracePcap(uplink ? SIM_PCAP_DCH_UP : SIM_PCAP_DCH_DOWN, 0xffff, ue.NodeId(), *p);
   int64_t now = Simulator::Now().GetTimeStep();
   int64_t &busy = uplink ? ue.m_busyUp : ue.m_busyDown;
   int64_t end = AddSteps(std::max(now, busy), TxSteps(p->GetSize(), m_dchRate));
@@ -449,6 +463,8 @@ void RadioChannel::TransmitDch(RadioDevice &from, RadioDevice &to, RadioDevice &
 }
 
 void RadioChannel::TransmitCommon(uint32_t cell, Ptr<Packet> p) {
+  if (m_pcap)
+    TracePcap(SIM_PCAP_COMMON, static_cast<uint16_t>(cell), 0xffffffffu, *p);
   int64_t now = Simulator::Now().GetTimeStep();
   int64_t &busy = m_cellBusy[cell];
   int64_t end = AddSteps(std::max(now, busy), TxSteps(p->GetSize(), m_commonRate));
@@ -463,6 +479,28 @@ void RadioChannel::DeliverCommon(uint32_t cell, const Packet &p) const {
     with_payload(
         p, [&](const uint8_t *bytes, size_t len) { r.on_common(r.ctx, m_ran, cell, bytes, len); });
   }
+}
+
+/* The record is the header of sim.h's sim_pcap_ran, then the payload. */
+void RadioChannel::TracePcap(uint8_t channel, uint16_t cell, uint32_t ue_node,
+                             const Packet &p) const {
+  with_payload(p, [&](const uint8_t *bytes, size_t len) {
+    size_t n = SIM_PCAP_RADIO_HEADER_BYTES + len;
+    uint8_t small[SIM_PCAP_RADIO_HEADER_BYTES + 4096];
+    uint8_t *rec = n <= sizeof small ? small : static_cast<uint8_t *>(std::malloc(n));
+    SIM_CHECK(rec != nullptr, "out of memory tracing a %zu-byte packet", len);
+    rec[0] = channel;
+    rec[1] = 0;
+    rec[2] = uint8_t(cell);
+    rec[3] = uint8_t(cell >> 8);
+    for (int i = 0; i < 4; i++)
+      rec[4 + i] = uint8_t(ue_node >> (8 * i));
+    if (len > 0)
+      std::memcpy(rec + SIM_PCAP_RADIO_HEADER_BYTES, bytes, len);
+    m_pcap->Write(Simulator::Now(), rec, static_cast<uint32_t>(n));
+    if (rec != small)
+      std::free(rec);
+  });
 }
 
 const NetDevice::PromiscReceiveCallback *RadioChannel::Promisc(const RadioDevice *dev) const {
@@ -485,6 +523,7 @@ void RadioChannel::DoDispose() {
   m_rnc = nullptr;
   m_ues.clear();
   m_promisc.clear();
+  m_pcap = nullptr;
   Channel::DoDispose();
 }
 
@@ -552,6 +591,15 @@ void sim_ran_attach(SimRanId ran, SimNodeId ue) {
   }
   g_ue_ran[ue] = ran;
   g_ue_slot[ue] = ch.AddUe(dev);
+}
+
+bool sim_pcap_ran(SimRanId ran, const char *path) {
+  simint::RadioChannel &ch = simint::ran_of(ran);
+  Ptr<PcapFileWrapper> file = simint::pcap_file(path, SIM_PCAP_DLT_RADIO);
+  if (!file)
+    return false;
+  ch.SetPcap(file);
+  return true;
 }
 
 bool sim_ran_has_ue(SimRanId ran, SimNodeId ue) {
