@@ -15,7 +15,11 @@
 #include <unistd.h>
 
 #include "app/metrics.h"
+#include "app/provenance.h"
 #include "app/report.h"
+#include "sim/sim.h"
+
+#include <sodium.h>
 
 #include "test_files.h"
 
@@ -528,8 +532,23 @@ static void test_summary_and_elements(Fixture *fx, gconstpointer data) {
       "12345,100.000000\n");
   g_free(text);
 
+  /* the provenance members (README, "Provenance"): this build's version, the
+   * libraries' versions, BLAKE2b-256 of scenario.ini as written, no events
+   * file, the seed */
+  char *ini_text = read_all(dir, "scenario.ini");
+  unsigned char h[32];
+  crypto_generichash(h, sizeof h, (const unsigned char *)ini_text, strlen(ini_text), NULL, 0);
+  char hex[65];
+  sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+  g_free(ini_text);
+  char *prov = g_strdup_printf("    \"version\": \"%s\",\n    \"ns3\": \"%s\",\n"
+                               "    \"libsodium\": \"%s\",\n    \"glib\": \"%u.%u.%u\",\n"
+                               "    \"scenario_blake2b\": \"%s\",\n    \"events_blake2b\": \"\",\n"
+                               "    \"seed\": 42",
+                               prov_program_version(), sim_ns3_version(), sodium_version_string(),
+                               glib_major_version, glib_minor_version, glib_micro_version, hex);
   text = read_all(dir, "summary.json");
-  g_assert_cmpstr(text, ==,
+  char *want = g_strdup_printf(
                   "{\n"
                   "  \"name\": \"two\",\n"
                   "  \"parameters\": {\n"
@@ -581,9 +600,27 @@ static void test_summary_and_elements(Fixture *fx, gconstpointer data) {
                   "    \"keys_per_ue\": 3.500000,\n"
                   "    \"sim_events\": 12345,\n"
                   "    \"sim_end_s\": 100.000000\n"
-                  "  }\n"
-                  "}\n");
+                  "  },\n"
+                  "  \"provenance\": {\n%s\n  }\n}\n", prov);
+  g_assert_cmpstr(text, ==, want);
   g_assert_true(json_ok(text));
+  g_free(text);
+  g_free(want);
+  /* provenance.json: the same members, then host, wall time, time written */
+  text = read_all(dir, "provenance.json");
+  g_assert_true(json_ok(text));
+  g_assert_true(g_str_has_prefix(text, "{\n"));
+  char *prov2 = g_strdup(prov);
+  /* one level less indented */
+  GString *flat = g_string_new(NULL);
+  for (char *line = strtok(prov2, "\n"); line; line = strtok(NULL, "\n"))
+    g_string_append_printf(flat, "%s%s", flat->len ? "\n" : "", line + 2);
+  g_assert_true(g_str_has_prefix(text + 2, flat->str));
+  g_assert_nonnull(strstr(text, ",\n  \"host\": \""));
+  g_assert_nonnull(strstr(text, ",\n  \"wall_s\": null,\n  \"finished_utc\": \""));
+  g_string_free(flat, TRUE);
+  g_free(prov2);
+  g_free(prov);
   g_free(text);
 
   text = read_all(dir, "elements.csv");
@@ -611,7 +648,7 @@ static void test_summary_and_elements(Fixture *fx, gconstpointer data) {
   scenario_free(scn);
 
   char *l = listing(dir);
-  g_assert_cmpstr(l, ==, "elements.csv rekeys.csv scenario.ini summary.csv summary.json");
+  g_assert_cmpstr(l, ==, "elements.csv provenance.json rekeys.csv scenario.ini summary.csv summary.json");
   g_free(l);
   g_free(dir);
 }
@@ -658,7 +695,7 @@ static void test_replace_own_results(Fixture *fx, gconstpointer data) {
   g_assert_nonnull(strstr(text, "\nsecond,"));
   g_free(text);
   char *l = listing(dir);
-  g_assert_cmpstr(l, ==, "elements.csv rekeys.csv scenario.ini summary.csv summary.json");
+  g_assert_cmpstr(l, ==, "elements.csv provenance.json rekeys.csv scenario.ini summary.csv summary.json");
   g_free(l);
   l = listing(fx->root); /* no .tmp- or .old- left beside it */
   g_assert_cmpstr(l, ==, "res");

@@ -111,6 +111,7 @@ static void assert_defaults_except_name(const Scenario *s) {
   g_assert_cmpfloat(s->data_rate, ==, 0.0);
   g_assert_cmpuint(s->packet_size, ==, 512);
   g_assert_cmpfloat(s->switch_delay, ==, 0.0);
+  g_assert_false(s->trace_pcap); /* [trace] pcap: off by default */
 }
 
 /* Non-default values of those keys are read as given. */
@@ -119,7 +120,7 @@ static void test_scheme_security_data_keys(void) {
       write_tmp("keys.ini", "[run]\nscheme = batch\nbatch-tree = lkh\nbatch-interval = 2.5\n"
                             "lkh-degree = 3\n[security]\neavesdrop = all-cells\ncollusion = true\n"
                             "record-before-join = 7\n[data]\nrate = 32000\npacket-size = 100\n"
-                            "switch-delay = 0.25\n");
+                            "switch-delay = 0.25\n[trace]\npcap = true\n");
   GError *error = NULL;
   Scenario *s = scn_load(path, NULL, &error);
   g_assert_no_error(error);
@@ -133,6 +134,7 @@ static void test_scheme_security_data_keys(void) {
   g_assert_cmpfloat(s->data_rate, ==, 32000.0);
   g_assert_cmpuint(s->packet_size, ==, 100);
   g_assert_cmpfloat(s->switch_delay, ==, 0.25);
+  g_assert_true(s->trace_pcap);
   scn_free(s);
 }
 
@@ -250,9 +252,9 @@ static void run_cases(const Case *cases, unsigned n) {
 static void test_structure_errors(void) {
   static const Case cases[] = {
       {"[run]\nseed = 1\n\n[bogus]\nx = 1\n",
-       ":4: bogus: unknown section (known: run, topology, links, workload, security, data, sweep)"},
+       ":4: bogus: unknown section (known: run, topology, links, workload, security, data, trace, sweep)"},
       {"[Run]\n",
-       ":1: Run: unknown section (known: run, topology, links, workload, security, data, sweep)"},
+       ":1: Run: unknown section (known: run, topology, links, workload, security, data, trace, sweep)"},
       {"[run]\nsed = 1\n",
        ":2: run.sed: unknown key (known in [run]: name, seed, duration, scheme, embodiment, "
        "join-rekey, lkh-degree, batch-tree, batch-interval)"},
@@ -282,6 +284,8 @@ static void test_value_errors(void) {
        ":2: security.eavesdrop: 'neighbours' is not own-cell or all-cells"},
       {"[security]\ncollusion = yes\n",
        ":2: security.collusion: 'yes' is not a boolean (true|false)"},
+      {"[trace]\npcap = 1\n", ":2: trace.pcap: '1' is not a boolean (true|false)"},
+      {"[trace]\npcapng = true\n", ":2: trace.pcapng: unknown key (known in [trace]: pcap)"},
       {"[security]\nrecord-before-join = -1\n",
        ":2: security.record-before-join: '-1' must be >= 0"},
       {"[data]\npacket-size = 8\n", ":2: data.packet-size: '8' is out of range (16..1400)"},
@@ -538,7 +542,7 @@ static void test_overrides(void) {
       {"run.=3", "--set: 'run.=3': expected section.key=value"},
       {"=3", "--set: '=3': expected section.key=value"},
       {"runs.seed=3", "--set: runs.seed: unknown section 'runs' (known: run, topology, links, "
-                      "workload, security, data, sweep)"},
+                      "workload, security, data, trace, sweep)"},
       {"run.sed=3",
        "--set: run.sed: unknown key (known in [run]: name, seed, duration, scheme, embodiment, "
        "join-rekey, lkh-degree, batch-tree, batch-interval)"},
@@ -596,8 +600,8 @@ static void test_to_ini(void) {
     n_keys += n;
   }
   g_key_file_free(kf);
-  g_assert_cmpuint(n_groups, ==, 6);
-  g_assert_cmpuint(n_keys, ==, 9 + 6 + 8 + 4 + 3 + 3);
+  g_assert_cmpuint(n_groups, ==, 7);
+  g_assert_cmpuint(n_keys, ==, 9 + 6 + 8 + 4 + 3 + 3 + 1);
 
   g_autofree char *cwd = g_get_current_dir();
   g_autofree char *abs_events = g_build_filename(cwd, "tests/data/full_events.csv", NULL);
