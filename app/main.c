@@ -148,9 +148,9 @@ static int main_merge(int argc, char **argv) {
 }
 
 static int main_sweep(const char *path, const char *const *overrides, const char *output,
-                      guint jobs, const char *shard, gboolean quiet) {
+                      guint jobs, const char *shard, gboolean quiet, gboolean resume) {
   g_autoptr(GError) error = NULL;
-  SweepOptions opt = {.progress = !quiet && isatty(2), .jobs = jobs};
+  SweepOptions opt = {.progress = !quiet && isatty(2), .jobs = jobs, .resume = resume};
   if (shard && !sweep_parse_shard(shard, &opt.shard_k, &opt.shard_n, &error)) {
     fprintf(stderr, "mbms-sim: %s\n", error->message);
     return EXIT_USAGE;
@@ -169,9 +169,12 @@ static int main_sweep(const char *path, const char *const *overrides, const char
       fprintf(stderr, "mbms-sim: %s\n", error->message);
       status = 1;
     }
-    printf("sweep: %u runs%s\nresults: %s\n", sweep_plan_n_runs(plan),
-           opt.shard_n ? " (this shard: every one whose index is K-1 mod N)" : "",
-           sweep_plan_dir(plan));
+    printf("sweep: %u runs%s\n", sweep_plan_n_runs(plan),
+           opt.shard_n ? " (this shard: every one whose index is K-1 mod N)" : "");
+    if (resume)
+      printf("resume: %u runs reused, %u run\n", sweep_plan_n_reused(plan),
+             sweep_plan_n_runs(plan) - sweep_plan_n_reused(plan));
+    printf("results: %s\n", sweep_plan_dir(plan));
   }
   sweep_plan_free(plan);
   return status;
@@ -182,7 +185,7 @@ int main(int argc, char **argv) {
   g_autofree char *output = NULL;
   g_auto(GStrv) overrides = NULL;
   gboolean quiet = FALSE, print_config = FALSE, version = FALSE;
-  gboolean sweep = FALSE, single = FALSE;
+  gboolean sweep = FALSE, single = FALSE, resume = FALSE;
   gint jobs = -1;
   g_autofree char *shard = NULL;
   if (argc > 1 && strcmp(argv[1], "merge") == 0)
@@ -205,6 +208,10 @@ int main(int argc, char **argv) {
        "Runs of a sweep at a time (default: the number of cores)", "N"},
       {"shard", 0, 0, G_OPTION_ARG_STRING, &shard,
        "Run only part K of N of a sweep (then: mbms-sim merge DIR)", "K/N"},
+      {"resume", 0, 0, G_OPTION_ARG_NONE, &resume,
+       "Sweep: reuse every run folder that holds exactly its run (same effective scenario, seed, "
+       "events file and program version) instead of running it again",
+       NULL},
       {"single", 0, 0, G_OPTION_ARG_NONE, &single,
        "One run with the file's own values: ignore its [sweep] section (runs of a sweep are "
        "such runs)",
@@ -235,7 +242,16 @@ int main(int argc, char **argv) {
     fprintf(stderr, "mbms-sim: --jobs: '%d' must be at least 1\n", jobs);
     return EXIT_USAGE;
   }
+  if (single && resume) {
+    fprintf(stderr, "mbms-sim: --resume: only a sweep is resumed, not a --single run\n");
+    return EXIT_USAGE;
+  }
   if (!single && !print_config) {
+    if (sweep_mpi_launched() && resume) {
+      fprintf(stderr, "mbms-sim: --resume: not available under MPI (run the sweep without "
+                      "mpirun, or with --shard, to resume it)\n");
+      return EXIT_USAGE;
+    }
     if (sweep_mpi_launched())
       return sweep_mpi_main(argv[1], (const char *const *)overrides, output, !quiet && isatty(2),
                             quiet);
@@ -245,9 +261,14 @@ int main(int argc, char **argv) {
       fprintf(stderr, "mbms-sim: %s\n", error->message);
       return scn_exit_status(error);
     }
+    if (!requested && resume) {
+      fprintf(stderr, "mbms-sim: --resume: only a sweep is resumed (this scenario is a single "
+                      "run)\n");
+      return EXIT_USAGE;
+    }
     if (requested)
       return main_sweep(argv[1], (const char *const *)overrides, output,
-                        jobs > 0 ? (guint)jobs : g_get_num_processors(), shard, quiet);
+                        jobs > 0 ? (guint)jobs : g_get_num_processors(), shard, quiet, resume);
   }
 
   Scenario *scn = scn_load(argv[1], (const char *const *)overrides, &error);

@@ -38,6 +38,8 @@ SweepPlan *sweep_plan_new(const char *path, const char *const *overrides, const 
                           GError **error);
 void sweep_plan_free(SweepPlan *plan);
 guint sweep_plan_n_runs(const SweepPlan *plan);
+/* Runs that sweep_run read back (--resume) instead of running them. */
+guint sweep_plan_n_reused(const SweepPlan *plan);
 const char *sweep_plan_dir(const SweepPlan *plan);
 
 /* Seed of replication `rep` (1-based) of a point whose run.seed is `seed`. */
@@ -49,6 +51,7 @@ typedef struct {
   gboolean progress;      /* on stderr, overwriting one line */
   guint jobs;             /* worker processes, >= 1 */
   guint shard_k, shard_n; /* 1-based part k of n; 0/0 = everything */
+  gboolean resume;        /* reuse run folders that hold exactly their run */
 } SweepOptions;
 
 /* Runs the plan's runs (all, or a shard's) and writes sweep.csv and

@@ -111,9 +111,14 @@ gboolean sweep_run(SweepPlan *plan, const SweepOptions *opt, GError **error) {
     return FALSE;
   guint k = opt->shard_n ? opt->shard_k : 1, n = opt->shard_n ? opt->shard_n : 1;
   GArray *todo = g_array_new(FALSE, FALSE, sizeof(guint));
-  for (guint i = k - 1; i < plan->n_runs; i += n)
-    g_array_append_val(todo, i);
   char **figures = g_new0(char *, plan->n_runs + 1);
+  plan->reused = 0;
+  for (guint i = k - 1; i < plan->n_runs; i += n) {
+    if (opt->resume && (figures[i] = sweep_run_reuse(plan, i)) != NULL)
+      plan->reused++;
+    else
+      g_array_append_val(todo, i);
+  }
   GHashTable *running = g_hash_table_new(NULL, NULL); /* pid -> run index + 1 */
   SweepProgress *prog = sweep_progress_new(opt->progress, todo->len);
   guint next = 0;

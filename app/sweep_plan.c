@@ -41,6 +41,10 @@ guint sweep_plan_n_runs(const SweepPlan *plan) {
   return plan->n_runs;
 }
 
+guint sweep_plan_n_reused(const SweepPlan *plan) {
+  return plan->reused;
+}
+
 const char *sweep_plan_dir(const SweepPlan *plan) {
   return plan->dir;
 }

@@ -45,6 +45,7 @@ struct SweepPlan {
   char **slug;    /* per point */
   uint64_t *seed; /* per point: its run.seed */
   char *fingerprint;
+  guint reused; /* runs read back by --resume instead of run (sweep_run) */
 };
 
 /* Checksums and fingerprints: BLAKE2b-256 (libsodium's crypto_generichash,
@@ -61,6 +62,13 @@ const char *sweep_point_value(const SweepPlan *plan, guint p, guint d);
 char *sweep_run_rel(const SweepPlan *plan, guint i);
 /* The seed of run i. */
 uint64_t sweep_run_seed(const SweepPlan *plan, guint i);
+
+/* ------------------------------------------------------ --resume (resume.c) */
+
+/* Run i's figures read back from its folder if that folder holds exactly
+ * this run (same effective scenario, seed, events contents, program and
+ * library versions); NULL if it must be run (again). */
+char *sweep_run_reuse(const SweepPlan *plan, guint i);
 
 /* ----------------------------------------------------- figures (figures.c) */
 
