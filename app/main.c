@@ -169,11 +169,15 @@ static int main_sweep(const char *path, const char *const *overrides, const char
       fprintf(stderr, "mbms-sim: %s\n", error->message);
       status = 1;
     }
-    printf("sweep: %u runs%s\n", sweep_plan_n_runs(plan),
-           opt.shard_n ? " (this shard: every one whose index is K-1 mod N)" : "");
+    g_autofree char *ci = sweep_plan_ci_summary(plan);
+    if (ci)
+      printf("%s\n", ci);
+    else
+      printf("sweep: %u runs%s\n", sweep_plan_n_runs(plan),
+             opt.shard_n ? " (this shard: every one whose index is K-1 mod N)" : "");
     if (resume)
       printf("resume: %u runs reused, %u run\n", sweep_plan_n_reused(plan),
-             sweep_plan_n_runs(plan) - sweep_plan_n_reused(plan));
+             sweep_plan_n_done(plan) - sweep_plan_n_reused(plan));
     printf("results: %s\n", sweep_plan_dir(plan));
   }
   sweep_plan_free(plan);

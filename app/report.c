@@ -291,6 +291,17 @@ static GArray *summary_fields(const Scenario *scn, const Summary *s) {
   return f;
 }
 
+char *report_summary_header(void) {
+  Scenario scn = {.name = "", .scheme = ""};
+  Summary sum = {0};
+  GArray *f = summary_fields(&scn, &sum);
+  GString *s = g_string_new(NULL);
+  for (guint i = 0; i < f->len; i++)
+    g_string_append_printf(s, "%s%s", i ? "," : "", g_array_index(f, Field, i).key);
+  g_array_unref(f);
+  return g_string_free(s, FALSE);
+}
+
 /* ---- file texts ------------------------------------------------------- */
 
 static GString *summary_csv(GArray *f) {

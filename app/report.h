@@ -65,6 +65,8 @@ typedef struct {
  * the wall time and the time of writing (which differ from run to run). */
 gboolean report_write_full(const char *dir, const Scenario *scn, const Metrics *m,
                            const Summary *s, const ReportExtras *extras, GError **error);
+/* summary.csv's header line (no newline); caller frees. */
+char *report_summary_header(void);
 void report_print(FILE *out, const Scenario *scn, const Summary *s);
 /* Writes one file atomically: into "<path>.tmp-XXXXXX" beside it, renamed
  * onto `path` when complete (parents created). false + error (SCN_ERROR_IO)

@@ -38,6 +38,13 @@ SweepPlan *sweep_plan_new(const char *path, const char *const *overrides, const 
                           GError **error);
 void sweep_plan_free(SweepPlan *plan);
 guint sweep_plan_n_runs(const SweepPlan *plan);
+/* Whether the sweep has a [sweep] ci-target. */
+gboolean sweep_plan_has_ci_target(const SweepPlan *plan);
+/* With [sweep] ci-target, after sweep_run: one line saying how many points
+ * reached it and how many runs it took; NULL without ci-target. */
+char *sweep_plan_ci_summary(const SweepPlan *plan);
+/* Runs that sweep_run ran or read back (a shard's; with ci-target, those it needed). */
+guint sweep_plan_n_done(const SweepPlan *plan);
 /* Runs that sweep_run read back (--resume) instead of running them. */
 guint sweep_plan_n_reused(const SweepPlan *plan);
 const char *sweep_plan_dir(const SweepPlan *plan);

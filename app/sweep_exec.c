@@ -105,22 +105,22 @@ char *sweep_run_one(const SweepPlan *plan, guint i, GError **error) {
 
 /* ------------------------------------------------------------ running */
 
-gboolean sweep_run(SweepPlan *plan, const SweepOptions *opt, GError **error) {
-  /* before any run writes into it (and again when the files are written) */
-  if (!sweep_folder_check(plan->dir, error))
-    return FALSE;
-  guint k = opt->shard_n ? opt->shard_k : 1, n = opt->shard_n ? opt->shard_n : 1;
+/* Runs the runs of `todo` (indices), --jobs at a time, their figures into
+ * figures[i]; with --resume a folder holding its very run is read back. */
+static gboolean run_batch(SweepPlan *plan, const SweepOptions *opt, GArray *all, char **figures,
+                          SweepProgress *prog, GError **error) {
   GArray *todo = g_array_new(FALSE, FALSE, sizeof(guint));
-  char **figures = g_new0(char *, plan->n_runs + 1);
-  plan->reused = 0;
-  for (guint i = k - 1; i < plan->n_runs; i += n) {
-    if (opt->resume && (figures[i] = sweep_run_reuse(plan, i)) != NULL)
+  plan->done += all->len;
+  for (guint k = 0; k < all->len; k++) {
+    guint i = g_array_index(all, guint, k);
+    if (opt->resume && (figures[i] = sweep_run_reuse(plan, i)) != NULL) {
       plan->reused++;
-    else
+      sweep_progress_done(prog, figures[i]);
+    } else {
       g_array_append_val(todo, i);
+    }
   }
   GHashTable *running = g_hash_table_new(NULL, NULL); /* pid -> run index + 1 */
-  SweepProgress *prog = sweep_progress_new(opt->progress, todo->len);
   guint next = 0;
   gboolean ok = TRUE;
   guint jobs = MAX(opt->jobs, 1u);
@@ -170,12 +170,76 @@ gboolean sweep_run(SweepPlan *plan, const SweepOptions *opt, GError **error) {
     }
     sweep_progress_done(prog, figures[i]);
   }
-  sweep_progress_free(prog);
   g_hash_table_destroy(running);
+  g_array_free(todo, TRUE);
+  return ok;
+}
+
+/* ci-target: MIN replications of every point, then rounds of one more
+ * replication of each point that has not reached the target and is below
+ * MAX. A point's count is thus the first n >= MIN at which its first n
+ * replications reach the target (or MAX), whatever --jobs: runs are
+ * deterministic and the decision reads only finished runs. */
+static gboolean run_ci(SweepPlan *plan, const SweepOptions *opt, char **figures,
+                       SweepProgress *prog, GError **error) {
+  guint np = plan->n_points, max = plan->replications;
+  g_free(plan->point_n);
+  g_free(plan->reached);
+  plan->point_n = g_new0(guint, np);
+  plan->reached = g_new0(gboolean, np);
+  GArray *batch = g_array_new(FALSE, FALSE, sizeof(guint));
+  for (guint p = 0; p < np; p++)
+    for (guint r = 0; r < plan->rep_min; r++) {
+      guint i = p * max + r;
+      g_array_append_val(batch, i);
+    }
+  for (guint p = 0; p < np; p++)
+    plan->point_n[p] = plan->rep_min;
+  gboolean ok = TRUE;
+  while (ok && batch->len > 0) {
+    ok = run_batch(plan, opt, batch, figures, prog, error);
+    g_array_set_size(batch, 0);
+    for (guint p = 0; ok && p < np; p++) {
+      if (plan->reached[p])
+        continue;
+      plan->reached[p] = sweep_ci_reached(plan, figures, p, plan->point_n[p]);
+      if (!plan->reached[p] && plan->point_n[p] < max) {
+        guint i = p * max + plan->point_n[p]++;
+        g_array_append_val(batch, i);
+      }
+    }
+  }
+  g_array_free(batch, TRUE);
+  return ok;
+}
+
+gboolean sweep_run(SweepPlan *plan, const SweepOptions *opt, GError **error) {
+  /* before any run writes into it (and again when the files are written) */
+  if (!sweep_folder_check(plan->dir, error))
+    return FALSE;
+  if (plan->ci_figure && opt->shard_n)
+    return sweep_invalid(error, "--shard: not with sweep.ci-target (the replications a point "
+                                "needs depend on its earlier runs)");
+  guint k = opt->shard_n ? opt->shard_k : 1, n = opt->shard_n ? opt->shard_n : 1;
+  char **figures = g_new0(char *, plan->n_runs + 1);
+  plan->reused = plan->done = 0;
+  SweepProgress *prog = NULL;
+  gboolean ok;
+  if (plan->ci_figure) {
+    prog = sweep_progress_new(opt->progress, plan->n_points * plan->rep_min);
+    ok = run_ci(plan, opt, figures, prog, error);
+  } else {
+    GArray *all = g_array_new(FALSE, FALSE, sizeof(guint));
+    for (guint i = k - 1; i < plan->n_runs; i += n)
+      g_array_append_val(all, i);
+    prog = sweep_progress_new(opt->progress, all->len);
+    ok = run_batch(plan, opt, all, figures, prog, error);
+    g_array_free(all, TRUE);
+  }
+  sweep_progress_free(prog);
   if (ok)
     ok = opt->shard_n ? sweep_write_shard(plan, k, n, figures, error)
                       : sweep_write_results(plan, figures, error);
-  g_array_free(todo, TRUE);
   for (guint i = 0; i < plan->n_runs; i++) /* a shard leaves holes: not g_strfreev */
     g_free(figures[i]);
   g_free(figures);

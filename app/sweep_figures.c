@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "app/report.h"
 #include "app/scenario.h"
 
 /* Figure columns of sweep.csv after the summary.csv totals. */
@@ -176,6 +177,13 @@ static gboolean run_figures(const char *dir, char **header, char **values, GErro
   g_string_free(hs, TRUE);
   *values = g_string_free(vs, FALSE);
   return TRUE;
+}
+
+char *sweep_figures_header(void) {
+  g_autofree char *summary = report_summary_header();
+  const char *totals = strstr(summary, "," FIRST_TOTAL ",");
+  g_assert(totals);
+  return figures_header(totals + 1);
 }
 
 char *sweep_run_collect(const SweepPlan *plan, guint i, GError **error) {

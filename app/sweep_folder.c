@@ -44,10 +44,12 @@ static gboolean our_table(const char *line) {
   return p && (p == line || p[-1] == ',');
 }
 
-/* sweep-stats.csv: [key cells,]replications,<figure>_mean,... ending _ci95. */
+/* sweep-stats.csv: [key cells,]replications,<figure>_mean,... ending _ci95
+ * (or, with ci-target, _ci95,ci_target_reached). */
 static gboolean our_stats(const char *line) {
   const char *p = strstr(line, "replications,");
-  return p && (p == line || p[-1] == ',') && g_str_has_suffix(line, "_ci95");
+  return p && (p == line || p[-1] == ',') &&
+         (g_str_has_suffix(line, "_ci95") || g_str_has_suffix(line, "_ci95,ci_target_reached"));
 }
 
 static gboolean ours(const char *dir, const char *name) {

@@ -204,6 +204,12 @@ int sweep_mpi_main(const char *path, const char *const *overrides, const char *o
   /* every rank builds the same plan (deterministic); only rank 0 speaks */
   SweepPlan *plan = sweep_plan_new(path, overrides, output, &error);
   int status;
+  if (plan && sweep_plan_has_ci_target(plan)) { /* the master hands out a fixed list */
+    sweep_plan_free(plan);
+    plan = NULL;
+    g_set_error(&error, SCN_ERROR, SCN_ERROR_INVALID,
+                "%s: sweep.ci-target: not under MPI (run the sweep with --jobs)", path);
+  }
   if (!plan) {
     if (rank == 0)
       fprintf(stderr, "mbms-sim: %s\n", error->message);

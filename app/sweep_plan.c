@@ -4,6 +4,7 @@
  * ties shards to their sweep. See sweep.h for the rules. */
 #include "app/sweep_private.h"
 
+#include <math.h>
 #include <stdbool.h>
 #include <sodium.h>
 #include <string.h>
@@ -34,11 +35,39 @@ void sweep_plan_free(SweepPlan *plan) {
   g_free(plan->seed);
   g_free(plan->dir);
   g_free(plan->fingerprint);
+  g_free(plan->ci_figure);
+  g_free(plan->rep_where);
+  g_free(plan->point_n);
+  g_free(plan->reached);
   g_free(plan);
 }
 
 guint sweep_plan_n_runs(const SweepPlan *plan) {
   return plan->n_runs;
+}
+
+gboolean sweep_plan_has_ci_target(const SweepPlan *plan) {
+  return plan->ci_figure != NULL;
+}
+
+char *sweep_plan_ci_summary(const SweepPlan *plan) {
+  if (!plan->ci_figure || !plan->point_n)
+    return NULL;
+  guint reached = 0, runs = 0;
+  for (guint p = 0; p < plan->n_points; p++) {
+    reached += plan->reached[p] ? 1 : 0;
+    runs += plan->point_n[p];
+  }
+  char rel[G_ASCII_DTOSTR_BUF_SIZE];
+  g_ascii_formatd(rel, sizeof rel, "%g", plan->ci_rel);
+  return g_strdup_printf("ci-target: %u of %u points reached %s_mean 95%% CI half-width below "
+                         "%s of the mean, in %u runs (%u..%u per point)",
+                         reached, plan->n_points, plan->ci_figure, rel, runs, plan->rep_min,
+                         plan->replications);
+}
+
+guint sweep_plan_n_done(const SweepPlan *plan) {
+  return plan->done;
 }
 
 guint sweep_plan_n_reused(const SweepPlan *plan) {
@@ -85,6 +114,55 @@ static bool split_override(const char *o, char **section, char **key, const char
   *key = g_strstrip(g_strndup(dot + 1, (gsize)(eq - dot - 1)));
   *value = eq + 1;
   return true;
+}
+
+static gboolean parse_replications(const char *where, const char *v, guint *out, GError **error);
+
+/* "N" or, for ci-target, "MIN..MAX" (1 <= MIN <= MAX). */
+static gboolean parse_replications_range(SweepPlan *plan, const char *where, const char *v,
+                                         GError **error) {
+  const char *dots = strstr(v, "..");
+  if (!dots) {
+    plan->rep_min = 0;
+    return parse_replications(where, v, &plan->replications, error);
+  }
+  g_autofree char *lo = g_strndup(v, (gsize)(dots - v));
+  guint min, max;
+  if (!parse_replications(where, lo, &min, error) ||
+      !parse_replications(where, dots + 2, &max, error))
+    return FALSE;
+  if (min > max)
+    return sweep_invalid(error, "%s: sweep.replications: '%s': MIN is above MAX", where, v);
+  plan->rep_min = min;
+  plan->replications = max;
+  return TRUE;
+}
+
+/* "FIGURE_mean:REL": a figure column of sweep.csv, REL a real > 0. */
+static gboolean parse_ci_target(SweepPlan *plan, const char *where, const char *v,
+                                GError **error) {
+  const char *colon = strrchr(v, ':');
+  g_autofree char *name = colon ? g_strstrip(g_strndup(v, (gsize)(colon - v))) : NULL;
+  g_autofree char *rel = colon ? g_strstrip(g_strdup(colon + 1)) : NULL;
+  if (!colon || !g_str_has_suffix(name, "_mean"))
+    return sweep_invalid(error,
+                         "%s: sweep.ci-target: '%s': want FIGURE_mean:REL, e.g. "
+                         "p2m_msgs_per_leave_mean:0.02",
+                         where, v);
+  name[strlen(name) - strlen("_mean")] = '\0';
+  g_autofree char *header = sweep_figures_header();
+  g_auto(GStrv) figs = g_strsplit(header, ",", -1);
+  if (!g_strv_contains((const char *const *)figs, name))
+    return sweep_invalid(error, "%s: sweep.ci-target: '%s_mean' is not a figure of sweep-stats.csv",
+                         where, name);
+  char *end = NULL;
+  double x = g_ascii_strtod(rel, &end);
+  if (!*rel || *end || !isfinite(x) || !(x > 0) || strpbrk(rel, "xXnN"))
+    return sweep_invalid(error, "%s: sweep.ci-target: '%s' is not a real number > 0", where, rel);
+  g_free(plan->ci_figure);
+  plan->ci_figure = g_strdup(name);
+  plan->ci_rel = x;
+  return TRUE;
 }
 
 static gboolean parse_replications(const char *where, const char *v, guint *out, GError **error) {
@@ -238,7 +316,13 @@ SweepPlan *sweep_plan_new(const char *path, const char *const *overrides, const 
     const ScnSweepEntry *e = g_ptr_array_index(entries, i);
     g_autofree char *where = g_strdup_printf("%s:%u", path, e->line);
     if (strcmp(e->key, "replications") == 0) {
-      ok = parse_replications(where, e->value, &plan->replications, error);
+      ok = parse_replications_range(plan, where, e->value, error);
+      if (ok)
+        g_free(plan->rep_where), plan->rep_where = g_strdup(where);
+      continue;
+    }
+    if (strcmp(e->key, "ci-target") == 0) {
+      ok = parse_ci_target(plan, where, e->value, error);
       continue;
     }
     SweepDim *d = new_dim(where, e->key, e->value, error);
@@ -260,9 +344,13 @@ SweepPlan *sweep_plan_new(const char *path, const char *const *overrides, const 
     g_autofree char *full = g_strconcat(section, ".", key, NULL);
     guint at;
     if (strcmp(section, "sweep") == 0) {
-      if (strcmp(key, "replications") == 0)
-        ok = parse_replications("--set", value, &plan->replications, error);
-      else
+      if (strcmp(key, "replications") == 0) {
+        ok = parse_replications_range(plan, "--set", value, error);
+        if (ok)
+          g_free(plan->rep_where), plan->rep_where = g_strdup("--set");
+      } else if (strcmp(key, "ci-target") == 0) {
+        ok = parse_ci_target(plan, "--set", value, error);
+      } else
         ok = sweep_invalid(error, "--set: sweep.%s: unknown key (known in [sweep]: replications)",
                            key);
     } else if (strchr(value, ',')) {
@@ -284,6 +372,13 @@ SweepPlan *sweep_plan_new(const char *path, const char *const *overrides, const 
     g_free(key);
   }
   g_ptr_array_add(plan->plain, NULL);
+  if (ok && plan->rep_min > 0 && !plan->ci_figure)
+    ok = sweep_invalid(error,
+                       "%s: sweep.replications: a range MIN..MAX needs sweep.ci-target "
+                       "(FIGURE_mean:REL)",
+                       plan->rep_where);
+  if (plan->rep_min == 0)
+    plan->rep_min = plan->replications;
   if (!ok)
     goto fail;
 

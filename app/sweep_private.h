@@ -46,6 +46,17 @@ struct SweepPlan {
   uint64_t *seed; /* per point: its run.seed */
   char *fingerprint;
   guint reused; /* runs read back by --resume instead of run (sweep_run) */
+  guint done;   /* runs sweep_run ran or read back */
+  /* [sweep] ci-target = FIGURE:REL (NULL: none) with replications =
+   * MIN..MAX: `replications` is MAX (run i is still replication i mod MAX
+   * + 1 of point i div MAX, so folders and seeds keep their rule), rep_min
+   * is MIN; without ci-target rep_min = replications. */
+  char *ci_figure;  /* a sweep.csv figure column (the target's name less "_mean") */
+  double ci_rel;    /* > 0 */
+  guint rep_min;
+  char *rep_where;  /* where replications was given ("file:line", "--set") */
+  guint *point_n;   /* after sweep_run with ci_figure: replications run per point */
+  gboolean *reached; /* ... and whether the point reached the target */
 };
 
 /* Checksums and fingerprints: BLAKE2b-256 (libsodium's crypto_generichash,
@@ -62,6 +73,15 @@ const char *sweep_point_value(const SweepPlan *plan, guint p, guint d);
 char *sweep_run_rel(const SweepPlan *plan, guint i);
 /* The seed of run i. */
 uint64_t sweep_run_seed(const SweepPlan *plan, guint i);
+
+/* -------------------------------------------- ci-target (sweep_stats.c) */
+
+/* Whether the first n replications of point p (figures of runs p * MAX ..)
+ * reach the plan's ci-target: at least 2 non-empty values of the figure
+ * and a 95 % CI half-width below ci_rel x |mean|, or 0 (all values equal). */
+gboolean sweep_ci_reached(const SweepPlan *plan, char **figures, guint p, guint n);
+/* The figure columns of sweep.csv, comma-separated (caller frees). */
+char *sweep_figures_header(void);
 
 /* ------------------------------------------------------ --resume (resume.c) */
 
@@ -84,6 +104,11 @@ typedef struct {
   char **dim_values; /* n_runs x n_dims, escaped CSV cells */
   char **run_prefix; /* per run: "replication,seed,run" cells */
   char **figures;    /* per run: "header\x1fvalues" */
+  /* ci-target only (NULL otherwise): runs of each point, in order, and
+   * whether the point reached the target (a column ci_target_reached) */
+  guint n_points;
+  const guint *point_n;
+  const gboolean *reached;
 } SweepRows;
 
 /* Fills `t` from the plan; `figures` is borrowed (not freed by clear). */

@@ -66,7 +66,10 @@ gboolean sweep_rows_write(const char *dir, const SweepRows *t, GError **error) {
   g_string_append(stats, "replications");
   for (guint f = 0; f < n_fig; f++)
     g_string_append_printf(stats, ",%s_mean,%s_sd,%s_ci95", figs[f], figs[f], figs[f]);
+  if (t->point_n)
+    g_string_append(stats, ",ci_target_reached");
   g_string_append_c(stats, '\n');
+  guint pt = 0, pos = 0; /* point of run i, and i's place in it */
 
   gboolean ok = TRUE;
   double *x = g_new(double, (gsize)t->replications *n_fig + 1);
@@ -84,7 +87,10 @@ gboolean sweep_rows_write(const char *dir, const SweepRows *t, GError **error) {
     g_string_append_printf(csv, "%s,%s\n", t->run_prefix[i], sep + 1);
 
     /* statistics of a point once its last replication is in */
-    guint r = i % t->replications;
+    guint r = t->point_n ? pos : i % t->replications;
+    guint reps = t->point_n ? t->point_n[pt] : t->replications;
+    if (t->point_n && ++pos == reps)
+      pos = 0, pt++;
     g_auto(GStrv) v = g_strsplit(sep + 1, ",", -1);
     if (g_strv_length(v) != n_fig) {
       ok = sweep_invalid(error, "sweep: a run has %u figures, want %u", g_strv_length(v), n_fig);
@@ -95,11 +101,11 @@ gboolean sweep_rows_write(const char *dir, const SweepRows *t, GError **error) {
     for (guint f = 0; f < n_fig; f++)
       if (*v[f])
         x[(gsize)f * t->replications + n[f]++] = g_ascii_strtod(v[f], NULL);
-    if (r + 1 < t->replications)
+    if (r + 1 < reps)
       continue;
     for (guint d = 0; d < t->n_dims; d++)
       g_string_append_printf(stats, "%s,", t->dim_values[(gsize)i * t->n_dims + d]);
-    g_string_append_printf(stats, "%u", t->replications);
+    g_string_append_printf(stats, "%u", reps);
     for (guint f = 0; f < n_fig; f++) {
       const double *xs = x + (gsize)f * t->replications;
       g_string_append_c(stats, ',');
@@ -125,6 +131,8 @@ gboolean sweep_rows_write(const char *dir, const SweepRows *t, GError **error) {
       g_string_append_c(stats, ',');
       append_double(stats, sweep_t975(n[f] - 1) * sd / sqrt(n[f]));
     }
+    if (t->point_n)
+      g_string_append(stats, t->reached[pt - 1] ? ",true" : ",false");
     g_string_append_c(stats, '\n');
   }
   g_free(x);
@@ -181,7 +189,95 @@ void sweep_rows_from_plan(const SweepPlan *plan, char **figures, SweepRows *t) {
   t->figures = figures;
 }
 
+/* The value of figure column `col` in a figures string; FALSE if empty. */
+static gboolean figure_value(const char *figures, guint col, double *out) {
+  const char *v = strchr(figures, SWEEP_FIG_SEP);
+  g_assert(v);
+  v++;
+  for (guint c = 0; c < col; c++) {
+    v = strchr(v, ',');
+    g_assert(v);
+    v++;
+  }
+  if (*v == ',' || *v == '\0')
+    return FALSE;
+  *out = g_ascii_strtod(v, NULL);
+  return TRUE;
+}
+
+static guint figure_column(const char *figures, const char *name) {
+  const char *sep = strchr(figures, SWEEP_FIG_SEP);
+  g_autofree char *header = g_strndup(figures, (gsize)(sep - figures));
+  g_auto(GStrv) h = g_strsplit(header, ",", -1);
+  for (guint c = 0; h[c]; c++)
+    if (strcmp(h[c], name) == 0)
+      return c;
+  g_assert_not_reached(); /* the plan checked the name against the same header */
+}
+
+gboolean sweep_ci_reached(const SweepPlan *plan, char **figures, guint p, guint n) {
+  guint base = p * plan->replications, k = 0;
+  g_assert(n <= plan->replications && figures[base]);
+  guint col = figure_column(figures[base], plan->ci_figure);
+  double *x = g_new(double, n);
+  for (guint r = 0; r < n; r++) {
+    g_assert(figures[base + r]);
+    if (figure_value(figures[base + r], col, &x[k]))
+      k++;
+  }
+  gboolean ok = FALSE;
+  if (k >= 2) {
+    double mean = 0, ss = 0;
+    for (guint j = 0; j < k; j++)
+      mean += x[j];
+    mean /= k;
+    for (guint j = 0; j < k; j++)
+      ss += (x[j] - mean) * (x[j] - mean);
+    double half = sweep_t975(k - 1) * sqrt(ss / (k - 1)) / sqrt(k);
+    ok = half == 0 || half < plan->ci_rel * fabs(mean);
+  }
+  g_free(x);
+  return ok;
+}
+
+/* ci-target: only the runs that ran, point by point, in run order. */
+static gboolean write_ci_results(const SweepPlan *plan, char **figures, GError **error) {
+  SweepRows all = {0};
+  sweep_rows_from_plan(plan, figures, &all);
+  guint n = 0;
+  for (guint p = 0; p < plan->n_points; p++)
+    n += plan->point_n[p];
+  SweepRows t = {.n_dims = all.n_dims,
+                 .replications = plan->replications,
+                 .n_runs = n,
+                 .dim_keys = all.dim_keys,
+                 .n_points = plan->n_points,
+                 .point_n = plan->point_n,
+                 .reached = plan->reached};
+  t.dim_values = g_new0(char *, (gsize)n * t.n_dims + 1);
+  t.run_prefix = g_new0(char *, n + 1);
+  t.figures = g_new0(char *, n + 1);
+  guint k = 0;
+  for (guint p = 0; p < plan->n_points; p++) {
+    for (guint r = 0; r < plan->point_n[p]; r++, k++) {
+      guint i = p * plan->replications + r;
+      for (guint d = 0; d < t.n_dims; d++)
+        t.dim_values[(gsize)k * t.n_dims + d] = all.dim_values[(gsize)i * t.n_dims + d];
+      t.run_prefix[k] = all.run_prefix[i];
+      t.figures[k] = figures[i];
+    }
+  }
+  gboolean ok = sweep_rows_write(plan->dir, &t, error);
+  g_free(t.dim_values); /* borrowed from `all` */
+  g_free(t.run_prefix);
+  g_free(t.figures);
+  sweep_rows_clear(&all);
+  return ok;
+}
+
 gboolean sweep_write_results(const SweepPlan *plan, char **figures, GError **error) {
+  if (plan->ci_figure)
+    return write_ci_results(plan, figures, error);
   SweepRows t = {0};
   sweep_rows_from_plan(plan, figures, &t);
   gboolean ok = sweep_rows_write(plan->dir, &t, error);
