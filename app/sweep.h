@@ -85,6 +85,9 @@ char *sweep_run_one(const SweepPlan *plan, guint i, GError **error);
  * nothing but folders and files a sweep writes (app/sweep_folder.c);
  * otherwise SCN_ERROR_INVALID naming the first foreign entry. */
 gboolean sweep_folder_check(const char *dir, GError **error);
+/* Writes sweep.json (provenance; after sweep.csv): `runs` run or read
+ * back, wall_s the sweep's wall time. */
+gboolean sweep_write_json(const SweepPlan *plan, guint runs, double wall_s, GError **error);
 /* Writes sweep.csv and sweep-stats.csv from the figures of every run. */
 gboolean sweep_write_results(const SweepPlan *plan, char **figures, GError **error);
 

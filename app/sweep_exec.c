@@ -221,6 +221,7 @@ gboolean sweep_run(SweepPlan *plan, const SweepOptions *opt, GError **error) {
     return sweep_invalid(error, "--shard: not with sweep.ci-target (the replications a point "
                                 "needs depend on its earlier runs)");
   guint k = opt->shard_n ? opt->shard_k : 1, n = opt->shard_n ? opt->shard_n : 1;
+  gint64 t0 = g_get_monotonic_time();
   char **figures = g_new0(char *, plan->n_runs + 1);
   plan->reused = plan->done = 0;
   SweepProgress *prog = NULL;
@@ -239,7 +240,8 @@ gboolean sweep_run(SweepPlan *plan, const SweepOptions *opt, GError **error) {
   sweep_progress_free(prog);
   if (ok)
     ok = opt->shard_n ? sweep_write_shard(plan, k, n, figures, error)
-                      : sweep_write_results(plan, figures, error);
+                      : sweep_write_results(plan, figures, error) &&
+                            sweep_write_json(plan, plan->done, (g_get_monotonic_time() - t0) / 1e6, error);
   for (guint i = 0; i < plan->n_runs; i++) /* a shard leaves holes: not g_strfreev */
     g_free(figures[i]);
   g_free(figures);

@@ -53,9 +53,14 @@ static gboolean our_stats(const char *line) {
 }
 
 static gboolean ours(const char *dir, const char *name) {
-  if (g_str_has_prefix(name, "sweep") && strstr(name, ".csv.tmp-"))
+  if (g_str_has_prefix(name, "sweep") &&
+      (strstr(name, ".csv.tmp-") || g_str_has_prefix(name, "sweep.json.tmp-")))
     return TRUE; /* a temporary file of an interrupted atomic write */
   g_autofree char *path = g_build_filename(dir, name, NULL);
+  if (strcmp(name, "sweep.json") == 0) {
+    g_autofree char *text = NULL;
+    return g_file_get_contents(path, &text, NULL, NULL) && sweep_json_is_ours(text);
+  }
   gboolean table = strcmp(name, "sweep.csv") == 0, stats = strcmp(name, "sweep-stats.csv") == 0;
   gboolean shard = g_str_has_prefix(name, "sweep-shard-") && g_str_has_suffix(name, ".csv");
   if (!table && !stats && !shard)

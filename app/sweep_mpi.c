@@ -60,6 +60,7 @@ typedef struct {
   guint next, n_runs;
   char *error; /* first failure */
   int code;
+  gint64 t0; /* wall clock at the start, for sweep.json */
 } Master;
 
 static int next_run(Master *m) {
@@ -83,7 +84,7 @@ static void record(Master *m, guint i, int code, char *text, SweepProgress *prog
 }
 
 static int master(const SweepPlan *plan, int size, gboolean progress, gboolean quiet) {
-  Master m = {.plan = plan, .n_runs = sweep_plan_n_runs(plan)};
+  Master m = {.plan = plan, .n_runs = sweep_plan_n_runs(plan), .t0 = g_get_monotonic_time()};
   m.figures = g_new0(char *, m.n_runs + 1);
   SweepProgress *prog = sweep_progress_new(progress, m.n_runs);
   int stopped = 0;
@@ -174,7 +175,8 @@ static int master(const SweepPlan *plan, int size, gboolean progress, gboolean q
   if (m.error) {
     fprintf(stderr, "mbms-sim: %s\n", m.error);
     status = m.code;
-  } else if (!sweep_write_results(plan, m.figures, &error)) {
+  } else if (!sweep_write_results(plan, m.figures, &error) ||
+             !sweep_write_json(plan, m.n_runs, (g_get_monotonic_time() - m.t0) / 1e6, &error)) {
     fprintf(stderr, "mbms-sim: %s\n", error->message);
     g_error_free(error);
     status = 1;

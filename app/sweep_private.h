@@ -83,6 +83,11 @@ gboolean sweep_ci_reached(const SweepPlan *plan, char **figures, guint p, guint 
 /* The figure columns of sweep.csv, comma-separated (caller frees). */
 char *sweep_figures_header(void);
 
+/* ---------------------------------------------------- sweep.json (json.c) */
+
+/* Whether `text` is a sweep.json this program writes. */
+gboolean sweep_json_is_ours(const char *text);
+
 /* ------------------------------------------------------ --resume (resume.c) */
 
 /* Run i's figures read back from its folder if that folder holds exactly
