@@ -351,7 +351,7 @@ SweepPlan *sweep_plan_new(const char *path, const char *const *overrides, const 
       } else if (strcmp(key, "ci-target") == 0) {
         ok = parse_ci_target(plan, "--set", value, error);
       } else
-        ok = sweep_invalid(error, "--set: sweep.%s: unknown key (known in [sweep]: replications)",
+        ok = sweep_invalid(error, "--set: sweep.%s: unknown key (known in [sweep]: replications, ci-target)",
                            key);
     } else if (strchr(value, ',')) {
       SweepDim *d = new_dim("--set", full, value, error);
