@@ -63,8 +63,8 @@ typedef struct {
  * library versions, scenario and events hashes, seed: the same for the same
  * build, scenario and seed), provenance.json the same members plus the host,
  * the wall time and the time of writing (which differ from run to run). */
-gboolean report_write_full(const char *dir, const Scenario *scn, const Metrics *m,
-                           const Summary *s, const ReportExtras *extras, GError **error);
+gboolean report_write_full(const char *dir, const Scenario *scn, const Metrics *m, const Summary *s,
+                           const ReportExtras *extras, GError **error);
 /* summary.csv's header line (no newline); caller frees. */
 char *report_summary_header(void);
 void report_print(FILE *out, const Scenario *scn, const Summary *s);

@@ -239,9 +239,10 @@ gboolean sweep_run(SweepPlan *plan, const SweepOptions *opt, GError **error) {
   }
   sweep_progress_free(prog);
   if (ok)
-    ok = opt->shard_n ? sweep_write_shard(plan, k, n, figures, error)
-                      : sweep_write_results(plan, figures, error) &&
-                            sweep_write_json(plan, plan->done, (g_get_monotonic_time() - t0) / 1e6, error);
+    ok = opt->shard_n
+             ? sweep_write_shard(plan, k, n, figures, error)
+             : sweep_write_results(plan, figures, error) &&
+                   sweep_write_json(plan, plan->done, (g_get_monotonic_time() - t0) / 1e6, error);
   for (guint i = 0; i < plan->n_runs; i++) /* a shard leaves holes: not g_strfreev */
     g_free(figures[i]);
   g_free(figures);

@@ -139,8 +139,7 @@ static gboolean parse_replications_range(SweepPlan *plan, const char *where, con
 }
 
 /* "FIGURE_mean:REL": a figure column of sweep.csv, REL a real > 0. */
-static gboolean parse_ci_target(SweepPlan *plan, const char *where, const char *v,
-                                GError **error) {
+static gboolean parse_ci_target(SweepPlan *plan, const char *where, const char *v, GError **error) {
   const char *colon = strrchr(v, ':');
   g_autofree char *name = colon ? g_strstrip(g_strndup(v, (gsize)(colon - v))) : NULL;
   g_autofree char *rel = colon ? g_strstrip(g_strdup(colon + 1)) : NULL;
@@ -351,8 +350,8 @@ SweepPlan *sweep_plan_new(const char *path, const char *const *overrides, const 
       } else if (strcmp(key, "ci-target") == 0) {
         ok = parse_ci_target(plan, "--set", value, error);
       } else
-        ok = sweep_invalid(error, "--set: sweep.%s: unknown key (known in [sweep]: replications, ci-target)",
-                           key);
+        ok = sweep_invalid(
+            error, "--set: sweep.%s: unknown key (known in [sweep]: replications, ci-target)", key);
     } else if (strchr(value, ',')) {
       SweepDim *d = new_dim("--set", full, value, error);
       if (!d) {

@@ -51,11 +51,11 @@ struct SweepPlan {
    * MIN..MAX: `replications` is MAX (run i is still replication i mod MAX
    * + 1 of point i div MAX, so folders and seeds keep their rule), rep_min
    * is MIN; without ci-target rep_min = replications. */
-  char *ci_figure;  /* a sweep.csv figure column (the target's name less "_mean") */
-  double ci_rel;    /* > 0 */
+  char *ci_figure; /* a sweep.csv figure column (the target's name less "_mean") */
+  double ci_rel;   /* > 0 */
   guint rep_min;
-  char *rep_where;  /* where replications was given ("file:line", "--set") */
-  guint *point_n;   /* after sweep_run with ci_figure: replications run per point */
+  char *rep_where;   /* where replications was given ("file:line", "--set") */
+  guint *point_n;    /* after sweep_run with ci_figure: replications run per point */
   gboolean *reached; /* ... and whether the point reached the target */
 };
 

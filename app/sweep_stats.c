@@ -254,7 +254,7 @@ static gboolean write_ci_results(const SweepPlan *plan, char **figures, GError *
                  .n_points = plan->n_points,
                  .point_n = plan->point_n,
                  .reached = plan->reached};
-  t.dim_values = g_new0(char *, (gsize)n * t.n_dims + 1);
+  t.dim_values = g_new0(char *, (gsize)n *t.n_dims + 1);
   t.run_prefix = g_new0(char *, n + 1);
   t.figures = g_new0(char *, n + 1);
   guint k = 0;

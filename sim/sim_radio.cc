@@ -435,7 +435,8 @@ void RadioChannel::Configure(SimRanId ran, uint32_t n_cells, double dch_rate, do
 }
 
 RadioDevice *RadioChannel::UeOfNode(uint32_t node_id) const {
-  if (node_id >= g_ue_ran.size() || g_ue_ran[node_id] != m_ran || g_ue_slot[node_id] >= m_ues.size())
+  if (node_id >= g_ue_ran.size() || g_ue_ran[node_id] != m_ran ||
+      g_ue_slot[node_id] >= m_ues.size())
     return nullptr;
   RadioDevice *dev = PeekPointer(m_ues[g_ue_slot[node_id]]);
   return dev->NodeId() == node_id ? dev : nullptr;

@@ -170,14 +170,10 @@ static void test_rule_and_jobs(void) {
   }
 
   /* a target no point can reach: MAX everywhere, reached false */
-  const char *c[] = {"--set",
-                     "sweep.replications=3..5",
-                     "--set",
-                     "sweep.ci-target=bytes_per_leave_mean:1e-9",
-                     "-o",
-                     "never",
-                     "s.ini",
-                     NULL};
+  const char *c[] = {"--set", "sweep.replications=3..5",
+                     "--set", "sweep.ci-target=bytes_per_leave_mean:1e-9",
+                     "-o",    "never",
+                     "s.ini", NULL};
   char *out = NULL;
   g_assert_cmpint(run_sim(t.dir, c, &out), ==, 0);
   g_assert_nonnull(strstr(out, "ci-target: 0 of 2 points reached bytes_per_leave_mean"));
@@ -239,8 +235,8 @@ static void test_fixed_unchanged(void) {
       {"sweep.ci-target=joins_mean:-1", "'-1' is not a real number > 0"},
   };
   for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
-    const char *argv[] = {g_getenv("MBMS_SIM"), "-q", "--set", bad[i][0], "-o", "bad", "s.ini",
-                          NULL};
+    const char *argv[] = {
+        g_getenv("MBMS_SIM"), "-q", "--set", bad[i][0], "-o", "bad", "s.ini", NULL};
     char *o = NULL, *e = NULL;
     int status = -1;
     g_assert_true(g_spawn_sync(t.dir, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &o, &e,
@@ -255,8 +251,17 @@ static void test_fixed_unchanged(void) {
     g_free(e);
   }
   /* --shard cannot split a sweep whose runs depend on earlier runs */
-  const char *sh[] = {"-q",      "--shard", "1/2", "--set", "sweep.replications=2..3", "--set",
-                      "sweep.ci-target=joins_mean:0.1", "-o", "bad", "s.ini", NULL};
+  const char *sh[] = {"-q",
+                      "--shard",
+                      "1/2",
+                      "--set",
+                      "sweep.replications=2..3",
+                      "--set",
+                      "sweep.ci-target=joins_mean:0.1",
+                      "-o",
+                      "bad",
+                      "s.ini",
+                      NULL};
   g_assert_cmpint(run_sim(t.dir, sh, NULL), ==, 2);
   tmp_free(&t);
 }

@@ -42,7 +42,8 @@ static char *need_tshark(void) {
 /* tshark's -T fields output for `fields` (NULL-terminated) of every
  * message of `pcap`, one line per frame, fields separated by '|'. */
 static char **tshark_fields(const char *tshark, const char *pcap, const char *const *fields) {
-  g_autofree char *lua = g_build_filename(srcdir(), "scripts", "wireshark", "mbms-keysim.lua", NULL);
+  g_autofree char *lua =
+      g_build_filename(srcdir(), "scripts", "wireshark", "mbms-keysim.lua", NULL);
   g_autofree char *x = g_strconcat("lua_script:", lua, NULL);
   GPtrArray *argv = g_ptr_array_new();
   const char *head[] = {tshark, "-n", "-X", x, "-r", pcap, "-T", "fields", "-E", "separator=|"};
@@ -186,8 +187,8 @@ static void test_worked_example(void) {
   g_autofree char *out = g_build_filename(tmp, "we", NULL);
   g_autofree char *ini =
       g_build_filename(srcdir(), "scenarios", "examples", "worked_example.ini", NULL);
-  const char *argv[] = {g_getenv("MBMS_SIM"), "-q", "--set", "trace.pcap=true", "-o", out, ini,
-                        NULL};
+  const char *argv[] = {
+      g_getenv("MBMS_SIM"), "-q", "--set", "trace.pcap=true", "-o", out, ini, NULL};
   char *so = NULL, *se = NULL;
   g_assert_cmpint(run_cli(argv, &so, &se), ==, 0);
   g_free(so);
@@ -350,17 +351,28 @@ static void test_golden(void) {
 
   /* every field as the dissector shows it, against the golden bytes read
    * by hand */
-  const char *fields[] = {"mbmskeysim_radio.channel", "mbmskeysim_radio.cell",
-                          "mbmskeysim_radio.ue_node", "mbmskeysim.magic",
-                          "mbmskeysim.version",       "mbmskeysim.type",
-                          "mbmskeysim.seq",           "mbmskeysim.body_len",
-                          "mbmskeysim.mode",          "mbmskeysim.ue",
-                          "mbmskeysim.n_wraps",       "mbmskeysim.key.id",
-                          "mbmskeysim.key.kind",      "mbmskeysim.key.index",
-                          "mbmskeysim.key.version",   "mbmskeysim.under.id",
-                          "mbmskeysim.under.kind",    "mbmskeysim.under.index",
-                          "mbmskeysim.under.version", "mbmskeysim.nonce",
-                          "mbmskeysim.ct",            NULL};
+  const char *fields[] = {"mbmskeysim_radio.channel",
+                          "mbmskeysim_radio.cell",
+                          "mbmskeysim_radio.ue_node",
+                          "mbmskeysim.magic",
+                          "mbmskeysim.version",
+                          "mbmskeysim.type",
+                          "mbmskeysim.seq",
+                          "mbmskeysim.body_len",
+                          "mbmskeysim.mode",
+                          "mbmskeysim.ue",
+                          "mbmskeysim.n_wraps",
+                          "mbmskeysim.key.id",
+                          "mbmskeysim.key.kind",
+                          "mbmskeysim.key.index",
+                          "mbmskeysim.key.version",
+                          "mbmskeysim.under.id",
+                          "mbmskeysim.under.kind",
+                          "mbmskeysim.under.index",
+                          "mbmskeysim.under.version",
+                          "mbmskeysim.nonce",
+                          "mbmskeysim.ct",
+                          NULL};
   g_auto(GStrv) lines = tshark_fields(tshark, path, fields);
   g_assert_cmpuint(g_strv_length(lines), ==, 2);
   g_autofree char *want_p2m = g_strconcat(

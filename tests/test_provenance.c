@@ -98,8 +98,8 @@ static void test_version_and_summary(void) {
 
   /* a sweep: sweep.json beside sweep.csv */
   g_autofree char *sw = g_build_filename(tmp, "sw", NULL);
-  const char *rs[] = {g_getenv("MBMS_SIM"), "-q", "--set", "run.embodiment=1,2", "-o", sw, ini,
-                      NULL};
+  const char *rs[] = {
+      g_getenv("MBMS_SIM"), "-q", "--set", "run.embodiment=1,2", "-o", sw, ini, NULL};
   g_assert_cmpint(run_cli(rs, &o, &e), ==, 0);
   g_free(o);
   g_free(e);
@@ -113,8 +113,8 @@ static void test_version_and_summary(void) {
   g_assert_nonnull(strstr(sj, host));
   g_assert_nonnull(strstr(sj, "\n  \"version\": \""));
   /* resumed: both reused, and the folder (with its sweep.json) accepted */
-  const char *rr[] = {g_getenv("MBMS_SIM"), "-q", "--resume", "--set", "run.embodiment=1,2",
-                      "-o", sw, ini, NULL};
+  const char *rr[] = {
+      g_getenv("MBMS_SIM"), "-q", "--resume", "--set", "run.embodiment=1,2", "-o", sw, ini, NULL};
   g_assert_cmpint(run_cli(rr, &o, &e), ==, 0);
   g_free(o);
   g_free(e);

@@ -548,60 +548,60 @@ static void test_summary_and_elements(Fixture *fx, gconstpointer data) {
                                prov_program_version(), sim_ns3_version(), sodium_version_string(),
                                glib_major_version, glib_minor_version, glib_micro_version, hex);
   text = read_all(dir, "summary.json");
-  char *want = g_strdup_printf(
-                  "{\n"
-                  "  \"name\": \"two\",\n"
-                  "  \"parameters\": {\n"
-                  "    \"scheme\": \"patent\",\n"
-                  "    \"embodiment\": 1,\n"
-                  "    \"join_rekey\": false,\n"
-                  "    \"seed\": 42,\n"
-                  "    \"duration_s\": 100.000000,\n"
-                  "    \"ggsn\": 1,\n"
-                  "    \"sgsn_per_ggsn\": 2,\n"
-                  "    \"rnc_per_sgsn\": 2,\n"
-                  "    \"cells_per_rnc\": 4,\n"
-                  "    \"subgroup_size\": 8,\n"
-                  "    \"subgroup_policy\": \"per-cell\",\n"
-                  "    \"initial_members\": 100,\n"
-                  "    \"join_rate\": 0.5,\n"
-                  "    \"mean_membership\": 60,\n"
-                  "    \"eavesdrop\": \"own-cell\",\n"
-                  "    \"collusion\": false,\n"
-                  "    \"record_before_join_s\": 0,\n"
-                  "    \"data_rate\": 0,\n"
-                  "    \"packet_size\": 0,\n"
-                  "    \"switch_delay_s\": 0\n"
-                  "  },\n"
-                  "  \"totals\": {\n"
-                  "    \"joins\": 1,\n"
-                  "    \"leaves\": 1,\n"
-                  "    \"p2p_msgs\": 4,\n"
-                  "    \"p2m_msgs\": 2,\n"
-                  "    \"p2m_tx\": 4,\n"
-                  "    \"core_msgs\": 6,\n"
-                  "    \"signalling_msgs\": 9,\n"
-                  "    \"bytes\": 1290,\n"
-                  "    \"wraps\": 2,\n"
-                  "    \"unwraps\": 1,\n"
-                  "    \"unwrap_failures\": 1,\n"
-                  "    \"rejected_msgs\": 1,\n"
-                  "    \"link_drops\": 0,\n"
-                  "    \"incomplete_rekeys\": 0,\n"
-                  "    \"latency_mean_s\": 0.020000000,\n"
-                  "    \"latency_p95_s\": 0.020000000,\n"
-                  "    \"latency_max_s\": 0.020000000,\n"
-                  "    \"fwd_violations\": 0,\n"
-                  "    \"bwd_exposures\": 0,\n"
-                  "    \"data_sent\": 0,\n"
-                  "    \"data_undecryptable_by_members\": 0,\n"
-                  "    \"data_leaked\": 0,\n"
-                  "    \"final_members\": 99,\n"
-                  "    \"keys_per_ue\": 3.500000,\n"
-                  "    \"sim_events\": 12345,\n"
-                  "    \"sim_end_s\": 100.000000\n"
-                  "  },\n"
-                  "  \"provenance\": {\n%s\n  }\n}\n", prov);
+  char *want = g_strdup_printf("{\n"
+                               "  \"name\": \"two\",\n"
+                               "  \"parameters\": {\n"
+                               "    \"scheme\": \"patent\",\n"
+                               "    \"embodiment\": 1,\n"
+                               "    \"join_rekey\": false,\n"
+                               "    \"seed\": 42,\n"
+                               "    \"duration_s\": 100.000000,\n"
+                               "    \"ggsn\": 1,\n"
+                               "    \"sgsn_per_ggsn\": 2,\n"
+                               "    \"rnc_per_sgsn\": 2,\n"
+                               "    \"cells_per_rnc\": 4,\n"
+                               "    \"subgroup_size\": 8,\n"
+                               "    \"subgroup_policy\": \"per-cell\",\n"
+                               "    \"initial_members\": 100,\n"
+                               "    \"join_rate\": 0.5,\n"
+                               "    \"mean_membership\": 60,\n"
+                               "    \"eavesdrop\": \"own-cell\",\n"
+                               "    \"collusion\": false,\n"
+                               "    \"record_before_join_s\": 0,\n"
+                               "    \"data_rate\": 0,\n"
+                               "    \"packet_size\": 0,\n"
+                               "    \"switch_delay_s\": 0\n"
+                               "  },\n"
+                               "  \"totals\": {\n"
+                               "    \"joins\": 1,\n"
+                               "    \"leaves\": 1,\n"
+                               "    \"p2p_msgs\": 4,\n"
+                               "    \"p2m_msgs\": 2,\n"
+                               "    \"p2m_tx\": 4,\n"
+                               "    \"core_msgs\": 6,\n"
+                               "    \"signalling_msgs\": 9,\n"
+                               "    \"bytes\": 1290,\n"
+                               "    \"wraps\": 2,\n"
+                               "    \"unwraps\": 1,\n"
+                               "    \"unwrap_failures\": 1,\n"
+                               "    \"rejected_msgs\": 1,\n"
+                               "    \"link_drops\": 0,\n"
+                               "    \"incomplete_rekeys\": 0,\n"
+                               "    \"latency_mean_s\": 0.020000000,\n"
+                               "    \"latency_p95_s\": 0.020000000,\n"
+                               "    \"latency_max_s\": 0.020000000,\n"
+                               "    \"fwd_violations\": 0,\n"
+                               "    \"bwd_exposures\": 0,\n"
+                               "    \"data_sent\": 0,\n"
+                               "    \"data_undecryptable_by_members\": 0,\n"
+                               "    \"data_leaked\": 0,\n"
+                               "    \"final_members\": 99,\n"
+                               "    \"keys_per_ue\": 3.500000,\n"
+                               "    \"sim_events\": 12345,\n"
+                               "    \"sim_end_s\": 100.000000\n"
+                               "  },\n"
+                               "  \"provenance\": {\n%s\n  }\n}\n",
+                               prov);
   g_assert_cmpstr(text, ==, want);
   g_assert_true(json_ok(text));
   g_free(text);
@@ -648,7 +648,8 @@ static void test_summary_and_elements(Fixture *fx, gconstpointer data) {
   scenario_free(scn);
 
   char *l = listing(dir);
-  g_assert_cmpstr(l, ==, "elements.csv provenance.json rekeys.csv scenario.ini summary.csv summary.json");
+  g_assert_cmpstr(l, ==,
+                  "elements.csv provenance.json rekeys.csv scenario.ini summary.csv summary.json");
   g_free(l);
   g_free(dir);
 }
@@ -695,7 +696,8 @@ static void test_replace_own_results(Fixture *fx, gconstpointer data) {
   g_assert_nonnull(strstr(text, "\nsecond,"));
   g_free(text);
   char *l = listing(dir);
-  g_assert_cmpstr(l, ==, "elements.csv provenance.json rekeys.csv scenario.ini summary.csv summary.json");
+  g_assert_cmpstr(l, ==,
+                  "elements.csv provenance.json rekeys.csv scenario.ini summary.csv summary.json");
   g_free(l);
   l = listing(fx->root); /* no .tmp- or .old- left beside it */
   g_assert_cmpstr(l, ==, "res");

@@ -175,8 +175,8 @@ static void test_killed_then_resumed(void) {
   TmpScenario t = tmp_scenario(sweep_ini, events_csv);
   const char *clean[] = {"-q", "--set", "run.duration=200", "-o", "clean", "s.ini", NULL};
   g_assert_cmpint(run_in(t.dir, clean, NULL), ==, 0);
-  const char *argv[] = {sim(), "-q", "--jobs", "1", "--set", "run.duration=200",
-                        "-o",  "out", "s.ini", NULL};
+  const char *argv[] = {sim(), "-q",  "--jobs", "1", "--set", "run.duration=200",
+                        "-o",  "out", "s.ini",  NULL};
   GPid parent;
   GError *error = NULL;
   g_assert_true(g_spawn_async(t.dir, (char **)argv, NULL,
@@ -194,8 +194,8 @@ static void test_killed_then_resumed(void) {
   g_usleep(100000); /* its run dies of the parent-death signal */
   g_autofree char *csv = g_build_filename(t.dir, "out", "sweep.csv", NULL);
   gboolean finished = g_file_test(csv, G_FILE_TEST_EXISTS);
-  const char *resume[] = {"-q", "--resume", "--set", "run.duration=200", "-o", "out", "s.ini",
-                          NULL};
+  const char *resume[] = {"-q", "--resume", "--set", "run.duration=200",
+                          "-o", "out",      "s.ini", NULL};
   g_assert_cmpint(run_in(t.dir, resume, NULL), ==, 0);
   if (finished)
     g_test_message("the sweep had finished before it was killed");

@@ -251,10 +251,10 @@ static void run_cases(const Case *cases, unsigned n) {
 
 static void test_structure_errors(void) {
   static const Case cases[] = {
-      {"[run]\nseed = 1\n\n[bogus]\nx = 1\n",
-       ":4: bogus: unknown section (known: run, topology, links, workload, security, data, trace, sweep)"},
-      {"[Run]\n",
-       ":1: Run: unknown section (known: run, topology, links, workload, security, data, trace, sweep)"},
+      {"[run]\nseed = 1\n\n[bogus]\nx = 1\n", ":4: bogus: unknown section (known: run, topology, "
+                                              "links, workload, security, data, trace, sweep)"},
+      {"[Run]\n", ":1: Run: unknown section (known: run, topology, links, workload, security, "
+                  "data, trace, sweep)"},
       {"[run]\nsed = 1\n",
        ":2: run.sed: unknown key (known in [run]: name, seed, duration, scheme, embodiment, "
        "join-rekey, lkh-degree, batch-tree, batch-interval)"},
