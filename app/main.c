@@ -3,10 +3,12 @@
  * Exit codes: 0 ok, 2 bad input or usage (one clear line on stderr, nothing
  * written), 1 failure during the run (e.g. results cannot be written). */
 #include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "app/provenance.h"
@@ -90,20 +92,28 @@ static gboolean output_ok(const char *output) {
 }
 
 /* The folder the pcap traces are written into during the run, beside the
- * results folder (same file system: report_write_full moves them in). */
+ * results folder (same file system: report_write_full moves them in). It is
+ * named as report.c's temporary folders, "DIR.tmp-XXXXXX", and locked the
+ * same way until the run is done, so that the next run into DIR removes it
+ * if this one is killed, and no run (this one included) removes it before. */
+static int trace_lock = -1;
+
 static char *trace_dir_new(const char *dir, GError **error) {
   g_autofree char *base = g_strdup(dir);
   size_t n = strlen(base);
   while (n > 1 && base[n - 1] == '/')
     base[--n] = '\0';
   g_autofree char *parent = g_path_get_dirname(base);
-  char *tmp = g_strconcat(base, ".trace-XXXXXX", NULL);
+  char *tmp = g_strconcat(base, ".tmp-XXXXXX", NULL);
   if (g_mkdir_with_parents(parent, 0755) != 0 || !g_mkdtemp_full(tmp, 0755)) {
     int e = errno;
     g_set_error(error, SCN_ERROR, SCN_ERROR_IO, "%s: %s", tmp, g_strerror(e));
     g_free(tmp);
     return NULL;
   }
+  trace_lock = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (trace_lock >= 0)
+    flock(trace_lock, LOCK_EX);
   return tmp;
 }
 
@@ -120,6 +130,9 @@ static void trace_dir_remove(const char *tmp) {
   if (d)
     g_dir_close(d);
   rmdir(tmp);
+  if (trace_lock >= 0)
+    close(trace_lock);
+  trace_lock = -1;
 }
 
 /* mbms-sim merge [-o OUT] DIR... */

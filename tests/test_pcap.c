@@ -189,10 +189,23 @@ static void test_worked_example(void) {
       g_build_filename(srcdir(), "scenarios", "examples", "worked_example.ini", NULL);
   const char *argv[] = {
       g_getenv("MBMS_SIM"), "-q", "--set", "trace.pcap=true", "-o", out, ini, NULL};
+  /* what a traced run killed before its end leaves beside the results: its
+   * trace folder, named and cleaned up as report.c's temporary folders */
+  g_autofree char *left = g_strconcat(out, ".tmp-Ab12Cd", NULL);
+  g_autofree char *left_pcap = g_build_filename(left, "radio-rnc3.pcap", NULL);
+  g_assert_cmpint(g_mkdir_with_parents(left, 0755), ==, 0);
+  g_assert_true(g_file_set_contents(left_pcap, "x", 1, NULL));
   char *so = NULL, *se = NULL;
   g_assert_cmpint(run_cli(argv, &so, &se), ==, 0);
   g_free(so);
   g_free(se);
+  g_assert_false(g_file_test(left, G_FILE_TEST_EXISTS));
+  /* and nothing of this run's own trace folder is left */
+  GDir *td = g_dir_open(tmp, 0, NULL);
+  const char *tn;
+  while ((tn = g_dir_read_name(td)))
+    g_assert_cmpstr(tn, ==, "we");
+  g_dir_close(td);
 
   guint csv_p2p, csv_p2m_tx, csv_core;
   rekeys_sums(out, &csv_p2p, &csv_p2m_tx, &csv_core);

@@ -958,7 +958,7 @@ static void test_killed_write(Fixture *fx, gconstpointer data) {
   /* dir is complete: the old results if killed while writing, the new
    * ones once exchanged */
   char *l = listing(dir);
-  g_assert_cmpstr(l, ==, "elements.csv rekeys.csv scenario.ini summary.csv summary.json");
+  g_assert_cmpstr(l, ==, "elements.csv provenance.json rekeys.csv scenario.ini summary.csv summary.json");
   g_free(l);
   char *text = read_all(dir, "summary.csv");
   g_assert_nonnull(strstr(text, strcmp(point, "write") == 0 ? "\nfirst," : "\nsecond,"));
