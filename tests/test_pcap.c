@@ -70,6 +70,11 @@ static char **tshark_fields(const char *tshark, const char *pcap, const char *co
 
 /* ---------------------------------------------------------- reading pcap */
 
+/* A little-endian u32 at any alignment. */
+static guint32 le32(const guint8 *p) {
+  return (guint32)p[0] | (guint32)p[1] << 8 | (guint32)p[2] << 16 | (guint32)p[3] << 24;
+}
+
 /* The records of a classic (microsecond, little-endian) pcap file; checks
  * the global header and the link-layer type. */
 static GPtrArray *pcap_records(const char *path, uint32_t want_dlt) {
@@ -80,14 +85,14 @@ static GPtrArray *pcap_records(const char *path, uint32_t want_dlt) {
   g_assert_no_error(error);
   const guint8 *p = (const guint8 *)data;
   g_assert_cmpuint(len, >=, 24);
-  g_assert_cmpuint(GUINT32_FROM_LE(*(guint32 *)p), ==, 0xa1b2c3d4);
-  g_assert_cmpuint(GUINT32_FROM_LE(*(guint32 *)(p + 20)), ==, want_dlt);
+  g_assert_cmpuint(le32(p), ==, 0xa1b2c3d4);
+  g_assert_cmpuint(le32(p + 20), ==, want_dlt);
   GPtrArray *recs = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
   gsize off = 24;
   while (off < len) {
     g_assert_cmpuint(len - off, >=, 16);
-    guint32 incl = GUINT32_FROM_LE(*(guint32 *)(p + off + 8));
-    guint32 orig = GUINT32_FROM_LE(*(guint32 *)(p + off + 12));
+    guint32 incl = le32(p + off + 8);
+    guint32 orig = le32(p + off + 12);
     g_assert_cmpuint(incl, ==, orig); /* nothing cut by the snap length */
     g_assert_cmpuint(len - off - 16, >=, incl);
     g_ptr_array_add(recs, g_bytes_new(p + off + 16, incl));
