@@ -574,6 +574,12 @@ static void test_sparse_ids(void) {
   const char *same[] = {"summary.csv", "summary.json", "elements.csv"};
   for (guint i = 0; i < G_N_ELEMENTS(same); i++) {
     g_autofree char *x = read_result(small_out, same[i]), *y = read_result(big_out, same[i]);
+    /* summary.json's provenance names the inputs (the events files' hashes
+     * differ): everything before it must be the same */
+    char *px = strstr(x, ",\n  \"provenance\": {"), *py = strstr(y, ",\n  \"provenance\": {");
+    g_assert_true((px == NULL) == (py == NULL));
+    if (px)
+      *px = *py = '\0';
     g_assert_cmpstr(x, ==, y);
   }
   g_autofree char *rx = read_result(small_out, "rekeys.csv"),
