@@ -43,7 +43,19 @@ static char *name_from_header(const char *chunk, size_t len) {
   return g_strdup_printf("sweep-shard-%u-of-%u.csv", k, n);
 }
 
+/* Under fuzz_skip_reported(): a "dims=" above 100000, which the saved
+ * findings show crashes or aborts merge (issue 11 item 1). */
+static gboolean reported_dims(const uint8_t *data, size_t size) {
+  g_autofree char *text = g_strndup((const char *)data, size);
+  for (const char *p = text; (p = strstr(p, "dims=")); p += 5)
+    if (g_ascii_strtoull(p + 5, NULL, 10) > 100000 || p[5] == '-')
+      return TRUE;
+  return FALSE;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (fuzz_skip_reported() && reported_dims(data, size))
+    return 0;
   fuzz_rm_rf(shard_dir);
   fuzz_rm_rf(out_dir);
   FUZZ_CHECK(g_mkdir(shard_dir, 0700) == 0, "cannot make %s", shard_dir);
