@@ -2,10 +2,15 @@
  * (sweep_merge, app/sweep_merge.c).
  *
  * sweep_merge reads shard files from folders, so the input is written out:
- * it is cut at every "\n--next-shard--\n" marker into at most 4 shard files
+ * it is cut at every "\n--next-shard--\n" marker (the newline stays with the
+ * file before it) into at most 4 shard files
  * in a fresh folder, each named sweep-shard-K-of-N.csv after its own
  * "shard=K/N" line when it has one (merge may check the name against it),
- * else after its place (sweep-shard-<i>-of-<count>.csv). The merged
+ * else after its place (sweep-shard-<i>-of-<count>.csv). A chunk whose last
+ * line is "checksum=*" gets the right checksum there (the one merge checks
+ * first: sweep_hash_hex of every byte before that line), so that mutations
+ * of the rest reach the reader behind it; any other checksum line is left
+ * as it is, to fuzz the check itself. The merged
  * sweep.csv and sweep-stats.csv go to another fresh folder.
  *
  * Checked on every input: a refusal is one line of SCN_ERROR (bad shards
@@ -14,10 +19,12 @@
 #include <stdint.h>
 
 #include "app/sweep.h"
+#include "app/sweep_private.h"
 #include "tests/fuzz/fuzz_common.h"
 
 #define MAX_SHARDS 4
 #define SHARD_MARK "\n--next-shard--\n"
+#define SUM_AUTO "checksum=*"
 
 static char *shard_dir, *out_dir;
 
@@ -69,7 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                            ? g_strstr_len(p, end - p, SHARD_MARK) /* stops at a NUL */
                            : NULL;
     chunk[count] = p;
-    len[count] = mark ? (size_t)(mark - p) : (size_t)(end - p);
+    len[count] = mark ? (size_t)(mark - p) + 1 : (size_t)(end - p); /* keeps its newline */
     count++;
     if (!mark)
       break;
@@ -87,7 +94,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       name = g_strdup_printf("sweep-shard-x%u.csv", i);
     }
     g_autofree char *path = g_build_filename(shard_dir, name, NULL);
-    fuzz_write(path, chunk[i], len[i]);
+    g_autofree char *text = g_strndup(chunk[i], len[i]); /* up to a NUL: the fixed file */
+    gsize n = strlen(text);
+    if (n > 0 && text[n - 1] == '\n')
+      text[--n] = '\0';
+    const char *last = strrchr(text, '\n');
+    if (last && strcmp(last + 1, SUM_AUTO) == 0) {
+      char sum[SWEEP_HASH_HEX];
+      gsize body = (gsize)(last + 1 - text);
+      sweep_hash_hex(text, body, sum);
+      text[body] = '\0';
+      g_autofree char *fixed = g_strconcat(text, "checksum=", sum, "\n", NULL);
+      fuzz_write(path, fixed, strlen(fixed));
+    } else {
+      fuzz_write(path, chunk[i], len[i]);
+    }
     g_hash_table_add(used, name);
   }
   g_hash_table_destroy(used);
