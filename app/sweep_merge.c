@@ -316,9 +316,11 @@ static gboolean merge_file(Merge *m, guint fi, const char *path, GError **error)
     guint idx;
     if (g_strv_length(parts) != 3)
       return line_fail(error, path, li + 1, "malformed run line (want index, cells, figures)");
-    if (!strict_uint(parts[0], 0, runs - 1, &idx) || idx != i)
+    if (!strict_uint(parts[0], 0, runs - 1, &idx) || idx != i) {
+      g_autofree char *q = scn_quote(parts[0]); /* the file's bytes: one printable line */
       return sweep_invalid(error, "merge: %s:%u: run index '%s' where run %u belongs", path, li + 1,
-                           parts[0], i);
+                           q, i);
+    }
     if (!strchr(parts[2], SWEEP_FIG_SEP))
       return line_fail(error, path, li + 1, "malformed figures");
     m->cells[i] = g_strdup(parts[1]);
@@ -396,18 +398,20 @@ static gboolean merge_consistent(const Merge *m, GPtrArray *files, GError **erro
     g_autofree char *want_rep = g_strdup_printf("%u", r);
     g_autofree char *suffix = g_strdup_printf("/rep-%u", r);
     g_autofree char *keys = g_strndup(m->cells[i], (gsize)(st[m->nd] - m->cells[i]));
+    /* the file's bytes, as they may appear in a message: one printable line */
+    g_autofree char *qrep = scn_quote(rep), *qseeds = scn_quote(seeds), *qrun = scn_quote(run);
     if (strcmp(rep, want_rep) != 0) {
       ok = sweep_invalid(error, "merge: %s: run %u: replication '%s', want %u (replications=%u)",
-                         path, i, rep, r, m->reps);
+                         path, i, qrep, r, m->reps);
     } else if (!strict_u64(seeds, 0, G_MAXUINT64, &seed) ||
                (r > 1 && seed != sweep_seed(seed1, r))) {
       ok = sweep_invalid(error,
                          "merge: %s: run %u: seed '%s' is not the seed of replication %u of its "
                          "point",
-                         path, i, seeds, r);
+                         path, i, qseeds, r);
     } else if (!g_str_has_suffix(run, suffix) || strlen(run) == strlen(suffix) || run[0] == '"') {
       ok = sweep_invalid(error, "merge: %s: run %u: run folder '%s' does not end in %s", path, i,
-                         run, suffix);
+                         qrun, suffix);
     } else if (r > 1 && (strcmp(keys, keys1) != 0 ||
                          strncmp(run, slug1, strlen(run) - strlen(suffix)) != 0 ||
                          strlen(slug1) != strlen(run) - strlen(suffix))) {
@@ -421,9 +425,10 @@ static gboolean merge_consistent(const Merge *m, GPtrArray *files, GError **erro
       g_free(slug1);
       keys1 = g_strdup(keys);
       slug1 = g_strndup(run, strlen(run) - strlen(suffix));
-      if (!g_hash_table_add(slugs, g_strdup(slug1)))
-        ok = sweep_invalid(error, "merge: %s: run %u: two points have the folder '%s'", path, i,
-                           slug1);
+      if (!g_hash_table_add(slugs, g_strdup(slug1))) {
+        g_autofree char *q = scn_quote(slug1);
+        ok = sweep_invalid(error, "merge: %s: run %u: two points have the folder '%s'", path, i, q);
+      }
       for (guint d = 0; ok && d < m->nd; d++) {
         char *cell = g_strndup(st[d], (gsize)(en[d] - st[d]));
         GHashTable *h = g_ptr_array_index(values, d);

@@ -131,8 +131,10 @@ static gboolean parse_replications_range(SweepPlan *plan, const char *where, con
   if (!parse_replications(where, lo, &min, error) ||
       !parse_replications(where, dots + 2, &max, error))
     return FALSE;
-  if (min > max)
-    return sweep_invalid(error, "%s: sweep.replications: '%s': MIN is above MAX", where, v);
+  if (min > max) {
+    g_autofree char *qv = scn_quote(v);
+    return sweep_invalid(error, "%s: sweep.replications: '%s': MIN is above MAX", where, qv);
+  }
   plan->rep_min = min;
   plan->replications = max;
   return TRUE;
@@ -143,21 +145,27 @@ static gboolean parse_ci_target(SweepPlan *plan, const char *where, const char *
   const char *colon = strrchr(v, ':');
   g_autofree char *name = colon ? g_strstrip(g_strndup(v, (gsize)(colon - v))) : NULL;
   g_autofree char *rel = colon ? g_strstrip(g_strdup(colon + 1)) : NULL;
-  if (!colon || !g_str_has_suffix(name, "_mean"))
+  if (!colon || !g_str_has_suffix(name, "_mean")) {
+    g_autofree char *qv = scn_quote(v);
     return sweep_invalid(error,
                          "%s: sweep.ci-target: '%s': want FIGURE_mean:REL, e.g. "
                          "p2m_msgs_per_leave_mean:0.02",
-                         where, v);
+                         where, qv);
+  }
   name[strlen(name) - strlen("_mean")] = '\0';
   g_autofree char *header = sweep_figures_header();
   g_auto(GStrv) figs = g_strsplit(header, ",", -1);
-  if (!g_strv_contains((const char *const *)figs, name))
+  if (!g_strv_contains((const char *const *)figs, name)) {
+    g_autofree char *qname = scn_quote(name);
     return sweep_invalid(error, "%s: sweep.ci-target: '%s_mean' is not a figure of sweep-stats.csv",
-                         where, name);
+                         where, qname);
+  }
   char *end = NULL;
   double x = g_ascii_strtod(rel, &end);
-  if (!*rel || *end || !isfinite(x) || !(x > 0) || strpbrk(rel, "xXnN"))
-    return sweep_invalid(error, "%s: sweep.ci-target: '%s' is not a real number > 0", where, rel);
+  if (!*rel || *end || !isfinite(x) || !(x > 0) || strpbrk(rel, "xXnN")) {
+    g_autofree char *qrel = scn_quote(rel);
+    return sweep_invalid(error, "%s: sweep.ci-target: '%s' is not a real number > 0", where, qrel);
+  }
   g_free(plan->ci_figure);
   plan->ci_figure = g_strdup(name);
   plan->ci_rel = x;
@@ -171,9 +179,11 @@ static gboolean parse_replications(const char *where, const char *v, guint *out,
   for (const char *p = s; *p; p++)
     if (!g_ascii_isdigit(*p))
       digits = false;
-  if (!digits || !g_ascii_string_to_unsigned(s, 10, 1, SWEEP_MAX_REPLICATIONS, &x, NULL))
-    return sweep_invalid(error, "%s: sweep.replications: '%s' is not an integer in 1..%u", where, s,
-                         SWEEP_MAX_REPLICATIONS);
+  if (!digits || !g_ascii_string_to_unsigned(s, 10, 1, SWEEP_MAX_REPLICATIONS, &x, NULL)) {
+    g_autofree char *qs = scn_quote(s);
+    return sweep_invalid(error, "%s: sweep.replications: '%s' is not an integer in 1..%u", where,
+                         qs, SWEEP_MAX_REPLICATIONS);
+  }
   *out = (guint)x;
   return TRUE;
 }
@@ -196,11 +206,15 @@ static SweepDim *new_dim(const char *where, const char *key, const char *list, G
   const char *pre = strcmp(where, "--set") == 0 ? "" : "sweep.";
   const char *dot = strchr(key, '.');
   g_autofree char *section = dot ? g_strndup(key, (gsize)(dot - key)) : NULL;
+  /* names and values in messages are the user's bytes: quoted (scn_quote),
+   * so that a message stays one printable line */
+  g_autofree char *qkey = scn_quote(key);
+  g_autofree char *qlist = scn_quote(list);
   if (!dot || !scn_known_key(section, dot + 1)) {
     sweep_invalid(error,
                   "%s: %s%s: not a scenario key (want section.key, e.g. run.embodiment, or "
                   "replications)",
-                  where, pre, key);
+                  where, pre, qkey);
     return NULL;
   }
   if (strcmp(key, "run.name") == 0) {
@@ -216,17 +230,24 @@ static SweepDim *new_dim(const char *where, const char *key, const char *list, G
   for (guint i = 0; parts[i]; i++) {
     char *v = g_strstrip(parts[i]);
     if (!*v) {
-      sweep_invalid(error, "%s: %s%s: empty value in the list '%s'", where, pre, key, list);
+      sweep_invalid(error, "%s: %s%s: empty value in the list '%s'", where, pre, key, qlist);
       dim_free(d);
       return NULL;
     }
     for (guint j = 0; j < d->values->len; j++)
       if (strcmp(g_ptr_array_index(d->values, j), v) == 0) {
-        sweep_invalid(error, "%s: %s%s: value '%s' is listed twice", where, pre, key, v);
+        g_autofree char *qv = scn_quote(v);
+        sweep_invalid(error, "%s: %s%s: value '%s' is listed twice", where, pre, key, qv);
         dim_free(d);
         return NULL;
       }
     g_ptr_array_add(d->values, g_strdup(v));
+  }
+  if (d->values->len == 0) {
+    /* a key swept over nothing would make a sweep of no run */
+    sweep_invalid(error, "%s: %s%s: empty list (give at least one value)", where, pre, key);
+    dim_free(d);
+    return NULL;
   }
   return d;
 }
@@ -349,9 +370,13 @@ SweepPlan *sweep_plan_new(const char *path, const char *const *overrides, const 
           g_free(plan->rep_where), plan->rep_where = g_strdup("--set");
       } else if (strcmp(key, "ci-target") == 0) {
         ok = parse_ci_target(plan, "--set", value, error);
-      } else
-        ok = sweep_invalid(
-            error, "--set: sweep.%s: unknown key (known in [sweep]: replications, ci-target)", key);
+      } else {
+        g_autofree char *qkey = scn_quote(key);
+        ok = sweep_invalid(error,
+                           "--set: sweep.%s: unknown key (known in [sweep]: replications, "
+                           "ci-target)",
+                           qkey);
+      }
     } else if (strchr(value, ',')) {
       SweepDim *d = new_dim("--set", full, value, error);
       if (!d) {

@@ -139,6 +139,14 @@ static const BadCase cases[] = {
     {"ue-past-limit", "[workload]\nevents = events.csv\n", 0,
      "time,action,ue,cell\n1,join,16777216,0\n", NULL, {NULL}, NULL, 2,
      "events.csv:2: ue: '16777216' is out of range (0..16777215)"},
+    /* found by fuzz_scenario: a key swept over nothing (a sweep of no
+     * run, which crashed), and user bytes quoted into one printable line */
+    {"sweep-empty-list", "[sweep]\nrun.scheme =\n", 0, NULL, NULL, {NULL}, NULL, 2,
+     "sweep.run.scheme: empty list (give at least one value)"},
+    {"sweep-key-control-char", "[sweep]\nrun.x\x1b[31m = 1, 2\n", 0, NULL, NULL, {NULL}, NULL, 2,
+     "run.x\\033[31m"},
+    {"set-sweep-key-control-char", "[run]\n", 0, NULL, NULL, {"--set", "sweep.x\x1by=2", NULL},
+     NULL, 2, "--set: sweep.x\\033y: unknown key"},
     /* the exit-2 promises that held before */
     {"unknown-section", "[run]\n[bogus]\n", 0, NULL, NULL, {NULL}, NULL, 2,
      "s.ini:2: bogus: unknown section (known: run, topology, links, workload, security, data, "
