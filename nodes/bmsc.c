@@ -1,20 +1,38 @@
-/* bmsc.c — the BM-SC: answers MBMS context activation and deactivation and,
- * in embodiment 1, owns the group key: on every change it sends the new key
- * down the distribution tree (MBMS group key change request to each GGSN
- * with members below), wrapped under the network-domain core key.
+/* bmsc.c — the BM-SC: answers MBMS context activation and deactivation,
+ * is the session's data source and, in embodiment 1, owns the group key: on
+ * every change it sends the new key down the distribution tree (MBMS group
+ * key change request to each GGSN with members below), wrapped under the
+ * network-domain core key. With batch rekeying in embodiment 1 it gathers
+ * the requests and rekeys on its own timer (nodes/batch.h).
  *
  * Order matters: the key change goes out before the accept, and links are
  * FIFO, so the joiner's RNC has the new group key before the accept that
  * makes it send the joiner its keys. */
-#include <string.h>
+#include "nodes/bmsc.h"
 
-#include "nodes/net_internal.h"
+#include "nodes/batch.h"
+#include "nodes/data.h"
+#include "nodes/plan.h"
+#include "nodes/route.h"
+
+enum { BMSC_TIMER_BATCH = 0, BMSC_TIMER_PACKET = 1 };
+
+typedef struct {
+  KtKey group;    /* the group key (embodiment 1) */
+  KtKey core_key; /* network-domain key shared with the RNCs */
+  BatchBuffer batch;
+} Bmsc;
+
+static Bmsc *bmsc(Net *net) {
+  return net->state[NET_BMSC];
+}
+
+static const NetElement self_el = {NET_BMSC, 0};
 
 static void send_request(Net *net, const Msg *msg) {
-  NetElement self = {NET_BMSC, 0};
   for (uint32_t g = 0; g < net->cfg.ggsn; g++)
-    if (net_ggsn_gets_request(net, msg->seq, g))
-      net_send_link(net, self, (NetElement){NET_GGSN, g}, msg);
+    if (route_ggsn_gets_request(net, msg->seq, g))
+      net_send_link(net, self_el, (NetElement){NET_GGSN, g}, msg);
 }
 
 /* Whether `k`, a key of `plan`, is a new value (the plan holds no newer). */
@@ -22,66 +40,63 @@ static bool is_new_node_key(const KtPlan *plan, const KtKey *k) {
   return KT_KEY_ID_KIND(k->ref.id) == KT_KEY_SUBGROUP && !kt_plan_replaced(plan, k->ref);
 }
 
-void bmsc_send_group_key_change(Net *net, uint32_t seq, uint32_t scope) {
-  NetElement self = {NET_BMSC, 0};
+static void send_group_key_change(Net *net, uint32_t seq, uint32_t scope) {
+  Bmsc *b = bmsc(net);
   Msg msg;
   msg_init(&msg, MSG_GROUP_KEY_CHANGE_REQ, seq);
   msg.scope = scope;
   msg.n_wraps = 1;
-  net_wrap(net, self, seq, &msg.wraps[0], &net->bmsc_group, &net->core_key);
-  /* LKH in embodiment 1: the interior (node) keys belong to the tree at the
+  net_wrap(net, self_el, seq, &msg.wraps[0], &b->group, &b->core_key);
+  /* Node keys in embodiment 1: the interior keys belong to the tree at the
    * BM-SC, like the group key, and the RNCs wrap with them: the new ones
    * travel in the request too, under the core key. A request holds the
    * group key and up to MSG_MAX_WRAPS - 1 node keys; a batch that changed
    * more sends further requests (each counted as core messages), and the
    * RNCs act on the first (a simplification, docs/schemes.md). */
-  const PlanSlot *slot = net_plan_get(net, seq);
-  if (slot && kt_tree_node_keys(net->tree)) {
-    const GArray *values = slot->plan.key_values;
+  const KtPlan *plan = plan_get(net->plans, seq);
+  if (plan && kt_tree_node_keys(net->tree)) {
+    const GArray *values = plan->key_values;
     for (guint i = 0; i < values->len; i++) {
       const KtKey *k = &g_array_index(values, KtKey, i);
-      if (!is_new_node_key(&slot->plan, k))
+      if (!is_new_node_key(plan, k))
         continue;
       if (msg.n_wraps == MSG_MAX_WRAPS) {
         send_request(net, &msg);
         msg.n_wraps = 1;
       }
-      net_wrap(net, self, seq, &msg.wraps[msg.n_wraps++], k, &net->core_key);
+      net_wrap(net, self_el, seq, &msg.wraps[msg.n_wraps++], k, &b->core_key);
     }
   }
   send_request(net, &msg);
 }
 
-/* Embodiment 1: the plan made at the RNC says whether the group key
- * changed; the BM-SC installs the new value it owns and distributes it. */
-static void maybe_change_group_key(Net *net, uint32_t seq) {
-  PlanSlot *slot = net_plan_get(net, seq);
-  if (!slot)
-    return;
-  const KtPlan *plan = &slot->plan;
-  if (plan->group_changed) {
-    const KtKey *next = kt_plan_key(plan, plan->group_after);
-    g_assert(next);
-    if (next->ref.version > net->bmsc_group.ref.version) {
-      kt_key_wipe(&net->bmsc_group);
-      net->bmsc_group = *next;
-    }
+static void take_group_key(Bmsc *b, const KtPlan *plan) {
+  const KtKey *next = plan_new_group_key(plan);
+  if (next && next->ref.version > b->group.ref.version) {
+    kt_key_wipe(&b->group);
+    b->group = *next;
   }
+}
+
+/* The BM-SC's part of a plan (embodiment 1): install the new group key it
+ * owns and distribute it. */
+static void carry_out(Net *net, uint32_t seq, const KtPlan *plan) {
+  Bmsc *b = bmsc(net);
+  take_group_key(b, plan);
   if (plan->group_retired) {
     /* the group emptied: the new key is the BM-SC's alone until the next
      * joiner's accept carries it; no request (nobody below to tell) */
-    data_key_retired(net, 0, &net->bmsc_group);
-    net_plan_part_done(net, seq);
-    return;
+    data_key_retired(net, 0, &b->group);
+  } else {
+    /* Also without a new group key when other RNCs have work for this
+     * event (a split leaf at another RNC gets its new node key): the
+     * request is what tells them, and carries the current group key. */
+    if (plan->group_changed || plan_has_group_work(plan, UINT32_MAX))
+      send_group_key_change(net, seq, plan->scope);
+    if (plan->group_changed)
+      data_key_sent(net, self_el, 0, &b->group);
   }
-  /* Also without a new group key when other RNCs have work for this event
-   * (LKH: a split leaf at another RNC gets its new node key): the request
-   * is what tells them, and carries the current group key. */
-  if (plan->group_changed || net_has_group_work(plan, UINT32_MAX))
-    bmsc_send_group_key_change(net, seq, plan->scope);
-  if (plan->group_changed)
-    data_key_sent(net, 0, &net->bmsc_group);
-  net_plan_part_done(net, seq);
+  plan_part_done(net->plans, seq);
 }
 
 static void answer(Net *net, const Msg *req, MsgType type) {
@@ -89,37 +104,47 @@ static void answer(Net *net, const Msg *req, MsgType type) {
   msg_init(&msg, type, req->seq);
   msg.ue = req->ue;
   msg.cell = req->cell;
-  NetElement self = {NET_BMSC, 0};
   /* Embodiment 1, activation: the accept carries the current group key to
    * the RNC (MBMS bearer set-up), which hands it to the joiner. */
   if (type == MSG_ACTIVATE_ACCEPT && net->cfg.embodiment == 1) {
     msg.n_wraps = 1;
-    net_wrap(net, self, NET_NO_SEQ /* signalling, not a rekey */, &msg.wraps[0], &net->bmsc_group,
-             &net->core_key);
+    net_wrap(net, self_el, NET_NO_SEQ /* signalling, not a rekey */, &msg.wraps[0],
+             &bmsc(net)->group, &bmsc(net)->core_key);
   }
   uint32_t rnc = net_rnc_of_cell(net, req->cell);
   uint32_t ggsn = net_ggsn_of_sgsn(net, net_sgsn_of_rnc(net, rnc));
-  net_send_link(net, self, (NetElement){NET_GGSN, ggsn}, &msg);
+  net_send_link(net, self_el, (NetElement){NET_GGSN, ggsn}, &msg);
 }
 
-static void bmsc_on_message(Net *net, uint32_t self, NetElement from, const Msg *msg) {
+static void on_request(Net *net, const Msg *msg, bool join) {
+  if (net->cfg.batch && net->cfg.embodiment == 1) {
+    double delay;
+    if (batch_gather(&bmsc(net)->batch, msg->seq, join, msg->ue, msg->cell,
+                     net->cfg.batch_interval, &delay))
+      net_set_timer(net, self_el, delay, BMSC_TIMER_BATCH);
+  } else if (net->cfg.embodiment == 1) {
+    /* the plan made at the RNC says whether the group key changed */
+    const KtPlan *plan = plan_get(net->plans, msg->seq);
+    if (plan)
+      carry_out(net, msg->seq, plan);
+  }
+  answer(net, msg, join ? MSG_ACTIVATE_ACCEPT : MSG_DEACTIVATE_ACCEPT);
+}
+
+static void bmsc_on_message(Net *net, uint32_t self, NetElement from, const Msg *msg,
+                            const KtData *data) {
   (void)self;
   (void)from;
-  bool gather = net->cfg.batch && net->cfg.embodiment == 1;
+  if (data) {
+    net_reject(net, self_el, "data packet where none is expected");
+    return;
+  }
   switch (msg->type) {
   case MSG_ACTIVATE_REQ:
-    if (gather)
-      batch_gather(net, net->n_rnc, msg->seq, true, msg->ue, msg->cell);
-    else if (net->cfg.embodiment == 1)
-      maybe_change_group_key(net, msg->seq);
-    answer(net, msg, MSG_ACTIVATE_ACCEPT);
+    on_request(net, msg, true);
     break;
   case MSG_DEACTIVATE_REQ:
-    if (gather)
-      batch_gather(net, net->n_rnc, msg->seq, false, msg->ue, msg->cell);
-    else if (net->cfg.embodiment == 1)
-      maybe_change_group_key(net, msg->seq);
-    answer(net, msg, MSG_DEACTIVATE_ACCEPT);
+    on_request(net, msg, false);
     break;
   default:
     /* nothing else is addressed to the BM-SC; ignore, as a real node would */
@@ -127,4 +152,71 @@ static void bmsc_on_message(Net *net, uint32_t self, NetElement from, const Msg 
   }
 }
 
-const NodeOps bmsc_ops = {.name = "bmsc", .on_message = bmsc_on_message};
+/* Embodiment 1, batch: the batch's one plan; the RNCs with work carry out
+ * their parts on the RAB assignment request. */
+static void on_batch_timer(Net *net) {
+  uint32_t seq;
+  const KtPlan *plan = batch_plan(net, &bmsc(net)->batch, self_el, 0, &seq);
+  if (!plan)
+    return;
+  plan_await(net->plans, seq, net->n_rnc);
+  carry_out(net, seq, plan);
+}
+
+/* The session's next packet: sealed under the group key in use (embodiment
+ * 1) or under the core key for the RNCs to re-seal (2), sent to every GGSN
+ * with members below. */
+static void on_packet_timer(Net *net) {
+  uint32_t packet = data_next_packet(net);
+  double interval = data_interval(net);
+  if (sim_now() + interval < net->cfg.data_until)
+    net_set_timer(net, self_el, interval, BMSC_TIMER_PACKET);
+  if (kt_tree_members(net->tree) == 0)
+    return; /* nobody to send to */
+  Bmsc *b = bmsc(net);
+  KtData d;
+  if (net->cfg.embodiment == 1)
+    data_seal(net, &d, packet, data_key_in_use(net, 0, &b->group), true);
+  else
+    data_seal(net, &d, packet, &b->core_key, false);
+  for (uint32_t g = 0; g < net->cfg.ggsn; g++)
+    if (route_ggsn_members(net, g) > 0)
+      net_send_data_link(net, self_el, (NetElement){NET_GGSN, g}, &d);
+}
+
+static void bmsc_on_timer(Net *net, uint32_t self, uint32_t timer) {
+  (void)self;
+  if (timer == BMSC_TIMER_BATCH)
+    on_batch_timer(net);
+  else if (timer == BMSC_TIMER_PACKET)
+    on_packet_timer(net);
+  else if (timer == DATA_TIMER_KEY_SWITCH)
+    data_switch_key(net, 0);
+  else
+    g_assert_not_reached();
+}
+
+static void bmsc_init(Net *net, const KtKey *core) {
+  Bmsc *b = g_new0(Bmsc, 1);
+  b->core_key = *core;
+  b->group = *kt_tree_group_key(net->tree, 0);
+  batch_buffer_init(&b->batch);
+  net->state[NET_BMSC] = b;
+  if (net->data && data_interval(net) < net->cfg.data_until)
+    net_set_timer(net, self_el, data_interval(net), BMSC_TIMER_PACKET);
+}
+
+static void bmsc_fini(Net *net) {
+  Bmsc *b = bmsc(net);
+  kt_key_wipe(&b->group);
+  kt_key_wipe(&b->core_key);
+  batch_buffer_fini(&b->batch);
+  g_free(b);
+  net->state[NET_BMSC] = NULL;
+}
+
+const NodeOps bmsc_ops = {.name = "bmsc",
+                          .init = bmsc_init,
+                          .on_message = bmsc_on_message,
+                          .on_timer = bmsc_on_timer,
+                          .fini = bmsc_fini};

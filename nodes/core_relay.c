@@ -1,13 +1,25 @@
 /* core_relay.c — the GGSN and the SGSN: they relay context signalling
- * between the RNCs and the BM-SC and fan the MBMS group key change request
- * out along the distribution tree, i.e. only to children with at least one
- * member below them. The SGSN turns it into a RAB assignment request per
- * RNC. Neither can read the key: it stays wrapped under the core key. */
-#include "nodes/net_internal.h"
+ * between the RNCs and the BM-SC, fan the MBMS group key change request out
+ * along the distribution tree (nodes/route.h) and forward the session's data
+ * the same way. The SGSN turns the request into a RAB assignment request per
+ * RNC. Neither can read the key: it stays wrapped under the core key. They
+ * keep no state. */
+#include "nodes/relay.h"
 
-static void ggsn_on_message(Net *net, uint32_t self, NetElement from, const Msg *msg) {
+#include "nodes/route.h"
+
+static void ggsn_on_message(Net *net, uint32_t self, NetElement from, const Msg *msg,
+                            const KtData *data) {
   (void)from;
   NetElement me = {NET_GGSN, self};
+  if (data) {
+    for (uint32_t i = 0; i < net->cfg.sgsn_per_ggsn; i++) {
+      uint32_t sgsn = self * net->cfg.sgsn_per_ggsn + i;
+      if (route_sgsn_members(net, sgsn) > 0)
+        net_send_data_link(net, me, (NetElement){NET_SGSN, sgsn}, data);
+    }
+    return;
+  }
   switch (msg->type) {
   case MSG_ACTIVATE_REQ:
   case MSG_DEACTIVATE_REQ:
@@ -24,7 +36,7 @@ static void ggsn_on_message(Net *net, uint32_t self, NetElement from, const Msg 
   case MSG_GROUP_KEY_CHANGE_REQ:
     for (uint32_t i = 0; i < net->cfg.sgsn_per_ggsn; i++) {
       uint32_t sgsn = self * net->cfg.sgsn_per_ggsn + i;
-      if (net_sgsn_gets_request(net, msg->seq, sgsn))
+      if (route_sgsn_gets_request(net, msg->seq, sgsn))
         net_send_link(net, me, (NetElement){NET_SGSN, sgsn}, msg);
     }
     break;
@@ -33,9 +45,18 @@ static void ggsn_on_message(Net *net, uint32_t self, NetElement from, const Msg 
   }
 }
 
-static void sgsn_on_message(Net *net, uint32_t self, NetElement from, const Msg *msg) {
+static void sgsn_on_message(Net *net, uint32_t self, NetElement from, const Msg *msg,
+                            const KtData *data) {
   (void)from;
   NetElement me = {NET_SGSN, self};
+  if (data) {
+    for (uint32_t i = 0; i < net->cfg.rnc_per_sgsn; i++) {
+      uint32_t rnc = self * net->cfg.rnc_per_sgsn + i;
+      if (route_rnc_members(net, rnc) > 0)
+        net_send_data_link(net, me, (NetElement){NET_RNC, rnc}, data);
+    }
+    return;
+  }
   switch (msg->type) {
   case MSG_ACTIVATE_REQ:
   case MSG_DEACTIVATE_REQ:
@@ -52,7 +73,7 @@ static void sgsn_on_message(Net *net, uint32_t self, NetElement from, const Msg 
     rab.type = MSG_RAB_ASSIGNMENT_REQ;
     for (uint32_t i = 0; i < net->cfg.rnc_per_sgsn; i++) {
       uint32_t rnc = self * net->cfg.rnc_per_sgsn + i;
-      if (net_rnc_gets_request(net, msg->seq, rnc))
+      if (route_rnc_gets_request(net, msg->seq, rnc))
         net_send_link(net, me, (NetElement){NET_RNC, rnc}, &rab);
     }
     break;
@@ -62,5 +83,16 @@ static void sgsn_on_message(Net *net, uint32_t self, NetElement from, const Msg 
   }
 }
 
-const NodeOps ggsn_ops = {.name = "ggsn", .on_message = ggsn_on_message};
-const NodeOps sgsn_ops = {.name = "sgsn", .on_message = sgsn_on_message};
+static void relay_init(Net *net, const KtKey *core_key) {
+  (void)net;
+  (void)core_key; /* relays cannot read the keys they carry */
+}
+
+static void relay_fini(Net *net) {
+  (void)net;
+}
+
+const NodeOps ggsn_ops = {
+    .name = "ggsn", .init = relay_init, .on_message = ggsn_on_message, .fini = relay_fini};
+const NodeOps sgsn_ops = {
+    .name = "sgsn", .init = relay_init, .on_message = sgsn_on_message, .fini = relay_fini};

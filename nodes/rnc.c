@@ -1,24 +1,53 @@
 /* rnc.c — the RNC: the first network element a UE's request reaches, the
  * owner of its sub-group keys, and the element that encrypts and transmits
  * every MBMS key assignment (point-to-point on dedicated channels,
- * point-to-multipoint on its cells' common channels).
+ * point-to-multipoint on its cells' common channels) and puts the session's
+ * data on its cells.
  *
  * On a request it asks the key tree for a plan and sends the plan's local
  * part at once (sub-group rekey). The part that needs the group key is sent
  * when the group key is there: at once in embodiment 2 (the RNC holds the
  * whole tree), on the RAB assignment request / the activation accept from
- * the core in embodiment 1 (the group key lives at the BM-SC). */
+ * the core in embodiment 1 (the group key lives at the BM-SC). The plan's
+ * life cycle is nodes/plan.c's. With batch rekeying in embodiment 2 the RNC
+ * gathers the requests and rekeys on its own timer (nodes/batch.h). */
+#include "nodes/rnc.h"
+
 #include <sodium.h>
 
-#include "nodes/net_internal.h"
+#include "nodes/batch.h"
+#include "nodes/data.h"
+#include "nodes/plan.h"
+#include "nodes/radio.h"
+#include "nodes/ue.h"
+
+enum { RNC_TIMER_BATCH = 0 };
+
+typedef struct {
+  KtKey group; /* this RNC's copy of its scope's group key (version 0 = none) */
+  BatchBuffer batch;
+} Rnc;
+
+typedef struct {
+  KtKey core_key; /* network-domain key shared with the BM-SC (embodiment 1) */
+  Rnc *rnc;       /* per RNC */
+} Rncs;
+
+static Rnc *rnc_of(Net *net, uint32_t rnc) {
+  g_assert(rnc < net->n_rnc);
+  return &((Rncs *)net->state[NET_RNC])->rnc[rnc];
+}
+
+static const KtKey *core_key(const Net *net) {
+  return &((const Rncs *)net->state[NET_RNC])->core_key;
+}
 
 static NetElement me(uint32_t rnc) {
   return (NetElement){NET_RNC, rnc};
 }
 
 static void reject(Net *net, uint32_t rnc, const char *why) {
-  if (net->obs.on_reject)
-    net->obs.on_reject(net->obs.ctx, me(rnc), why);
+  net_reject(net, me(rnc), why);
 }
 
 /* The value of `ref` as this RNC can use it. A group key is the RNC's own
@@ -29,11 +58,11 @@ static void reject(Net *net, uint32_t rnc, const char *why) {
  *   - otherwise, if a newer version exists than the plan named (another
  *     event changed the key meanwhile), the newer one is what the holders
  *     have, so it is used. */
-static const KtKey *resolve(const Net *net, uint32_t rnc, const KtPlan *plan, KtKeyRef ref) {
+static const KtKey *resolve(Net *net, uint32_t rnc, const KtPlan *plan, KtKeyRef ref) {
   const KtKey *own = NULL;
   if (KT_KEY_ID_KIND(ref.id) == KT_KEY_GROUP) {
-    if (net->rnc[rnc].group.ref.id == ref.id)
-      own = &net->rnc[rnc].group;
+    if (rnc_of(net, rnc)->group.ref.id == ref.id)
+      own = &rnc_of(net, rnc)->group;
   } else {
     own = kt_tree_key(net->tree, ref.id);
   }
@@ -52,9 +81,9 @@ static void send_delivery(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *pl
              * it must not get them after its leave */
   const KtKey *under = resolve(net, rnc, plan, d->under);
   if (under && d->target != KT_TO_UE &&
-      under->ref.version <= net_leaked_version(net, d->under.id) &&
-      kt_tree_forward_secure(net->tree) /* broadcast: insecure by design */)
-    return; /* a join rekey's new key (group, sub-group or LKH node key),
+      under->ref.version <= plan_leaked_version(net->plans, d->under.id) &&
+      kt_tree_forward_secure(net->tree) /* else insecure by design */)
+    return; /* a join rekey's new key (group, sub-group or node key),
              * wrapped under its old version, that is sent (embodiment 1:
              * after the core) once a leave was planned: the leaver holds
              * the old version. Not sending it is safe: that leave changed
@@ -62,7 +91,7 @@ static void send_delivery(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *pl
              * holder, and later join rekeys wrap under that one. */
   if (!under && (d->target == KT_TO_SUBGROUP || d->target == KT_TO_NODE) &&
       !kt_tree_key(net->tree, d->under.id))
-    return; /* the sub-group (LKH node) emptied and was deleted while the
+    return; /* the sub-group (node) emptied and was deleted while the
              * group key was on its way from the BM-SC: nobody is left */
   if (!under) {
     reject(net, rnc, "no usable wrapping key for a planned delivery");
@@ -83,63 +112,38 @@ static void send_delivery(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *pl
   if (d->target == KT_TO_UE) {
     net_send_dch_down(net, rnc, d->target_id, &msg);
   } else {
-    GArray *cells = net->scratch_cells;
+    GArray *cells = net->scratch;
     g_array_set_size(cells, 0);
     kt_tree_audience_cells(net->tree, d, cells);
     net_send_common(net, rnc, cells, &msg);
   }
 }
 
-void rnc_execute(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *plan, KtStage stage,
-                 bool joiner_p2p) {
+static void execute(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *plan, KtStage stage,
+                    bool joiner_p2p) {
   for (guint i = 0; i < plan->deliveries->len; i++) {
     const KtDelivery *d = &g_array_index(plan->deliveries, KtDelivery, i);
     if (d->rnc != rnc || d->stage != stage)
       continue;
-    if (stage == KT_STAGE_GROUP && net_is_joiner_delivery(plan, d) != joiner_p2p)
+    if (stage == KT_STAGE_GROUP && plan_is_joiner_delivery(plan, d) != joiner_p2p)
       continue;
     send_delivery(net, rnc, seq, plan, d);
   }
 }
 
-bool net_is_joiner_delivery(const KtPlan *plan, const KtDelivery *d) {
-  return plan->kind == KT_EVENT_JOIN && d->stage == KT_STAGE_GROUP && d->target == KT_TO_UE &&
-         d->target_id == plan->ue;
-}
-
-bool net_has_group_work(const KtPlan *plan, uint32_t rnc) {
-  for (guint i = 0; i < plan->deliveries->len; i++) {
-    const KtDelivery *d = &g_array_index(plan->deliveries, KtDelivery, i);
-    if ((rnc == UINT32_MAX || d->rnc == rnc) && d->stage == KT_STAGE_GROUP &&
-        !net_is_joiner_delivery(plan, d))
-      return true;
-  }
-  return false;
-}
-
-/* Parts of an embodiment-1 plan still to be carried out: the BM-SC's, one
- * per RNC with group-stage work (other than the joiner's keys), and the
- * joiner's keys. */
-uint32_t rnc_parts_of(const Net *net, const KtPlan *plan) {
-  uint32_t parts = 1;
-  for (uint32_t r = 0; r < net->n_rnc; r++)
-    parts += net_has_group_work(plan, r);
-  if (plan->kind == KT_EVENT_JOIN)
-    parts += 1;
-  return parts;
-}
-
-/* A leave's plan replaced every shared key the leaver held (the group key
- * and, below it, sub-group or LKH node keys): the old versions it lists
- * were the leaver's. */
-void rnc_note_leavers(Net *net, const KtPlan *plan) {
-  if (plan->group_before.version != 0)
-    net_note_leaked(net, plan->group_before);
-  for (guint i = 0; i < plan->key_values->len; i++) {
-    const KtKey *k = &g_array_index(plan->key_values, KtKey, i);
-    if (KT_KEY_ID_KIND(k->ref.id) == KT_KEY_SUBGROUP && kt_plan_replaced(plan, k->ref))
-      net_note_leaked(net, k->ref);
-  }
+/* Embodiment 2: the RNC holds the whole tree of its group, so it carries
+ * out the group part at once, the new group key being its own. */
+static void execute_group_part(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *plan) {
+  Rnc *r = rnc_of(net, rnc);
+  const KtKey *next = plan_new_group_key(plan);
+  if (next)
+    r->group = *next;
+  execute(net, rnc, seq, plan, KT_STAGE_GROUP, false);
+  execute(net, rnc, seq, plan, KT_STAGE_GROUP, true);
+  if (plan->group_retired)
+    data_key_retired(net, plan->scope, &r->group);
+  else if (next)
+    data_key_sent(net, me(rnc), plan->scope, &r->group);
 }
 
 static void on_request(Net *net, uint32_t rnc, NetElement from, const Msg *msg) {
@@ -152,6 +156,7 @@ static void on_request(Net *net, uint32_t rnc, NetElement from, const Msg *msg) 
     return;
   }
   bool join = msg->type == MSG_ACTIVATE_REQ;
+  NetElement sgsn = {NET_SGSN, net_sgsn_of_rnc(net, rnc)};
   if (net->cfg.batch) {
     /* batch rekeying: accepted at once, keys change at the batch boundary
      * (gathered here in embodiment 2, at the BM-SC in 1) */
@@ -159,56 +164,50 @@ static void on_request(Net *net, uint32_t rnc, NetElement from, const Msg *msg) 
       net->obs.on_request(net->obs.ctx, msg->seq);
     if (net->obs.on_membership)
       net->obs.on_membership(net->obs.ctx, msg->ue, msg->cell, join);
-    if (net->cfg.embodiment == 2)
-      batch_gather(net, rnc, msg->seq, join, msg->ue, msg->cell);
-    net_send_link(net, me(rnc), (NetElement){NET_SGSN, net_sgsn_of_rnc(net, rnc)}, msg);
+    double delay;
+    if (net->cfg.embodiment == 2 && batch_gather(&rnc_of(net, rnc)->batch, msg->seq, join,
+                                                 msg->ue, msg->cell, net->cfg.batch_interval,
+                                                 &delay))
+      net_set_timer(net, me(rnc), delay, RNC_TIMER_BATCH);
+    net_send_link(net, me(rnc), sgsn, msg);
     return;
   }
-  PlanSlot *slot = net_plan_new(net, msg->seq);
-  if (!slot) {
+  KtPlan *plan = plan_begin(net->plans, msg->seq);
+  if (!plan) {
     reject(net, rnc, "context request for an event already in progress");
     return;
   }
-  bool ok = join ? kt_tree_join(net->tree, msg->ue, msg->cell, net->cfg.join_rekey, &slot->plan)
-                 : kt_tree_leave(net->tree, msg->ue, &slot->plan);
+  bool ok = join ? kt_tree_join(net->tree, msg->ue, msg->cell, net->cfg.join_rekey, plan)
+                 : kt_tree_leave(net->tree, msg->ue, plan);
   if (!ok) {
-    slot->parts_left = 1;
-    net_plan_part_done(net, msg->seq);
+    plan_close(net->plans, msg->seq);
     reject(net, rnc, join ? "activation of a UE that is a member" : "deactivation of a non-member");
     return;
   }
+  /* the RNC admits the UE to (releases it from) its cell's MBMS bearer */
+  if (join)
+    radio_bearer_join(net->radio, msg->ue, plan->cell);
+  else
+    radio_bearer_leave(net->radio, msg->ue, plan->cell);
   if (!join && kt_tree_node_keys(net->tree))
-    net_drop_pending(net, msg->ue);
+    ue_drop_pending(net, msg->ue);
   if (net->obs.on_request)
     net->obs.on_request(net->obs.ctx, msg->seq);
   if (net->obs.on_membership)
     net->obs.on_membership(net->obs.ctx, msg->ue, msg->cell, join);
-  const KtPlan *plan = &slot->plan;
   if (!join)
-    rnc_note_leavers(net, plan);
+    plan_note_leavers(net->plans, plan);
   if (net->obs.on_plan)
     net->obs.on_plan(net->obs.ctx, msg->seq, plan, kt_tree_scope_members(net->tree, plan->scope));
 
-  rnc_execute(net, rnc, msg->seq, plan, KT_STAGE_LOCAL, false);
+  execute(net, rnc, msg->seq, plan, KT_STAGE_LOCAL, false);
   if (net->cfg.embodiment == 2) {
-    /* the RNC holds the whole tree of its group: the new group key is its own */
-    if (plan->group_changed) {
-      const KtKey *next = kt_plan_key(plan, plan->group_after);
-      g_assert(next);
-      net->rnc[rnc].group = *next;
-    }
-    rnc_execute(net, rnc, msg->seq, plan, KT_STAGE_GROUP, false);
-    rnc_execute(net, rnc, msg->seq, plan, KT_STAGE_GROUP, true);
-    if (plan->group_retired)
-      data_key_retired(net, plan->scope, &net->rnc[rnc].group);
-    else if (plan->group_changed)
-      data_key_sent(net, plan->scope, &net->rnc[rnc].group);
-    slot->parts_left = 1;
-    net_plan_part_done(net, msg->seq);
+    execute_group_part(net, rnc, msg->seq, plan);
+    plan_close(net->plans, msg->seq);
   } else {
-    slot->parts_left = rnc_parts_of(net, plan);
+    plan_await(net->plans, msg->seq, net->n_rnc);
   }
-  net_send_link(net, me(rnc), (NetElement){NET_SGSN, net_sgsn_of_rnc(net, rnc)}, msg);
+  net_send_link(net, me(rnc), sgsn, msg);
 }
 
 /* A group key from the core, wrapped under the core key: install it if it is
@@ -219,31 +218,31 @@ static bool take_group_key(Net *net, uint32_t rnc, const Msg *msg) {
     return false;
   }
   KtKey key;
-  if (!net_unwrap(net, me(rnc), &key, &msg->wraps[0], &net->core_key)) {
+  if (!net_unwrap(net, me(rnc), &key, &msg->wraps[0], core_key(net))) {
     reject(net, rnc, "group key from the core does not open under the core key");
     return false;
   }
-  KtKey *own = &net->rnc[rnc].group;
+  KtKey *own = &rnc_of(net, rnc)->group;
   if (key.ref.id == own->ref.id && key.ref.version > own->ref.version)
     *own = key;
   kt_key_wipe(&key);
   return true;
 }
 
-/* LKH in embodiment 1: the new node keys that came with the group key (see
+/* Node keys in embodiment 1: the new ones that came with the group key (see
  * bmsc.c). The RNC opens each under the core key; the plan it carries out
  * holds the same values (the tree is modelled as one object), which is
  * checked here, so a wrong key in transit would be caught. */
-static bool take_node_keys(Net *net, uint32_t rnc, const Msg *msg, const PlanSlot *slot) {
+static bool take_node_keys(Net *net, uint32_t rnc, const Msg *msg, const KtPlan *plan) {
   for (uint8_t i = 1; i < msg->n_wraps; i++) {
     KtKey key;
     if (KT_KEY_ID_KIND(msg->wraps[i].key.id) != KT_KEY_SUBGROUP ||
-        !net_unwrap(net, me(rnc), &key, &msg->wraps[i], &net->core_key)) {
+        !net_unwrap(net, me(rnc), &key, &msg->wraps[i], core_key(net))) {
       reject(net, rnc, "node key from the core does not open under the core key");
       return false;
     }
-    const KtKey *planned = slot ? kt_plan_key(&slot->plan, key.ref) : NULL;
-    bool same = !slot || (planned && sodium_memcmp(planned->bytes, key.bytes, KT_KEYBYTES) == 0);
+    const KtKey *planned = plan ? kt_plan_key(plan, key.ref) : NULL;
+    bool same = !plan || (planned && sodium_memcmp(planned->bytes, key.bytes, KT_KEYBYTES) == 0);
     kt_key_wipe(&key);
     if (!same) {
       reject(net, rnc, "node key from the core differs from the plan");
@@ -256,18 +255,17 @@ static bool take_node_keys(Net *net, uint32_t rnc, const Msg *msg, const PlanSlo
 static void on_rab_assignment(Net *net, uint32_t rnc, const Msg *msg) {
   if (!take_group_key(net, rnc, msg))
     return;
-  PlanSlot *slot = net_plan_get(net, msg->seq);
-  if (!take_node_keys(net, rnc, msg, slot))
+  const KtPlan *plan = plan_get(net->plans, msg->seq);
+  if (!take_node_keys(net, rnc, msg, plan))
     return;
-  if (slot && net_has_group_work(&slot->plan, rnc)) {
-    rnc_execute(net, rnc, msg->seq, &slot->plan, KT_STAGE_GROUP, false);
-    net_plan_part_done(net, msg->seq);
+  if (plan && plan_has_group_work(plan, rnc)) {
+    execute(net, rnc, msg->seq, plan, KT_STAGE_GROUP, false);
+    plan_part_done(net->plans, msg->seq);
   }
 }
 
 static void forward_to_ue(Net *net, uint32_t rnc, const Msg *msg) {
-  if (msg->ue == MSG_NO_UE || msg->ue >= net->cfg.ue_capacity ||
-      net->ue[msg->ue].node == UINT32_MAX) {
+  if (!radio_ue_seen(net->radio, msg->ue)) {
     reject(net, rnc, "accept for an unknown UE");
     return;
   }
@@ -281,16 +279,43 @@ static void on_activate_accept(Net *net, uint32_t rnc, const Msg *msg) {
     if (!take_group_key(net, rnc, msg))
       return;
     /* (batch: the joiner's keys come with the batch, not the accept) */
-    PlanSlot *slot = net->cfg.batch ? NULL : net_plan_get(net, msg->seq);
-    if (slot) {
-      rnc_execute(net, rnc, msg->seq, &slot->plan, KT_STAGE_GROUP, true);
-      net_plan_part_done(net, msg->seq);
+    const KtPlan *plan = net->cfg.batch ? NULL : plan_get(net->plans, msg->seq);
+    if (plan) {
+      execute(net, rnc, msg->seq, plan, KT_STAGE_GROUP, true);
+      plan_part_done(net->plans, msg->seq);
     }
   }
   forward_to_ue(net, rnc, msg);
 }
 
-static void rnc_on_message(Net *net, uint32_t self, NetElement from, const Msg *msg) {
+/* A session packet from the SGSN: onto the common channel of each of the
+ * RNC's cells with listeners (embodiment 2: after re-sealing it under the
+ * RNC's own group key). */
+static void on_data(Net *net, uint32_t rnc, const KtData *in) {
+  KtData resealed;
+  const KtData *out = in;
+  if (net->cfg.embodiment == 2) {
+    unsigned char payload[KT_DATA_MAX_PAYLOAD];
+    if (kt_data_open(payload, in, core_key(net)) != 0) {
+      reject(net, rnc, "data packet does not open under the core key");
+      return;
+    }
+    if (kt_tree_rnc_members(net->tree, rnc) == 0)
+      return;
+    data_seal(net, &resealed, in->packet, data_key_in_use(net, rnc, &rnc_of(net, rnc)->group),
+              true);
+    out = &resealed;
+  }
+  radio_bearer_cells(net->radio, rnc, net->scratch);
+  net_send_data_common(net, rnc, net->scratch, out);
+}
+
+static void rnc_on_message(Net *net, uint32_t self, NetElement from, const Msg *msg,
+                           const KtData *data) {
+  if (data) {
+    on_data(net, self, data);
+    return;
+  }
   switch (msg->type) {
   case MSG_ACTIVATE_REQ:
   case MSG_DEACTIVATE_REQ:
@@ -312,4 +337,58 @@ static void rnc_on_message(Net *net, uint32_t self, NetElement from, const Msg *
   }
 }
 
-const NodeOps rnc_ops = {.name = "rnc", .on_message = rnc_on_message};
+/* Embodiment 2, batch: the batch's one plan, carried out at once. */
+static void on_batch_timer(Net *net, uint32_t rnc) {
+  uint32_t seq;
+  const KtPlan *plan = batch_plan(net, &rnc_of(net, rnc)->batch, me(rnc),
+                                  kt_tree_scope_of_rnc(net->tree, rnc), &seq);
+  if (!plan)
+    return;
+  /* (a batch's new group key is the RNC's before any delivery is made) */
+  const KtKey *next = plan_new_group_key(plan);
+  if (next)
+    rnc_of(net, rnc)->group = *next;
+  execute(net, rnc, seq, plan, KT_STAGE_LOCAL, false);
+  execute_group_part(net, rnc, seq, plan);
+  plan_close(net->plans, seq);
+}
+
+static void rnc_on_timer(Net *net, uint32_t self, uint32_t timer) {
+  if (timer == RNC_TIMER_BATCH)
+    on_batch_timer(net, self);
+  else if (timer == DATA_TIMER_KEY_SWITCH)
+    data_switch_key(net, kt_tree_scope_of_rnc(net->tree, self));
+  else
+    g_assert_not_reached();
+}
+
+static void rnc_init(Net *net, const KtKey *core) {
+  Rncs *s = g_new0(Rncs, 1);
+  s->core_key = *core;
+  s->rnc = g_new0(Rnc, net->n_rnc ? net->n_rnc : 1);
+  /* MBMS session start reaches every RNC of the service area: each holds
+   * its scope's group key from the start */
+  for (uint32_t r = 0; r < net->n_rnc; r++) {
+    s->rnc[r].group = *kt_tree_group_key(net->tree, kt_tree_scope_of_rnc(net->tree, r));
+    batch_buffer_init(&s->rnc[r].batch);
+  }
+  net->state[NET_RNC] = s;
+}
+
+static void rnc_fini(Net *net) {
+  Rncs *s = net->state[NET_RNC];
+  for (uint32_t r = 0; r < net->n_rnc; r++) {
+    kt_key_wipe(&s->rnc[r].group);
+    batch_buffer_fini(&s->rnc[r].batch);
+  }
+  kt_key_wipe(&s->core_key);
+  g_free(s->rnc);
+  g_free(s);
+  net->state[NET_RNC] = NULL;
+}
+
+const NodeOps rnc_ops = {.name = "rnc",
+                         .init = rnc_init,
+                         .on_message = rnc_on_message,
+                         .on_timer = rnc_on_timer,
+                         .fini = rnc_fini};

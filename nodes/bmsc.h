@@ -1,0 +1,7 @@
+/* bmsc.h — the BM-SC element (nodes/bmsc.c). Its state (the group key of
+ * embodiment 1, the core key, its batch, the session's source) is private
+ * to bmsc.c. Includes only nodes/node.h. */
+#pragma once
+#include "nodes/node.h"
+
+extern const NodeOps bmsc_ops;

@@ -1,0 +1,118 @@
+/* plan.c — see plan.h. */
+#include "nodes/plan.h"
+
+typedef struct {
+  KtPlan plan;
+  uint32_t parts_left;
+} PlanSlot;
+
+struct PlanBook {
+  GHashTable *slots;  /* seq -> PlanSlot* */
+  GHashTable *leaked; /* shared key id -> newest version a leaver held */
+};
+
+static void slot_free(gpointer p) {
+  PlanSlot *slot = p;
+  kt_plan_free(&slot->plan);
+  g_free(slot);
+}
+
+PlanBook *plan_book_new(void) {
+  PlanBook *b = g_new0(PlanBook, 1);
+  b->slots = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, slot_free);
+  b->leaked = g_hash_table_new(g_direct_hash, g_direct_equal);
+  return b;
+}
+
+void plan_book_free(PlanBook *b) {
+  if (!b)
+    return;
+  g_hash_table_destroy(b->slots);
+  g_hash_table_destroy(b->leaked);
+  g_free(b);
+}
+
+static PlanSlot *slot_of(const PlanBook *b, uint32_t seq) {
+  return g_hash_table_lookup(b->slots, GUINT_TO_POINTER(seq));
+}
+
+KtPlan *plan_begin(PlanBook *b, uint32_t seq) {
+  if (g_hash_table_contains(b->slots, GUINT_TO_POINTER(seq)))
+    return NULL;
+  PlanSlot *slot = g_new0(PlanSlot, 1);
+  kt_plan_init(&slot->plan);
+  g_hash_table_insert(b->slots, GUINT_TO_POINTER(seq), slot);
+  return &slot->plan;
+}
+
+const KtPlan *plan_get(const PlanBook *b, uint32_t seq) {
+  PlanSlot *slot = slot_of(b, seq);
+  return slot ? &slot->plan : NULL;
+}
+
+void plan_close(PlanBook *b, uint32_t seq) {
+  g_hash_table_remove(b->slots, GUINT_TO_POINTER(seq));
+}
+
+void plan_await(PlanBook *b, uint32_t seq, uint32_t n_rnc) {
+  PlanSlot *slot = slot_of(b, seq);
+  g_assert(slot && slot->parts_left == 0);
+  const KtPlan *plan = &slot->plan;
+  uint32_t parts = 1; /* the BM-SC's */
+  for (uint32_t r = 0; r < n_rnc; r++)
+    parts += plan_has_group_work(plan, r);
+  if (plan->kind == KT_EVENT_JOIN)
+    parts += 1; /* the joiner's keys, on the accept */
+  slot->parts_left = parts;
+}
+
+void plan_part_done(PlanBook *b, uint32_t seq) {
+  PlanSlot *slot = slot_of(b, seq);
+  if (!slot)
+    return;
+  g_assert(slot->parts_left > 0);
+  if (--slot->parts_left == 0)
+    plan_close(b, seq);
+}
+
+bool plan_is_joiner_delivery(const KtPlan *plan, const KtDelivery *d) {
+  return plan->kind == KT_EVENT_JOIN && d->stage == KT_STAGE_GROUP && d->target == KT_TO_UE &&
+         d->target_id == plan->ue;
+}
+
+bool plan_has_group_work(const KtPlan *plan, uint32_t rnc) {
+  for (guint i = 0; i < plan->deliveries->len; i++) {
+    const KtDelivery *d = &g_array_index(plan->deliveries, KtDelivery, i);
+    if ((rnc == UINT32_MAX || d->rnc == rnc) && d->stage == KT_STAGE_GROUP &&
+        !plan_is_joiner_delivery(plan, d))
+      return true;
+  }
+  return false;
+}
+
+const KtKey *plan_new_group_key(const KtPlan *plan) {
+  if (!plan->group_changed)
+    return NULL;
+  const KtKey *next = kt_plan_key(plan, plan->group_after);
+  g_assert(next);
+  return next;
+}
+
+static void note_leaked(PlanBook *b, KtKeyRef ref) {
+  if (ref.version > plan_leaked_version(b, ref.id))
+    g_hash_table_insert(b->leaked, GUINT_TO_POINTER(ref.id), GUINT_TO_POINTER(ref.version));
+}
+
+void plan_note_leavers(PlanBook *b, const KtPlan *plan) {
+  if (plan->group_before.version != 0)
+    note_leaked(b, plan->group_before);
+  for (guint i = 0; i < plan->key_values->len; i++) {
+    const KtKey *k = &g_array_index(plan->key_values, KtKey, i);
+    if (KT_KEY_ID_KIND(k->ref.id) == KT_KEY_SUBGROUP && kt_plan_replaced(plan, k->ref))
+      note_leaked(b, k->ref);
+  }
+}
+
+uint32_t plan_leaked_version(const PlanBook *b, KtKeyId id) {
+  return GPOINTER_TO_UINT(g_hash_table_lookup(b->leaked, GUINT_TO_POINTER(id)));
+}

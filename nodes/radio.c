@@ -1,0 +1,141 @@
+/* radio.c — see radio.h. */
+#include "nodes/radio.h"
+
+#define NO_NODE UINT32_MAX
+
+typedef struct {
+  SimNodeId node; /* NO_NODE until the UE first appears */
+  uint32_t cell;  /* global cell its radio is camped on */
+} Camp;
+
+struct Radio {
+  uint32_t n_rnc, cells_per_rnc, ue_capacity;
+  SimRanId *ran;           /* per RNC */
+  Camp *camp;              /* per UE id */
+  SimNodeId first_ue_node; /* UE nodes are this and above */
+  GArray *node_ue;         /* uint32: UE id of node first_ue_node + i */
+  GArray **bearer;         /* per global cell: uint32 UE ids listening */
+};
+
+Radio *radio_new(uint32_t n_rnc, uint32_t cells_per_rnc, uint32_t ue_capacity) {
+  Radio *r = g_new0(Radio, 1);
+  r->n_rnc = n_rnc;
+  r->cells_per_rnc = cells_per_rnc;
+  r->ue_capacity = ue_capacity;
+  r->ran = g_new0(SimRanId, n_rnc ? n_rnc : 1);
+  r->camp = g_new(Camp, ue_capacity ? ue_capacity : 1);
+  for (uint32_t u = 0; u < ue_capacity; u++)
+    r->camp[u] = (Camp){NO_NODE, 0};
+  r->first_ue_node = sim_node_count();
+  r->node_ue = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+  uint32_t n_cells = n_rnc * cells_per_rnc;
+  r->bearer = g_new(GArray *, n_cells ? n_cells : 1);
+  for (uint32_t c = 0; c < n_cells; c++)
+    r->bearer[c] = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+  return r;
+}
+
+void radio_free(Radio *r) {
+  if (!r)
+    return;
+  for (uint32_t c = 0; c < r->n_rnc * r->cells_per_rnc; c++)
+    g_array_free(r->bearer[c], TRUE);
+  g_free(r->bearer);
+  g_array_free(r->node_ue, TRUE);
+  g_free(r->camp);
+  g_free(r->ran);
+  g_free(r);
+}
+
+void radio_add_ran(Radio *r, uint32_t rnc, SimNodeId rnc_node, double dch_rate, double dch_delay,
+                   double common_rate, double common_delay) {
+  g_assert(rnc < r->n_rnc);
+  r->ran[rnc] =
+      sim_ran_new(rnc_node, r->cells_per_rnc, dch_rate, dch_delay, common_rate, common_delay);
+  g_assert(r->ran[rnc] == rnc); /* RAN ids double as RNC indices in the receivers */
+}
+
+SimRanId radio_ran(const Radio *r, uint32_t rnc) {
+  g_assert(rnc < r->n_rnc);
+  return r->ran[rnc];
+}
+
+bool radio_camp(Radio *r, uint32_t ue, uint32_t cell) {
+  g_assert(ue < r->ue_capacity);
+  g_assert(cell < r->n_rnc * r->cells_per_rnc);
+  Camp *c = &r->camp[ue];
+  bool first = c->node == NO_NODE;
+  if (first) {
+    c->node = sim_node_new();
+    g_assert(c->node - r->first_ue_node == r->node_ue->len);
+    g_array_append_val(r->node_ue, ue);
+  }
+  /* a UE that comes back under another RNC takes its one radio there */
+  sim_ran_attach(r->ran[cell / r->cells_per_rnc], c->node);
+  c->cell = cell;
+  return first;
+}
+
+bool radio_ue_seen(const Radio *r, uint32_t ue) {
+  return ue < r->ue_capacity && r->camp[ue].node != NO_NODE;
+}
+
+SimNodeId radio_ue_node(const Radio *r, uint32_t ue) {
+  g_assert(radio_ue_seen(r, ue));
+  return r->camp[ue].node;
+}
+
+uint32_t radio_ue_cell(const Radio *r, uint32_t ue) {
+  g_assert(radio_ue_seen(r, ue));
+  return r->camp[ue].cell;
+}
+
+uint32_t radio_ue_rnc(const Radio *r, uint32_t ue) {
+  return radio_ue_cell(r, ue) / r->cells_per_rnc;
+}
+
+bool radio_reaches(const Radio *r, uint32_t rnc, uint32_t ue) {
+  return sim_ran_has_ue(r->ran[rnc], radio_ue_node(r, ue));
+}
+
+bool radio_ue_of_node(const Radio *r, SimNodeId node, uint32_t *ue) {
+  if (node < r->first_ue_node || node - r->first_ue_node >= r->node_ue->len)
+    return false;
+  *ue = g_array_index(r->node_ue, uint32_t, node - r->first_ue_node);
+  return true;
+}
+
+uint32_t radio_n_ues_seen(const Radio *r) {
+  return r->node_ue->len;
+}
+
+void radio_bearer_join(Radio *r, uint32_t ue, uint32_t cell) {
+  g_assert(cell < r->n_rnc * r->cells_per_rnc);
+  g_array_append_val(r->bearer[cell], ue);
+}
+
+void radio_bearer_leave(Radio *r, uint32_t ue, uint32_t cell) {
+  g_assert(cell < r->n_rnc * r->cells_per_rnc);
+  GArray *b = r->bearer[cell];
+  for (guint i = 0; i < b->len; i++)
+    if (g_array_index(b, uint32_t, i) == ue) {
+      g_array_remove_index_fast(b, i);
+      return;
+    }
+  g_assert_not_reached(); /* only a listener leaves */
+}
+
+const uint32_t *radio_bearer_ues(const Radio *r, uint32_t cell, guint *n) {
+  g_assert(cell < r->n_rnc * r->cells_per_rnc);
+  *n = r->bearer[cell]->len;
+  return (const uint32_t *)(const void *)r->bearer[cell]->data;
+}
+
+void radio_bearer_cells(const Radio *r, uint32_t rnc, GArray *out) {
+  g_array_set_size(out, 0);
+  for (uint32_t c = 0; c < r->cells_per_rnc; c++) {
+    uint32_t cell = rnc * r->cells_per_rnc + c;
+    if (r->bearer[cell]->len > 0)
+      g_array_append_val(out, cell);
+  }
+}

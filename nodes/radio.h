@@ -1,0 +1,55 @@
+/* radio.h — the radio network: one RAN per RNC (sim/'s dedicated and common
+ * channels), where each UE's radio is camped now, and who listens to the
+ * MBMS bearer of each cell.
+ *
+ * Camping is the radio network's, not the key server's: a UE's radio stays
+ * on its last cell after it leaves (a departed UE keeps listening, as an
+ * eavesdropper would) and moves when it rejoins elsewhere. The bearer of a
+ * cell is the set of UEs the network has admitted to the session there:
+ * added when the context is accepted (or, with batch rekeying, when the
+ * batch applies it), removed on deactivation; a common-channel transmission
+ * reaches these listeners, and each UE then opens what its own key ring
+ * allows (nodes/ue.c).
+ *
+ * Memory: per UE id its sim node and cell (8 bytes), per listener one
+ * uint32 in its cell's array (swap-removal, no per-UE position).
+ * Includes only sim/ and GLib.
+ */
+#pragma once
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim/sim.h"
+
+typedef struct Radio Radio;
+
+/* UE ids are < ue_capacity; UE nodes are created from now on (every sim
+ * node created after this call by radio_camp is a UE's). */
+Radio *radio_new(uint32_t n_rnc, uint32_t cells_per_rnc, uint32_t ue_capacity);
+void radio_free(Radio *radio);
+/* The RAN of the next RNC (call once per RNC, in RNC order). */
+void radio_add_ran(Radio *radio, uint32_t rnc, SimNodeId rnc_node, double dch_rate,
+                   double dch_delay, double common_rate, double common_delay);
+SimRanId radio_ran(const Radio *radio, uint32_t rnc);
+
+/* Camps `ue`'s radio on global cell `cell` (creating its node on first
+ * appearance: then true). */
+bool radio_camp(Radio *radio, uint32_t ue, uint32_t cell);
+bool radio_ue_seen(const Radio *radio, uint32_t ue);
+SimNodeId radio_ue_node(const Radio *radio, uint32_t ue);
+uint32_t radio_ue_cell(const Radio *radio, uint32_t ue); /* current (or last) */
+uint32_t radio_ue_rnc(const Radio *radio, uint32_t ue);
+/* Whether RNC `rnc`'s dedicated channels reach `ue` (camped under it now). */
+bool radio_reaches(const Radio *radio, uint32_t rnc, uint32_t ue);
+/* The UE of sim node `node`, if it is a UE's. */
+bool radio_ue_of_node(const Radio *radio, SimNodeId node, uint32_t *ue);
+uint32_t radio_n_ues_seen(const Radio *radio);
+
+/* The MBMS bearer of a cell. */
+void radio_bearer_join(Radio *radio, uint32_t ue, uint32_t cell);
+void radio_bearer_leave(Radio *radio, uint32_t ue, uint32_t cell);
+/* Listeners of `cell`; the array is the radio's, valid until the next change. */
+const uint32_t *radio_bearer_ues(const Radio *radio, uint32_t cell, guint *n);
+/* Global cells of `rnc` with at least one listener, into `out` (uint32, ascending). */
+void radio_bearer_cells(const Radio *radio, uint32_t rnc, GArray *out);

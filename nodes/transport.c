@@ -1,0 +1,286 @@
+/* transport.c — moves messages: encodes and hands them to sim/, receives
+ * what sim/ delivers, decodes it (rejecting what does not decode) and
+ * dispatches it to the receiving element's NodeOps; wraps with counting;
+ * timers. Counting goes through the NetObserver only (see net.h).
+ *
+ * A common-channel transmission is heard by the listeners of the cell's
+ * MBMS bearer (nodes/radio.h). A data packet goes to each of them; a key
+ * assignment to those of them that hold the wrap's key id per the key
+ * tree (kt_tree_holders_in_cell: a UE of the cell that holds no key with
+ * that id would discard it after reading the header). */
+#include "nodes/node.h"
+
+#include "nodes/radio.h"
+
+void net_reject(Net *net, NetElement at, const char *why) {
+  if (net->obs.on_reject)
+    net->obs.on_reject(net->obs.ctx, at, why);
+}
+
+/* Which element a sim node is. */
+static NetElement element_of_node(const Net *net, SimNodeId node) {
+  if (node == net->bmsc_node)
+    return (NetElement){NET_BMSC, 0};
+  uint32_t ue;
+  if (radio_ue_of_node(net->radio, node, &ue))
+    return (NetElement){NET_UE, ue};
+  /* network nodes were created in the order GGSNs, SGSNs, RNCs */
+  uint32_t i = node - net->bmsc_node - 1;
+  if (i < net->cfg.ggsn)
+    return (NetElement){NET_GGSN, i};
+  i -= net->cfg.ggsn;
+  if (i < net->n_sgsn)
+    return (NetElement){NET_SGSN, i};
+  i -= net->n_sgsn;
+  g_assert(i < net->n_rnc);
+  return (NetElement){NET_RNC, i};
+}
+
+static void dispatch(Net *net, NetElement to, NetElement from, const Msg *msg, const KtData *d) {
+  net->ops[to.kind]->on_message(net, to.index, from, msg, d);
+}
+
+/* ------------------------------------------------------------- receiving */
+
+static bool decode_or_reject(Net *net, NetElement to, const uint8_t *bytes, size_t len, Msg *msg) {
+  const char *why = NULL;
+  if (msg_decode(msg, bytes, len, &why))
+    return true;
+  net_reject(net, to, why);
+  return false;
+}
+
+/* Data bytes decoded into `d`, or rejected at `to` (malformed, or no data
+ * plane is running). */
+static bool decode_data_or_reject(Net *net, NetElement to, const uint8_t *bytes, size_t len,
+                                  KtData *d) {
+  const char *why = NULL;
+  if (!msg_decode_data(d, bytes, len, &why))
+    ;
+  else if (!net->data)
+    why = "data packet where none is expected";
+  else
+    return true;
+  net_reject(net, to, why);
+  return false;
+}
+
+static void deliver(Net *net, NetElement to, NetElement from, NetVia via, const uint8_t *bytes,
+                    size_t len) {
+  if (msg_is_data(bytes, len)) {
+    KtData d;
+    if (to.kind == NET_UE) /* data reaches UEs on common channels only */
+      net_reject(net, to, "data packet where none is expected");
+    else if (decode_data_or_reject(net, to, bytes, len, &d))
+      dispatch(net, to, from, NULL, &d);
+    return;
+  }
+  Msg msg;
+  if (!decode_or_reject(net, to, bytes, len, &msg))
+    return;
+  if (net->obs.on_receive)
+    net->obs.on_receive(net->obs.ctx, to, via, &msg, len, 1);
+  dispatch(net, to, from, &msg, NULL);
+}
+
+static void on_link(void *ctx, SimLinkId link, SimNodeId to, SimNodeId from, const uint8_t *bytes,
+                    size_t len) {
+  (void)link;
+  Net *net = ctx;
+  deliver(net, element_of_node(net, to), element_of_node(net, from), NET_VIA_LINK, bytes, len);
+}
+
+static void on_dch(void *ctx, SimRanId ran, SimNodeId to, SimNodeId ue, const uint8_t *bytes,
+                   size_t len) {
+  Net *net = ctx;
+  NetElement ue_el = element_of_node(net, ue);
+  if (to == ue) /* downlink: from the RNC of this RAN */
+    deliver(net, ue_el, (NetElement){NET_RNC, ran}, NET_VIA_DCH, bytes, len);
+  else
+    deliver(net, element_of_node(net, to), ue_el, NET_VIA_DCH, bytes, len);
+}
+
+static void on_common(void *ctx, SimRanId ran, uint32_t cell, const uint8_t *bytes, size_t len) {
+  Net *net = ctx;
+  uint32_t global_cell = ran * net->cfg.cells_per_rnc + cell;
+  NetElement from = {NET_RNC, ran};
+  NetElement ues = {NET_UE, 0}; /* the UEs' row, where a bad transmission is counted once */
+  guint n = 0;
+  const uint32_t *listeners = radio_bearer_ues(net->radio, global_cell, &n);
+  /* Every listener hears the same bytes; they are decoded once here (the
+   * bytes are identical for all) and each UE then acts on them alone. */
+  if (msg_is_data(bytes, len)) {
+    KtData d;
+    if (decode_data_or_reject(net, ues, bytes, len, &d))
+      for (guint i = 0; i < n; i++)
+        dispatch(net, (NetElement){NET_UE, listeners[i]}, from, NULL, &d);
+    return;
+  }
+  Msg msg;
+  if (!decode_or_reject(net, ues, bytes, len, &msg))
+    return;
+  if (net->obs.on_receive)
+    net->obs.on_receive(net->obs.ctx, ues, NET_VIA_COMMON, &msg, len, n);
+  if (msg.type != MSG_KEY_ASSIGNMENT || msg.mode != MSG_P2M || msg.n_wraps == 0) {
+    net_reject(net, ues, "not a point-to-multipoint key assignment on a common channel");
+    return;
+  }
+  GArray *holders = net->scratch_ues;
+  g_array_set_size(holders, 0);
+  kt_tree_holders_in_cell(net->tree, msg.wraps[0].under.id, global_cell, holders);
+  for (guint i = 0; i < holders->len; i++)
+    dispatch(net, (NetElement){NET_UE, g_array_index(holders, guint32, i)}, from, &msg, NULL);
+}
+
+void net_transport_listen(Net *net) {
+  SimReceiver receiver = {.on_link = on_link, .on_dch = on_dch, .on_common = on_common, .ctx = net};
+  sim_set_receiver(&receiver);
+}
+
+/* --------------------------------------------------------------- sending */
+
+static size_t encode(const Msg *msg, uint8_t *buf) {
+  size_t len = msg_encode(msg, buf, MSG_MAX_BYTES);
+  g_assert(len > 0);
+  return len;
+}
+
+static void report_send(Net *net, NetElement from, NetVia via, const Msg *msg, size_t len,
+                        uint32_t n_tx) {
+  if (net->obs.on_send)
+    net->obs.on_send(net->obs.ctx, from, via, msg, len, n_tx);
+}
+
+static SimLinkId link_between(const Net *net, NetElement a, NetElement b) {
+  /* links go between a parent and its child; find the child */
+  NetElement child = a.kind > b.kind ? a : b;
+  switch (child.kind) {
+  case NET_GGSN:
+    return net->ggsn_uplink[child.index];
+  case NET_SGSN:
+    return net->sgsn_uplink[child.index];
+  case NET_RNC:
+    return net->rnc_uplink[child.index];
+  default:
+    g_assert_not_reached();
+  }
+}
+
+static SimNodeId node_of(const Net *net, NetElement e) {
+  switch (e.kind) {
+  case NET_BMSC:
+    return net->bmsc_node;
+  case NET_GGSN:
+    return net->ggsn_node[e.index];
+  case NET_SGSN:
+    return net->sgsn_node[e.index];
+  case NET_RNC:
+    return net->rnc_node[e.index];
+  case NET_UE:
+    return radio_ue_node(net->radio, e.index);
+  }
+  g_assert_not_reached();
+}
+
+void net_send_link(Net *net, NetElement from, NetElement to, const Msg *msg) {
+  uint8_t buf[MSG_MAX_BYTES];
+  size_t len = encode(msg, buf);
+  report_send(net, from, NET_VIA_LINK, msg, len, 1);
+  sim_link_send(link_between(net, from, to), node_of(net, from), buf, len);
+}
+
+void net_send_dch_up(Net *net, uint32_t ue, const Msg *msg) {
+  uint8_t buf[MSG_MAX_BYTES];
+  size_t len = encode(msg, buf);
+  report_send(net, (NetElement){NET_UE, ue}, NET_VIA_DCH, msg, len, 1);
+  sim_dch_up(radio_ran(net->radio, radio_ue_rnc(net->radio, ue)), radio_ue_node(net->radio, ue),
+             buf, len);
+}
+
+void net_send_dch_down(Net *net, uint32_t rnc, uint32_t ue, const Msg *msg) {
+  if (!radio_reaches(net->radio, rnc, ue)) {
+    /* the UE left and is camped under another RNC now (a rejoin faster than
+     * its deactivation's round trip): this RNC's radio no longer reaches it */
+    net_reject(net, (NetElement){NET_RNC, rnc},
+               "dedicated channel to a UE camped under another RNC");
+    return;
+  }
+  uint8_t buf[MSG_MAX_BYTES];
+  size_t len = encode(msg, buf);
+  report_send(net, (NetElement){NET_RNC, rnc}, NET_VIA_DCH, msg, len, 1);
+  sim_dch_down(radio_ran(net->radio, rnc), radio_ue_node(net->radio, ue), buf, len);
+}
+
+void net_send_common(Net *net, uint32_t rnc, const GArray *cells, const Msg *msg) {
+  if (cells->len == 0)
+    return;
+  uint8_t buf[MSG_MAX_BYTES];
+  size_t len = encode(msg, buf);
+  report_send(net, (NetElement){NET_RNC, rnc}, NET_VIA_COMMON, msg, len, cells->len);
+  if (net->obs.on_common_keys)
+    net->obs.on_common_keys(net->obs.ctx, rnc, (const uint32_t *)(void *)cells->data, cells->len,
+                            msg);
+  for (guint i = 0; i < cells->len; i++) {
+    uint32_t cell = g_array_index(cells, uint32_t, i);
+    g_assert(net_rnc_of_cell(net, cell) == rnc);
+    sim_common_send(radio_ran(net->radio, rnc), cell % net->cfg.cells_per_rnc, buf, len);
+  }
+}
+
+void net_send_data_link(Net *net, NetElement from, NetElement to, const KtData *d) {
+  uint8_t buf[MSG_DATA_MAX_BYTES];
+  size_t len = msg_encode_data(d, buf, sizeof buf);
+  g_assert(len > 0);
+  sim_link_send(link_between(net, from, to), node_of(net, from), buf, len);
+}
+
+void net_send_data_common(Net *net, uint32_t rnc, const GArray *cells, const KtData *d) {
+  if (cells->len == 0)
+    return;
+  uint8_t buf[MSG_DATA_MAX_BYTES];
+  size_t len = msg_encode_data(d, buf, sizeof buf);
+  g_assert(len > 0);
+  if (net->obs.on_common_data)
+    net->obs.on_common_data(net->obs.ctx, rnc, (const uint32_t *)(void *)cells->data, cells->len,
+                            d);
+  for (guint i = 0; i < cells->len; i++) {
+    uint32_t cell = g_array_index(cells, uint32_t, i);
+    sim_common_send(radio_ran(net->radio, rnc), cell % net->cfg.cells_per_rnc, buf, len);
+  }
+}
+
+/* -------------------------------------------------------------- wrapping */
+
+void net_wrap(Net *net, NetElement by, uint32_t seq, KtWrap *out, const KtKey *key,
+              const KtKey *under) {
+  unsigned char nonce[KT_NONCEBYTES];
+  kt_keygen_nonce(net->keygen, nonce);
+  if (kt_wrap(out, key, under, nonce) != 0)
+    g_error("libsodium refused to wrap a key");
+  if (net->obs.on_wrap)
+    net->obs.on_wrap(net->obs.ctx, by, seq, 1);
+}
+
+bool net_unwrap(Net *net, NetElement by, KtKey *out, const KtWrap *wrap, const KtKey *under) {
+  bool ok = kt_unwrap(out, wrap, under) == 0;
+  if (net->obs.on_unwrap)
+    net->obs.on_unwrap(net->obs.ctx, by, ok);
+  return ok;
+}
+
+/* ---------------------------------------------------------------- timers */
+
+/* arg: kind (8 bits) | timer (24 bits) | element index (32 bits) */
+static void timer_fired(void *ctx, uint64_t arg) {
+  Net *net = ctx;
+  NetKind kind = (NetKind)(arg >> 56);
+  uint32_t timer = (uint32_t)(arg >> 32) & 0xffffffu;
+  g_assert(kind < NET_KIND_COUNT && net->ops[kind]->on_timer);
+  net->ops[kind]->on_timer(net, (uint32_t)arg, timer);
+}
+
+void net_set_timer(Net *net, NetElement el, double delay_s, uint32_t timer) {
+  g_assert(timer <= 0xffffffu);
+  uint64_t arg = (uint64_t)el.kind << 56 | (uint64_t)timer << 32 | el.index;
+  sim_schedule(delay_s, timer_fired, net, arg);
+}
