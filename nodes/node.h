@@ -13,13 +13,13 @@
  * object, through the modules below: the key tree, nodes/plan.c, the radio
  * network nodes/radio.c, the data plane nodes/data.c).
  *
- * Includes only what sits below it: keytree/, sim/, nodes/msg.h, nodes/net.h.
+ * Includes only what sits below it: keytree/, sim/, nodes/net_types.h.
  */
 #pragma once
 #include <glib.h>
 
 #include "keytree/kt_keygen.h"
-#include "nodes/net.h"
+#include "nodes/net_types.h"
 #include "sim/sim.h"
 
 #define NET_KIND_COUNT 5 /* NET_BMSC .. NET_UE */
