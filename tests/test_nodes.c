@@ -1,0 +1,253 @@
+/* test_nodes.c — nodes/ internals: the plan life cycle (nodes/plan.c) with
+ * parts counted by hand from the rule in plan.h, the radio network's camping
+ * and bearers (nodes/radio.c), and the include layering of nodes/ that
+ * docs/architecture.md documents (each file includes only headers of lower
+ * rank, so there is no include circle). */
+#include <glib.h>
+#include <string.h>
+
+#include "keytree/kt_key.h"
+#include "nodes/plan.h"
+#include "nodes/radio.h"
+#include "sim/sim.h"
+
+/* ------------------------------------------------------------ plan.c */
+
+static void add(KtPlan *p, KtStage stage, KtTarget target, uint32_t id, uint32_t rnc) {
+  KtDelivery d = {.stage = stage, .target = target, .target_id = id, .rnc = rnc,
+                  .exclude_ue = KT_NO_UE, .under = {KT_KEY_ID(KT_KEY_SUBGROUP, 1), 1}};
+  KtKeyRef k = {KT_KEY_ID(KT_KEY_GROUP, 0), 2};
+  kt_plan_add(p, &d, &k, 1);
+}
+
+/* A join of UE 7 at RNC 0 of 3 RNCs, embodiment 1: the BM-SC's part, RNC 0
+ * and RNC 2 have group-stage work (RNC 1 has none), and the joiner's own
+ * keys: 1 + 2 + 1 = 4 parts. */
+static void test_plan_join_parts(void) {
+  PlanBook *b = plan_book_new();
+  KtPlan *p = plan_begin(b, 5);
+  g_assert_nonnull(p);
+  g_assert_null(plan_begin(b, 5)); /* one plan per event */
+  p->kind = KT_EVENT_JOIN;
+  p->ue = 7;
+  add(p, KT_STAGE_LOCAL, KT_TO_UE, 7, 0);         /* sub-group key, at once */
+  add(p, KT_STAGE_GROUP, KT_TO_SUBGROUP, 1, 0);   /* RNC 0's group work */
+  add(p, KT_STAGE_GROUP, KT_TO_RNC_GROUP, 2, 2);  /* RNC 2's group work */
+  add(p, KT_STAGE_GROUP, KT_TO_UE, 7, 0);         /* the joiner's keys */
+  g_assert_true(plan_is_joiner_delivery(p, &g_array_index(p->deliveries, KtDelivery, 3)));
+  g_assert_false(plan_is_joiner_delivery(p, &g_array_index(p->deliveries, KtDelivery, 0)));
+  g_assert_true(plan_has_group_work(p, 0));
+  g_assert_false(plan_has_group_work(p, 1));
+  g_assert_true(plan_has_group_work(p, 2));
+  g_assert_true(plan_has_group_work(p, UINT32_MAX));
+  plan_await(b, 5, 3);
+  for (int i = 0; i < 3; i++) {
+    plan_part_done(b, 5);
+    g_assert_true(plan_get(b, 5) == p); /* still waiting */
+  }
+  plan_part_done(b, 5);
+  g_assert_null(plan_get(b, 5)); /* the fourth part freed it */
+  plan_part_done(b, 5);          /* a late part of a finished plan: nothing */
+  g_assert_nonnull(plan_begin(b, 5));
+  plan_close(b, 5);
+  g_assert_null(plan_get(b, 5));
+  plan_book_free(b);
+}
+
+/* A leave with group work at no RNC: only the BM-SC's part. */
+static void test_plan_leave_parts(void) {
+  PlanBook *b = plan_book_new();
+  KtPlan *p = plan_begin(b, 9);
+  p->kind = KT_EVENT_LEAVE;
+  p->ue = 3;
+  add(p, KT_STAGE_LOCAL, KT_TO_UE, 4, 1);
+  g_assert_false(plan_has_group_work(p, UINT32_MAX));
+  plan_await(b, 9, 2);
+  plan_part_done(b, 9);
+  g_assert_null(plan_get(b, 9));
+  plan_book_free(b);
+}
+
+/* A leave that replaced sub-group key 5 version 1 by version 2 and group
+ * key version 3: the leaver held versions 1 and 3; a private key is no
+ * shared key and is not recorded. */
+static void test_plan_leavers(void) {
+  PlanBook *b = plan_book_new();
+  KtPlan p;
+  kt_plan_init(&p);
+  p.kind = KT_EVENT_LEAVE;
+  p.group_before = (KtKeyRef){KT_KEY_ID(KT_KEY_GROUP, 0), 3};
+  KtKey k;
+  memset(&k, 0, sizeof k);
+  k.ref = (KtKeyRef){KT_KEY_ID(KT_KEY_SUBGROUP, 5), 1};
+  g_array_append_val(p.key_values, k);
+  k.ref.version = 2;
+  g_array_append_val(p.key_values, k);
+  k.ref = (KtKeyRef){KT_KEY_ID(KT_KEY_PRIVATE, 8), 1};
+  g_array_append_val(p.key_values, k);
+  k.ref.version = 2;
+  g_array_append_val(p.key_values, k);
+  plan_note_leavers(b, &p);
+  g_assert_cmpuint(plan_leaked_version(b, KT_KEY_ID(KT_KEY_GROUP, 0)), ==, 3);
+  g_assert_cmpuint(plan_leaked_version(b, KT_KEY_ID(KT_KEY_SUBGROUP, 5)), ==, 1);
+  g_assert_cmpuint(plan_leaked_version(b, KT_KEY_ID(KT_KEY_PRIVATE, 8)), ==, 0);
+  g_assert_cmpuint(plan_leaked_version(b, KT_KEY_ID(KT_KEY_SUBGROUP, 6)), ==, 0);
+  /* an older version noted later does not lower it */
+  p.group_before.version = 2;
+  g_array_set_size(p.key_values, 0);
+  plan_note_leavers(b, &p);
+  g_assert_cmpuint(plan_leaked_version(b, KT_KEY_ID(KT_KEY_GROUP, 0)), ==, 3);
+  kt_plan_free(&p);
+  plan_book_free(b);
+}
+
+/* ----------------------------------------------------------- radio.c */
+
+/* 2 RNCs of 2 cells each (global cells 0, 1 under RNC 0; 2, 3 under 1). */
+static void test_radio_camping(void) {
+  sim_init();
+  SimNodeId rnc0 = sim_node_new(), rnc1 = sim_node_new();
+  Radio *r = radio_new(2, 2, 4);
+  radio_add_ran(r, 0, rnc0, 384000, 0.01, 128000, 0.01);
+  radio_add_ran(r, 1, rnc1, 384000, 0.01, 128000, 0.01);
+  g_assert_false(radio_ue_seen(r, 3));
+  g_assert_false(radio_ue_seen(r, 4)); /* beyond the capacity */
+  g_assert_true(radio_camp(r, 3, 1));  /* first appearance */
+  g_assert_true(radio_ue_seen(r, 3));
+  g_assert_cmpuint(radio_ue_rnc(r, 3), ==, 0);
+  g_assert_true(radio_reaches(r, 0, 3));
+  uint32_t ue = 99;
+  g_assert_true(radio_ue_of_node(r, radio_ue_node(r, 3), &ue));
+  g_assert_cmpuint(ue, ==, 3);
+  g_assert_false(radio_ue_of_node(r, rnc1, &ue)); /* a network node */
+  /* it moves under RNC 1: its one radio goes there */
+  g_assert_false(radio_camp(r, 3, 2));
+  g_assert_cmpuint(radio_ue_cell(r, 3), ==, 2);
+  g_assert_true(radio_reaches(r, 1, 3));
+  g_assert_false(radio_reaches(r, 0, 3));
+  g_assert_cmpuint(radio_n_ues_seen(r), ==, 1);
+  radio_free(r);
+  sim_destroy();
+}
+
+static void test_radio_bearers(void) {
+  sim_init();
+  SimNodeId rnc0 = sim_node_new(), rnc1 = sim_node_new();
+  Radio *r = radio_new(2, 2, 4);
+  radio_add_ran(r, 0, rnc0, 384000, 0.01, 128000, 0.01);
+  radio_add_ran(r, 1, rnc1, 384000, 0.01, 128000, 0.01);
+  radio_camp(r, 0, 3);
+  radio_camp(r, 1, 3);
+  radio_camp(r, 2, 0);
+  radio_bearer_join(r, 0, 3);
+  radio_bearer_join(r, 1, 3);
+  radio_bearer_join(r, 2, 0);
+  guint n = 0;
+  radio_bearer_ues(r, 3, &n);
+  g_assert_cmpuint(n, ==, 2);
+  GArray *cells = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+  radio_bearer_cells(r, 1, cells);
+  g_assert_cmpuint(cells->len, ==, 1);
+  g_assert_cmpuint(g_array_index(cells, uint32_t, 0), ==, 3);
+  /* a leaver stops listening but stays camped */
+  radio_bearer_leave(r, 0, 3);
+  const uint32_t *ues = radio_bearer_ues(r, 3, &n);
+  g_assert_cmpuint(n, ==, 1);
+  g_assert_cmpuint(ues[0], ==, 1);
+  g_assert_cmpuint(radio_ue_cell(r, 0), ==, 3);
+  radio_bearer_leave(r, 1, 3);
+  radio_bearer_cells(r, 1, cells);
+  g_assert_cmpuint(cells->len, ==, 0);
+  radio_bearer_cells(r, 0, cells);
+  g_assert_cmpuint(cells->len, ==, 1);
+  g_array_free(cells, TRUE);
+  radio_free(r);
+  sim_destroy();
+}
+
+/* ---------------------------------------------------------- layering */
+
+/* Every file of nodes/ and its rank (docs/architecture.md's table): a file
+ * includes only nodes/ headers of lower rank, or the header it implements.
+ * A file missing here fails the test, so a new file takes its place. */
+typedef struct {
+  const char *file;
+  int rank;
+  const char *implements; /* its own header, or NULL */
+} Rank;
+
+static const Rank ranks[] = {
+    {"msg.h", 0, NULL},        {"msg.c", 0, "msg.h"},
+    {"radio.h", 0, NULL},      {"radio.c", 0, "radio.h"},
+    {"plan.h", 0, NULL},       {"plan.c", 0, "plan.h"},
+    {"net_types.h", 1, NULL},  {"node.h", 2, NULL},
+    {"transport.c", 2, "node.h"},
+    {"route.h", 3, NULL},      {"route.c", 3, "route.h"},
+    {"data.h", 3, NULL},       {"data.c", 3, "data.h"},
+    {"ue.h", 3, NULL},         {"ue.c", 3, "ue.h"},
+    {"relay.h", 3, NULL},      {"core_relay.c", 4, "relay.h"},
+    {"batch.h", 4, NULL},      {"batch.c", 4, "batch.h"},
+    {"rnc.h", 3, NULL},        {"rnc.c", 5, "rnc.h"},
+    {"bmsc.h", 3, NULL},       {"bmsc.c", 5, "bmsc.h"},
+    {"net.h", 2, NULL},        {"net.c", 6, "net.h"},
+};
+
+static const Rank *rank_of(const char *file) {
+  for (gsize i = 0; i < G_N_ELEMENTS(ranks); i++)
+    if (strcmp(ranks[i].file, file) == 0)
+      return &ranks[i];
+  return NULL;
+}
+
+static void test_layering(void) {
+  const char *src = g_getenv("MBMS_SRCDIR");
+  if (!src) {
+    g_test_skip("MBMS_SRCDIR not set");
+    return;
+  }
+  char *dir_path = g_build_filename(src, "nodes", NULL);
+  GDir *dir = g_dir_open(dir_path, 0, NULL);
+  g_assert_nonnull(dir);
+  guint checked = 0;
+  const char *name;
+  while ((name = g_dir_read_name(dir))) {
+    if (!g_str_has_suffix(name, ".c") && !g_str_has_suffix(name, ".h"))
+      continue;
+    const Rank *me = rank_of(name);
+    if (!me)
+      g_error("nodes/%s has no rank in test_nodes.c (and docs/architecture.md)", name);
+    char *path = g_build_filename(dir_path, name, NULL);
+    char *text = NULL;
+    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    for (const char *p = text; (p = strstr(p, "#include \"nodes/")); p++) {
+      const char *start = p + strlen("#include \"nodes/");
+      const char *end = strchr(start, '"');
+      g_assert_nonnull(end);
+      char *inc = g_strndup(start, (gsize)(end - start));
+      const Rank *r = rank_of(inc);
+      if (!r)
+        g_error("nodes/%s includes nodes/%s, which has no rank", name, inc);
+      if (!(me->implements && strcmp(me->implements, inc) == 0) && r->rank >= me->rank)
+        g_error("nodes/%s (rank %d) includes nodes/%s (rank %d): not below it", name, me->rank,
+                inc, r->rank);
+      g_free(inc);
+    }
+    g_free(text);
+    g_free(path);
+    checked++;
+  }
+  g_dir_close(dir);
+  g_free(dir_path);
+  g_assert_cmpuint(checked, ==, G_N_ELEMENTS(ranks)); /* every ranked file exists */
+}
+
+int main(int argc, char **argv) {
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/nodes/plan/join-parts", test_plan_join_parts);
+  g_test_add_func("/nodes/plan/leave-parts", test_plan_leave_parts);
+  g_test_add_func("/nodes/plan/leavers", test_plan_leavers);
+  g_test_add_func("/nodes/radio/camping", test_radio_camping);
+  g_test_add_func("/nodes/radio/bearers", test_radio_bearers);
+  g_test_add_func("/nodes/layering", test_layering);
+  return g_test_run();
+}
