@@ -13,6 +13,7 @@
 #include "nodes/batch.h"
 #include "nodes/data.h"
 #include "nodes/plan.h"
+#include "nodes/radio.h"
 #include "nodes/route.h"
 
 enum { BMSC_TIMER_BATCH = 0, BMSC_TIMER_PACKET = 1 };
@@ -171,7 +172,7 @@ static void on_packet_timer(Net *net) {
   double interval = data_interval(net);
   if (sim_now() + interval < net->cfg.data_until)
     net_set_timer(net, self_el, interval, BMSC_TIMER_PACKET);
-  if (kt_tree_members(net->tree) == 0)
+  if (radio_listeners(net->radio) == 0)
     return; /* nobody to send to */
   Bmsc *b = bmsc(net);
   KtData d;

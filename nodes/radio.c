@@ -15,6 +15,8 @@ struct Radio {
   SimNodeId first_ue_node; /* UE nodes are this and above */
   GArray *node_ue;         /* uint32: UE id of node first_ue_node + i */
   GArray **bearer;         /* per global cell: uint32 UE ids listening */
+  guint *rnc_listeners;    /* per RNC: listeners of its cells */
+  guint listeners;         /* of every cell */
 };
 
 Radio *radio_new(uint32_t n_rnc, uint32_t cells_per_rnc, uint32_t ue_capacity) {
@@ -32,6 +34,7 @@ Radio *radio_new(uint32_t n_rnc, uint32_t cells_per_rnc, uint32_t ue_capacity) {
   r->bearer = g_new(GArray *, n_cells ? n_cells : 1);
   for (uint32_t c = 0; c < n_cells; c++)
     r->bearer[c] = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+  r->rnc_listeners = g_new0(guint, n_rnc ? n_rnc : 1);
   return r;
 }
 
@@ -41,6 +44,7 @@ void radio_free(Radio *r) {
   for (uint32_t c = 0; c < r->n_rnc * r->cells_per_rnc; c++)
     g_array_free(r->bearer[c], TRUE);
   g_free(r->bearer);
+  g_free(r->rnc_listeners);
   g_array_free(r->node_ue, TRUE);
   g_free(r->camp);
   g_free(r->ran);
@@ -112,6 +116,8 @@ uint32_t radio_n_ues_seen(const Radio *r) {
 void radio_bearer_join(Radio *r, uint32_t ue, uint32_t cell) {
   g_assert(cell < r->n_rnc * r->cells_per_rnc);
   g_array_append_val(r->bearer[cell], ue);
+  r->rnc_listeners[cell / r->cells_per_rnc]++;
+  r->listeners++;
 }
 
 void radio_bearer_leave(Radio *r, uint32_t ue, uint32_t cell) {
@@ -120,6 +126,8 @@ void radio_bearer_leave(Radio *r, uint32_t ue, uint32_t cell) {
   for (guint i = 0; i < b->len; i++)
     if (g_array_index(b, uint32_t, i) == ue) {
       g_array_remove_index_fast(b, i);
+      r->rnc_listeners[cell / r->cells_per_rnc]--;
+      r->listeners--;
       return;
     }
   g_assert_not_reached(); /* only a listener leaves */
@@ -129,6 +137,15 @@ const uint32_t *radio_bearer_ues(const Radio *r, uint32_t cell, guint *n) {
   g_assert(cell < r->n_rnc * r->cells_per_rnc);
   *n = r->bearer[cell]->len;
   return (const uint32_t *)(const void *)r->bearer[cell]->data;
+}
+
+guint radio_rnc_listeners(const Radio *r, uint32_t rnc) {
+  g_assert(rnc < r->n_rnc);
+  return r->rnc_listeners[rnc];
+}
+
+guint radio_listeners(const Radio *r) {
+  return r->listeners;
 }
 
 void radio_bearer_cells(const Radio *r, uint32_t rnc, GArray *out) {

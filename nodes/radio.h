@@ -51,5 +51,8 @@ void radio_bearer_join(Radio *radio, uint32_t ue, uint32_t cell);
 void radio_bearer_leave(Radio *radio, uint32_t ue, uint32_t cell);
 /* Listeners of `cell`; the array is the radio's, valid until the next change. */
 const uint32_t *radio_bearer_ues(const Radio *radio, uint32_t cell, guint *n);
+/* Listeners of the cells of `rnc`, of every cell. */
+guint radio_rnc_listeners(const Radio *radio, uint32_t rnc);
+guint radio_listeners(const Radio *radio);
 /* Global cells of `rnc` with at least one listener, into `out` (uint32, ascending). */
 void radio_bearer_cells(const Radio *radio, uint32_t rnc, GArray *out);

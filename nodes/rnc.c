@@ -300,7 +300,7 @@ static void on_data(Net *net, uint32_t rnc, const KtData *in) {
       reject(net, rnc, "data packet does not open under the core key");
       return;
     }
-    if (kt_tree_rnc_members(net->tree, rnc) == 0)
+    if (radio_rnc_listeners(net->radio, rnc) == 0)
       return;
     data_seal(net, &resealed, in->packet, data_key_in_use(net, rnc, &rnc_of(net, rnc)->group),
               true);

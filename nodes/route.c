@@ -1,10 +1,12 @@
-/* route.c — see route.h. */
+/* route.c — see route.h. Members below an element are the listeners of
+ * the MBMS bearers of the cells below it (nodes/radio.h). */
 #include "nodes/route.h"
 
 #include "nodes/plan.h"
+#include "nodes/radio.h"
 
 guint route_rnc_members(const Net *net, uint32_t rnc) {
-  return kt_tree_rnc_members(net->tree, rnc);
+  return radio_rnc_listeners(net->radio, rnc);
 }
 
 guint route_sgsn_members(const Net *net, uint32_t sgsn) {

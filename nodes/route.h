@@ -1,14 +1,15 @@
 /* route.h — where the core sends the group key change request and the data
  * stream: along the distribution tree, i.e. to children with members below.
  *
- * Not yet what issue 8 asks for: these answers come from the key server's
- * tree (members below) and from the plan in flight (which RNCs have work
- * when the group key did not change), not from the bytes the relay
- * received; a request that listed its RNCs would let the relays decide
- * alone (docs/architecture.md, "Open"). Kept in one file so that the
- * change is local when it comes.
+ * "Members below" are the listeners of the MBMS bearers of the cells below
+ * (nodes/radio.h), not the key server's tree. Not yet what issue 8 asks
+ * for: the answers come from that live state and, for a request that does
+ * not change the group key, from the plan in flight (which RNCs have
+ * work), not from the bytes the relay received; a request that listed its
+ * RNCs would let the relays decide alone (docs/architecture.md, "Open").
+ * Kept in one file so that the change is local when it comes.
  *
- * Includes only nodes/node.h and nodes/plan.h.
+ * Includes only nodes/node.h; route.c also nodes/plan.h, nodes/radio.h.
  */
 #pragma once
 #include "nodes/node.h"
