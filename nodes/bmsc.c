@@ -120,8 +120,8 @@ static void answer(Net *net, const Msg *req, MsgType type) {
 static void on_request(Net *net, const Msg *msg, bool join) {
   if (net->cfg.batch && net->cfg.embodiment == 1) {
     double delay;
-    if (batch_gather(&bmsc(net)->batch, msg->seq, join, msg->ue, msg->cell,
-                     net->cfg.batch_interval, &delay))
+    if (batch_gather(&bmsc(net)->batch, msg->seq, join, msg->ue, msg->cell, net->cfg.batch_interval,
+                     &delay))
       net_set_timer(net, self_el, delay, BMSC_TIMER_BATCH);
   } else if (net->cfg.embodiment == 1) {
     /* the plan made at the RNC says whether the group key changed */

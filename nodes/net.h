@@ -23,7 +23,6 @@
 #include "nodes/msg.h"
 #include "nodes/net_types.h"
 
-
 /* Builds the topology on the current simulation (sim_init done). */
 Net *net_new(const NetConfig *config, KtTree *tree, const NetObserver *observer);
 void net_free(Net *net);

@@ -57,9 +57,9 @@ struct Net {
   SimLinkId *sgsn_uplink; /* GGSN–SGSN s */
   SimLinkId *rnc_uplink;  /* SGSN–RNC r (Iu) */
 
-  Radio *radio;     /* nodes/radio.c: RANs, camping, bearers */
-  PlanBook *plans;  /* nodes/plan.c: plans in flight, what leavers held */
-  DataPlane *data;  /* nodes/data.c; NULL without a data plane */
+  Radio *radio;        /* nodes/radio.c: RANs, camping, bearers */
+  PlanBook *plans;     /* nodes/plan.c: plans in flight, what leavers held */
+  DataPlane *data;     /* nodes/data.c; NULL without a data plane */
   GArray *scratch;     /* uint32 cells, for one call of an element */
   GArray *scratch_ues; /* uint32 UEs, transport.c's */
 };

@@ -165,9 +165,8 @@ static void on_request(Net *net, uint32_t rnc, NetElement from, const Msg *msg) 
     if (net->obs.on_membership)
       net->obs.on_membership(net->obs.ctx, msg->ue, msg->cell, join);
     double delay;
-    if (net->cfg.embodiment == 2 && batch_gather(&rnc_of(net, rnc)->batch, msg->seq, join,
-                                                 msg->ue, msg->cell, net->cfg.batch_interval,
-                                                 &delay))
+    if (net->cfg.embodiment == 2 && batch_gather(&rnc_of(net, rnc)->batch, msg->seq, join, msg->ue,
+                                                 msg->cell, net->cfg.batch_interval, &delay))
       net_set_timer(net, me(rnc), delay, RNC_TIMER_BATCH);
     net_send_link(net, me(rnc), sgsn, msg);
     return;

@@ -14,8 +14,12 @@
 /* ------------------------------------------------------------ plan.c */
 
 static void add(KtPlan *p, KtStage stage, KtTarget target, uint32_t id, uint32_t rnc) {
-  KtDelivery d = {.stage = stage, .target = target, .target_id = id, .rnc = rnc,
-                  .exclude_ue = KT_NO_UE, .under = {KT_KEY_ID(KT_KEY_SUBGROUP, 1), 1}};
+  KtDelivery d = {.stage = stage,
+                  .target = target,
+                  .target_id = id,
+                  .rnc = rnc,
+                  .exclude_ue = KT_NO_UE,
+                  .under = {KT_KEY_ID(KT_KEY_SUBGROUP, 1), 1}};
   KtKeyRef k = {KT_KEY_ID(KT_KEY_GROUP, 0), 2};
   kt_plan_add(p, &d, &k, 1);
 }
@@ -30,10 +34,10 @@ static void test_plan_join_parts(void) {
   g_assert_null(plan_begin(b, 5)); /* one plan per event */
   p->kind = KT_EVENT_JOIN;
   p->ue = 7;
-  add(p, KT_STAGE_LOCAL, KT_TO_UE, 7, 0);         /* sub-group key, at once */
-  add(p, KT_STAGE_GROUP, KT_TO_SUBGROUP, 1, 0);   /* RNC 0's group work */
-  add(p, KT_STAGE_GROUP, KT_TO_RNC_GROUP, 2, 2);  /* RNC 2's group work */
-  add(p, KT_STAGE_GROUP, KT_TO_UE, 7, 0);         /* the joiner's keys */
+  add(p, KT_STAGE_LOCAL, KT_TO_UE, 7, 0);        /* sub-group key, at once */
+  add(p, KT_STAGE_GROUP, KT_TO_SUBGROUP, 1, 0);  /* RNC 0's group work */
+  add(p, KT_STAGE_GROUP, KT_TO_RNC_GROUP, 2, 2); /* RNC 2's group work */
+  add(p, KT_STAGE_GROUP, KT_TO_UE, 7, 0);        /* the joiner's keys */
   g_assert_true(plan_is_joiner_delivery(p, &g_array_index(p->deliveries, KtDelivery, 3)));
   g_assert_false(plan_is_joiner_delivery(p, &g_array_index(p->deliveries, KtDelivery, 0)));
   g_assert_true(plan_has_group_work(p, 0));
@@ -177,19 +181,31 @@ typedef struct {
 } Rank;
 
 static const Rank ranks[] = {
-    {"msg.h", 0, NULL},        {"msg.c", 0, "msg.h"},
-    {"radio.h", 0, NULL},      {"radio.c", 0, "radio.h"},
-    {"plan.h", 0, NULL},       {"plan.c", 0, "plan.h"},
-    {"net_types.h", 1, NULL},  {"node.h", 2, NULL},
+    {"msg.h", 0, NULL},
+    {"msg.c", 0, "msg.h"},
+    {"radio.h", 0, NULL},
+    {"radio.c", 0, "radio.h"},
+    {"plan.h", 0, NULL},
+    {"plan.c", 0, "plan.h"},
+    {"net_types.h", 1, NULL},
+    {"node.h", 2, NULL},
     {"transport.c", 2, "node.h"},
-    {"route.h", 3, NULL},      {"route.c", 3, "route.h"},
-    {"data.h", 3, NULL},       {"data.c", 3, "data.h"},
-    {"ue.h", 3, NULL},         {"ue.c", 3, "ue.h"},
-    {"relay.h", 3, NULL},      {"core_relay.c", 4, "relay.h"},
-    {"batch.h", 4, NULL},      {"batch.c", 4, "batch.h"},
-    {"rnc.h", 3, NULL},        {"rnc.c", 5, "rnc.h"},
-    {"bmsc.h", 3, NULL},       {"bmsc.c", 5, "bmsc.h"},
-    {"net.h", 2, NULL},        {"net.c", 6, "net.h"},
+    {"route.h", 3, NULL},
+    {"route.c", 3, "route.h"},
+    {"data.h", 3, NULL},
+    {"data.c", 3, "data.h"},
+    {"ue.h", 3, NULL},
+    {"ue.c", 3, "ue.h"},
+    {"relay.h", 3, NULL},
+    {"core_relay.c", 4, "relay.h"},
+    {"batch.h", 4, NULL},
+    {"batch.c", 4, "batch.h"},
+    {"rnc.h", 3, NULL},
+    {"rnc.c", 5, "rnc.h"},
+    {"bmsc.h", 3, NULL},
+    {"bmsc.c", 5, "bmsc.h"},
+    {"net.h", 2, NULL},
+    {"net.c", 6, "net.h"},
 };
 
 static const Rank *rank_of(const char *file) {
@@ -228,8 +244,8 @@ static void test_layering(void) {
       if (!r)
         g_error("nodes/%s includes nodes/%s, which has no rank", name, inc);
       if (!(me->implements && strcmp(me->implements, inc) == 0) && r->rank >= me->rank)
-        g_error("nodes/%s (rank %d) includes nodes/%s (rank %d): not below it", name, me->rank,
-                inc, r->rank);
+        g_error("nodes/%s (rank %d) includes nodes/%s (rank %d): not below it", name, me->rank, inc,
+                r->rank);
       g_free(inc);
     }
     g_free(text);
