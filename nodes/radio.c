@@ -32,8 +32,11 @@ Radio *radio_new(uint32_t n_rnc, uint32_t cells_per_rnc, uint32_t ue_capacity) {
   r->node_ue = g_array_new(FALSE, FALSE, sizeof(uint32_t));
   uint32_t n_cells = n_rnc * cells_per_rnc;
   r->bearer = g_new(GArray *, n_cells ? n_cells : 1);
+  /* sized for an even spread of the UE ids over the cells (as the initial
+   * members are provisioned), so that provisioning does not regrow them */
+  guint per_cell = n_cells ? ue_capacity / n_cells + 1 : 1;
   for (uint32_t c = 0; c < n_cells; c++)
-    r->bearer[c] = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+    r->bearer[c] = g_array_sized_new(FALSE, FALSE, sizeof(uint32_t), per_cell);
   r->rnc_listeners = g_new0(guint, n_rnc ? n_rnc : 1);
   return r;
 }
