@@ -1,4 +1,6 @@
-/* scenario.c — loading, overriding and validating scenario files.
+/* scenario.c — loading, overriding and validating scenario files: the
+ * loader that walks the table of keys (app/scenario_keys.h), which says what
+ * each key is; this file says where each value came from.
  *
  * GKeyFile parses the syntax but does not keep line numbers, so the file text
  * is also scanned here to map every section and key to the line where it
