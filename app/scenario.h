@@ -56,8 +56,8 @@ typedef struct {
   double mean_membership; /* s, 0 = members never leave by themselves */
   char *events_path;      /* resolved against the scenario's folder, or NULL */
   /* [security]: the adversaries (see app/adversary.h) */
-  bool eavesdrop_all_cells; /* eavesdrop = all-cells */
-  bool collusion;           /* departed UEs pool their keys */
+  bool eavesdrop_all_cells;  /* eavesdrop = all-cells */
+  bool collusion;            /* departed UEs pool their keys */
   double record_before_join; /* s */
   /* [data]: the MBMS session stream (see docs/flows.md) */
   double data_rate;     /* bit/s of payload; 0 = no data plane */

@@ -28,7 +28,6 @@ char *scn_quote(const char *value) {
   return q;
 }
 
-
 /* Input files are read whole, so a FIFO, a device or a runaway file must not
  * be: the file is opened without blocking (a FIFO with no writer would
  * otherwise block in open), must be a regular file, and may hold at most

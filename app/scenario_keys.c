@@ -181,8 +181,7 @@ static char *rule_data_packets(Scenario *s, const ScnCheckIn *in) {
   (void)in;
   double packets = s->data_rate * s->duration / (8.0 * s->packet_size);
   if (packets > SCN_MAX_DATA_PACKETS)
-    return g_strdup_printf("rate x duration = %g packets exceed %g", packets,
-                           SCN_MAX_DATA_PACKETS);
+    return g_strdup_printf("rate x duration = %g packets exceed %g", packets, SCN_MAX_DATA_PACKETS);
   return NULL;
 }
 
@@ -190,19 +189,22 @@ static char *rule_data_packets(Scenario *s, const ScnCheckIn *in) {
 
 /* The field of a key, its type checked at compile time: _Generic has no
  * default, so a field of another type does not compile. */
-#define FIELD(f, ...)                                                                              \
+/* (clang-format cannot lay out _Generic's associations) */
+/* clang-format off */
+#define FIELD(f, ...) \
   .offset = _Generic(((Scenario *)0)->f, __VA_ARGS__), .size = sizeof(((Scenario *)0)->f)
 #define AT(f) offsetof(Scenario, f)
-#define UINT(f, lo, hi)                                                                            \
-  .type = SCN_UINT, .min = (lo), .max = (hi),                                                      \
-  FIELD(f, uint64_t : AT(f), uint32_t : AT(f), int : AT(f))
-#define REAL(f, sign_, bound_)                                                                     \
-  .type = SCN_REAL, .sign = (sign_), .bound = (bound_), FIELD(f, double : AT(f))
-#define BOOL(f) .type = SCN_BOOL, FIELD(f, bool : AT(f))
-#define TEXT(f) .type = SCN_TEXT, FIELD(f, char * : AT(f))
-#define CHOICE(f, ...)                                                                             \
-  .type = SCN_CHOICE, .choices = (const char *const[]){__VA_ARGS__, NULL},                         \
-  FIELD(f, bool : AT(f), KtSubgroupPolicy : AT(f))
+#define UINT(f, lo, hi) \
+  .type = SCN_UINT, .min = (lo), .max = (hi), \
+  FIELD(f, uint64_t: AT(f), uint32_t: AT(f), int: AT(f))
+#define REAL(f, sign_, bound_) \
+  .type = SCN_REAL, .sign = (sign_), .bound = (bound_), FIELD(f, double: AT(f))
+#define BOOL(f) .type = SCN_BOOL, FIELD(f, bool: AT(f))
+#define TEXT(f) .type = SCN_TEXT, FIELD(f, char *: AT(f))
+#define CHOICE(f, ...) \
+  .type = SCN_CHOICE, .choices = (const char *const[]){__VA_ARGS__, NULL}, \
+  FIELD(f, bool: AT(f), KtSubgroupPolicy: AT(f))
+/* clang-format on */
 /* in the summary's parameter block, at place `pos` */
 #define SUMMARY(name, pos) .summary = (name), .summary_pos = (pos)
 #define SUMMARY_REAL(name, pos, format) SUMMARY(name, pos), .summary_format = (format)
@@ -416,8 +418,8 @@ static char *parse_uint(const ScnKey *k, const char *v, Scenario *s) {
     return g_strdup_printf("'%s' is not an unsigned integer", q);
   guint64 x;
   if (!g_ascii_string_to_unsigned(v, 10, k->min, k->max, &x, NULL))
-    return g_strdup_printf("'%s' is out of range (%" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT ")",
-                           q, k->min, k->max);
+    return g_strdup_printf("'%s' is out of range (%" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT ")", q,
+                           k->min, k->max);
   set_uint(k, s, x);
   return NULL;
 }
@@ -470,7 +472,10 @@ static char *parse_choice(const ScnKey *k, const char *v, Scenario *s) {
   /* "a or b", "a, b or c" */
   GString *known = g_string_new(NULL);
   for (unsigned i = 0; k->choices[i]; i++)
-    g_string_append_printf(known, "%s%s", i == 0 ? "" : k->choices[i + 1] ? ", " : " or ",
+    g_string_append_printf(known, "%s%s",
+                           i == 0              ? ""
+                           : k->choices[i + 1] ? ", "
+                                               : " or ",
                            k->choices[i]);
   g_autofree char *q = scn_quote(v);
   char *problem = g_strdup_printf("'%s' is not %s", q, known->str);

@@ -212,13 +212,13 @@ static void test_defaults(void) {
     const char *literal = span ? span : doc_number ? d->def : NULL;
     if (!k[i].def) {
       if (literal)
-        g_error("%s.%s: documented default '%s', but the table has none", k[i].section,
-                k[i].key, d->def);
+        g_error("%s.%s: documented default '%s', but the table has none", k[i].section, k[i].key,
+                d->def);
       continue;
     }
     if (!literal)
-      g_error("%s.%s: documented default '%s' is not a literal, the table's is '%s'",
-              k[i].section, k[i].key, d->def, k[i].def);
+      g_error("%s.%s: documented default '%s' is not a literal, the table's is '%s'", k[i].section,
+              k[i].key, d->def, k[i].def);
     if (k[i].type == SCN_UINT || k[i].type == SCN_REAL) {
       double table_x;
       g_assert_true(doc_number);
@@ -323,8 +323,8 @@ static void test_ranges(void) {
       if ((*zero != '\0') != (k[i].sign == SCN_NON_NEGATIVE) || min != k[i].bound->min ||
           max != k[i].bound->max || whole != k[i].bound->whole)
         g_error("%s.%s: documented range '%s' is not the table's (%s%g .. %g%s)", k[i].section,
-                k[i].key, d->range, k[i].sign == SCN_NON_NEGATIVE ? "0 or " : "",
-                k[i].bound->min, k[i].bound->max, k[i].bound->whole ? ", whole" : "");
+                k[i].key, d->range, k[i].sign == SCN_NON_NEGATIVE ? "0 or " : "", k[i].bound->min,
+                k[i].bound->max, k[i].bound->whole ? ", whole" : "");
     } else if (k[i].type == SCN_CHOICE) {
       GString *s = g_string_new(NULL);
       for (guint j = 0; k[i].choices[j]; j++)
