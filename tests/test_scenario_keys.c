@@ -29,16 +29,27 @@ static void doc_key_free(gpointer p) {
   g_free(d);
 }
 
-/* The cells of a Markdown table row "| a | b |", stripped. */
+/* The cells of a Markdown table row "| a | b |", stripped; "\\|" is a
+ * pipe inside a cell, not a separator. */
 static GStrv row_cells(const char *line) {
-  g_autofree char *inner = g_strdup(line);
-  g_strstrip(inner);
-  g_assert_true(g_str_has_prefix(inner, "|") && g_str_has_suffix(inner, "|"));
-  inner[strlen(inner) - 1] = '\0';
-  GStrv cells = g_strsplit(inner + 1, "|", -1);
-  for (guint i = 0; cells[i]; i++)
-    g_strstrip(cells[i]);
-  return cells;
+  g_autofree char *row = g_strstrip(g_strdup(line));
+  g_assert_true(g_str_has_prefix(row, "|") && g_str_has_suffix(row, "|"));
+  GPtrArray *cells = g_ptr_array_new();
+  GString *cell = g_string_new(NULL);
+  for (const char *p = row + 1; *p; p++) {
+    if (p[0] == '\\' && p[1] == '|') {
+      g_string_append_c(cell, '|');
+      p++;
+    } else if (*p == '|') {
+      g_ptr_array_add(cells, g_strstrip(g_strdup(cell->str)));
+      g_string_truncate(cell, 0);
+    } else {
+      g_string_append_c(cell, *p);
+    }
+  }
+  g_string_free(cell, TRUE);
+  g_ptr_array_add(cells, NULL);
+  return (GStrv)g_ptr_array_free(cells, FALSE);
 }
 
 static int column(GStrv header, const char *name) {
