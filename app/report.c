@@ -22,6 +22,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "app/scenario_keys.h"
+
 /* ---- summary ---------------------------------------------------------- */
 
 static int cmp_double(const void *a, const void *b) {
@@ -184,10 +186,6 @@ static void append_json_string(GString *s, const char *v) {
   g_free(valid);
 }
 
-static const char *policy_name(KtSubgroupPolicy p) {
-  return p == KT_POLICY_PER_RNC ? "per-rnc" : "per-cell";
-}
-
 static const char *kind_name(ElKind k) {
   static const char *const names[EL_KIND_COUNT] = {"bmsc", "ggsn", "sgsn", "rnc", "ue"};
   g_assert((unsigned)k < EL_KIND_COUNT);
@@ -242,26 +240,26 @@ static GArray *summary_fields(const Scenario *scn, const Summary *s) {
   GArray *f = g_array_new(FALSE, TRUE, sizeof(Field));
   g_array_set_clear_func(f, field_clear);
   field_str(f, "name", SEC_TOP, scn->name);
-  field_str(f, "scheme", SEC_PARAMS, scn->scheme);
-  field_u64(f, "embodiment", SEC_PARAMS, (guint64)scn->embodiment);
-  field_bool(f, "join_rekey", SEC_PARAMS, scn->join_rekey);
-  field_u64(f, "seed", SEC_PARAMS, scn->seed);
-  field_dbl(f, "duration_s", SEC_PARAMS, "%.6f", scn->duration);
-  field_u64(f, "ggsn", SEC_PARAMS, scn->ggsn);
-  field_u64(f, "sgsn_per_ggsn", SEC_PARAMS, scn->sgsn_per_ggsn);
-  field_u64(f, "rnc_per_sgsn", SEC_PARAMS, scn->rnc_per_sgsn);
-  field_u64(f, "cells_per_rnc", SEC_PARAMS, scn->cells_per_rnc);
-  field_u64(f, "subgroup_size", SEC_PARAMS, scn->subgroup_size);
-  field_str(f, "subgroup_policy", SEC_PARAMS, policy_name(scn->subgroup_policy));
-  field_u64(f, "initial_members", SEC_PARAMS, scn->initial_members);
-  field_dbl(f, "join_rate", SEC_PARAMS, "%.9g", scn->join_rate);
-  field_dbl(f, "mean_membership", SEC_PARAMS, "%.9g", scn->mean_membership);
-  field_str(f, "eavesdrop", SEC_PARAMS, scn->eavesdrop_all_cells ? "all-cells" : "own-cell");
-  field_bool(f, "collusion", SEC_PARAMS, scn->collusion);
-  field_dbl(f, "record_before_join_s", SEC_PARAMS, "%.9g", scn->record_before_join);
-  field_dbl(f, "data_rate", SEC_PARAMS, "%.9g", scn->data_rate);
-  field_u64(f, "packet_size", SEC_PARAMS, scn->packet_size);
-  field_dbl(f, "switch_delay_s", SEC_PARAMS, "%.9g", scn->switch_delay);
+  /* the parameters: the scenario keys the table (app/scenario_keys.c)
+   * reports, in its order */
+  const ScnKey *k;
+  for (unsigned pos = 1; (k = scn_summary_key(pos)); pos++) {
+    switch (k->type) {
+    case SCN_UINT:
+      field_u64(f, k->summary, SEC_PARAMS, scn_key_uint(k, scn));
+      break;
+    case SCN_REAL:
+      field_dbl(f, k->summary, SEC_PARAMS, k->summary_format, scn_key_real(k, scn));
+      break;
+    case SCN_BOOL:
+      field_bool(f, k->summary, SEC_PARAMS, scn_key_bool(k, scn));
+      break;
+    case SCN_TEXT:
+    case SCN_CHOICE:
+      field_str(f, k->summary, SEC_PARAMS, scn_key_text(k, scn));
+      break;
+    }
+  }
   field_u64(f, "joins", SEC_TOTALS, s->joins);
   field_u64(f, "leaves", SEC_TOTALS, s->leaves);
   field_u64(f, "p2p_msgs", SEC_TOTALS, s->p2p_msgs);

@@ -1,4 +1,6 @@
-/* scenario.c — loading, overriding and validating scenario files.
+/* scenario.c — loading, overriding and validating scenario files: the
+ * loader that walks the table of keys (app/scenario_keys.h), which says what
+ * each key is; this file says where each value came from.
  *
  * GKeyFile parses the syntax but does not keep line numbers, so the file text
  * is also scanned here to map every section and key to the line where it
@@ -9,86 +11,48 @@
  * the bare file name for a key left at its default. */
 #include "app/scenario.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <glib/gstdio.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "nodes/msg.h"
-
-G_DEFINE_QUARK(scn - error - quark, scn_error)
-
-int scn_exit_status(const GError *error) {
-  return error->domain == SCN_ERROR && error->code == SCN_ERROR_INVALID ? 2 : 1;
-}
+#include "app/scenario_keys.h"
 
 /* ------------------------------------------------------------ known keys */
 
-static const char *const run_keys[] = {"name",           "seed",       "duration",   "scheme",
-                                       "embodiment",     "join-rekey", "lkh-degree", "batch-tree",
-                                       "batch-interval", NULL};
-static const char *const topology_keys[] = {
-    "ggsn", "sgsn-per-ggsn", "rnc-per-sgsn", "cells-per-rnc", "subgroup-size", "subgroup-policy",
-    NULL};
-static const char *const links_keys[] = {"core-rate",   "core-delay",   "iu-rate",
-                                         "iu-delay",    "dch-rate",     "dch-delay",
-                                         "common-rate", "common-delay", NULL};
-static const char *const workload_keys[] = {"initial-members", "join-rate", "mean-membership",
-                                            "events", NULL};
-
-static const char *const security_keys[] = {"eavesdrop", "collusion", "record-before-join", NULL};
-static const char *const data_keys[] = {"rate", "packet-size", "switch-delay", NULL};
-static const char *const trace_keys[] = {"pcap", NULL};
 /* [sweep] takes any "section.key" and "replications": its keys are checked
- * by app/sweep.c, and a single run ignores the section. */
-static const char *const sweep_keys[] = {NULL};
+ * by app/sweep_plan.c, and a single run ignores the section. */
 #define SWEEP_SECTION "sweep"
 
-static const struct {
-  const char *name;
-  const char *const *keys;
-} sections[] = {
-    {"run", run_keys},           {"topology", topology_keys}, {"links", links_keys},
-    {"workload", workload_keys}, {"security", security_keys}, {"data", data_keys},
-    {"trace", trace_keys},       {SWEEP_SECTION, sweep_keys},
-};
-
-#define SCN_MAX_RNC 65536u
-#define SCN_MAX_NAME 128u
-/* Bound on join-rate x duration, so that a typo cannot ask for billions of
- * generated joins (the same bound as initial-members). */
-#define SCN_MAX_EXPECTED_JOINS 1e7
-
-static const char *const *section_keys(const char *section) {
-  for (unsigned i = 0; i < G_N_ELEMENTS(sections); i++)
-    if (strcmp(sections[i].name, section) == 0)
-      return sections[i].keys;
-  return NULL;
-}
-
-static bool known_key(const char *const *keys, const char *key) {
-  for (; *keys; keys++)
-    if (strcmp(*keys, key) == 0)
+/* A section of the table (or [sweep]). */
+static bool known_section(const char *section) {
+  size_t n;
+  const ScnKey *k = scn_keys(&n);
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(k[i].section, section) == 0)
       return true;
-  return false;
+  return strcmp(section, SWEEP_SECTION) == 0;
 }
 
+/* "run, topology, ..., sweep": the table's sections in order. */
 static char *section_list(void) {
   GString *s = g_string_new(NULL);
-  for (unsigned i = 0; i < G_N_ELEMENTS(sections); i++)
-    g_string_append_printf(s, "%s%s", i ? ", " : "", sections[i].name);
+  size_t n;
+  const ScnKey *k = scn_keys(&n);
+  for (size_t i = 0; i < n; i++)
+    if (i == 0 || strcmp(k[i].section, k[i - 1].section) != 0)
+      g_string_append_printf(s, "%s%s", i ? ", " : "", k[i].section);
+  g_string_append(s, ", " SWEEP_SECTION);
   return g_string_free(s, FALSE);
 }
 
-static char *key_list(const char *const *keys) {
+/* "name, seed, ...": the keys of `section` in order. */
+static char *key_list(const char *section) {
   GString *s = g_string_new(NULL);
-  for (unsigned i = 0; keys[i]; i++)
-    g_string_append_printf(s, "%s%s", i ? ", " : "", keys[i]);
+  size_t n;
+  const ScnKey *k = scn_keys(&n);
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(k[i].section, section) == 0)
+      g_string_append_printf(s, "%s%s", s->len ? ", " : "", k[i].key);
   return g_string_free(s, FALSE);
 }
 
@@ -137,21 +101,6 @@ static bool is_overridden(const Ctx *c, const char *section, const char *key) {
   return g_hash_table_contains(c->overridden, k);
 }
 
-char *scn_quote(const char *value) {
-  bool plain = g_utf8_validate(value, -1, NULL);
-  for (const char *p = value; *p; p++)
-    if ((unsigned char)*p < 0x20 || *p == 0x7f)
-      plain = false;
-  /* Escaped, the text is ASCII; plain, it is valid UTF-8: cut by characters. */
-  char *q = plain ? g_strdup(value) : g_strescape(value, NULL);
-  if (g_utf8_strlen(q, -1) > 60) {
-    g_autofree char *head = g_utf8_substring(q, 0, 57);
-    g_free(q);
-    q = g_strconcat(head, "...", NULL);
-  }
-  return q;
-}
-
 static char *where(const Ctx *c, const char *section, const char *key) {
   if (key && c->located) {
     g_autofree char *k = line_key(section, key);
@@ -183,72 +132,6 @@ static bool fail(const Ctx *c, GError **error, const char *section, const char *
 }
 
 /* ------------------------------------------------------------ the file */
-
-/* Input files are read whole, so a FIFO, a device or a runaway file must not
- * be: the file is opened without blocking (a FIFO with no writer would
- * otherwise block in open), must be a regular file, and may hold at most
- * SCN_MAX_INPUT_BYTES (checked on fstat and again while reading, in case it
- * grows). */
-char *scn_read_file(const char *path, gsize *len, GError **error) {
-  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) {
-    int e = errno;
-    g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID, "%s: %s", path, g_strerror(e));
-    return NULL;
-  }
-  struct stat st;
-  if (fstat(fd, &st) != 0) {
-    int e = errno;
-    close(fd);
-    g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID, "%s: %s", path, g_strerror(e));
-    return NULL;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    close(fd);
-    g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID, "%s: %s", path,
-                S_ISDIR(st.st_mode) ? g_strerror(EISDIR)
-                                    : "not a regular file (a FIFO, device or socket)");
-    return NULL;
-  }
-  if ((guint64)st.st_size > SCN_MAX_INPUT_BYTES) {
-    close(fd);
-    g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID,
-                "%s: %" G_GUINT64_FORMAT " bytes; an input file may hold at most %u", path,
-                (guint64)st.st_size, SCN_MAX_INPUT_BYTES);
-    return NULL;
-  }
-  GString *s = g_string_sized_new((gsize)st.st_size + 1);
-  char buf[65536];
-  int e = 0;
-  for (;;) {
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      e = errno;
-      break;
-    }
-    if (n == 0)
-      break;
-    if (s->len + (gsize)n > SCN_MAX_INPUT_BYTES) {
-      close(fd);
-      g_string_free(s, TRUE);
-      g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID,
-                  "%s: grew past %u bytes while being read; an input file may hold at most %u",
-                  path, SCN_MAX_INPUT_BYTES, SCN_MAX_INPUT_BYTES);
-      return NULL;
-    }
-    g_string_append_len(s, buf, n);
-  }
-  close(fd);
-  if (e) {
-    g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID, "%s: %s", path, g_strerror(e));
-    g_string_free(s, TRUE);
-    return NULL;
-  }
-  *len = s->len;
-  return g_string_free(s, FALSE);
-}
 
 /* The scenario text proper: a leading UTF-8 byte order mark is skipped (as
  * in events files: editors add one), and a NUL byte is refused (GKeyFile
@@ -322,18 +205,17 @@ static bool scan_lines(Ctx *c, const char *text, gsize len, GError **error) {
 static bool check_known(Ctx *c, GError **error) {
   for (guint i = 0; i < c->entries->len; i++) {
     const ScanEntry *e = g_ptr_array_index(c->entries, i);
-    const char *const *keys = section_keys(e->section);
     /* located by the name as written, shown quoted (cut, escaped) */
     g_autofree char *loc = where(c, e->section, e->key);
     g_autofree char *qs = scn_quote(e->section);
-    if (!keys) {
+    if (!known_section(e->section)) {
       g_autofree char *known = section_list();
       g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID, "%s: %s: unknown section (known: %s)", loc,
                   qs, known);
       return false;
     }
-    if (e->key && keys != sweep_keys && !known_key(keys, e->key)) {
-      g_autofree char *known = key_list(keys);
+    if (e->key && strcmp(e->section, SWEEP_SECTION) != 0 && !scn_key_find(e->section, e->key)) {
+      g_autofree char *known = key_list(e->section);
       g_autofree char *qk = scn_quote(e->key);
       g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID, "%s: %s.%s: unknown key (known in [%s]: %s)",
                   loc, e->section, qk, e->section, known);
@@ -365,16 +247,15 @@ static bool apply_overrides(Ctx *c, const char *const *overrides, const char *co
     g_strstrip(key);
     if (!*section || !*key)
       return malformed_override(o, error);
-    const char *const *keys = section_keys(section);
-    if (!keys) {
+    if (!known_section(section)) {
       g_autofree char *known = section_list();
       g_autofree char *qs = scn_quote(section), *qk = scn_quote(key);
       g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID,
                   "--set: %s.%s: unknown section '%s' (known: %s)", qs, qk, qs, known);
       return false;
     }
-    if (keys == sweep_keys || !known_key(keys, key)) {
-      g_autofree char *known = key_list(keys);
+    if (!scn_key_find(section, key)) {
+      g_autofree char *known = key_list(section);
       g_autofree char *qk = scn_quote(key);
       g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID,
                   "--set: %s.%s: unknown key (known in [%s]: %s)", section, qk, section, known);
@@ -397,142 +278,26 @@ static bool apply_overrides(Ctx *c, const char *const *overrides, const char *co
   return true;
 }
 
-/* ------------------------------------------------------------ value parsers */
+/* ------------------------------------------------------------ the walk */
 
-/* The raw value, whitespace-stripped, or NULL if the key is absent. */
-static char *raw_value(const Ctx *c, const char *section, const char *key) {
-  if (!g_key_file_has_key(c->kf, section, key, NULL))
-    return NULL;
-  char *v = g_key_file_get_value(c->kf, section, key, NULL);
-  return v ? g_strstrip(v) : NULL;
-}
-
-static bool get_uint(const Ctx *c, GError **error, const char *section, const char *key,
-                     guint64 min, guint64 max, guint64 def, guint64 *out) {
-  g_autofree char *v = raw_value(c, section, key);
-  if (!v) {
-    *out = def;
-    return true;
-  }
-  g_autofree char *q = scn_quote(v);
-  bool digits = *v != '\0';
-  for (const char *p = v; *p; p++)
-    if (!g_ascii_isdigit(*p))
-      digits = false;
-  if (!digits)
-    return fail(c, error, section, key, "'%s' is not an unsigned integer", q);
-  guint64 x;
-  if (!g_ascii_string_to_unsigned(v, 10, min, max, &x, NULL))
-    return fail(c, error, section, key,
-                "'%s' is out of range (%" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT ")", q, min, max);
-  *out = x;
-  return true;
-}
-
-static bool get_u32(const Ctx *c, GError **error, const char *section, const char *key,
-                    uint32_t min, uint32_t max, uint32_t def, uint32_t *out) {
-  guint64 x;
-  if (!get_uint(c, error, section, key, min, max, def, &x))
-    return false;
-  *out = (uint32_t)x;
-  return true;
-}
-
-typedef enum { POSITIVE, NON_NEGATIVE } Sign;
-
-/* The range of a real key beyond its sign: a value other than 0 must lie in
- * [min, max] (in `unit`); `whole`: a whole number. The bounds keep ns-3's
- * arithmetic exact (see "Bounds" in scenarios/README.md): ns-3's Time is an
- * int64 count of nanoseconds (about 9.2e9 s), and every time handed to it
- * (an event at most `duration`, plus delays, plus transmission times and the
- * queues behind them) must stay far inside that. */
-typedef struct {
-  double min, max;
-  const char *unit;
-  bool whole;
-} Bound;
-
-/* Times: 1 ns (ns-3's resolution) to 10^9 s (31.7 years), a ninth of ns-3's
- * range; the rest is room for delays and queues. */
-static const Bound time_bound = {1e-9, 1e9, "s", false};
-/* Delays (and switch-delay): at most 10^6 s each; a message crosses at most
- * a dozen of them, so delays add at most about 10^7 s to any event. */
-static const Bound delay_bound = {1e-9, 1e6, "s", false};
-/* Radio rates: from 1 kbit/s, the largest message (MSG_MAX_BYTES = 2838,
- * or a 1466-byte data packet) takes at most 23 s, and the queue behind one
- * channel stays below 10^9 s for any run the other bounds allow (at most
- * 10^7 generated joins, 10^8 data packets and a 256 MiB events file give
- * well under 10^12 bytes on one channel: 8e12 bit / 1e3 bit/s = 8e9 s is the
- * far side, never reached in practice, and sim/ checks it all the same). Up
- * to 1 Tbit/s; a transmission under 1 ns rounds to 0. */
-static const Bound radio_rate_bound = {1e3, 1e12, "bit/s", false};
-/* Link rates: the same range, whole bit/s (ns-3's DataRate is an integer;
- * 1.5 would silently become 2). */
-static const Bound link_rate_bound = {1e3, 1e12, "bit/s", true};
-/* Other rates and times only enter double arithmetic, never ns-3. */
-static const Bound join_rate_bound = {1e-9, 1e9, "1/s", false};
-static const Bound membership_bound = {1e-9, 1e12, "s", false};
-/* data.rate: from 1 bit/s a packet interval is at most 1400 * 8 s. */
-static const Bound data_rate_bound = {1, 1e12, "bit/s", false};
-
-static bool get_double(const Ctx *c, GError **error, const char *section, const char *key,
-                       Sign sign, const Bound *b, double def, double *out) {
-  g_autofree char *v = raw_value(c, section, key);
-  if (!v) {
-    *out = def;
-    return true;
-  }
-  g_autofree char *q = scn_quote(v);
-  /* Plain decimal notation only: no hex, inf or nan. */
-  bool plain = *v != '\0';
-  for (const char *p = v; *p; p++)
-    if (!g_ascii_isdigit(*p) && !strchr("+-.eE", *p))
-      plain = false;
-  char *end = NULL;
-  double x = plain ? g_ascii_strtod(v, &end) : 0.0;
-  if (!plain || end == v || *end != '\0')
-    return fail(c, error, section, key, "'%s' is not a number", q);
-  if (!isfinite(x))
-    return fail(c, error, section, key, "'%s' is not a finite number", q);
-  if (sign == POSITIVE && !(x > 0))
-    return fail(c, error, section, key, "'%s' must be > 0", q);
-  if (sign == NON_NEGATIVE && !(x >= 0))
-    return fail(c, error, section, key, "'%s' must be >= 0", q);
-  if (x != 0 && (x < b->min || x > b->max))
-    return fail(c, error, section, key, "'%s' is out of range (%s%g .. %g %s)", q,
-                sign == NON_NEGATIVE ? "0 or " : "", b->min, b->max, b->unit);
-  if (b->whole && x != floor(x))
-    return fail(c, error, section, key, "'%s' is not a whole number of %s", q, b->unit);
-  *out = x == 0 ? 0.0 : x; /* no -0 */
-  return true;
-}
-
-static bool get_bool(const Ctx *c, GError **error, const char *section, const char *key, bool def,
-                     bool *out) {
-  g_autofree char *v = raw_value(c, section, key);
-  if (!v) {
-    *out = def;
-    return true;
-  }
-  if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0) {
-    *out = v[0] == 't';
-    return true;
-  }
-  g_autofree char *q = scn_quote(v);
-  return fail(c, error, section, key, "'%s' is not a boolean (true|false)", q);
-}
-
-/* A string value with GKeyFile escapes applied, stripped; NULL if absent.
- * false on a malformed escape. */
-static bool get_string(const Ctx *c, GError **error, const char *section, const char *key,
-                       char **out) {
+/* The key's text: given (stripped; for a string with GKeyFile escapes
+ * applied), else its default (may be NULL). false on a malformed escape. */
+static bool key_text(const Ctx *c, GError **error, const ScnKey *k, bool *given, char **out) {
   *out = NULL;
-  if (!g_key_file_has_key(c->kf, section, key, NULL))
+  *given = g_key_file_has_key(c->kf, k->section, k->key, NULL);
+  if (!*given) {
+    *out = g_strdup(k->def);
     return true;
+  }
+  if (k->type != SCN_TEXT && k->type != SCN_CHOICE) {
+    char *v = g_key_file_get_value(c->kf, k->section, k->key, NULL);
+    *out = v ? g_strstrip(v) : NULL;
+    return true;
+  }
   GError *e = NULL;
-  char *v = g_key_file_get_string(c->kf, section, key, &e);
+  char *v = g_key_file_get_string(c->kf, k->section, k->key, &e);
   if (!v) {
-    bool r = fail(c, error, section, key, "%s", e->message);
+    bool r = fail(c, error, k->section, k->key, "%s", e->message);
     g_error_free(e);
     return r;
   }
@@ -540,230 +305,52 @@ static bool get_string(const Ctx *c, GError **error, const char *section, const 
   return true;
 }
 
-static bool safe_name(const char *s) {
-  if (!*s || strlen(s) > SCN_MAX_NAME || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+/* Parses one key into `s`, runs its check, then the rules that wait for it. */
+static bool load_key(const Ctx *c, const ScnKey *k, Scenario *s, GError **error) {
+  bool given;
+  g_autofree char *text = NULL;
+  if (!key_text(c, error, k, &given, &text))
     return false;
-  for (; *s; s++)
-    if (!g_ascii_isalnum(*s) && !strchr("._-", *s))
+  if (text) {
+    g_autofree char *problem = scn_key_parse(k, text, s);
+    if (problem) {
+      if (!given) /* the table's defaults are valid values */
+        g_error("%s.%s: default '%s': %s", k->section, k->key, k->def, problem);
+      return fail(c, error, k->section, k->key, "%s", problem);
+    }
+  }
+  ScnCheckIn in = {.path = c->path, .given = given};
+  if (k->check) {
+    g_autofree char *problem = k->check(s, &in);
+    if (problem)
+      return fail(c, error, k->section, k->key, "%s", problem);
+  }
+  size_t n;
+  const ScnRule *r = scn_rules(&n);
+  for (size_t i = 0; i < n; i++) {
+    if (strcmp(r[i].section, k->section) != 0 || strcmp(r[i].after, k->key) != 0)
+      continue;
+    g_autofree char *problem = r[i].check(s, &in);
+    if (problem)
+      return fail(c, error, r[i].section, r[i].key, "%s", problem);
+  }
+  return true;
+}
+
+/* Every key in table order, a key's `after` keys right after it. */
+static bool load_keys(const Ctx *c, Scenario *s, GError **error) {
+  size_t n;
+  const ScnKey *k = scn_keys(&n);
+  for (size_t i = 0; i < n; i++) {
+    if (k[i].after)
+      continue;
+    if (!load_key(c, &k[i], s, error))
       return false;
-  return true;
-}
-
-/* ------------------------------------------------------------ validation */
-
-/* run.scheme and its parameters (docs/schemes.md). */
-static bool load_scheme(Ctx *c, Scenario *s, GError **error) {
-  static const KtScheme kinds[] = {KT_SCHEME_PATENT, KT_SCHEME_UNICAST, KT_SCHEME_BROADCAST,
-                                   KT_SCHEME_LKH};
-  bool known = false;
-  for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++) {
-    if (strcmp(s->scheme, kt_scheme_name(kinds[i])) == 0) {
-      s->scheme_kind = kinds[i];
-      known = true;
-    }
+    for (size_t j = 0; j < n; j++)
+      if (k[j].after && strcmp(k[j].section, k[i].section) == 0 &&
+          strcmp(k[j].after, k[i].key) == 0 && !load_key(c, &k[j], s, error))
+        return false;
   }
-  s->batch = strcmp(s->scheme, "batch") == 0;
-  if (!known && !s->batch) {
-    g_autofree char *q = scn_quote(s->scheme);
-    return fail(c, error, "run", "scheme",
-                "unknown scheme '%s' (known: patent, unicast, broadcast, lkh, batch)", q);
-  }
-  if (!get_u32(c, error, "run", "lkh-degree", 2, 1024, 4, &s->lkh_degree))
-    return false;
-  char *tree;
-  if (!get_string(c, error, "run", "batch-tree", &tree))
-    return false;
-  s->batch_tree = tree ? tree : g_strdup("patent");
-  if (strcmp(s->batch_tree, "patent") != 0 && strcmp(s->batch_tree, "lkh") != 0) {
-    g_autofree char *q = scn_quote(s->batch_tree);
-    return fail(c, error, "run", "batch-tree", "'%s' is not patent or lkh", q);
-  }
-  if (s->batch)
-    s->scheme_kind = strcmp(s->batch_tree, "lkh") == 0 ? KT_SCHEME_LKH : KT_SCHEME_PATENT;
-  return get_double(c, error, "run", "batch-interval", POSITIVE, &time_bound, 1.0,
-                    &s->batch_interval);
-}
-
-static bool load_run(Ctx *c, Scenario *s, GError **error) {
-  char *name;
-  if (!get_string(c, error, "run", "name", &name))
-    return false;
-  if (name) {
-    s->name = name;
-    if (!safe_name(name)) {
-      g_autofree char *q = scn_quote(name);
-      return fail(c, error, "run", "name",
-                  "'%s' is not a safe folder name ([A-Za-z0-9._-]+, at most %u characters, not "
-                  "'.' or '..')",
-                  q, SCN_MAX_NAME);
-    }
-  } else {
-    char *base = g_path_get_basename(c->path);
-    if (g_str_has_suffix(base, ".ini"))
-      base[strlen(base) - 4] = '\0';
-    s->name = base;
-    if (!safe_name(base)) {
-      g_autofree char *q = scn_quote(base);
-      return fail(c, error, "run", "name",
-                  "the default name '%s' (the file name) is not a safe folder name "
-                  "([A-Za-z0-9._-]+); set run.name",
-                  q);
-    }
-  }
-
-  guint64 seed;
-  if (!get_uint(c, error, "run", "seed", 0, G_MAXUINT64, 1, &seed))
-    return false;
-  s->seed = seed;
-  if (!get_double(c, error, "run", "duration", POSITIVE, &time_bound, 100.0, &s->duration))
-    return false;
-
-  char *scheme;
-  if (!get_string(c, error, "run", "scheme", &scheme))
-    return false;
-  s->scheme = scheme ? scheme : g_strdup("patent");
-  if (!load_scheme(c, s, error))
-    return false;
-
-  uint32_t emb;
-  if (!get_u32(c, error, "run", "embodiment", 1, 2, 1, &emb))
-    return false;
-  s->embodiment = (int)emb;
-  return get_bool(c, error, "run", "join-rekey", false, &s->join_rekey);
-}
-
-static bool load_topology(Ctx *c, Scenario *s, GError **error) {
-  if (!get_u32(c, error, "topology", "ggsn", 1, 64, 1, &s->ggsn) ||
-      !get_u32(c, error, "topology", "sgsn-per-ggsn", 1, 64, 2, &s->sgsn_per_ggsn) ||
-      !get_u32(c, error, "topology", "rnc-per-sgsn", 1, 256, 2, &s->rnc_per_sgsn) ||
-      !get_u32(c, error, "topology", "cells-per-rnc", 1, 1024, 4, &s->cells_per_rnc) ||
-      !get_u32(c, error, "topology", "subgroup-size", 1, 1000000, 8, &s->subgroup_size))
-    return false;
-
-  char *policy;
-  if (!get_string(c, error, "topology", "subgroup-policy", &policy))
-    return false;
-  if (!policy || strcmp(policy, "per-cell") == 0) {
-    s->subgroup_policy = KT_POLICY_PER_CELL;
-  } else if (strcmp(policy, "per-rnc") == 0) {
-    s->subgroup_policy = KT_POLICY_PER_RNC;
-  } else {
-    g_autofree char *q = scn_quote(policy);
-    g_free(policy);
-    return fail(c, error, "topology", "subgroup-policy", "'%s' is not per-cell or per-rnc", q);
-  }
-  g_free(policy);
-
-  guint64 rncs = (guint64)s->ggsn * s->sgsn_per_ggsn * s->rnc_per_sgsn;
-  if (rncs > SCN_MAX_RNC) {
-    /* 64 x 64 x 16 = 65536: only rnc-per-sgsn can tip it over. */
-    return fail(c, error, "topology", "rnc-per-sgsn",
-                "%" G_GUINT64_FORMAT " RNCs in all (ggsn x sgsn-per-ggsn x rnc-per-sgsn) exceed %u",
-                rncs, SCN_MAX_RNC);
-  }
-  /* With at most 65536 RNCs of at most 1024 cells, the cells fit in 2^26. */
-  g_assert(rncs * s->cells_per_rnc <= G_MAXUINT32);
-  return true;
-}
-
-static bool load_links(Ctx *c, Scenario *s, GError **error) {
-  return get_double(c, error, "links", "core-rate", POSITIVE, &link_rate_bound, 1e9,
-                    &s->core_rate) &&
-         get_double(c, error, "links", "core-delay", NON_NEGATIVE, &delay_bound, 0.005,
-                    &s->core_delay) &&
-         get_double(c, error, "links", "iu-rate", POSITIVE, &link_rate_bound, 1.55e8,
-                    &s->iu_rate) &&
-         get_double(c, error, "links", "iu-delay", NON_NEGATIVE, &delay_bound, 0.002,
-                    &s->iu_delay) &&
-         get_double(c, error, "links", "dch-rate", POSITIVE, &radio_rate_bound, 384000,
-                    &s->dch_rate) &&
-         get_double(c, error, "links", "dch-delay", NON_NEGATIVE, &delay_bound, 0.01,
-                    &s->dch_delay) &&
-         get_double(c, error, "links", "common-rate", POSITIVE, &radio_rate_bound, 128000,
-                    &s->common_rate) &&
-         get_double(c, error, "links", "common-delay", NON_NEGATIVE, &delay_bound, 0.02,
-                    &s->common_delay);
-}
-
-static bool load_workload(Ctx *c, Scenario *s, GError **error) {
-  if (!get_u32(c, error, "workload", "initial-members", 0, 10000000, 0, &s->initial_members) ||
-      !get_double(c, error, "workload", "join-rate", NON_NEGATIVE, &join_rate_bound, 0,
-                  &s->join_rate) ||
-      !get_double(c, error, "workload", "mean-membership", NON_NEGATIVE, &membership_bound, 0,
-                  &s->mean_membership))
-    return false;
-  if (s->join_rate * s->duration > SCN_MAX_EXPECTED_JOINS)
-    return fail(c, error, "workload", "join-rate",
-                "join-rate x duration = %g expected joins exceed %g", s->join_rate * s->duration,
-                SCN_MAX_EXPECTED_JOINS);
-
-  char *events;
-  if (!get_string(c, error, "workload", "events", &events))
-    return false;
-  if (!events || !*events) { /* absent or empty: no events file */
-    g_free(events);
-    return true;
-  }
-  g_autofree char *dir = g_path_get_dirname(c->path);
-  if (g_path_is_absolute(events) || strcmp(dir, ".") == 0)
-    s->events_path = g_strdup(events);
-  else
-    s->events_path = g_build_filename(dir, events, NULL);
-  g_autofree char *q = scn_quote(events);
-  g_autofree char *qp = scn_quote(s->events_path);
-  g_free(events);
-  if (!g_file_test(s->events_path, G_FILE_TEST_EXISTS))
-    return fail(c, error, "workload", "events", "'%s' does not exist (looked for %s)", q, qp);
-  if (!g_file_test(s->events_path, G_FILE_TEST_IS_REGULAR))
-    return fail(c, error, "workload", "events", "'%s' is not a regular file (%s)", q, qp);
-  if (g_access(s->events_path, R_OK) != 0) {
-    int e = errno;
-    return fail(c, error, "workload", "events", "'%s' cannot be read (%s: %s)", q, qp,
-                g_strerror(e));
-  }
-  return true;
-}
-
-static bool load_security(Ctx *c, Scenario *s, GError **error) {
-  char *eavesdrop;
-  if (!get_string(c, error, "security", "eavesdrop", &eavesdrop))
-    return false;
-  if (eavesdrop && strcmp(eavesdrop, "all-cells") == 0) {
-    s->eavesdrop_all_cells = true;
-  } else if (eavesdrop && strcmp(eavesdrop, "own-cell") != 0) {
-    g_autofree char *q = scn_quote(eavesdrop);
-    g_free(eavesdrop);
-    return fail(c, error, "security", "eavesdrop", "'%s' is not own-cell or all-cells", q);
-  }
-  g_free(eavesdrop);
-  return get_bool(c, error, "security", "collusion", false, &s->collusion) &&
-         get_double(c, error, "security", "record-before-join", NON_NEGATIVE, &time_bound, 60.0,
-                    &s->record_before_join);
-}
-
-/* Bound on data packets per run (rate x duration / packet bits), so that a
- * typo cannot ask for billions of packets. */
-#define SCN_MAX_DATA_PACKETS 1e8
-
-static bool load_data(Ctx *c, Scenario *s, GError **error) {
-  if (!get_double(c, error, "data", "rate", NON_NEGATIVE, &data_rate_bound, 0.0, &s->data_rate) ||
-      !get_u32(c, error, "data", "packet-size", 16, KT_DATA_MAX_PAYLOAD, 512, &s->packet_size) ||
-      !get_double(c, error, "data", "switch-delay", NON_NEGATIVE, &delay_bound, 0.0,
-                  &s->switch_delay))
-    return false;
-  /* on the air a packet also carries its header, key ref, nonce and tag
-   * (MSG_DATA_OVERHEAD_BYTES); more than the common channel can carry would
-   * only grow its queue until the end of the run */
-  double on_air =
-      s->data_rate * (s->packet_size + (double)MSG_DATA_OVERHEAD_BYTES) / s->packet_size;
-  if (on_air >= s->common_rate)
-    return fail(c, error, "data", "rate",
-                "%g bit/s is %g bit/s on the air, not below links.common-rate (%g bit/s)",
-                s->data_rate, on_air, s->common_rate);
-  double packets = s->data_rate * s->duration / (8.0 * s->packet_size);
-  if (packets > SCN_MAX_DATA_PACKETS)
-    return fail(c, error, "data", "rate", "rate x duration = %g packets exceed %g", packets,
-                SCN_MAX_DATA_PACKETS);
   return true;
 }
 
@@ -803,10 +390,7 @@ Scenario *scn_load_point(const char *path, const char *const *overrides, const c
   }
   ok = ok && scan_lines(&c, text, len, error) && check_known(&c, error) &&
        apply_overrides(&c, overrides, NULL, error) &&
-       apply_overrides(&c, point, point_where, error) && load_run(&c, s, error) &&
-       load_topology(&c, s, error) && load_links(&c, s, error) && load_workload(&c, s, error) &&
-       load_security(&c, s, error) && load_data(&c, s, error) &&
-       get_bool(&c, error, "trace", "pcap", false, &s->trace_pcap);
+       apply_overrides(&c, point, point_where, error) && load_keys(&c, s, error);
 
   g_key_file_free(c.kf);
   g_hash_table_destroy(c.lines);
@@ -871,17 +455,16 @@ GPtrArray *scn_sweep_entries(const char *path, GError **error) {
 }
 
 bool scn_known_key(const char *section, const char *key) {
-  const char *const *keys = section_keys(section);
-  return keys && keys != sweep_keys && known_key(keys, key);
+  return scn_key_find(section, key) != NULL;
 }
 
 void scn_free(Scenario *scn) {
   if (!scn)
     return;
-  g_free(scn->name);
-  g_free(scn->scheme);
-  g_free(scn->batch_tree);
-  g_free(scn->events_path);
+  size_t n;
+  const ScnKey *k = scn_keys(&n);
+  for (size_t i = 0; i < n; i++)
+    scn_key_clear(&k[i], scn);
   g_free(scn->source_path);
   g_free(scn);
 }
@@ -919,48 +502,25 @@ static void set_u64(GKeyFile *kf, const char *section, const char *key, guint64 
 
 char *scn_to_ini(const Scenario *scn) {
   GKeyFile *kf = g_key_file_new();
-  g_key_file_set_string(kf, "run", "name", scn->name);
-  set_u64(kf, "run", "seed", scn->seed);
-  set_double(kf, "run", "duration", scn->duration);
-  g_key_file_set_string(kf, "run", "scheme", scn->scheme);
-  set_u64(kf, "run", "embodiment", (guint64)scn->embodiment);
-  g_key_file_set_value(kf, "run", "join-rekey", scn->join_rekey ? "true" : "false");
-  set_u64(kf, "run", "lkh-degree", scn->lkh_degree);
-  g_key_file_set_string(kf, "run", "batch-tree", scn->batch_tree ? scn->batch_tree : "patent");
-  set_double(kf, "run", "batch-interval", scn->batch_interval);
-
-  set_u64(kf, "topology", "ggsn", scn->ggsn);
-  set_u64(kf, "topology", "sgsn-per-ggsn", scn->sgsn_per_ggsn);
-  set_u64(kf, "topology", "rnc-per-sgsn", scn->rnc_per_sgsn);
-  set_u64(kf, "topology", "cells-per-rnc", scn->cells_per_rnc);
-  set_u64(kf, "topology", "subgroup-size", scn->subgroup_size);
-  g_key_file_set_value(kf, "topology", "subgroup-policy",
-                       scn->subgroup_policy == KT_POLICY_PER_RNC ? "per-rnc" : "per-cell");
-
-  set_double(kf, "links", "core-rate", scn->core_rate);
-  set_double(kf, "links", "core-delay", scn->core_delay);
-  set_double(kf, "links", "iu-rate", scn->iu_rate);
-  set_double(kf, "links", "iu-delay", scn->iu_delay);
-  set_double(kf, "links", "dch-rate", scn->dch_rate);
-  set_double(kf, "links", "dch-delay", scn->dch_delay);
-  set_double(kf, "links", "common-rate", scn->common_rate);
-  set_double(kf, "links", "common-delay", scn->common_delay);
-
-  set_u64(kf, "workload", "initial-members", scn->initial_members);
-  set_double(kf, "workload", "join-rate", scn->join_rate);
-  set_double(kf, "workload", "mean-membership", scn->mean_membership);
-  g_key_file_set_string(kf, "workload", "events", scn->events_path ? scn->events_path : "");
-
-  g_key_file_set_value(kf, "security", "eavesdrop",
-                       scn->eavesdrop_all_cells ? "all-cells" : "own-cell");
-  g_key_file_set_value(kf, "security", "collusion", scn->collusion ? "true" : "false");
-  set_double(kf, "security", "record-before-join", scn->record_before_join);
-
-  set_double(kf, "data", "rate", scn->data_rate);
-  set_u64(kf, "data", "packet-size", scn->packet_size);
-  set_double(kf, "data", "switch-delay", scn->switch_delay);
-
-  g_key_file_set_value(kf, "trace", "pcap", scn->trace_pcap ? "true" : "false");
+  size_t n;
+  const ScnKey *k = scn_keys(&n);
+  for (size_t i = 0; i < n; i++) {
+    switch (k[i].type) {
+    case SCN_UINT:
+      set_u64(kf, k[i].section, k[i].key, scn_key_uint(&k[i], scn));
+      break;
+    case SCN_REAL:
+      set_double(kf, k[i].section, k[i].key, scn_key_real(&k[i], scn));
+      break;
+    case SCN_BOOL:
+      g_key_file_set_value(kf, k[i].section, k[i].key, scn_key_bool(&k[i], scn) ? "true" : "false");
+      break;
+    case SCN_TEXT:
+    case SCN_CHOICE:
+      g_key_file_set_string(kf, k[i].section, k[i].key, scn_key_text(&k[i], scn));
+      break;
+    }
+  }
 
   g_key_file_set_comment(
       kf, NULL, NULL, " mbms-keysim effective configuration (every key, defaults included)", NULL);
