@@ -124,10 +124,12 @@ static bool fail(const Ctx *c, GError **error, const char *section, const char *
   g_autofree char *what = g_strdup_vprintf(fmt, ap);
   va_end(ap);
   g_autofree char *loc = where(c, section, key);
+  /* names come from the user's file or --set: quoted into one printable line */
+  g_autofree char *qsection = scn_quote(section), *qkey = key ? scn_quote(key) : NULL;
   if (key)
-    g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID, "%s: %s.%s: %s", loc, section, key, what);
+    g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID, "%s: %s.%s: %s", loc, qsection, qkey, what);
   else
-    g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID, "%s: %s: %s", loc, section, what);
+    g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID, "%s: %s: %s", loc, qsection, what);
   return false;
 }
 
@@ -189,9 +191,10 @@ static bool scan_lines(Ctx *c, const char *text, gsize len, GError **error) {
     guint first = GPOINTER_TO_UINT(g_hash_table_lookup(c->lines, k));
     if (first) {
       g_free(k);
+      g_autofree char *qsection = scn_quote(section), *qkey = scn_quote(s);
       g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID,
-                  "%s:%u: %s.%s: duplicate key (first given at line %u)", c->path, lineno, section,
-                  s, first);
+                  "%s:%u: %s.%s: duplicate key (first given at line %u)", c->path, lineno, qsection,
+                  qkey, first);
       return false;
     }
     g_hash_table_insert(c->lines, k, GUINT_TO_POINTER(lineno));
@@ -297,7 +300,8 @@ static bool key_text(const Ctx *c, GError **error, const ScnKey *k, bool *given,
   GError *e = NULL;
   char *v = g_key_file_get_string(c->kf, k->section, k->key, &e);
   if (!v) {
-    bool r = fail(c, error, k->section, k->key, "%s", e->message);
+    g_autofree char *why = scn_printable(e->message);
+    bool r = fail(c, error, k->section, k->key, "%s", why);
     g_error_free(e);
     return r;
   }
@@ -384,7 +388,8 @@ Scenario *scn_load_point(const char *path, const char *const *overrides, const c
   GError *e = NULL;
   bool ok = true;
   if (!g_key_file_load_from_data(c.kf, text, len, G_KEY_FILE_NONE, &e)) {
-    g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID, "%s: %s", path, e->message);
+    g_autofree char *why = scn_printable(e->message); /* it quotes the file's bytes */
+    g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID, "%s: %s", path, why);
     g_error_free(e);
     ok = false;
   }
@@ -429,7 +434,8 @@ GPtrArray *scn_sweep_entries(const char *path, GError **error) {
   GError *e = NULL;
   bool ok = true;
   if (!g_key_file_load_from_data(c.kf, text, len, G_KEY_FILE_NONE, &e)) {
-    g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID, "%s: %s", path, e->message);
+    g_autofree char *why = scn_printable(e->message); /* it quotes the file's bytes */
+    g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID, "%s: %s", path, why);
     g_error_free(e);
     ok = false;
   }

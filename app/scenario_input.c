@@ -93,3 +93,23 @@ char *scn_read_file(const char *path, gsize *len, GError **error) {
   *len = s->len;
   return g_string_free(s, FALSE);
 }
+
+char *scn_printable(const char *text) {
+  GString *out = g_string_new(NULL);
+  const char *p = text;
+  while (*p) {
+    gunichar c = g_utf8_get_char_validated(p, -1);
+    if (c == (gunichar)-1 || c == (gunichar)-2) { /* not UTF-8: one byte */
+      g_string_append_printf(out, "\\x%02x", (unsigned char)*p);
+      p++;
+      continue;
+    }
+    const char *next = g_utf8_next_char(p);
+    if (c < 0x20 || c == 0x7f)
+      g_string_append_printf(out, "\\%03o", (unsigned)c);
+    else
+      g_string_append_len(out, p, next - p);
+    p = next;
+  }
+  return g_string_free(out, FALSE);
+}

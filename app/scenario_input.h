@@ -17,6 +17,11 @@ int scn_exit_status(const GError *error);
 
 /* A value fit for a one-line message: control characters escaped, values
  * longer than 60 characters cut. Caller frees. */
+/* `text` made one printable line without cutting it: control characters
+ * as \ooo and bytes that are not UTF-8 as \xNN; valid, printable text
+ * (curly quotes included) is left as it is. For messages that quote the
+ * user's bytes, such as GKeyFile's parse errors. */
+char *scn_printable(const char *text);
 char *scn_quote(const char *value);
 /* Bound on an input file (scenario or events CSV): 256 MiB, about 10^7
  * CSV rows, and no more than a run could hold in memory anyway. */
