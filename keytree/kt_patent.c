@@ -11,7 +11,7 @@
  * sibling under its private key (or the sub-group is deleted if it became
  * empty); then the group key changes and goes point-to-multipoint to every
  * sub-group of the scope under that sub-group's current key. If the scope
- * became empty, nothing is sent (kt_scheme.c retires the group key).
+ * became empty, nothing is sent (kt_tree.c retires the group key).
  *
  * Every key changed (and a created sub-group's first key) is copied into the
  * plan's key_values, old value first, then new. The sub-groups themselves
@@ -112,7 +112,7 @@ static void patent_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
   }
   if (t->scope_count[plan->scope] == 0) {
     g_assert(sg == NULL);
-    return; /* the group is empty: nobody to tell (kt_scheme.c retires its key) */
+    return; /* the group is empty: nobody to tell (kt_tree.c retires its key) */
   }
   if (sg != NULL) {
     kt_priv_rekey(t, &sg->key, plan);

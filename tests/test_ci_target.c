@@ -43,33 +43,6 @@ static guint64 seed_of(guint64 seed, guint rep) {
   return z ^ (z >> 31);
 }
 
-static int run_sim(const char *cwd, const char *const *args, char **out) {
-  GPtrArray *argv = g_ptr_array_new();
-  g_ptr_array_add(argv, (char *)g_getenv("MBMS_SIM"));
-  for (const char *const *a = args; *a; a++)
-    g_ptr_array_add(argv, (char *)*a);
-  g_ptr_array_add(argv, NULL);
-  int status = -1;
-  char *err = NULL;
-  GError *error = NULL;
-  g_assert_true(g_spawn_sync(cwd, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out,
-                             &err, &status, &error));
-  g_assert_no_error(error);
-  if (err && *err)
-    g_test_message("stderr: %s", err);
-  g_free(err);
-  g_ptr_array_free(argv, TRUE);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static char *slurp(const char *dir, const char *sub, const char *name) {
-  g_autofree char *p = g_build_filename(dir, sub, name, NULL);
-  char *text = NULL;
-  if (!g_file_get_contents(p, &text, NULL, NULL))
-    g_error("cannot read %s", p);
-  return text;
-}
-
 static int col(char **h, const char *name) {
   for (int i = 0; h[i]; i++)
     if (strcmp(h[i], name) == 0)
@@ -80,8 +53,8 @@ static int col(char **h, const char *name) {
 /* Checks sweep.csv and sweep-stats.csv of `sub` against the rule. */
 static void check_rule(const char *dir, const char *sub, const char *fig, double rel, guint min,
                        guint max, guint *reached_out) {
-  g_autofree char *csv = slurp(dir, sub, "sweep.csv");
-  g_autofree char *stats = slurp(dir, sub, "sweep-stats.csv");
+  g_autofree char *csv = read_in(dir, sub, "sweep.csv");
+  g_autofree char *stats = read_in(dir, sub, "sweep-stats.csv");
   g_auto(GStrv) rows = g_strsplit(csv, "\n", -1);
   g_auto(GStrv) h = g_strsplit(rows[0], ",", -1);
   int c_emb = col(h, "run.embodiment"), c_rep = col(h, "replication"), c_seed = col(h, "seed"),
@@ -148,7 +121,7 @@ static void test_rule_and_jobs(void) {
                      "j2",
                      "s.ini",
                      NULL};
-  g_assert_cmpint(run_sim(t.dir, a, NULL), ==, 0);
+  g_assert_cmpint(run_sim_in(t.dir, a, NULL), ==, 0);
   guint reached;
   check_rule(t.dir, "j2", "p2m_tx_per_leave", 0.1, 2, 12, &reached);
   const char *b[] = {"-q",
@@ -162,10 +135,10 @@ static void test_rule_and_jobs(void) {
                      "j1",
                      "s.ini",
                      NULL};
-  g_assert_cmpint(run_sim(t.dir, b, NULL), ==, 0);
+  g_assert_cmpint(run_sim_in(t.dir, b, NULL), ==, 0);
   const char *files[] = {"sweep.csv", "sweep-stats.csv"};
   for (guint i = 0; i < 2; i++) {
-    g_autofree char *x = slurp(t.dir, "j2", files[i]), *y = slurp(t.dir, "j1", files[i]);
+    g_autofree char *x = read_in(t.dir, "j2", files[i]), *y = read_in(t.dir, "j1", files[i]);
     g_assert_cmpstr(x, ==, y);
   }
 
@@ -175,7 +148,7 @@ static void test_rule_and_jobs(void) {
                      "-o",    "never",
                      "s.ini", NULL};
   char *out = NULL;
-  g_assert_cmpint(run_sim(t.dir, c, &out), ==, 0);
+  g_assert_cmpint(run_sim_in(t.dir, c, &out), ==, 0);
   g_assert_nonnull(strstr(out, "ci-target: 0 of 2 points reached bytes_per_leave_mean"));
   g_free(out);
   check_rule(t.dir, "never", "bytes_per_leave", 1e-9, 3, 5, &reached);
@@ -196,10 +169,10 @@ static void test_rule_and_jobs(void) {
                      "flat",
                      "s.ini",
                      NULL};
-  g_assert_cmpint(run_sim(t.dir, d, NULL), ==, 0);
+  g_assert_cmpint(run_sim_in(t.dir, d, NULL), ==, 0);
   check_rule(t.dir, "flat", "final_members", 0.01, 3, 5, &reached);
   g_assert_cmpuint(reached, ==, 2);
-  g_autofree char *flat = slurp(t.dir, "flat", "sweep-stats.csv");
+  g_autofree char *flat = read_in(t.dir, "flat", "sweep-stats.csv");
   g_assert_nonnull(strstr(flat, "\n1,3,"));
   tmp_free(&t);
 }
@@ -209,7 +182,7 @@ static void test_rule_and_jobs(void) {
 static void test_fixed_unchanged(void) {
   TmpScenario t = tmp_scenario(base_ini, NULL);
   const char *a[] = {"-q", "--set", "sweep.replications=3", "-o", "fixed", "s.ini", NULL};
-  g_assert_cmpint(run_sim(t.dir, a, NULL), ==, 0);
+  g_assert_cmpint(run_sim_in(t.dir, a, NULL), ==, 0);
   const char *b[] = {"-q",
                      "--set",
                      "sweep.replications=3..3",
@@ -219,10 +192,10 @@ static void test_fixed_unchanged(void) {
                      "range",
                      "s.ini",
                      NULL};
-  g_assert_cmpint(run_sim(t.dir, b, NULL), ==, 0);
-  g_autofree char *x = slurp(t.dir, "fixed", "sweep.csv"), *y = slurp(t.dir, "range", "sweep.csv");
+  g_assert_cmpint(run_sim_in(t.dir, b, NULL), ==, 0);
+  g_autofree char *x = read_in(t.dir, "fixed", "sweep.csv"), *y = read_in(t.dir, "range", "sweep.csv");
   g_assert_cmpstr(x, ==, y);
-  g_autofree char *s = slurp(t.dir, "fixed", "sweep-stats.csv");
+  g_autofree char *s = read_in(t.dir, "fixed", "sweep-stats.csv");
   g_assert_null(strstr(s, "ci_target_reached"));
   g_auto(GStrv) lines = g_strsplit(s, "\n", 2);
   g_assert_true(g_str_has_suffix(lines[0], "_ci95"));
@@ -262,7 +235,7 @@ static void test_fixed_unchanged(void) {
                       "bad",
                       "s.ini",
                       NULL};
-  g_assert_cmpint(run_sim(t.dir, sh, NULL), ==, 2);
+  g_assert_cmpint(run_sim_in(t.dir, sh, NULL), ==, 2);
   tmp_free(&t);
 }
 

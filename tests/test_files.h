@@ -62,3 +62,36 @@ static inline int run_cli(const char *const *argv, char **out, char **err) {
   g_assert_no_error(error);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
+
+/* Runs $MBMS_SIM (set by meson) with `args` in folder `cwd`; its stdout into
+ * *out (caller frees), its stderr into the test log; returns the exit code
+ * (-1 if it did not exit normally). */
+static inline int run_sim_in(const char *cwd, const char *const *args, char **out) {
+  const char *sim = g_getenv("MBMS_SIM");
+  g_assert_nonnull(sim);
+  GPtrArray *argv = g_ptr_array_new();
+  g_ptr_array_add(argv, (char *)sim);
+  for (const char *const *a = args; *a; a++)
+    g_ptr_array_add(argv, (char *)*a);
+  g_ptr_array_add(argv, NULL);
+  int status = -1;
+  GError *error = NULL;
+  char *err = NULL;
+  g_assert_true(g_spawn_sync(cwd, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out,
+                             &err, &status, &error));
+  g_assert_no_error(error);
+  if (err && *err)
+    g_test_message("stderr: %s", err);
+  g_free(err);
+  g_ptr_array_free(argv, TRUE);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The contents of dir/sub/name (caller frees); a missing file ends the test. */
+static inline char *read_in(const char *dir, const char *sub, const char *name) {
+  char *p = g_build_filename(dir, sub, name, NULL), *text = NULL;
+  if (!g_file_get_contents(p, &text, NULL, NULL))
+    g_error("cannot read %s", p);
+  g_free(p);
+  return text;
+}

@@ -35,34 +35,6 @@ static const char *sim(void) {
   return s;
 }
 
-/* Runs mbms-sim in `cwd`; returns the exit code, stdout into *out. */
-static int run_in(const char *cwd, const char *const *args, char **out) {
-  GPtrArray *argv = g_ptr_array_new();
-  g_ptr_array_add(argv, (char *)sim());
-  for (const char *const *a = args; *a; a++)
-    g_ptr_array_add(argv, (char *)*a);
-  g_ptr_array_add(argv, NULL);
-  int status = -1;
-  GError *error = NULL;
-  char *err = NULL;
-  g_assert_true(g_spawn_sync(cwd, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out,
-                             &err, &status, &error));
-  g_assert_no_error(error);
-  if (err && *err)
-    g_test_message("stderr: %s", err);
-  g_free(err);
-  g_ptr_array_free(argv, TRUE);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static char *read_in(const char *dir, const char *sub, const char *name) {
-  char *p = g_build_filename(dir, sub, name, NULL), *text = NULL;
-  if (!g_file_get_contents(p, &text, NULL, NULL))
-    g_error("cannot read %s", p);
-  g_free(p);
-  return text;
-}
-
 /* Run i's folder, relative to the sweep folder (README: run i is
  * replication i mod 3 + 1 of point i div 3). */
 static char *run_dir(const char *sweep, guint i) {
@@ -84,7 +56,7 @@ static void assert_results_equal(const char *dir, const char *a, const char *b) 
 static void resume_and_check(const char *dir, guint want_reused) {
   const char *args[] = {"--jobs", "2", "--resume", "-o", "out", "s.ini", NULL};
   char *out = NULL;
-  g_assert_cmpint(run_in(dir, args, &out), ==, 0);
+  g_assert_cmpint(run_sim_in(dir, args, &out), ==, 0);
   g_autofree char *want =
       g_strdup_printf("resume: %u runs reused, %u run\n", want_reused, N_RUNS - want_reused);
   if (!strstr(out, want))
@@ -104,9 +76,9 @@ static void remove_run(const char *dir, guint i) {
 static void test_every_cut(void) {
   TmpScenario t = tmp_scenario(sweep_ini, events_csv);
   const char *clean[] = {"-q", "--jobs", "2", "-o", "clean", "s.ini", NULL};
-  g_assert_cmpint(run_in(t.dir, clean, NULL), ==, 0);
+  g_assert_cmpint(run_sim_in(t.dir, clean, NULL), ==, 0);
   const char *full[] = {"-q", "--jobs", "2", "-o", "out", "s.ini", NULL};
-  g_assert_cmpint(run_in(t.dir, full, NULL), ==, 0);
+  g_assert_cmpint(run_sim_in(t.dir, full, NULL), ==, 0);
   /* nothing to do: every folder reused */
   resume_and_check(t.dir, N_RUNS);
   for (guint mask = 0; mask < (1u << N_RUNS); mask++) {
@@ -132,9 +104,9 @@ static void test_every_cut(void) {
 static void test_mismatch_reruns(void) {
   TmpScenario t = tmp_scenario(sweep_ini, events_csv);
   const char *clean[] = {"-q", "-o", "clean", "s.ini", NULL};
-  g_assert_cmpint(run_in(t.dir, clean, NULL), ==, 0);
+  g_assert_cmpint(run_sim_in(t.dir, clean, NULL), ==, 0);
   const char *full[] = {"-q", "-o", "out", "s.ini", NULL};
-  g_assert_cmpint(run_in(t.dir, full, NULL), ==, 0);
+  g_assert_cmpint(run_sim_in(t.dir, full, NULL), ==, 0);
 
   /* run 0's scenario.ini edited; run 4's summary.json provenance with
    * another seed: two runs again */
@@ -160,12 +132,12 @@ static void test_mismatch_reruns(void) {
   g_autofree char *ev = g_build_filename(t.dir, "events.csv", NULL);
   g_assert_true(g_file_set_contents(ev, "time,action,ue,cell\n1,leave,4,\n", -1, NULL));
   const char *clean2[] = {"-q", "-o", "clean", "s.ini", NULL};
-  g_assert_cmpint(run_in(t.dir, clean2, NULL), ==, 0);
+  g_assert_cmpint(run_sim_in(t.dir, clean2, NULL), ==, 0);
   resume_and_check(t.dir, 0);
 
   /* --resume is for sweeps only */
   const char *single[] = {"--single", "--resume", "-o", "one", "s.ini", NULL};
-  g_assert_cmpint(run_in(t.dir, single, NULL), ==, 2);
+  g_assert_cmpint(run_sim_in(t.dir, single, NULL), ==, 2);
   tmp_free(&t);
 }
 
@@ -174,7 +146,7 @@ static void test_mismatch_reruns(void) {
 static void test_killed_then_resumed(void) {
   TmpScenario t = tmp_scenario(sweep_ini, events_csv);
   const char *clean[] = {"-q", "--set", "run.duration=200", "-o", "clean", "s.ini", NULL};
-  g_assert_cmpint(run_in(t.dir, clean, NULL), ==, 0);
+  g_assert_cmpint(run_sim_in(t.dir, clean, NULL), ==, 0);
   const char *argv[] = {sim(), "-q",  "--jobs", "1", "--set", "run.duration=200",
                         "-o",  "out", "s.ini",  NULL};
   GPid parent;
@@ -196,7 +168,7 @@ static void test_killed_then_resumed(void) {
   gboolean finished = g_file_test(csv, G_FILE_TEST_EXISTS);
   const char *resume[] = {"-q", "--resume", "--set", "run.duration=200",
                           "-o", "out",      "s.ini", NULL};
-  g_assert_cmpint(run_in(t.dir, resume, NULL), ==, 0);
+  g_assert_cmpint(run_sim_in(t.dir, resume, NULL), ==, 0);
   if (finished)
     g_test_message("the sweep had finished before it was killed");
   assert_results_equal(t.dir, "out", "clean");

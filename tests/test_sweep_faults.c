@@ -73,14 +73,6 @@ static int run_in(const char *cwd, const char *const *argv) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-static char *read_in(const char *dir, const char *sub, const char *name) {
-  char *p = g_build_filename(dir, sub, name, NULL), *text = NULL;
-  if (!g_file_get_contents(p, &text, NULL, NULL))
-    g_error("cannot read %s", p);
-  g_free(p);
-  return text;
-}
-
 /* Starts the long sweep with --jobs 2 into `dir`/out, waits for its two
  * runs to start, kills the sweep's parent alone with `sig`, and wants both
  * runs killed (SIGKILL, the death signal) within one second. */
