@@ -24,9 +24,8 @@ static GPtrArray *child_argv(const SweepPlan *plan, guint i, const char *exe) {
   g_ptr_array_add(argv, g_strdup(exe));
   g_ptr_array_add(argv, g_strdup("--single"));
   g_ptr_array_add(argv, g_strdup("--quiet"));
-  g_autofree char *rel = sweep_run_rel(plan, i);
   g_ptr_array_add(argv, g_strdup("--output"));
-  g_ptr_array_add(argv, g_build_filename(plan->dir, rel, NULL));
+  g_ptr_array_add(argv, sweep_run_dir(plan, i));
   for (guint k = 0; k + 1 < plan->plain->len; k++)
     g_ptr_array_add(argv, g_strconcat("--set=", g_ptr_array_index(plan->plain, k), NULL));
   for (guint d = 0; d < plan->dims->len; d++) {
@@ -83,7 +82,8 @@ static gboolean child_status(const SweepPlan *plan, guint i, int status, GError 
 char *sweep_finish(const SweepPlan *plan, guint i, int status, GError **error) {
   if (!child_status(plan, i, status, error))
     return NULL;
-  return sweep_run_collect(plan, i, error);
+  g_autofree char *dir = sweep_run_dir(plan, i);
+  return sweep_run_collect(dir, error);
 }
 
 char *sweep_run_one(const SweepPlan *plan, guint i, GError **error) {

@@ -186,11 +186,9 @@ char *sweep_figures_header(void) {
   return figures_header(totals + 1);
 }
 
-char *sweep_run_collect(const SweepPlan *plan, guint i, GError **error) {
-  g_autofree char *rel = sweep_run_rel(plan, i);
-  g_autofree char *dir = g_build_filename(plan->dir, rel, NULL);
+char *sweep_run_collect(const char *run_dir, GError **error) {
   char *h, *v;
-  if (!run_figures(dir, &h, &v, error))
+  if (!run_figures(run_dir, &h, &v, error))
     return NULL;
   char *out = g_strdup_printf("%s%c%s", h, SWEEP_FIG_SEP, v);
   g_free(h);

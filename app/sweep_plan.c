@@ -511,6 +511,11 @@ char *sweep_run_rel(const SweepPlan *plan, guint i) {
                          i % plan->replications + 1);
 }
 
+char *sweep_run_dir(const SweepPlan *plan, guint i) {
+  g_autofree char *rel = sweep_run_rel(plan, i);
+  return g_build_filename(plan->dir, rel, NULL);
+}
+
 uint64_t sweep_run_seed(const SweepPlan *plan, guint i) {
   return sweep_seed(plan->seed[i / plan->replications], i % plan->replications + 1);
 }

@@ -71,6 +71,8 @@ gboolean sweep_invalid(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3)
 const char *sweep_point_value(const SweepPlan *plan, guint p, guint d);
 /* "<point-slug>/rep-<r>", run i's folder relative to the sweep folder. */
 char *sweep_run_rel(const SweepPlan *plan, guint i);
+/* Run i's folder: the sweep folder joined with sweep_run_rel. */
+char *sweep_run_dir(const SweepPlan *plan, guint i);
 /* The seed of run i. */
 uint64_t sweep_run_seed(const SweepPlan *plan, guint i);
 
@@ -97,8 +99,8 @@ char *sweep_run_reuse(const SweepPlan *plan, guint i);
 
 /* ----------------------------------------------------- figures (figures.c) */
 
-/* Reads run i's folder back into its figures string, NULL + error. */
-char *sweep_run_collect(const SweepPlan *plan, guint i, GError **error);
+/* Reads a run folder back into its figures string, NULL + error. */
+char *sweep_run_collect(const char *run_dir, GError **error);
 
 /* -------------------------------------------------- result rows (stats.c) */
 

@@ -41,8 +41,7 @@ static char *read_in(const char *dir, const char *name) {
 }
 
 char *sweep_run_reuse(const SweepPlan *plan, guint i) {
-  g_autofree char *rel = sweep_run_rel(plan, i);
-  g_autofree char *dir = g_build_filename(plan->dir, rel, NULL);
+  g_autofree char *dir = sweep_run_dir(plan, i);
   g_autofree char *summary = read_in(dir, "summary.json");
   g_autofree char *ini = read_in(dir, "scenario.ini");
   if (!summary || !ini)
@@ -59,5 +58,5 @@ char *sweep_run_reuse(const SweepPlan *plan, guint i) {
   g_string_free(prov, TRUE);
   if (!ok)
     return NULL;
-  return sweep_run_collect(plan, i, NULL);
+  return sweep_run_collect(dir, NULL);
 }
