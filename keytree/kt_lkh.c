@@ -249,10 +249,6 @@ static void to_holders(KtTree *t, KtPlan *plan, KtNode *holders, KtKeyRef under,
   }
 }
 
-static uint32_t rnc_of_ue(const KtTree *t, uint32_t ue) {
-  return kt_priv_rnc_of_ue(t, ue);
-}
-
 /* Places joiner `ue` (not a member) in `cell` by the placement rule and
  * updates all counts; returns its parent node. *created / *split_ue: the
  * node a split made and the member it moved below it, if any. */
@@ -278,7 +274,7 @@ static KtNode *place(KtTree *t, uint32_t scope, uint32_t ue, uint32_t cell, KtNo
     set_child(t, *created, 0, e);
     (*created)->n_children = 1;
     (*created)->leaves = 1;
-    rncs_add((*created)->rncs, rnc_of_ue(t, *split_ue), 1);
+    rncs_add((*created)->rncs, kt_priv_rnc_of_ue(t, *split_ue), 1);
     x = *created;
   }
   if (x->depth > KT_LKH_MAX_DEPTH)
@@ -315,7 +311,7 @@ static void lkh_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtP
   }
   /* the split leaf gets the new node's key */
   if (created != NULL) {
-    uint32_t urnc = rnc_of_ue(t, split_ue);
+    uint32_t urnc = kt_priv_rnc_of_ue(t, split_ue);
     kt_priv_deliver(plan, stage_of(t, plan, urnc, false), KT_TO_UE, split_ue, urnc, KT_NO_UE,
                     kt_priv_ue(t, split_ue)->priv.ref, &created->key.ref, 1);
   }
@@ -356,7 +352,7 @@ static void lkh_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
         uint32_t e = y->children[i];
         if (entry_is_ue(e)) {
           uint32_t m = e & ~KT_LKH_UE_BIT;
-          uint32_t mrnc = rnc_of_ue(t, m);
+          uint32_t mrnc = kt_priv_rnc_of_ue(t, m);
           kt_priv_deliver(plan, stage_of(t, plan, mrnc, root), KT_TO_UE, m, mrnc, KT_NO_UE,
                           kt_priv_ue(t, m)->priv.ref, &k->ref, 1);
         } else {
@@ -604,7 +600,7 @@ static void lkh_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
           for (KtNode *z = y; z != NULL && g_hash_table_contains(created, GUINT_TO_POINTER(z->id));
                z = parent_of(t, z))
             keys[len++] = z->key.ref;
-          uint32_t mrnc = rnc_of_ue(t, m);
+          uint32_t mrnc = kt_priv_rnc_of_ue(t, m);
           kt_priv_deliver(plan, stage_of(t, plan, mrnc, false), KT_TO_UE, m, mrnc, KT_NO_UE,
                           kt_priv_ue(t, m)->priv.ref, keys, len);
         }
@@ -617,7 +613,7 @@ static void lkh_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
           uint32_t m = e & ~KT_LKH_UE_BIT;
           if (g_hash_table_contains(joiners, GUINT_TO_POINTER(m)))
             continue;
-          uint32_t mrnc = rnc_of_ue(t, m);
+          uint32_t mrnc = kt_priv_rnc_of_ue(t, m);
           kt_priv_deliver(plan, stage_of(t, plan, mrnc, root), KT_TO_UE, m, mrnc, KT_NO_UE,
                           kt_priv_ue(t, m)->priv.ref, &k->ref, 1);
         } else {

@@ -187,28 +187,6 @@ static void make_big(const char *path) {
   close(fd);
 }
 
-static int cmp_names(gconstpointer a, gconstpointer b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The names in `dir`, sorted, space-separated. */
-static char *listing(const char *dir) {
-  GDir *d = g_dir_open(dir, 0, NULL);
-  g_assert_nonnull(d);
-  GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-  const char *name;
-  while ((name = g_dir_read_name(d)))
-    g_ptr_array_add(names, g_strdup(name));
-  g_dir_close(d);
-  g_ptr_array_sort(names, cmp_names);
-  GString *s = g_string_new(NULL);
-  for (guint i = 0; i < names->len; i++) {
-    g_string_append_printf(s, "%s%s", i ? " " : "", (const char *)g_ptr_array_index(names, i));
-  }
-  g_ptr_array_unref(names);
-  return g_string_free(s, FALSE);
-}
-
 static void test_case(gconstpointer data) {
   const BadCase *c = data;
   GError *error = NULL;

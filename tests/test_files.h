@@ -3,6 +3,7 @@
  * functions), so each test stays one .c file; GLib only. */
 #pragma once
 #include <glib.h>
+#include <string.h>
 #include <glib/gstdio.h>
 #include <sys/wait.h>
 
@@ -94,4 +95,25 @@ static inline char *read_in(const char *dir, const char *sub, const char *name) 
     g_error("cannot read %s", p);
   g_free(p);
   return text;
+}
+
+static inline int test_cmp_names(gconstpointer a, gconstpointer b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in folder `dir`, sorted, space-separated (caller frees). */
+static inline char *listing(const char *dir) {
+  GDir *d = g_dir_open(dir, 0, NULL);
+  g_assert_nonnull(d);
+  GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+  const char *name;
+  while ((name = g_dir_read_name(d)))
+    g_ptr_array_add(names, g_strdup(name));
+  g_dir_close(d);
+  g_ptr_array_sort(names, test_cmp_names);
+  GString *s = g_string_new(NULL);
+  for (guint i = 0; i < names->len; i++)
+    g_string_append_printf(s, "%s%s", i ? " " : "", (const char *)g_ptr_array_index(names, i));
+  g_ptr_array_unref(names);
+  return g_string_free(s, FALSE);
 }

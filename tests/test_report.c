@@ -84,27 +84,6 @@ static char *read_all(const char *dir, const char *name) {
   return text;
 }
 
-static int cmp_str_ptr(gconstpointer a, gconstpointer b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sorted, space-separated names in a folder. */
-static char *listing(const char *dir) {
-  GDir *d = g_dir_open(dir, 0, NULL);
-  g_assert_nonnull(d);
-  GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-  const char *name;
-  while ((name = g_dir_read_name(d)))
-    g_ptr_array_add(names, g_strdup(name));
-  g_dir_close(d);
-  g_ptr_array_sort(names, cmp_str_ptr);
-  GString *s = g_string_new(NULL);
-  for (guint i = 0; i < names->len; i++)
-    g_string_append_printf(s, "%s%s", i ? " " : "", (const char *)g_ptr_array_index(names, i));
-  g_ptr_array_unref(names);
-  return g_string_free(s, FALSE);
-}
-
 static void write_text(const char *dir, const char *name, const char *text) {
   char *path = g_build_filename(dir, name, NULL);
   g_assert_true(g_file_set_contents(path, text, -1, NULL));
