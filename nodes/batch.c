@@ -3,7 +3,6 @@
 
 #include "nodes/plan.h"
 #include "nodes/radio.h"
-#include "nodes/ue.h"
 
 void batch_buffer_init(BatchBuffer *b) {
   b->ops = g_array_new(FALSE, FALSE, sizeof(KtBatchOp));
@@ -50,7 +49,6 @@ const KtPlan *batch_plan(Net *net, BatchBuffer *b, NetElement holder, uint32_t s
     net_reject(net, holder, "a batch with a join of a member or a leave of a non-member");
     return NULL;
   }
-  bool node_keys = kt_tree_node_keys(net->tree);
   bool leaves = false;
   for (guint i = 0; i < plan->batch->len; i++) {
     const KtBatchOp *op = &g_array_index(plan->batch, KtBatchOp, i);
@@ -59,8 +57,6 @@ const KtPlan *batch_plan(Net *net, BatchBuffer *b, NetElement holder, uint32_t s
     } else {
       radio_bearer_leave(net->radio, op->ue, op->cell);
       leaves = true;
-      if (node_keys)
-        ue_drop_pending(net, op->ue);
     }
   }
   if (leaves)

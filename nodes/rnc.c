@@ -19,7 +19,6 @@
 #include "nodes/data.h"
 #include "nodes/plan.h"
 #include "nodes/radio.h"
-#include "nodes/ue.h"
 
 enum { RNC_TIMER_BATCH = 0 };
 
@@ -188,8 +187,6 @@ static void on_request(Net *net, uint32_t rnc, NetElement from, const Msg *msg) 
     radio_bearer_join(net->radio, msg->ue, plan->cell);
   else
     radio_bearer_leave(net->radio, msg->ue, plan->cell);
-  if (!join && kt_tree_node_keys(net->tree))
-    ue_drop_pending(net, msg->ue);
   if (net->obs.on_request)
     net->obs.on_request(net->obs.ctx, msg->seq);
   if (net->obs.on_membership)

@@ -118,6 +118,20 @@ static void retry_pending(Net *net, uint32_t ue) {
   g_array_free(mine, TRUE);
 }
 
+/* Node keys: a UE whose leave was accepted stops waiting for the node keys
+ * still on their way to it (its own decision, on the deactivation accept:
+ * the RNC sends it no key after the leave). Other schemes keep theirs (a
+ * newer version of a key it holds can still come and open the wrap). */
+static void drop_pending(Net *net, uint32_t ue) {
+  GArray *pending = ues(net)->pending;
+  for (guint i = 0; i < pending->len;) {
+    if (g_array_index(pending, PendingWrap, i).ue == ue)
+      g_array_remove_index(pending, i);
+    else
+      i++;
+  }
+}
+
 static void install(Net *net, uint32_t ue, uint32_t seq, const KtKey *key) {
   UeState *st = st_of(net, ue);
   KtKey *slot = key_slot(net, ue, key->ref.id, true);
@@ -198,6 +212,12 @@ static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *m
   }
   /* point-to-point: addressed to this UE; point-to-multipoint: heard on its
    * cell. Accepts are signalling only: the keys came in the key assignment. */
+  /* node keys: the accept of its leave ends the wait for node keys that
+   * were on their way (unless it has rejoined since: then it waits for its
+   * new path's keys) */
+  if (msg->type == MSG_DEACTIVATE_ACCEPT && msg->ue == self && !st_of(net, self)->member &&
+      kt_tree_node_keys(net->tree))
+    drop_pending(net, self);
   if (msg->type == MSG_KEY_ASSIGNMENT && (msg->mode == MSG_P2M || msg->ue == self))
     for (uint8_t i = 0; i < msg->n_wraps; i++)
       process_wrap(net, self, msg->seq, &msg->wraps[i]);
@@ -277,16 +297,6 @@ void ue_sync_from_tree(Net *net, uint32_t ue) {
 
 void ue_set_member(Net *net, uint32_t ue) {
   st_of(net, ue)->member = 1;
-}
-
-void ue_drop_pending(Net *net, uint32_t ue) {
-  GArray *pending = ues(net)->pending;
-  for (guint i = 0; i < pending->len;) {
-    if (g_array_index(pending, PendingWrap, i).ue == ue)
-      g_array_remove_index(pending, i);
-    else
-      i++;
-  }
 }
 
 /* ---------------------------------------------------------- inspection */

@@ -23,9 +23,6 @@ void ue_start_leave(Net *net, uint32_t ue, uint32_t seq);
  * tree says it holds; ue_set_member marks it a member from its own view. */
 void ue_sync_from_tree(Net *net, uint32_t ue);
 void ue_set_member(Net *net, uint32_t ue);
-/* Drops the wraps the UE still waits a key for (LKH: it left before the
- * node key it was waiting for came). */
-void ue_drop_pending(Net *net, uint32_t ue);
 
 /* Inspection (net.h's, for reports and tests). */
 bool ue_holds_group_key(const Net *net, uint32_t ue, const KtKey *key);
