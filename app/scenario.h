@@ -20,12 +20,11 @@
 
 #include "app/scenario_input.h"
 #include "keytree/kt_tree.h"
+#include "sim/sim.h"
 
-/* One channel class of [links]: every link or channel of the class has
- * this rate (bit/s) and propagation delay (s). */
-typedef struct {
-  double rate, delay;
-} ScnChannel;
+/* One channel class of [links]: sim/'s parameter set (sim/sim.h), filled
+ * by the keys of the class and handed to nodes/ and sim/ whole. */
+typedef SimChannel ScnChannel;
 
 /* The fields the keys fill. Each key's type, range and default are in the
  * table app/scenario_keys.c (documented in scenarios/README.md); the

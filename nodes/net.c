@@ -48,16 +48,14 @@ Net *net_new(const NetConfig *config, KtTree *tree, const NetObserver *observer)
   net->sgsn_uplink = g_new(SimLinkId, net->n_sgsn);
   net->rnc_uplink = g_new(SimLinkId, net->n_rnc);
   for (uint32_t g = 0; g < config->ggsn; g++)
-    net->ggsn_uplink[g] =
-        sim_link_new(net->bmsc_node, net->ggsn_node[g], config->core_rate, config->core_delay);
+    net->ggsn_uplink[g] = sim_link_new(net->bmsc_node, net->ggsn_node[g], &config->core);
   for (uint32_t s = 0; s < net->n_sgsn; s++)
-    net->sgsn_uplink[s] = sim_link_new(net->ggsn_node[net_ggsn_of_sgsn(net, s)], net->sgsn_node[s],
-                                       config->core_rate, config->core_delay);
+    net->sgsn_uplink[s] =
+        sim_link_new(net->ggsn_node[net_ggsn_of_sgsn(net, s)], net->sgsn_node[s], &config->core);
   for (uint32_t r = 0; r < net->n_rnc; r++) {
-    net->rnc_uplink[r] = sim_link_new(net->sgsn_node[net_sgsn_of_rnc(net, r)], net->rnc_node[r],
-                                      config->iu_rate, config->iu_delay);
-    radio_add_ran(net->radio, r, net->rnc_node[r], config->dch_rate, config->dch_delay,
-                  config->common_rate, config->common_delay);
+    net->rnc_uplink[r] =
+        sim_link_new(net->sgsn_node[net_sgsn_of_rnc(net, r)], net->rnc_node[r], &config->iu);
+    radio_add_ran(net->radio, r, net->rnc_node[r], &config->dch, &config->common);
   }
   net_transport_listen(net);
 

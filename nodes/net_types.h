@@ -13,6 +13,7 @@
 #include "keytree/kt_data.h"
 #include "keytree/kt_tree.h"
 #include "nodes/msg.h"
+#include "sim/sim.h"
 
 /* The seq of work that belongs to no join/leave (e.g. signalling wraps). */
 #define NET_NO_SEQ UINT32_MAX
@@ -75,8 +76,8 @@ typedef struct {
   int embodiment; /* 1 or 2 */
   bool join_rekey;
   uint32_t ggsn, sgsn_per_ggsn, rnc_per_sgsn, cells_per_rnc;
-  double core_rate, core_delay, iu_rate, iu_delay;
-  double dch_rate, dch_delay, common_rate, common_delay;
+  /* one parameter set per channel class (sim/sim.h) */
+  SimChannel core, iu, dch, common;
   uint32_t ue_capacity; /* UE ids are < ue_capacity */
   /* Batch rekeying (scheme batch, docs/schemes.md): joins and leaves are
    * accepted at once and gathered by the holder of the tree (the RNC in

@@ -54,11 +54,10 @@ void radio_free(Radio *r) {
   g_free(r);
 }
 
-void radio_add_ran(Radio *r, uint32_t rnc, SimNodeId rnc_node, double dch_rate, double dch_delay,
-                   double common_rate, double common_delay) {
+void radio_add_ran(Radio *r, uint32_t rnc, SimNodeId rnc_node, const SimChannel *dch,
+                   const SimChannel *common) {
   g_assert(rnc < r->n_rnc);
-  r->ran[rnc] =
-      sim_ran_new(rnc_node, r->cells_per_rnc, dch_rate, dch_delay, common_rate, common_delay);
+  r->ran[rnc] = sim_ran_new(rnc_node, r->cells_per_rnc, dch, common);
   g_assert(r->ran[rnc] == rnc); /* RAN ids double as RNC indices in the receivers */
 }
 

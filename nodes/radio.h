@@ -29,8 +29,8 @@ typedef struct Radio Radio;
 Radio *radio_new(uint32_t n_rnc, uint32_t cells_per_rnc, uint32_t ue_capacity);
 void radio_free(Radio *radio);
 /* The RAN of the next RNC (call once per RNC, in RNC order). */
-void radio_add_ran(Radio *radio, uint32_t rnc, SimNodeId rnc_node, double dch_rate,
-                   double dch_delay, double common_rate, double common_delay);
+void radio_add_ran(Radio *radio, uint32_t rnc, SimNodeId rnc_node, const SimChannel *dch,
+                   const SimChannel *common);
 SimRanId radio_ran(const Radio *radio, uint32_t rnc);
 
 /* Camps `ue`'s radio on global cell `cell` (creating its node on first

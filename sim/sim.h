@@ -29,6 +29,15 @@ typedef uint32_t SimRanId;
 
 typedef void (*SimEventFn)(void *ctx, uint64_t arg);
 
+/* The parameters of one channel class: every core link, every Iu link,
+ * every dedicated channel, every cell's common channel of a class shares
+ * them. The one place a new channel parameter (loss, say) is added: the
+ * scenario fills it (app/), nodes/ passes it along whole, sim/ applies it. */
+typedef struct {
+  double rate;  /* bit/s, > 0 */
+  double delay; /* s, one-way propagation delay, >= 0 */
+} SimChannel;
+
 void sim_init(void);
 /* Destroys every node, link and pending event (Simulator::Destroy). */
 void sim_destroy(void);
@@ -66,12 +75,12 @@ void sim_set_receiver(const SimReceiver *receiver);
 
 /* ---- core and Iu links: ns-3 point-to-point links ---- */
 /* A full-duplex point-to-point link (ns-3 PointToPointNetDevice/Channel) with
- * the given rate (bit/s) and one-way propagation delay (s). Queues never drop
+ * the channel's rate and one-way propagation delay. Queues never drop
  * (their limit is raised); sim_link_drops() reports any drop all the same. */
-SimLinkId sim_link_new(SimNodeId a, SimNodeId b, double rate_bps, double delay_s);
+SimLinkId sim_link_new(SimNodeId a, SimNodeId b, const SimChannel *channel);
 /* Bytes the link adds to every packet on the wire (the PPP header of ns-3's
  * point-to-point device): a packet of len bytes sent on an idle link arrives
- * (len + SIM_LINK_OVERHEAD_BYTES) * 8 / rate_bps + delay_s later; packets
+ * (len + SIM_LINK_OVERHEAD_BYTES) * 8 / rate + delay later; packets
  * queue FIFO behind the one being transmitted. */
 #define SIM_LINK_OVERHEAD_BYTES 2
 /* Sends from `from` (one end of the link) to the other end. */
@@ -79,12 +88,12 @@ void sim_link_send(SimLinkId link, SimNodeId from, const uint8_t *bytes, size_t 
 uint64_t sim_link_drops(void);
 
 /* ---- radio access network of one RNC ---- */
-/* Dedicated channels (one per UE, each way serialised at dch_rate with
- * dch_delay) and n_cells common channels (serialised at common_rate with
- * common_delay, broadcast to the cell). Built from a lean NetDevice/Channel
+/* Dedicated channels (one per UE, each way serialised at dch->rate with
+ * dch->delay) and n_cells common channels (serialised at common->rate with
+ * common->delay, broadcast to the cell). Built from a lean NetDevice/Channel
  * of our own: one device on the RNC node and one per UE node. */
-SimRanId sim_ran_new(SimNodeId rnc, uint32_t n_cells, double dch_rate_bps, double dch_delay_s,
-                     double common_rate_bps, double common_delay_s);
+SimRanId sim_ran_new(SimNodeId rnc, uint32_t n_cells, const SimChannel *dch,
+                     const SimChannel *common);
 /* Camps `ue`'s radio on this RAN: the first call gives the UE node its one
  * radio device; a later call with another RAN moves that device there (the
  * UE's dedicated channel is then to this RAN's RNC, whose messages alone

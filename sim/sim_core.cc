@@ -1,12 +1,12 @@
-/* sim_core.cc — clock, scheduling, nodes and receivers of sim.h over ns-3.
+/* sim_core.cc — the life cycle, clock and scheduling of sim.h over ns-3.
  *
  * One simulation per process at a time: the ns-3 Simulator singleton with
  * its default implementation and scheduler (equal-time events fire in
- * insertion order). Nodes are ns3::Node objects; our SimNodeId is both the
- * index in g_nodes and the ns-3 node id (only sim/ creates nodes).
- * sim_destroy() runs Simulator::Destroy(), which disposes every node, device,
- * channel and pending event, then drops our own references, so sim_init()
- * can start afresh in the same process.
+ * insertion order). sim_destroy() runs Simulator::Destroy(), which disposes
+ * every node, device, channel and pending event, then has each module of
+ * sim/ drop its own references (the *_reset hooks), so sim_init() can start
+ * afresh in the same process. The top of sim/: it calls the other modules'
+ * resets, and none of them calls it (nodes and receivers: sim_nodes.cc).
  */
 #include "sim/sim_internal.h"
 
@@ -26,9 +26,6 @@
 using namespace ns3;
 
 namespace {
-
-std::vector<Ptr<Node>> g_nodes;
-SimReceiver g_receiver;
 
 /* A C callback as an ns-3 event: one small allocation per event, no
  * std::function. */
@@ -51,25 +48,10 @@ void reset_state() {
   simint::pcap_reset();
   simint::link_reset();
   simint::radio_reset();
-  g_nodes.clear();
-  g_nodes.shrink_to_fit();
-  g_receiver = SimReceiver{};
+  simint::nodes_reset();
 }
 
 } // namespace
-
-namespace simint {
-
-ns3::Node *node(SimNodeId id) {
-  SIM_CHECK(id < g_nodes.size(), "unknown node %u (have %zu)", id, g_nodes.size());
-  return PeekPointer(g_nodes[id]);
-}
-
-const SimReceiver &receiver() {
-  return g_receiver;
-}
-
-} // namespace simint
 
 extern "C" {
 
@@ -117,23 +99,6 @@ void sim_run(double until_s) {
 
 uint64_t sim_events_executed(void) {
   return Simulator::GetEventCount();
-}
-
-SimNodeId sim_node_new(void) {
-  Ptr<Node> n = CreateObject<Node>();
-  SIM_CHECK(n->GetId() == g_nodes.size(), "ns-3 node id %u, expected %zu (a node not made by sim?)",
-            n->GetId(), g_nodes.size());
-  g_nodes.push_back(n);
-  return n->GetId();
-}
-
-uint32_t sim_node_count(void) {
-  return static_cast<uint32_t>(g_nodes.size());
-}
-
-void sim_set_receiver(const SimReceiver *receiver) {
-  SIM_CHECK(receiver != nullptr, "null receiver");
-  g_receiver = *receiver;
 }
 
 } // extern "C"

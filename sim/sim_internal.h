@@ -1,9 +1,12 @@
 /* sim_internal.h — private glue between sim_core.cc, sim_link.cc and
  * sim_radio.cc. C++ only; never included outside sim/.
  *
- * sim_core.cc owns the node table and the receiver callbacks; sim_link.cc and
- * sim_radio.cc own their links and RANs and drop them in their *_reset()
- * hook, which sim_core.cc calls after Simulator::Destroy().
+ * sim_nodes.cc owns the node table and the receiver callbacks; sim_link.cc,
+ * sim_radio.cc and sim_pcap.cc own their links, RANs and trace files. Each
+ * drops its state in its *_reset() hook, which sim_core.cc (the life cycle,
+ * the only caller of the hooks) calls after Simulator::Destroy(). Calls
+ * between the files go one way: core -> link, radio, pcap -> nodes (no
+ * circle).
  */
 #pragma once
 
@@ -69,6 +72,7 @@ ns3::Ptr<ns3::PcapFileWrapper> pcap_file(const char *path, uint32_t dlt);
 /* Per-module state reset (after Simulator::Destroy, and at sim_init). */
 void link_reset();
 void radio_reset();
-void pcap_reset(); /* closes every trace file */
+void pcap_reset();  /* closes every trace file */
+void nodes_reset(); /* last: the other modules' objects live on nodes */
 
 } // namespace simint

@@ -74,7 +74,8 @@ void link_reset() {
 
 extern "C" {
 
-SimLinkId sim_link_new(SimNodeId a, SimNodeId b, double rate_bps, double delay_s) {
+SimLinkId sim_link_new(SimNodeId a, SimNodeId b, const SimChannel *channel) {
+  double rate_bps = channel->rate, delay_s = channel->delay;
   SIM_CHECK(a != b, "link from node %u to itself", a);
   /* DataRate holds whole bit/s (uint64): 1 .. 1e15 keeps llround exact */
   SIM_CHECK(rate_bps >= 1.0 && rate_bps <= 1e15, "bad link rate %g bit/s", rate_bps);

@@ -166,8 +166,7 @@ public:
   static TypeId GetTypeId();
   RadioChannel() = default;
 
-  void Configure(SimRanId ran, uint32_t n_cells, double dch_rate, double dch_delay,
-                 double common_rate, double common_delay);
+  void Configure(SimRanId ran, uint32_t n_cells, const SimChannel &dch, const SimChannel &common);
   SimRanId Ran() const {
     return m_ran;
   }
@@ -423,14 +422,14 @@ TypeId RadioChannel::GetTypeId() {
   return tid;
 }
 
-void RadioChannel::Configure(SimRanId ran, uint32_t n_cells, double dch_rate, double dch_delay,
-                             double common_rate, double common_delay) {
+void RadioChannel::Configure(SimRanId ran, uint32_t n_cells, const SimChannel &dch,
+                             const SimChannel &common) {
   m_ran = ran;
   m_nCells = n_cells;
-  m_dchRate = dch_rate;
-  m_commonRate = common_rate;
-  m_dchDelay = Seconds(dch_delay).GetTimeStep();
-  m_commonDelay = Seconds(common_delay).GetTimeStep();
+  m_dchRate = dch.rate;
+  m_commonRate = common.rate;
+  m_dchDelay = Seconds(dch.delay).GetTimeStep();
+  m_commonDelay = Seconds(common.delay).GetTimeStep();
   m_cellBusy.assign(n_cells, 0);
 }
 
@@ -545,8 +544,10 @@ using simint::g_ue_slot;
 
 extern "C" {
 
-SimRanId sim_ran_new(SimNodeId rnc, uint32_t n_cells, double dch_rate_bps, double dch_delay_s,
-                     double common_rate_bps, double common_delay_s) {
+SimRanId sim_ran_new(SimNodeId rnc, uint32_t n_cells, const SimChannel *dch,
+                     const SimChannel *common) {
+  double dch_rate_bps = dch->rate, dch_delay_s = dch->delay;
+  double common_rate_bps = common->rate, common_delay_s = common->delay;
   SIM_CHECK(dch_rate_bps > 0 && std::isfinite(dch_rate_bps), "bad DCH rate %g", dch_rate_bps);
   SIM_CHECK(common_rate_bps > 0 && std::isfinite(common_rate_bps), "bad common rate %g",
             common_rate_bps);
@@ -556,7 +557,7 @@ SimRanId sim_ran_new(SimNodeId rnc, uint32_t n_cells, double dch_rate_bps, doubl
   Ptr<Node> node = simint::node(rnc);
   SimRanId id = static_cast<SimRanId>(g_rans.size());
   Ptr<simint::RadioChannel> ch = CreateObject<simint::RadioChannel>();
-  ch->Configure(id, n_cells, dch_rate_bps, dch_delay_s, common_rate_bps, common_delay_s);
+  ch->Configure(id, n_cells, *dch, *common);
   Ptr<simint::RadioDevice> dev = CreateObject<simint::RadioDevice>();
   dev->Attach(ch, true);
   ch->SetRnc(dev);

@@ -112,8 +112,8 @@ static void test_radio_camping(void) {
   sim_init();
   SimNodeId rnc0 = sim_node_new(), rnc1 = sim_node_new();
   Radio *r = radio_new(2, 2, 4);
-  radio_add_ran(r, 0, rnc0, 384000, 0.01, 128000, 0.01);
-  radio_add_ran(r, 1, rnc1, 384000, 0.01, 128000, 0.01);
+  radio_add_ran(r, 0, rnc0, &(SimChannel){384000, 0.01}, &(SimChannel){128000, 0.01});
+  radio_add_ran(r, 1, rnc1, &(SimChannel){384000, 0.01}, &(SimChannel){128000, 0.01});
   g_assert_false(radio_ue_seen(r, 3));
   g_assert_false(radio_ue_seen(r, 4)); /* beyond the capacity */
   g_assert_true(radio_camp(r, 3, 1));  /* first appearance */
@@ -138,8 +138,8 @@ static void test_radio_bearers(void) {
   sim_init();
   SimNodeId rnc0 = sim_node_new(), rnc1 = sim_node_new();
   Radio *r = radio_new(2, 2, 4);
-  radio_add_ran(r, 0, rnc0, 384000, 0.01, 128000, 0.01);
-  radio_add_ran(r, 1, rnc1, 384000, 0.01, 128000, 0.01);
+  radio_add_ran(r, 0, rnc0, &(SimChannel){384000, 0.01}, &(SimChannel){128000, 0.01});
+  radio_add_ran(r, 1, rnc1, &(SimChannel){384000, 0.01}, &(SimChannel){128000, 0.01});
   radio_camp(r, 0, 3);
   radio_camp(r, 1, 3);
   radio_camp(r, 2, 0);

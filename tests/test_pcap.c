@@ -344,7 +344,7 @@ static void test_golden(void) {
   g_autofree char *path = g_build_filename(tmp, "radio.pcap", NULL);
   sim_init();
   SimNodeId rnc = sim_node_new(), ue = sim_node_new();
-  SimRanId ran = sim_ran_new(rnc, 3, 384000, 0.01, 128000, 0.02);
+  SimRanId ran = sim_ran_new(rnc, 3, &(SimChannel){384000, 0.01}, &(SimChannel){128000, 0.02});
   sim_ran_attach(ran, ue);
   g_assert_true(sim_pcap_ran(ran, path));
   sim_common_send(ran, 2, p2m, n_p2m);

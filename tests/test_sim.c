@@ -162,7 +162,7 @@ static void test_event_count(void) {
   /* ns-3's own events count too: node/device initialisation, the
    * point-to-point device's transmit-complete and the channel's delivery */
   SimNodeId a = sim_node_new(), b = sim_node_new();
-  SimLinkId l = sim_link_new(a, b, 1e6, 0.001);
+  SimLinkId l = sim_link_new(a, b, &(SimChannel){1e6, 0.001});
   sim_run(0);
   uint64_t e1 = sim_events_executed();
   g_assert_cmpuint(e1 - e0, >, 10);
@@ -183,8 +183,8 @@ static void test_link_timing(void) {
   g_assert_cmpuint(c, ==, 2);
   g_assert_cmpuint(sim_node_count(), ==, 3);
   const double rate = 8e6, delay = 0.001; /* 1 byte per microsecond */
-  SimLinkId l0 = sim_link_new(a, b, rate, delay);
-  SimLinkId l1 = sim_link_new(b, c, rate, 0.0005);
+  SimLinkId l0 = sim_link_new(a, b, &(SimChannel){rate, delay});
+  SimLinkId l1 = sim_link_new(b, c, &(SimChannel){rate, 0.0005});
   g_assert_cmpuint(l0, ==, 0);
   g_assert_cmpuint(l1, ==, 1);
 
@@ -239,7 +239,7 @@ static void test_link_fifo(void) {
   start();
   SimNodeId a = sim_node_new(), b = sim_node_new();
   const double rate = 1e6, delay = 0.01; /* 8 us per byte */
-  SimLinkId l = sim_link_new(a, b, rate, delay);
+  SimLinkId l = sim_link_new(a, b, &(SimChannel){rate, delay});
   /* 3000 back-to-back packets: well past ns-3's default 100-packet queue */
   enum { N = 3000, LEN = 123 };
   for (uint32_t i = 0; i < N; i++) {
@@ -278,7 +278,7 @@ static void test_link_fifo(void) {
 static void test_link_large_payload(void) {
   start();
   SimNodeId a = sim_node_new(), b = sim_node_new();
-  sim_link_new(a, b, 1e9, 0.0);
+  sim_link_new(a, b, &(SimChannel){1e9, 0.0});
   static uint8_t big[100000];
   fill(big, sizeof big, 9);
   sim_link_send(0, b, big, sizeof big);
@@ -298,7 +298,7 @@ static void test_dch(void) {
   start();
   SimNodeId rnc = sim_node_new(), u1 = sim_node_new(), u2 = sim_node_new();
   const double rate = 64000, delay = 0.01; /* 125 us per byte */
-  SimRanId ran = sim_ran_new(rnc, 2, rate, delay, 32000, 0.02);
+  SimRanId ran = sim_ran_new(rnc, 2, &(SimChannel){rate, delay}, &(SimChannel){32000, 0.02});
   g_assert_cmpuint(ran, ==, 0);
   sim_ran_attach(ran, u1);
   sim_ran_attach(ran, u2);
@@ -342,8 +342,8 @@ static void test_dch(void) {
 static void test_dch_two_rans(void) {
   start();
   SimNodeId r0 = sim_node_new(), r1 = sim_node_new();
-  SimRanId a = sim_ran_new(r0, 1, 8000, 0.1, 8000, 0.1);
-  SimRanId b = sim_ran_new(r1, 1, 16000, 0.05, 8000, 0.1);
+  SimRanId a = sim_ran_new(r0, 1, &(SimChannel){8000, 0.1}, &(SimChannel){8000, 0.1});
+  SimRanId b = sim_ran_new(r1, 1, &(SimChannel){16000, 0.05}, &(SimChannel){8000, 0.1});
   SimNodeId u0 = sim_node_new(), u1 = sim_node_new();
   sim_ran_attach(b, u1);
   sim_ran_attach(a, u0);
@@ -369,8 +369,8 @@ static void test_common(void) {
   start();
   SimNodeId r0 = sim_node_new(), r1 = sim_node_new();
   const double rate = 32000, delay = 0.02; /* 250 us per byte */
-  SimRanId a = sim_ran_new(r0, 3, 64000, 0.01, rate, delay);
-  SimRanId b = sim_ran_new(r1, 1, 64000, 0.01, rate, delay);
+  SimRanId a = sim_ran_new(r0, 3, &(SimChannel){64000, 0.01}, &(SimChannel){rate, delay});
+  SimRanId b = sim_ran_new(r1, 1, &(SimChannel){64000, 0.01}, &(SimChannel){rate, delay});
   for (int i = 0; i < 50; i++)
     sim_ran_attach(i % 2 ? a : b, sim_node_new());
   sim_run(0); /* ns-3 initialises nodes and devices at t = 0 */
@@ -424,9 +424,9 @@ static void test_init_twice(void) {
     SimNodeId a = sim_node_new(), b = sim_node_new(), u = sim_node_new();
     g_assert_cmpuint(a, ==, 0);
     g_assert_cmpuint(u, ==, 2);
-    SimLinkId l = sim_link_new(a, b, 8e6, 0.001);
+    SimLinkId l = sim_link_new(a, b, &(SimChannel){8e6, 0.001});
     g_assert_cmpuint(l, ==, 0);
-    SimRanId r = sim_ran_new(b, 1, 8000, 0.0, 8000, 0.0);
+    SimRanId r = sim_ran_new(b, 1, &(SimChannel){8000, 0.0}, &(SimChannel){8000, 0.0});
     g_assert_cmpuint(r, ==, 0);
     sim_ran_attach(r, u);
     uint8_t m[8] = {(uint8_t)round};
@@ -500,7 +500,7 @@ static void test_memory_per_ue(void) {
   enum { N = 100000 };
   start();
   SimNodeId rnc = sim_node_new();
-  SimRanId ran = sim_ran_new(rnc, 4, 64000, 0.01, 32000, 0.02);
+  SimRanId ran = sim_ran_new(rnc, 4, &(SimChannel){64000, 0.01}, &(SimChannel){32000, 0.02});
   long r0 = rss_kib();
   double h0 = heap_bytes();
   SimNodeId first = sim_node_new();
