@@ -3,7 +3,10 @@
  * every change it sends the new key down the distribution tree (MBMS group
  * key change request to each GGSN with members below), wrapped under the
  * network-domain core key. With batch rekeying in embodiment 1 it gathers
- * the requests and rekeys on its own timer (nodes/batch.h).
+ * the requests and rekeys on its own timer (nodes/batch.h). Like the GGSNs
+ * and SGSNs it routes by its own MBMS bearer context (nodes/route.h),
+ * learned from the context requests it answers; a request that does not
+ * change the group key lists the RNCs it is for.
  *
  * Order matters: the key change goes out before the accept, and links are
  * FIFO, so the joiner's RNC has the new group key before the accept that
@@ -13,7 +16,6 @@
 #include "nodes/batch.h"
 #include "nodes/data.h"
 #include "nodes/plan.h"
-#include "nodes/radio.h"
 #include "nodes/route.h"
 
 enum { BMSC_TIMER_BATCH = 0, BMSC_TIMER_PACKET = 1 };
@@ -22,6 +24,8 @@ typedef struct {
   KtKey group;    /* the group key (embodiment 1) */
   KtKey core_key; /* network-domain key shared with the RNCs */
   BatchBuffer batch;
+  RouteContext ctx; /* per GGSN: UEs with a context below it */
+  GArray *rncs;     /* uint32 scratch: a request's RNC list */
 } Bmsc;
 
 static Bmsc *bmsc(Net *net) {
@@ -30,10 +34,12 @@ static Bmsc *bmsc(Net *net) {
 
 static const NetElement self_el = {NET_BMSC, 0};
 
-static void send_request(Net *net, const Msg *msg) {
-  for (uint32_t g = 0; g < net->cfg.ggsn; g++)
-    if (route_ggsn_gets_request(net, msg->seq, g))
-      net_send_link(net, self_el, (NetElement){NET_GGSN, g}, msg);
+/* To the GGSNs: along the whole tree (no list), or for the RNCs `rncs`
+ * (uint32, ascending) if it is not empty. */
+static void send_request(Net *net, const Msg *msg, const GArray *rncs) {
+  bool ok = route_request(net, self_el, &bmsc(net)->ctx, msg, (const uint32_t *)(void *)rncs->data,
+                          rncs->len);
+  g_assert(ok); /* the BM-SC's own list names only RNCs of the network */
 }
 
 /* Whether `k`, a key of `plan`, is a new value (the plan holds no newer). */
@@ -41,8 +47,15 @@ static bool is_new_node_key(const KtPlan *plan, const KtKey *k) {
   return KT_KEY_ID_KIND(k->ref.id) == KT_KEY_SUBGROUP && !kt_plan_replaced(plan, k->ref);
 }
 
-static void send_group_key_change(Net *net, uint32_t seq, uint32_t scope) {
+/* `targeted`: the request is for the RNCs with group-stage work in the
+ * plan (the group key did not change: an LKH node key changed at other
+ * RNCs); otherwise for every RNC with members. */
+static void send_group_key_change(Net *net, uint32_t seq, uint32_t scope, bool targeted) {
   Bmsc *b = bmsc(net);
+  const KtPlan *plan = plan_get(net->plans, seq);
+  g_array_set_size(b->rncs, 0);
+  if (targeted && plan)
+    plan_group_work_rncs(plan, b->rncs);
   Msg msg;
   msg_init(&msg, MSG_GROUP_KEY_CHANGE_REQ, seq);
   msg.scope = scope;
@@ -54,7 +67,6 @@ static void send_group_key_change(Net *net, uint32_t seq, uint32_t scope) {
    * group key and up to MSG_MAX_WRAPS - 1 node keys; a batch that changed
    * more sends further requests (each counted as core messages), and the
    * RNCs act on the first (a simplification, docs/schemes.md). */
-  const KtPlan *plan = plan_get(net->plans, seq);
   if (plan && kt_tree_node_keys(net->tree)) {
     const GArray *values = plan->key_values;
     for (guint i = 0; i < values->len; i++) {
@@ -62,13 +74,13 @@ static void send_group_key_change(Net *net, uint32_t seq, uint32_t scope) {
       if (!is_new_node_key(plan, k))
         continue;
       if (msg.n_wraps == MSG_MAX_WRAPS) {
-        send_request(net, &msg);
+        send_request(net, &msg, b->rncs);
         msg.n_wraps = 1;
       }
       net_wrap(net, self_el, seq, &msg.wraps[msg.n_wraps++], k, &b->core_key);
     }
   }
-  send_request(net, &msg);
+  send_request(net, &msg, b->rncs);
 }
 
 static void take_group_key(Bmsc *b, const KtPlan *plan) {
@@ -93,7 +105,7 @@ static void carry_out(Net *net, uint32_t seq, const KtPlan *plan) {
      * event (a split leaf at another RNC gets its new node key): the
      * request is what tells them, and carries the current group key. */
     if (plan->group_changed || plan_has_group_work(plan, UINT32_MAX))
-      send_group_key_change(net, seq, plan->scope);
+      send_group_key_change(net, seq, plan->scope, !plan->group_changed);
     if (plan->group_changed)
       data_key_sent(net, self_el, 0, &b->group);
   }
@@ -117,7 +129,9 @@ static void answer(Net *net, const Msg *req, MsgType type) {
   net_send_link(net, self_el, (NetElement){NET_GGSN, ggsn}, &msg);
 }
 
-static void on_request(Net *net, const Msg *msg, bool join) {
+static void on_request(Net *net, NetElement from, const Msg *msg, bool join) {
+  if (from.kind == NET_GGSN && from.index < net->cfg.ggsn)
+    route_context_learn(&bmsc(net)->ctx, from.index, msg->type);
   if (net->cfg.batch && net->cfg.embodiment == 1) {
     double delay;
     if (batch_gather(&bmsc(net)->batch, msg->seq, join, msg->ue, msg->cell, net->cfg.batch_interval,
@@ -135,17 +149,16 @@ static void on_request(Net *net, const Msg *msg, bool join) {
 static void bmsc_on_message(Net *net, uint32_t self, NetElement from, const Msg *msg,
                             const KtData *data) {
   (void)self;
-  (void)from;
   if (data) {
     net_reject(net, self_el, "data packet where none is expected");
     return;
   }
   switch (msg->type) {
   case MSG_ACTIVATE_REQ:
-    on_request(net, msg, true);
+    on_request(net, from, msg, true);
     break;
   case MSG_DEACTIVATE_REQ:
-    on_request(net, msg, false);
+    on_request(net, from, msg, false);
     break;
   default:
     /* nothing else is addressed to the BM-SC; ignore, as a real node would */
@@ -166,23 +179,21 @@ static void on_batch_timer(Net *net) {
 
 /* The session's next packet: sealed under the group key in use (embodiment
  * 1) or under the core key for the RNCs to re-seal (2), sent to every GGSN
- * with members below. */
+ * with UEs in its bearer context. */
 static void on_packet_timer(Net *net) {
   uint32_t packet = data_next_packet(net);
   double interval = data_interval(net);
   if (sim_now() + interval < net->cfg.data_until)
     net_set_timer(net, self_el, interval, BMSC_TIMER_PACKET);
-  if (radio_listeners(net->radio) == 0)
-    return; /* nobody to send to */
   Bmsc *b = bmsc(net);
+  if (b->ctx.total == 0)
+    return; /* nobody to send to */
   KtData d;
   if (net->cfg.embodiment == 1)
     data_seal(net, &d, packet, data_key_in_use(net, 0, &b->group), true);
   else
     data_seal(net, &d, packet, &b->core_key, false);
-  for (uint32_t g = 0; g < net->cfg.ggsn; g++)
-    if (route_ggsn_members(net, g) > 0)
-      net_send_data_link(net, self_el, (NetElement){NET_GGSN, g}, &d);
+  route_data(net, self_el, &b->ctx, &d);
 }
 
 static void bmsc_on_timer(Net *net, uint32_t self, uint32_t timer) {
@@ -202,6 +213,8 @@ static void bmsc_init(Net *net, const KtKey *core) {
   b->core_key = *core;
   b->group = *kt_tree_group_key(net->tree, 0);
   batch_buffer_init(&b->batch);
+  route_context_init(&b->ctx, net->cfg.ggsn);
+  b->rncs = g_array_new(FALSE, FALSE, sizeof(uint32_t));
   net->state[NET_BMSC] = b;
   if (net->data && data_interval(net) < net->cfg.data_until)
     net_set_timer(net, self_el, data_interval(net), BMSC_TIMER_PACKET);
@@ -212,8 +225,14 @@ static void bmsc_fini(Net *net) {
   kt_key_wipe(&b->group);
   kt_key_wipe(&b->core_key);
   batch_buffer_fini(&b->batch);
+  route_context_fini(&b->ctx);
+  g_array_free(b->rncs, TRUE);
   g_free(b);
   net->state[NET_BMSC] = NULL;
+}
+
+void bmsc_provision(Net *net, uint32_t rnc) {
+  route_context_provision(net, &bmsc(net)->ctx, NET_BMSC, rnc);
 }
 
 const NodeOps bmsc_ops = {.name = "bmsc",

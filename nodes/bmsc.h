@@ -5,3 +5,6 @@
 #include "nodes/node.h"
 
 extern const NodeOps bmsc_ops;
+/* Provisioning (an initial member below `rnc`, no message): the BM-SC
+ * holds its context as if its activation had passed. */
+void bmsc_provision(Net *net, uint32_t rnc);

@@ -1,28 +1,47 @@
 /* core_relay.c — the GGSN and the SGSN: they relay context signalling
  * between the RNCs and the BM-SC, fan the MBMS group key change request out
- * along the distribution tree (nodes/route.h) and forward the session's data
- * the same way. The SGSN turns the request into a RAB assignment request per
- * RNC. Neither can read the key: it stays wrapped under the core key. They
- * keep no state. */
+ * (the SGSN turning it into a RAB assignment request per RNC) and forward
+ * the session's data. Each decides from the bytes it received and from its
+ * own MBMS bearer context, learned from the context requests it relayed
+ * (nodes/route.h); neither reads the radio network, the key tree or a plan,
+ * and neither can read a key: it stays wrapped under the core key. */
 #include "nodes/relay.h"
 
 #include "nodes/route.h"
 
+/* Each kind's bearer contexts: the GGSNs' over the SGSNs, the SGSNs' over
+ * the RNCs (one counter per child; each element uses its own children's). */
+static RouteContext *ctx_of(Net *net, NetKind kind) {
+  return net->state[kind];
+}
+
+/* Whether every RNC of a request's list is below `self`. */
+static bool list_below(const Net *net, NetElement self, const Msg *msg) {
+  uint32_t first, n;
+  route_children(net, self, &first, &n);
+  for (uint16_t i = 0; i < msg->n_rncs; i++) {
+    if (msg->rncs[i] >= net->n_rnc)
+      return false;
+    uint32_t child = route_child_of_rnc(net, self.kind, msg->rncs[i]);
+    if (child < first || child >= first + n)
+      return false;
+  }
+  return true;
+}
+
 static void ggsn_on_message(Net *net, uint32_t self, NetElement from, const Msg *msg,
                             const KtData *data) {
-  (void)from;
   NetElement me = {NET_GGSN, self};
+  RouteContext *ctx = ctx_of(net, NET_GGSN);
   if (data) {
-    for (uint32_t i = 0; i < net->cfg.sgsn_per_ggsn; i++) {
-      uint32_t sgsn = self * net->cfg.sgsn_per_ggsn + i;
-      if (route_sgsn_members(net, sgsn) > 0)
-        net_send_data_link(net, me, (NetElement){NET_SGSN, sgsn}, data);
-    }
+    route_data(net, me, ctx, data);
     return;
   }
   switch (msg->type) {
   case MSG_ACTIVATE_REQ:
   case MSG_DEACTIVATE_REQ:
+    if (from.kind == NET_SGSN && net_ggsn_of_sgsn(net, from.index) == self)
+      route_context_learn(ctx, from.index, msg->type);
     net_send_link(net, me, (NetElement){NET_BMSC, 0}, msg);
     break;
   case MSG_ACTIVATE_ACCEPT:
@@ -34,11 +53,8 @@ static void ggsn_on_message(Net *net, uint32_t self, NetElement from, const Msg 
     break;
   }
   case MSG_GROUP_KEY_CHANGE_REQ:
-    for (uint32_t i = 0; i < net->cfg.sgsn_per_ggsn; i++) {
-      uint32_t sgsn = self * net->cfg.sgsn_per_ggsn + i;
-      if (route_sgsn_gets_request(net, msg->seq, sgsn))
-        net_send_link(net, me, (NetElement){NET_SGSN, sgsn}, msg);
-    }
+    if (!route_request(net, me, ctx, msg, msg->rncs, msg->n_rncs))
+      net_reject(net, me, "group key change request lists an RNC not below this GGSN");
     break;
   default:
     break;
@@ -47,19 +63,17 @@ static void ggsn_on_message(Net *net, uint32_t self, NetElement from, const Msg 
 
 static void sgsn_on_message(Net *net, uint32_t self, NetElement from, const Msg *msg,
                             const KtData *data) {
-  (void)from;
   NetElement me = {NET_SGSN, self};
+  RouteContext *ctx = ctx_of(net, NET_SGSN);
   if (data) {
-    for (uint32_t i = 0; i < net->cfg.rnc_per_sgsn; i++) {
-      uint32_t rnc = self * net->cfg.rnc_per_sgsn + i;
-      if (route_rnc_members(net, rnc) > 0)
-        net_send_data_link(net, me, (NetElement){NET_RNC, rnc}, data);
-    }
+    route_data(net, me, ctx, data);
     return;
   }
   switch (msg->type) {
   case MSG_ACTIVATE_REQ:
   case MSG_DEACTIVATE_REQ:
+    if (from.kind == NET_RNC && net_sgsn_of_rnc(net, from.index) == self)
+      route_context_learn(ctx, from.index, msg->type);
     net_send_link(net, me, (NetElement){NET_GGSN, net_ggsn_of_sgsn(net, self)}, msg);
     break;
   case MSG_ACTIVATE_ACCEPT:
@@ -69,12 +83,24 @@ static void sgsn_on_message(Net *net, uint32_t self, NetElement from, const Msg 
     net_send_link(net, me, (NetElement){NET_RNC, net_rnc_of_cell(net, msg->cell)}, msg);
     break;
   case MSG_GROUP_KEY_CHANGE_REQ: {
+    if (!list_below(net, me, msg)) {
+      net_reject(net, me, "group key change request lists an RNC not below this SGSN");
+      break;
+    }
+    /* one RAB assignment request per RNC: to each listed one, or (no list)
+     * to each with UEs in the bearer context; it needs no list */
     Msg rab = *msg;
     rab.type = MSG_RAB_ASSIGNMENT_REQ;
-    for (uint32_t i = 0; i < net->cfg.rnc_per_sgsn; i++) {
-      uint32_t rnc = self * net->cfg.rnc_per_sgsn + i;
-      if (route_rnc_gets_request(net, msg->seq, rnc))
-        net_send_link(net, me, (NetElement){NET_RNC, rnc}, &rab);
+    rab.n_rncs = 0;
+    if (msg->n_rncs) {
+      for (uint16_t i = 0; i < msg->n_rncs; i++)
+        net_send_link(net, me, (NetElement){NET_RNC, msg->rncs[i]}, &rab);
+    } else {
+      uint32_t first, n;
+      route_children(net, me, &first, &n);
+      for (uint32_t r = first; r < first + n; r++)
+        if (route_context_has(ctx, r))
+          net_send_link(net, me, (NetElement){NET_RNC, r}, &rab);
     }
     break;
   }
@@ -83,16 +109,38 @@ static void sgsn_on_message(Net *net, uint32_t self, NetElement from, const Msg 
   }
 }
 
-static void relay_init(Net *net, const KtKey *core_key) {
-  (void)net;
+static void ggsn_init(Net *net, const KtKey *core_key) {
   (void)core_key; /* relays cannot read the keys they carry */
+  RouteContext *c = g_new0(RouteContext, 1);
+  route_context_init(c, net->n_sgsn);
+  net->state[NET_GGSN] = c;
 }
 
-static void relay_fini(Net *net) {
-  (void)net;
+static void sgsn_init(Net *net, const KtKey *core_key) {
+  (void)core_key;
+  RouteContext *c = g_new0(RouteContext, 1);
+  route_context_init(c, net->n_rnc);
+  net->state[NET_SGSN] = c;
+}
+
+static void ggsn_fini(Net *net) {
+  route_context_fini(net->state[NET_GGSN]);
+  g_free(net->state[NET_GGSN]);
+  net->state[NET_GGSN] = NULL;
+}
+
+static void sgsn_fini(Net *net) {
+  route_context_fini(net->state[NET_SGSN]);
+  g_free(net->state[NET_SGSN]);
+  net->state[NET_SGSN] = NULL;
+}
+
+void relay_provision(Net *net, uint32_t rnc) {
+  route_context_provision(net, ctx_of(net, NET_GGSN), NET_GGSN, rnc);
+  route_context_provision(net, ctx_of(net, NET_SGSN), NET_SGSN, rnc);
 }
 
 const NodeOps ggsn_ops = {
-    .name = "ggsn", .init = relay_init, .on_message = ggsn_on_message, .fini = relay_fini};
+    .name = "ggsn", .init = ggsn_init, .on_message = ggsn_on_message, .fini = ggsn_fini};
 const NodeOps sgsn_ops = {
-    .name = "sgsn", .init = relay_init, .on_message = sgsn_on_message, .fini = relay_fini};
+    .name = "sgsn", .init = sgsn_init, .on_message = sgsn_on_message, .fini = sgsn_fini};

@@ -8,9 +8,10 @@
 #include <string.h>
 
 /* Fixed body bytes before the wraps, by body layout. */
-#define CTX_FIXED 9u /* ue u32, cell u32, n_wraps u8 */
-#define GKC_FIXED 5u /* scope u32, n_wraps u8 */
-#define KA_FIXED 6u  /* mode u8, ue u32, n_wraps u8 */
+#define CTX_FIXED 9u      /* ue u32, cell u32, n_wraps u8 */
+#define GKC_FIXED 5u      /* scope u32, n_wraps u8 */
+#define KA_FIXED 6u       /* mode u8, ue u32, n_wraps u8 */
+#define RNC_LIST_FIXED 2u /* n_rncs u16, before the RNC numbers */
 
 static bool is_context(MsgType t) {
   return t == MSG_ACTIVATE_REQ || t == MSG_ACTIVATE_ACCEPT || t == MSG_DEACTIVATE_REQ ||
@@ -86,6 +87,30 @@ static bool check_body_length(const uint8_t *buf, size_t len, const char **why) 
                 body < len - MSG_HEADER_BYTES ? "trailing bytes after the body" : "truncated body");
 }
 
+/* The RNC list of a group key change request: the `left` bytes after its
+ * wraps, all of which it must fill exactly. */
+static bool get_rnc_list(Msg *m, const uint8_t *p, size_t left, const char **why) {
+  if (left < RNC_LIST_FIXED)
+    return reject(why, "truncated RNC list");
+  unsigned n = (unsigned)p[0] | (unsigned)p[1] << 8;
+  if (n == 0)
+    return reject(why, "empty RNC list");
+  if (n > MSG_MAX_RNCS)
+    return reject(why, "too many RNCs");
+  if (left < RNC_LIST_FIXED + (size_t)n * 4u)
+    return reject(why, "truncated RNC list");
+  if (left > RNC_LIST_FIXED + (size_t)n * 4u)
+    return reject(why, "trailing bytes after the RNC list");
+  p += RNC_LIST_FIXED;
+  for (unsigned i = 0; i < n; i++, p += 4) {
+    m->rncs[i] = get_u32(p);
+    if (i > 0 && m->rncs[i] <= m->rncs[i - 1])
+      return reject(why, "RNC list not strictly ascending");
+  }
+  m->n_rncs = (uint16_t)n;
+  return true;
+}
+
 /* ------------------------------------------------------------ public API */
 
 void msg_init(Msg *m, MsgType type, uint32_t seq) {
@@ -96,10 +121,18 @@ void msg_init(Msg *m, MsgType type, uint32_t seq) {
   m->mode = MSG_P2P;
 }
 
+/* Bytes of the RNC list (0 if there is none). */
+static size_t rnc_list_bytes(const Msg *m) {
+  g_assert(m->n_rncs <= MSG_MAX_RNCS);
+  g_assert(m->n_rncs == 0 || m->type == MSG_GROUP_KEY_CHANGE_REQ);
+  return m->n_rncs ? RNC_LIST_FIXED + (size_t)m->n_rncs * 4u : 0;
+}
+
 size_t msg_encoded_size(const Msg *m) {
   g_assert(m->type >= MSG_ACTIVATE_REQ && m->type <= MSG_KEY_ASSIGNMENT);
   g_assert(m->n_wraps <= MSG_MAX_WRAPS);
-  return MSG_HEADER_BYTES + fixed_body(m->type) + (size_t)m->n_wraps * KT_WRAP_WIREBYTES;
+  return MSG_HEADER_BYTES + fixed_body(m->type) + (size_t)m->n_wraps * KT_WRAP_WIREBYTES +
+         rnc_list_bytes(m);
 }
 
 size_t msg_encode(const Msg *m, uint8_t *buf, size_t cap) {
@@ -121,9 +154,18 @@ size_t msg_encode(const Msg *m, uint8_t *buf, size_t cap) {
     put_u32(p, m->ue);
     p += 4;
   }
-  *p++ = m->n_wraps;
+  *p++ = (uint8_t)(m->n_wraps | (m->n_rncs ? MSG_RNC_LIST : 0u));
   for (unsigned i = 0; i < m->n_wraps; i++, p += KT_WRAP_WIREBYTES)
     put_wrap(p, &m->wraps[i]);
+  if (m->n_rncs) {
+    p[0] = (uint8_t)m->n_rncs;
+    p[1] = (uint8_t)(m->n_rncs >> 8);
+    p += RNC_LIST_FIXED;
+    for (unsigned i = 0; i < m->n_rncs; i++, p += 4) {
+      g_assert(i == 0 || m->rncs[i] > m->rncs[i - 1]);
+      put_u32(p, m->rncs[i]);
+    }
+  }
   g_assert((size_t)(p - buf) == size);
   return size;
 }
@@ -169,18 +211,23 @@ bool msg_decode(Msg *out, const uint8_t *buf, size_t len, const char **why) {
       return reject(why, "point-to-multipoint key assignment names a UE");
   }
   unsigned n = *p++;
+  bool listed = type == MSG_GROUP_KEY_CHANGE_REQ && (n & MSG_RNC_LIST);
+  if (listed)
+    n &= ~MSG_RNC_LIST;
   if (n > MSG_MAX_WRAPS)
     return reject(why, "too many wraps");
   size_t want = fixed + (size_t)n * KT_WRAP_WIREBYTES;
   if (body < want)
     return reject(why, "truncated wraps");
-  if (body > want)
+  if (body > want && !listed)
     return reject(why, "trailing bytes after the wraps");
   if (n == 0 && (is_group_change(type) || type == MSG_KEY_ASSIGNMENT))
     return reject(why, "key-carrying message without a wrap");
   m.n_wraps = (uint8_t)n;
   for (unsigned i = 0; i < n; i++, p += KT_WRAP_WIREBYTES)
     get_wrap(&m.wraps[i], p);
+  if (listed && !get_rnc_list(&m, p, body - want, why))
+    return false;
   *out = m;
   if (why)
     *why = NULL;

@@ -6,8 +6,16 @@
  *   body, by type:
  *     ACTIVATE_REQ / ACTIVATE_ACCEPT / DEACTIVATE_REQ / DEACTIVATE_ACCEPT:
  *         ue u32, cell u32, n_wraps u8, wraps
- *     GROUP_KEY_CHANGE_REQ / RAB_ASSIGNMENT_REQ:
- *         scope u32, n_wraps u8, wraps
+ *     GROUP_KEY_CHANGE_REQ:
+ *         scope u32, n_wraps u8 (bit 7 set: MSG_RNC_LIST, an RNC list
+ *         follows the wraps; bits 0-6 the count), wraps, then, only with
+ *         that bit (a request for some RNCs, not along the whole
+ *         distribution tree), the RNC list: n_rncs u16 (1 ..
+ *         MSG_MAX_RNCS), rnc u32 x n_rncs (global RNC numbers, strictly
+ *         ascending). No list = every RNC below the receiver with members
+ *         (its MBMS bearer context). Without a list the bytes are those of
+ *         the request before lists existed.
+ *     RAB_ASSIGNMENT_REQ (to one RNC): scope u32, n_wraps u8, wraps
  *     KEY_ASSIGNMENT:
  *         mode u8 (0 = point-to-point, 1 = point-to-multipoint),
  *         ue u32 (p2p: the addressee; p2m: 0xffffffff), n_wraps u8, wraps
@@ -20,8 +28,10 @@
  * message and every key installation can be counted against its event.
  *
  * Decoding never trusts the bytes: every length is checked, unknown
- * versions/types/modes, wrap counts above MSG_MAX_WRAPS, short or trailing
- * bytes are rejected with a static reason string. Decoding never allocates.
+ * versions/types/modes, wrap counts above MSG_MAX_WRAPS, RNC lists that
+ * are empty, longer than MSG_MAX_RNCS or not strictly ascending, short or
+ * trailing bytes are rejected with a static reason string. Decoding never
+ * allocates.
  */
 #pragma once
 #include <stdbool.h>
@@ -35,8 +45,13 @@
 #define MSG_HEADER_BYTES 12u
 #define MSG_MAX_WRAPS 32u /* >= KT_PLAN_MAX_KEYS: an LKH joiner's whole path */
 #define MSG_NO_UE UINT32_MAX
+/* RNCs one group key change request lists: the most RNCs one SGSN has
+ * (topology.rnc-per-sgsn <= 256), so that an SGSN's list always fits. */
+#define MSG_MAX_RNCS 256u
+#define MSG_RNC_LIST 0x80u /* in a group key change request's n_wraps byte */
 /* Upper bound of any encoded message. */
-#define MSG_MAX_BYTES (MSG_HEADER_BYTES + 10u + MSG_MAX_WRAPS * KT_WRAP_WIREBYTES)
+#define MSG_MAX_BYTES                                                                              \
+  (MSG_HEADER_BYTES + 10u + MSG_MAX_WRAPS * KT_WRAP_WIREBYTES + 2u + MSG_MAX_RNCS * 4u)
 
 typedef enum {
   MSG_ACTIVATE_REQ = 1,         /* Activate MBMS context request */
@@ -60,10 +75,12 @@ typedef struct {
   uint32_t scope; /* group key change / RAB assignment */
   MsgMode mode;   /* key assignment */
   uint8_t n_wraps;
+  uint16_t n_rncs; /* group key change: 0 = no list (the whole tree) */
   KtWrap wraps[MSG_MAX_WRAPS];
+  uint32_t rncs[MSG_MAX_RNCS]; /* group key change: ascending */
 } Msg;
 
-/* Initialises every field (ue = MSG_NO_UE, no wraps). */
+/* Initialises every field (ue = MSG_NO_UE, no wraps, no RNC list). */
 void msg_init(Msg *m, MsgType type, uint32_t seq);
 /* Size msg_encode() will write. */
 size_t msg_encoded_size(const Msg *m);

@@ -132,6 +132,8 @@ void net_provision(Net *net, uint32_t ue, uint32_t cell) {
   bool ok = kt_tree_join(net->tree, ue, cell, false, &plan);
   g_assert(ok);
   radio_bearer_join(net->radio, ue, cell);
+  relay_provision(net, net_rnc_of_cell(net, cell));
+  bmsc_provision(net, net_rnc_of_cell(net, cell));
   if (net->obs.on_plan)
     net->obs.on_plan(net->obs.ctx, NET_NO_SEQ, &plan, kt_tree_scope_members(net->tree, plan.scope));
   /* other members the plan gives a key to (an LKH split) get it directly too */

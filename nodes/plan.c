@@ -1,6 +1,8 @@
 /* plan.c — see plan.h. */
 #include "nodes/plan.h"
 
+#include <stdlib.h>
+
 typedef struct {
   KtPlan plan;
   uint32_t parts_left;
@@ -88,6 +90,29 @@ bool plan_has_group_work(const KtPlan *plan, uint32_t rnc) {
       return true;
   }
   return false;
+}
+
+static gint cmp_u32(gconstpointer a, gconstpointer b) {
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+void plan_group_work_rncs(const KtPlan *plan, GArray *out) {
+  guint start = out->len;
+  for (guint i = 0; i < plan->deliveries->len; i++) {
+    const KtDelivery *d = &g_array_index(plan->deliveries, KtDelivery, i);
+    if (d->stage == KT_STAGE_GROUP && !plan_is_joiner_delivery(plan, d))
+      g_array_append_val(out, d->rnc);
+  }
+  if (out->len - start < 2)
+    return;
+  uint32_t *v = &g_array_index(out, uint32_t, start);
+  guint n = out->len - start, kept = 1;
+  qsort(v, n, sizeof *v, cmp_u32);
+  for (guint i = 1; i < n; i++)
+    if (v[i] != v[kept - 1])
+      v[kept++] = v[i];
+  g_array_set_size(out, start + kept);
 }
 
 const KtKey *plan_new_group_key(const KtPlan *plan) {

@@ -49,6 +49,9 @@ bool plan_is_joiner_delivery(const KtPlan *plan, const KtDelivery *d);
 /* Whether the plan has group-stage work other than the joiner's keys at
  * `rnc` (any RNC if rnc == UINT32_MAX). */
 bool plan_has_group_work(const KtPlan *plan, uint32_t rnc);
+/* The RNCs with group-stage work other than the joiner's keys, appended
+ * to `out` (uint32, ascending, each once). */
+void plan_group_work_rncs(const KtPlan *plan, GArray *out);
 /* The new value of the group key if the plan changed it, else NULL. */
 const KtKey *plan_new_group_key(const KtPlan *plan);
 

@@ -1,45 +1,129 @@
-/* route.c — see route.h. Members below an element are the listeners of
- * the MBMS bearers of the cells below it (nodes/radio.h). */
+/* route.c — see route.h. */
 #include "nodes/route.h"
 
-#include "nodes/plan.h"
-#include "nodes/radio.h"
+#include <string.h>
 
-guint route_rnc_members(const Net *net, uint32_t rnc) {
-  return radio_rnc_listeners(net->radio, rnc);
+void route_context_init(RouteContext *c, uint32_t n_children) {
+  c->ues = g_new0(uint32_t, n_children ? n_children : 1);
+  c->n = n_children;
+  c->total = 0;
 }
 
-guint route_sgsn_members(const Net *net, uint32_t sgsn) {
-  guint n = 0;
-  for (uint32_t i = 0; i < net->cfg.rnc_per_sgsn; i++)
-    n += route_rnc_members(net, sgsn * net->cfg.rnc_per_sgsn + i);
-  return n;
+void route_context_fini(RouteContext *c) {
+  g_free(c->ues);
+  c->ues = NULL;
+  c->n = 0;
 }
 
-guint route_ggsn_members(const Net *net, uint32_t ggsn) {
-  guint n = 0;
-  for (uint32_t i = 0; i < net->cfg.sgsn_per_ggsn; i++)
-    n += route_sgsn_members(net, ggsn * net->cfg.sgsn_per_ggsn + i);
-  return n;
+void route_context_learn(RouteContext *c, uint32_t child, MsgType type) {
+  g_assert(child < c->n);
+  if (type == MSG_ACTIVATE_REQ) {
+    c->ues[child]++;
+    c->total++;
+  } else if (type == MSG_DEACTIVATE_REQ && c->ues[child] > 0) {
+    c->ues[child]--;
+    c->total--;
+  }
 }
 
-bool route_rnc_gets_request(const Net *net, uint32_t seq, uint32_t rnc) {
-  const KtPlan *plan = plan_get(net->plans, seq);
-  if (plan && !plan->group_changed)
-    return plan_has_group_work(plan, rnc);
-  return route_rnc_members(net, rnc) > 0;
+uint32_t route_child_of_rnc(const Net *net, NetKind kind, uint32_t rnc) {
+  switch (kind) {
+  case NET_BMSC:
+    return net_ggsn_of_sgsn(net, net_sgsn_of_rnc(net, rnc));
+  case NET_GGSN:
+    return net_sgsn_of_rnc(net, rnc);
+  case NET_SGSN:
+    return rnc;
+  default:
+    g_assert_not_reached();
+  }
 }
 
-bool route_sgsn_gets_request(const Net *net, uint32_t seq, uint32_t sgsn) {
-  for (uint32_t i = 0; i < net->cfg.rnc_per_sgsn; i++)
-    if (route_rnc_gets_request(net, seq, sgsn * net->cfg.rnc_per_sgsn + i))
-      return true;
-  return false;
+void route_context_provision(const Net *net, RouteContext *c, NetKind kind, uint32_t rnc) {
+  route_context_learn(c, route_child_of_rnc(net, kind, rnc), MSG_ACTIVATE_REQ);
 }
 
-bool route_ggsn_gets_request(const Net *net, uint32_t seq, uint32_t ggsn) {
-  for (uint32_t i = 0; i < net->cfg.sgsn_per_ggsn; i++)
-    if (route_sgsn_gets_request(net, seq, ggsn * net->cfg.sgsn_per_ggsn + i))
-      return true;
-  return false;
+void route_children(const Net *net, NetElement el, uint32_t *first, uint32_t *n) {
+  switch (el.kind) {
+  case NET_BMSC:
+    *first = 0;
+    *n = net->cfg.ggsn;
+    return;
+  case NET_GGSN:
+    *first = el.index * net->cfg.sgsn_per_ggsn;
+    *n = net->cfg.sgsn_per_ggsn;
+    return;
+  case NET_SGSN:
+    *first = el.index * net->cfg.rnc_per_sgsn;
+    *n = net->cfg.rnc_per_sgsn;
+    return;
+  default:
+    g_assert_not_reached();
+  }
+}
+
+static NetKind child_kind(NetKind kind) {
+  return (NetKind)(kind + 1); /* BM-SC -> GGSN -> SGSN -> RNC */
+}
+
+/* Sends `msg` to `child` listing rncs[0 .. n-1] (all below it), in
+ * messages of at most MSG_MAX_RNCS, cut only between two SGSNs' RNCs. */
+static void send_listing(Net *net, NetElement from, uint32_t child, Msg *msg, const uint32_t *rncs,
+                         uint32_t n) {
+  NetElement to = {child_kind(from.kind), child};
+  uint32_t start = 0;
+  while (start < n) {
+    uint32_t end = start;
+    /* whole SGSNs while they fit (one SGSN's RNCs always fit) */
+    while (end < n) {
+      uint32_t sgsn = net_sgsn_of_rnc(net, rncs[end]), run = end;
+      while (run < n && net_sgsn_of_rnc(net, rncs[run]) == sgsn)
+        run++;
+      if (run - start > MSG_MAX_RNCS)
+        break;
+      end = run;
+    }
+    g_assert(end > start);
+    msg->n_rncs = (uint16_t)(end - start);
+    memcpy(msg->rncs, rncs + start, (size_t)(end - start) * sizeof *rncs);
+    net_send_link(net, from, to, msg);
+    start = end;
+  }
+}
+
+bool route_request(Net *net, NetElement from, const RouteContext *ctx, const Msg *msg,
+                   const uint32_t *rncs, uint32_t n_rncs) {
+  uint32_t first, n;
+  route_children(net, from, &first, &n);
+  for (uint32_t i = 0; i < n_rncs; i++) {
+    uint32_t child = route_child_of_rnc(net, from.kind, rncs[i]);
+    if (rncs[i] >= net->n_rnc || child < first || child >= first + n)
+      return false;
+  }
+  Msg out = *msg;
+  if (n_rncs == 0) {
+    out.n_rncs = 0;
+    for (uint32_t c = first; c < first + n; c++)
+      if (route_context_has(ctx, c))
+        net_send_link(net, from, (NetElement){child_kind(from.kind), c}, &out);
+    return true;
+  }
+  /* the list is ascending and each child's RNCs are contiguous numbers:
+   * one run of the list per child */
+  for (uint32_t i = 0; i < n_rncs;) {
+    uint32_t child = route_child_of_rnc(net, from.kind, rncs[i]), j = i;
+    while (j < n_rncs && route_child_of_rnc(net, from.kind, rncs[j]) == child)
+      j++;
+    send_listing(net, from, child, &out, rncs + i, j - i);
+    i = j;
+  }
+  return true;
+}
+
+void route_data(Net *net, NetElement from, const RouteContext *ctx, const KtData *d) {
+  uint32_t first, n;
+  route_children(net, from, &first, &n);
+  for (uint32_t c = first; c < first + n; c++)
+    if (route_context_has(ctx, c))
+      net_send_data_link(net, from, (NetElement){child_kind(from.kind), c}, d);
 }

@@ -41,8 +41,16 @@ static void fill_wrap(KtWrap *w, GRand *r) {
     w->ct[i] = (unsigned char)g_rand_int(r);
 }
 
+/* Bytes of a group key change request's RNC list of n RNCs, from the
+ * format: none without a list, else n_rncs u16 and a u32 per RNC. */
+static size_t list_bytes(unsigned n_rncs) {
+  return n_rncs ? 2 + 4 * (size_t)n_rncs : 0;
+}
+
 /* A valid message of `type` with `n` wraps and random field values;
- * key assignments alternate modes with `variant`. */
+ * key assignments alternate modes with `variant`, group key change
+ * requests alternate no list / a list of 1 + variant / 2 % MSG_MAX_RNCS
+ * random ascending RNCs. */
 static void make_msg(Msg *m, MsgType type, unsigned n, unsigned variant, GRand *r) {
   msg_init(m, type, g_rand_int(r));
   if (is_context(type)) {
@@ -53,6 +61,12 @@ static void make_msg(Msg *m, MsgType type, unsigned n, unsigned variant, GRand *
     m->ue = m->mode == MSG_P2M ? MSG_NO_UE : (uint32_t)g_rand_int_range(r, 0, G_MAXINT32);
   } else {
     m->scope = g_rand_int(r);
+    if (type == MSG_GROUP_KEY_CHANGE_REQ && variant % 2) {
+      m->n_rncs = (uint16_t)(1 + variant / 2 % MSG_MAX_RNCS);
+      uint32_t rnc = (uint32_t)g_rand_int_range(r, 0, 1000);
+      for (unsigned i = 0; i < m->n_rncs; i++, rnc += (uint32_t)g_rand_int_range(r, 1, 70000))
+        m->rncs[i] = rnc;
+    }
   }
   m->n_wraps = (uint8_t)n;
   for (unsigned i = 0; i < n; i++)
@@ -66,8 +80,12 @@ static bool wrap_equal(const KtWrap *a, const KtWrap *b) {
 
 static bool msg_equal(const Msg *a, const Msg *b) {
   if (a->type != b->type || a->seq != b->seq || a->ue != b->ue || a->cell != b->cell ||
-      a->scope != b->scope || a->mode != b->mode || a->n_wraps != b->n_wraps)
+      a->scope != b->scope || a->mode != b->mode || a->n_wraps != b->n_wraps ||
+      a->n_rncs != b->n_rncs)
     return false;
+  for (unsigned i = 0; i < a->n_rncs; i++)
+    if (a->rncs[i] != b->rncs[i])
+      return false;
   for (unsigned i = 0; i < a->n_wraps; i++)
     if (!wrap_equal(&a->wraps[i], &b->wraps[i]))
       return false;
@@ -138,12 +156,20 @@ static void test_roundtrip(void) {
   unsigned cases = 0;
   for (unsigned t = 0; t < N_TYPES; t++) {
     MsgType type = all_types[t];
-    for (unsigned variant = 0; variant < (type == MSG_KEY_ASSIGNMENT ? 2u : 1u); variant++) {
+    unsigned variants = type == MSG_KEY_ASSIGNMENT         ? 2u
+                        : type == MSG_GROUP_KEY_CHANGE_REQ ? 3u
+                                                           : 1u;
+    for (unsigned v = 0; v < variants; v++) {
       for (unsigned n = min_wraps(type); n <= MSG_MAX_WRAPS; n++) {
         Msg m, d;
+        /* group key change: no list, lists of 1 .. MSG_MAX_WRAPS + 1 RNCs,
+         * and the longest list */
+        unsigned variant = v < 2 ? v + 2 * n : 2 * (MSG_MAX_RNCS - 1) + 1;
         make_msg(&m, type, n, variant, r);
         size_t size = msg_encoded_size(&m);
-        g_assert_cmpuint(size, ==, MSG_HEADER_BYTES + fixed_bytes(type) + n * KT_WRAP_WIREBYTES);
+        g_assert_cmpuint(size, ==,
+                         MSG_HEADER_BYTES + fixed_bytes(type) + n * KT_WRAP_WIREBYTES +
+                             list_bytes(m.n_rncs));
         g_assert_cmpuint(size, <=, MSG_MAX_BYTES);
         uint8_t buf[MSG_MAX_BYTES];
         g_assert_cmpuint(msg_encode(&m, buf, size - 1), ==, 0);
@@ -157,9 +183,11 @@ static void test_roundtrip(void) {
       }
     }
   }
-  /* 4 context types with 0..MAX wraps, 2 core types and 2 key assignment
-   * modes with 1..MAX */
-  g_assert_cmpuint(cases, ==, 4 * (MSG_MAX_WRAPS + 1) + 2 * MSG_MAX_WRAPS + 2 * MSG_MAX_WRAPS);
+  /* 4 context types with 0..MAX wraps, 2 core types, 2 more variants of the
+   * group key change (with RNC lists) and 2 key assignment modes with 1..MAX */
+  g_assert_cmpuint(cases, ==,
+                   4 * (MSG_MAX_WRAPS + 1) + 2 * MSG_MAX_WRAPS + 2 * MSG_MAX_WRAPS +
+                       2 * MSG_MAX_WRAPS);
   g_rand_free(r);
 }
 
@@ -262,6 +290,16 @@ static void test_golden(void) {
   check_golden(&m, "4d4b0105 09000000 5d000000"
                    "00000000 01"
                    "00000000 03000000 000000c0 01000000" SEQ_NONCE SEQ_CT);
+
+  /* The same request for RNCs 2 and 0x01020304 only: the wrap count byte
+   * with bit 7 set (0x81), the list after the wrap: n_rncs 2, the RNCs.
+   * Body 5 + 88 + 2 + 8 = 103 = 0x67. */
+  m.n_rncs = 2;
+  m.rncs[0] = 2;
+  m.rncs[1] = 0x01020304;
+  check_golden(&m, "4d4b0105 09000000 67000000"
+                   "00000000 81"
+                   "00000000 03000000 000000c0 01000000" SEQ_NONCE SEQ_CT "0200 02000000 04030201");
 
   /* RAB assignment request: seq 10, scope 2, group key 2 version 1 under
    * core key 2 (0xc0000002) version 1. */
@@ -373,9 +411,13 @@ static void test_corruption(void) {
         /* The sequence number is free. */
         if (pos >= 4 && pos < 8)
           g_assert_cmpuint(accepted, ==, 255);
-        /* The type byte only moves within a body layout. */
+        /* The type byte only moves within a body layout (a group key change
+         * request with an RNC list has a layout of its own). */
         if (pos == 3)
-          g_assert_cmpuint(accepted, ==, is_context(type) ? 3 : type == MSG_KEY_ASSIGNMENT ? 0 : 1);
+          g_assert_cmpuint(accepted, ==,
+                           is_context(type)                         ? 3
+                           : type == MSG_KEY_ASSIGNMENT || m.n_rncs ? 0
+                                                                    : 1);
       }
     }
   }
@@ -435,6 +477,70 @@ static void test_trailing(void) {
     put_u32(buf + 8, (uint32_t)(size + 1 - MSG_HEADER_BYTES));
     expect_reject(buf, size + 1, "trailing bytes after the wraps");
   }
+  g_rand_free(r);
+}
+
+/* The RNC list of a group key change request: every rule of msg.h. */
+static void test_rnc_list(void) {
+  GRand *r = g_rand_new_with_seed(7);
+  uint8_t buf[MSG_MAX_BYTES + 8];
+  Msg m, d;
+  /* a request with one wrap and RNCs 3, 9 (variant 3: a list of 2) */
+  make_msg(&m, MSG_GROUP_KEY_CHANGE_REQ, 1, 3, r);
+  g_assert_cmpuint(m.n_rncs, ==, 2);
+  m.rncs[0] = 3;
+  m.rncs[1] = 9;
+  size_t size = msg_encode(&m, buf, sizeof buf);
+  size_t list = MSG_HEADER_BYTES + 5 + KT_WRAP_WIREBYTES; /* where the list starts */
+  g_assert_cmpuint(size, ==, list + 2 + 8);
+  g_assert_true(decode_is_canonical(buf, size, &d));
+  g_assert_true(msg_equal(&m, &d));
+  uint8_t bad[sizeof buf];
+  /* not strictly ascending: equal, then descending */
+  memcpy(bad, buf, size);
+  put_u32(bad + list + 6, 3);
+  expect_reject(bad, size, "RNC list not strictly ascending");
+  put_u32(bad + list + 6, 2);
+  expect_reject(bad, size, "RNC list not strictly ascending");
+  /* a count of 0, 1 (4 bytes left over), 3 (4 missing), 257 */
+  memcpy(bad, buf, size);
+  bad[list] = 0;
+  expect_reject(bad, size, "empty RNC list");
+  bad[list] = 1;
+  expect_reject(bad, size, "trailing bytes after the RNC list");
+  bad[list] = 3;
+  expect_reject(bad, size, "truncated RNC list");
+  bad[list] = (uint8_t)(MSG_MAX_RNCS + 1);
+  bad[list + 1] = (uint8_t)((MSG_MAX_RNCS + 1) >> 8);
+  expect_reject(bad, size, "too many RNCs");
+  g_assert_cmpuint(buf[MSG_HEADER_BYTES + 4], ==, 0x81); /* one wrap, and a list */
+  /* every cut inside the list, with a consistent body length */
+  for (size_t len = list + 1; len < size; len++) {
+    memcpy(bad, buf, len);
+    put_u32(bad + 8, (uint32_t)(len - MSG_HEADER_BYTES));
+    expect_reject(bad, len, "truncated RNC list");
+  }
+  /* the list's bit with the list cut off, or without the list's bit */
+  memcpy(bad, buf, list);
+  put_u32(bad + 8, (uint32_t)(list - MSG_HEADER_BYTES));
+  expect_reject(bad, list, "truncated RNC list");
+  memcpy(bad, buf, size);
+  bad[MSG_HEADER_BYTES + 4] = 1;
+  expect_reject(bad, size, "trailing bytes after the wraps");
+  /* a RAB assignment request carries no list: the bit makes its wrap count
+   * 129 */
+  memcpy(bad, buf, size);
+  bad[3] = MSG_RAB_ASSIGNMENT_REQ;
+  expect_reject(bad, size, "too many wraps");
+  /* the longest list round-trips; one more RNC does not encode (msg.c
+   * asserts) and does not decode */
+  make_msg(&m, MSG_GROUP_KEY_CHANGE_REQ, 1, 2 * (MSG_MAX_RNCS - 1) + 1, r);
+  g_assert_cmpuint(m.n_rncs, ==, MSG_MAX_RNCS);
+  size = msg_encode(&m, buf, sizeof buf);
+  g_assert_cmpuint(size, ==, list + 2 + 4 * MSG_MAX_RNCS);
+  g_assert_cmpuint(size, <=, MSG_MAX_BYTES);
+  g_assert_true(decode_is_canonical(buf, size, &d));
+  g_assert_true(msg_equal(&m, &d));
   g_rand_free(r);
 }
 
@@ -622,6 +728,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/msg/corruption", test_corruption);
   g_test_add_func("/msg/random-flips", test_random_flips);
   g_test_add_func("/msg/trailing", test_trailing);
+  g_test_add_func("/msg/rnc-list", test_rnc_list);
   g_test_add_func("/msg/too-many-wraps", test_too_many_wraps);
   g_test_add_func("/msg/field-rules", test_field_rules);
   g_test_add_func("/msg/names", test_names);

@@ -330,6 +330,57 @@ static const char golden_p2p[] = "4d4b0107 0b000000 5e000000"
                                  "00 45230100 01"
                                  "07000040 01000000 45230180 01000000" SEQ_NONCE SEQ_CT;
 
+/* tests/test_msg.c's golden group key change request with an RNC list:
+ * seq 9, scope 0, group key 0 v3 under core key 0 v1, then RNCs 2 and
+ * 0x01020304 (the wrap count byte 0x81: one wrap, a list follows). */
+static const char golden_gkc[] =
+    "4d4b0105 09000000 67000000"
+    "00000000 81"
+    "00000000 03000000 000000c0 01000000" SEQ_NONCE SEQ_CT "0200 02000000 04030201";
+
+/* The request with its list over a traced point-to-point link, as the
+ * dissector shows it over PPP. */
+static void test_golden_rnc_list(void) {
+  g_autofree char *tshark = need_tshark();
+  if (!tshark)
+    return;
+  guint8 gkc[MSG_MAX_BYTES];
+  size_t n_gkc = hex_decode(golden_gkc, gkc, sizeof gkc);
+  g_assert_cmpuint(n_gkc, ==, 12 + 0x67);
+  Msg m;
+  const char *why = NULL;
+  g_assert_true(msg_decode(&m, gkc, n_gkc, &why)); /* the codec agrees */
+  g_assert_cmpuint(m.n_rncs, ==, 2);
+
+  g_autofree char *tmp = g_dir_make_tmp("mbms-pcap-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename(tmp, "core.pcap", NULL);
+  sim_init();
+  SimNodeId a = sim_node_new(), b = sim_node_new();
+  SimLinkId link = sim_link_new(a, b, &(SimChannel){1e9, 0.005});
+  g_assert_true(sim_pcap_link(link, path));
+  sim_link_send(link, a, gkc, n_gkc);
+  sim_run(0);
+  g_assert_true(sim_pcap_close());
+  sim_destroy();
+
+  const char *fields[] = {
+      "mbmskeysim.type",   "mbmskeysim.body_len", "mbmskeysim.n_wraps", "mbmskeysim.rnc_list",
+      "mbmskeysim.n_rncs", "mbmskeysim.rnc",      "mbmskeysim.key.id",  NULL};
+  g_auto(GStrv) lines = tshark_fields(tshark, path, fields);
+  g_assert_cmpuint(g_strv_length(lines), ==, 1);
+  /* tshark prints a set bit of a bool field as 1 or True, by version */
+  g_auto(GStrv) c = g_strsplit(lines[0], "|", -1);
+  g_assert_cmpuint(g_strv_length(c), ==, 7);
+  g_assert_cmpstr(c[0], ==, "5");
+  g_assert_cmpstr(c[1], ==, "103");
+  g_assert_cmpstr(c[2], ==, "1");
+  g_assert_true(strcmp(c[3], "1") == 0 || strcmp(c[3], "True") == 0);
+  g_assert_cmpstr(c[4], ==, "2");
+  g_assert_cmpstr(c[5], ==, "2,16909060");
+  g_assert_cmpstr(c[6], ==, "0x00000000");
+  rm_rf(tmp);
+}
+
 static void test_golden(void) {
   g_autofree char *tshark = need_tshark();
   if (!tshark)
@@ -409,5 +460,6 @@ int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/pcap/worked-example", test_worked_example);
   g_test_add_func("/pcap/golden", test_golden);
+  g_test_add_func("/pcap/golden-rnc-list", test_golden_rnc_list);
   return g_test_run();
 }

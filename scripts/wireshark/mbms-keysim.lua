@@ -20,7 +20,9 @@
 -- Message (all integers little-endian): header magic 'MK', version u8,
 -- type u8, seq u32, body length u32; then by type
 --   1-4 context messages: ue u32, cell u32, n_wraps u8, wraps
---   5-6 group key change / RAB assignment: scope u32, n_wraps u8, wraps
+--   5   group key change: scope u32, n_wraps u8 (bit 7: an RNC list
+--       follows the wraps), wraps, [n_rncs u16, rnc u32 x n_rncs]
+--   6   RAB assignment: scope u32, n_wraps u8, wraps
 --   7   key assignment: mode u8 (0 p2p, 1 p2m), ue u32, n_wraps u8, wraps
 --   8   data: key id u32, key version u32, packet u32, length u16,
 --       nonce[24], ciphertext[length + 16]
@@ -56,7 +58,10 @@ f.ue = ProtoField.uint32("mbmskeysim.ue", "UE")
 f.cell = ProtoField.uint32("mbmskeysim.cell", "Cell")
 f.scope = ProtoField.uint32("mbmskeysim.scope", "Scope")
 f.mode = ProtoField.uint8("mbmskeysim.mode", "Mode", base.DEC, modes)
-f.n_wraps = ProtoField.uint8("mbmskeysim.n_wraps", "Wraps")
+f.n_wraps = ProtoField.uint8("mbmskeysim.n_wraps", "Wraps", base.DEC, nil, 0x7f)
+f.rnc_list = ProtoField.bool("mbmskeysim.rnc_list", "RNC list follows", 8, nil, 0x80)
+f.n_rncs = ProtoField.uint16("mbmskeysim.n_rncs", "RNCs listed")
+f.rnc = ProtoField.uint32("mbmskeysim.rnc", "RNC")
 f.wrap = ProtoField.bytes("mbmskeysim.wrap", "Wrap")
 f.key_id = ProtoField.uint32("mbmskeysim.key.id", "Key id", base.HEX)
 f.key_kind = ProtoField.uint32("mbmskeysim.key.kind", "Key kind", base.DEC, kinds, 0xc0000000)
@@ -177,8 +182,33 @@ local function dissect_msg(buf, pinfo, root)
     return off + n + 16
   end
   local n = buf(off, 1):uint()
+  local listed = t == 5 and n >= 128
+  if listed then
+    n = n - 128
+  end
   tree:add(f.n_wraps, buf(off, 1))
+  if t == 5 then
+    tree:add(f.rnc_list, buf(off, 1))
+  end
   off = wraps(buf, tree, off + 1, n)
+  if listed then
+    if buf:len() < off + 2 then
+      tree:add_proto_expert_info(e_malformed, "truncated RNC list")
+    else
+      local k = buf(off, 2):le_uint()
+      tree:add_le(f.n_rncs, buf(off, 2))
+      off = off + 2
+      for i = 1, k do
+        if buf:len() < off + 4 then
+          tree:add_proto_expert_info(e_malformed, "truncated RNC list")
+          break
+        end
+        tree:add_le(f.rnc, buf(off, 4))
+        off = off + 4
+      end
+      info = string.format("%s, for %d RNC%s", info, k, k == 1 and "" or "s")
+    end
+  end
   if off ~= HEADER + buf(8, 4):le_uint() or off ~= buf:len() then
     tree:add_proto_expert_info(e_malformed, "body length does not match the bytes")
   end
