@@ -1,12 +1,16 @@
 /* test_nodes.c — nodes/ internals: the plan life cycle (nodes/plan.c) with
  * parts counted by hand from the rule in plan.h, the radio network's camping
- * and bearers (nodes/radio.c), and the include layering of nodes/ that
+ * and bearers (nodes/radio.c), how the core routes a group key change
+ * request by its bearer context and the request's RNC list (nodes/route.c,
+ * docs/flows.md), and the include layering of nodes/ that
  * docs/architecture.md documents (each file includes only headers of lower
  * rank, so there is no include circle). */
 #include <glib.h>
 #include <string.h>
 
 #include "keytree/kt_key.h"
+#include "nodes/net.h"
+#include "nodes/node.h"
 #include "nodes/plan.h"
 #include "nodes/radio.h"
 #include "sim/sim.h"
@@ -215,6 +219,125 @@ static const Rank *rank_of(const char *file) {
   return NULL;
 }
 
+/* ------------------------------------------------------------ route.c */
+
+/* What the core elements sent and rejected. */
+typedef struct {
+  guint gkc[NET_KIND_COUNT], rab, other_core, rejects;
+  size_t gkc_bytes[NET_KIND_COUNT];
+  const char *why;
+} CoreTally;
+
+static void on_send_core(void *ctx, NetElement from, NetVia via, const Msg *msg, size_t len,
+                         uint32_t n_tx) {
+  (void)via;
+  (void)n_tx;
+  CoreTally *t = ctx;
+  if (from.kind == NET_UE || from.kind == NET_RNC)
+    return;
+  if (msg->type == MSG_GROUP_KEY_CHANGE_REQ) {
+    t->gkc[from.kind]++;
+    t->gkc_bytes[from.kind] += len;
+  } else if (msg->type == MSG_RAB_ASSIGNMENT_REQ) {
+    t->rab++;
+  } else {
+    t->other_core++;
+  }
+}
+
+static void on_reject_core(void *ctx, NetElement at, const char *why) {
+  CoreTally *t = ctx;
+  if (at.kind == NET_GGSN || at.kind == NET_SGSN) {
+    t->rejects++;
+    t->why = why;
+  }
+}
+
+/* 1 GGSN, 2 SGSNs of 2 RNCs of one cell each (RNCs 0, 1 under SGSN 0;
+ * 2, 3 under SGSN 1); initial members under RNC 0 (two) and RNC 3 (one).
+ * A group key change request with the given RNC list (n 0: none) is put on
+ * the BM-SC-GGSN link by hand, as the BM-SC would send it (at_sgsn0: on
+ * the GGSN-SGSN 0 link, as the GGSN would). */
+static CoreTally route_one_request(const uint32_t *rncs, uint16_t n, bool at_sgsn0) {
+  sim_init();
+  KtConfig kc = {.n_rnc = 4, .cells_per_rnc = 1, .subgroup_size = 4, .embodiment = 1, .seed = 3};
+  KtTree *tree = kt_tree_new(&kc);
+  CoreTally t = {0};
+  NetObserver obs = {.on_send = on_send_core, .on_reject = on_reject_core, .ctx = &t};
+  NetConfig nc = {.embodiment = 1,
+                  .ggsn = 1,
+                  .sgsn_per_ggsn = 2,
+                  .rnc_per_sgsn = 2,
+                  .cells_per_rnc = 1,
+                  .core = {1e9, 0.005},
+                  .iu = {1.55e8, 0.002},
+                  .dch = {384000, 0.01},
+                  .common = {128000, 0.02},
+                  .ue_capacity = 8};
+  Net *net = net_new(&nc, tree, &obs);
+  net_provision(net, 0, 0);
+  net_provision(net, 1, 0);
+  net_provision(net, 2, 3);
+  Msg msg;
+  msg_init(&msg, MSG_GROUP_KEY_CHANGE_REQ, 1);
+  msg.n_wraps = 1; /* a wrap no RNC opens: only the routing is looked at */
+  msg.wraps[0].key = (KtKeyRef){KT_KEY_ID(KT_KEY_GROUP, 0), 9};
+  msg.wraps[0].under = (KtKeyRef){KT_KEY_ID(KT_KEY_CORE, 0), 1};
+  msg.n_rncs = n;
+  memcpy(msg.rncs, rncs, n * sizeof *rncs);
+  uint8_t buf[MSG_MAX_BYTES];
+  size_t len = msg_encode(&msg, buf, sizeof buf);
+  if (at_sgsn0)
+    sim_link_send(net->sgsn_uplink[0], net->ggsn_node[0], buf, len);
+  else
+    sim_link_send(net->ggsn_uplink[0], net->bmsc_node, buf, len);
+  sim_run(0);
+  net_free(net);
+  kt_tree_free(tree);
+  sim_destroy();
+  return t;
+}
+
+static void test_route_request(void) {
+  /* no list: along the bearer contexts: the GGSN to both SGSNs (each has
+   * a member below), each SGSN a RAB assignment request to its RNC with
+   * members (0 and 3), none to RNCs 1 and 2; 12 + 5 + 88 bytes each */
+  CoreTally t = route_one_request(NULL, 0, false);
+  g_assert_cmpuint(t.gkc[NET_GGSN], ==, 2);
+  g_assert_cmpuint(t.gkc_bytes[NET_GGSN], ==, 2 * (12 + 5 + 88));
+  g_assert_cmpuint(t.rab, ==, 2);
+  g_assert_cmpuint(t.rejects, ==, 0);
+  g_assert_cmpuint(t.other_core, ==, 0);
+  /* RNC 1 listed (no member there): the list, not the context, decides:
+   * SGSN 0 only, listing RNC 1 (6 bytes more), one RAB assignment request */
+  t = route_one_request((const uint32_t[]){1}, 1, false);
+  g_assert_cmpuint(t.gkc[NET_GGSN], ==, 1);
+  g_assert_cmpuint(t.gkc_bytes[NET_GGSN], ==, 12 + 5 + 88 + 2 + 4);
+  g_assert_cmpuint(t.rab, ==, 1);
+  g_assert_cmpuint(t.rejects, ==, 0);
+  /* RNCs 0, 2, 3: SGSN 0 gets [0], SGSN 1 gets [2, 3]; three RABs */
+  t = route_one_request((const uint32_t[]){0, 2, 3}, 3, false);
+  g_assert_cmpuint(t.gkc[NET_GGSN], ==, 2);
+  g_assert_cmpuint(t.gkc_bytes[NET_GGSN], ==, (12 + 5 + 88 + 2 + 4) + (12 + 5 + 88 + 2 + 8));
+  g_assert_cmpuint(t.rab, ==, 3);
+  /* RNC 4 does not exist (nor is it below the GGSN): rejected, nothing
+   * forwarded */
+  t = route_one_request((const uint32_t[]){0, 4}, 2, false);
+  g_assert_cmpuint(t.gkc[NET_GGSN], ==, 0);
+  g_assert_cmpuint(t.rab, ==, 0);
+  g_assert_cmpuint(t.rejects, ==, 1);
+  g_assert_cmpstr(t.why, ==, "group key change request lists an RNC not below this GGSN");
+  /* at SGSN 0: RNC 2 is SGSN 1's: rejected there, no RAB assignment */
+  t = route_one_request((const uint32_t[]){0, 2}, 2, true);
+  g_assert_cmpuint(t.rab, ==, 0);
+  g_assert_cmpuint(t.rejects, ==, 1);
+  g_assert_cmpstr(t.why, ==, "group key change request lists an RNC not below this SGSN");
+  /* at SGSN 0 without a list: RNC 0 only (RNC 1 has no member) */
+  t = route_one_request(NULL, 0, true);
+  g_assert_cmpuint(t.rab, ==, 1);
+  g_assert_cmpuint(t.rejects, ==, 0);
+}
+
 static void test_layering(void) {
   const char *src = g_getenv("MBMS_SRCDIR");
   if (!src) {
@@ -264,6 +387,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/nodes/plan/leavers", test_plan_leavers);
   g_test_add_func("/nodes/radio/camping", test_radio_camping);
   g_test_add_func("/nodes/radio/bearers", test_radio_bearers);
+  g_test_add_func("/nodes/route/request", test_route_request);
   g_test_add_func("/nodes/layering", test_layering);
   return g_test_run();
 }
