@@ -2,11 +2,16 @@
 #include "nodes/radio.h"
 
 #define NO_NODE UINT32_MAX
+/* Camp.cell's top bit: the UE listens to the MBMS bearer of its cell (the
+ * global cells fit in 26 bits, app/scenario_keys.c). */
+#define LISTENING 0x80000000u
 
 typedef struct {
   SimNodeId node; /* NO_NODE until the UE first appears */
-  uint32_t cell;  /* global cell its radio is camped on */
+  uint32_t cell;  /* global cell its radio is camped on, | LISTENING */
 } Camp;
+
+G_STATIC_ASSERT(sizeof(gpointer) >= 8); /* the index's (cell, key id) keys */
 
 struct Radio {
   uint32_t n_rnc, cells_per_rnc, ue_capacity;
@@ -17,7 +22,16 @@ struct Radio {
   GArray **bearer;         /* per global cell: uint32 UE ids listening */
   guint *rnc_listeners;    /* per RNC: listeners of its cells */
   guint listeners;         /* of every cell */
+  GHashTable *holders;     /* (cell << 32 | key id) -> GArray of uint32 UE ids */
 };
+
+static gpointer holders_key(uint32_t cell, uint32_t key_id) {
+  return GSIZE_TO_POINTER((gsize)cell << 32 | key_id);
+}
+
+static void free_array(gpointer a) {
+  g_array_free(a, TRUE);
+}
 
 Radio *radio_new(uint32_t n_rnc, uint32_t cells_per_rnc, uint32_t ue_capacity) {
   Radio *r = g_new0(Radio, 1);
@@ -38,6 +52,7 @@ Radio *radio_new(uint32_t n_rnc, uint32_t cells_per_rnc, uint32_t ue_capacity) {
   for (uint32_t c = 0; c < n_cells; c++)
     r->bearer[c] = g_array_sized_new(FALSE, FALSE, sizeof(uint32_t), per_cell);
   r->rnc_listeners = g_new0(guint, n_rnc ? n_rnc : 1);
+  r->holders = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, free_array);
   return r;
 }
 
@@ -48,6 +63,7 @@ void radio_free(Radio *r) {
     g_array_free(r->bearer[c], TRUE);
   g_free(r->bearer);
   g_free(r->rnc_listeners);
+  g_hash_table_destroy(r->holders);
   g_array_free(r->node_ue, TRUE);
   g_free(r->camp);
   g_free(r->ran);
@@ -78,7 +94,7 @@ bool radio_camp(Radio *r, uint32_t ue, uint32_t cell) {
   }
   /* a UE that comes back under another RNC takes its one radio there */
   sim_ran_attach(r->ran[cell / r->cells_per_rnc], c->node);
-  c->cell = cell;
+  c->cell = cell | (c->cell & LISTENING);
   return first;
 }
 
@@ -93,7 +109,7 @@ SimNodeId radio_ue_node(const Radio *r, uint32_t ue) {
 
 uint32_t radio_ue_cell(const Radio *r, uint32_t ue) {
   g_assert(radio_ue_seen(r, ue));
-  return r->camp[ue].cell;
+  return r->camp[ue].cell & ~LISTENING;
 }
 
 uint32_t radio_ue_rnc(const Radio *r, uint32_t ue) {
@@ -118,6 +134,8 @@ uint32_t radio_n_ues_seen(const Radio *r) {
 void radio_bearer_join(Radio *r, uint32_t ue, uint32_t cell) {
   g_assert(cell < r->n_rnc * r->cells_per_rnc);
   g_array_append_val(r->bearer[cell], ue);
+  if (ue < r->ue_capacity)
+    r->camp[ue].cell |= LISTENING;
   r->rnc_listeners[cell / r->cells_per_rnc]++;
   r->listeners++;
 }
@@ -128,6 +146,8 @@ void radio_bearer_leave(Radio *r, uint32_t ue, uint32_t cell) {
   for (guint i = 0; i < b->len; i++)
     if (g_array_index(b, uint32_t, i) == ue) {
       g_array_remove_index_fast(b, i);
+      if (ue < r->ue_capacity)
+        r->camp[ue].cell &= ~LISTENING;
       r->rnc_listeners[cell / r->cells_per_rnc]--;
       r->listeners--;
       return;
@@ -157,4 +177,42 @@ void radio_bearer_cells(const Radio *r, uint32_t rnc, GArray *out) {
     if (r->bearer[cell]->len > 0)
       g_array_append_val(out, cell);
   }
+}
+
+/* ------------------------------------------------------ holders index */
+
+void radio_index_add(Radio *r, uint32_t ue, uint32_t key_id) {
+  g_assert(radio_ue_seen(r, ue));
+  gpointer key = holders_key(radio_ue_cell(r, ue), key_id);
+  GArray *a = g_hash_table_lookup(r->holders, key);
+  if (!a) {
+    a = g_array_sized_new(FALSE, FALSE, sizeof(uint32_t), 4);
+    g_hash_table_insert(r->holders, key, a);
+  }
+  g_array_append_val(a, ue);
+}
+
+void radio_index_remove(Radio *r, uint32_t ue, uint32_t key_id) {
+  g_assert(radio_ue_seen(r, ue));
+  gpointer key = holders_key(radio_ue_cell(r, ue), key_id);
+  GArray *a = g_hash_table_lookup(r->holders, key);
+  g_assert(a != NULL);
+  for (guint i = 0; i < a->len; i++)
+    if (g_array_index(a, uint32_t, i) == ue) {
+      g_array_remove_index_fast(a, i);
+      if (a->len == 0)
+        g_hash_table_remove(r->holders, key);
+      return;
+    }
+  g_assert_not_reached(); /* only an indexed holder is removed */
+}
+
+const uint32_t *radio_index_ues(const Radio *r, uint32_t cell, uint32_t key_id, guint *n) {
+  GArray *a = g_hash_table_lookup(r->holders, holders_key(cell, key_id));
+  *n = a ? a->len : 0;
+  return a ? (const uint32_t *)(const void *)a->data : NULL;
+}
+
+bool radio_listening(const Radio *r, uint32_t ue) {
+  return ue < r->ue_capacity && (r->camp[ue].cell & LISTENING);
 }

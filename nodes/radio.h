@@ -11,8 +11,18 @@
  * reaches these listeners, and each UE then opens what its own key ring
  * allows (nodes/ue.c).
  *
- * Memory: per UE id its sim node and cell (8 bytes), per listener one
- * uint32 in its cell's array (swap-removal, no per-UE position).
+ * The holders index: for each cell and sub-group (or LKH node) key id, the
+ * UEs camped on the cell whose OWN key ring holds that id. The UEs keep it
+ * (nodes/ue.c: as they install keys, when they start a new membership and
+ * when they camp elsewhere); a common-channel key assignment under such a
+ * key goes to those of them that listen to the cell's bearer
+ * (nodes/transport.c), at a cost proportional to the holders.
+ *
+ * Memory: per UE id its sim node and cell (8 bytes, the listening flag in
+ * the cell's top bit), per listener one uint32 in its cell's array
+ * (swap-removal, no per-UE position), per indexed (UE, key id) one uint32
+ * in the (cell, key id) array, plus one hash entry and array per (cell,
+ * key id) with holders.
  * Includes only sim/ and GLib.
  */
 #pragma once
@@ -56,3 +66,19 @@ guint radio_rnc_listeners(const Radio *radio, uint32_t rnc);
 guint radio_listeners(const Radio *radio);
 /* Global cells of `rnc` with at least one listener, into `out` (uint32, ascending). */
 void radio_bearer_cells(const Radio *radio, uint32_t rnc, GArray *out);
+/* Whether `ue` listens to the bearer of the cell it is camped on. */
+bool radio_listening(const Radio *radio, uint32_t ue);
+
+/* The holders index (see above): `ue`, camped on its current cell, holds
+ * (or no longer holds) key id `key_id` in its own ring. A UE that camps
+ * elsewhere is removed before and added after (nodes/ue.c). */
+void radio_index_add(Radio *radio, uint32_t ue, uint32_t key_id);
+/* The id under which a UE indexes itself to hear every key assignment under
+ * a sub-group or node key on its cell (an LKH joiner waiting for its keys,
+ * nodes/ue.c); no key has it (it is a core key id, and core keys never
+ * wrap for UEs). */
+#define RADIO_INDEX_ANY 0xffffffffu
+void radio_index_remove(Radio *radio, uint32_t ue, uint32_t key_id);
+/* The UEs indexed for (cell, key id), in no particular order; the array is
+ * the radio's, valid until the next change. */
+const uint32_t *radio_index_ues(const Radio *radio, uint32_t cell, uint32_t key_id, guint *n);

@@ -5,9 +5,13 @@
  *
  * A common-channel transmission is heard by the listeners of the cell's
  * MBMS bearer (nodes/radio.h). A data packet goes to each of them; a key
- * assignment to those of them that hold the wrap's key id per the key
- * tree (kt_tree_holders_in_cell: a UE of the cell that holds no key with
- * that id would discard it after reading the header). */
+ * assignment to those of them whose own key ring holds the id of the key
+ * it is wrapped under (a UE that holds no key with that id discards it
+ * after reading the header): for a group key, every listener (each holds
+ * its scope's group key id, and opens or drops the wrap itself); for a
+ * sub-group or node key, the listeners among the UEs of the radio's
+ * holders index (kept by the UEs from their own rings, nodes/ue.c). The
+ * key server's tree is not asked. */
 #include "nodes/node.h"
 
 #include "nodes/radio.h"
@@ -125,11 +129,29 @@ static void on_common(void *ctx, SimRanId ran, uint32_t cell, const uint8_t *byt
     net_reject(net, ues, "not a point-to-multipoint key assignment on a common channel");
     return;
   }
-  GArray *holders = net->scratch_ues;
-  g_array_set_size(holders, 0);
-  kt_tree_holders_in_cell(net->tree, msg.wraps[0].under.id, global_cell, holders);
-  for (guint i = 0; i < holders->len; i++)
-    dispatch(net, (NetElement){NET_UE, g_array_index(holders, guint32, i)}, from, &msg, NULL);
+  KtKeyId under = msg.wraps[0].under.id; /* a message's wraps share it */
+  if (KT_KEY_ID_KIND(under) == KT_KEY_GROUP) {
+    for (guint i = 0; i < n; i++)
+      dispatch(net, (NetElement){NET_UE, listeners[i]}, from, &msg, NULL);
+    return;
+  }
+  if (KT_KEY_ID_KIND(under) != KT_KEY_SUBGROUP)
+    return; /* under a private or core key: no listener holds it */
+  /* the holders of the key, then the UEs that hear every such message (LKH
+   * joiners waiting for their keys; never holders: they hold no node key
+   * yet). The index arrays may change while the UEs install keys: copy. */
+  GArray *to = net->scratch_ues;
+  g_array_set_size(to, 0);
+  const uint32_t ids[] = {under, RADIO_INDEX_ANY};
+  for (size_t k = 0; k < G_N_ELEMENTS(ids); k++) {
+    guint n_holders = 0;
+    const uint32_t *holders = radio_index_ues(net->radio, global_cell, ids[k], &n_holders);
+    for (guint i = 0; i < n_holders; i++)
+      if (radio_listening(net->radio, holders[i]))
+        g_array_append_val(to, holders[i]);
+  }
+  for (guint i = 0; i < to->len; i++)
+    dispatch(net, (NetElement){NET_UE, g_array_index(to, uint32_t, i)}, from, &msg, NULL);
 }
 
 void net_transport_listen(Net *net) {

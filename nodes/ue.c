@@ -21,6 +21,8 @@ typedef struct {
   KtKey *nodes;               /* node keys: interior (non-root) keys held, any order */
   uint8_t n_nodes, cap_nodes; /* used / allocated entries of `nodes` */
   uint8_t member;             /* joined and not left (as the UE sees it) */
+  uint8_t subgroup_indexed;   /* `subgroup` is in the radio's holders index */
+  uint8_t waiting;            /* node keys: joined, its own keys not yet come */
   KtKey prev_group;           /* the group key before `group`: data sealed under it
                                * may still arrive (switch-delay) */
 } UeState;
@@ -47,12 +49,74 @@ static UeState *st_of(const Net *net, uint32_t ue) {
   return &ues(net)->ue[ue];
 }
 
-static void forget_nodes(UeState *st) {
+/* ---------------------------------------------------- the holders index
+ *
+ * The UE keeps the radio network's index of "UEs camped on cell c whose own
+ * ring holds sub-group (node) key id k" (nodes/radio.h) true for itself:
+ * a key id enters when the UE installs a key of a new id during its
+ * current membership (or is provisioned with it), leaves when the UE
+ * starts a new membership (a rejoin: its old keys stay in its ring, as an
+ * eavesdropper's would, but it no longer listens for them), and moves with
+ * the UE when it camps on another cell. Group keys need no index: every
+ * listener of the cell holds its scope's group key id.
+ *
+ * Node keys (LKH) on their way: a joiner's path can be rekeyed (or a
+ * concurrent event's key wrapped under a node of its path) before its own
+ * keys arrive, so it cannot know yet which node ids will be its. From its
+ * join request until the first point-to-point key assignment to it (its
+ * keys), it is indexed under RADIO_INDEX_ANY: it hears every key
+ * assignment under a sub-group or node key on its cell and keeps the wraps
+ * it cannot open; once its keys are installed it opens those it now can and
+ * drops the rest (they were for other members). */
+
+static bool indexed_kind(KtKeyId id) {
+  return KT_KEY_ID_KIND(id) == KT_KEY_SUBGROUP;
+}
+
+/* Calls fn for each key id of `ue` in the index. */
+static void each_indexed(Net *net, uint32_t ue, void (*fn)(Radio *, uint32_t, uint32_t)) {
+  UeState *st = st_of(net, ue);
+  if (st->subgroup_indexed)
+    fn(net->radio, ue, st->subgroup.ref.id);
+  if (st->waiting)
+    fn(net->radio, ue, RADIO_INDEX_ANY);
+  for (uint8_t i = 0; i < st->n_nodes; i++)
+    if (st->nodes[i].ref.version != 0)
+      fn(net->radio, ue, st->nodes[i].ref.id);
+}
+
+/* `slot` (a sub-group or node key slot of `ue`) is about to hold key id
+ * `id`: the index follows. */
+static void index_slot(Net *net, uint32_t ue, KtKey *slot, KtKeyId id) {
+  UeState *st = st_of(net, ue);
+  if (slot == &st->subgroup) {
+    if (st->subgroup_indexed && slot->ref.id == id)
+      return;
+    if (st->subgroup_indexed)
+      radio_index_remove(net->radio, ue, slot->ref.id);
+    radio_index_add(net->radio, ue, id);
+    st->subgroup_indexed = 1;
+  } else if (slot->ref.version == 0) {
+    radio_index_add(net->radio, ue, id); /* a node key not held before */
+  }
+}
+
+static void wipe_nodes(UeState *st) {
   for (uint8_t i = 0; i < st->n_nodes; i++)
     kt_key_wipe(&st->nodes[i]);
   g_free(st->nodes);
   st->nodes = NULL;
   st->n_nodes = st->cap_nodes = 0;
+}
+
+/* A new membership: the index forgets the UE's keys (they stay in its
+ * ring) and its node keys are dropped (its key list is its new path). */
+static void forget_for_rejoin(Net *net, uint32_t ue) {
+  UeState *st = st_of(net, ue);
+  each_indexed(net, ue, radio_index_remove);
+  st->subgroup_indexed = 0;
+  st->waiting = 0;
+  wipe_nodes(st);
 }
 
 /* The UE's copy of key `id` (its slot), or NULL; with `create`, a node key
@@ -132,6 +196,24 @@ static void drop_pending(Net *net, uint32_t ue) {
   }
 }
 
+/* The end of a joiner's wait (see above): the wraps it kept under node ids
+ * it does not hold now were not for it. */
+static void end_wait(Net *net, uint32_t ue) {
+  UeState *st = st_of(net, ue);
+  if (!st->waiting)
+    return;
+  radio_index_remove(net->radio, ue, RADIO_INDEX_ANY);
+  st->waiting = 0;
+  GArray *pending = ues(net)->pending;
+  for (guint i = 0; i < pending->len;) {
+    const PendingWrap *p = &g_array_index(pending, PendingWrap, i);
+    if (p->ue == ue && !key_slot(net, ue, p->wrap.under.id, false))
+      g_array_remove_index(pending, i);
+    else
+      i++;
+  }
+}
+
 static void install(Net *net, uint32_t ue, uint32_t seq, const KtKey *key) {
   UeState *st = st_of(net, ue);
   KtKey *slot = key_slot(net, ue, key->ref.id, true);
@@ -145,6 +227,8 @@ static void install(Net *net, uint32_t ue, uint32_t seq, const KtKey *key) {
     kt_key_wipe(&st->prev_group); /* kept for data still sealed under it */
     st->prev_group = *slot;
   }
+  if (indexed_kind(key->ref.id))
+    index_slot(net, ue, slot, key->ref.id);
   kt_key_wipe(slot);
   *slot = *key;
   if (KT_KEY_ID_KIND(key->ref.id) == KT_KEY_GROUP && net->obs.on_group_install)
@@ -216,11 +300,15 @@ static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *m
    * were on their way (unless it has rejoined since: then it waits for its
    * new path's keys) */
   if (msg->type == MSG_DEACTIVATE_ACCEPT && msg->ue == self && !st_of(net, self)->member &&
-      kt_tree_node_keys(net->tree))
+      kt_tree_node_keys(net->tree)) {
+    end_wait(net, self);
     drop_pending(net, self);
+  }
   if (msg->type == MSG_KEY_ASSIGNMENT && (msg->mode == MSG_P2M || msg->ue == self))
     for (uint8_t i = 0; i < msg->n_wraps; i++)
       process_wrap(net, self, msg->seq, &msg->wraps[i]);
+  if (msg->type == MSG_KEY_ASSIGNMENT && msg->mode == MSG_P2P && msg->ue == self)
+    end_wait(net, self);
 }
 
 static void ue_init(Net *net, const KtKey *core_key) {
@@ -238,7 +326,7 @@ static void ue_fini(Net *net) {
     kt_key_wipe(&st->priv);
     kt_key_wipe(&st->subgroup);
     kt_key_wipe(&st->group);
-    forget_nodes(st);
+    wipe_nodes(st);
     kt_key_wipe(&st->prev_group);
   }
   g_free(u->ue);
@@ -255,8 +343,14 @@ const NodeOps ue_ops = {
 void ue_appear(Net *net, uint32_t ue, uint32_t cell) {
   g_assert(ue < net->cfg.ue_capacity);
   g_assert(cell < net->n_cells);
+  /* the index is per cell: the UE's entries move with it */
+  bool moves = radio_ue_seen(net->radio, ue) && radio_ue_cell(net->radio, ue) != cell;
+  if (moves)
+    each_indexed(net, ue, radio_index_remove);
   if (radio_camp(net->radio, ue, cell))
     kt_keygen_private(net->keygen, &st_of(net, ue)->priv, ue);
+  if (moves)
+    each_indexed(net, ue, radio_index_add);
 }
 
 void ue_start_join(Net *net, uint32_t ue, uint32_t cell, uint32_t seq) {
@@ -265,8 +359,12 @@ void ue_start_join(Net *net, uint32_t ue, uint32_t cell, uint32_t seq) {
    * one (kept while it was away) are dropped, so that its key list stays
    * its path */
   UeState *st = st_of(net, ue);
-  forget_nodes(st);
+  forget_for_rejoin(net, ue);
   st->member = 1;
+  if (kt_tree_node_keys(net->tree)) {
+    st->waiting = 1;
+    radio_index_add(net->radio, ue, RADIO_INDEX_ANY);
+  }
   Msg msg;
   msg_init(&msg, MSG_ACTIVATE_REQ, seq);
   msg.ue = ue;
@@ -291,6 +389,8 @@ void ue_sync_from_tree(Net *net, uint32_t ue) {
   guint n = kt_tree_ue_keys(net->tree, ue, keys, G_N_ELEMENTS(keys));
   for (guint i = 0; i < n; i++) {
     KtKey *slot = key_slot(net, ue, keys[i]->ref.id, true);
+    if (indexed_kind(keys[i]->ref.id))
+      index_slot(net, ue, slot, keys[i]->ref.id);
     *slot = *keys[i];
   }
 }
