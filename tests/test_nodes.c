@@ -219,6 +219,63 @@ static const Rank *rank_of(const char *file) {
   return NULL;
 }
 
+/* The holders index: entries per (camped cell, key id), the listening
+ * flag, the sentinel id, an emptied entry, and a UE's cell after a move
+ * (its entries are moved by ue.c: removed before, added after). */
+static void test_radio_index(void) {
+  sim_init();
+  SimNodeId rnc0 = sim_node_new(), rnc1 = sim_node_new();
+  Radio *r = radio_new(2, 2, 4);
+  radio_add_ran(r, 0, rnc0, &(SimChannel){384000, 0.01}, &(SimChannel){128000, 0.01});
+  radio_add_ran(r, 1, rnc1, &(SimChannel){384000, 0.01}, &(SimChannel){128000, 0.01});
+  KtKeyId s7 = KT_KEY_ID(KT_KEY_SUBGROUP, 7), s8 = KT_KEY_ID(KT_KEY_SUBGROUP, 8);
+  radio_camp(r, 0, 1);
+  radio_camp(r, 1, 1);
+  radio_camp(r, 2, 2);
+  radio_index_add(r, 0, s7);
+  radio_index_add(r, 1, s7);
+  radio_index_add(r, 1, s8);
+  radio_index_add(r, 2, s7);
+  radio_index_add(r, 0, RADIO_INDEX_ANY); /* UE 0 also waits */
+  guint n = 0;
+  const uint32_t *ues = radio_index_ues(r, 1, s7, &n);
+  g_assert_cmpuint(n, ==, 2); /* UEs 0 and 1 on cell 1; UE 2 is on cell 2 */
+  g_assert_true((ues[0] == 0 && ues[1] == 1) || (ues[0] == 1 && ues[1] == 0));
+  radio_index_ues(r, 2, s7, &n);
+  g_assert_cmpuint(n, ==, 1);
+  radio_index_ues(r, 1, s8, &n);
+  g_assert_cmpuint(n, ==, 1);
+  radio_index_ues(r, 1, RADIO_INDEX_ANY, &n);
+  g_assert_cmpuint(n, ==, 1);
+  g_assert_null(radio_index_ues(r, 0, s7, &n)); /* nobody on cell 0 */
+  g_assert_cmpuint(n, ==, 0);
+  /* listening: only between bearer join and leave, and camping elsewhere
+   * keeps it */
+  g_assert_false(radio_listening(r, 0));
+  radio_bearer_join(r, 0, 1);
+  g_assert_true(radio_listening(r, 0));
+  g_assert_cmpuint(radio_ue_cell(r, 0), ==, 1);
+  radio_bearer_leave(r, 0, 1);
+  g_assert_false(radio_listening(r, 0));
+  g_assert_false(radio_listening(r, 99)); /* no such UE */
+  /* removal: the last holder empties the entry */
+  radio_index_remove(r, 1, s8);
+  g_assert_null(radio_index_ues(r, 1, s8, &n));
+  radio_index_remove(r, 0, s7);
+  ues = radio_index_ues(r, 1, s7, &n);
+  g_assert_cmpuint(n, ==, 1);
+  g_assert_cmpuint(ues[0], ==, 1);
+  /* a move: out of cell 1, into cell 3 (the other RNC) */
+  radio_index_remove(r, 1, s7);
+  radio_camp(r, 1, 3);
+  radio_index_add(r, 1, s7);
+  g_assert_null(radio_index_ues(r, 1, s7, &n));
+  radio_index_ues(r, 3, s7, &n);
+  g_assert_cmpuint(n, ==, 1);
+  radio_free(r);
+  sim_destroy();
+}
+
 /* ------------------------------------------------------------ route.c */
 
 /* What the core elements sent and rejected. */
@@ -387,6 +444,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/nodes/plan/leavers", test_plan_leavers);
   g_test_add_func("/nodes/radio/camping", test_radio_camping);
   g_test_add_func("/nodes/radio/bearers", test_radio_bearers);
+  g_test_add_func("/nodes/radio/index", test_radio_index);
   g_test_add_func("/nodes/route/request", test_route_request);
   g_test_add_func("/nodes/layering", test_layering);
   return g_test_run();
