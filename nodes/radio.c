@@ -22,15 +22,27 @@ struct Radio {
   GArray **bearer;         /* per global cell: uint32 UE ids listening */
   guint *rnc_listeners;    /* per RNC: listeners of its cells */
   guint listeners;         /* of every cell */
-  GHashTable *holders;     /* (cell << 32 | key id) -> GArray of uint32 UE ids */
+  /* (cell << 32 | key id) -> its holders: one UE inline (ue << 1 | 1, the
+   * common case deep in an LKH tree), or a GArray of uint32 UE ids (two or
+   * more; GArrays are aligned, so their low bit is 0) */
+  GHashTable *holders;
 };
 
 static gpointer holders_key(uint32_t cell, uint32_t key_id) {
   return GSIZE_TO_POINTER((gsize)cell << 32 | key_id);
 }
 
-static void free_array(gpointer a) {
-  g_array_free(a, TRUE);
+static bool is_single(gconstpointer v) {
+  return (GPOINTER_TO_SIZE(v) & 1u) != 0;
+}
+
+static gpointer single(uint32_t ue) {
+  return GSIZE_TO_POINTER((gsize)ue << 1 | 1u);
+}
+
+static void free_holders(gpointer v) {
+  if (!is_single(v))
+    g_array_free(v, TRUE);
 }
 
 Radio *radio_new(uint32_t n_rnc, uint32_t cells_per_rnc, uint32_t ue_capacity) {
@@ -52,7 +64,7 @@ Radio *radio_new(uint32_t n_rnc, uint32_t cells_per_rnc, uint32_t ue_capacity) {
   for (uint32_t c = 0; c < n_cells; c++)
     r->bearer[c] = g_array_sized_new(FALSE, FALSE, sizeof(uint32_t), per_cell);
   r->rnc_listeners = g_new0(guint, n_rnc ? n_rnc : 1);
-  r->holders = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, free_array);
+  r->holders = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, free_holders);
   return r;
 }
 
@@ -184,33 +196,58 @@ void radio_bearer_cells(const Radio *r, uint32_t rnc, GArray *out) {
 void radio_index_add(Radio *r, uint32_t ue, uint32_t key_id) {
   g_assert(radio_ue_seen(r, ue));
   gpointer key = holders_key(radio_ue_cell(r, ue), key_id);
-  GArray *a = g_hash_table_lookup(r->holders, key);
-  if (!a) {
-    a = g_array_sized_new(FALSE, FALSE, sizeof(uint32_t), 4);
-    g_hash_table_insert(r->holders, key, a);
+  gpointer v = g_hash_table_lookup(r->holders, key);
+  if (!v) {
+    g_hash_table_insert(r->holders, key, single(ue));
+    return;
   }
-  g_array_append_val(a, ue);
+  if (is_single(v)) {
+    uint32_t first = (uint32_t)(GPOINTER_TO_SIZE(v) >> 1);
+    GArray *a = g_array_sized_new(FALSE, FALSE, sizeof(uint32_t), 4);
+    g_array_append_val(a, first);
+    g_array_append_val(a, ue);
+    g_hash_table_insert(r->holders, key, a);
+    return;
+  }
+  g_array_append_val((GArray *)v, ue);
 }
 
 void radio_index_remove(Radio *r, uint32_t ue, uint32_t key_id) {
   g_assert(radio_ue_seen(r, ue));
   gpointer key = holders_key(radio_ue_cell(r, ue), key_id);
-  GArray *a = g_hash_table_lookup(r->holders, key);
-  g_assert(a != NULL);
+  gpointer v = g_hash_table_lookup(r->holders, key);
+  g_assert(v != NULL); /* only an indexed holder is removed */
+  if (is_single(v)) {
+    g_assert(GPOINTER_TO_SIZE(v) >> 1 == ue);
+    g_hash_table_remove(r->holders, key);
+    return;
+  }
+  GArray *a = v;
   for (guint i = 0; i < a->len; i++)
     if (g_array_index(a, uint32_t, i) == ue) {
       g_array_remove_index_fast(a, i);
-      if (a->len == 0)
-        g_hash_table_remove(r->holders, key);
+      if (a->len == 1) /* back to one inline holder */
+        g_hash_table_insert(r->holders, key, single(g_array_index(a, uint32_t, 0)));
       return;
     }
-  g_assert_not_reached(); /* only an indexed holder is removed */
+  g_assert_not_reached();
 }
 
-const uint32_t *radio_index_ues(const Radio *r, uint32_t cell, uint32_t key_id, guint *n) {
-  GArray *a = g_hash_table_lookup(r->holders, holders_key(cell, key_id));
-  *n = a ? a->len : 0;
-  return a ? (const uint32_t *)(const void *)a->data : NULL;
+const uint32_t *radio_index_ues(const Radio *r, uint32_t cell, uint32_t key_id, guint *n,
+                                uint32_t *one) {
+  gpointer v = g_hash_table_lookup(r->holders, holders_key(cell, key_id));
+  if (!v) {
+    *n = 0;
+    return NULL;
+  }
+  if (is_single(v)) {
+    *one = (uint32_t)(GPOINTER_TO_SIZE(v) >> 1);
+    *n = 1;
+    return one;
+  }
+  const GArray *a = v;
+  *n = a->len;
+  return (const uint32_t *)(const void *)a->data;
 }
 
 bool radio_listening(const Radio *r, uint32_t ue) {

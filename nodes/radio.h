@@ -21,8 +21,9 @@
  * Memory: per UE id its sim node and cell (8 bytes, the listening flag in
  * the cell's top bit), per listener one uint32 in its cell's array
  * (swap-removal, no per-UE position), per indexed (UE, key id) one uint32
- * in the (cell, key id) array, plus one hash entry and array per (cell,
- * key id) with holders.
+ * in the (cell, key id) array, plus one hash entry per (cell, key id) with
+ * holders and, with two or more holders, its array (one holder is kept in
+ * the hash entry itself).
  * Includes only sim/ and GLib.
  */
 #pragma once
@@ -80,5 +81,7 @@ void radio_index_add(Radio *radio, uint32_t ue, uint32_t key_id);
 #define RADIO_INDEX_ANY 0xffffffffu
 void radio_index_remove(Radio *radio, uint32_t ue, uint32_t key_id);
 /* The UEs indexed for (cell, key id), in no particular order; the array is
- * the radio's, valid until the next change. */
-const uint32_t *radio_index_ues(const Radio *radio, uint32_t cell, uint32_t key_id, guint *n);
+ * the radio's (or `one`, the caller's, for a single holder), valid until
+ * the next change. */
+const uint32_t *radio_index_ues(const Radio *radio, uint32_t cell, uint32_t key_id, guint *n,
+                                uint32_t *one);

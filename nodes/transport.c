@@ -145,7 +145,8 @@ static void on_common(void *ctx, SimRanId ran, uint32_t cell, const uint8_t *byt
   const uint32_t ids[] = {under, RADIO_INDEX_ANY};
   for (size_t k = 0; k < G_N_ELEMENTS(ids); k++) {
     guint n_holders = 0;
-    const uint32_t *holders = radio_index_ues(net->radio, global_cell, ids[k], &n_holders);
+    uint32_t one;
+    const uint32_t *holders = radio_index_ues(net->radio, global_cell, ids[k], &n_holders, &one);
     for (guint i = 0; i < n_holders; i++)
       if (radio_listening(net->radio, holders[i]))
         g_array_append_val(to, holders[i]);

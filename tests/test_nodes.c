@@ -238,16 +238,17 @@ static void test_radio_index(void) {
   radio_index_add(r, 2, s7);
   radio_index_add(r, 0, RADIO_INDEX_ANY); /* UE 0 also waits */
   guint n = 0;
-  const uint32_t *ues = radio_index_ues(r, 1, s7, &n);
+  uint32_t one = 0;
+  const uint32_t *ues = radio_index_ues(r, 1, s7, &n, &one);
   g_assert_cmpuint(n, ==, 2); /* UEs 0 and 1 on cell 1; UE 2 is on cell 2 */
   g_assert_true((ues[0] == 0 && ues[1] == 1) || (ues[0] == 1 && ues[1] == 0));
-  radio_index_ues(r, 2, s7, &n);
+  radio_index_ues(r, 2, s7, &n, &one);
   g_assert_cmpuint(n, ==, 1);
-  radio_index_ues(r, 1, s8, &n);
+  radio_index_ues(r, 1, s8, &n, &one);
   g_assert_cmpuint(n, ==, 1);
-  radio_index_ues(r, 1, RADIO_INDEX_ANY, &n);
+  radio_index_ues(r, 1, RADIO_INDEX_ANY, &n, &one);
   g_assert_cmpuint(n, ==, 1);
-  g_assert_null(radio_index_ues(r, 0, s7, &n)); /* nobody on cell 0 */
+  g_assert_null(radio_index_ues(r, 0, s7, &n, &one)); /* nobody on cell 0 */
   g_assert_cmpuint(n, ==, 0);
   /* listening: only between bearer join and leave, and camping elsewhere
    * keeps it */
@@ -260,17 +261,17 @@ static void test_radio_index(void) {
   g_assert_false(radio_listening(r, 99)); /* no such UE */
   /* removal: the last holder empties the entry */
   radio_index_remove(r, 1, s8);
-  g_assert_null(radio_index_ues(r, 1, s8, &n));
+  g_assert_null(radio_index_ues(r, 1, s8, &n, &one));
   radio_index_remove(r, 0, s7);
-  ues = radio_index_ues(r, 1, s7, &n);
+  ues = radio_index_ues(r, 1, s7, &n, &one);
   g_assert_cmpuint(n, ==, 1);
   g_assert_cmpuint(ues[0], ==, 1);
   /* a move: out of cell 1, into cell 3 (the other RNC) */
   radio_index_remove(r, 1, s7);
   radio_camp(r, 1, 3);
   radio_index_add(r, 1, s7);
-  g_assert_null(radio_index_ues(r, 1, s7, &n));
-  radio_index_ues(r, 3, s7, &n);
+  g_assert_null(radio_index_ues(r, 1, s7, &n, &one));
+  radio_index_ues(r, 3, s7, &n, &one);
   g_assert_cmpuint(n, ==, 1);
   radio_free(r);
   sim_destroy();
