@@ -592,7 +592,8 @@ static void lkh_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
          * multipoint under or for a new node's key. */
         for (uint32_t c = 0; c < y->n_children; c++) {
           uint32_t e = y->children[c];
-          if (!entry_is_ue(e) || g_hash_table_contains(joiners, GUINT_TO_POINTER(e & ~KT_LKH_UE_BIT)))
+          if (!entry_is_ue(e) ||
+              g_hash_table_contains(joiners, GUINT_TO_POINTER(e & ~KT_LKH_UE_BIT)))
             continue;
           uint32_t m = e & ~KT_LKH_UE_BIT;
           KtKeyRef keys[KT_PLAN_MAX_KEYS];
@@ -686,42 +687,15 @@ static void visit(const KtTree *t, const KtNode *n, uint32_t rnc,
 }
 
 typedef struct {
-  uint32_t cell, exclude;
-  GArray *out;
+  uint32_t exclude;
   KtCellMarks *marks;
 } VisitCtx;
-
-static void visit_in_cell(const KtTree *t, uint32_t ue, const KtUeRec *rec, void *p) {
-  (void)t;
-  VisitCtx *v = p;
-  if (rec->cell == v->cell)
-    g_array_append_val(v->out, ue);
-}
 
 static void visit_mark(const KtTree *t, uint32_t ue, const KtUeRec *rec, void *p) {
   (void)t;
   VisitCtx *v = p;
   if (ue != v->exclude)
     kt_priv_marks_set(v->marks, rec->cell);
-}
-
-static void lkh_holders_in_cell(const KtTree *t, uint32_t index, uint32_t cell, GArray *out) {
-  const KtNode *n = node_at(t, index);
-  if (n == NULL || n->parent == KT_LKH_NONE)
-    return;
-  const GArray *cu = t->cell_ues[cell];
-  /* walk down from the node or up from the cell's members, whichever is
-   * smaller */
-  if ((guint64)n->leaves <= (guint64)cu->len * n->depth) {
-    VisitCtx v = {.cell = cell, .out = out};
-    visit(t, n, kt_priv_rnc_of_cell(t, cell), visit_in_cell, &v);
-  } else {
-    for (guint i = 0; i < cu->len; i++) {
-      uint32_t u = g_array_index(cu, guint32, i);
-      if (below_node(t, kt_priv_ue(t, u), index))
-        g_array_append_val(out, u);
-    }
-  }
 }
 
 static void lkh_audience_cells(const KtTree *t, const KtDelivery *d, GArray *out) {
@@ -751,7 +725,6 @@ const KtSchemeOps kt_lkh_ops = {
     .batch = lkh_batch,
     .member_keys = lkh_member_keys,
     .interior_key = lkh_interior_key,
-    .holders_in_cell = lkh_holders_in_cell,
     .audience_cells = lkh_audience_cells,
     .in_audience = lkh_in_audience,
     .check = lkh_check,

@@ -180,8 +180,9 @@ static void patent_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
       if (!ops[i].join)
         continue;
       gpointer sg = GUINT_TO_POINTER(kt_priv_ue(t, ops[i].ue)->subgroup);
-      g_hash_table_insert(joiners_in, sg,
-                          GUINT_TO_POINTER(GPOINTER_TO_UINT(g_hash_table_lookup(joiners_in, sg)) + 1));
+      g_hash_table_insert(
+          joiners_in, sg,
+          GUINT_TO_POINTER(GPOINTER_TO_UINT(g_hash_table_lookup(joiners_in, sg)) + 1));
     }
     group_to_subgroups(t, scope, plan, joiners_in);
     g_hash_table_destroy(joiners_in);
@@ -224,18 +225,9 @@ static const KtKey *patent_interior_key(const KtTree *t, uint32_t index) {
   return sg != NULL ? &sg->key : NULL;
 }
 
-static void patent_holders_in_cell(const KtTree *t, uint32_t index, uint32_t cell, GArray *out) {
-  const KtSubgroup *sg = kt_subgroups_get(groups(t), index);
-  if (sg == NULL)
-    return;
-  for (uint32_t i = 0; i < sg->n; i++)
-    if (kt_priv_ue(t, sg->members[i])->cell == cell)
-      g_array_append_val(out, sg->members[i]);
-}
-
 static void patent_audience_cells(const KtTree *t, const KtDelivery *d, GArray *out) {
-  const KtSubgroup *sg = d->target == KT_TO_SUBGROUP ? kt_subgroups_get(groups(t), d->target_id)
-                                                     : NULL;
+  const KtSubgroup *sg =
+      d->target == KT_TO_SUBGROUP ? kt_subgroups_get(groups(t), d->target_id) : NULL;
   if (sg == NULL)
     return;
   if (t->cfg.policy == KT_POLICY_PER_CELL) {
@@ -276,7 +268,6 @@ const KtSchemeOps kt_patent_ops = {
     .batch = patent_batch,
     .member_keys = patent_member_keys,
     .interior_key = patent_interior_key,
-    .holders_in_cell = patent_holders_in_cell,
     .audience_cells = patent_audience_cells,
     .in_audience = patent_in_audience,
     .check = patent_check,

@@ -47,8 +47,6 @@ typedef struct KtSchemeOps {
   guint (*member_keys)(const KtTree *t, const KtUeRec *rec, const KtKey **out, guint cap);
   /* The current value of interior key `index`, or NULL. */
   const KtKey *(*interior_key)(const KtTree *t, uint32_t index);
-  /* Appends the members of `cell` holding interior key `index`. */
-  void (*holders_in_cell)(const KtTree *t, uint32_t index, uint32_t cell, GArray *out);
   /* A KT_TO_SUBGROUP or KT_TO_NODE delivery: the cells of its audience
    * (ascending, appended), and whether member `rec` is in it. */
   void (*audience_cells)(const KtTree *t, const KtDelivery *d, GArray *out);

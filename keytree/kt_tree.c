@@ -307,27 +307,6 @@ guint kt_tree_ue_keys(const KtTree *t, uint32_t ue, const KtKey **out, guint cap
   return n;
 }
 
-void kt_tree_holders_in_cell(const KtTree *t, KtKeyId id, uint32_t cell, GArray *out) {
-  g_assert(t != NULL && out != NULL);
-  if (cell >= t->n_cells)
-    return;
-  uint32_t index = KT_KEY_ID_INDEX(id);
-  switch (KT_KEY_ID_KIND(id)) {
-  case KT_KEY_GROUP: {
-    const GArray *cu = t->cell_ues[cell];
-    if (index == kt_priv_scope_of_rnc(t, kt_priv_rnc_of_cell(t, cell)))
-      g_array_append_vals(out, cu->data, cu->len);
-    return;
-  }
-  case KT_KEY_SUBGROUP:
-    if (t->ops->holders_in_cell)
-      t->ops->holders_in_cell(t, index, cell, out);
-    return;
-  default:
-    return;
-  }
-}
-
 void kt_tree_audience_cells(const KtTree *t, const KtDelivery *d, GArray *out) {
   g_assert(t != NULL && d != NULL && out != NULL);
   g_assert(g_array_get_element_size(out) == sizeof(guint32));

@@ -140,9 +140,6 @@ const KtKey *kt_tree_key(const KtTree *tree, KtKeyId id);
  * 0 for a non-member. The pointers are the tree's, valid until the next
  * change. */
 guint kt_tree_ue_keys(const KtTree *tree, uint32_t ue, const KtKey **out, guint cap);
-/* Appends to `out` (guint32) the members of `cell` that hold key `id`
- * (group, sub-group or LKH node key) per the tree, now. */
-void kt_tree_holders_in_cell(const KtTree *tree, KtKeyId id, uint32_t cell, GArray *out);
 /* LKH inspection (tests): depth of the tree of a scope (interior levels on
  * the longest path, root included; 0 if the scope is empty), and the number
  * of live interior nodes (roots included). */
