@@ -358,7 +358,8 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
                   .packet_size = scn->packet_size,
                   .switch_delay = scn->switch_delay,
                   .data_until = scn->duration,
-                  .verify_data = hooks && hooks->verify_data};
+                  .verify_data = hooks && hooks->verify_data,
+                  .crypto_per_ue = scn->crypto_per_ue};
 
   gint64 t0 = g_get_monotonic_time();
   double c0 = cpu_now();
