@@ -280,7 +280,7 @@ private:
   void ScheduleCommon(uint32_t cell);
   void DeliverCommon(uint32_t cell, const Packet &p) const;
 
-  std::vector<int64_t> m_cellBusy;     /* busy-until per cell, time steps */
+  std::vector<int64_t> m_cellBusy; /* busy-until per cell, time steps */
   /* per cell: transmissions after the one in ns-3, in order */
   std::vector<std::deque<QueuedCommon>> m_cellQueue;
   std::vector<uint8_t> m_cellInFlight; /* per cell: one transmission is in ns-3 */
@@ -352,7 +352,8 @@ Payload *payload_of(const uint8_t *bytes, size_t len) {
   SIM_CHECK(len <= UINT32_MAX, "packet of %zu bytes", len);
   SIM_CHECK(bytes != nullptr || len == 0, "null bytes");
   Payload *last = g_last_payload;
-  if (last != nullptr && last->len == len && (len == 0 || std::memcmp(last->bytes, bytes, len) == 0)) {
+  if (last != nullptr && last->len == len &&
+      (len == 0 || std::memcmp(last->bytes, bytes, len) == 0)) {
     last->refs++;
     return last;
   }
@@ -543,8 +544,7 @@ void RadioChannel::TransmitDch(RadioDevice &from, RadioDevice &to, RadioDevice &
 void RadioChannel::TransmitCommon(uint32_t cell, const uint8_t *bytes, size_t len) {
   SIM_CHECK(len <= UINT32_MAX, "packet of %zu bytes", len);
   if (m_pcap)
-    TracePcap(SIM_PCAP_COMMON, static_cast<uint16_t>(cell), 0xffffffffu,
-              *make_packet(bytes, len));
+    TracePcap(SIM_PCAP_COMMON, static_cast<uint16_t>(cell), 0xffffffffu, *make_packet(bytes, len));
   int64_t now = Simulator::Now().GetTimeStep();
   int64_t &busy = m_cellBusy[cell];
   int64_t end = AddSteps(std::max(now, busy), TxSteps(static_cast<uint32_t>(len), m_commonRate));
