@@ -5,6 +5,7 @@
 
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app/adversary.h"
@@ -309,6 +310,14 @@ static void fire_event(void *ctx, uint64_t index) {
     net_ue_leave(rc->net, e->ue, seq);
 }
 
+/* CPU time of the process so far, s. */
+static double cpu_now(void) {
+  struct timespec ts;
+  if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+    return 0;
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out, GError **error) {
   memset(out, 0, sizeof *out);
   kt_crypto_init();
@@ -345,9 +354,11 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
                   .packet_size = scn->packet_size,
                   .switch_delay = scn->switch_delay,
                   .data_until = scn->duration,
-                  .verify_data = hooks && hooks->verify_data};
+                  .verify_data = hooks && hooks->verify_data,
+                  .crypto_per_ue = scn->crypto_per_ue};
 
   gint64 t0 = g_get_monotonic_time();
+  double c0 = cpu_now();
   sim_init();
   KtTree *tree = kt_tree_new(&kc);
   RunCtx rc = {.scn = scn, .wl = wl, .hooks = hooks};
@@ -385,9 +396,11 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
   for (guint i = 0; i < wl->events->len; i++)
     sim_schedule(g_array_index(wl->events, WlEvent, i).time, fire_event, &rc, i);
   gint64 t_loop = g_get_monotonic_time();
+  double c_loop = cpu_now();
   if (!trace_failed)
     sim_run(0);
   out->sim_wall_s = (g_get_monotonic_time() - t_loop) / 1e6;
+  out->sim_cpu_s = cpu_now() - c_loop;
 
   Summary *s = &out->summary;
   rc.metrics->link_drops = sim_link_drops();
@@ -424,6 +437,7 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
   wl_free(wl);
   out->metrics = rc.metrics;
   out->wall_s = (g_get_monotonic_time() - t0) / 1e6;
+  out->cpu_s = cpu_now() - c0;
   if (trace_failed) {
     g_set_error(error, SCN_ERROR, SCN_ERROR_IO, "%s: pcap trace could not be written",
                 trace_failed);

@@ -37,6 +37,9 @@ typedef struct {
   Summary summary;
   double wall_s;     /* wall time of the whole run (set-up included) */
   double sim_wall_s; /* wall time of the event loop only (after provisioning) */
+  /* the same two in CPU time of the process (the run is single-threaded):
+   * what the benchmark reports, steady under a shared machine's load */
+  double cpu_s, sim_cpu_s;
   /* with RunHooks.verify_data: receptions where bookkeeping and real
    * decryption disagreed (must be 0) */
   uint64_t data_verify_mismatches;

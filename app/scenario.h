@@ -40,6 +40,7 @@ typedef struct {
   uint32_t lkh_degree;
   char *batch_tree;      /* for scheme batch */
   double batch_interval; /* s; for scheme batch */
+  bool crypto_per_ue;    /* [run] crypto = per-ue: no shared opens (reference) */
   int embodiment;
   bool join_rekey;
   /* [topology] */

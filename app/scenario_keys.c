@@ -227,6 +227,7 @@ static const ScnKey keys[] = {
      .check = check_batch_tree},
     {"run", "batch-interval", REAL(batch_interval, SCN_POSITIVE, &time_bound), .unit = "s",
      .def = "1", .after = "scheme"},
+    {"run", "crypto", CHOICE(crypto_per_ue, "shared", "per-ue"), .def = "shared"},
 
     {"topology", "ggsn", UINT(ggsn, 1, 64), .def = "1", SUMMARY("ggsn", 6)},
     {"topology", "sgsn-per-ggsn", UINT(sgsn_per_ggsn, 1, 64), .def = "2",

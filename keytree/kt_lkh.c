@@ -39,6 +39,8 @@
 #define KT_LKH_NONE UINT32_MAX
 #define KT_LKH_UE_BIT 0x80000000u /* a child entry naming a UE leaf */
 
+/* Leaves below a node at one RNC (rncs) or in one cell (cells: `rnc` then
+ * holds the cell). */
 typedef struct {
   uint32_t rnc, count;
 } KtRncCount;
@@ -55,6 +57,9 @@ typedef struct {
   uint32_t leaves;    /* UE leaves below */
   uint32_t *children; /* [degree]: node id, or KT_LKH_UE_BIT | UE id */
   GArray *rncs;       /* KtRncCount, ascending rnc: leaves below per RNC */
+  GArray *cells;      /* KtRncCount by cell, ascending: leaves below per cell, so
+                       * that the cells of a node's holders are found from the
+                       * node in time proportional to them (audience_cells) */
 } KtNode;
 
 typedef struct {
@@ -84,6 +89,7 @@ static KtNode *node_new(KtTree *t, uint32_t scope, uint32_t parent, uint32_t dep
   n->depth = depth;
   n->children = g_new0(uint32_t, lkh(t)->degree);
   n->rncs = g_array_new(FALSE, FALSE, sizeof(KtRncCount));
+  n->cells = g_array_new(FALSE, FALSE, sizeof(KtRncCount));
   if (parent != KT_LKH_NONE)
     kt_keygen_fresh(t->gen, &n->key, (KtKeyRef){KT_KEY_ID(KT_KEY_SUBGROUP, id), 1});
   g_ptr_array_add(lkh(t)->nodes, n);
@@ -97,6 +103,7 @@ static void node_free(KtTree *t, KtNode *n) {
   kt_key_wipe(&n->key);
   g_free(n->children);
   g_array_free(n->rncs, TRUE);
+  g_array_free(n->cells, TRUE);
   g_free(n);
 }
 
@@ -149,12 +156,6 @@ static guint rncs_find(const GArray *a, uint32_t rnc, bool *found) {
   return lo;
 }
 
-static bool rncs_has(const GArray *rncs, uint32_t rnc) {
-  bool found = false;
-  rncs_find(rncs, rnc, &found);
-  return found;
-}
-
 static void rncs_add(GArray *a, uint32_t rnc, int delta) {
   bool found;
   guint i = rncs_find(a, rnc, &found);
@@ -171,10 +172,14 @@ static void rncs_add(GArray *a, uint32_t rnc, int delta) {
     g_array_remove_index(a, i);
 }
 
-static void path_count(KtTree *t, KtNode *n, uint32_t rnc, int delta) {
+/* A member of `cell` added below `n` (delta 1) or removed (-1): the counts
+ * of `n` and its ancestors. */
+static void path_count(KtTree *t, KtNode *n, uint32_t cell, int delta) {
+  uint32_t rnc = kt_priv_rnc_of_cell(t, cell);
   for (; n != NULL; n = parent_of(t, n)) {
     n->leaves = (uint32_t)((int64_t)n->leaves + delta);
     rncs_add(n->rncs, rnc, delta);
+    rncs_add(n->cells, cell, delta);
   }
 }
 
@@ -254,7 +259,6 @@ static void to_holders(KtTree *t, KtPlan *plan, KtNode *holders, KtKeyRef under,
  * node a split made and the member it moved below it, if any. */
 static KtNode *place(KtTree *t, uint32_t scope, uint32_t ue, uint32_t cell, KtNode **created,
                      uint32_t *split_ue) {
-  uint32_t rnc = kt_priv_rnc_of_cell(t, cell);
   KtNode *x = node_at(t, scope);
   *created = NULL;
   *split_ue = KT_NO_UE;
@@ -275,13 +279,14 @@ static KtNode *place(KtTree *t, uint32_t scope, uint32_t ue, uint32_t cell, KtNo
     (*created)->n_children = 1;
     (*created)->leaves = 1;
     rncs_add((*created)->rncs, kt_priv_rnc_of_ue(t, *split_ue), 1);
+    rncs_add((*created)->cells, kt_priv_ue(t, *split_ue)->cell, 1);
     x = *created;
   }
   if (x->depth > KT_LKH_MAX_DEPTH)
     g_error("LKH tree deeper than %u levels", KT_LKH_MAX_DEPTH);
   kt_priv_attach_cell(t, ue, cell);
   set_child(t, x, x->n_children++, KT_LKH_UE_BIT | ue);
-  path_count(t, x, rnc, 1);
+  path_count(t, x, cell, 1);
   return x;
 }
 
@@ -326,12 +331,12 @@ static void lkh_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtP
 
 static void lkh_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
   KtUeRec *rec = kt_priv_ue(t, ue);
-  uint32_t rnc = plan->rnc, scope = plan->scope;
+  uint32_t scope = plan->scope;
 
   KtNode *x = node_at(t, rec->subgroup);
   plan->subgroup = x->id;
   remove_child(t, x, rec->sg_pos);
-  path_count(t, x, rnc, -1);
+  path_count(t, x, rec->cell, -1);
   kt_priv_detach_cell(t, ue);
   while (x->parent != KT_LKH_NONE && x->n_children == 0) {
     KtNode *p = parent_of(t, x);
@@ -410,6 +415,7 @@ static void lkh_check(const KtTree *t) {
   }
   guint live = 0;
   GArray *sum = g_array_new(FALSE, FALSE, sizeof(KtRncCount));
+  GArray *sum_cells = g_array_new(FALSE, FALSE, sizeof(KtRncCount));
   for (guint id = 0; id < lkh(t)->nodes->len; id++) {
     const KtNode *n = node_at(t, id);
     if (id < t->n_scopes)
@@ -432,6 +438,7 @@ static void lkh_check(const KtTree *t) {
     }
     uint32_t leaves = 0;
     g_array_set_size(sum, 0);
+    g_array_set_size(sum_cells, 0);
     for (uint32_t i = 0; i < n->n_children; i++) {
       uint32_t e = n->children[i];
       if (entry_is_ue(e)) {
@@ -441,6 +448,7 @@ static void lkh_check(const KtTree *t) {
               "node %u child %u: UE %u does not point back", id, i, u);
         leaves++;
         rncs_add(sum, kt_priv_rnc_of_cell(t, rec->cell), 1);
+        rncs_add(sum_cells, rec->cell, 1);
       } else {
         const KtNode *c = node_at(t, e);
         CHECK(c != NULL && c->parent == id && c->pos == i, "node %u child %u: node %u", id, i, e);
@@ -449,17 +457,26 @@ static void lkh_check(const KtTree *t) {
           const KtRncCount *rc = &g_array_index(c->rncs, KtRncCount, j);
           rncs_add(sum, rc->rnc, (int)rc->count);
         }
+        for (guint j = 0; j < c->cells->len; j++) {
+          const KtRncCount *cc = &g_array_index(c->cells, KtRncCount, j);
+          rncs_add(sum_cells, cc->rnc, (int)cc->count);
+        }
       }
     }
     CHECK(leaves == n->leaves, "node %u: %u leaves below, count %u", id, leaves, n->leaves);
     CHECK(sum->len == n->rncs->len && (sum->len == 0 || memcmp(sum->data, n->rncs->data,
                                                                sum->len * sizeof(KtRncCount)) == 0),
           "node %u: per-RNC counts", id);
+    CHECK(sum_cells->len == n->cells->len &&
+              (sum_cells->len == 0 || memcmp(sum_cells->data, n->cells->data,
+                                             sum_cells->len * sizeof(KtRncCount)) == 0),
+          "node %u: per-cell counts", id);
     if (n->parent == KT_LKH_NONE)
       CHECK(n->leaves == t->scope_count[n->scope], "root %u: %u leaves, scope has %u", id,
             n->leaves, t->scope_count[n->scope]);
   }
   g_array_free(sum, TRUE);
+  g_array_free(sum_cells, TRUE);
   CHECK(live == lkh(t)->n_live, "%u live nodes, count %u", live, lkh(t)->n_live);
 }
 
@@ -501,7 +518,7 @@ static void lkh_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
     KtNode *x = node_at(t, rec->subgroup);
     hole_node[i] = x->id;
     set_child(t, x, rec->sg_pos, KT_LKH_HOLE);
-    path_count(t, x, kt_priv_rnc_of_cell(t, rec->cell), -1);
+    path_count(t, x, rec->cell, -1);
     kt_priv_detach_cell(t, ops[i].ue);
   }
   /* leftover leavers */
@@ -509,7 +526,7 @@ static void lkh_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
     KtUeRec *rec = kt_priv_ue(t, ops[i].ue);
     KtNode *x = node_at(t, rec->subgroup);
     remove_child(t, x, rec->sg_pos);
-    path_count(t, x, kt_priv_rnc_of_cell(t, rec->cell), -1);
+    path_count(t, x, rec->cell, -1);
     kt_priv_detach_cell(t, ops[i].ue);
     while (x->parent != KT_LKH_NONE && x->n_children == 0) {
       KtNode *p = parent_of(t, x);
@@ -530,7 +547,7 @@ static void lkh_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
     kt_priv_ue_ensure(t, j->ue);
     kt_priv_attach_cell(t, j->ue, j->cell);
     set_child(t, x, pos, KT_LKH_UE_BIT | j->ue);
-    path_count(t, x, kt_priv_rnc_of_cell(t, j->cell), 1);
+    path_count(t, x, j->cell, 1);
     mark_path(t, marked, x);
     g_hash_table_add(joiners, GUINT_TO_POINTER(j->ue));
   }
@@ -667,46 +684,24 @@ static bool below_node(const KtTree *t, const KtUeRec *rec, uint32_t node) {
   return false;
 }
 
-/* Calls `fn` for each member below `n` at RNC `rnc`; subtrees without
- * members at `rnc` are skipped. */
-static void visit(const KtTree *t, const KtNode *n, uint32_t rnc,
-                  void (*fn)(const KtTree *, uint32_t, const KtUeRec *, void *), void *ctx) {
-  if (!rncs_has(n->rncs, rnc))
-    return;
-  for (uint32_t i = 0; i < n->n_children; i++) {
-    uint32_t e = n->children[i];
-    if (e & KT_LKH_UE_BIT) {
-      uint32_t u = e & ~KT_LKH_UE_BIT;
-      const KtUeRec *rec = kt_priv_ue(t, u);
-      if (kt_priv_rnc_of_cell(t, rec->cell) == rnc)
-        fn(t, u, rec, ctx);
-    } else {
-      visit(t, node_at(t, e), rnc, fn, ctx);
-    }
-  }
-}
-
-typedef struct {
-  uint32_t exclude;
-  KtCellMarks *marks;
-} VisitCtx;
-
-static void visit_mark(const KtTree *t, uint32_t ue, const KtUeRec *rec, void *p) {
-  (void)t;
-  VisitCtx *v = p;
-  if (ue != v->exclude)
-    kt_priv_marks_set(v->marks, rec->cell);
-}
-
+/* The cells of the node's members at the delivery's RNC, from its per-cell
+ * counts (ascending already); a cell whose only member there is the
+ * excluded UE is left out. O(cells below the node). */
 static void lkh_audience_cells(const KtTree *t, const KtDelivery *d, GArray *out) {
   const KtNode *n = d->target == KT_TO_NODE ? node_at(t, d->target_id) : NULL;
   if (n == NULL || d->rnc >= t->cfg.n_rnc)
     return;
-  KtCellMarks marks;
-  kt_priv_marks_init(&marks, t, d->rnc);
-  VisitCtx v = {.exclude = d->exclude_ue, .marks = &marks};
-  visit(t, n, d->rnc, visit_mark, &v);
-  kt_priv_marks_emit(&marks, out);
+  const KtUeRec *ex = d->exclude_ue != KT_NO_UE ? kt_priv_member(t, d->exclude_ue) : NULL;
+  uint32_t ex_cell = ex != NULL && below_node(t, ex, n->id) ? ex->cell : UINT32_MAX;
+  uint32_t lo = d->rnc * t->cfg.cells_per_rnc, hi = lo + t->cfg.cells_per_rnc;
+  bool found;
+  for (guint i = rncs_find(n->cells, lo, &found); i < n->cells->len; i++) {
+    const KtRncCount *cc = &g_array_index(n->cells, KtRncCount, i);
+    if (cc->rnc >= hi)
+      break;
+    if (cc->count > (cc->rnc == ex_cell ? 1u : 0u))
+      g_array_append_val(out, cc->rnc);
+  }
 }
 
 static bool lkh_in_audience(const KtTree *t, const KtDelivery *d, const KtUeRec *rec) {

@@ -12,6 +12,7 @@
 #include "nodes/relay.h"
 #include "nodes/rnc.h"
 #include "nodes/ue.h"
+#include "nodes/unwrap_share.h"
 
 static const NodeOps *const kinds[NET_KIND_COUNT] = {
     [NET_BMSC] = &bmsc_ops, [NET_GGSN] = &ggsn_ops, [NET_SGSN] = &sgsn_ops,
@@ -60,6 +61,8 @@ Net *net_new(const NetConfig *config, KtTree *tree, const NetObserver *observer)
   net_transport_listen(net);
 
   net->plans = plan_book_new();
+  if (!config->crypto_per_ue)
+    net->unwrap_share = unwrap_share_new();
   net->scratch = g_array_new(FALSE, FALSE, sizeof(uint32_t));
   net->scratch_ues = g_array_new(FALSE, FALSE, sizeof(uint32_t));
   if (config->data_rate > 0)
@@ -113,6 +116,7 @@ void net_free(Net *net) {
     net->ops[k]->fini(net);
   data_free(net);
   plan_book_free(net->plans);
+  unwrap_share_free(net->unwrap_share);
   radio_free(net->radio);
   g_array_free(net->scratch, TRUE);
   g_array_free(net->scratch_ues, TRUE);
@@ -183,4 +187,8 @@ uint64_t net_data_verify_mismatches(const Net *net) {
 
 uint32_t net_pending_wraps(const Net *net) {
   return ue_pending_wraps(net);
+}
+
+uint64_t net_unwraps_shared(const Net *net) {
+  return unwrap_share_hits(net->unwrap_share);
 }

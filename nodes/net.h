@@ -58,3 +58,6 @@ void net_ue_copy_keys(const Net *net, uint32_t ue, GArray *out);
 uint64_t net_data_verify_mismatches(const Net *net);
 /* Wraps awaiting a key at some UE (should be 0 at the end of a run). */
 uint32_t net_pending_wraps(const Net *net);
+/* Unwraps answered by an open shared with an earlier holder of the same key
+ * bytes (0 with crypto = per-ue). */
+uint64_t net_unwraps_shared(const Net *net);

@@ -91,6 +91,10 @@ typedef struct {
   double switch_delay;  /* s between sending a new group key and using it */
   double data_until;    /* s: no packet at or after this time (the run's duration) */
   bool verify_data;     /* also really decrypt at every member (tests) */
+  /* [run] crypto = per-ue: every holder runs libsodium itself (the
+   * reference); otherwise holders with equal key bytes share one open of a
+   * wrap (nodes/unwrap_share.h) */
+  bool crypto_per_ue;
 } NetConfig;
 
 typedef struct Net Net; /* opaque outside nodes/ */

@@ -40,6 +40,7 @@ typedef struct {
 typedef struct Radio Radio;
 typedef struct PlanBook PlanBook;
 typedef struct DataPlane DataPlane;
+typedef struct UnwrapShare UnwrapShare;
 
 struct Net {
   NetConfig cfg;
@@ -60,6 +61,7 @@ struct Net {
   Radio *radio;        /* nodes/radio.c: RANs, camping, bearers */
   PlanBook *plans;     /* nodes/plan.c: plans in flight, what leavers held */
   DataPlane *data;     /* nodes/data.c; NULL without a data plane */
+  UnwrapShare *unwrap_share; /* nodes/unwrap_share.c; NULL with crypto = per-ue */
   GArray *scratch;     /* uint32 cells, for one call of an element */
   GArray *scratch_ues; /* uint32 UEs, transport.c's */
 };

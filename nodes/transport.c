@@ -15,6 +15,7 @@
 #include "nodes/node.h"
 
 #include "nodes/radio.h"
+#include "nodes/unwrap_share.h"
 
 void net_reject(Net *net, NetElement at, const char *why) {
   if (net->obs.on_reject)
@@ -285,7 +286,10 @@ void net_wrap(Net *net, NetElement by, uint32_t seq, KtWrap *out, const KtKey *k
 }
 
 bool net_unwrap(Net *net, NetElement by, KtKey *out, const KtWrap *wrap, const KtKey *under) {
-  bool ok = kt_unwrap(out, wrap, under) == 0;
+  /* each holder's open is its own (counted, checked, installed by it); only
+   * the decryption of equal bytes under equal key bytes is shared */
+  bool ok = (net->unwrap_share ? unwrap_share_open(net->unwrap_share, out, wrap, under)
+                               : kt_unwrap(out, wrap, under)) == 0;
   if (net->obs.on_unwrap)
     net->obs.on_unwrap(net->obs.ctx, by, ok);
   return ok;

@@ -106,7 +106,12 @@ bool sim_ran_has_ue(SimRanId ran, SimNodeId ue);
 /* Uplink (UE -> RNC) or downlink (RNC -> UE) on the UE's dedicated channel. */
 void sim_dch_up(SimRanId ran, SimNodeId ue, const uint8_t *bytes, size_t len);
 void sim_dch_down(SimRanId ran, SimNodeId ue, const uint8_t *bytes, size_t len);
-/* One transmission on the common channel of cell `cell` of this RAN. */
+/* One transmission on the common channel of cell `cell` of this RAN. Its
+ * arrival time is fixed now; while earlier ones of the cell are still on
+ * the air it waits in a compact queue of the cell (its bytes, shared with
+ * the other cells the same bytes are sent on next, and its arrival time)
+ * and becomes an ns-3 Packet and event when the one before it arrives
+ * (sim_radio.cc). */
 void sim_common_send(SimRanId ran, uint32_t cell, const uint8_t *bytes, size_t len);
 
 /* ---- pcap traces ---- */

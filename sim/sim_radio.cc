@@ -19,6 +19,23 @@
  * payload to receiver.on_common, which dispatches to the UEs of the cell.
  * UE devices see nothing of it (no per-UE events).
  *
+ * Queued common transmissions are held compactly: a saturated cell may
+ * have a million transmissions waiting (issue 11 item 6), and an ns-3
+ * Packet plus its event and scheduler entry cost ~400 B each. The times are
+ * fixed at hand-over exactly as above (busy-until, serialisation, delay);
+ * what waits is a 16-byte FIFO entry per transmission (its arrival time and
+ * a reference to its bytes, one reference-counted copy shared by the cells
+ * of a message sent on several: see Payload) in the cell's queue. Each cell
+ * has at most one transmission in ns-3 at a time: its arrival event,
+ * carrying an ns-3 Packet made from the bytes when it was scheduled; when
+ * it fires, the next transmission of the cell is scheduled (before the
+ * payload is delivered, so that whatever the delivery schedules comes
+ * after it, as before), then the payload goes to receiver.on_common. Same
+ * arrival times, same events, same count. Only ties can differ: an event
+ * scheduled, while a transmission waited in the queue, for exactly the
+ * nanosecond of its arrival now runs before it instead of after it (the
+ * scheduler breaks equal times by insertion order).
+ *
  * Traces (sim_pcap_ran): the channel writes each dedicated-channel packet
  * and each common-channel transmission to its pcap file as it is handed
  * over, before it is serialised, behind the small header of sim.h.
@@ -47,6 +64,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <deque>
 #include <limits>
 #include <unordered_map>
 #include <vector>
@@ -56,6 +74,20 @@ using namespace ns3;
 namespace simint {
 
 class RadioChannel;
+
+/* The bytes of a queued common-channel transmission, shared (refs) by the
+ * cells it was sent on; freed with its last reference. */
+struct Payload {
+  uint32_t refs;
+  uint32_t len;
+  uint8_t bytes[];
+};
+
+/* A common-channel transmission waiting for its turn in ns-3. */
+struct QueuedCommon {
+  int64_t arrival; /* absolute time step of its arrival at the cell */
+  Payload *payload;
+};
 
 constexpr uint16_t kRadioProtocol = 0x88b5; /* IEEE 802 local experimental EtherType */
 constexpr uint32_t kNoSlot = std::numeric_limits<uint32_t>::max();
@@ -165,6 +197,9 @@ class RadioChannel : public Channel {
 public:
   static TypeId GetTypeId();
   RadioChannel() = default;
+  ~RadioChannel() override {
+    ReleaseQueues();
+  }
 
   void Configure(SimRanId ran, uint32_t n_cells, const SimChannel &dch, const SimChannel &common);
   SimRanId Ran() const {
@@ -193,8 +228,10 @@ public:
   /* Serialises `p` on `ue`'s dedicated channel (uplink: from = ue, to = RNC). */
   void TransmitDch(RadioDevice &from, RadioDevice &to, RadioDevice &ue, bool uplink, Ptr<Packet> p,
                    uint16_t protocol);
-  void TransmitCommon(uint32_t cell, Ptr<Packet> p);
-  void DeliverCommon(uint32_t cell, const Packet &p) const;
+  void TransmitCommon(uint32_t cell, const uint8_t *bytes, size_t len);
+  /* The arrival of the cell's transmission in ns-3: schedules the cell's
+   * next one, then delivers this one. */
+  void ArriveCommon(uint32_t cell, const Packet &p);
 
   /* Traces every transmission handed to this RAN's channels (sim_pcap_ran). */
   void SetPcap(Ptr<PcapFileWrapper> file) {
@@ -236,7 +273,16 @@ private:
   int64_t m_dchDelay = 0, m_commonDelay = 0; /* time steps */
   Ptr<RadioDevice> m_rnc;
   std::vector<Ptr<RadioDevice>> m_ues; /* by slot */
-  std::vector<int64_t> m_cellBusy;     /* busy-until per cell, time steps */
+  /* Frees what still waits (the run ended or was torn down). */
+  void ReleaseQueues();
+  /* Schedules the front of the cell's queue (which must not be empty). */
+  void ScheduleCommon(uint32_t cell);
+  void DeliverCommon(uint32_t cell, const Packet &p) const;
+
+  std::vector<int64_t> m_cellBusy; /* busy-until per cell, time steps */
+  /* per cell: transmissions after the one in ns-3, in order */
+  std::vector<std::deque<QueuedCommon>> m_cellQueue;
+  std::vector<uint8_t> m_cellInFlight; /* per cell: one transmission is in ns-3 */
   Ptr<PcapFileWrapper> m_pcap;         /* null: not traced */
   /* promiscuous callbacks, rare: kept here rather than in every device */
   std::unordered_map<const RadioDevice *, NetDevice::PromiscReceiveCallback> m_promisc;
@@ -276,7 +322,7 @@ public:
 
 protected:
   void Notify() override {
-    m_ch->DeliverCommon(m_cell, *m_p);
+    m_ch->ArriveCommon(m_cell, *m_p);
   }
 
 private:
@@ -289,6 +335,36 @@ Ptr<Packet> make_packet(const uint8_t *bytes, size_t len) {
   SIM_CHECK(len <= UINT32_MAX, "packet of %zu bytes", len);
   SIM_CHECK(bytes != nullptr || len == 0, "null bytes");
   return len > 0 ? Create<Packet>(bytes, static_cast<uint32_t>(len)) : Create<Packet>();
+}
+
+/* The last payload made, kept (one reference) so that the next cell of the
+ * same message shares it: sim_common_send is called once per cell with the
+ * same bytes. */
+Payload *g_last_payload = nullptr;
+
+void payload_unref(Payload *pl) {
+  if (pl != nullptr && --pl->refs == 0)
+    std::free(pl);
+}
+
+Payload *payload_of(const uint8_t *bytes, size_t len) {
+  SIM_CHECK(len <= UINT32_MAX, "packet of %zu bytes", len);
+  SIM_CHECK(bytes != nullptr || len == 0, "null bytes");
+  Payload *last = g_last_payload;
+  if (last != nullptr && last->len == len &&
+      (len == 0 || std::memcmp(last->bytes, bytes, len) == 0)) {
+    last->refs++;
+    return last;
+  }
+  Payload *pl = static_cast<Payload *>(std::malloc(sizeof(Payload) + len));
+  SIM_CHECK(pl != nullptr, "out of memory queueing a %zu-byte transmission", len);
+  pl->refs = 2; /* the caller's and g_last_payload's */
+  pl->len = static_cast<uint32_t>(len);
+  if (len > 0)
+    std::memcpy(pl->bytes, bytes, len);
+  payload_unref(last);
+  g_last_payload = pl;
+  return pl;
 }
 
 RadioChannel &ran_of(SimRanId ran) {
@@ -431,6 +507,8 @@ void RadioChannel::Configure(SimRanId ran, uint32_t n_cells, const SimChannel &d
   m_dchDelay = Seconds(dch.delay).GetTimeStep();
   m_commonDelay = Seconds(common.delay).GetTimeStep();
   m_cellBusy.assign(n_cells, 0);
+  m_cellQueue.assign(n_cells, std::deque<QueuedCommon>());
+  m_cellInFlight.assign(n_cells, 0);
 }
 
 RadioDevice *RadioChannel::UeOfNode(uint32_t node_id) const {
@@ -462,15 +540,35 @@ void RadioChannel::TransmitDch(RadioDevice &from, RadioDevice &to, RadioDevice &
                                  new DchArrival(&from, &to, uplink, p, protocol, m_ran));
 }
 
-void RadioChannel::TransmitCommon(uint32_t cell, Ptr<Packet> p) {
+void RadioChannel::TransmitCommon(uint32_t cell, const uint8_t *bytes, size_t len) {
+  SIM_CHECK(len <= UINT32_MAX, "packet of %zu bytes", len);
   if (m_pcap)
-    TracePcap(SIM_PCAP_COMMON, static_cast<uint16_t>(cell), 0xffffffffu, *p);
+    TracePcap(SIM_PCAP_COMMON, static_cast<uint16_t>(cell), 0xffffffffu, *make_packet(bytes, len));
   int64_t now = Simulator::Now().GetTimeStep();
   int64_t &busy = m_cellBusy[cell];
-  int64_t end = AddSteps(std::max(now, busy), TxSteps(p->GetSize(), m_commonRate));
+  int64_t end = AddSteps(std::max(now, busy), TxSteps(static_cast<uint32_t>(len), m_commonRate));
   busy = end;
-  Simulator::Schedule(TimeStep(AddSteps(end, m_commonDelay) - now),
+  m_cellQueue[cell].push_back(QueuedCommon{AddSteps(end, m_commonDelay), payload_of(bytes, len)});
+  if (!m_cellInFlight[cell])
+    ScheduleCommon(cell);
+}
+
+void RadioChannel::ScheduleCommon(uint32_t cell) {
+  std::deque<QueuedCommon> &q = m_cellQueue[cell];
+  QueuedCommon next = q.front();
+  q.pop_front();
+  Ptr<Packet> p = make_packet(next.payload->bytes, next.payload->len);
+  payload_unref(next.payload);
+  m_cellInFlight[cell] = 1;
+  Simulator::Schedule(TimeStep(next.arrival - Simulator::Now().GetTimeStep()),
                       Ptr<EventImpl>(new CommonArrival(this, cell, p), false));
+}
+
+void RadioChannel::ArriveCommon(uint32_t cell, const Packet &p) {
+  m_cellInFlight[cell] = 0;
+  if (!m_cellQueue[cell].empty())
+    ScheduleCommon(cell);
+  DeliverCommon(cell, p);
 }
 
 void RadioChannel::DeliverCommon(uint32_t cell, const Packet &p) const {
@@ -519,7 +617,16 @@ Ptr<NetDevice> RadioChannel::GetDevice(std::size_t i) const {
   return i < m_ues.size() ? m_ues[i] : nullptr;
 }
 
+void RadioChannel::ReleaseQueues() {
+  for (std::deque<QueuedCommon> &q : m_cellQueue)
+    for (QueuedCommon &e : q)
+      payload_unref(e.payload);
+  m_cellQueue.clear();
+  m_cellInFlight.clear();
+}
+
 void RadioChannel::DoDispose() {
+  ReleaseQueues();
   m_rnc = nullptr;
   m_ues.clear();
   m_promisc.clear();
@@ -528,6 +635,8 @@ void RadioChannel::DoDispose() {
 }
 
 void radio_reset() {
+  payload_unref(g_last_payload);
+  g_last_payload = nullptr;
   g_rans.clear();
   g_rans.shrink_to_fit();
   g_ue_slot.clear();
@@ -624,7 +733,7 @@ void sim_dch_down(SimRanId ran, SimNodeId ue, const uint8_t *bytes, size_t len) 
 void sim_common_send(SimRanId ran, uint32_t cell, const uint8_t *bytes, size_t len) {
   simint::RadioChannel &ch = simint::ran_of(ran);
   SIM_CHECK(cell < ch.NCells(), "cell %u of RAN %u (has %u)", cell, ran, ch.NCells());
-  ch.TransmitCommon(cell, simint::make_packet(bytes, len));
+  ch.TransmitCommon(cell, bytes, len);
 }
 
 } // extern "C"

@@ -191,6 +191,8 @@ static const Rank ranks[] = {
     {"radio.c", 0, "radio.h"},
     {"plan.h", 0, NULL},
     {"plan.c", 0, "plan.h"},
+    {"unwrap_share.h", 0, NULL},
+    {"unwrap_share.c", 0, "unwrap_share.h"},
     {"net_types.h", 1, NULL},
     {"node.h", 2, NULL},
     {"transport.c", 2, "node.h"},

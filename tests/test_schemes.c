@@ -355,6 +355,33 @@ static void carry_out(KtTree *t, const KtPlan *p, Holder *hs, guint n_ue, KtKeyG
     }
 }
 
+/* Each point-to-multipoint delivery's audience cells (from the node's
+ * per-cell counts in LKH) against a brute-force model: the cells of the
+ * members kt_tree_in_audience accepts. */
+static void check_holders(const KtTree *t, guint n_ue, guint n_cells, const KtPlan *p) {
+  GArray *got = g_array_new(FALSE, FALSE, sizeof(guint32));
+  GArray *want = g_array_new(FALSE, FALSE, sizeof(guint32));
+  for (guint i = 0; i < p->deliveries->len; i++) {
+    const KtDelivery *d = &g_array_index(p->deliveries, KtDelivery, i);
+    if (d->target == KT_TO_UE)
+      continue;
+    g_array_set_size(got, 0);
+    g_array_set_size(want, 0);
+    kt_tree_audience_cells(t, d, got);
+    for (uint32_t c = 0; c < n_cells; c++)
+      for (uint32_t u = 0; u < n_ue; u++)
+        if (kt_tree_in_audience(t, d, u) && kt_tree_ue_cell(t, u) == c) {
+          g_array_append_val(want, c);
+          break;
+        }
+    g_assert_cmpuint(got->len, ==, want->len);
+    if (got->len)
+      g_assert_cmpmem(got->data, got->len * 4, want->data, want->len * 4);
+  }
+  g_array_free(got, TRUE);
+  g_array_free(want, TRUE);
+}
+
 static void churn_scheme(KtScheme scheme, int embodiment, bool join_rekey, guint degree) {
   enum { N_UE = 120, STEPS = 600 };
   KtTree *t = make(scheme, 3, 2, 4, degree, embodiment);
@@ -404,6 +431,7 @@ static void churn_scheme(KtScheme scheme, int embodiment, bool join_rekey, guint
       carry_out(t, &p, hs, N_UE, nonces, &opened);
     }
     kt_tree_check(t);
+    check_holders(t, N_UE, 6, &p);
     /* every member holds exactly the current keys of its path */
     for (uint32_t m = 0; m < N_UE; m++) {
       const KtKey *want[KT_PLAN_MAX_KEYS];
@@ -702,6 +730,7 @@ static void churn_batch(KtScheme scheme, int embodiment) {
     }
     g_assert_true(kt_tree_batch(t, scope, ops, made, &p));
     kt_tree_check(t);
+    check_holders(t, N_UE, 4, &p);
     total_ops += p.batch->len;
     carry_out(t, &p, hs, N_UE, nonces, &opened);
     for (guint i = 0; i < p.batch->len; i++) {
