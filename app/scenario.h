@@ -39,6 +39,7 @@ typedef struct {
   KtScheme scheme_kind; /* the tree: for batch, that of batch-tree */
   bool batch;           /* scheme batch */
   uint32_t lkh_degree;
+  uint32_t sd_capacity; /* scheme sd: leaves per tree, a power of two */
   char *batch_tree;      /* for scheme batch */
   double batch_interval; /* s; for scheme batch */
   int embodiment;

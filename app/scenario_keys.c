@@ -88,7 +88,7 @@ static char *check_name(Scenario *s, const ScnCheckIn *in) {
 static char *check_scheme(Scenario *s, const ScnCheckIn *in) {
   (void)in;
   static const KtScheme kinds[] = {KT_SCHEME_PATENT, KT_SCHEME_UNICAST, KT_SCHEME_BROADCAST,
-                                   KT_SCHEME_LKH};
+                                   KT_SCHEME_LKH,    KT_SCHEME_OFT,     KT_SCHEME_SD};
   bool known = false;
   for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++) {
     if (strcmp(s->scheme, kt_scheme_name(kinds[i])) == 0) {
@@ -100,7 +100,16 @@ static char *check_scheme(Scenario *s, const ScnCheckIn *in) {
   if (known || s->batch)
     return NULL;
   g_autofree char *q = scn_quote(s->scheme);
-  return g_strdup_printf("unknown scheme '%s' (known: patent, unicast, broadcast, lkh, batch)", q);
+  return g_strdup_printf(
+      "unknown scheme '%s' (known: patent, unicast, broadcast, lkh, oft, sd, batch)", q);
+}
+
+/* run.sd-capacity: the leaves of a complete binary tree. */
+static char *check_sd_capacity(Scenario *s, const ScnCheckIn *in) {
+  (void)in;
+  if ((s->sd_capacity & (s->sd_capacity - 1)) != 0)
+    return g_strdup_printf("%u is not a power of two", s->sd_capacity);
+  return NULL;
 }
 
 /* run.batch-tree: the tree a batch rekeys. */
@@ -223,6 +232,8 @@ static const ScnKey keys[] = {
     {"run", "join-rekey", BOOL(join_rekey), .def = "false", SUMMARY("join_rekey", 3)},
     {"run", "lkh-degree", UINT(lkh_degree, 2, 1024), .unit = "children", .def = "4",
      .after = "scheme"},
+    {"run", "sd-capacity", UINT(sd_capacity, 2, 1u << 24), .unit = "leaves", .def = "1048576",
+     .after = "scheme", .check = check_sd_capacity},
     {"run", "batch-tree", TEXT(batch_tree), .def = "patent", .after = "scheme",
      .check = check_batch_tree},
     {"run", "batch-interval", REAL(batch_interval, SCN_POSITIVE, &time_bound), .unit = "s",
