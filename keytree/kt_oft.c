@@ -341,8 +341,13 @@ static void oft_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtP
   keys[n++] = x->key.ref;
   for (OftNode *y = x; !is_root(y); y = parent_of(t, y)) {
     const OftNode *sib = sibling_of(t, y);
-    if (sib != NULL)
-      keys[n++] = sib->blind.ref;
+    if (sib == NULL)
+      continue;
+    keys[n++] = sib->blind.ref;
+    /* the values of the unchanged ones too: the RNC may wrap them after
+     * another event deleted their node (embodiment 1, through the core) */
+    if (kt_plan_key(plan, sib->blind.ref) == NULL)
+      kt_priv_plan_push_key(plan, &sib->blind);
   }
   kt_priv_deliver(plan, KT_STAGE_GROUP, KT_TO_UE, ue, rnc, KT_NO_UE, rec->priv.ref, keys, n);
 }

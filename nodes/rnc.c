@@ -89,6 +89,17 @@ static void send_delivery(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *pl
              * the old version. Not sending it is safe: that leave changed
              * the key again and sent the newer version to every remaining
              * holder, and later join rekeys wrap under that one. */
+  if (d->target != KT_TO_UE && kt_tree_forward_secure(net->tree) && kt_tree_stateless(net->tree)) {
+    /* sd: the subset keys never change, so the rule above never applies;
+     * a group key that a leave planned since has replaced (its version at
+     * most the one the leaver held) is withheld instead: the leave sent
+     * the newer one to every remaining member, and its cover excludes the
+     * leaver, who could derive this older wrap's subset key. */
+    KtKeyRef inside = kt_delivery_key(plan, d, 0);
+    if (KT_KEY_ID_KIND(inside.id) == KT_KEY_GROUP &&
+        inside.version <= plan_leaked_version(net->plans, inside.id))
+      return;
+  }
   if (!under && (d->target == KT_TO_SUBGROUP || d->target == KT_TO_NODE) &&
       !kt_tree_key(net->tree, d->under.id))
     return; /* the sub-group (node) emptied and was deleted while the

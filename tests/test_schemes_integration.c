@@ -245,7 +245,8 @@ typedef struct {
   double batch_interval; /* batch: a leaver is out at the boundary after its leave */
   GArray *wraps;
   GHashTable *left_at;
-  guint members_checked, members_replayed, ring_holders, departed_checked, wraps_checked, opened_by_departed;
+  guint members_checked, members_replayed, ring_holders, departed_checked, wraps_checked,
+      opened_by_departed;
   uint32_t pending;
 } ChurnCheck;
 
@@ -296,6 +297,14 @@ static void churn_at_end(void *ctx, const Net *net, const KtTree *tree, const Wo
       if (s->time < left)
         continue;
       c->opened_by_departed += net_ue_can_open(net, ue, &s->wrap);
+      /* sd: nor can it derive the key the wrap is under from its labels
+       * (they are not in its key ring: the tree derives them on demand) */
+      KtKey derived;
+      guint evals;
+      if (kt_tree_member_open(tree, ue, s->wrap.under, &derived, &evals)) {
+        c->opened_by_departed++;
+        kt_key_wipe(&derived);
+      }
       c->wraps_checked++;
     }
   }
@@ -344,6 +353,15 @@ static void run_churn(const char *scheme, int embodiment, bool join_rekey) {
 }
 
 static void test_churn(gconstpointer scheme) {
+  if (strcmp(scheme, "oft") == 0) {
+    /* KNOWN ISSUE (docs/schemes.md, "oft"): when events overlap (a rekey
+     * still in flight when the next is planned), a member can miss a
+     * blinded key for good (embodiment 2, seed 24: one member without the
+     * group key at the end; embodiment 1: wraps left pending). Without
+     * overlap (tests/test_lifecycle.c, test_schemes_oft_sd.c) it holds. */
+    g_test_incomplete("oft under overlapping events: a member can miss a blinded key");
+    return;
+  }
   for (int e = 1; e <= 2; e++)
     for (int jr = 0; jr <= 1; jr++)
       run_churn(scheme, e, jr);
@@ -433,6 +451,8 @@ int main(int argc, char **argv) {
   g_test_add_data_func("/schemes-it/churn/lkh", "lkh", test_churn);
   g_test_add_data_func("/schemes-it/churn/batch-patent", "batch:patent", test_churn);
   g_test_add_data_func("/schemes-it/churn/batch-lkh", "batch:lkh", test_churn);
+  g_test_add_data_func("/schemes-it/churn/oft", "oft", test_churn);
+  g_test_add_data_func("/schemes-it/churn/sd", "sd", test_churn);
   g_test_add_func("/schemes-it/batch-lkh-e2", test_batch_lkh_e2);
   g_test_add_func("/schemes-it/batch-patent-e1", test_batch_patent_e1);
   g_test_add_func("/schemes-it/cli", test_cli);
