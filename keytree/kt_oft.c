@@ -38,8 +38,12 @@
  * recomputed and each changed blinded key g(k_y), y on l's path below the
  * root, is wrapped under the key of y's sibling for the members below it
  * (point-to-point under the private key if the sibling is a leaf, else one
- * point-to-multipoint delivery per RNC where they are). On a full tree of
- * n = 2^h members that is 1 + (h - 1) = h wraps.
+ * point-to-multipoint delivery per RNC where they are). When s was promoted
+ * (p was not the root), the current blinded key of s's new sibling y goes
+ * to s's members once more (with l's key if s = l, else under k_s): they
+ * hold it already unless a rekey in flight changed it and sent it under
+ * k_p, which no longer exists. On a full tree of n = 2^h members, h >= 2,
+ * that is 1 p2p message of 2 keys + (h - 1) p2m = h + 1 wraps (h = 1: 1).
  *
  * Stage: the joiner's delivery and a blinded key of a child of the root
  * (it yields the new group key) are KT_STAGE_GROUP, as is anything
@@ -362,7 +366,8 @@ static void oft_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
   OftNode *s = sibling_of(t, x);
   p->child[x->pos] = OFT_NONE;
   node_free(t, x);
-  if (!is_root(p)) {
+  bool promoted = !is_root(p);
+  if (promoted) {
     /* s takes p's place */
     OftNode *g = parent_of(t, p);
     set_child(t, g, p->pos, s);
@@ -376,11 +381,23 @@ static void oft_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
   OftNode *l = leaf_to_renew(t, s);
   new_leaf_key(t, l, plan);
   plan->subgroup_changed = true;
-  uint32_t lrnc = kt_priv_rnc_of_ue(t, l->ue);
-  kt_priv_deliver(plan, stage_of(t, plan, lrnc, is_root(parent_of(t, l))), KT_TO_UE, l->ue, lrnc,
-                  KT_NO_UE, kt_priv_ue(t, l->ue)->priv.ref, &l->key.ref, 1);
   recompute_up(t, parent_of(t, l), plan);
+  /* s's members held g(k_y) of s's new sibling y as p's sibling's. A rekey
+   * still in flight may have changed it and sent it under k_p, which is
+   * gone (and nothing may go under it: the leaver held it), so the current
+   * g(k_y) goes once more: in l's message if s is the leaf l, else under
+   * s's new key. Its value goes into the plan (the RNC may wrap it after
+   * another event changed or deleted y). */
+  OftNode *y = promoted ? sibling_of(t, s) : NULL;
+  if (y != NULL && kt_plan_key(plan, y->blind.ref) == NULL)
+    kt_priv_plan_push_key(plan, &y->blind);
+  uint32_t lrnc = kt_priv_rnc_of_ue(t, l->ue);
+  KtKeyRef keys[2] = {l->key.ref, y ? y->blind.ref : l->key.ref};
+  kt_priv_deliver(plan, stage_of(t, plan, lrnc, is_root(parent_of(t, l))), KT_TO_UE, l->ue, lrnc,
+                  KT_NO_UE, kt_priv_ue(t, l->ue)->priv.ref, keys, y != NULL && l == s ? 2 : 1);
   blinded_up(t, plan, l);
+  if (y != NULL && l != s)
+    to_sibling(t, plan, s, y->blind.ref, is_root(parent_of(t, s)));
 }
 
 /* ---- what members hold and compute -------------------------------------- */

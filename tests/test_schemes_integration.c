@@ -353,15 +353,6 @@ static void run_churn(const char *scheme, int embodiment, bool join_rekey) {
 }
 
 static void test_churn(gconstpointer scheme) {
-  if (strcmp(scheme, "oft") == 0) {
-    /* KNOWN ISSUE (docs/schemes.md, "oft"): when events overlap (a rekey
-     * still in flight when the next is planned), a member can miss a
-     * blinded key for good (embodiment 2, seed 24: one member without the
-     * group key at the end; embodiment 1: wraps left pending). Without
-     * overlap (tests/test_lifecycle.c, test_schemes_oft_sd.c) it holds. */
-    g_test_incomplete("oft under overlapping events: a member can miss a blinded key");
-    return;
-  }
   for (int e = 1; e <= 2; e++)
     for (int jr = 0; jr <= 1; jr++)
       run_churn(scheme, e, jr);

@@ -4,9 +4,10 @@
  *
  * OFT on a full tree of n = 2^h members (Sherman and McGrew 2003; our rule
  * in docs/schemes.md, "oft"):
- *   leave: 1 p2p (the promoted sibling's new leaf key) + h - 1 p2m (one
- *          blinded key per level below the root): h wraps, against LKH's
- *          2h - 1 for d = 2 (Wong, Gouda, Lam 1998);
+ *   leave: 1 p2p (the promoted sibling's new leaf key and, h >= 2, its new
+ *          sibling's blinded key) + h - 1 p2m (one blinded key per level
+ *          below the root): h + 1 wraps (h = 1: 1), against LKH's 2h - 1
+ *          for d = 2 (Wong, Gouda, Lam 1998);
  *   join:  the split leaf gets 2 keys p2p, the new node's sibling (a leaf)
  *          1 p2p, h - 1 p2m above, the joiner h + 2 keys p2p: 2h + 4 wraps.
  * SD (Naor, Naor, Lotspiech 2001, §3.2): the cover of n - r members with r
@@ -195,7 +196,10 @@ static void test_oft_leave_full(void) {
       g_assert_cmpuint(kt_tree_ue_keys(t, leavers[k], keys, 80), ==, 2 * h + 1);
       g_assert_true(kt_tree_leave(t, leavers[k], &p));
       kt_tree_check(t);
-      g_assert_cmpuint(kt_plan_wrap_count(&p), ==, h);
+      /* the promoted leaf: its new leaf key and (h >= 2: p is not the root)
+       * its new sibling's blinded key, in one message; one blinded key per
+       * level from it up to the root's child, to the sibling subtrees */
+      g_assert_cmpuint(kt_plan_wrap_count(&p), ==, h == 1 ? 1 : h + 1);
       g_assert_cmpuint(kt_plan_p2p_count(&p), ==, 1);
       g_assert_cmpuint(kt_plan_p2m_count(&p), ==, h - 1);
       g_assert_true(p.group_changed);
