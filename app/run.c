@@ -350,7 +350,10 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
                  .seed = scn->seed,
                  .scheme = scn->scheme_kind,
                  .lkh_degree = scn->lkh_degree,
-                 .sd_capacity = scn->sd_capacity};
+                 .sd_capacity = scn->sd_capacity,
+                 .msk_on_leave = scn->msk_on_leave,
+                 .msk_period = scn->msk_period,
+                 .mtk_period = scn->mtk_period};
   if (kc.scheme == KT_SCHEME_SD && !check_sd(scn, wl, &kc, error)) {
     wl_free(wl);
     return FALSE;

@@ -39,9 +39,11 @@ typedef struct {
   KtScheme scheme_kind; /* the tree: for batch, that of batch-tree */
   bool batch;           /* scheme batch */
   uint32_t lkh_degree;
-  uint32_t sd_capacity; /* scheme sd: leaves per tree, a power of two */
-  char *batch_tree;      /* for scheme batch */
-  double batch_interval; /* s; for scheme batch */
+  uint32_t sd_capacity;          /* scheme sd: leaves per tree, a power of two */
+  bool msk_on_leave;             /* scheme 3gpp: a new MSK on each leave */
+  double msk_period, mtk_period; /* scheme 3gpp: s, 0 = none */
+  char *batch_tree;              /* for scheme batch */
+  double batch_interval;         /* s; for scheme batch */
   int embodiment;
   bool join_rekey;
   /* [topology] */

@@ -88,7 +88,8 @@ static char *check_name(Scenario *s, const ScnCheckIn *in) {
 static char *check_scheme(Scenario *s, const ScnCheckIn *in) {
   (void)in;
   static const KtScheme kinds[] = {KT_SCHEME_PATENT, KT_SCHEME_UNICAST, KT_SCHEME_BROADCAST,
-                                   KT_SCHEME_LKH,    KT_SCHEME_OFT,     KT_SCHEME_SD};
+                                   KT_SCHEME_LKH,    KT_SCHEME_OFT,     KT_SCHEME_SD,
+                                   KT_SCHEME_3GPP};
   bool known = false;
   for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++) {
     if (strcmp(s->scheme, kt_scheme_name(kinds[i])) == 0) {
@@ -101,7 +102,7 @@ static char *check_scheme(Scenario *s, const ScnCheckIn *in) {
     return NULL;
   g_autofree char *q = scn_quote(s->scheme);
   return g_strdup_printf(
-      "unknown scheme '%s' (known: patent, unicast, broadcast, lkh, oft, sd, batch)", q);
+      "unknown scheme '%s' (known: patent, unicast, broadcast, lkh, oft, sd, 3gpp, batch)", q);
 }
 
 /* run.sd-capacity: the leaves of a complete binary tree. */
@@ -234,6 +235,11 @@ static const ScnKey keys[] = {
      .after = "scheme"},
     {"run", "sd-capacity", UINT(sd_capacity, 2, 1u << 24), .unit = "leaves", .def = "1048576",
      .after = "scheme", .check = check_sd_capacity},
+    {"run", "msk-on-leave", BOOL(msk_on_leave), .def = "true", .after = "scheme"},
+    {"run", "msk-period", REAL(msk_period, SCN_NON_NEGATIVE, &time_bound), .unit = "s", .def = "0",
+     .after = "scheme"},
+    {"run", "mtk-period", REAL(mtk_period, SCN_NON_NEGATIVE, &time_bound), .unit = "s", .def = "0",
+     .after = "scheme"},
     {"run", "batch-tree", TEXT(batch_tree), .def = "patent", .after = "scheme",
      .check = check_batch_tree},
     {"run", "batch-interval", REAL(batch_interval, SCN_POSITIVE, &time_bound), .unit = "s",

@@ -66,10 +66,15 @@ typedef struct KtSchemeOps {
                           KtKey *out, guint cap, guint *evals);
   bool (*member_open)(const KtTree *t, uint32_t ue, KtKeyRef want, KtKey *out, guint *evals);
   guint (*member_implicit_keys)(const KtTree *t, uint32_t ue);
+
+  /* Periodic rekeys at the key holder (kt_tree.h: kt_tree_period,
+   * kt_tree_periodic); NULL for schemes that rekey only on events. */
+  double (*period)(const KtTree *t, uint32_t which);
+  void (*periodic)(KtTree *t, uint32_t scope, uint32_t which, KtPlan *plan);
 } KtSchemeOps;
 
 extern const KtSchemeOps kt_patent_ops, kt_unicast_ops, kt_broadcast_ops, kt_lkh_ops, kt_oft_ops,
-    kt_sd_ops;
+    kt_sd_ops, kt_3gpp_ops;
 
 /* Calls kt_tree_check if MBMS_KT_CHECK was set when the tree was made. */
 void kt_priv_maybe_check(const KtTree *t);

@@ -19,6 +19,7 @@ static const KtSchemeOps *const schemes[] = {
     [KT_SCHEME_LKH] = &kt_lkh_ops,
     [KT_SCHEME_OFT] = &kt_oft_ops,
     [KT_SCHEME_SD] = &kt_sd_ops,
+    [KT_SCHEME_3GPP] = &kt_3gpp_ops,
 };
 
 const char *kt_scheme_name(KtScheme scheme) {
@@ -248,6 +249,26 @@ bool kt_tree_batch(KtTree *t, uint32_t scope, const KtBatchOp *ops, guint n, KtP
   plan->group_before = t->group[scope].ref;
   if (plan->batch->len > 0)
     t->ops->batch(t, scope, plan);
+  plan_finish(t, plan);
+  return true;
+}
+
+double kt_tree_period(const KtTree *t, uint32_t which) {
+  g_assert(t != NULL && which < KT_PERIODIC_KINDS);
+  return t->ops->period ? t->ops->period(t, which) : 0.0;
+}
+
+bool kt_tree_periodic(KtTree *t, uint32_t scope, uint32_t which, KtPlan *plan) {
+  g_assert(t != NULL && plan != NULL && which < KT_PERIODIC_KINDS);
+  kt_plan_clear(plan);
+  if (t->ops->periodic == NULL || scope >= t->n_scopes || t->scope_count[scope] == 0)
+    return false;
+  plan->kind = KT_EVENT_BATCH; /* a holder's own plan, with no op */
+  plan->scope = scope;
+  plan->ue = KT_NO_UE;
+  plan->rnc = plan->cell = plan->subgroup = UINT32_MAX;
+  plan->group_before = t->group[scope].ref;
+  t->ops->periodic(t, scope, which, plan);
   plan_finish(t, plan);
   return true;
 }

@@ -17,7 +17,10 @@
  *   KT_SCHEME_SD         subset difference (Naor, Naor, Lotspiech 2001): a
  *                        fixed tree of sd_capacity leaves per scope; a new
  *                        group key goes to the cover of the members, under
- *                        keys members derive from their labels (kt_sd.c).
+ *                        keys members derive from their labels (kt_sd.c);
+ *   KT_SCHEME_3GPP       TS 33.246: MSK p2p under each MUK, MTK (the group
+ *                        key) p2m under the MSK, on events and periodically
+ *                        (kt_3gpp.c).
  * All plans follow one delivery rule (kt_plan.h). Each scheme is one const
  * table of handlers with its own private state (kt_scheme.h); this API
  * dispatches through it, and code outside keytree/ asks for properties
@@ -57,8 +60,9 @@ typedef enum {
   KT_SCHEME_LKH,
   KT_SCHEME_OFT,
   KT_SCHEME_SD,
+  KT_SCHEME_3GPP,
 } KtScheme;
-/* "patent", "unicast", "broadcast", "lkh", "oft", "sd" */
+/* "patent", "unicast", "broadcast", "lkh", "oft", "sd", "3gpp" */
 const char *kt_scheme_name(KtScheme scheme);
 
 typedef struct {
@@ -73,6 +77,9 @@ typedef struct {
   /* SD only: leaves per scope's tree, a power of two >= 2 (0 means 2^20);
    * n_scopes * 2 * sd_capacity <= 2^30 (key ids, kt_sd.c) */
   uint32_t sd_capacity;
+  /* 3GPP only: a new MSK on each leave; MSK and MTK periods in s (0: none) */
+  bool msk_on_leave;
+  double msk_period, mtk_period;
 } KtConfig;
 
 /* Deepest LKH path (interior keys, root included) a tree may grow. */
@@ -109,6 +116,15 @@ bool kt_tree_leave(KtTree *tree, uint32_t ue, KtPlan *plan);
  * valid in sequence, else false and nothing changes. plan->kind is
  * KT_EVENT_BATCH; every delivery is KT_STAGE_GROUP in embodiment 1. */
 bool kt_tree_batch(KtTree *tree, uint32_t scope, const KtBatchOp *ops, guint n, KtPlan *plan);
+
+/* Periodic rekeys (3gpp): kt_tree_period is the period in s of periodic
+ * rekey `which` (0 if the scheme has none); the key holder (BM-SC in
+ * embodiment 1, each RNC in 2) calls kt_tree_periodic for its scope every
+ * period. The plan is like a batch's with no op (kind KT_EVENT_BATCH, empty
+ * plan->batch); false and no plan if the scope has no member. */
+enum { KT_PERIODIC_MSK = 0, KT_PERIODIC_MTK = 1, KT_PERIODIC_KINDS = 2 };
+double kt_tree_period(const KtTree *tree, uint32_t which);
+bool kt_tree_periodic(KtTree *tree, uint32_t scope, uint32_t which, KtPlan *plan);
 
 /* What the tree's scheme implies for the network, so that code outside
  * keytree/ asks for a property, never for a scheme:

@@ -17,11 +17,12 @@
 
 #include "nodes/batch.h"
 #include "nodes/data.h"
+#include "nodes/periodic.h"
 #include "nodes/plan.h"
 #include "nodes/radio.h"
 #include "nodes/ue.h"
 
-enum { RNC_TIMER_BATCH = 0 };
+enum { RNC_TIMER_BATCH = 0, RNC_TIMER_PERIODIC = 1 /* .. 2 */ };
 
 typedef struct {
   KtKey group; /* this RNC's copy of its scope's group key (version 0 = none) */
@@ -363,9 +364,24 @@ static void on_batch_timer(Net *net, uint32_t rnc) {
   plan_close(net->plans, seq);
 }
 
+/* Embodiment 2, a periodic rekey (3gpp's MSK or MTK period) of the RNC's
+ * own group: carried out at once, as a batch's plan. */
+static void on_periodic_timer(Net *net, uint32_t rnc, uint32_t timer) {
+  uint32_t seq;
+  const KtPlan *plan = periodic_plan(net, me(rnc), kt_tree_scope_of_rnc(net->tree, rnc), timer,
+                                     RNC_TIMER_PERIODIC, &seq);
+  if (!plan)
+    return;
+  execute(net, rnc, seq, plan, KT_STAGE_LOCAL, false);
+  execute_group_part(net, rnc, seq, plan);
+  plan_close(net->plans, seq);
+}
+
 static void rnc_on_timer(Net *net, uint32_t self, uint32_t timer) {
   if (timer == RNC_TIMER_BATCH)
     on_batch_timer(net, self);
+  else if (periodic_is_timer(timer, RNC_TIMER_PERIODIC))
+    on_periodic_timer(net, self, timer);
   else if (timer == DATA_TIMER_KEY_SWITCH)
     data_switch_key(net, kt_tree_scope_of_rnc(net->tree, self));
   else
@@ -383,6 +399,8 @@ static void rnc_init(Net *net, const KtKey *core) {
     batch_buffer_init(&s->rnc[r].batch);
   }
   net->state[NET_RNC] = s;
+  for (uint32_t r = 0; net->cfg.embodiment == 2 && r < net->n_rnc; r++)
+    periodic_arm(net, me(r), RNC_TIMER_PERIODIC);
 }
 
 static void rnc_fini(Net *net) {

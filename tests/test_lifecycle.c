@@ -629,7 +629,8 @@ int main(int argc, char **argv) {
     g_free(path);
   }
   g_test_add_func("/lifecycle/switch-window", test_switch_window);
-  static const char *schemes[] = {"patent", "unicast", "broadcast", "lkh", "batch", "oft", "sd"};
+  static const char *schemes[] = {"patent", "unicast", "broadcast", "lkh",
+                                  "batch",  "oft",     "sd",        "3gpp"};
   for (guint i = 0; i < G_N_ELEMENTS(schemes); i++) {
     char *path = g_strdup_printf("/lifecycle/rejoin/%s", schemes[i]);
     g_test_add_data_func(path, schemes[i], run_rejoin);

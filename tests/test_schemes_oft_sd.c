@@ -33,7 +33,8 @@ static KtTree *make(KtScheme scheme, uint32_t n_rnc, int embodiment, uint32_t ca
                   .seed = seed,
                   .scheme = scheme,
                   .lkh_degree = 2,
-                  .sd_capacity = cap};
+                  .sd_capacity = cap,
+                  .msk_on_leave = true};
   KtTree *t = kt_tree_new(&cfg);
   g_assert_nonnull(t);
   return t;
@@ -552,6 +553,84 @@ static void test_edges(gconstpointer data) {
   }
 }
 
+/* ---- 3gpp (TS 33.246) -------------------------------------------------- */
+
+/* n members, UE u in cell u mod 4 (2 RNCs of 2 cells): per the rules of
+ * docs/schemes.md, "3gpp". e1: one scope (both RNCs); e2: a scope per RNC
+ * (n/2 members each). */
+static KtTree *make_3gpp(int embodiment, bool on_leave) {
+  KtConfig cfg = {.n_rnc = 2,
+                  .cells_per_rnc = 2,
+                  .subgroup_size = 1,
+                  .policy = KT_POLICY_PER_RNC,
+                  .embodiment = embodiment,
+                  .seed = 4,
+                  .scheme = KT_SCHEME_3GPP,
+                  .msk_on_leave = on_leave,
+                  .msk_period = 7,
+                  .mtk_period = 3};
+  KtTree *t = kt_tree_new(&cfg);
+  g_assert_nonnull(t);
+  return t;
+}
+
+static void test_3gpp_counts(void) {
+  const guint n = 16;
+  for (int e = 1; e <= 2; e++) {
+    guint scope_n = e == 1 ? n : n / 2, rncs = e == 1 ? 2 : 1;
+    KtTree *t = make_3gpp(e, true);
+    KtPlan p;
+    kt_plan_init(&p);
+    fill(t, n, &p);
+    g_assert_cmpfloat(kt_tree_period(t, KT_PERIODIC_MSK), ==, 7);
+    g_assert_cmpfloat(kt_tree_period(t, KT_PERIODIC_MTK), ==, 3);
+    /* periodic MSK: the MSK p2p to each member, the MTK p2m per RNC */
+    g_assert_true(kt_tree_periodic(t, 0, KT_PERIODIC_MSK, &p));
+    g_assert_cmpuint(kt_plan_p2p_count(&p), ==, scope_n);
+    g_assert_cmpuint(kt_plan_p2m_count(&p), ==, rncs);
+    g_assert_true(p.group_changed);
+    /* periodic MTK: p2m per RNC under the current MSK */
+    g_assert_true(kt_tree_periodic(t, 0, KT_PERIODIC_MTK, &p));
+    g_assert_cmpuint(kt_plan_p2p_count(&p), ==, 0);
+    g_assert_cmpuint(kt_plan_p2m_count(&p), ==, rncs);
+    /* leave (msk-on-leave): the others p2p, the MTK p2m per RNC */
+    g_assert_true(kt_tree_leave(t, 0, &p));
+    g_assert_cmpuint(kt_plan_p2p_count(&p), ==, scope_n - 1);
+    g_assert_cmpuint(kt_plan_p2m_count(&p), ==, rncs);
+    g_assert_cmpuint(kt_plan_wrap_count(&p), ==, scope_n - 1 + rncs);
+    /* join without join rekey: MSK and MTK p2p in one message */
+    g_assert_true(kt_tree_join(t, 0, 0, false, &p));
+    g_assert_cmpuint(kt_plan_p2p_count(&p), ==, 1);
+    g_assert_cmpuint(kt_plan_wrap_count(&p), ==, 2);
+    g_assert_false(p.group_changed);
+    /* join with join rekey: the others' new MSK p2p, the MTK p2m, the joiner */
+    g_assert_true(kt_tree_leave(t, 0, &p));
+    g_assert_true(kt_tree_join(t, 0, 0, true, &p));
+    g_assert_cmpuint(kt_plan_p2p_count(&p), ==, scope_n - 1 + 1);
+    g_assert_cmpuint(kt_plan_p2m_count(&p), ==, rncs);
+    kt_tree_check(t);
+    kt_plan_free(&p);
+    kt_tree_free(t);
+
+    /* msk-on-leave = false: a leave changes nothing */
+    t = make_3gpp(e, false);
+    kt_plan_init(&p);
+    fill(t, n, &p);
+    g_assert_true(kt_tree_leave(t, 0, &p));
+    g_assert_cmpuint(p.deliveries->len, ==, 0);
+    g_assert_false(p.group_changed);
+    kt_plan_free(&p);
+    kt_tree_free(t);
+  }
+  /* an empty scope has no periodic rekey */
+  KtTree *t = make_3gpp(2, true);
+  KtPlan p;
+  kt_plan_init(&p);
+  g_assert_false(kt_tree_periodic(t, 1, KT_PERIODIC_MTK, &p));
+  kt_plan_free(&p);
+  kt_tree_free(t);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/oft/leave-full-tree", test_oft_leave_full);
@@ -563,5 +642,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/sd/stateless", test_sd_stateless);
   g_test_add_data_func("/sd/churn", GINT_TO_POINTER(KT_SCHEME_SD), test_churn);
   g_test_add_data_func("/sd/edges", GINT_TO_POINTER(KT_SCHEME_SD), test_edges);
+  g_test_add_func("/3gpp/counts", test_3gpp_counts);
+  g_test_add_data_func("/3gpp/churn", GINT_TO_POINTER(KT_SCHEME_3GPP), test_churn);
   return g_test_run();
 }
