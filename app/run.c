@@ -294,6 +294,28 @@ static gboolean check_memory(const Scenario *scn, const Workload *wl, GError **e
   return FALSE;
 }
 
+/* Scheme sd: every UE of the workload may join any scope once, so each
+ * scope's tree needs a leaf per UE; and the subset key ids must fit
+ * (n_scopes x 2 x sd-capacity <= 2^30, keytree/kt_sd.c). */
+static gboolean check_sd(const Scenario *scn, const Workload *wl, const KtConfig *kc,
+                         GError **error) {
+  const char *where = scn->source_path ? scn->source_path : scn->name;
+  if (kc->sd_capacity < wl->ue_id_end) {
+    g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID,
+                "%s: run.sd-capacity: %u leaves are fewer than the workload's %u UEs", where,
+                kc->sd_capacity, wl->ue_id_end);
+    return FALSE;
+  }
+  if (!kt_sd_capacity_fits(kc)) {
+    g_set_error(error, SCN_ERROR, SCN_ERROR_INVALID,
+                "%s: run.sd-capacity: %u leaves per tree for %u trees exceed 2^30 key ids "
+                "(trees x 2 x sd-capacity)",
+                where, kc->sd_capacity, kc->embodiment == 1 ? 1u : kc->n_rnc);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /* ------------------------------------------------------------ the events */
 
 static void fire_event(void *ctx, uint64_t index) {
@@ -336,7 +358,15 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
                  .embodiment = scn->embodiment,
                  .seed = scn->seed,
                  .scheme = scn->scheme_kind,
-                 .lkh_degree = scn->lkh_degree};
+                 .lkh_degree = scn->lkh_degree,
+                 .sd_capacity = scn->sd_capacity,
+                 .msk_on_leave = scn->msk_on_leave,
+                 .msk_period = scn->msk_period,
+                 .mtk_period = scn->mtk_period};
+  if (kc.scheme == KT_SCHEME_SD && !check_sd(scn, wl, &kc, error)) {
+    wl_free(wl);
+    return FALSE;
+  }
   NetConfig nc = {.embodiment = scn->embodiment,
                   .join_rekey = scn->join_rekey,
                   .ggsn = scn->ggsn,
@@ -393,6 +423,7 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
   uint32_t n_cells = scn_n_cells(scn);
   for (uint32_t ue = 0; ue < wl->n_initial; ue++)
     net_provision(rc.net, ue, ue % n_cells);
+  net_provision_done(rc.net);
   for (guint i = 0; i < wl->events->len; i++)
     sim_schedule(g_array_index(wl->events, WlEvent, i).time, fire_event, &rc, i);
   gint64 t_loop = g_get_monotonic_time();

@@ -38,9 +38,12 @@ typedef struct {
   KtScheme scheme_kind; /* the tree: for batch, that of batch-tree */
   bool batch;           /* scheme batch */
   uint32_t lkh_degree;
-  char *batch_tree;      /* for scheme batch */
-  double batch_interval; /* s; for scheme batch */
-  bool crypto_per_ue;    /* [run] crypto = per-ue: no shared opens (reference) */
+  uint32_t sd_capacity;          /* scheme sd: leaves per tree, a power of two */
+  bool msk_on_leave;             /* scheme 3gpp: a new MSK on each leave */
+  double msk_period, mtk_period; /* scheme 3gpp: s, 0 = none */
+  char *batch_tree;              /* for scheme batch */
+  double batch_interval;         /* s; for scheme batch */
+  bool crypto_per_ue;             /* [run] crypto = per-ue: no shared opens (reference) */
   int embodiment;
   bool join_rekey;
   /* [topology] */

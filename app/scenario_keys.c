@@ -88,7 +88,8 @@ static char *check_name(Scenario *s, const ScnCheckIn *in) {
 static char *check_scheme(Scenario *s, const ScnCheckIn *in) {
   (void)in;
   static const KtScheme kinds[] = {KT_SCHEME_PATENT, KT_SCHEME_UNICAST, KT_SCHEME_BROADCAST,
-                                   KT_SCHEME_LKH};
+                                   KT_SCHEME_LKH,    KT_SCHEME_OFT,     KT_SCHEME_SD,
+                                   KT_SCHEME_3GPP};
   bool known = false;
   for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++) {
     if (strcmp(s->scheme, kt_scheme_name(kinds[i])) == 0) {
@@ -100,7 +101,16 @@ static char *check_scheme(Scenario *s, const ScnCheckIn *in) {
   if (known || s->batch)
     return NULL;
   g_autofree char *q = scn_quote(s->scheme);
-  return g_strdup_printf("unknown scheme '%s' (known: patent, unicast, broadcast, lkh, batch)", q);
+  return g_strdup_printf(
+      "unknown scheme '%s' (known: patent, unicast, broadcast, lkh, oft, sd, 3gpp, batch)", q);
+}
+
+/* run.sd-capacity: the leaves of a complete binary tree. */
+static char *check_sd_capacity(Scenario *s, const ScnCheckIn *in) {
+  (void)in;
+  if ((s->sd_capacity & (s->sd_capacity - 1)) != 0)
+    return g_strdup_printf("%u is not a power of two", s->sd_capacity);
+  return NULL;
 }
 
 /* run.batch-tree: the tree a batch rekeys. */
@@ -222,6 +232,13 @@ static const ScnKey keys[] = {
     {"run", "embodiment", UINT(embodiment, 1, 2), .def = "1", SUMMARY("embodiment", 2)},
     {"run", "join-rekey", BOOL(join_rekey), .def = "false", SUMMARY("join_rekey", 3)},
     {"run", "lkh-degree", UINT(lkh_degree, 2, 1024), .unit = "children", .def = "4",
+     .after = "scheme"},
+    {"run", "sd-capacity", UINT(sd_capacity, 2, 1u << 24), .unit = "leaves", .def = "1048576",
+     .after = "scheme", .check = check_sd_capacity},
+    {"run", "msk-on-leave", BOOL(msk_on_leave), .def = "true", .after = "scheme"},
+    {"run", "msk-period", REAL(msk_period, SCN_NON_NEGATIVE, &time_bound), .unit = "s", .def = "0",
+     .after = "scheme"},
+    {"run", "mtk-period", REAL(mtk_period, SCN_NON_NEGATIVE, &time_bound), .unit = "s", .def = "0",
      .after = "scheme"},
     {"run", "batch-tree", TEXT(batch_tree), .def = "patent", .after = "scheme",
      .check = check_batch_tree},

@@ -89,6 +89,52 @@ void kt_priv_scope_rncs(const KtTree *t, uint32_t scope, uint32_t *lo, uint32_t 
   *hi = t->cfg.embodiment == 1 ? t->cfg.n_rnc : scope + 1;
 }
 
+guint kt_priv_rncs_find(const GArray *a, uint32_t rnc, bool *found) {
+  guint lo = 0, hi = a->len;
+  while (lo < hi) {
+    guint mid = lo + (hi - lo) / 2;
+    uint32_t v = g_array_index(a, KtRncCount, mid).rnc;
+    if (v == rnc) {
+      *found = true;
+      return mid;
+    }
+    if (v < rnc)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  *found = false;
+  return lo;
+}
+
+bool kt_priv_rncs_has(const GArray *a, uint32_t rnc) {
+  bool found = false;
+  kt_priv_rncs_find(a, rnc, &found);
+  return found;
+}
+
+void kt_priv_rncs_add(GArray *a, uint32_t rnc, int delta) {
+  bool found;
+  guint i = kt_priv_rncs_find(a, rnc, &found);
+  if (!found) {
+    g_assert(delta > 0);
+    KtRncCount rc = {rnc, (uint32_t)delta};
+    g_array_insert_val(a, i, rc);
+    return;
+  }
+  KtRncCount *rc = &g_array_index(a, KtRncCount, i);
+  g_assert(delta > 0 || rc->count >= (uint32_t)-delta);
+  rc->count = (uint32_t)((int64_t)rc->count + delta);
+  if (rc->count == 0)
+    g_array_remove_index(a, i);
+}
+
+uint32_t kt_priv_rncs_count(const GArray *a, uint32_t rnc) {
+  bool found = false;
+  guint i = a ? kt_priv_rncs_find(a, rnc, &found) : 0;
+  return found ? g_array_index(a, KtRncCount, i).count : 0;
+}
+
 void kt_priv_marks_init(KtCellMarks *m, const KtTree *t, uint32_t rnc) {
   m->n = t->cfg.cells_per_rnc;
   m->first = rnc * m->n;

@@ -94,6 +94,19 @@ void kt_priv_detach_cell(KtTree *t, uint32_t ue);
 /* The RNCs of a group scope: [*lo, *hi) (all of them in embodiment 1). */
 void kt_priv_scope_rncs(const KtTree *t, uint32_t scope, uint32_t *lo, uint32_t *hi);
 
+/* Members per RNC below an interior key (LKH and OFT nodes): a GArray of
+ * KtRncCount in ascending rnc, no zero count. */
+typedef struct {
+  uint32_t rnc, count;
+} KtRncCount;
+/* Index of `rnc` (*found) or where it would go. */
+guint kt_priv_rncs_find(const GArray *a, uint32_t rnc, bool *found);
+bool kt_priv_rncs_has(const GArray *a, uint32_t rnc);
+/* Adds `delta` to rnc's count (inserting or removing its entry). */
+void kt_priv_rncs_add(GArray *a, uint32_t rnc, int delta);
+/* rnc's count (0 if absent or `a` is NULL). */
+uint32_t kt_priv_rncs_count(const GArray *a, uint32_t rnc);
+
 /* Cells of one RNC marked one by one, then emitted in ascending order:
  * how audiences list the cells where a key's holders are. */
 typedef struct {

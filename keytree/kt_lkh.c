@@ -39,12 +39,6 @@
 #define KT_LKH_NONE UINT32_MAX
 #define KT_LKH_UE_BIT 0x80000000u /* a child entry naming a UE leaf */
 
-/* Leaves below a node at one RNC (rncs) or in one cell (cells: `rnc` then
- * holds the cell). */
-typedef struct {
-  uint32_t rnc, count;
-} KtRncCount;
-
 /* An interior node. A root's key is the scope's group key. */
 typedef struct {
   KtKey key; /* unused for a root */
@@ -136,41 +130,7 @@ static KtNode *parent_of(const KtTree *t, const KtNode *n) {
   return n->parent == KT_LKH_NONE ? NULL : node_at(t, n->parent);
 }
 
-/* ---- per-RNC leaf counts ----------------------------------------------- */
-
-static guint rncs_find(const GArray *a, uint32_t rnc, bool *found) {
-  guint lo = 0, hi = a->len;
-  while (lo < hi) {
-    guint mid = lo + (hi - lo) / 2;
-    uint32_t v = g_array_index(a, KtRncCount, mid).rnc;
-    if (v == rnc) {
-      *found = true;
-      return mid;
-    }
-    if (v < rnc)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  *found = false;
-  return lo;
-}
-
-static void rncs_add(GArray *a, uint32_t rnc, int delta) {
-  bool found;
-  guint i = rncs_find(a, rnc, &found);
-  if (!found) {
-    g_assert(delta > 0);
-    KtRncCount rc = {rnc, (uint32_t)delta};
-    g_array_insert_val(a, i, rc);
-    return;
-  }
-  KtRncCount *rc = &g_array_index(a, KtRncCount, i);
-  g_assert(delta > 0 || rc->count >= (uint32_t)-delta);
-  rc->count = (uint32_t)((int64_t)rc->count + delta);
-  if (rc->count == 0)
-    g_array_remove_index(a, i);
-}
+/* ---- per-RNC leaf counts (kt_core.h: kt_priv_rncs_*) -------------------- */
 
 /* A member of `cell` added below `n` (delta 1) or removed (-1): the counts
  * of `n` and its ancestors. */
@@ -178,8 +138,8 @@ static void path_count(KtTree *t, KtNode *n, uint32_t cell, int delta) {
   uint32_t rnc = kt_priv_rnc_of_cell(t, cell);
   for (; n != NULL; n = parent_of(t, n)) {
     n->leaves = (uint32_t)((int64_t)n->leaves + delta);
-    rncs_add(n->rncs, rnc, delta);
-    rncs_add(n->cells, cell, delta);
+    kt_priv_rncs_add(n->rncs, rnc, delta);
+    kt_priv_rncs_add(n->cells, cell, delta);
   }
 }
 
@@ -227,13 +187,6 @@ static KtStage stage_of(const KtTree *t, const KtPlan *plan, uint32_t rnc, bool 
   return KT_STAGE_LOCAL;
 }
 
-/* Members of a sorted KtRncCount array at `rnc` (0 if absent or NULL). */
-static uint32_t rncs_count(const GArray *a, uint32_t rnc) {
-  bool found = false;
-  guint i = a ? rncs_find(a, rnc, &found) : 0;
-  return found ? g_array_index(a, KtRncCount, i).count : 0;
-}
-
 /* Wraps `key` under the key of node `holders` for the members below it
  * (minus `exclude`), one delivery per RNC where they are. `skip` (batch;
  * may be NULL) counts, per RNC, holders that need no such delivery (batch
@@ -245,7 +198,7 @@ static void to_holders(KtTree *t, KtPlan *plan, KtNode *holders, KtKeyRef under,
   for (guint i = 0; i < holders->rncs->len; i++) {
     const KtRncCount *rc = &g_array_index(holders->rncs, KtRncCount, i);
     uint32_t n = rc->count - (exclude != KT_NO_UE && rc->rnc == exclude_rnc ? 1u : 0u);
-    n -= rncs_count(skip, rc->rnc);
+    n -= kt_priv_rncs_count(skip, rc->rnc);
     if (n == 0)
       continue;
     bool group = root || KT_KEY_ID_KIND(key.id) == KT_KEY_GROUP;
@@ -278,8 +231,8 @@ static KtNode *place(KtTree *t, uint32_t scope, uint32_t ue, uint32_t cell, KtNo
     set_child(t, *created, 0, e);
     (*created)->n_children = 1;
     (*created)->leaves = 1;
-    rncs_add((*created)->rncs, kt_priv_rnc_of_ue(t, *split_ue), 1);
-    rncs_add((*created)->cells, kt_priv_ue(t, *split_ue)->cell, 1);
+    kt_priv_rncs_add((*created)->rncs, kt_priv_rnc_of_ue(t, *split_ue), 1);
+    kt_priv_rncs_add((*created)->cells, kt_priv_ue(t, *split_ue)->cell, 1);
     x = *created;
   }
   if (x->depth > KT_LKH_MAX_DEPTH)
@@ -447,19 +400,19 @@ static void lkh_check(const KtTree *t) {
         CHECK(rec != NULL && (rec->flags & KT_UE_MEMBER) && rec->subgroup == id && rec->sg_pos == i,
               "node %u child %u: UE %u does not point back", id, i, u);
         leaves++;
-        rncs_add(sum, kt_priv_rnc_of_cell(t, rec->cell), 1);
-        rncs_add(sum_cells, rec->cell, 1);
+        kt_priv_rncs_add(sum, kt_priv_rnc_of_cell(t, rec->cell), 1);
+        kt_priv_rncs_add(sum_cells, rec->cell, 1);
       } else {
         const KtNode *c = node_at(t, e);
         CHECK(c != NULL && c->parent == id && c->pos == i, "node %u child %u: node %u", id, i, e);
         leaves += c->leaves;
         for (guint j = 0; j < c->rncs->len; j++) {
           const KtRncCount *rc = &g_array_index(c->rncs, KtRncCount, j);
-          rncs_add(sum, rc->rnc, (int)rc->count);
+          kt_priv_rncs_add(sum, rc->rnc, (int)rc->count);
         }
         for (guint j = 0; j < c->cells->len; j++) {
           const KtRncCount *cc = &g_array_index(c->cells, KtRncCount, j);
-          rncs_add(sum_cells, cc->rnc, (int)cc->count);
+          kt_priv_rncs_add(sum_cells, cc->rnc, (int)cc->count);
         }
       }
     }
@@ -581,7 +534,7 @@ static void lkh_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
           a = g_array_new(FALSE, FALSE, sizeof(KtRncCount));
           g_hash_table_insert(joiners_below, GUINT_TO_POINTER(y->id), a);
         }
-        rncs_add(a, jrnc, 1);
+        kt_priv_rncs_add(a, jrnc, 1);
       }
     }
     /* each marked key once, bottom-up */
@@ -695,7 +648,7 @@ static void lkh_audience_cells(const KtTree *t, const KtDelivery *d, GArray *out
   uint32_t ex_cell = ex != NULL && below_node(t, ex, n->id) ? ex->cell : UINT32_MAX;
   uint32_t lo = d->rnc * t->cfg.cells_per_rnc, hi = lo + t->cfg.cells_per_rnc;
   bool found;
-  for (guint i = rncs_find(n->cells, lo, &found); i < n->cells->len; i++) {
+  for (guint i = kt_priv_rncs_find(n->cells, lo, &found); i < n->cells->len; i++) {
     const KtRncCount *cc = &g_array_index(n->cells, KtRncCount, i);
     if (cc->rnc >= hi)
       break;

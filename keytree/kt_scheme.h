@@ -1,7 +1,7 @@
 /* kt_scheme.h — a scheme is a table (private to keytree/).
  *
  * Each key-management scheme is one const KtSchemeOps, defined in the
- * scheme's own file (kt_patent.c, kt_star.c, kt_lkh.c), with its interior
+ * scheme's own file (kt_patent.c, kt_star.c, kt_lkh.c, kt_oft.c, kt_sd.c), with its interior
  * keys in a private state it allocates in `init` and reaches through
  * KtTree.scheme (ROSS's tw_lptype is the model: a kind is a table of
  * handlers plus its state). kt_tree.c dispatches every public kt_tree_*
@@ -33,6 +33,7 @@ typedef struct KtSchemeOps {
   /* properties (kt_tree.h: kt_tree_forward_secure, kt_tree_node_keys) */
   bool forward_secure;
   bool node_keys;
+  bool stateless;
 
   void (*init)(KtTree *t); /* allocates t->scheme (may leave it NULL) */
   void (*fini)(KtTree *t);
@@ -55,9 +56,23 @@ typedef struct KtSchemeOps {
   /* Invariants of the scheme's state and of each member's slot (called
    * after kt_core_check); g_error()s with a reason. */
   void (*check)(const KtTree *t);
+
+  /* Members that compute keys (kt_tree.h: kt_tree_member_compute,
+   * kt_tree_member_open, kt_tree_member_implicit_keys); NULL for schemes
+   * whose members only unwrap what they are sent. */
+  guint (*member_compute)(const KtTree *t, uint32_t ue, const KtKey *const *held, guint n_held,
+                          KtKey *out, guint cap, guint *evals);
+  bool (*member_open)(const KtTree *t, uint32_t ue, KtKeyRef want, KtKey *out, guint *evals);
+  guint (*member_implicit_keys)(const KtTree *t, uint32_t ue);
+
+  /* Periodic rekeys at the key holder (kt_tree.h: kt_tree_period,
+   * kt_tree_periodic); NULL for schemes that rekey only on events. */
+  double (*period)(const KtTree *t, uint32_t which);
+  void (*periodic)(KtTree *t, uint32_t scope, uint32_t which, KtPlan *plan);
 } KtSchemeOps;
 
-extern const KtSchemeOps kt_patent_ops, kt_unicast_ops, kt_broadcast_ops, kt_lkh_ops;
+extern const KtSchemeOps kt_patent_ops, kt_unicast_ops, kt_broadcast_ops, kt_lkh_ops, kt_oft_ops,
+    kt_sd_ops, kt_3gpp_ops;
 
 /* Calls kt_tree_check if MBMS_KT_CHECK was set when the tree was made. */
 void kt_priv_maybe_check(const KtTree *t);

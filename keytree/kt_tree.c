@@ -17,6 +17,9 @@ static const KtSchemeOps *const schemes[] = {
     [KT_SCHEME_UNICAST] = &kt_unicast_ops,
     [KT_SCHEME_BROADCAST] = &kt_broadcast_ops,
     [KT_SCHEME_LKH] = &kt_lkh_ops,
+    [KT_SCHEME_OFT] = &kt_oft_ops,
+    [KT_SCHEME_SD] = &kt_sd_ops,
+    [KT_SCHEME_3GPP] = &kt_3gpp_ops,
 };
 
 const char *kt_scheme_name(KtScheme scheme) {
@@ -36,6 +39,7 @@ KtTree *kt_tree_new(const KtConfig *config) {
   g_return_val_if_fail(config->n_rnc - 1 <= KT_KEY_INDEX_MAX, NULL);
   g_return_val_if_fail((guint)config->scheme < G_N_ELEMENTS(schemes), NULL);
   g_return_val_if_fail(config->scheme != KT_SCHEME_LKH || config->lkh_degree != 1, NULL);
+  g_return_val_if_fail(config->scheme != KT_SCHEME_SD || kt_sd_capacity_fits(config), NULL);
 
   KtTree *t = g_new0(KtTree, 1);
   t->cfg = *config;
@@ -75,6 +79,36 @@ bool kt_tree_forward_secure(const KtTree *t) {
 bool kt_tree_node_keys(const KtTree *t) {
   g_assert(t != NULL);
   return t->ops->node_keys;
+}
+
+bool kt_tree_stateless(const KtTree *t) {
+  g_assert(t != NULL);
+  return t->ops->stateless;
+}
+
+bool kt_tree_member_computes(const KtTree *t) {
+  g_assert(t != NULL);
+  return t->ops->member_compute != NULL || t->ops->member_open != NULL;
+}
+
+guint kt_tree_member_compute(const KtTree *t, uint32_t ue, const KtKey *const *held, guint n_held,
+                             KtKey *out, guint cap, guint *evals) {
+  g_assert(t != NULL && evals != NULL);
+  *evals = 0;
+  if (t->ops->member_compute == NULL || !kt_tree_is_member(t, ue))
+    return 0;
+  return t->ops->member_compute(t, ue, held, n_held, out, cap, evals);
+}
+
+bool kt_tree_member_open(const KtTree *t, uint32_t ue, KtKeyRef want, KtKey *out, guint *evals) {
+  g_assert(t != NULL && out != NULL && evals != NULL);
+  *evals = 0;
+  return t->ops->member_open != NULL && t->ops->member_open(t, ue, want, out, evals);
+}
+
+guint kt_tree_member_implicit_keys(const KtTree *t, uint32_t ue) {
+  g_assert(t != NULL);
+  return t->ops->member_implicit_keys ? t->ops->member_implicit_keys(t, ue) : 0;
 }
 
 void kt_priv_maybe_check(const KtTree *t) {
@@ -215,6 +249,26 @@ bool kt_tree_batch(KtTree *t, uint32_t scope, const KtBatchOp *ops, guint n, KtP
   plan->group_before = t->group[scope].ref;
   if (plan->batch->len > 0)
     t->ops->batch(t, scope, plan);
+  plan_finish(t, plan);
+  return true;
+}
+
+double kt_tree_period(const KtTree *t, uint32_t which) {
+  g_assert(t != NULL && which < KT_PERIODIC_KINDS);
+  return t->ops->period ? t->ops->period(t, which) : 0.0;
+}
+
+bool kt_tree_periodic(KtTree *t, uint32_t scope, uint32_t which, KtPlan *plan) {
+  g_assert(t != NULL && plan != NULL && which < KT_PERIODIC_KINDS);
+  kt_plan_clear(plan);
+  if (t->ops->periodic == NULL || scope >= t->n_scopes || t->scope_count[scope] == 0)
+    return false;
+  plan->kind = KT_EVENT_BATCH; /* a holder's own plan, with no op */
+  plan->scope = scope;
+  plan->ue = KT_NO_UE;
+  plan->rnc = plan->cell = plan->subgroup = UINT32_MAX;
+  plan->group_before = t->group[scope].ref;
+  t->ops->periodic(t, scope, which, plan);
   plan_finish(t, plan);
   return true;
 }

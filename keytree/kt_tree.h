@@ -11,6 +11,16 @@
  *                        interior (non-root) keys have kind KT_KEY_SUBGROUP
  *                        with the node id as index, its root key is the
  *                        scope's group key. Placement rule in kt_lkh.c.
+ *   KT_SCHEME_OFT        one-way function trees (Sherman, McGrew 2003): a
+ *                        binary tree per scope whose node keys members
+ *                        compute from blinded keys (kt_oft.c);
+ *   KT_SCHEME_SD         subset difference (Naor, Naor, Lotspiech 2001): a
+ *                        fixed tree of sd_capacity leaves per scope; a new
+ *                        group key goes to the cover of the members, under
+ *                        keys members derive from their labels (kt_sd.c);
+ *   KT_SCHEME_3GPP       TS 33.246: MSK p2p under each MUK, MTK (the group
+ *                        key) p2m under the MSK, on events and periodically
+ *                        (kt_3gpp.c).
  * All plans follow one delivery rule (kt_plan.h). Each scheme is one const
  * table of handlers with its own private state (kt_scheme.h); this API
  * dispatches through it, and code outside keytree/ asks for properties
@@ -48,8 +58,11 @@ typedef enum {
   KT_SCHEME_UNICAST,
   KT_SCHEME_BROADCAST,
   KT_SCHEME_LKH,
+  KT_SCHEME_OFT,
+  KT_SCHEME_SD,
+  KT_SCHEME_3GPP,
 } KtScheme;
-/* "patent", "unicast", "broadcast", "lkh" */
+/* "patent", "unicast", "broadcast", "lkh", "oft", "sd", "3gpp" */
 const char *kt_scheme_name(KtScheme scheme);
 
 typedef struct {
@@ -61,12 +74,22 @@ typedef struct {
   uint64_t seed;       /* seeds the key generator */
   KtScheme scheme;     /* default (0) patent */
   uint32_t lkh_degree; /* LKH only: >= 2 (0 means 4) */
+  /* SD only: leaves per scope's tree, a power of two >= 2 (0 means 2^20);
+   * n_scopes * 2 * sd_capacity <= 2^30 (key ids, kt_sd.c) */
+  uint32_t sd_capacity;
+  /* 3GPP only: a new MSK on each leave; MSK and MTK periods in s (0: none) */
+  bool msk_on_leave;
+  double msk_period, mtk_period;
 } KtConfig;
 
 /* Deepest LKH path (interior keys, root included) a tree may grow. */
 #define KT_LKH_MAX_DEPTH (KT_PLAN_MAX_KEYS - 1)
 
 typedef struct KtTree KtTree;
+
+/* Scheme sd: whether the configuration's sd_capacity is a power of two >= 2
+ * and its subset key ids fit (n_scopes x 2 x sd_capacity <= 2^30). */
+bool kt_sd_capacity_fits(const KtConfig *config);
 
 KtTree *kt_tree_new(const KtConfig *config);
 void kt_tree_free(KtTree *tree);
@@ -94,6 +117,15 @@ bool kt_tree_leave(KtTree *tree, uint32_t ue, KtPlan *plan);
  * KT_EVENT_BATCH; every delivery is KT_STAGE_GROUP in embodiment 1. */
 bool kt_tree_batch(KtTree *tree, uint32_t scope, const KtBatchOp *ops, guint n, KtPlan *plan);
 
+/* Periodic rekeys (3gpp): kt_tree_period is the period in s of periodic
+ * rekey `which` (0 if the scheme has none); the key holder (BM-SC in
+ * embodiment 1, each RNC in 2) calls kt_tree_periodic for its scope every
+ * period. The plan is like a batch's with no op (kind KT_EVENT_BATCH, empty
+ * plan->batch); false and no plan if the scope has no member. */
+enum { KT_PERIODIC_MSK = 0, KT_PERIODIC_MTK = 1, KT_PERIODIC_KINDS = 2 };
+double kt_tree_period(const KtTree *tree, uint32_t which);
+bool kt_tree_periodic(KtTree *tree, uint32_t scope, uint32_t which, KtPlan *plan);
+
 /* What the tree's scheme implies for the network, so that code outside
  * keytree/ asks for a property, never for a scheme:
  *   forward_secure: a point-to-multipoint wrap under a key version that a
@@ -106,6 +138,33 @@ bool kt_tree_batch(KtTree *tree, uint32_t scope, const KtBatchOp *ops, guint n, 
  *     sub-group key, owned by its RNC. */
 bool kt_tree_forward_secure(const KtTree *tree);
 bool kt_tree_node_keys(const KtTree *tree);
+/* stateless: what a member holds never changes (sd): a wrap it cannot open
+ * with its keys, or derive the key of, is not for it (it never waits for a
+ * key, unlike node-key members whose new path keys may still be on their
+ * way). */
+bool kt_tree_stateless(const KtTree *tree);
+
+/* Members that compute keys (docs/schemes.md, oft and sd). The structure
+ * (who is whose sibling, which subset a key belongs to) is public and taken
+ * from the tree; the key bytes come only from what the member holds, and
+ * each one-way function or PRG evaluation is counted in *evals.
+ *   kt_tree_member_compute (oft): from `held` (the member's keys: its leaf
+ *     key, the blinded keys of its path's siblings, its path's node keys,
+ *     the group key), the path keys it can compute now and does not hold
+ *     at their current version, bottom-up (the group key last), into
+ *     out[0..cap); returns how many. A key is computed only when every input
+ *     is held at the tree's current version, so a member that still waits
+ *     for one computes nothing wrong. 0 for other schemes.
+ *   kt_tree_member_open (sd): the key `want` (a wrap's `under`) if member
+ *     `ue` can derive it from its long-term secrets (its labels); false
+ *     otherwise (it is not in that subset) and for other schemes.
+ *   kt_tree_member_implicit_keys (sd): long-term keys the member holds that
+ *     the simulation derives on demand instead of storing (its labels). */
+bool kt_tree_member_computes(const KtTree *tree);
+guint kt_tree_member_compute(const KtTree *tree, uint32_t ue, const KtKey *const *held,
+                             guint n_held, KtKey *out, guint cap, guint *evals);
+bool kt_tree_member_open(const KtTree *tree, uint32_t ue, KtKeyRef want, KtKey *out, guint *evals);
+guint kt_tree_member_implicit_keys(const KtTree *tree, uint32_t ue);
 
 /* Queries. */
 bool kt_tree_is_member(const KtTree *tree, uint32_t ue);

@@ -15,10 +15,11 @@
 
 #include "nodes/batch.h"
 #include "nodes/data.h"
+#include "nodes/periodic.h"
 #include "nodes/plan.h"
 #include "nodes/route.h"
 
-enum { BMSC_TIMER_BATCH = 0, BMSC_TIMER_PACKET = 1 };
+enum { BMSC_TIMER_BATCH = 0, BMSC_TIMER_PACKET = 1, BMSC_TIMER_PERIODIC = 2 /* .. 3 */ };
 
 typedef struct {
   KtKey group;    /* the group key (embodiment 1) */
@@ -177,6 +178,17 @@ static void on_batch_timer(Net *net) {
   carry_out(net, seq, plan);
 }
 
+/* Embodiment 1, a periodic rekey (3gpp's MSK or MTK period): carried out
+ * as a batch's plan. */
+static void on_periodic_timer(Net *net, uint32_t timer) {
+  uint32_t seq;
+  const KtPlan *plan = periodic_plan(net, self_el, 0, timer, BMSC_TIMER_PERIODIC, &seq);
+  if (!plan)
+    return;
+  plan_await(net->plans, seq, net->n_rnc);
+  carry_out(net, seq, plan);
+}
+
 /* The session's next packet: sealed under the group key in use (embodiment
  * 1) or under the core key for the RNCs to re-seal (2), sent to every GGSN
  * with UEs in its bearer context. */
@@ -204,6 +216,8 @@ static void bmsc_on_timer(Net *net, uint32_t self, uint32_t timer) {
     on_packet_timer(net);
   else if (timer == DATA_TIMER_KEY_SWITCH)
     data_switch_key(net, 0);
+  else if (periodic_is_timer(timer, BMSC_TIMER_PERIODIC))
+    on_periodic_timer(net, timer);
   else
     g_assert_not_reached();
 }
@@ -218,6 +232,8 @@ static void bmsc_init(Net *net, const KtKey *core) {
   net->state[NET_BMSC] = b;
   if (net->data && data_interval(net) < net->cfg.data_until)
     net_set_timer(net, self_el, data_interval(net), BMSC_TIMER_PACKET);
+  if (net->cfg.embodiment == 1)
+    periodic_arm(net, self_el, BMSC_TIMER_PERIODIC);
 }
 
 static void bmsc_fini(Net *net) {

@@ -151,6 +151,12 @@ void net_provision(Net *net, uint32_t ue, uint32_t cell) {
   ue_set_member(net, ue);
 }
 
+void net_provision_done(Net *net) {
+  for (uint32_t ue = 0; ue < net->cfg.ue_capacity; ue++)
+    if (kt_tree_is_member(net->tree, ue))
+      ue_sync_from_tree(net, ue);
+}
+
 void net_ue_join(Net *net, uint32_t ue, uint32_t cell, uint32_t seq) {
   ue_start_join(net, ue, cell, seq);
 }

@@ -36,6 +36,10 @@ bool net_trace_pcap(Net *net, const char *dir, char **failed);
 /* Makes `ue` a member of `cell` at time 0 without any message (initial
  * members): tree join, UE keys installed directly. */
 void net_provision(Net *net, uint32_t ue, uint32_t cell);
+/* After the last net_provision: every member's keys set again from the
+ * tree, so that what a later provisioning join changed for earlier members
+ * (oft: the blinded keys of their path's siblings) is theirs too. */
+void net_provision_done(Net *net);
 /* Starts a join / leave: the UE sends its Activate / Deactivate MBMS
  * context request on its dedicated channel. `seq` names the event. */
 void net_ue_join(Net *net, uint32_t ue, uint32_t cell, uint32_t seq);

@@ -17,10 +17,11 @@
 
 #include "nodes/batch.h"
 #include "nodes/data.h"
+#include "nodes/periodic.h"
 #include "nodes/plan.h"
 #include "nodes/radio.h"
 
-enum { RNC_TIMER_BATCH = 0 };
+enum { RNC_TIMER_BATCH = 0, RNC_TIMER_PERIODIC = 1 /* .. 2 */ };
 
 typedef struct {
   KtKey group; /* this RNC's copy of its scope's group key (version 0 = none) */
@@ -88,6 +89,17 @@ static void send_delivery(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *pl
              * the old version. Not sending it is safe: that leave changed
              * the key again and sent the newer version to every remaining
              * holder, and later join rekeys wrap under that one. */
+  if (d->target != KT_TO_UE && kt_tree_forward_secure(net->tree) && kt_tree_stateless(net->tree)) {
+    /* sd: the subset keys never change, so the rule above never applies;
+     * a group key that a leave planned since has replaced (its version at
+     * most the one the leaver held) is withheld instead: the leave sent
+     * the newer one to every remaining member, and its cover excludes the
+     * leaver, who could derive this older wrap's subset key. */
+    KtKeyRef inside = kt_delivery_key(plan, d, 0);
+    if (KT_KEY_ID_KIND(inside.id) == KT_KEY_GROUP &&
+        inside.version <= plan_leaked_version(net->plans, inside.id))
+      return;
+  }
   if (!under && (d->target == KT_TO_SUBGROUP || d->target == KT_TO_NODE) &&
       !kt_tree_key(net->tree, d->under.id))
     return; /* the sub-group (node) emptied and was deleted while the
@@ -349,9 +361,24 @@ static void on_batch_timer(Net *net, uint32_t rnc) {
   plan_close(net->plans, seq);
 }
 
+/* Embodiment 2, a periodic rekey (3gpp's MSK or MTK period) of the RNC's
+ * own group: carried out at once, as a batch's plan. */
+static void on_periodic_timer(Net *net, uint32_t rnc, uint32_t timer) {
+  uint32_t seq;
+  const KtPlan *plan = periodic_plan(net, me(rnc), kt_tree_scope_of_rnc(net->tree, rnc), timer,
+                                     RNC_TIMER_PERIODIC, &seq);
+  if (!plan)
+    return;
+  execute(net, rnc, seq, plan, KT_STAGE_LOCAL, false);
+  execute_group_part(net, rnc, seq, plan);
+  plan_close(net->plans, seq);
+}
+
 static void rnc_on_timer(Net *net, uint32_t self, uint32_t timer) {
   if (timer == RNC_TIMER_BATCH)
     on_batch_timer(net, self);
+  else if (periodic_is_timer(timer, RNC_TIMER_PERIODIC))
+    on_periodic_timer(net, self, timer);
   else if (timer == DATA_TIMER_KEY_SWITCH)
     data_switch_key(net, kt_tree_scope_of_rnc(net->tree, self));
   else
@@ -369,6 +396,8 @@ static void rnc_init(Net *net, const KtKey *core) {
     batch_buffer_init(&s->rnc[r].batch);
   }
   net->state[NET_RNC] = s;
+  for (uint32_t r = 0; net->cfg.embodiment == 2 && r < net->n_rnc; r++)
+    periodic_arm(net, me(r), RNC_TIMER_PERIODIC);
 }
 
 static void rnc_fini(Net *net) {

@@ -131,7 +131,10 @@ static void on_common(void *ctx, SimRanId ran, uint32_t cell, const uint8_t *byt
     return;
   }
   KtKeyId under = msg.wraps[0].under.id; /* a message's wraps share it */
-  if (KT_KEY_ID_KIND(under) == KT_KEY_GROUP) {
+  /* under a group key every listener holds its scope's id; under a key a
+   * stateless scheme's members derive (sd's subsets), each listener tells
+   * from its own labels whether the message is for it */
+  if (KT_KEY_ID_KIND(under) == KT_KEY_GROUP || kt_tree_stateless(net->tree)) {
     for (guint i = 0; i < n; i++)
       dispatch(net, (NetElement){NET_UE, listeners[i]}, from, &msg, NULL);
     return;

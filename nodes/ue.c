@@ -156,6 +156,7 @@ static void pend(Net *net, uint32_t ue, uint32_t seq, const KtWrap *wrap) {
 }
 
 static void process_wrap(Net *net, uint32_t ue, uint32_t seq, const KtWrap *wrap);
+static void compute_keys(Net *net, uint32_t ue, uint32_t seq);
 
 static void retry_pending(Net *net, uint32_t ue) {
   /* the list is short (only wraps racing their key); take this UE's out,
@@ -233,12 +234,81 @@ static void install(Net *net, uint32_t ue, uint32_t seq, const KtKey *key) {
   *slot = *key;
   if (KT_KEY_ID_KIND(key->ref.id) == KT_KEY_GROUP && net->obs.on_group_install)
     net->obs.on_group_install(net->obs.ctx, ue, seq, key->ref);
+  if (KT_KEY_ID_KIND(key->ref.id) == KT_KEY_SUBGROUP)
+    compute_keys(net, ue, seq);
   retry_pending(net, ue);
+}
+
+/* Members that compute keys (kt_tree_member_computes: oft, sd): each
+ * one-way function or PRG evaluation is counted as one unwrap of the UE
+ * (docs/schemes.md). */
+static void count_evals(Net *net, uint32_t ue, guint evals) {
+  for (guint i = 0; net->obs.on_unwrap && i < evals; i++)
+    net->obs.on_unwrap(net->obs.ctx, (NetElement){NET_UE, ue}, true);
+}
+
+/* oft: after a new leaf or blinded key, the path keys it now gives (each
+ * installed, the group key last). Node keys of nodes that no longer exist
+ * (a leave moved the UE's subtree up) are dropped first. */
+static void compute_keys(Net *net, uint32_t ue, uint32_t seq) {
+  if (!kt_tree_member_computes(net->tree) || !st_of(net, ue)->member)
+    return;
+  UeState *st = st_of(net, ue);
+  for (uint8_t i = 0; i < st->n_nodes;) {
+    if (kt_tree_key(net->tree, st->nodes[i].ref.id) == NULL) {
+      if (st->nodes[i].ref.version != 0)
+        radio_index_remove(net->radio, ue, st->nodes[i].ref.id);
+      kt_key_wipe(&st->nodes[i]);
+      st->nodes[i] = st->nodes[--st->n_nodes];
+    } else {
+      i++;
+    }
+  }
+  const KtKey *held[UINT8_MAX + 1];
+  guint n_held = 0;
+  for (uint8_t i = 0; i < st->n_nodes; i++)
+    held[n_held++] = &st->nodes[i];
+  if (st->group.ref.version != 0)
+    held[n_held++] = &st->group;
+  KtKey out[KT_PLAN_MAX_KEYS];
+  guint evals = 0;
+  guint n = kt_tree_member_compute(net->tree, ue, held, n_held, out, G_N_ELEMENTS(out), &evals);
+  count_evals(net, ue, evals);
+  for (guint i = 0; i < n; i++) {
+    KtKey *slot = key_slot(net, ue, out[i].ref.id, true);
+    if (KT_KEY_ID_KIND(out[i].ref.id) == KT_KEY_GROUP) {
+      install(net, ue, seq, &out[i]); /* data, observers, pending wraps */
+    } else if (slot) {
+      index_slot(net, ue, slot, out[i].ref.id); /* computed keys are held too */
+      kt_key_wipe(slot);
+      *slot = out[i];
+    }
+    kt_key_wipe(&out[i]);
+  }
+}
+
+/* sd: a wrap under a subset key the UE's labels give. */
+static bool open_derived(Net *net, uint32_t ue, uint32_t seq, const KtWrap *wrap) {
+  KtKey under;
+  guint evals = 0;
+  if (!kt_tree_member_open(net->tree, ue, wrap->under, &under, &evals))
+    return false;
+  count_evals(net, ue, evals);
+  KtKey key;
+  if (net_unwrap(net, (NetElement){NET_UE, ue}, &key, wrap, &under)) {
+    install(net, ue, seq, &key);
+    kt_key_wipe(&key);
+  }
+  kt_key_wipe(&under);
+  return true;
 }
 
 static void process_wrap(Net *net, uint32_t ue, uint32_t seq, const KtWrap *wrap) {
   KtKey *held = key_slot(net, ue, wrap->under.id, false);
-  if (!held && kt_tree_node_keys(net->tree) && KT_KEY_ID_KIND(wrap->under.id) == KT_KEY_SUBGROUP) {
+  if (held == NULL && kt_tree_member_computes(net->tree) && open_derived(net, ue, seq, wrap))
+    return;
+  if (!held && kt_tree_node_keys(net->tree) && !kt_tree_stateless(net->tree) &&
+      KT_KEY_ID_KIND(wrap->under.id) == KT_KEY_SUBGROUP) {
     /* node keys: the tree made this UE a holder of a node key (a split
      * above it, or its own join) that is still on its way: keep the wrap */
     pend(net, ue, seq, wrap);
@@ -385,7 +455,7 @@ void ue_start_leave(Net *net, uint32_t ue, uint32_t seq) {
 }
 
 void ue_sync_from_tree(Net *net, uint32_t ue) {
-  const KtKey *keys[KT_PLAN_MAX_KEYS];
+  const KtKey *keys[2 * KT_PLAN_MAX_KEYS + 1]; /* oft: leaf, 2 per level, group */
   guint n = kt_tree_ue_keys(net->tree, ue, keys, G_N_ELEMENTS(keys));
   for (guint i = 0; i < n; i++) {
     KtKey *slot = key_slot(net, ue, keys[i]->ref.id, true);
@@ -423,7 +493,8 @@ static guint held_keys(const UeState *st, bool with_previous, const KtKey *out[U
 
 uint32_t ue_keys_held(const Net *net, uint32_t ue) {
   const KtKey *held[UE_MAX_KEYS];
-  return held_keys(st_of(net, ue), false, held);
+  /* sd: plus the labels it holds but the simulation derives on demand */
+  return held_keys(st_of(net, ue), false, held) + kt_tree_member_implicit_keys(net->tree, ue);
 }
 
 bool ue_can_open(const Net *net, uint32_t ue, const KtWrap *wrap) {

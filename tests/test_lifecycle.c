@@ -4,7 +4,8 @@
  * One short trace on the smallest network where a group and a sub-group
  * empty and a UE rejoins under another RNC: 1 GGSN, 1 SGSN, 2 RNCs of one
  * cell each (cell 0 is RNC 0, cell 1 is RNC 1), sub-groups of 3, events one
- * second apart (never overlapping). For every secure scheme, both
+ * second apart (never overlapping). For every secure scheme (oft: the
+ * rejoin cases below only, its joins always rekey), both
  * embodiments, join rekey on and off, the per-event counts below are worked
  * out by hand from docs/flows.md and docs/schemes.md (each table row says
  * why), and the run must show: no key wrap open to a departed UE, no data
@@ -54,7 +55,7 @@ static const char *trace_csv = "time,action,ue,cell\n"
 #define COMMON_DELAY 0.02
 #define COMMON_RATE 128000.0
 #define DATA_RATE 40960.0
-#define PACKET_SIZE 600u  /* 0.1171875 s between packets: no packet at a batch boundary */
+#define PACKET_SIZE 600u /* 0.1171875 s between packets: no packet at a batch boundary */
 #define DATA_OVERHEAD 66u /* bytes per data packet besides the payload (scenarios/README.md) */
 #define PACKET_INTERVAL (8.0 * PACKET_SIZE / DATA_RATE)
 #define BATCH_INTERVAL 0.5
@@ -84,10 +85,8 @@ static char *trace_ini(double switch_delay) {
  * the wait for the boundary. Every message is bounded by MSG_MAX_BYTES. */
 static double latency_bound(bool batch) {
   double bits = 8.0 * MSG_MAX_BYTES;
-  double core =
-      2.0 * (IU_DELAY + 2.0 * CORE_DELAY) + 2.0 * (bits / IU_RATE + 2.0 * bits / CORE_RATE);
-  double common =
-      COMMON_DELAY + 8.0 * (PACKET_SIZE + DATA_OVERHEAD) / COMMON_RATE + 4.0 * bits / COMMON_RATE;
+  double core = 2.0 * (IU_DELAY + 2.0 * CORE_DELAY) + 2.0 * (bits / IU_RATE + 2.0 * bits / CORE_RATE);
+  double common = COMMON_DELAY + 8.0 * (PACKET_SIZE + DATA_OVERHEAD) / COMMON_RATE + 4.0 * bits / COMMON_RATE;
   double dch = DCH_DELAY + 3.0 * bits / DCH_RATE;
   return core + MAX(common, dch) + (batch ? BATCH_INTERVAL : 0.0);
 }
@@ -111,126 +110,79 @@ typedef struct {
 static const Case cases[] = {
     /* patent, embodiment 1. Leaves: (s - 1) p2p + 1 p2m per sub-group, core
      * along the tree after the leave (#4: RNC 0; #7, #8: RNC 1). */
-    {"patent",
-     1,
-     false,
-     {{1, 0, 0},
-      {0, 0, 0},
-      {1, 0, 0},
-      {1, 0, 0},
-      {1, 1, C1},
-      {1, 0, 0},
-      {1, 0, 0},
-      {0, 1, C1},
-      {1, 1, C1},
-      {0, 0, 0},
-      {1, 0, 0}}},
+    {"patent", 1, false,
+     {{1, 0, 0}, {0, 0, 0}, {1, 0, 0}, {1, 0, 0}, {1, 1, C1}, {1, 0, 0},
+      {1, 0, 0}, {0, 1, C1}, {1, 1, C1}, {0, 0, 0}, {1, 0, 0}}},
     /* join rekey: #3 sub-group key p2m to 1 + group key p2m at RNC 0;
      * #5 a new sub-group (no sub-group rekey), group key p2m at RNC 0 only
      * (RNC 1 has no other member), core to both RNCs; #6 sub-group p2m to
      * 3, group p2m at RNC 0 and RNC 1. Joins into an empty group: 1 p2p. */
-    {"patent",
-     1,
-     true,
-     {{1, 0, 0},
-      {0, 0, 0},
-      {1, 0, 0},
-      {1, 2, C1},
-      {1, 1, C1},
-      {1, 1, C2},
-      {1, 3, C2},
-      {0, 1, C1},
-      {1, 1, C1},
-      {0, 0, 0},
-      {1, 0, 0}}},
+    {"patent", 1, true,
+     {{1, 0, 0}, {0, 0, 0}, {1, 0, 0}, {1, 2, C1}, {1, 1, C1}, {1, 1, C2},
+      {1, 3, C2}, {0, 1, C1}, {1, 1, C1}, {0, 0, 0}, {1, 0, 0}}},
     /* embodiment 2: each RNC its own group, no core; #7 empties RNC 0 */
-    {"patent",
-     2,
-     false,
-     {{1, 0, 0},
-      {0, 0, 0},
-      {1, 0, 0},
-      {1, 0, 0},
-      {1, 1, 0},
-      {1, 0, 0},
-      {1, 0, 0},
-      {0, 0, 0},
-      {1, 1, 0},
-      {0, 0, 0},
-      {1, 0, 0}}},
-    {"patent",
-     2,
-     true,
-     {{1, 0, 0},
-      {0, 0, 0},
-      {1, 0, 0},
-      {1, 2, 0},
-      {1, 1, 0},
-      {1, 0, 0},
-      {1, 2, 0},
-      {0, 0, 0},
-      {1, 1, 0},
-      {0, 0, 0},
-      {1, 0, 0}}},
+    {"patent", 2, false,
+     {{1, 0, 0}, {0, 0, 0}, {1, 0, 0}, {1, 0, 0}, {1, 1, 0}, {1, 0, 0},
+      {1, 0, 0}, {0, 0, 0}, {1, 1, 0}, {0, 0, 0}, {1, 0, 0}}},
+    {"patent", 2, true,
+     {{1, 0, 0}, {0, 0, 0}, {1, 0, 0}, {1, 2, 0}, {1, 1, 0}, {1, 0, 0},
+      {1, 2, 0}, {0, 0, 0}, {1, 1, 0}, {0, 0, 0}, {1, 0, 0}}},
     /* unicast: the new group key p2p to each remaining member; #7 leaves 3
      * and 0 */
-    {"unicast",
-     1,
-     false,
-     {{1, 0, 0},
-      {0, 0, 0},
-      {1, 0, 0},
-      {1, 0, 0},
-      {1, 0, C1},
-      {1, 0, 0},
-      {1, 0, 0},
-      {2, 0, C1},
-      {1, 0, C1},
-      {0, 0, 0},
-      {1, 0, 0}}},
+    {"unicast", 1, false,
+     {{1, 0, 0}, {0, 0, 0}, {1, 0, 0}, {1, 0, 0}, {1, 0, C1}, {1, 0, 0},
+      {1, 0, 0}, {2, 0, C1}, {1, 0, C1}, {0, 0, 0}, {1, 0, 0}}},
     /* join rekey: the others plus the joiner */
-    {"unicast",
-     1,
-     true,
-     {{1, 0, 0},
-      {0, 0, 0},
-      {1, 0, 0},
-      {2, 0, C1},
-      {1, 0, C1},
-      {2, 0, C2},
-      {3, 0, C2},
-      {2, 0, C1},
-      {1, 0, C1},
-      {0, 0, 0},
-      {1, 0, 0}}},
-    {"unicast",
-     2,
-     false,
-     {{1, 0, 0},
-      {0, 0, 0},
-      {1, 0, 0},
-      {1, 0, 0},
-      {1, 0, 0},
-      {1, 0, 0},
-      {1, 0, 0},
-      {0, 0, 0},
-      {1, 0, 0},
-      {0, 0, 0},
-      {1, 0, 0}}},
-    {"unicast",
-     2,
-     true,
-     {{1, 0, 0},
-      {0, 0, 0},
-      {1, 0, 0},
-      {2, 0, 0},
-      {1, 0, 0},
-      {1, 0, 0},
-      {2, 0, 0},
-      {0, 0, 0},
-      {1, 0, 0},
-      {0, 0, 0},
-      {1, 0, 0}}},
+    {"unicast", 1, true,
+     {{1, 0, 0}, {0, 0, 0}, {1, 0, 0}, {2, 0, C1}, {1, 0, C1}, {2, 0, C2},
+      {3, 0, C2}, {2, 0, C1}, {1, 0, C1}, {0, 0, 0}, {1, 0, 0}}},
+    {"unicast", 2, false,
+     {{1, 0, 0}, {0, 0, 0}, {1, 0, 0}, {1, 0, 0}, {1, 0, 0}, {1, 0, 0},
+      {1, 0, 0}, {0, 0, 0}, {1, 0, 0}, {0, 0, 0}, {1, 0, 0}}},
+    {"unicast", 2, true,
+     {{1, 0, 0}, {0, 0, 0}, {1, 0, 0}, {2, 0, 0}, {1, 0, 0}, {1, 0, 0},
+      {2, 0, 0}, {0, 0, 0}, {1, 0, 0}, {0, 0, 0}, {1, 0, 0}}},
+    /* 3gpp (msk-on-leave, no period): unicast's MSK messages plus, when
+     * the keys change, the MTK p2m under the new MSK at each RNC where
+     * members other than the joiner are (#4: RNC 0; #7, #8: RNC 1; join
+     * rekey #3: RNC 0, #5: RNC 0 (RNC 1 has only the joiner), #6: both) */
+    {"3gpp", 1, false,
+     {{1, 0, 0}, {0, 0, 0}, {1, 0, 0}, {1, 0, 0}, {1, 1, C1}, {1, 0, 0},
+      {1, 0, 0}, {2, 1, C1}, {1, 1, C1}, {0, 0, 0}, {1, 0, 0}}},
+    {"3gpp", 1, true,
+     {{1, 0, 0}, {0, 0, 0}, {1, 0, 0}, {2, 1, C1}, {1, 1, C1}, {2, 1, C2},
+      {3, 2, C2}, {2, 1, C1}, {1, 1, C1}, {0, 0, 0}, {1, 0, 0}}},
+    /* embodiment 2: #7 empties RNC 0; #5 joins an empty RNC 1 */
+    {"3gpp", 2, false,
+     {{1, 0, 0}, {0, 0, 0}, {1, 0, 0}, {1, 0, 0}, {1, 1, 0}, {1, 0, 0},
+      {1, 0, 0}, {0, 0, 0}, {1, 1, 0}, {0, 0, 0}, {1, 0, 0}}},
+    {"3gpp", 2, true,
+     {{1, 0, 0}, {0, 0, 0}, {1, 0, 0}, {2, 1, 0}, {1, 1, 0}, {1, 0, 0},
+      {2, 1, 0}, {0, 0, 0}, {1, 1, 0}, {0, 0, 0}, {1, 0, 0}}},
+    /* sd (sd-capacity 2^20): a UE's leaf is its order of first join in
+     * the scope's tree (e1: UE 0, 1, 2, 3 -> 0, 1, 2, 3; e2: RNC 0: 0, 1,
+     * 2 -> 0, 1, 2; RNC 1: 3, 0 -> 0, 1); a leave sends the group key p2m
+     * under each cover subset, per RNC with members in it; p01 and p23 are
+     * the parents of leaves 0, 1 and 2, 3, every other leaf revoked. #4
+     * members {1}: S(p01, 0) at RNC 0. #7 members {0, 3} at RNC 1:
+     * S(p01, 1) and S(p23, 2). #8 {0}: S(p01, 1). Join rekey, the joiner
+     * counted revoked: #3 {1}: S(p01, 0); #5 {1} at RNC 0: S(p01, 0);
+     * #6 {1, 3}: S(p01, 0) at RNC 0, S(p23, 2) at RNC 1. */
+    {"sd", 1, false,
+     {{1, 0, 0}, {0, 0, 0}, {1, 0, 0}, {1, 0, 0}, {0, 1, C1}, {1, 0, 0},
+      {1, 0, 0}, {0, 2, C1}, {0, 1, C1}, {0, 0, 0}, {1, 0, 0}}},
+    {"sd", 1, true,
+     {{1, 0, 0}, {0, 0, 0}, {1, 0, 0}, {1, 1, C1}, {0, 1, C1}, {1, 1, C2},
+      {1, 2, C2}, {0, 2, C1}, {0, 1, C1}, {0, 0, 0}, {1, 0, 0}}},
+    /* embodiment 2: #4 RNC 0 {1}: S(p01, 0); #8 RNC 1 {UE 0: leaf 1}:
+     * S(p01, 0); join rekey #3 {1}: S(p01, 0); #6 RNC 1 {UE 3: leaf 0}:
+     * S(p01, 1) */
+    {"sd", 2, false,
+     {{1, 0, 0}, {0, 0, 0}, {1, 0, 0}, {1, 0, 0}, {0, 1, 0}, {1, 0, 0},
+      {1, 0, 0}, {0, 0, 0}, {0, 1, 0}, {0, 0, 0}, {1, 0, 0}}},
+    {"sd", 2, true,
+     {{1, 0, 0}, {0, 0, 0}, {1, 0, 0}, {1, 1, 0}, {0, 1, 0}, {1, 0, 0},
+      {1, 1, 0}, {0, 0, 0}, {0, 1, 0}, {0, 0, 0}, {1, 0, 0}}},
     /* lkh, d = 2, embodiment 1 (one tree). #3 root [1, 2]; #4 root [1]: its
      * key p2p to 1; #5 root [1, 3]; #6 the root is full: UE 1 (lowest
      * position) is split into node N = [1, 0]: 1 gets N's key p2p, the
@@ -238,128 +190,40 @@ static const Case cases[] = {
      * the group key did not change). #7 N = [0]: N's key p2p to 0, the
      * root's key p2m under N (at RNC 1) and p2p to 3. #8 root [N]: p2m
      * under N. */
-    {"lkh",
-     1,
-     false,
-     {{1, 0, 0},
-      {0, 0, 0},
-      {1, 0, 0},
-      {1, 0, 0},
-      {1, 0, C1},
-      {1, 0, 0},
-      {2, 0, C1},
-      {2, 1, C1},
-      {0, 1, C1},
-      {0, 0, 0},
-      {1, 0, 0}}},
+    {"lkh", 1, false,
+     {{1, 0, 0}, {0, 0, 0}, {1, 0, 0}, {1, 0, 0}, {1, 0, C1}, {1, 0, 0},
+      {2, 0, C1}, {2, 1, C1}, {0, 1, C1}, {0, 0, 0}, {1, 0, 0}}},
     /* join rekey: #3 root key under its old version at RNC 0; #5 at RNC 0
      * (RNC 1 has only the joiner); #6 N is new (not rekeyed), the root key
      * at RNC 0 (UE 1) and RNC 1 (UE 3): 2 p2m; core along the tree */
-    {"lkh",
-     1,
-     true,
-     {{1, 0, 0},
-      {0, 0, 0},
-      {1, 0, 0},
-      {1, 1, C1},
-      {1, 0, C1},
-      {1, 1, C2},
-      {2, 2, C2},
-      {2, 1, C1},
-      {0, 1, C1},
-      {0, 0, 0},
-      {1, 0, 0}}},
+    {"lkh", 1, true,
+     {{1, 0, 0}, {0, 0, 0}, {1, 0, 0}, {1, 1, C1}, {1, 0, C1}, {1, 1, C2},
+      {2, 2, C2}, {2, 1, C1}, {0, 1, C1}, {0, 0, 0}, {1, 0, 0}}},
     /* embodiment 2: one tree per RNC, each at most 2 members: no split */
-    {"lkh",
-     2,
-     false,
-     {{1, 0, 0},
-      {0, 0, 0},
-      {1, 0, 0},
-      {1, 0, 0},
-      {1, 0, 0},
-      {1, 0, 0},
-      {1, 0, 0},
-      {0, 0, 0},
-      {1, 0, 0},
-      {0, 0, 0},
-      {1, 0, 0}}},
-    {"lkh",
-     2,
-     true,
-     {{1, 0, 0},
-      {0, 0, 0},
-      {1, 0, 0},
-      {1, 1, 0},
-      {1, 0, 0},
-      {1, 0, 0},
-      {1, 1, 0},
-      {0, 0, 0},
-      {1, 0, 0},
-      {0, 0, 0},
-      {1, 0, 0}}},
+    {"lkh", 2, false,
+     {{1, 0, 0}, {0, 0, 0}, {1, 0, 0}, {1, 0, 0}, {1, 0, 0}, {1, 0, 0},
+      {1, 0, 0}, {0, 0, 0}, {1, 0, 0}, {0, 0, 0}, {1, 0, 0}}},
+    {"lkh", 2, true,
+     {{1, 0, 0}, {0, 0, 0}, {1, 0, 0}, {1, 1, 0}, {1, 0, 0}, {1, 0, 0},
+      {1, 1, 0}, {0, 0, 0}, {1, 0, 0}, {0, 0, 0}, {1, 0, 0}}},
     /* batch (patent tree, one event per batch): joins are always rekeyed;
      * a changed sub-group key goes p2p to its old members, the group key
      * p2m to every sub-group but those of batch joiners only (#0, #2, #5,
      * #10: the joiner's new sub-group gets nothing: it has the group key
      * p2p); core along the tree after the batch (E1). Join rekey does not
      * matter. */
-    {"batch",
-     1,
-     false,
-     {{1, 0, C1},
-      {0, 0, 0},
-      {1, 0, C1},
-      {2, 1, C1},
-      {1, 1, C1},
-      {1, 1, C2},
-      {2, 2, C2},
-      {0, 1, C1},
-      {1, 1, C1},
-      {0, 0, 0},
-      {1, 0, C1}}},
-    {"batch",
-     1,
-     true,
-     {{1, 0, C1},
-      {0, 0, 0},
-      {1, 0, C1},
-      {2, 1, C1},
-      {1, 1, C1},
-      {1, 1, C2},
-      {2, 2, C2},
-      {0, 1, C1},
-      {1, 1, C1},
-      {0, 0, 0},
-      {1, 0, C1}}},
-    {"batch",
-     2,
-     false,
-     {{1, 0, 0},
-      {0, 0, 0},
-      {1, 0, 0},
-      {2, 1, 0},
-      {1, 1, 0},
-      {1, 0, 0},
-      {2, 1, 0},
-      {0, 0, 0},
-      {1, 1, 0},
-      {0, 0, 0},
-      {1, 0, 0}}},
-    {"batch",
-     2,
-     true,
-     {{1, 0, 0},
-      {0, 0, 0},
-      {1, 0, 0},
-      {2, 1, 0},
-      {1, 1, 0},
-      {1, 0, 0},
-      {2, 1, 0},
-      {0, 0, 0},
-      {1, 1, 0},
-      {0, 0, 0},
-      {1, 0, 0}}},
+    {"batch", 1, false,
+     {{1, 0, C1}, {0, 0, 0}, {1, 0, C1}, {2, 1, C1}, {1, 1, C1}, {1, 1, C2},
+      {2, 2, C2}, {0, 1, C1}, {1, 1, C1}, {0, 0, 0}, {1, 0, C1}}},
+    {"batch", 1, true,
+     {{1, 0, C1}, {0, 0, 0}, {1, 0, C1}, {2, 1, C1}, {1, 1, C1}, {1, 1, C2},
+      {2, 2, C2}, {0, 1, C1}, {1, 1, C1}, {0, 0, 0}, {1, 0, C1}}},
+    {"batch", 2, false,
+     {{1, 0, 0}, {0, 0, 0}, {1, 0, 0}, {2, 1, 0}, {1, 1, 0}, {1, 0, 0},
+      {2, 1, 0}, {0, 0, 0}, {1, 1, 0}, {0, 0, 0}, {1, 0, 0}}},
+    {"batch", 2, true,
+     {{1, 0, 0}, {0, 0, 0}, {1, 0, 0}, {2, 1, 0}, {1, 1, 0}, {1, 0, 0},
+      {2, 1, 0}, {0, 0, 0}, {1, 1, 0}, {0, 0, 0}, {1, 0, 0}}},
 };
 
 /* Events whose group key changes: every leave (a retirement when the group
@@ -407,8 +271,8 @@ static guint packets_sealed_between(double lo, double lo_band, double hi, double
  * than PACKET_INTERVAL, so each joiner can miss at most one packet: the
  * trace's 6 joins bound the members' missed receptions. */
 static guint joiner_misses_bound(void) {
-  double wait =
-      8.0 * 50 / DCH_RATE + 2.0 * (IU_DELAY + 2.0 * CORE_DELAY) + DCH_DELAY + 8.0 * 200 / DCH_RATE;
+  double wait = 8.0 * 50 / DCH_RATE + 2.0 * (IU_DELAY + 2.0 * CORE_DELAY) + DCH_DELAY +
+                8.0 * 200 / DCH_RATE;
   g_assert_cmpfloat(wait, <, PACKET_INTERVAL);
   return 6;
 }
@@ -579,7 +443,8 @@ static void test_switch_window(void) {
   static const double windowed[] = {5, 9};
   for (guint i = 0; i < G_N_ELEMENTS(windowed); i++) {
     double sent = windowed[i] + LEAVE_ARRIVAL_MIN;
-    expected += packets_sealed_between(sent, LEAVE_ARRIVAL_BAND, sent + window, LEAVE_ARRIVAL_BAND);
+    expected +=
+        packets_sealed_between(sent, LEAVE_ARRIVAL_BAND, sent + window, LEAVE_ARRIVAL_BAND);
   }
   g_assert_cmpuint(expected, >=, 8); /* about window / PACKET_INTERVAL each */
   g_assert_cmpuint(r.summary.data_leaked, ==, expected);
@@ -653,13 +518,14 @@ static void run_rejoin(gconstpointer data) {
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
-    char *path = g_strdup_printf("/lifecycle/trace/%s/e%d/%s", cases[i].scheme, cases[i].embodiment,
-                                 cases[i].join_rekey ? "rekey" : "no-rekey");
+    char *path = g_strdup_printf("/lifecycle/trace/%s/e%d/%s", cases[i].scheme,
+                                 cases[i].embodiment, cases[i].join_rekey ? "rekey" : "no-rekey");
     g_test_add_data_func(path, &cases[i], run_case);
     g_free(path);
   }
   g_test_add_func("/lifecycle/switch-window", test_switch_window);
-  static const char *schemes[] = {"patent", "unicast", "broadcast", "lkh", "batch"};
+  static const char *schemes[] = {"patent", "unicast", "broadcast", "lkh",
+                                  "batch",  "oft",     "sd",        "3gpp"};
   for (guint i = 0; i < G_N_ELEMENTS(schemes); i++) {
     char *path = g_strdup_printf("/lifecycle/rejoin/%s", schemes[i]);
     g_test_add_data_func(path, schemes[i], run_rejoin);

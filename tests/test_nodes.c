@@ -206,6 +206,8 @@ static const Rank ranks[] = {
     {"core_relay.c", 4, "relay.h"},
     {"batch.h", 4, NULL},
     {"batch.c", 4, "batch.h"},
+    {"periodic.h", 3, NULL},
+    {"periodic.c", 4, "periodic.h"},
     {"rnc.h", 3, NULL},
     {"rnc.c", 5, "rnc.h"},
     {"bmsc.h", 3, NULL},

@@ -257,7 +257,7 @@ static void test_structure_errors(void) {
                   "data, trace, sweep)"},
       {"[run]\nsed = 1\n",
        ":2: run.sed: unknown key (known in [run]: name, seed, duration, scheme, embodiment, "
-       "join-rekey, lkh-degree, batch-tree, batch-interval, crypto)"},
+       "join-rekey, lkh-degree, sd-capacity, msk-on-leave, msk-period, mtk-period, batch-tree, batch-interval, crypto)"},
       {"[links]\ncore-rate = 1\ncore_delay = 1\n",
        ":3: links.core_delay: unknown key (known in [links]: core-rate, core-delay, iu-rate, "
        "iu-delay, dch-rate, dch-delay, common-rate, common-delay)"},
@@ -321,7 +321,7 @@ static void test_value_errors(void) {
       {"[run]\nduration = 1,5\n", ":2: run.duration: '1,5' is not a number"},
       {"[run]\nduration = 1e\n", ":2: run.duration: '1e' is not a number"},
       {"[run]\nscheme = lkx\n",
-       ":2: run.scheme: unknown scheme 'lkx' (known: patent, unicast, broadcast, lkh, batch)"},
+       ":2: run.scheme: unknown scheme 'lkx' (known: patent, unicast, broadcast, lkh, oft, sd, 3gpp, batch)"},
       {"[run]\nscheme = lkh\nlkh-degree = 1\n",
        ":3: run.lkh-degree: '1' is out of range (2..1024)"},
 
@@ -545,10 +545,10 @@ static void test_overrides(void) {
                       "workload, security, data, trace, sweep)"},
       {"run.sed=3",
        "--set: run.sed: unknown key (known in [run]: name, seed, duration, scheme, embodiment, "
-       "join-rekey, lkh-degree, batch-tree, batch-interval, crypto)"},
+       "join-rekey, lkh-degree, sd-capacity, msk-on-leave, msk-period, mtk-period, batch-tree, batch-interval, crypto)"},
       {"run.seed.x=3",
        "--set: run.seed.x: unknown key (known in [run]: name, seed, duration, scheme, "
-       "embodiment, join-rekey, lkh-degree, batch-tree, batch-interval, crypto)"},
+       "embodiment, join-rekey, lkh-degree, sd-capacity, msk-on-leave, msk-period, mtk-period, batch-tree, batch-interval, crypto)"},
       {"topology.ggsn=0", "--set: topology.ggsn: '0' is out of range (1..64)"},
       {"run.join-rekey=no", "--set: run.join-rekey: 'no' is not a boolean (true|false)"},
       {"run.duration=a\nb", "--set: run.duration: 'a\\nb' is not a number"},
@@ -570,7 +570,7 @@ static void test_overrides(void) {
   g_autofree char *msg = load_error(unknown, fix, SCN_ERROR_INVALID);
   g_assert_true(g_str_has_suffix(
       msg, ":2: run.bogus: unknown key (known in [run]: name, seed, "
-           "duration, scheme, embodiment, join-rekey, lkh-degree, batch-tree, batch-interval, crypto)"));
+           "duration, scheme, embodiment, join-rekey, lkh-degree, sd-capacity, msk-on-leave, msk-period, mtk-period, batch-tree, batch-interval, crypto)"));
 }
 
 /* ------------------------------------------------------------ the dump */
@@ -601,7 +601,7 @@ static void test_to_ini(void) {
   }
   g_key_file_free(kf);
   g_assert_cmpuint(n_groups, ==, 7);
-  g_assert_cmpuint(n_keys, ==, 10 + 6 + 8 + 4 + 3 + 3 + 1);
+  g_assert_cmpuint(n_keys, ==, 14 + 6 + 8 + 4 + 3 + 3 + 1);
 
   g_autofree char *cwd = g_get_current_dir();
   g_autofree char *abs_events = g_build_filename(cwd, "tests/data/full_events.csv", NULL);

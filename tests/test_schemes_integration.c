@@ -245,7 +245,8 @@ typedef struct {
   double batch_interval; /* batch: a leaver is out at the boundary after its leave */
   GArray *wraps;
   GHashTable *left_at;
-  guint members_checked, members_replayed, ring_holders, departed_checked, wraps_checked, opened_by_departed;
+  guint members_checked, members_replayed, ring_holders, departed_checked, wraps_checked,
+      opened_by_departed;
   uint32_t pending;
 } ChurnCheck;
 
@@ -296,6 +297,14 @@ static void churn_at_end(void *ctx, const Net *net, const KtTree *tree, const Wo
       if (s->time < left)
         continue;
       c->opened_by_departed += net_ue_can_open(net, ue, &s->wrap);
+      /* sd: nor can it derive the key the wrap is under from its labels
+       * (they are not in its key ring: the tree derives them on demand) */
+      KtKey derived;
+      guint evals;
+      if (kt_tree_member_open(tree, ue, s->wrap.under, &derived, &evals)) {
+        c->opened_by_departed++;
+        kt_key_wipe(&derived);
+      }
       c->wraps_checked++;
     }
   }
@@ -347,6 +356,50 @@ static void test_churn(gconstpointer scheme) {
   for (int e = 1; e <= 2; e++)
     for (int jr = 0; jr <= 1; jr++)
       run_churn(scheme, e, jr);
+}
+
+/* 3gpp's leak window, derived from the periods. Embodiment 2, one RNC of
+ * one cell, UEs 0 and 1 members from the start; data: a 500-byte packet
+ * every 0.125 s (32 000 bit/s; packet k leaves the BM-SC at 0.125 k and is
+ * re-sealed at the RNC δ later, δ = 5 ms core + 2 ms Iu + transmission, under
+ * 8 ms); switch-delay 0.3 s; msk-period 5 s, mtk-period 1.1 s (the RNC's
+ * timers fire at 5, 10, ... and 1.1, 2.2, 3.3, 4.4, 5.5, ...: never
+ * together, so that no two MTKs come within one switch-delay, see
+ * docs/schemes.md). UE 1 leaves at 3.06 s; its request reaches the RNC 10
+ * ms later (the dedicated channel's delay plus under 1 ms of
+ * transmission): it is a departed listener from about 3.0704 s.
+ *   msk-on-leave = false: nothing changes at the leave; the MTKs of 3.3 s
+ *   and 4.4 s go under the MSK the leaver holds (2 key wraps it opens), the
+ *   data switching to each 0.3 s later; the MSK of 5 s goes to UE 0 alone,
+ *   with an MTK under it, the data switching at 5.3 s. The leaver reads
+ *   every packet re-sealed in (3.0704, 5.3): k = 25 (3.132 s) ... 42
+ *   (5.257 s): 18, and 20 forward violations (those 18 and the 2 MTKs).
+ *   msk-on-leave = true: a new MSK to UE 0 and a new MTK under it at the
+ *   leave, the data switching 0.3 s later (about 3.3704 s): packets 25
+ *   (3.132) and 26 (3.257): 2 leaked, and no key wrap opened (the later
+ *   MTKs are under the new MSK). */
+static void test_3gpp_leak_window(void) {
+  const char *csv = "time,action,ue,cell\n3.06,leave,1,\n";
+  for (int on = 0; on <= 1; on++) {
+    char *ini = g_strdup_printf(
+        "[run]\nname = leak\nseed = 5\nduration = 8\nscheme = 3gpp\nembodiment = 2\n"
+        "msk-on-leave = %s\nmsk-period = 5\nmtk-period = 1.1\n"
+        "[topology]\nggsn = 1\nsgsn-per-ggsn = 1\nrnc-per-sgsn = 1\ncells-per-rnc = 1\n"
+        "[workload]\ninitial-members = 2\nevents = events.csv\n"
+        "[data]\nrate = 32000\npacket-size = 500\nswitch-delay = 0.3\n",
+        on ? "true" : "false");
+    RunResult r = run_text(ini, csv, NULL, NULL);
+    assert_clean(&r);
+    g_assert_cmpuint(r.summary.leaves, ==, 1);
+    g_test_message("3gpp msk-on-leave=%d: %" G_GUINT64_FORMAT " data leaked, %" G_GUINT64_FORMAT
+                   " forward violations",
+                   on, (guint64)r.summary.data_leaked, (guint64)r.summary.fwd_violations);
+    g_assert_cmpuint(r.summary.data_leaked, ==, on ? 2 : 18);
+    g_assert_cmpuint(r.summary.fwd_violations, ==, on ? 2 : 20);
+    g_assert_cmpuint(r.summary.data_undecryptable_by_members, ==, 0);
+    run_result_clear(&r);
+    g_free(ini);
+  }
 }
 
 /* Each scheme through --set; the report and summary name it; a bad value
@@ -433,6 +486,10 @@ int main(int argc, char **argv) {
   g_test_add_data_func("/schemes-it/churn/lkh", "lkh", test_churn);
   g_test_add_data_func("/schemes-it/churn/batch-patent", "batch:patent", test_churn);
   g_test_add_data_func("/schemes-it/churn/batch-lkh", "batch:lkh", test_churn);
+  g_test_add_data_func("/schemes-it/churn/oft", "oft", test_churn);
+  g_test_add_data_func("/schemes-it/churn/sd", "sd", test_churn);
+  g_test_add_data_func("/schemes-it/churn/3gpp", "3gpp", test_churn);
+  g_test_add_func("/schemes-it/3gpp-leak-window", test_3gpp_leak_window);
   g_test_add_func("/schemes-it/batch-lkh-e2", test_batch_lkh_e2);
   g_test_add_func("/schemes-it/batch-patent-e1", test_batch_patent_e1);
   g_test_add_func("/schemes-it/cli", test_cli);
