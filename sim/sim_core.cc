@@ -51,6 +51,7 @@ void reset_state() {
   simint::pcap_reset();
   simint::link_reset();
   simint::radio_reset();
+  simint::loss_reset();
   g_nodes.clear();
   g_nodes.shrink_to_fit();
   g_receiver = SimReceiver{};

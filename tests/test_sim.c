@@ -98,7 +98,7 @@ static void on_event(void *ctx, uint64_t arg) {
 static void start(void) {
   sim_init();
   nrec = 0;
-  SimReceiver rx = {on_link, on_dch, on_common, &nrec};
+  SimReceiver rx = {.on_link = on_link, .on_dch = on_dch, .on_common = on_common, .ctx = &nrec};
   sim_set_receiver(&rx);
 }
 
