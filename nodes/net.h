@@ -56,5 +56,10 @@ void net_ue_copy_keys(const Net *net, uint32_t ue, GArray *out);
 /* With verify_data: receptions where bookkeeping (the member holds the
  * packet's key ref) and real decryption disagreed. Should be 0. */
 uint64_t net_data_verify_mismatches(const Net *net);
+/* Recovery (docs/reliability.md): UE `ue` sends an MBMS key request now,
+ * member or not (tests: a departed UE asking anyway is refused). */
+void net_ue_request_keys(Net *net, uint32_t ue);
+/* Key requests given up after RECOVERY_MAX_TRIES unanswered in a row. */
+uint64_t net_recovery_abandoned(const Net *net);
 /* Wraps awaiting a key at some UE (should be 0 at the end of a run). */
 uint32_t net_pending_wraps(const Net *net);

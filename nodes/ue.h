@@ -27,6 +27,12 @@ void ue_set_member(Net *net, uint32_t ue);
  * node key it was waiting for came). */
 void ue_drop_pending(Net *net, uint32_t ue);
 
+/* Recovery (docs/reliability.md, nodes/ue_recovery.h; the radio's blocks
+ * come through ue_ops.on_block). The UE sends an MBMS key request now, member or not (tests: a departed
+ * UE asking anyway). */
+void ue_request_keys(Net *net, uint32_t ue);
+uint64_t ue_recovery_gave_up(const Net *net);
+
 /* Inspection (net.h's, for reports and tests). */
 bool ue_holds_group_key(const Net *net, uint32_t ue, const KtKey *key);
 uint32_t ue_keys_held(const Net *net, uint32_t ue);
