@@ -189,12 +189,13 @@ static void obs_common_data(void *ctx, uint32_t rnc, const uint32_t *cells, uint
 }
 
 static void obs_common_loss(void *ctx, uint32_t ue, const Msg *msg) {
-  (void)ue;
   RunCtx *rc = ctx;
   if (msg)
     rc->loss.common_losses++;
   else
     rc->loss.data_lost++;
+  if (rc->hooks && rc->hooks->on_common_loss)
+    rc->hooks->on_common_loss(rc->hooks->ctx, sim_now(), ue, msg);
 }
 
 static void obs_dch_loss(void *ctx, uint32_t ue, const Msg *msg, bool lost_for_good) {
@@ -477,6 +478,8 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
   uint32_t n_cells = scn_n_cells(scn);
   for (uint32_t ue = 0; ue < wl->n_initial; ue++)
     net_provision(rc.net, ue, ue % n_cells);
+  if (hooks && hooks->at_start)
+    hooks->at_start(hooks->ctx, rc.net);
   for (guint i = 0; i < wl->events->len; i++)
     sim_schedule(g_array_index(wl->events, WlEvent, i).time, fire_event, &rc, i);
   gint64 t_loop = g_get_monotonic_time();

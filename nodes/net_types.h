@@ -87,16 +87,16 @@ typedef struct {
 /* Loss on the channels and recovery of missed keys (docs/reliability.md).
  * All zero: lossless channels and no recovery, as before. */
 typedef struct {
-  SimLossParams common, dch;  /* per channel class */
-  SimLossStates states;       /* the UEs' radio condition (gilbert-elliott) */
-  uint32_t dch_max_retx;      /* RLC AM retransmissions before a frame is lost */
-  double core, iu;            /* Bernoulli loss of core / Iu frames */
-  uint64_t seed;              /* ns-3's run number (the scenario's seed) */
-  bool recovery;              /* UEs ask for missed keys; the RNC answers */
-  double timeout;             /* s from a detection to the request */
-  double retry;               /* s after a request with no answer to ask again */
-  uint32_t repeat;            /* transmissions of each p2m key assignment (>= 1) */
-  double repeat_interval;     /* s between two of them */
+  SimLossParams common, dch; /* per channel class */
+  SimLossStates states;      /* the UEs' radio condition (gilbert-elliott) */
+  uint32_t dch_max_retx;     /* RLC AM retransmissions before a frame is lost */
+  double core, iu;           /* Bernoulli loss of core / Iu frames */
+  uint64_t seed;             /* ns-3's run number (the scenario's seed) */
+  bool recovery;             /* UEs ask for missed keys; the RNC answers */
+  double timeout;            /* s from a detection to the request */
+  double retry;              /* s after a request with no answer to ask again */
+  uint32_t repeat;           /* transmissions of each p2m key assignment (>= 1) */
+  double repeat_interval;    /* s between two of them */
 } NetLoss;
 
 typedef struct {

@@ -19,10 +19,7 @@ void recovery_answer(Net *net, uint32_t rnc, NetElement from, const Msg *req, co
   }
   const KtKey *keys[KT_PLAN_MAX_KEYS];
   guint n = kt_tree_ue_keys(net->tree, ue, keys, G_N_ELEMENTS(keys));
-  const KtKey *priv = NULL;
-  for (guint i = 0; i < n; i++)
-    if (KT_KEY_ID_KIND(keys[i]->ref.id) == KT_KEY_PRIVATE)
-      priv = keys[i];
+  const KtKey *priv = kt_tree_key(net->tree, KT_KEY_ID(KT_KEY_PRIVATE, ue));
   g_assert(priv);
   Msg reply;
   msg_init(&reply, MSG_KEY_RECOVERY, group_seq);
@@ -30,8 +27,6 @@ void recovery_answer(Net *net, uint32_t rnc, NetElement from, const Msg *req, co
   reply.ue = ue;
   for (guint i = 0; i < n && reply.n_wraps < MSG_MAX_WRAPS; i++) {
     const KtKey *key = keys[i];
-    if (key == priv)
-      continue;
     if (KT_KEY_ID_KIND(key->ref.id) == KT_KEY_GROUP && group->ref.id == key->ref.id &&
         group->ref.version != 0)
       key = group; /* embodiment 1: the BM-SC's newer one may still be on its way */

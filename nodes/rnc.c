@@ -25,7 +25,7 @@
 enum { RNC_TIMER_BATCH = 0 };
 
 typedef struct {
-  KtKey group; /* this RNC's copy of its scope's group key (version 0 = none) */
+  KtKey group;        /* this RNC's copy of its scope's group key (version 0 = none) */
   uint32_t group_seq; /* the event that made `group` (NET_NO_SEQ: none) */
   BatchBuffer batch;
 } Rnc;
@@ -337,8 +337,7 @@ static void rnc_on_message(Net *net, uint32_t self, NetElement from, const Msg *
     forward_to_ue(net, self, msg);
     break;
   case MSG_KEY_REQUEST:
-    recovery_answer(net, self, from, msg, &rnc_of(net, self)->group,
-                    rnc_of(net, self)->group_seq);
+    recovery_answer(net, self, from, msg, &rnc_of(net, self)->group, rnc_of(net, self)->group_seq);
     break;
   default:
     reject(net, self, "message type not handled by an RNC");

@@ -40,8 +40,8 @@ namespace {
 
 struct LossModel {
   SimLossParams params;
-  Ptr<RateErrorModel> rate;         /* bernoulli */
-  Ptr<UniformRandomVariable> draw;  /* gilbert-elliott: the loss draw */
+  Ptr<RateErrorModel> rate;        /* bernoulli */
+  Ptr<UniformRandomVariable> draw; /* gilbert-elliott: the loss draw */
 };
 
 /* A receiver's radio condition: 16 bytes. */

@@ -12,9 +12,9 @@
 /* ------------------------------------------------------------ helpers */
 
 static const MsgType all_types[] = {
-    MSG_ACTIVATE_REQ,         MSG_ACTIVATE_ACCEPT,    MSG_DEACTIVATE_REQ, MSG_DEACTIVATE_ACCEPT,
-    MSG_GROUP_KEY_CHANGE_REQ, MSG_RAB_ASSIGNMENT_REQ, MSG_KEY_ASSIGNMENT, MSG_KEY_REQUEST,
-    MSG_KEY_RECOVERY};
+    MSG_ACTIVATE_REQ,      MSG_ACTIVATE_ACCEPT,      MSG_DEACTIVATE_REQ,
+    MSG_DEACTIVATE_ACCEPT, MSG_GROUP_KEY_CHANGE_REQ, MSG_RAB_ASSIGNMENT_REQ,
+    MSG_KEY_ASSIGNMENT,    MSG_KEY_REQUEST,          MSG_KEY_RECOVERY};
 #define N_TYPES G_N_ELEMENTS(all_types)
 
 /* The context layout (ue, cell): the four context messages and the key
@@ -413,7 +413,7 @@ static void test_corruption(void) {
          * wrap), between the two group changes, and between key
          * assignment and key recovery when point-to-point. */
         if (pos == 3) {
-          unsigned want = is_context(type)   ? (type == MSG_KEY_REQUEST ? 4 : 3 + (m.n_wraps == 0))
+          unsigned want = is_context(type) ? (type == MSG_KEY_REQUEST ? 4 : 3 + (m.n_wraps == 0))
                           : is_assignment(type) ? (m.mode == MSG_P2P ? 1 : 0)
                                                 : 1;
           g_assert_cmpuint(accepted, ==, want);
@@ -431,7 +431,8 @@ static void test_random_flips(void) {
   for (guint32 seed = 1; seed <= 3000; seed++) {
     GRand *r = g_rand_new_with_seed(seed);
     MsgType type = all_types[g_rand_int_range(r, 0, N_TYPES)];
-    unsigned n = (unsigned)g_rand_int_range(r, (gint32)min_wraps(type), (gint32)max_wraps(type) + 1);
+    unsigned n =
+        (unsigned)g_rand_int_range(r, (gint32)min_wraps(type), (gint32)max_wraps(type) + 1);
     uint8_t buf[MSG_MAX_BYTES + 16];
     Msg m, d;
     size_t size = encode_sample(type, n, seed, buf, &m, r);
