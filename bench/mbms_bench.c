@@ -62,10 +62,20 @@ static double bare_rate(uint64_t n) {
   return n / s;
 }
 
+/* mbms-bench [--set section.key=value ...] [SCENARIO] */
 int main(int argc, char **argv) {
-  const char *path = argc > 1 ? argv[1] : "scenarios/bench.ini";
+  const char *path = "scenarios/bench.ini";
+  GPtrArray *sets = g_ptr_array_new();
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--set") == 0 && i + 1 < argc)
+      g_ptr_array_add(sets, argv[++i]);
+    else
+      path = argv[i];
+  }
+  g_ptr_array_add(sets, NULL);
   GError *error = NULL;
-  Scenario *scn = scn_load(path, NULL, &error);
+  Scenario *scn = scn_load(path, (const char *const *)sets->pdata, &error);
+  g_ptr_array_free(sets, TRUE);
   if (!scn) {
     fprintf(stderr, "mbms-bench: %s\n", error->message);
     return 2;
@@ -103,6 +113,11 @@ int main(int argc, char **argv) {
 
   printf("mbms-bench: %s (%u initial members, %u joins, %u leaves, embodiment %d)\n", path,
          scn->initial_members, s->joins, s->leaves, scn->embodiment);
+  if (scn->reliability_report)
+    printf("  loss and recovery     %llu receptions lost, %llu key requests, %llu answers, "
+           "%u members without the current key\n",
+           (unsigned long long)s->loss.common_losses, (unsigned long long)s->loss.key_requests,
+           (unsigned long long)s->loss.recovery_replies, s->loss.members_without_current_key);
   printf("  wall time             %10.3f s (event loop %.3f s)\n", r.wall_s, r.sim_wall_s);
   printf("  simulated events      %10llu  -> %.0f events/s\n", (unsigned long long)s->sim_events,
          events_per_s);
