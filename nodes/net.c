@@ -214,3 +214,7 @@ uint64_t net_recovery_abandoned(const Net *net) {
 uint32_t net_pending_wraps(const Net *net) {
   return ue_pending_wraps(net);
 }
+
+uint32_t net_member_pending_wraps(const Net *net) {
+  return ue_member_pending_wraps(net);
+}

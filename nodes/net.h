@@ -61,5 +61,10 @@ uint64_t net_data_verify_mismatches(const Net *net);
 void net_ue_request_keys(Net *net, uint32_t ue);
 /* Key requests given up after RECOVERY_MAX_TRIES unanswered in a row. */
 uint64_t net_recovery_abandoned(const Net *net);
-/* Wraps awaiting a key at some UE (should be 0 at the end of a run). */
+/* Wraps awaiting a key at some UE (should be 0 at the end of a lossless
+ * run). */
 uint32_t net_pending_wraps(const Net *net);
+/* The same at UEs that are members (their own view): 0 at the end of any
+ * run with recovery. A UE that lost a key and left before it recovered
+ * keeps waiting for it (docs/reliability.md); that one is not counted. */
+uint32_t net_member_pending_wraps(const Net *net);

@@ -423,3 +423,11 @@ uint64_t ue_data_verify_mismatches(const Net *net) {
 uint32_t ue_pending_wraps(const Net *net) {
   return ues(net)->pending->len;
 }
+
+uint32_t ue_member_pending_wraps(const Net *net) {
+  uint32_t n = 0;
+  const GArray *pending = ues(net)->pending;
+  for (guint i = 0; i < pending->len; i++)
+    n += st_of(net, g_array_index(pending, PendingWrap, i).ue)->member;
+  return n;
+}

@@ -40,3 +40,4 @@ bool ue_can_open(const Net *net, uint32_t ue, const KtWrap *wrap);
 void ue_copy_keys(const Net *net, uint32_t ue, GArray *out);
 uint64_t ue_data_verify_mismatches(const Net *net);
 uint32_t ue_pending_wraps(const Net *net);
+uint32_t ue_member_pending_wraps(const Net *net);
