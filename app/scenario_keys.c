@@ -496,7 +496,8 @@ static char *parse_real(const ScnKey *k, const char *v, Scenario *s) {
   if (x != 0 && (x < b->min || x > b->max))
     return g_strdup_printf("'%s' is out of range (%s%g .. %g%s%s)", q,
                            k->sign == SCN_NON_NEGATIVE ? "0 or " : "", b->min, b->max,
-                           *k->unit ? " " : "", k->unit); /* a probability has no unit */
+                           k->unit && *k->unit ? " " : "",
+                           k->unit ? k->unit : ""); /* a probability has no unit */
   if (b->whole && x != floor(x))
     return g_strdup_printf("'%s' is not a whole number of %s", q, k->unit);
   x = x == 0 ? 0.0 : x; /* no -0 */
