@@ -70,7 +70,7 @@ uint32_t loss_block_sent(Loss *loss, uint32_t cell, bool key, uint32_t block) {
   if (!key)
     block = 0;
   else if (block == 0)
-    block = ++loss->next_block;
+    block = loss->next_block = loss->next_block % LOSS_MAX_BLOCK + 1;
   g_queue_push_tail(&loss->blocks[cell], GUINT_TO_POINTER(block));
   return block;
 }

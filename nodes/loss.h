@@ -29,6 +29,8 @@
 
 typedef struct Loss Loss;
 
+#define LOSS_MAX_BLOCK 0xffffffu
+
 /* Seeds ns-3's generator with `seed` and makes the common and dedicated
  * models. `blocks`: number the key-assignment blocks of `n_cells` cells. */
 Loss *loss_new(const SimLossParams *common, const SimLossParams *dch, const SimLossStates *states,
@@ -41,8 +43,10 @@ void loss_set_link(Loss *loss, SimLinkId link, double rate);
 /* Whether the reception at `node` of the transmission arriving now is lost
  * (false, and no draw, when the common model is none or loss is NULL). */
 bool loss_common_lost(Loss *loss, SimNodeId node);
-/* Blocks (0 when not numbered): a key assignment (`block` its number, 0 for
- * a new one: the number is returned) or data (`key` false) handed to
- * `cell`; the number of the transmission arriving at `cell` (0: data). */
+/* Blocks are numbered 1 .. LOSS_MAX_BLOCK, then from 1 again (a UE keeps
+ * two numbers, 24 bits each); 0 when not numbered. loss_block_sent: a key
+ * assignment (`block` its number, 0 for a new one: the number is returned)
+ * or data (`key` false) handed to `cell`; loss_block_arrived: the number of
+ * the transmission arriving at `cell` (0: data). */
 uint32_t loss_block_sent(Loss *loss, uint32_t cell, bool key, uint32_t block);
 uint32_t loss_block_arrived(Loss *loss, uint32_t cell);

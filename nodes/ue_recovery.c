@@ -7,11 +7,13 @@ enum {
   REC_MISSED = 4,   /* a loss that no repetition can make good */
 };
 
+/* Block numbers are 24 bits (loss.h: they wrap from 2^24 - 1 to 1). */
 typedef struct {
-  KtKeyRef seen;       /* newest group key ref seen in the clear */
-  uint32_t lost_block; /* the last lost key-assignment block, 0: none */
-  uint8_t flags;
-  uint8_t tries; /* requests unanswered in a row */
+  KtKeyRef seen;            /* newest group key ref seen in the clear */
+  uint32_t lost_block : 24; /* the last lost key-assignment block, 0: none */
+  uint32_t flags : 8;
+  uint32_t got_block : 24; /* the last one received, 0: none */
+  uint32_t tries : 8;      /* requests unanswered in a row */
 } RecState;
 G_STATIC_ASSERT(sizeof(RecState) <= 16);
 
@@ -52,8 +54,11 @@ void ue_recovery_block(Net *net, UeRecovery *rec, uint32_t ue, uint32_t block, b
   if (!lost) {
     if (block != 0 && block == s->lost_block)
       s->lost_block = 0; /* a repetition of the block it lost */
+    s->got_block = block;
     return;
   }
+  if (block != 0 && block == s->got_block)
+    return; /* a repetition of the block it just received */
   /* only the last lost block can be made good by a repetition: an earlier
    * one, or a discarded dedicated frame, needs a request */
   if (block == 0 || (s->lost_block != 0 && s->lost_block != block))
@@ -76,14 +81,14 @@ void ue_recovery_seen(Net *net, UeRecovery *rec, uint32_t ue, KtKeyRef group) {
 
 void ue_recovery_answered(UeRecovery *rec, uint32_t ue) {
   RecState *s = st(rec, ue);
-  s->flags &= (uint8_t)~REC_AWAITING;
+  s->flags &= ~(uint32_t)REC_AWAITING;
   s->tries = 0;
 }
 
 bool ue_recovery_due(Net *net, UeRecovery *rec, uint32_t ue, bool member, KtKeyRef held,
                      bool waiting) {
   RecState *s = st(rec, ue);
-  s->flags &= (uint8_t)~REC_TIMER;
+  s->flags &= ~(uint32_t)REC_TIMER;
   if (!member) { /* a departed UE asks for nothing */
     *s = (RecState){0};
     return false;
