@@ -308,6 +308,8 @@ void ue_start_join(Net *net, uint32_t ue, uint32_t cell, uint32_t seq) {
   UeState *st = st_of(net, ue);
   forget_nodes(st);
   st->member = 1;
+  if (ues(net)->recovery)
+    ue_recovery_reset(ues(net)->recovery, ue);
   Msg msg;
   msg_init(&msg, MSG_ACTIVATE_REQ, seq);
   msg.ue = ue;

@@ -9,13 +9,13 @@ enum {
 
 /* Block numbers are 24 bits (loss.h: they wrap from 2^24 - 1 to 1). */
 typedef struct {
-  KtKeyRef seen;            /* newest group key ref seen in the clear */
+  uint32_t seen;            /* newest version of its group key seen in the clear */
   uint32_t lost_block : 24; /* the last lost key-assignment block, 0: none */
   uint32_t flags : 8;
   uint32_t got_block : 24; /* the last one received, 0: none */
   uint32_t tries : 8;      /* requests unanswered in a row */
 } RecState;
-G_STATIC_ASSERT(sizeof(RecState) <= 16);
+G_STATIC_ASSERT(sizeof(RecState) == 12);
 
 struct UeRecovery {
   RecState *ue;
@@ -74,9 +74,16 @@ void ue_recovery_waiting(Net *net, UeRecovery *rec, uint32_t ue) {
 
 void ue_recovery_seen(Net *net, UeRecovery *rec, uint32_t ue, KtKeyRef group) {
   RecState *s = st(rec, ue);
-  if (s->seen.id != group.id || group.version > s->seen.version)
-    s->seen = group;
+  if (group.version > s->seen)
+    s->seen = group.version;
   arm(net, s, ue, net->cfg.loss.timeout);
+}
+
+void ue_recovery_reset(UeRecovery *rec, uint32_t ue) {
+  RecState *s = st(rec, ue);
+  uint32_t timer = s->flags & REC_TIMER; /* a timer set stays set */
+  *s = (RecState){0};
+  s->flags = timer;
 }
 
 void ue_recovery_answered(UeRecovery *rec, uint32_t ue) {
@@ -93,7 +100,7 @@ bool ue_recovery_due(Net *net, UeRecovery *rec, uint32_t ue, bool member, KtKeyR
     *s = (RecState){0};
     return false;
   }
-  bool newer = s->seen.id == held.id && s->seen.version > held.version;
+  bool newer = s->seen > held.version;
   bool missing = (s->flags & (REC_MISSED | REC_AWAITING)) || s->lost_block != 0 || waiting || newer;
   if (!missing)
     return false;

@@ -14,7 +14,7 @@
  * answer before asking again; after RECOVERY_MAX_TRIES unanswered requests
  * in a row it gives up (counted by the caller).
  *
- * Memory: 16 bytes per UE id, allocated only with recovery on.
+ * Memory: 12 bytes per UE id, allocated only with recovery on.
  * Includes only nodes/node.h.
  */
 #pragma once
@@ -31,7 +31,11 @@ void ue_recovery_free(UeRecovery *rec);
  * a discarded dedicated-channel frame. */
 void ue_recovery_block(Net *net, UeRecovery *rec, uint32_t ue, uint32_t block, bool lost);
 void ue_recovery_waiting(Net *net, UeRecovery *rec, uint32_t ue);
+/* `group`: a newer version of the UE's own group key (same id). */
 void ue_recovery_seen(Net *net, UeRecovery *rec, uint32_t ue, KtKeyRef group);
+/* A new membership (a join): what it missed before no longer applies (its
+ * group key may have another id now). */
+void ue_recovery_reset(UeRecovery *rec, uint32_t ue);
 /* The answer came. */
 void ue_recovery_answered(UeRecovery *rec, uint32_t ue);
 
