@@ -864,6 +864,14 @@ void report_print(FILE *out, const Scenario *scn, const Summary *s) {
             "%-16s sent %" G_GUINT64_FORMAT ", undecryptable by members %" G_GUINT64_FORMAT
             ", leaked %" G_GUINT64_FORMAT "\n",
             "data packets", s->data_sent, s->data_undecryptable_by_members, s->data_leaked);
+  if (scn->reliability_report)
+    fprintf(out,
+            "%-16s %" G_GUINT64_FORMAT " receptions lost, %" G_GUINT64_FORMAT
+            " retransmitted, %" G_GUINT64_FORMAT " requests, %" G_GUINT64_FORMAT
+            " answers, %" G_GUINT64_FORMAT " refused; %u members without the current key\n",
+            "loss/recovery", s->loss.common_losses, s->loss.retransmissions, s->loss.key_requests,
+            s->loss.recovery_replies, s->loss.refused_requests,
+            s->loss.members_without_current_key);
   fprintf(out, "%-16s %u (%s keys per UE)\n", "final members", s->final_members, kpu);
   if (s->rejected_msgs || s->link_drops || s->unwrap_failures || s->incomplete_rekeys)
     fprintf(out,
