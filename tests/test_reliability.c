@@ -473,6 +473,54 @@ static void test_lossy_churn(gconstpointer scheme) {
     run_lossy_churn(scheme, e);
 }
 
+/* Edges with every common-channel reception lost, both embodiments: a UE
+ * that leaves and rejoins under another RNC at once, a rejoin in its old
+ * cell, a new UE, two leaves at the same instant, the last member of a
+ * cell leaving. Every member still ends on the current key, no request is
+ * refused, nothing waits at a member. */
+static void test_edges(void) {
+  const char *csv = "time,action,ue,cell\n"
+                    "1,leave,0,\n1.001,join,0,3\n"  /* rejoin under the other RNC */
+                    "3,leave,1,\n5,join,1,1\n"      /* rejoin in its old cell */
+                    "7,join,8,2\n"                  /* a new UE */
+                    "9,leave,2,\n9,leave,5,\n"      /* simultaneous leaves */
+                    "11,leave,6,\n11.5,leave,8,\n"; /* cell 2 empties (UEs 2, 6, 8 were its) */
+  for (int e = 1; e <= 2; e++) {
+    g_autofree char *ini = g_strdup_printf(
+        "[run]\nname = edges\nduration = 20\nembodiment = %d\n"
+        "[topology]\nggsn = 1\nsgsn-per-ggsn = 1\nrnc-per-sgsn = 2\ncells-per-rnc = 2\n"
+        "subgroup-size = 2\n"
+        "[workload]\ninitial-members = 8\nevents = events.csv\n"
+        "[loss]\ncommon = bernoulli\ncommon-loss = 1\n[reliability]\nrecovery = true\n",
+        e);
+    ChurnCheck c = {.left = g_array_new(FALSE, FALSE, sizeof(double)),
+                    .recoveries = g_array_new(FALSE, FALSE, sizeof(SentRecovery)),
+                    .missed = g_hash_table_new(g_direct_hash, g_direct_equal)};
+    RunHooks hooks = {.on_send = churn_on_send, .at_end = churn_at_end, .ctx = &c};
+    RunResult r = run_text(ini, csv, NULL, &hooks);
+    /* UE 0 rejoins elsewhere faster than its deactivation's round trip:
+     * the old RNC's accept cannot reach it (docs/flows.md, "A UE rejoins
+     * anywhere"), the one rejection of the run */
+    g_assert_cmpuint(r.summary.rejected_msgs, ==, 1);
+    g_assert_cmpuint(r.summary.unwrap_failures, ==, 0);
+    g_assert_cmpuint(r.summary.link_drops, ==, 0);
+    g_assert_cmpuint(r.summary.incomplete_rekeys, ==, 0);
+    /* 8 - 1 + 1 (UE 0) - 1 + 1 (UE 1) + 1 (UE 8) - 2 (UEs 2, 5) - 2 (6, 8) */
+    g_assert_cmpuint(r.summary.final_members, ==, 5);
+    g_assert_cmpuint(c.members_checked, ==, 5);
+    g_assert_cmpuint(c.pending, ==, 0);
+    g_assert_cmpuint(c.replies_to_departed, ==, 0);
+    g_assert_cmpuint(c.departed_opened, ==, 0);
+    g_assert_cmpuint(r.summary.loss.members_without_current_key, ==, 0);
+    g_assert_cmpuint(r.summary.loss.refused_requests, ==, 0);
+    g_assert_cmpuint(r.summary.loss.recovery_replies, >, 0);
+    run_result_clear(&r);
+    g_array_free(c.left, TRUE);
+    g_array_free(c.recoveries, TRUE);
+    g_hash_table_destroy(c.missed);
+  }
+}
+
 /* ------------------------------------------- core and Iu links */
 
 /* Every frame lost on the Iu links (iu-loss 1), embodiment 2, one join:
@@ -574,6 +622,7 @@ int main(int argc, char **argv) {
   }
   g_test_add_func("/reliability/total-loss", test_total_loss);
   g_test_add_func("/reliability/link-loss", test_link_loss);
+  g_test_add_func("/reliability/edges", test_edges);
   g_test_add_func("/reliability/repeat", test_repeat);
   g_test_add_func("/reliability/dch-and-zhang", test_dch_and_zhang);
   g_test_add_func("/reliability/deterministic", test_deterministic);
