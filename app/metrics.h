@@ -44,6 +44,11 @@ typedef struct {
   double last_install; /* time of the latest installation counted */
   uint32_t installs_expected, installs_done;
   bool group_changed;
+  /* loss and recovery (docs/reliability.md) */
+  uint32_t retransmissions; /* dedicated-channel frames of its messages sent again */
+  uint32_t p2m_repeats;     /* repeated transmissions of its p2m messages */
+  uint32_t recovery_replies; /* key recoveries carrying its group key */
+  uint64_t recovery_bytes;
 } EventRecord;
 
 typedef struct {

@@ -286,6 +286,19 @@ static GArray *summary_fields(const Scenario *scn, const Summary *s) {
   field_dbl(f, "keys_per_ue", SEC_TOTALS, "%.6f", s->keys_per_ue);
   field_u64(f, "sim_events", SEC_TOTALS, s->sim_events);
   field_dbl(f, "sim_end_s", SEC_TOTALS, "%.6f", s->sim_end_s);
+  if (scn->reliability_report) {
+    field_u64(f, "retransmissions", SEC_TOTALS, s->loss.retransmissions);
+    field_u64(f, "dch_lost", SEC_TOTALS, s->loss.dch_lost);
+    field_u64(f, "common_losses", SEC_TOTALS, s->loss.common_losses);
+    field_u64(f, "p2m_repeats", SEC_TOTALS, s->loss.p2m_repeats);
+    field_u64(f, "key_requests", SEC_TOTALS, s->loss.key_requests);
+    field_u64(f, "recovery_replies", SEC_TOTALS, s->loss.recovery_replies);
+    field_u64(f, "recovery_bytes", SEC_TOTALS, s->loss.recovery_bytes);
+    field_u64(f, "refused_requests", SEC_TOTALS, s->loss.refused_requests);
+    field_u64(f, "recovery_abandoned", SEC_TOTALS, s->loss.recovery_abandoned);
+    field_u64(f, "data_lost", SEC_TOTALS, s->loss.data_lost);
+    field_u64(f, "members_without_current_key", SEC_TOTALS, s->loss.members_without_current_key);
+  }
   return f;
 }
 
@@ -336,9 +349,11 @@ static GString *summary_json(GArray *f, const char *prov) {
   return s;
 }
 
-static GString *rekeys_csv(const Metrics *m) {
+static GString *rekeys_csv(const Metrics *m, bool reliability) {
   GString *s = g_string_new("time_s,event,ue,rnc,cell,subgroup,p2p_msgs,p2m_msgs,p2m_tx,"
-                            "core_msgs,bytes,latency_s\n");
+                            "core_msgs,bytes,latency_s");
+  g_string_append(s, reliability ? ",retransmissions,p2m_repeats,recovery_replies,recovery_bytes\n"
+                                 : "\n");
   for (guint i = 0; i < m->events->len; i++) {
     const EventRecord *e = &g_array_index(m->events, EventRecord, i);
     append_double(s, "%.6f", e->time);
@@ -355,6 +370,9 @@ static GString *rekeys_csv(const Metrics *m) {
     /* an incomplete rekey has no latency: an empty cell, never a made-up 0 */
     if (!(e->group_changed && e->installs_expected > 0 && !metrics_event_complete(e)))
       append_double(s, "%.9f", snap_ns(metrics_event_latency(e)));
+    if (reliability)
+      g_string_append_printf(s, ",%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",%" PRIu64, e->retransmissions,
+                             e->p2m_repeats, e->recovery_replies, e->recovery_bytes);
     g_string_append_c(s, '\n');
   }
   return s;
@@ -780,7 +798,7 @@ gboolean report_write_full(const char *dir_arg, const Scenario *scn, const Metri
   GString *prov = g_string_new(NULL);
   ok = prov_append_json(prov, scn, "    ", error);
   GArray *fields = summary_fields(scn, s);
-  ok = ok && write_gstring(tmp, "rekeys.csv", rekeys_csv(m), error) &&
+  ok = ok && write_gstring(tmp, "rekeys.csv", rekeys_csv(m, scn->reliability_report), error) &&
        write_gstring(tmp, "summary.csv", summary_csv(fields), error) &&
        write_gstring(tmp, "summary.json", summary_json(fields, prov->str), error) &&
        write_gstring(tmp, "elements.csv", elements_csv(m), error);
@@ -846,6 +864,14 @@ void report_print(FILE *out, const Scenario *scn, const Summary *s) {
             "%-16s sent %" G_GUINT64_FORMAT ", undecryptable by members %" G_GUINT64_FORMAT
             ", leaked %" G_GUINT64_FORMAT "\n",
             "data packets", s->data_sent, s->data_undecryptable_by_members, s->data_leaked);
+  if (scn->reliability_report)
+    fprintf(out,
+            "%-16s %" G_GUINT64_FORMAT " receptions lost, %" G_GUINT64_FORMAT
+            " retransmitted, %" G_GUINT64_FORMAT " requests, %" G_GUINT64_FORMAT
+            " answers, %" G_GUINT64_FORMAT " refused; %u members without the current key\n",
+            "loss/recovery", s->loss.common_losses, s->loss.retransmissions, s->loss.key_requests,
+            s->loss.recovery_replies, s->loss.refused_requests,
+            s->loss.members_without_current_key);
   fprintf(out, "%-16s %u (%s keys per UE)\n", "final members", s->final_members, kpu);
   if (s->rejected_msgs || s->link_drops || s->unwrap_failures || s->incomplete_rekeys)
     fprintf(out,

@@ -19,6 +19,17 @@
 #include "app/metrics.h"
 #include "app/scenario.h"
 
+/* Loss and recovery (docs/reliability.md), reported when the scenario uses
+ * [loss] or [reliability]. The totals count every message, those that
+ * belong to no event (key requests, a frame of a request sent again)
+ * included, so they can exceed the sums of rekeys.csv's columns. */
+typedef struct {
+  uint64_t retransmissions, dch_lost, common_losses, p2m_repeats;
+  uint64_t key_requests, recovery_replies, recovery_bytes, refused_requests;
+  uint64_t recovery_abandoned, data_lost;
+  guint members_without_current_key;
+} SummaryLoss;
+
 typedef struct {
   guint joins, leaves;
   uint64_t p2p_msgs, p2m_msgs, p2m_tx, core_msgs, signalling_msgs, bytes;
@@ -38,6 +49,7 @@ typedef struct {
   double keys_per_ue;  /* keys held per member UE at the end */
   uint64_t sim_events; /* ns-3 events executed */
   double sim_end_s;    /* simulated time at the end */
+  SummaryLoss loss; /* the caller's */
 } Summary;
 
 /* Writes only the fields it computes from `m` (joins … latency_max,

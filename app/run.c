@@ -23,6 +23,7 @@ typedef struct {
   Adversaries *adversaries;
   GArray *scratch_keys; /* KtKey */
   uint64_t data_sent, data_undecryptable;
+  SummaryLoss loss; /* the loss and recovery totals */
 } RunCtx;
 
 /* A copy of the keys UE `ue` holds now, in rc->scratch_keys (wiped by
@@ -78,10 +79,21 @@ static void obs_send(void *ctx, NetElement from, NetVia via, const Msg *msg, siz
       ev->core_msgs++;
       ev->bytes += len;
       break;
+    case MSG_KEY_RECOVERY:
+      ev->recovery_replies++;
+      ev->recovery_bytes += len;
+      break;
     default:
       ev->signalling_msgs++;
       break;
     }
+  }
+  /* recovery: counted whatever the event (a request belongs to none) */
+  if (msg->type == MSG_KEY_REQUEST)
+    rc->loss.key_requests++;
+  if (msg->type == MSG_KEY_RECOVERY) {
+    rc->loss.recovery_replies++;
+    rc->loss.recovery_bytes += len;
   }
   if (rc->hooks && rc->hooks->on_send)
     rc->hooks->on_send(rc->hooks->ctx, sim_now(), from, via, msg, n_tx);
@@ -175,6 +187,62 @@ static void obs_common_data(void *ctx, uint32_t rnc, const uint32_t *cells, uint
   (void)rnc;
   RunCtx *rc = ctx;
   adversaries_on_common_data(rc->adversaries, sim_now(), cells, n_cells, d);
+}
+
+static void obs_common_loss(void *ctx, uint32_t ue, const Msg *msg) {
+  RunCtx *rc = ctx;
+  if (msg)
+    rc->loss.common_losses++;
+  else
+    rc->loss.data_lost++;
+  if (rc->hooks && rc->hooks->on_common_loss)
+    rc->hooks->on_common_loss(rc->hooks->ctx, sim_now(), ue, msg);
+}
+
+static void obs_dch_loss(void *ctx, uint32_t ue, const Msg *msg, bool lost_for_good) {
+  (void)ue;
+  RunCtx *rc = ctx;
+  if (lost_for_good) {
+    rc->loss.dch_lost++;
+    return;
+  }
+  rc->loss.retransmissions++;
+  EventRecord *ev = event_of(rc, msg->seq);
+  if (ev)
+    ev->retransmissions++;
+}
+
+static void obs_repeat(void *ctx, uint32_t rnc, const Msg *msg, size_t len, uint32_t n_tx) {
+  (void)rnc;
+  (void)len;
+  RunCtx *rc = ctx;
+  rc->loss.p2m_repeats += n_tx;
+  EventRecord *ev = event_of(rc, msg->seq);
+  if (ev)
+    ev->p2m_repeats += n_tx;
+}
+
+static void obs_refused(void *ctx, uint32_t rnc, uint32_t ue) {
+  (void)rnc;
+  (void)ue;
+  RunCtx *rc = ctx;
+  rc->loss.refused_requests++;
+}
+
+/* Members at the end that do not hold their scope's current group key
+ * (the key server's): 0 whenever nothing was lost for good. */
+static guint members_without_current_key(const Net *net, const KtTree *tree, uint32_t n_ue,
+                                         uint32_t cells_per_rnc) {
+  guint n = 0;
+  for (uint32_t ue = 0; ue < n_ue; ue++) {
+    if (!kt_tree_is_member(tree, ue))
+      continue;
+    uint32_t rnc = kt_tree_ue_cell(tree, ue) / cells_per_rnc;
+    const KtKey *current = kt_tree_group_key(tree, kt_tree_scope_of_rnc(tree, rnc));
+    if (!net_ue_holds_group_key(net, ue, current))
+      n++;
+  }
+  return n;
 }
 
 /* ------------------------------------------------------------ memory */
@@ -385,7 +453,27 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
                   .switch_delay = scn->switch_delay,
                   .data_until = scn->duration,
                   .verify_data = hooks && hooks->verify_data,
-                  .crypto_per_ue = scn->crypto_per_ue};
+                  .crypto_per_ue = scn->crypto_per_ue,
+                  .loss = {.common = {.model = (SimLossModel)scn->common_loss.model,
+                                      .rate = scn->common_loss.loss,
+                                      .loss_good = scn->common_loss.loss_good,
+                                      .loss_bad = scn->common_loss.loss_bad},
+                           .dch = {.model = (SimLossModel)scn->dch_loss.model,
+                                   .rate = scn->dch_loss.loss,
+                                   .loss_good = scn->dch_loss.loss_good,
+                                   .loss_bad = scn->dch_loss.loss_bad},
+                           .states = {.good_to_bad = scn->good_to_bad,
+                                      .bad_to_good = scn->bad_to_good,
+                                      .bad_fraction = scn->bad_fraction},
+                           .dch_max_retx = scn->dch_max_retx,
+                           .core = scn->core_loss,
+                           .iu = scn->iu_loss,
+                           .seed = scn->seed,
+                           .recovery = scn->recovery,
+                           .timeout = scn->recovery_timeout,
+                           .retry = scn->recovery_retry,
+                           .repeat = scn->repeat,
+                           .repeat_interval = scn->repeat_interval}};
 
   gint64 t0 = g_get_monotonic_time();
   double c0 = cpu_now();
@@ -413,6 +501,10 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
                      .on_common_data = obs_common_data,
                      .on_data_sent = obs_data_sent,
                      .on_data_members = obs_data_members,
+                     .on_common_loss = obs_common_loss,
+                     .on_dch_loss = obs_dch_loss,
+                     .on_repeat = obs_repeat,
+                     .on_refused = obs_refused,
                      .ctx = &rc};
   rc.net = net_new(&nc, tree, &obs);
   bool traced = scn->trace_pcap && hooks && hooks->pcap_dir;
@@ -424,6 +516,8 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
   for (uint32_t ue = 0; ue < wl->n_initial; ue++)
     net_provision(rc.net, ue, ue % n_cells);
   net_provision_done(rc.net);
+  if (hooks && hooks->at_start)
+    hooks->at_start(hooks->ctx, rc.net);
   for (guint i = 0; i < wl->events->len; i++)
     sim_schedule(g_array_index(wl->events, WlEvent, i).time, fire_event, &rc, i);
   gint64 t_loop = g_get_monotonic_time();
@@ -451,8 +545,15 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
   out->data_verify_mismatches = net_data_verify_mismatches(rc.net);
   s->sim_events = sim_events_executed();
   s->sim_end_s = sim_now();
-  if (net_pending_wraps(rc.net) > 0)
-    g_warning("%u key wraps never found their key at a UE", net_pending_wraps(rc.net));
+  s->loss = rc.loss;
+  s->loss.recovery_abandoned = net_recovery_abandoned(rc.net);
+  s->loss.members_without_current_key =
+      members_without_current_key(rc.net, tree, wl->ue_id_end, scn->cells_per_rnc);
+  /* (a departed UE that lost a key before it left may still wait for it:
+   * only members' are a fault; without loss there are no others) */
+  if (net_member_pending_wraps(rc.net) > 0)
+    g_warning("%u key wraps never found their key at a member UE",
+              net_member_pending_wraps(rc.net));
 
   if (hooks && hooks->at_end && !trace_failed)
     hooks->at_end(hooks->ctx, rc.net, tree, wl);

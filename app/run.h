@@ -22,6 +22,12 @@
 typedef struct {
   void (*on_send)(void *ctx, double now, NetElement from, NetVia via, const Msg *msg,
                   uint32_t n_tx);
+  /* the network once the initial members are provisioned, before the
+   * first event (a test may schedule its own sim events on it) */
+  void (*at_start)(void *ctx, Net *net);
+  /* UE `ue` lost its reception of a common-channel key assignment `msg`
+   * (NULL: a data packet) at `now` (docs/reliability.md) */
+  void (*on_common_loss)(void *ctx, double now, uint32_t ue, const Msg *msg);
   /* the network after the last message, before it is freed */
   void (*at_end)(void *ctx, const Net *net, const KtTree *tree, const Workload *wl);
   void *ctx;

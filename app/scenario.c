@@ -511,6 +511,11 @@ char *scn_to_ini(const Scenario *scn) {
   size_t n;
   const ScnKey *k = scn_keys(&n);
   for (size_t i = 0; i < n; i++) {
+    /* [loss] and [reliability] only when the scenario uses them (see
+     * Scenario.reliability_report) */
+    if (!scn->reliability_report &&
+        (strcmp(k[i].section, "loss") == 0 || strcmp(k[i].section, "reliability") == 0))
+      continue;
     switch (k[i].type) {
     case SCN_UINT:
       set_u64(kf, k[i].section, k[i].key, scn_key_uint(&k[i], scn));

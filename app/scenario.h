@@ -26,6 +26,14 @@
  * by the keys of the class and handed to nodes/ and sim/ whole. */
 typedef SimChannel ScnChannel;
 
+/* One radio channel class of [loss]: its model (SimLossModel's order:
+ * none, bernoulli, gilbert-elliott) and parameters. */
+typedef struct {
+  int model;
+  double loss;                /* bernoulli */
+  double loss_good, loss_bad; /* gilbert-elliott, per state */
+} ScnLoss;
+
 /* The fields the keys fill. Each key's type, range and default are in the
  * table app/scenario_keys.c (documented in scenarios/README.md); the
  * comments here say only what a field means where its key does not. */
@@ -66,6 +74,20 @@ typedef struct {
   double data_rate;     /* bit/s of payload; 0 = no data plane */
   uint32_t packet_size; /* payload bytes per packet */
   double switch_delay;  /* s after the new group key is sent */
+  /* [loss] and [reliability] (docs/reliability.md) */
+  ScnLoss common_loss, dch_loss;
+  uint32_t dch_max_retx;
+  double good_to_bad, bad_to_good, bad_fraction;
+  double core_loss, iu_loss;
+  bool recovery;
+  double recovery_timeout, recovery_retry;
+  uint32_t repeat;
+  double repeat_interval;
+  /* a key of [loss] or [reliability] was given (file, --set or sweep): the
+   * run reports the loss and recovery figures, and scenario.ini lists
+   * these sections; otherwise both are left out, so that results of
+   * scenarios that do not use them stay exactly as before */
+  bool reliability_report;
   /* [trace] */
   bool trace_pcap; /* pcap files beside the results */
   /* where it came from, for error messages and the effective-config dump */

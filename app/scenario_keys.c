@@ -195,6 +195,19 @@ static char *rule_data_packets(Scenario *s, const ScnCheckIn *in) {
   return NULL;
 }
 
+/* Every key of [loss] and [reliability]: given, it turns the reporting of
+ * loss and recovery on (Scenario.reliability_report). */
+static char *note_reliability(Scenario *s, const ScnCheckIn *in) {
+  if (in->given)
+    s->reliability_report = true;
+  return NULL;
+}
+
+/* A probability. */
+static const ScnBound prob_bound = {1e-12, 1, false};
+/* Rates of the radio condition's chain: at most 10^6 changes per second. */
+static const ScnBound state_rate_bound = {1e-9, 1e6, false};
+
 /* ------------------------------------------------------------ the table */
 
 /* The field of a key, its type checked at compile time: _Generic has no
@@ -213,7 +226,7 @@ static char *rule_data_packets(Scenario *s, const ScnCheckIn *in) {
 #define TEXT(f) .type = SCN_TEXT, FIELD(f, char *: AT(f))
 #define CHOICE(f, ...) \
   .type = SCN_CHOICE, .choices = (const char *const[]){__VA_ARGS__, NULL}, \
-  FIELD(f, bool: AT(f), KtSubgroupPolicy: AT(f))
+  FIELD(f, bool: AT(f), KtSubgroupPolicy: AT(f), int: AT(f))
 /* clang-format on */
 /* in the summary's parameter block, at place `pos` */
 #define SUMMARY(name, pos) .summary = (name), .summary_pos = (pos)
@@ -296,6 +309,44 @@ static const ScnKey keys[] = {
      .def = "512", SUMMARY("packet_size", 19)},
     {"data", "switch-delay", REAL(switch_delay, SCN_NON_NEGATIVE, &delay_bound), .unit = "s",
      .def = "0", SUMMARY_REAL("switch_delay_s", 20, "%.9g")},
+
+#define LOSS_MODEL(f) CHOICE(f, "none", "bernoulli", "gilbert-elliott")
+#define REL .check = note_reliability
+    {"loss", "common", LOSS_MODEL(common_loss.model), .def = "none", REL},
+    {"loss", "common-loss", REAL(common_loss.loss, SCN_NON_NEGATIVE, &prob_bound), .unit = "",
+     .def = "0", REL},
+    {"loss", "common-loss-good", REAL(common_loss.loss_good, SCN_NON_NEGATIVE, &prob_bound),
+     .unit = "", .def = "0", REL},
+    {"loss", "common-loss-bad", REAL(common_loss.loss_bad, SCN_NON_NEGATIVE, &prob_bound),
+     .unit = "", .def = "0", REL},
+    {"loss", "dch", LOSS_MODEL(dch_loss.model), .def = "none", REL},
+    {"loss", "dch-loss", REAL(dch_loss.loss, SCN_NON_NEGATIVE, &prob_bound), .unit = "", .def = "0",
+     REL},
+    {"loss", "dch-loss-good", REAL(dch_loss.loss_good, SCN_NON_NEGATIVE, &prob_bound), .unit = "",
+     .def = "0", REL},
+    {"loss", "dch-loss-bad", REAL(dch_loss.loss_bad, SCN_NON_NEGATIVE, &prob_bound), .unit = "",
+     .def = "0", REL},
+    {"loss", "dch-max-retx", UINT(dch_max_retx, 0, 64), .unit = "retransmissions", .def = "8", REL},
+    {"loss", "good-to-bad", REAL(good_to_bad, SCN_NON_NEGATIVE, &state_rate_bound), .unit = "1/s",
+     .def = "0", REL},
+    {"loss", "bad-to-good", REAL(bad_to_good, SCN_NON_NEGATIVE, &state_rate_bound), .unit = "1/s",
+     .def = "0", REL},
+    {"loss", "bad-fraction", REAL(bad_fraction, SCN_NON_NEGATIVE, &prob_bound), .unit = "",
+     .def = "0", REL},
+    {"loss", "core-loss", REAL(core_loss, SCN_NON_NEGATIVE, &prob_bound), .unit = "", .def = "0",
+     REL},
+    {"loss", "iu-loss", REAL(iu_loss, SCN_NON_NEGATIVE, &prob_bound), .unit = "", .def = "0", REL},
+
+    {"reliability", "recovery", BOOL(recovery), .def = "false", REL},
+    {"reliability", "timeout", REAL(recovery_timeout, SCN_POSITIVE, &delay_bound), .unit = "s",
+     .def = "0.2", REL},
+    {"reliability", "retry", REAL(recovery_retry, SCN_POSITIVE, &delay_bound), .unit = "s",
+     .def = "1", REL},
+    {"reliability", "repeat", UINT(repeat, 1, 16), .unit = "transmissions", .def = "1", REL},
+    {"reliability", "repeat-interval", REAL(repeat_interval, SCN_POSITIVE, &delay_bound),
+     .unit = "s", .def = "0.02", REL},
+#undef REL
+#undef LOSS_MODEL
 
     {"trace", "pcap", BOOL(trace_pcap), .def = "false"},
 };
@@ -461,8 +512,10 @@ static char *parse_real(const ScnKey *k, const char *v, Scenario *s) {
   if (k->sign == SCN_NON_NEGATIVE && !(x >= 0))
     return g_strdup_printf("'%s' must be >= 0", q);
   if (x != 0 && (x < b->min || x > b->max))
-    return g_strdup_printf("'%s' is out of range (%s%g .. %g %s)", q,
-                           k->sign == SCN_NON_NEGATIVE ? "0 or " : "", b->min, b->max, k->unit);
+    return g_strdup_printf("'%s' is out of range (%s%g .. %g%s%s)", q,
+                           k->sign == SCN_NON_NEGATIVE ? "0 or " : "", b->min, b->max,
+                           k->unit && *k->unit ? " " : "",
+                           k->unit ? k->unit : ""); /* a probability has no unit */
   if (b->whole && x != floor(x))
     return g_strdup_printf("'%s' is not a whole number of %s", q, k->unit);
   x = x == 0 ? 0.0 : x; /* no -0 */

@@ -150,6 +150,11 @@ int main(int argc, char **argv) {
          "joiners recording %s)\n",
          path, scn->initial_members, s->joins, s->leaves, scn->scheme, scn->embodiment,
          adversaries ? "on" : "off");
+  if (scn->reliability_report)
+    printf("  loss and recovery     %llu receptions lost, %llu key requests, %llu answers, "
+           "%u members without the current key\n",
+           (unsigned long long)s->loss.common_losses, (unsigned long long)s->loss.key_requests,
+           (unsigned long long)s->loss.recovery_replies, s->loss.members_without_current_key);
   printf("  set-up                %10.3f s CPU (%.3f s wall)\n", setup_cpu, setup_wall);
   printf("  event loop            %10.3f s CPU (%.3f s wall), %llu events\n", r.sim_cpu_s,
          r.sim_wall_s, (unsigned long long)s->sim_events);

@@ -13,9 +13,16 @@
 #define KA_FIXED 6u       /* mode u8, ue u32, n_wraps u8 */
 #define RNC_LIST_FIXED 2u /* n_rncs u16, before the RNC numbers */
 
+/* The body layouts: context (ue, cell), group change (scope), key
+ * assignment (mode, ue). The recovery messages reuse the first and last. */
 static bool is_context(MsgType t) {
   return t == MSG_ACTIVATE_REQ || t == MSG_ACTIVATE_ACCEPT || t == MSG_DEACTIVATE_REQ ||
-         t == MSG_DEACTIVATE_ACCEPT;
+         t == MSG_DEACTIVATE_ACCEPT || t == MSG_KEY_REQUEST;
+}
+
+static bool is_control(unsigned t) {
+  return (t >= MSG_ACTIVATE_REQ && t <= MSG_KEY_ASSIGNMENT) || t == MSG_KEY_REQUEST ||
+         t == MSG_KEY_RECOVERY;
 }
 
 static bool is_group_change(MsgType t) {
@@ -27,7 +34,7 @@ static size_t fixed_body(MsgType t) {
     return CTX_FIXED;
   if (is_group_change(t))
     return GKC_FIXED;
-  g_assert(t == MSG_KEY_ASSIGNMENT);
+  g_assert(t == MSG_KEY_ASSIGNMENT || t == MSG_KEY_RECOVERY);
   return KA_FIXED;
 }
 
@@ -129,7 +136,7 @@ static size_t rnc_list_bytes(const Msg *m) {
 }
 
 size_t msg_encoded_size(const Msg *m) {
-  g_assert(m->type >= MSG_ACTIVATE_REQ && m->type <= MSG_KEY_ASSIGNMENT);
+  g_assert(is_control(m->type));
   g_assert(m->n_wraps <= MSG_MAX_WRAPS);
   return MSG_HEADER_BYTES + fixed_body(m->type) + (size_t)m->n_wraps * KT_WRAP_WIREBYTES +
          rnc_list_bytes(m);
@@ -179,7 +186,7 @@ bool msg_decode(Msg *out, const uint8_t *buf, size_t len, const char **why) {
     return reject(why, "unknown version");
   if (buf[3] == MSG_DATA)
     return reject(why, "data packet where a control message was expected");
-  if (buf[3] < MSG_ACTIVATE_REQ || buf[3] > MSG_KEY_ASSIGNMENT)
+  if (!is_control(buf[3]))
     return reject(why, "unknown message type");
   MsgType type = (MsgType)buf[3];
   if (!check_body_length(buf, len, why))
@@ -209,6 +216,8 @@ bool msg_decode(Msg *out, const uint8_t *buf, size_t len, const char **why) {
       return reject(why, "point-to-point key assignment without an addressee");
     if (m.mode == MSG_P2M && m.ue != MSG_NO_UE)
       return reject(why, "point-to-multipoint key assignment names a UE");
+    if (type == MSG_KEY_RECOVERY && m.mode != MSG_P2P)
+      return reject(why, "key recovery not point-to-point");
   }
   unsigned n = *p++;
   bool listed = type == MSG_GROUP_KEY_CHANGE_REQ && (n & MSG_RNC_LIST);
@@ -221,8 +230,10 @@ bool msg_decode(Msg *out, const uint8_t *buf, size_t len, const char **why) {
     return reject(why, "truncated wraps");
   if (body > want && !listed)
     return reject(why, "trailing bytes after the wraps");
-  if (n == 0 && (is_group_change(type) || type == MSG_KEY_ASSIGNMENT))
+  if (n == 0 && (is_group_change(type) || type == MSG_KEY_ASSIGNMENT || type == MSG_KEY_RECOVERY))
     return reject(why, "key-carrying message without a wrap");
+  if (n != 0 && type == MSG_KEY_REQUEST)
+    return reject(why, "key request carrying wraps");
   m.n_wraps = (uint8_t)n;
   for (unsigned i = 0; i < n; i++, p += KT_WRAP_WIREBYTES)
     get_wrap(&m.wraps[i], p);
@@ -309,6 +320,10 @@ const char *msg_type_name(MsgType type) {
     return "MBMS key assignment";
   case MSG_DATA:
     return "MBMS session data";
+  case MSG_KEY_REQUEST:
+    return "MBMS key request";
+  case MSG_KEY_RECOVERY:
+    return "MBMS key recovery";
   }
   return "?";
 }
@@ -331,6 +346,10 @@ const char *msg_type_slug(MsgType type) {
     return "key_assignment";
   case MSG_DATA:
     return "data";
+  case MSG_KEY_REQUEST:
+    return "key_request";
+  case MSG_KEY_RECOVERY:
+    return "key_recovery";
   }
   return "?";
 }

@@ -19,6 +19,11 @@
  *     KEY_ASSIGNMENT:
  *         mode u8 (0 = point-to-point, 1 = point-to-multipoint),
  *         ue u32 (p2p: the addressee; p2m: 0xffffffff), n_wraps u8, wraps
+ *     KEY_REQUEST (a UE asks for the keys it misses; docs/reliability.md):
+ *         the context layout (ue u32, cell u32, n_wraps u8), n_wraps = 0
+ *     KEY_RECOVERY (the answer, point-to-point):
+ *         the key assignment layout, mode 0 (point-to-point), a named UE,
+ *         n_wraps >= 1
  *     DATA (an MBMS session packet; its own struct KtData, see msg_*_data):
  *         key id u32, key version u32, packet u32, length u16, nonce[24],
  *         ciphertext[length + 16]
@@ -62,8 +67,10 @@ typedef enum {
   MSG_RAB_ASSIGNMENT_REQ = 6,   /* RAB assignment request (SGSN->RNC) */
   MSG_KEY_ASSIGNMENT = 7,       /* MBMS key assignment (RNC->UE, p2p or p2m) */
   MSG_DATA = 8,                 /* MBMS session data (msg_encode_data / msg_decode_data) */
+  MSG_KEY_REQUEST = 9,          /* MBMS key request (UE->RNC, a missed key update) */
+  MSG_KEY_RECOVERY = 10,        /* MBMS key recovery (RNC->UE, its current keys) */
 } MsgType;
-#define MSG_TYPE_COUNT 9 /* types are 1..8; index 0 unused */
+#define MSG_TYPE_COUNT 11 /* types are 1..10; index 0 unused */
 
 typedef enum { MSG_P2P = 0, MSG_P2M = 1 } MsgMode;
 

@@ -6,6 +6,7 @@
 
 #include "nodes/bmsc.h"
 #include "nodes/data.h"
+#include "nodes/loss.h"
 #include "nodes/node.h"
 #include "nodes/plan.h"
 #include "nodes/radio.h"
@@ -18,6 +19,25 @@ static const NodeOps *const kinds[NET_KIND_COUNT] = {
     [NET_BMSC] = &bmsc_ops, [NET_GGSN] = &ggsn_ops, [NET_SGSN] = &sgsn_ops,
     [NET_RNC] = &rnc_ops,   [NET_UE] = &ue_ops,
 };
+
+/* The losses (nodes/loss.h), once the RANs and links exist; NULL when
+ * nothing is lossy and recovery is off (then no draw is ever made). */
+static Loss *make_loss(Net *net) {
+  const NetLoss *c = &net->cfg.loss;
+  if (c->common.model == SIM_LOSS_NONE && c->dch.model == SIM_LOSS_NONE && c->core <= 0 &&
+      c->iu <= 0 && !c->recovery)
+    return NULL;
+  Loss *loss = loss_new(&c->common, &c->dch, &c->states, c->seed, c->recovery, net->n_cells);
+  for (uint32_t r = 0; r < net->n_rnc; r++)
+    loss_set_dch(loss, radio_ran(net->radio, r), c->dch_max_retx);
+  for (uint32_t g = 0; c->core > 0 && g < net->cfg.ggsn; g++)
+    loss_set_link(loss, net->ggsn_uplink[g], c->core);
+  for (uint32_t s = 0; c->core > 0 && s < net->n_sgsn; s++)
+    loss_set_link(loss, net->sgsn_uplink[s], c->core);
+  for (uint32_t r = 0; c->iu > 0 && r < net->n_rnc; r++)
+    loss_set_link(loss, net->rnc_uplink[r], c->iu);
+  return loss;
+}
 
 Net *net_new(const NetConfig *config, KtTree *tree, const NetObserver *observer) {
   g_assert(config->embodiment == 1 || config->embodiment == 2);
@@ -59,6 +79,7 @@ Net *net_new(const NetConfig *config, KtTree *tree, const NetObserver *observer)
     radio_add_ran(net->radio, r, net->rnc_node[r], &config->dch, &config->common);
   }
   net_transport_listen(net);
+  net->loss = make_loss(net);
 
   net->plans = plan_book_new();
   if (!config->crypto_per_ue)
@@ -115,6 +136,7 @@ void net_free(Net *net) {
   for (int k = NET_KIND_COUNT - 1; k >= 0; k--)
     net->ops[k]->fini(net);
   data_free(net);
+  loss_free(net->loss);
   plan_book_free(net->plans);
   unwrap_share_free(net->unwrap_share);
   radio_free(net->radio);
@@ -191,10 +213,22 @@ uint64_t net_data_verify_mismatches(const Net *net) {
   return ue_data_verify_mismatches(net);
 }
 
+void net_ue_request_keys(Net *net, uint32_t ue) {
+  ue_request_keys(net, ue);
+}
+
+uint64_t net_recovery_abandoned(const Net *net) {
+  return ue_recovery_gave_up(net);
+}
+
 uint32_t net_pending_wraps(const Net *net) {
   return ue_pending_wraps(net);
 }
 
 uint64_t net_unwraps_shared(const Net *net) {
   return unwrap_share_hits(net->unwrap_share);
+}
+
+uint32_t net_member_pending_wraps(const Net *net) {
+  return ue_member_pending_wraps(net);
 }

@@ -60,8 +60,19 @@ void net_ue_copy_keys(const Net *net, uint32_t ue, GArray *out);
 /* With verify_data: receptions where bookkeeping (the member holds the
  * packet's key ref) and real decryption disagreed. Should be 0. */
 uint64_t net_data_verify_mismatches(const Net *net);
-/* Wraps awaiting a key at some UE (should be 0 at the end of a run). */
+/* Recovery (docs/reliability.md): UE `ue` sends an MBMS key request now,
+ * member or not (tests: a departed UE asking anyway is refused). */
+void net_ue_request_keys(Net *net, uint32_t ue);
+/* Key requests given up after RECOVERY_MAX_TRIES unanswered in a row. */
+uint64_t net_recovery_abandoned(const Net *net);
+/* Wraps awaiting a key at some UE (should be 0 at the end of a lossless
+ * run). */
 uint32_t net_pending_wraps(const Net *net);
 /* Unwraps answered by an open shared with an earlier holder of the same key
  * bytes (0 with crypto = per-ue). */
 uint64_t net_unwraps_shared(const Net *net);
+
+/* The same at UEs that are members (their own view): 0 at the end of any
+ * run with recovery. A UE that lost a key and left before it recovered
+ * keeps waiting for it (docs/reliability.md); that one is not counted. */
+uint32_t net_member_pending_wraps(const Net *net);

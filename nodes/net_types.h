@@ -69,8 +69,35 @@ typedef struct {
   /* a data transmission reached `members` members of a cell, of whom
    * `undecryptable` did not hold the key it is sealed under */
   void (*on_data_members)(void *ctx, uint32_t members, uint32_t undecryptable);
+  /* ---- loss and recovery (docs/reliability.md); each may be NULL ---- */
+  /* UE `ue` lost its reception of a common-channel transmission: a key
+   * assignment `msg`, or a data packet (msg NULL) */
+  void (*on_common_loss)(void *ctx, uint32_t ue, const Msg *msg);
+  /* a dedicated-channel frame of `msg` (to or from UE `ue`) was lost and is
+   * sent again (lost_for_good false), or lost for good (true) */
+  void (*on_dch_loss)(void *ctx, uint32_t ue, const Msg *msg, bool lost_for_good);
+  /* `rnc` repeated point-to-multipoint message `msg` (`len` bytes) on
+   * `n_tx` cells ([reliability] repeat) */
+  void (*on_repeat)(void *ctx, uint32_t rnc, const Msg *msg, size_t len, uint32_t n_tx);
+  /* `rnc` refused UE `ue`'s key request (not one of its members) */
+  void (*on_refused)(void *ctx, uint32_t rnc, uint32_t ue);
   void *ctx;
 } NetObserver;
+
+/* Loss on the channels and recovery of missed keys (docs/reliability.md).
+ * All zero: lossless channels and no recovery, as before. */
+typedef struct {
+  SimLossParams common, dch; /* per channel class */
+  SimLossStates states;      /* the UEs' radio condition (gilbert-elliott) */
+  uint32_t dch_max_retx;     /* RLC AM retransmissions before a frame is lost */
+  double core, iu;           /* Bernoulli loss of core / Iu frames */
+  uint64_t seed;             /* ns-3's run number (the scenario's seed) */
+  bool recovery;             /* UEs ask for missed keys; the RNC answers */
+  double timeout;            /* s from a detection to the request */
+  double retry;              /* s after a request with no answer to ask again */
+  uint32_t repeat;           /* transmissions of each p2m key assignment (>= 1) */
+  double repeat_interval;    /* s between two of them */
+} NetLoss;
 
 typedef struct {
   int embodiment; /* 1 or 2 */
@@ -95,6 +122,7 @@ typedef struct {
    * reference); otherwise holders with equal key bytes share one open of a
    * wrap (nodes/unwrap_share.h) */
   bool crypto_per_ue;
+  NetLoss loss;
 } NetConfig;
 
 typedef struct Net Net; /* opaque outside nodes/ */

@@ -35,12 +35,17 @@ typedef struct {
   /* Timer `timer` (the kind's own numbering) set by element `self`. */
   void (*on_timer)(Net *net, uint32_t self, uint32_t timer);
   void (*fini)(Net *net);
+  /* UEs only, may be NULL: the element's radio received (or lost, `lost`)
+   * key-assignment block `block` of its cell (nodes/loss.h), or an RLC
+   * reset discarded a frame of its dedicated channel (block 0, lost). */
+  void (*on_block)(Net *net, uint32_t self, uint32_t block, bool lost);
 } NodeOps;
 
 typedef struct Radio Radio;
 typedef struct PlanBook PlanBook;
 typedef struct DataPlane DataPlane;
 typedef struct UnwrapShare UnwrapShare;
+typedef struct Loss Loss;
 
 struct Net {
   NetConfig cfg;
@@ -62,6 +67,7 @@ struct Net {
   PlanBook *plans;     /* nodes/plan.c: plans in flight, what leavers held */
   DataPlane *data;     /* nodes/data.c; NULL without a data plane */
   UnwrapShare *unwrap_share; /* nodes/unwrap_share.c; NULL with crypto = per-ue */
+  Loss *loss;          /* nodes/loss.c; NULL when lossless without recovery */
   GArray *scratch;     /* uint32 cells, for one call of an element */
   GArray *scratch_ues; /* uint32 UEs, transport.c's */
 };

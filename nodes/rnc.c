@@ -20,11 +20,13 @@
 #include "nodes/periodic.h"
 #include "nodes/plan.h"
 #include "nodes/radio.h"
+#include "nodes/recovery.h"
 
 enum { RNC_TIMER_BATCH = 0, RNC_TIMER_PERIODIC = 1 /* .. 2 */ };
 
 typedef struct {
-  KtKey group; /* this RNC's copy of its scope's group key (version 0 = none) */
+  KtKey group;        /* this RNC's copy of its scope's group key (version 0 = none) */
+  uint32_t group_seq; /* the event that made `group` (NET_NO_SEQ: none) */
   BatchBuffer batch;
 } Rnc;
 
@@ -147,8 +149,10 @@ static void execute(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *plan, Kt
 static void execute_group_part(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *plan) {
   Rnc *r = rnc_of(net, rnc);
   const KtKey *next = plan_new_group_key(plan);
-  if (next)
+  if (next) {
     r->group = *next;
+    r->group_seq = seq;
+  }
   execute(net, rnc, seq, plan, KT_STAGE_GROUP, false);
   execute(net, rnc, seq, plan, KT_STAGE_GROUP, true);
   if (plan->group_retired)
@@ -231,8 +235,10 @@ static bool take_group_key(Net *net, uint32_t rnc, const Msg *msg) {
     return false;
   }
   KtKey *own = &rnc_of(net, rnc)->group;
-  if (key.ref.id == own->ref.id && key.ref.version > own->ref.version)
+  if (key.ref.id == own->ref.id && key.ref.version > own->ref.version) {
     *own = key;
+    rnc_of(net, rnc)->group_seq = msg->seq;
+  }
   kt_key_wipe(&key);
   return true;
 }
@@ -339,6 +345,9 @@ static void rnc_on_message(Net *net, uint32_t self, NetElement from, const Msg *
   case MSG_DEACTIVATE_ACCEPT:
     forward_to_ue(net, self, msg);
     break;
+  case MSG_KEY_REQUEST:
+    recovery_answer(net, self, from, msg, &rnc_of(net, self)->group, rnc_of(net, self)->group_seq);
+    break;
   default:
     reject(net, self, "message type not handled by an RNC");
     break;
@@ -354,8 +363,10 @@ static void on_batch_timer(Net *net, uint32_t rnc) {
     return;
   /* (a batch's new group key is the RNC's before any delivery is made) */
   const KtKey *next = plan_new_group_key(plan);
-  if (next)
+  if (next) {
     rnc_of(net, rnc)->group = *next;
+    rnc_of(net, rnc)->group_seq = seq;
+  }
   execute(net, rnc, seq, plan, KT_STAGE_LOCAL, false);
   execute_group_part(net, rnc, seq, plan);
   plan_close(net->plans, seq);
@@ -393,6 +404,7 @@ static void rnc_init(Net *net, const KtKey *core) {
    * its scope's group key from the start */
   for (uint32_t r = 0; r < net->n_rnc; r++) {
     s->rnc[r].group = *kt_tree_group_key(net->tree, kt_tree_scope_of_rnc(net->tree, r));
+    s->rnc[r].group_seq = NET_NO_SEQ;
     batch_buffer_init(&s->rnc[r].batch);
   }
   net->state[NET_RNC] = s;

@@ -14,6 +14,9 @@
  * key server's tree is not asked. */
 #include "nodes/node.h"
 
+#include <string.h>
+
+#include "nodes/loss.h"
 #include "nodes/radio.h"
 #include "nodes/unwrap_share.h"
 
@@ -105,20 +108,34 @@ static void on_dch(void *ctx, SimRanId ran, SimNodeId to, SimNodeId ue, const ui
     deliver(net, element_of_node(net, to), ue_el, NET_VIA_DCH, bytes, len);
 }
 
+/* Whether UE `ue` lost its reception of the transmission arriving now (the
+ * per-receiver draw, loss.h); its radio learns of the block either way. */
+static bool reception_lost(Net *net, uint32_t ue, uint32_t block, const Msg *msg) {
+  bool lost = loss_common_lost(net->loss, radio_ue_node(net->radio, ue));
+  if (lost && net->obs.on_common_loss)
+    net->obs.on_common_loss(net->obs.ctx, ue, msg);
+  if (msg && block != 0 && net->ops[NET_UE]->on_block)
+    net->ops[NET_UE]->on_block(net, ue, block, lost);
+  return lost;
+}
+
 static void on_common(void *ctx, SimRanId ran, uint32_t cell, const uint8_t *bytes, size_t len) {
   Net *net = ctx;
   uint32_t global_cell = ran * net->cfg.cells_per_rnc + cell;
+  uint32_t block = loss_block_arrived(net->loss, global_cell);
   NetElement from = {NET_RNC, ran};
   NetElement ues = {NET_UE, 0}; /* the UEs' row, where a bad transmission is counted once */
   guint n = 0;
   const uint32_t *listeners = radio_bearer_ues(net->radio, global_cell, &n);
   /* Every listener hears the same bytes; they are decoded once here (the
-   * bytes are identical for all) and each UE then acts on them alone. */
+   * bytes are identical for all) and each UE then acts on them alone,
+   * unless its reception was lost (one draw per receiver, in order). */
   if (msg_is_data(bytes, len)) {
     KtData d;
     if (decode_data_or_reject(net, ues, bytes, len, &d))
       for (guint i = 0; i < n; i++)
-        dispatch(net, (NetElement){NET_UE, listeners[i]}, from, NULL, &d);
+        if (!reception_lost(net, listeners[i], 0, NULL))
+          dispatch(net, (NetElement){NET_UE, listeners[i]}, from, NULL, &d);
     return;
   }
   Msg msg;
@@ -136,7 +153,8 @@ static void on_common(void *ctx, SimRanId ran, uint32_t cell, const uint8_t *byt
    * from its own labels whether the message is for it */
   if (KT_KEY_ID_KIND(under) == KT_KEY_GROUP || kt_tree_stateless(net->tree)) {
     for (guint i = 0; i < n; i++)
-      dispatch(net, (NetElement){NET_UE, listeners[i]}, from, &msg, NULL);
+      if (!reception_lost(net, listeners[i], block, &msg))
+        dispatch(net, (NetElement){NET_UE, listeners[i]}, from, &msg, NULL);
     return;
   }
   if (KT_KEY_ID_KIND(under) != KT_KEY_SUBGROUP)
@@ -155,12 +173,37 @@ static void on_common(void *ctx, SimRanId ran, uint32_t cell, const uint8_t *byt
       if (radio_listening(net->radio, holders[i]))
         g_array_append_val(to, holders[i]);
   }
-  for (guint i = 0; i < to->len; i++)
-    dispatch(net, (NetElement){NET_UE, g_array_index(to, uint32_t, i)}, from, &msg, NULL);
+  for (guint i = 0; i < to->len; i++) {
+    uint32_t ue = g_array_index(to, uint32_t, i);
+    if (!reception_lost(net, ue, block, &msg))
+      dispatch(net, (NetElement){NET_UE, ue}, from, &msg, NULL);
+  }
+}
+
+/* RLC acknowledged mode (sim/): a frame of a dedicated channel was lost
+ * and is sent again, or lost for good; the UE's radio knows of an RLC
+ * reset (the discarded frame is a loss only a key request makes good). */
+static void on_dch_loss(void *ctx, SimRanId ran, SimNodeId ue_node, const uint8_t *bytes,
+                        size_t len, bool lost_for_good) {
+  (void)ran;
+  Net *net = ctx;
+  uint32_t ue;
+  Msg msg;
+  if (!radio_ue_of_node(net->radio, ue_node, &ue) || msg_is_data(bytes, len) ||
+      !msg_decode(&msg, bytes, len, NULL))
+    return;
+  if (net->obs.on_dch_loss)
+    net->obs.on_dch_loss(net->obs.ctx, ue, &msg, lost_for_good);
+  if (lost_for_good && net->ops[NET_UE]->on_block)
+    net->ops[NET_UE]->on_block(net, ue, 0, true);
 }
 
 void net_transport_listen(Net *net) {
-  SimReceiver receiver = {.on_link = on_link, .on_dch = on_dch, .on_common = on_common, .ctx = net};
+  SimReceiver receiver = {.on_link = on_link,
+                          .on_dch = on_dch,
+                          .on_common = on_common,
+                          .on_dch_loss = on_dch_loss,
+                          .ctx = net};
   sim_set_receiver(&receiver);
 }
 
@@ -238,6 +281,35 @@ void net_send_dch_down(Net *net, uint32_t rnc, uint32_t ue, const Msg *msg) {
   sim_dch_down(radio_ran(net->radio, rnc), radio_ue_node(net->radio, ue), buf, len);
 }
 
+/* A repetition of a point-to-multipoint key assignment ([reliability]
+ * repeat): the same bytes on the same cells, each cell's copy with its
+ * original's block number. */
+typedef struct {
+  Net *net;
+  uint32_t rnc, n_cells;
+  size_t len;
+  uint32_t *cells, *blocks;
+  uint8_t bytes[];
+} Repeat;
+
+static void send_repeat(void *ctx, uint64_t last) {
+  Repeat *r = ctx;
+  Net *net = r->net;
+  for (uint32_t i = 0; i < r->n_cells; i++) {
+    loss_block_sent(net->loss, r->cells[i], true, r->blocks[i]);
+    sim_common_send(radio_ran(net->radio, r->rnc), r->cells[i] % net->cfg.cells_per_rnc, r->bytes,
+                    r->len);
+  }
+  Msg msg;
+  if (net->obs.on_repeat && msg_decode(&msg, r->bytes, r->len, NULL))
+    net->obs.on_repeat(net->obs.ctx, r->rnc, &msg, r->len, r->n_cells);
+  if (last) {
+    g_free(r->cells);
+    g_free(r->blocks);
+    g_free(r);
+  }
+}
+
 void net_send_common(Net *net, uint32_t rnc, const GArray *cells, const Msg *msg) {
   if (cells->len == 0)
     return;
@@ -247,11 +319,25 @@ void net_send_common(Net *net, uint32_t rnc, const GArray *cells, const Msg *msg
   if (net->obs.on_common_keys)
     net->obs.on_common_keys(net->obs.ctx, rnc, (const uint32_t *)(void *)cells->data, cells->len,
                             msg);
+  uint32_t repeat = net->cfg.loss.repeat;
+  Repeat *r = NULL;
+  if (repeat > 1) {
+    r = g_malloc(sizeof *r + len);
+    *r = (Repeat){.net = net, .rnc = rnc, .n_cells = cells->len, .len = len};
+    r->cells = g_memdup2(cells->data, cells->len * sizeof(uint32_t));
+    r->blocks = g_new(uint32_t, cells->len);
+    memcpy(r->bytes, buf, len);
+  }
   for (guint i = 0; i < cells->len; i++) {
     uint32_t cell = g_array_index(cells, uint32_t, i);
     g_assert(net_rnc_of_cell(net, cell) == rnc);
+    uint32_t block = loss_block_sent(net->loss, cell, true, 0);
+    if (r)
+      r->blocks[i] = block;
     sim_common_send(radio_ran(net->radio, rnc), cell % net->cfg.cells_per_rnc, buf, len);
   }
+  for (uint32_t k = 1; r && k < repeat; k++)
+    sim_schedule(k * net->cfg.loss.repeat_interval, send_repeat, r, k + 1 == repeat);
 }
 
 void net_send_data_link(Net *net, NetElement from, NetElement to, const KtData *d) {
@@ -272,6 +358,7 @@ void net_send_data_common(Net *net, uint32_t rnc, const GArray *cells, const KtD
                             d);
   for (guint i = 0; i < cells->len; i++) {
     uint32_t cell = g_array_index(cells, uint32_t, i);
+    loss_block_sent(net->loss, cell, false, 0);
     sim_common_send(radio_ran(net->radio, rnc), cell % net->cfg.cells_per_rnc, buf, len);
   }
 }

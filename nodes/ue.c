@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "nodes/radio.h"
+#include "nodes/ue_recovery.h"
 
 /* What a UE holds. Versions 0 mean "not held". 168 bytes per UE, plus,
  * with node keys (LKH), the interior keys of its path (40 bytes each). */
@@ -38,6 +39,7 @@ typedef struct {
   UeState *ue; /* per UE id */
   GArray *pending;
   uint64_t verify_mismatches;
+  UeRecovery *recovery; /* with [reliability] recovery; NULL otherwise */
 } Ues;
 
 static Ues *ues(const Net *net) {
@@ -153,6 +155,8 @@ static KtKey *key_slot(const Net *net, uint32_t ue, KtKeyId id, bool create) {
 static void pend(Net *net, uint32_t ue, uint32_t seq, const KtWrap *wrap) {
   PendingWrap p = {.ue = ue, .seq = seq, .wrap = *wrap};
   g_array_append_val(ues(net)->pending, p);
+  if (ues(net)->recovery && st_of(net, ue)->member)
+    ue_recovery_waiting(net, ues(net)->recovery, ue); /* it may never come */
 }
 
 static void process_wrap(Net *net, uint32_t ue, uint32_t seq, const KtWrap *wrap);
@@ -351,10 +355,25 @@ static bool opens_for_real(const KtData *d, const UeState *st) {
 static void on_data(Net *net, uint32_t ue, const KtData *d) {
   const UeState *st = st_of(net, ue);
   bool holds = kt_ref_equal(st->group.ref, d->key) || kt_ref_equal(st->prev_group.ref, d->key);
+  if (ues(net)->recovery && st->member && d->key.id == st->group.ref.id &&
+      d->key.version > st->group.ref.version)
+    ue_recovery_seen(net, ues(net)->recovery, ue, d->key); /* sealed under a key it lacks */
   if (net->cfg.verify_data && opens_for_real(d, st) != holds)
     ues(net)->verify_mismatches++;
   if (net->obs.on_data_members)
     net->obs.on_data_members(net->obs.ctx, 1, holds ? 0 : 1);
+}
+
+/* A wrap names in the clear a newer version of the group key the UE holds
+ * (it delivers it, or is made under it): the UE may have missed one. */
+static void note_newer(Net *net, uint32_t ue, const KtWrap *w) {
+  const UeState *st = st_of(net, ue);
+  if (!ues(net)->recovery || !st->member)
+    return;
+  const KtKeyRef refs[] = {w->key, w->under};
+  for (size_t i = 0; i < G_N_ELEMENTS(refs); i++)
+    if (refs[i].id == st->group.ref.id && refs[i].version > st->group.ref.version + (i == 0))
+      ue_recovery_seen(net, ues(net)->recovery, ue, refs[i]);
 }
 
 static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *msg,
@@ -374,11 +393,40 @@ static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *m
     end_wait(net, self);
     drop_pending(net, self);
   }
-  if (msg->type == MSG_KEY_ASSIGNMENT && (msg->mode == MSG_P2M || msg->ue == self))
+  if (msg->type == MSG_KEY_ASSIGNMENT && (msg->mode == MSG_P2M || msg->ue == self)) {
+    for (uint8_t i = 0; i < msg->n_wraps; i++) {
+      note_newer(net, self, &msg->wraps[i]);
+      process_wrap(net, self, msg->seq, &msg->wraps[i]);
+    }
+  } else if (msg->type == MSG_KEY_RECOVERY && msg->ue == self && ues(net)->recovery) {
+    ue_recovery_answered(ues(net)->recovery, self);
     for (uint8_t i = 0; i < msg->n_wraps; i++)
       process_wrap(net, self, msg->seq, &msg->wraps[i]);
+  }
   if (msg->type == MSG_KEY_ASSIGNMENT && msg->mode == MSG_P2P && msg->ue == self)
     end_wait(net, self);
+}
+
+static bool has_pending(const Net *net, uint32_t ue) {
+  const GArray *pending = ues(net)->pending;
+  for (guint i = 0; i < pending->len; i++)
+    if (g_array_index(pending, PendingWrap, i).ue == ue)
+      return true;
+  return false;
+}
+
+/* Recovery (ue_recovery.h): the timer fired; ask the RNC if still missing. */
+static void ue_on_timer(Net *net, uint32_t self, uint32_t timer) {
+  g_assert(timer == UE_TIMER_RECOVERY && ues(net)->recovery);
+  const UeState *st = st_of(net, self);
+  if (!ue_recovery_due(net, ues(net)->recovery, self, st->member, st->group.ref,
+                       has_pending(net, self)))
+    return;
+  Msg msg;
+  msg_init(&msg, MSG_KEY_REQUEST, NET_NO_SEQ);
+  msg.ue = self;
+  msg.cell = radio_ue_cell(net->radio, self);
+  net_send_dch_up(net, self, &msg);
 }
 
 static void ue_init(Net *net, const KtKey *core_key) {
@@ -386,6 +434,8 @@ static void ue_init(Net *net, const KtKey *core_key) {
   Ues *u = g_new0(Ues, 1);
   u->ue = g_new0(UeState, net->cfg.ue_capacity ? net->cfg.ue_capacity : 1);
   u->pending = g_array_new(FALSE, FALSE, sizeof(PendingWrap));
+  if (net->cfg.loss.recovery)
+    u->recovery = ue_recovery_new(net->cfg.ue_capacity);
   net->state[NET_UE] = u;
 }
 
@@ -401,12 +451,23 @@ static void ue_fini(Net *net) {
   }
   g_free(u->ue);
   g_array_free(u->pending, TRUE);
+  ue_recovery_free(u->recovery);
   g_free(u);
   net->state[NET_UE] = NULL;
 }
 
-const NodeOps ue_ops = {
-    .name = "ue", .init = ue_init, .on_message = ue_on_message, .fini = ue_fini};
+/* The UE's radio on a key-assignment block (node.h's on_block). */
+static void ue_on_block(Net *net, uint32_t self, uint32_t block, bool lost) {
+  if (ues(net)->recovery && st_of(net, self)->member)
+    ue_recovery_block(net, ues(net)->recovery, self, block, lost);
+}
+
+const NodeOps ue_ops = {.name = "ue",
+                        .init = ue_init,
+                        .on_message = ue_on_message,
+                        .on_timer = ue_on_timer,
+                        .fini = ue_fini,
+                        .on_block = ue_on_block};
 
 /* ------------------------------------------------------------- actions */
 
@@ -435,6 +496,8 @@ void ue_start_join(Net *net, uint32_t ue, uint32_t cell, uint32_t seq) {
     st->waiting = 1;
     radio_index_add(net->radio, ue, RADIO_INDEX_ANY);
   }
+  if (ues(net)->recovery)
+    ue_recovery_reset(ues(net)->recovery, ue);
   Msg msg;
   msg_init(&msg, MSG_ACTIVATE_REQ, seq);
   msg.ue = ue;
@@ -467,6 +530,19 @@ void ue_sync_from_tree(Net *net, uint32_t ue) {
 
 void ue_set_member(Net *net, uint32_t ue) {
   st_of(net, ue)->member = 1;
+}
+
+void ue_request_keys(Net *net, uint32_t ue) {
+  g_assert(radio_ue_seen(net->radio, ue));
+  Msg msg;
+  msg_init(&msg, MSG_KEY_REQUEST, NET_NO_SEQ);
+  msg.ue = ue;
+  msg.cell = radio_ue_cell(net->radio, ue);
+  net_send_dch_up(net, ue, &msg);
+}
+
+uint64_t ue_recovery_gave_up(const Net *net) {
+  return ue_recovery_abandoned(ues(net)->recovery);
 }
 
 /* ---------------------------------------------------------- inspection */
@@ -529,4 +605,12 @@ uint64_t ue_data_verify_mismatches(const Net *net) {
 
 uint32_t ue_pending_wraps(const Net *net) {
   return ues(net)->pending->len;
+}
+
+uint32_t ue_member_pending_wraps(const Net *net) {
+  uint32_t n = 0;
+  const GArray *pending = ues(net)->pending;
+  for (guint i = 0; i < pending->len; i++)
+    n += st_of(net, g_array_index(pending, PendingWrap, i).ue)->member;
+  return n;
 }

@@ -24,6 +24,12 @@ void ue_start_leave(Net *net, uint32_t ue, uint32_t seq);
 void ue_sync_from_tree(Net *net, uint32_t ue);
 void ue_set_member(Net *net, uint32_t ue);
 
+/* Recovery (docs/reliability.md, nodes/ue_recovery.h; the radio's blocks
+ * come through ue_ops.on_block). The UE sends an MBMS key request now, member or not (tests: a departed
+ * UE asking anyway). */
+void ue_request_keys(Net *net, uint32_t ue);
+uint64_t ue_recovery_gave_up(const Net *net);
+
 /* Inspection (net.h's, for reports and tests). */
 bool ue_holds_group_key(const Net *net, uint32_t ue, const KtKey *key);
 uint32_t ue_keys_held(const Net *net, uint32_t ue);
@@ -31,3 +37,4 @@ bool ue_can_open(const Net *net, uint32_t ue, const KtWrap *wrap);
 void ue_copy_keys(const Net *net, uint32_t ue, GArray *out);
 uint64_t ue_data_verify_mismatches(const Net *net);
 uint32_t ue_pending_wraps(const Net *net);
+uint32_t ue_member_pending_wraps(const Net *net);

@@ -68,6 +68,12 @@ typedef struct {
    * (0-based within the RAN): one event per transmission, the receivers are
    * the UEs camped on the cell, dispatched by the caller */
   void (*on_common)(void *ctx, SimRanId ran, uint32_t cell, const uint8_t *bytes, size_t len);
+  /* RLC acknowledged mode (sim_ran_set_dch_loss): a frame on UE `ue`'s
+   * dedicated channel was lost and is sent again (lost_for_good false), or
+   * was lost beyond the retransmission limit, or could not be sent again
+   * because the UE camped under another RAN (true). May be NULL. */
+  void (*on_dch_loss)(void *ctx, SimRanId ran, SimNodeId ue, const uint8_t *bytes, size_t len,
+                      bool lost_for_good);
   void *ctx;
 } SimReceiver;
 
@@ -113,6 +119,46 @@ void sim_dch_down(SimRanId ran, SimNodeId ue, const uint8_t *bytes, size_t len);
  * and becomes an ns-3 Packet and event when the one before it arrives
  * (sim_radio.cc). */
 void sim_common_send(SimRanId ran, uint32_t cell, const uint8_t *bytes, size_t len);
+
+/* ---- loss ---- */
+/* Loss models (sim_loss.cc). Every draw comes from ns-3's generator:
+ * sim_loss_seed sets its run number to the scenario's seed (call after
+ * sim_init, before creating models), and each model draws from its own
+ * RandomVariableStream, numbered `stream` (a fixed number per use, so that
+ * one model's draws never shift another's). */
+typedef uint32_t SimLossId;
+typedef enum { SIM_LOSS_NONE, SIM_LOSS_BERNOULLI, SIM_LOSS_GILBERT_ELLIOTT } SimLossModel;
+typedef struct {
+  SimLossModel model;
+  double rate;                /* bernoulli: loss probability per reception */
+  double loss_good, loss_bad; /* gilbert-elliott: loss probability per state */
+} SimLossParams;
+/* The receivers' two-state radio condition (gilbert-elliott): rates of the
+ * continuous-time chain (1/s) and the probability of the bad state at a
+ * receiver's first reception. One per run, shared by the models. */
+typedef struct {
+  double good_to_bad, bad_to_good, bad_fraction;
+} SimLossStates;
+void sim_loss_seed(uint64_t seed);
+/* Before any gilbert-elliott model; `stream` numbers the state draws. */
+void sim_loss_set_states(const SimLossStates *states, int64_t stream);
+SimLossId sim_loss_new(const SimLossParams *params, int64_t stream);
+/* One reception at node `receiver` now: true if it is lost. One draw per
+ * call (gilbert-elliott: and one for the receiver's state). */
+bool sim_loss_lost(SimLossId loss, SimNodeId receiver);
+bool sim_loss_is_none(SimLossId loss);
+/* RLC acknowledged mode on every dedicated channel of `ran`: each frame's
+ * arrival is a reception at the UE's node (downlink; uplink: the UE's node
+ * too, its radio condition) drawn from `loss`; a lost frame is sent again
+ * dch_delay after the time it would have arrived (the status report's way
+ * back), serialised again, up to `max_retx` retransmissions; reported
+ * through receiver.on_dch_loss. */
+void sim_ran_set_dch_loss(SimRanId ran, SimLossId loss, uint32_t max_retx);
+/* Bernoulli loss of every frame arriving over `link` (both ways): ns-3's
+ * RateErrorModel as the receive error model of both devices (stream
+ * numbers `stream` and `stream + 1`); a lost frame is a PhyRxDrop, counted
+ * by sim_link_drops(). */
+void sim_link_set_loss(SimLinkId link, double rate, int64_t stream);
 
 /* ---- pcap traces ---- */
 /* Every frame of `link`, both directions, is written to the pcap file at

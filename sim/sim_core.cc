@@ -48,6 +48,7 @@ void reset_state() {
   simint::pcap_reset();
   simint::link_reset();
   simint::radio_reset();
+  simint::loss_reset();
   simint::nodes_reset();
 }
 

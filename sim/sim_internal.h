@@ -72,6 +72,7 @@ ns3::Ptr<ns3::PcapFileWrapper> pcap_file(const char *path, uint32_t dlt);
 /* Per-module state reset (after Simulator::Destroy, and at sim_init). */
 void link_reset();
 void radio_reset();
+void loss_reset();
 void pcap_reset();  /* closes every trace file */
 void nodes_reset(); /* last: the other modules' objects live on nodes */
 

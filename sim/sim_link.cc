@@ -18,6 +18,7 @@
 #include "sim/sim_internal.h"
 
 #include <ns3/data-rate.h>
+#include <ns3/error-model.h>
 #include <ns3/net-device-container.h>
 #include <ns3/point-to-point-helper.h>
 #include <ns3/point-to-point-net-device.h>
@@ -117,6 +118,18 @@ void sim_link_send(SimLinkId link, SimNodeId from, const uint8_t *bytes, size_t 
   Ptr<Packet> p = len > 0 ? Create<Packet>(bytes, static_cast<uint32_t>(len)) : Create<Packet>();
   /* a refused packet has hit MacTxDrop, hence the drop counter */
   l.dev[side]->Send(p, l.dev[1 - side]->GetAddress(), kProtocol);
+}
+
+void sim_link_set_loss(SimLinkId link, double rate, int64_t stream) {
+  SIM_CHECK(link < g_links.size(), "unknown link %u", link);
+  SIM_CHECK(std::isfinite(rate) && rate >= 0 && rate <= 1, "bad loss rate %g", rate);
+  for (int i = 0; i < 2; i++) {
+    Ptr<RateErrorModel> em = CreateObject<RateErrorModel>();
+    em->SetUnit(RateErrorModel::ERROR_UNIT_PACKET);
+    em->SetRate(rate);
+    em->AssignStreams(stream + i);
+    g_links[link].dev[i]->SetReceiveErrorModel(em);
+  }
 }
 
 bool sim_pcap_link(SimLinkId link, const char *path) {

@@ -227,7 +227,17 @@ public:
 
   /* Serialises `p` on `ue`'s dedicated channel (uplink: from = ue, to = RNC). */
   void TransmitDch(RadioDevice &from, RadioDevice &to, RadioDevice &ue, bool uplink, Ptr<Packet> p,
-                   uint16_t protocol);
+                   uint16_t protocol, uint32_t attempt = 0);
+  /* RLC acknowledged mode on the dedicated channels (sim_ran_set_dch_loss):
+   * whether the frame that reached `to` was lost; if so, it is sent again
+   * a status report's way back later (dch_delay), up to the limit. */
+  bool DchLost(RadioDevice &from, RadioDevice &to, RadioDevice &ue, bool uplink, Ptr<Packet> p,
+               uint16_t protocol, uint32_t attempt);
+  void SetDchLoss(SimLossId loss, uint32_t max_retx) {
+    m_dchLoss = loss;
+    m_hasDchLoss = true;
+    m_maxRetx = max_retx;
+  }
   void TransmitCommon(uint32_t cell, const uint8_t *bytes, size_t len);
   /* The arrival of the cell's transmission in ns-3: schedules the cell's
    * next one, then delivers this one. */
@@ -284,6 +294,9 @@ private:
   std::vector<std::deque<QueuedCommon>> m_cellQueue;
   std::vector<uint8_t> m_cellInFlight; /* per cell: one transmission is in ns-3 */
   Ptr<PcapFileWrapper> m_pcap;         /* null: not traced */
+  SimLossId m_dchLoss = 0;
+  bool m_hasDchLoss = false;
+  uint32_t m_maxRetx = 0;
   /* promiscuous callbacks, rare: kept here rather than in every device */
   std::unordered_map<const RadioDevice *, NetDevice::PromiscReceiveCallback> m_promisc;
 };
@@ -298,18 +311,39 @@ std::vector<uint32_t> g_ue_ran;  /* by node id: the RAN it is camped on, or kNoS
 class DchArrival : public EventImpl {
 public:
   DchArrival(Ptr<RadioDevice> from, Ptr<RadioDevice> to, bool uplink, Ptr<Packet> p,
-             uint16_t protocol, SimRanId ran)
-      : m_from(from), m_to(to), m_p(p), m_ran(ran), m_protocol(protocol), m_uplink(uplink) {}
+             uint16_t protocol, SimRanId ran, uint32_t attempt)
+      : m_from(from), m_to(to), m_p(p), m_ran(ran), m_attempt(attempt), m_protocol(protocol),
+        m_uplink(uplink) {}
 
 protected:
-  void Notify() override {
-    m_to->Receive(m_p, m_protocol, *m_from, m_uplink, m_ran);
-  }
+  void Notify() override;
 
 private:
   Ptr<RadioDevice> m_from, m_to;
   Ptr<Packet> m_p;
-  SimRanId m_ran; /* the RAN crossed (the UE may have moved since) */
+  SimRanId m_ran;     /* the RAN crossed (the UE may have moved since) */
+  uint32_t m_attempt; /* 0: first transmission; k: k-th retransmission */
+  uint16_t m_protocol;
+  bool m_uplink;
+};
+
+/* An RLC AM retransmission falling due (the status report reached the
+ * sender): sent again on the same RAN if the UE is still camped there. */
+class DchRetransmit : public EventImpl {
+public:
+  DchRetransmit(Ptr<RadioDevice> from, Ptr<RadioDevice> to, bool uplink, Ptr<Packet> p,
+                uint16_t protocol, SimRanId ran, uint32_t attempt)
+      : m_from(from), m_to(to), m_p(p), m_ran(ran), m_attempt(attempt), m_protocol(protocol),
+        m_uplink(uplink) {}
+
+protected:
+  void Notify() override;
+
+private:
+  Ptr<RadioDevice> m_from, m_to;
+  Ptr<Packet> m_p;
+  SimRanId m_ran;
+  uint32_t m_attempt;
   uint16_t m_protocol;
   bool m_uplink;
 };
@@ -379,6 +413,35 @@ RadioDevice &ue_device(SimRanId ran, SimNodeId ue) {
 }
 
 } // namespace
+
+/* Reports a retransmission (lost_for_good false) or a frame lost beyond the
+ * limit (true) to receiver.on_dch_loss. */
+static void report_dch_loss(SimRanId ran, SimNodeId ue, const Packet &p, bool lost_for_good) {
+  const SimReceiver &r = receiver();
+  if (r.on_dch_loss != nullptr)
+    with_payload(p, [&](const uint8_t *bytes, size_t len) {
+      r.on_dch_loss(r.ctx, ran, ue, bytes, len, lost_for_good);
+    });
+}
+
+void DchArrival::Notify() {
+  RadioChannel &ch = ran_of(m_ran);
+  RadioDevice &ue = m_uplink ? *m_from : *m_to;
+  if (ch.DchLost(*m_from, *m_to, ue, m_uplink, m_p, m_protocol, m_attempt))
+    return;
+  m_to->Receive(m_p, m_protocol, *m_from, m_uplink, m_ran);
+}
+
+void DchRetransmit::Notify() {
+  RadioChannel &ch = ran_of(m_ran);
+  RadioDevice &ue = m_uplink ? *m_from : *m_to;
+  if (ch.UeOfNode(ue.NodeId()) != &ue) {
+    /* the UE camped elsewhere meanwhile: this RAN reaches it no more */
+    report_dch_loss(m_ran, ue.NodeId(), *m_p, true);
+    return;
+  }
+  ch.TransmitDch(*m_from, *m_to, ue, m_uplink, m_p, m_protocol, m_attempt);
+}
 
 /* ---- RadioDevice ---- */
 
@@ -529,7 +592,7 @@ void RadioChannel::RemoveUe(uint32_t slot) {
 }
 
 void RadioChannel::TransmitDch(RadioDevice &from, RadioDevice &to, RadioDevice &ue, bool uplink,
-                               Ptr<Packet> p, uint16_t protocol) {
+                               Ptr<Packet> p, uint16_t protocol, uint32_t attempt) {
   if (m_pcap)
     TracePcap(uplink ? SIM_PCAP_DCH_UP : SIM_PCAP_DCH_DOWN, 0xffff, ue.NodeId(), *p);
   int64_t now = Simulator::Now().GetTimeStep();
@@ -537,7 +600,22 @@ void RadioChannel::TransmitDch(RadioDevice &from, RadioDevice &to, RadioDevice &
   int64_t end = AddSteps(std::max(now, busy), TxSteps(p->GetSize(), m_dchRate));
   busy = end;
   Simulator::ScheduleWithContext(to.NodeId(), TimeStep(AddSteps(end, m_dchDelay) - now),
-                                 new DchArrival(&from, &to, uplink, p, protocol, m_ran));
+                                 new DchArrival(&from, &to, uplink, p, protocol, m_ran, attempt));
+}
+
+bool RadioChannel::DchLost(RadioDevice &from, RadioDevice &to, RadioDevice &ue, bool uplink,
+                           Ptr<Packet> p, uint16_t protocol, uint32_t attempt) {
+  if (!m_hasDchLoss || !sim_loss_lost(m_dchLoss, ue.NodeId()))
+    return false;
+  if (attempt >= m_maxRetx) {
+    report_dch_loss(m_ran, ue.NodeId(), *p, true);
+    return true;
+  }
+  report_dch_loss(m_ran, ue.NodeId(), *p, false);
+  Simulator::ScheduleWithContext(
+      from.NodeId(), TimeStep(m_dchDelay),
+      new DchRetransmit(&from, &to, uplink, p, protocol, m_ran, attempt + 1));
+  return true;
 }
 
 void RadioChannel::TransmitCommon(uint32_t cell, const uint8_t *bytes, size_t len) {
@@ -711,6 +789,10 @@ bool sim_pcap_ran(SimRanId ran, const char *path) {
     return false;
   ch.SetPcap(file);
   return true;
+}
+
+void sim_ran_set_dch_loss(SimRanId ran, SimLossId loss, uint32_t max_retx) {
+  simint::ran_of(ran).SetDchLoss(loss, max_retx);
 }
 
 bool sim_ran_has_ue(SimRanId ran, SimNodeId ue) {

@@ -147,10 +147,19 @@ static const BadCase cases[] = {
      "run.x\\033[31m"},
     {"set-sweep-key-control-char", "[run]\n", 0, NULL, NULL, {"--set", "sweep.x\x1by=2", NULL},
      NULL, 2, "--set: sweep.x\\033y: unknown key"},
+    /* [loss] and [reliability] (docs/reliability.md) */
+    {"loss-above-one", "[loss]\ncommon = bernoulli\ncommon-loss = 1.5\n", 0, NULL, NULL, {NULL},
+     NULL, 2, "s.ini:3: loss.common-loss: '1.5' is out of range (0 or 1e-12 .. 1)"},
+    {"loss-model", "[loss]\ncommon = lossy\n", 0, NULL, NULL, {NULL}, NULL, 2,
+     "s.ini:2: loss.common: 'lossy' is not none, bernoulli or gilbert-elliott"},
+    {"set-repeat-zero", "[run]\n", 0, NULL, NULL, {"--set", "reliability.repeat=0", NULL}, NULL, 2,
+     "--set: reliability.repeat: '0' is out of range (1..16)"},
+    {"timeout-zero", "[reliability]\ntimeout = 0\n", 0, NULL, NULL, {NULL}, NULL, 2,
+     "s.ini:2: reliability.timeout: '0' must be > 0"},
     /* the exit-2 promises that held before */
     {"unknown-section", "[run]\n[bogus]\n", 0, NULL, NULL, {NULL}, NULL, 2,
      "s.ini:2: bogus: unknown section (known: run, topology, links, workload, security, data, "
-     "trace, sweep)"},
+     "loss, reliability, trace, sweep)"},
     {"duplicate-key", "[run]\nseed = 5\nseed = 6\n", 0, NULL, NULL, {NULL}, NULL, 2,
      "s.ini:3: run.seed: duplicate key (first given at line 2)"},
     {"bad-seed", "[run]\nseed = abc\n", 0, NULL, NULL, {NULL}, NULL, 2,

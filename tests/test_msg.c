@@ -12,22 +12,34 @@
 /* ------------------------------------------------------------ helpers */
 
 static const MsgType all_types[] = {
-    MSG_ACTIVATE_REQ,         MSG_ACTIVATE_ACCEPT,    MSG_DEACTIVATE_REQ, MSG_DEACTIVATE_ACCEPT,
-    MSG_GROUP_KEY_CHANGE_REQ, MSG_RAB_ASSIGNMENT_REQ, MSG_KEY_ASSIGNMENT};
+    MSG_ACTIVATE_REQ,      MSG_ACTIVATE_ACCEPT,      MSG_DEACTIVATE_REQ,
+    MSG_DEACTIVATE_ACCEPT, MSG_GROUP_KEY_CHANGE_REQ, MSG_RAB_ASSIGNMENT_REQ,
+    MSG_KEY_ASSIGNMENT,    MSG_KEY_REQUEST,          MSG_KEY_RECOVERY};
 #define N_TYPES G_N_ELEMENTS(all_types)
 
+/* The context layout (ue, cell): the four context messages and the key
+ * request. */
 static bool is_context(MsgType t) {
-  return t >= MSG_ACTIVATE_REQ && t <= MSG_DEACTIVATE_ACCEPT;
+  return (t >= MSG_ACTIVATE_REQ && t <= MSG_DEACTIVATE_ACCEPT) || t == MSG_KEY_REQUEST;
 }
 
-/* Smallest wrap count a valid message of this type carries. */
+/* The key assignment layout (mode, ue): key assignment and key recovery. */
+static bool is_assignment(MsgType t) {
+  return t == MSG_KEY_ASSIGNMENT || t == MSG_KEY_RECOVERY;
+}
+
+/* Smallest and largest wrap count a valid message of this type carries. */
 static unsigned min_wraps(MsgType t) {
   return is_context(t) ? 0 : 1;
 }
 
+static unsigned max_wraps(MsgType t) {
+  return t == MSG_KEY_REQUEST ? 0 : MSG_MAX_WRAPS;
+}
+
 /* Fixed body bytes, written out from the format independently of msg.c. */
 static size_t fixed_bytes(MsgType t) {
-  return is_context(t) ? 9 : t == MSG_KEY_ASSIGNMENT ? 6 : 5;
+  return is_context(t) ? 9 : is_assignment(t) ? 6 : 5;
 }
 
 static void fill_wrap(KtWrap *w, GRand *r) {
@@ -56,8 +68,8 @@ static void make_msg(Msg *m, MsgType type, unsigned n, unsigned variant, GRand *
   if (is_context(type)) {
     m->ue = g_rand_int(r);
     m->cell = g_rand_int(r);
-  } else if (type == MSG_KEY_ASSIGNMENT) {
-    m->mode = variant % 2 ? MSG_P2M : MSG_P2P;
+  } else if (is_assignment(type)) {
+    m->mode = variant % 2 && type == MSG_KEY_ASSIGNMENT ? MSG_P2M : MSG_P2P;
     m->ue = m->mode == MSG_P2M ? MSG_NO_UE : (uint32_t)g_rand_int_range(r, 0, G_MAXINT32);
   } else {
     m->scope = g_rand_int(r);
@@ -160,7 +172,7 @@ static void test_roundtrip(void) {
                         : type == MSG_GROUP_KEY_CHANGE_REQ ? 3u
                                                            : 1u;
     for (unsigned v = 0; v < variants; v++) {
-      for (unsigned n = min_wraps(type); n <= MSG_MAX_WRAPS; n++) {
+      for (unsigned n = min_wraps(type); n <= max_wraps(type); n++) {
         Msg m, d;
         /* group key change: no list, lists of 1 .. MSG_MAX_WRAPS + 1 RNCs,
          * and the longest list */
@@ -183,11 +195,12 @@ static void test_roundtrip(void) {
       }
     }
   }
-  /* 4 context types with 0..MAX wraps, 2 core types, 2 more variants of the
-   * group key change (with RNC lists) and 2 key assignment modes with 1..MAX */
+  /* 4 context types with 0..MAX wraps, the key request with none, 2 core
+   * types, 2 more variants of the group key change (with RNC lists) and 2
+   * key assignment modes with 1..MAX, the key recovery (p2p) with 1..MAX */
   g_assert_cmpuint(cases, ==,
-                   4 * (MSG_MAX_WRAPS + 1) + 2 * MSG_MAX_WRAPS + 2 * MSG_MAX_WRAPS +
-                       2 * MSG_MAX_WRAPS);
+                   4 * (MSG_MAX_WRAPS + 1) + 1 + 2 * MSG_MAX_WRAPS + 2 * MSG_MAX_WRAPS +
+                       2 * MSG_MAX_WRAPS + MSG_MAX_WRAPS);
   g_rand_free(r);
 }
 
@@ -325,6 +338,26 @@ static void test_golden(void) {
                    "00 45230100 01"
                    "07000040 01000000 45230180 01000000" SEQ_NONCE SEQ_CT);
 
+  /* MBMS key request: no event (seq 0xffffffff), ue 0x12345, cell 3, no
+   * wrap: the context layout, type 9, body 9. */
+  msg_init(&m, MSG_KEY_REQUEST, 0xffffffffu);
+  m.ue = 0x12345;
+  m.cell = 3;
+  check_golden(&m, "4d4b0109 ffffffff 09000000"
+                   "45230100 03000000 00");
+
+  /* MBMS key recovery: seq 11, ue 0x12345, the same wrap as the key
+   * assignment above: the key assignment layout, type 10 (0x0a). */
+  msg_init(&m, MSG_KEY_RECOVERY, 11);
+  m.mode = MSG_P2P;
+  m.ue = 0x12345;
+  m.n_wraps = 1;
+  set_wrap(&m.wraps[0], KT_KEY_ID(KT_KEY_SUBGROUP, 7), 1, KT_KEY_ID(KT_KEY_PRIVATE, 0x12345), 1);
+  seq_fill(&m.wraps[0]);
+  check_golden(&m, "4d4b010a 0b000000 5e000000"
+                   "00 45230100 01"
+                   "07000040 01000000 45230180 01000000" SEQ_NONCE SEQ_CT);
+
   /* MBMS key assignment, point-to-multipoint: seq 12, two wraps of group key
    * 0 version 4, under sub-group keys 7 v2 and 8 v1. Body 6 + 176 = 0xb6. */
   msg_init(&m, MSG_KEY_ASSIGNMENT, 12);
@@ -353,7 +386,7 @@ static size_t encode_sample(MsgType type, unsigned n, unsigned variant, uint8_t 
 static void test_truncation(void) {
   GRand *r = g_rand_new_with_seed(2);
   for (unsigned t = 0; t < N_TYPES; t++) {
-    for (unsigned n = min_wraps(all_types[t]); n <= 3; n++) {
+    for (unsigned n = min_wraps(all_types[t]); n <= MIN(3u, max_wraps(all_types[t])); n++) {
       uint8_t buf[MSG_MAX_BYTES];
       Msg m, d;
       size_t size = encode_sample(all_types[t], n, n, buf, &m, r);
@@ -387,7 +420,7 @@ static void test_corruption(void) {
   for (unsigned t = 0; t < N_TYPES; t++) {
     for (unsigned variant = 0; variant < 2; variant++) {
       MsgType type = all_types[t];
-      unsigned n = variant == 0 ? min_wraps(type) : 2;
+      unsigned n = variant == 0 ? min_wraps(type) : MIN(2u, max_wraps(type));
       uint8_t buf[MSG_MAX_BYTES];
       Msg m, d;
       size_t size = encode_sample(type, n, variant, buf, &m, r);
@@ -411,13 +444,18 @@ static void test_corruption(void) {
         /* The sequence number is free. */
         if (pos >= 4 && pos < 8)
           g_assert_cmpuint(accepted, ==, 255);
-        /* The type byte only moves within a body layout (a group key change
-         * request with an RNC list has a layout of its own). */
-        if (pos == 3)
-          g_assert_cmpuint(accepted, ==,
-                           is_context(type)                         ? 3
-                           : type == MSG_KEY_ASSIGNMENT || m.n_rncs ? 0
-                                                                    : 1);
+        /* The type byte only moves within a body layout: among the
+         * context messages (and to the key request if there is no
+         * wrap), between the two group changes without an RNC list (a
+         * list is a layout of its own), and between key assignment and
+         * key recovery when point-to-point. */
+        if (pos == 3) {
+          unsigned want = is_context(type) ? (type == MSG_KEY_REQUEST ? 4 : 3 + (m.n_wraps == 0))
+                          : is_assignment(type) ? (m.mode == MSG_P2P ? 1 : 0)
+                          : m.n_rncs            ? 0
+                                                : 1;
+          g_assert_cmpuint(accepted, ==, want);
+        }
       }
     }
   }
@@ -431,7 +469,8 @@ static void test_random_flips(void) {
   for (guint32 seed = 1; seed <= 3000; seed++) {
     GRand *r = g_rand_new_with_seed(seed);
     MsgType type = all_types[g_rand_int_range(r, 0, N_TYPES)];
-    unsigned n = (unsigned)g_rand_int_range(r, (gint32)min_wraps(type), MSG_MAX_WRAPS + 1);
+    unsigned n =
+        (unsigned)g_rand_int_range(r, (gint32)min_wraps(type), (gint32)max_wraps(type) + 1);
     uint8_t buf[MSG_MAX_BYTES + 16];
     Msg m, d;
     size_t size = encode_sample(type, n, seed, buf, &m, r);
@@ -471,7 +510,7 @@ static void test_trailing(void) {
   for (unsigned t = 0; t < N_TYPES; t++) {
     uint8_t buf[MSG_MAX_BYTES + 1];
     Msg m;
-    size_t size = encode_sample(all_types[t], 1, t, buf, &m, r);
+    size_t size = encode_sample(all_types[t], MIN(1u, max_wraps(all_types[t])), t, buf, &m, r);
     buf[size] = 0;
     expect_reject(buf, size + 1, "trailing bytes after the body");
     put_u32(buf + 8, (uint32_t)(size + 1 - MSG_HEADER_BYTES));
@@ -587,7 +626,7 @@ static void test_field_rules(void) {
   expect_reject(buf, size, "unknown message type");
   buf[3] = 8; /* a data packet's type, where a control message must be */
   expect_reject(buf, size, "data packet where a control message was expected");
-  buf[3] = 9;
+  buf[3] = MSG_TYPE_COUNT; /* the first unused */
   expect_reject(buf, size, "unknown message type");
   buf[3] = 255;
   expect_reject(buf, size, "unknown message type");
@@ -617,6 +656,22 @@ static void test_field_rules(void) {
     put_u32(buf + 8, (uint32_t)(len - MSG_HEADER_BYTES));
     expect_reject(buf, len, "key-carrying message without a wrap");
   }
+  /* Key recovery: point-to-point with a wrap; key request: no wrap. */
+  size = encode_sample(MSG_KEY_RECOVERY, 1, 0, buf, &m, r);
+  g_assert_true(decode_is_canonical(buf, size, &m));
+  buf[12] = 1;
+  put_u32(buf + 13, MSG_NO_UE);
+  expect_reject(buf, size, "key recovery not point-to-point");
+  size = encode_sample(MSG_KEY_RECOVERY, 1, 0, buf, &m, r);
+  buf[size - KT_WRAP_WIREBYTES - 1] = 0;
+  put_u32(buf + 8, (uint32_t)(size - KT_WRAP_WIREBYTES - MSG_HEADER_BYTES));
+  expect_reject(buf, size - KT_WRAP_WIREBYTES, "key-carrying message without a wrap");
+  size = encode_sample(MSG_KEY_REQUEST, 0, 0, buf, &m, r);
+  g_assert_true(decode_is_canonical(buf, size, &m));
+  buf[3] = MSG_ACTIVATE_REQ; /* an activation request may carry a wrap, a key request not */
+  size = encode_sample(MSG_ACTIVATE_ACCEPT, 1, 0, buf, &m, r);
+  buf[3] = MSG_KEY_REQUEST;
+  expect_reject(buf, size, "key request carrying wraps");
   /* Context messages may carry none. */
   size = encode_sample(MSG_DEACTIVATE_ACCEPT, 0, 0, buf, &m, r);
   g_assert_true(decode_is_canonical(buf, size, &m));
@@ -648,9 +703,11 @@ static void test_names(void) {
   }
   g_assert_cmpstr(msg_type_name(MSG_KEY_ASSIGNMENT), ==, "MBMS key assignment");
   g_assert_cmpstr(msg_type_slug(MSG_KEY_ASSIGNMENT), ==, "key_assignment");
+  g_assert_cmpstr(msg_type_name(MSG_KEY_REQUEST), ==, "MBMS key request");
+  g_assert_cmpstr(msg_type_slug(MSG_KEY_RECOVERY), ==, "key_recovery");
   g_assert_cmpstr(msg_type_name((MsgType)0), ==, "?");
   g_assert_cmpstr(msg_type_name(MSG_DATA), ==, "MBMS session data");
-  g_assert_cmpstr(msg_type_name((MsgType)9), ==, "?");
+  g_assert_cmpstr(msg_type_name((MsgType)MSG_TYPE_COUNT), ==, "?");
   g_assert_cmpstr(msg_type_slug((MsgType)0), ==, "?");
   g_hash_table_destroy(seen);
 }

@@ -456,8 +456,53 @@ static void test_golden(void) {
   rm_rf(tmp);
 }
 
+/* tests/test_msg.c's golden key request (no event, ue 0x12345, cell 3) up
+ * and key recovery (seq 11, the point-to-point wrap above) down a
+ * dedicated channel: the dissector shows their types and fields. */
+static const char golden_request[] = "4d4b0109 ffffffff 09000000"
+                                     "45230100 03000000 00";
+static const char golden_recovery[] = "4d4b010a 0b000000 5e000000"
+                                      "00 45230100 01"
+                                      "07000040 01000000 45230180 01000000" SEQ_NONCE SEQ_CT;
+
+static void test_golden_recovery(void) {
+  g_autofree char *tshark = need_tshark();
+  if (!tshark)
+    return;
+  guint8 req[MSG_MAX_BYTES], rec[MSG_MAX_BYTES];
+  size_t n_req = hex_decode(golden_request, req, sizeof req);
+  size_t n_rec = hex_decode(golden_recovery, rec, sizeof rec);
+  g_autofree char *tmp = g_dir_make_tmp("mbms-pcap-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename(tmp, "radio.pcap", NULL);
+  sim_init();
+  SimNodeId rnc = sim_node_new(), ue = sim_node_new();
+  SimRanId ran = sim_ran_new(rnc, 1, &(SimChannel){384000, 0.01}, &(SimChannel){128000, 0.02});
+  sim_ran_attach(ran, ue);
+  g_assert_true(sim_pcap_ran(ran, path));
+  sim_dch_up(ran, ue, req, n_req);
+  sim_dch_down(ran, ue, rec, n_rec);
+  sim_run(0);
+  g_assert_true(sim_pcap_close());
+  sim_destroy();
+  const char *fields[] = {"mbmskeysim_radio.channel",
+                          "mbmskeysim.type",
+                          "mbmskeysim.seq",
+                          "mbmskeysim.ue",
+                          "mbmskeysim.cell",
+                          "mbmskeysim.mode",
+                          "mbmskeysim.n_wraps",
+                          "mbmskeysim.key.id",
+                          NULL};
+  g_auto(GStrv) lines = tshark_fields(tshark, path, fields);
+  g_assert_cmpuint(g_strv_length(lines), ==, 2);
+  g_assert_cmpstr(lines[0], ==, "0|9|4294967295|74565|3||0|");
+  g_assert_cmpstr(lines[1], ==, "1|10|11|74565||0|1|0x40000007");
+  rm_rf(tmp);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/pcap/golden-recovery", test_golden_recovery);
   g_test_add_func("/pcap/worked-example", test_worked_example);
   g_test_add_func("/pcap/golden", test_golden);
   g_test_add_func("/pcap/golden-rnc-list", test_golden_rnc_list);

@@ -190,8 +190,111 @@ static void test_replications_only(void) {
                     1);
 }
 
+/* t(0.975, df) for the few df used here (standard tables). */
+static double t975(guint df) {
+  static const double t[] = {0, 12.7062047, 4.30265273, 3.18244631, 2.77644511};
+  g_assert_cmpuint(df, <, G_N_ELEMENTS(t));
+  return t[df];
+}
+
+/* A sweep over the common-channel loss (docs/reliability.md): loss_msgs and
+ * loss_undecryptable are written; loss_undecryptable's numbers are cells of
+ * sweep-stats.csv, loss_msgs's are recomputed here from sweep.csv (per run
+ * (p2p + p2m tx + repeats + requests + answers) / leaves; mean and 95 %
+ * Student-t half-width over the replications). */
+static void test_loss_plots(void) {
+  const char *sim = g_getenv("MBMS_SIM"), *src = g_getenv("MBMS_SRCDIR");
+  if (!sim || !src) {
+    g_test_skip("MBMS_SIM / MBMS_SRCDIR not set (run through meson test)");
+    return;
+  }
+  if (!have_matplotlib()) {
+    g_test_skip("/usr/bin/python3 has no matplotlib (apt-get install python3-matplotlib)");
+    return;
+  }
+  char *dir = g_dir_make_tmp("mbms-plot-XXXXXX", NULL);
+  char *ini_path = g_build_filename(dir, "s.ini", NULL);
+  g_assert_true(g_file_set_contents(
+      ini_path,
+      "[run]\nname = sweeptest\nduration = 20\n"
+      "[workload]\ninitial-members = 40\nmean-membership = 40\n[data]\nrate = 8000\n"
+      "[loss]\ncommon = bernoulli\n[reliability]\nrecovery = true\n"
+      "[sweep]\nrun.scheme = patent, lkh\nloss.common-loss = 0, 0.2\nreplications = 3\n",
+      -1, NULL));
+  const char *run[] = {sim, "-q", "-o", "sw", "s.ini", NULL};
+  g_assert_cmpint(run_in(dir, run, NULL, NULL), ==, 0);
+  char *plot = g_build_filename(src, "scripts", "plot", NULL);
+  const char *argv[] = {plot, "sw", NULL};
+  char *out = NULL, *err = NULL;
+  int st = run_in(dir, argv, &out, &err);
+  if (st != 0)
+    g_error("scripts/plot: exit %d: %s", st, err);
+  g_assert_nonnull(strstr(out, "sw/plots/loss_msgs.pdf"));
+  g_assert_nonnull(strstr(out, "sw/plots/loss_undecryptable.pdf"));
+
+  char *sw = g_build_filename(dir, "sw", NULL);
+  char *stats_path = g_build_filename(sw, "sweep-stats.csv", NULL);
+  char *runs_path = g_build_filename(sw, "sweep.csv", NULL);
+  GPtrArray *stats = csv_rows(stats_path), *runs = csv_rows(runs_path);
+  char **sh = g_ptr_array_index(stats, 0), **rh = g_ptr_array_index(runs, 0);
+  char *und_path = g_build_filename(sw, "plots", "loss_undecryptable.csv", NULL);
+  GPtrArray *und = csv_rows(und_path);
+  g_assert_cmpuint(und->len, ==, 1 + 4);
+  for (guint r = 1; r < und->len; r++) {
+    char **row = g_ptr_array_index(und, r);
+    char **srow = g_ptr_array_index(stats, atoi(row[2]));
+    g_assert_cmpstr(row[4], ==, srow[column(sh, "data_undecryptable_by_members_mean")]);
+  }
+  char *msgs_path = g_build_filename(sw, "plots", "loss_msgs.csv", NULL);
+  GPtrArray *msgs = csv_rows(msgs_path);
+  g_assert_cmpuint(msgs->len, ==, 1 + 4);
+  const char *parts[] = {"p2p_msgs", "p2m_tx", "p2m_repeats", "key_requests", "recovery_replies"};
+  for (guint r = 1; r < msgs->len; r++) {
+    char **row = g_ptr_array_index(msgs, r);
+    char **srow = g_ptr_array_index(stats, atoi(row[2]));
+    /* this point's runs: the same scheme and loss in sweep.csv */
+    double v[8], sum = 0;
+    guint n = 0;
+    for (guint k = 1; k < runs->len; k++) {
+      char **run_row = g_ptr_array_index(runs, k);
+      if (strcmp(run_row[column(rh, "run.scheme")], srow[column(sh, "run.scheme")]) != 0 ||
+          strcmp(run_row[column(rh, "loss.common-loss")], srow[column(sh, "loss.common-loss")]))
+        continue;
+      double msgs_sum = 0;
+      for (guint j = 0; j < G_N_ELEMENTS(parts); j++)
+        msgs_sum += g_ascii_strtod(run_row[column(rh, parts[j])], NULL);
+      g_assert_cmpuint(n, <, G_N_ELEMENTS(v));
+      v[n] = msgs_sum / g_ascii_strtod(run_row[column(rh, "leaves")], NULL);
+      sum += v[n++];
+    }
+    g_assert_cmpuint(n, ==, 3);
+    double mean = sum / n, ss = 0;
+    for (guint k = 0; k < n; k++)
+      ss += (v[k] - mean) * (v[k] - mean);
+    double ci = t975(n - 1) * sqrt(ss / (n - 1) / n);
+    g_assert_cmpfloat_with_epsilon(g_ascii_strtod(row[4], NULL), mean, 1e-9 * mean);
+    g_assert_cmpfloat_with_epsilon(g_ascii_strtod(row[5], NULL), ci, 1e-9 * mean + 1e-12);
+  }
+  g_ptr_array_unref(msgs);
+  g_ptr_array_unref(und);
+  g_ptr_array_unref(stats);
+  g_ptr_array_unref(runs);
+  g_free(msgs_path);
+  g_free(und_path);
+  g_free(stats_path);
+  g_free(runs_path);
+  g_free(sw);
+  g_free(out);
+  g_free(err);
+  g_free(plot);
+  g_free(ini_path);
+  rm_rf(dir);
+  g_free(dir);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/plot/loss", test_loss_plots);
   g_test_add_func("/plot/sweep", test_sweep_plots);
   g_test_add_func("/plot/replications-only", test_replications_only);
   return g_test_run();

@@ -5,6 +5,7 @@
 #include "sim/sim.h"
 
 #include <glib.h>
+#include <math.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <string.h>
@@ -95,10 +96,34 @@ static void on_event(void *ctx, uint64_t arg) {
   r->a = (uint32_t)arg;
 }
 
+/* RLC AM reports (sim_ran_set_dch_loss): time, node, final or not. */
+typedef struct {
+  double t;
+  SimNodeId ue;
+  bool final;
+} DchLoss;
+static DchLoss dch_losses[16];
+static guint n_dch_losses;
+
+static void on_dch_loss(void *ctx, SimRanId ran, SimNodeId ue, const uint8_t *bytes, size_t len,
+                        bool lost_for_good) {
+  (void)ran;
+  (void)bytes;
+  (void)len;
+  g_assert_true(ctx == &nrec);
+  g_assert_cmpuint(n_dch_losses, <, G_N_ELEMENTS(dch_losses));
+  dch_losses[n_dch_losses++] = (DchLoss){sim_now(), ue, lost_for_good};
+}
+
 static void start(void) {
   sim_init();
   nrec = 0;
-  SimReceiver rx = {on_link, on_dch, on_common, &nrec};
+  n_dch_losses = 0;
+  SimReceiver rx = {.on_link = on_link,
+                    .on_dch = on_dch,
+                    .on_common = on_common,
+                    .on_dch_loss = on_dch_loss,
+                    .ctx = &nrec};
   sim_set_receiver(&rx);
 }
 
@@ -534,6 +559,159 @@ static void test_memory_per_ue(void) {
   sim_destroy();
 }
 
+/* ---- loss models ---- */
+
+/* |x - n p| within 5 standard deviations of a binomial(n, p). */
+static void assert_binomial(guint x, guint n, double p) {
+  double sd = sqrt(n * p * (1 - p));
+  g_assert_cmpfloat(fabs(x - n * p), <=, 5 * sd + 1);
+}
+
+static void test_loss_bernoulli(void) {
+  start();
+  sim_loss_seed(7);
+  SimLossParams p = {.model = SIM_LOSS_BERNOULLI, .rate = 0.1};
+  SimLossId id = sim_loss_new(&p, 1);
+  SimLossParams none = {.model = SIM_LOSS_NONE};
+  SimLossId off = sim_loss_new(&none, 2);
+  guint lost = 0, n = 100000;
+  for (guint i = 0; i < n; i++) {
+    lost += sim_loss_lost(id, i % 50);
+    g_assert_false(sim_loss_lost(off, i % 50));
+  }
+  assert_binomial(lost, n, 0.1);
+  g_assert_true(sim_loss_is_none(off));
+  /* the edges: 0 never, 1 always */
+  SimLossParams zero = {.model = SIM_LOSS_BERNOULLI, .rate = 0},
+                one = {.model = SIM_LOSS_BERNOULLI, .rate = 1};
+  SimLossId z = sim_loss_new(&zero, 3), o = sim_loss_new(&one, 4);
+  for (guint i = 0; i < 1000; i++) {
+    g_assert_false(sim_loss_lost(z, 0));
+    g_assert_true(sim_loss_lost(o, 0));
+  }
+  sim_destroy();
+}
+
+/* Zhang, Lam, Lee and Yang's setting: rates 0, 20 % of receivers bad for
+ * good, losing 20 %, the others 2 %. Each receiver's loss rate is its
+ * class's. */
+static void test_loss_ge_classes(void) {
+  start();
+  for (guint i = 0; i < 400; i++)
+    sim_node_new();
+  sim_loss_seed(3);
+  SimLossStates st = {.good_to_bad = 0, .bad_to_good = 0, .bad_fraction = 0.2};
+  sim_loss_set_states(&st, 5);
+  SimLossParams p = {.model = SIM_LOSS_GILBERT_ELLIOTT, .loss_good = 0.02, .loss_bad = 0.2};
+  SimLossId id = sim_loss_new(&p, 6);
+  guint per = 500, high = 0, lost_high = 0, lost_low = 0;
+  for (SimNodeId r = 0; r < 400; r++) {
+    guint lost = 0;
+    for (guint k = 0; k < per; k++)
+      lost += sim_loss_lost(id, r);
+    /* 500 draws tell 2 % (10 expected) from 20 % (100) apart */
+    if (lost > 50) {
+      high++;
+      lost_high += lost;
+    } else {
+      lost_low += lost;
+    }
+  }
+  assert_binomial(high, 400, 0.2);
+  assert_binomial(lost_high, high * per, 0.2);
+  assert_binomial(lost_low, (400 - high) * per, 0.02);
+  sim_destroy();
+}
+
+static void chain_step(void *ctx, uint64_t arg) {
+  guint *bad = ctx;
+  /* loss 0 when good, 1 when bad: the draw tells the state */
+  *bad += sim_loss_lost((SimLossId)arg, 0);
+}
+
+/* The chain over time: one receiver, drawn every second for 20 000 s with
+ * good-to-bad 0.1/s and bad-to-good 0.4/s: bad 20 % of the time. */
+static void test_loss_ge_chain(void) {
+  start();
+  sim_node_new();
+  sim_loss_seed(11);
+  SimLossStates st = {.good_to_bad = 0.1, .bad_to_good = 0.4, .bad_fraction = 0};
+  sim_loss_set_states(&st, 5);
+  SimLossParams p = {.model = SIM_LOSS_GILBERT_ELLIOTT, .loss_good = 0, .loss_bad = 1};
+  SimLossId id = sim_loss_new(&p, 6);
+  guint bad = 0, n = 20000;
+  for (guint i = 1; i <= n; i++)
+    sim_schedule(i, chain_step, &bad, id);
+  sim_run(0);
+  /* successive draws are correlated (exp(-0.5) apart): allow twice the
+   * binomial spread */
+  double sd = sqrt(n * 0.2 * 0.8) * 2;
+  g_assert_cmpfloat(fabs(bad - n * 0.2), <=, 5 * sd);
+  sim_destroy();
+}
+
+/* Same seed and stream, same draws; another seed, other draws; a model's
+ * draws do not depend on another model's. */
+static void test_loss_seeded(void) {
+  bool a[200], b[200], c[200];
+  for (int round = 0; round < 3; round++) {
+    start();
+    sim_loss_seed(round == 2 ? 43 : 42);
+    SimLossParams p = {.model = SIM_LOSS_BERNOULLI, .rate = 0.5};
+    SimLossId other = sim_loss_new(&p, 9);
+    SimLossId id = sim_loss_new(&p, 1);
+    bool *out = round == 0 ? a : round == 1 ? b : c;
+    for (int i = 0; i < 200; i++) {
+      if (round == 1)
+        (void)sim_loss_lost(other, 0); /* draws of another stream in between */
+      out[i] = sim_loss_lost(id, 0);
+    }
+    sim_destroy();
+  }
+  g_assert_cmpmem(a, sizeof a, b, sizeof b);
+  g_assert_true(memcmp(a, c, sizeof a) != 0);
+}
+
+/* RLC AM with every frame lost and 2 retransmissions: a downlink frame of
+ * 100 bytes at 8000 bit/s (0.1 s on the air) and delay 0.05 s is lost on
+ * arrival at 0.15 s, sent again 0.05 s later (the status report back), lost
+ * at 0.35 s, again at 0.55 s: then for good. Nothing is delivered. */
+static void test_loss_dch_am(void) {
+  start();
+  SimNodeId rnc = sim_node_new(), ue = sim_node_new();
+  SimRanId ran = sim_ran_new(rnc, 1, &(SimChannel){8000, 0.05}, &(SimChannel){8000, 0.05});
+  sim_ran_attach(ran, ue);
+  sim_loss_seed(1);
+  SimLossParams p = {.model = SIM_LOSS_BERNOULLI, .rate = 1};
+  sim_ran_set_dch_loss(ran, sim_loss_new(&p, 2), 2);
+  uint8_t buf[100];
+  fill(buf, sizeof buf, 1);
+  sim_dch_down(ran, ue, buf, sizeof buf);
+  sim_run(0);
+  g_assert_cmpuint(nrec, ==, 0);
+  g_assert_cmpuint(n_dch_losses, ==, 3);
+  const double want[] = {0.15, 0.35, 0.55};
+  for (guint i = 0; i < 3; i++) {
+    g_assert_cmpfloat(fabs(dch_losses[i].t - want[i]), <, 1e-9);
+    g_assert_cmpuint(dch_losses[i].ue, ==, ue);
+    g_assert_cmpint(dch_losses[i].final, ==, i == 2);
+  }
+  /* with loss 0 the same frame arrives once, at 0.15 s */
+  sim_destroy();
+  start();
+  rnc = sim_node_new(), ue = sim_node_new();
+  ran = sim_ran_new(rnc, 1, &(SimChannel){8000, 0.05}, &(SimChannel){8000, 0.05});
+  sim_ran_attach(ran, ue);
+  sim_loss_seed(1);
+  SimLossParams z = {.model = SIM_LOSS_BERNOULLI, .rate = 0};
+  sim_ran_set_dch_loss(ran, sim_loss_new(&z, 2), 2);
+  sim_dch_down(ran, ue, buf, sizeof buf);
+  sim_run(0);
+  g_assert_cmpuint(nrec, ==, 1);
+  g_assert_cmpuint(n_dch_losses, ==, 0);
+  sim_destroy();
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   /* first, while the heap is fresh, so the RSS delta is not hidden by reuse */
@@ -547,6 +725,11 @@ int main(int argc, char **argv) {
   g_test_add_func("/sim/dch/timing", test_dch);
   g_test_add_func("/sim/dch/two-rans", test_dch_two_rans);
   g_test_add_func("/sim/common/timing", test_common);
+  g_test_add_func("/sim/loss/bernoulli", test_loss_bernoulli);
+  g_test_add_func("/sim/loss/gilbert-elliott-classes", test_loss_ge_classes);
+  g_test_add_func("/sim/loss/gilbert-elliott-chain", test_loss_ge_chain);
+  g_test_add_func("/sim/loss/seeded", test_loss_seeded);
+  g_test_add_func("/sim/loss/dch-am", test_loss_dch_am);
   g_test_add_func("/sim/lifecycle/init-twice", test_init_twice);
   g_test_add_func("/sim/bench/bare", test_bench);
   return g_test_run();

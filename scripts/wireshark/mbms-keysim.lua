@@ -43,6 +43,8 @@ local types = {
   [6] = "RAB assignment request",
   [7] = "MBMS key assignment",
   [8] = "MBMS session data",
+  [9] = "MBMS key request",
+  [10] = "MBMS key recovery",
 }
 local modes = {[0] = "point-to-point", [1] = "point-to-multipoint"}
 local channels = {[0] = "dedicated uplink", [1] = "dedicated downlink", [2] = "common"}
@@ -137,13 +139,14 @@ local function dissect_msg(buf, pinfo, root)
   pinfo.cols.protocol = "MBMS-KEYSIM"
   local info = name
   local off = HEADER
-  local need = {[1] = 9, [2] = 9, [3] = 9, [4] = 9, [5] = 5, [6] = 5, [7] = 6, [8] = 38}
+  local need = {[1] = 9, [2] = 9, [3] = 9, [4] = 9, [5] = 5, [6] = 5, [7] = 6, [8] = 38,
+                [9] = 9, [10] = 6}
   if not need[t] or buf:len() < HEADER + need[t] then
     tree:add_proto_expert_info(e_malformed, "unknown type or short body")
     pinfo.cols.info = info
     return buf:len()
   end
-  if t <= 4 then
+  if t <= 4 or t == 9 then -- the context layout (the key request too)
     tree:add_le(f.ue, buf(off, 4))
     tree:add_le(f.cell, buf(off + 4, 4))
     info = string.format("%s, ue %d, cell %d", name, buf(off, 4):le_uint(), buf(off + 4, 4):le_uint())
@@ -152,7 +155,7 @@ local function dissect_msg(buf, pinfo, root)
     tree:add_le(f.scope, buf(off, 4))
     info = string.format("%s, scope %d", name, buf(off, 4):le_uint())
     off = off + 4
-  elseif t == 7 then
+  elseif t == 7 or t == 10 then -- the key assignment layout (the key recovery too)
     local mode = buf(off, 1):uint()
     tree:add(f.mode, buf(off, 1))
     tree:add_le(f.ue, buf(off + 1, 4))
