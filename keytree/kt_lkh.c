@@ -364,6 +364,20 @@ static void lkh_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
   }
 }
 
+/* Move within the scope (docs/flows.md, "Handover"): the placement rule
+ * does not follow the topology, so the leaf keeps its place and path and
+ * no key it holds changes; only the per-RNC leaf counts along its path
+ * (where deliveries to its nodes are sent) follow its new cell. */
+static void lkh_move(KtTree *t, uint32_t ue, uint32_t cell, KtMoveRekey rekey, KtPlan *plan) {
+  (void)rekey;
+  KtUeRec *rec = kt_priv_ue(t, ue);
+  uint32_t from_rnc = kt_priv_rnc_of_ue(t, ue);
+  KtNode *x = node_at(t, rec->subgroup);
+  path_count(t, x, from_rnc, -1);
+  kt_priv_move_cell(t, ue, cell);
+  path_count(t, x, plan->rnc, 1);
+}
+
 /* ---- queries -------------------------------------------------------------- */
 
 guint kt_tree_lkh_depth(const KtTree *t, uint32_t scope) {
@@ -592,7 +606,8 @@ static void lkh_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
          * multipoint under or for a new node's key. */
         for (uint32_t c = 0; c < y->n_children; c++) {
           uint32_t e = y->children[c];
-          if (!entry_is_ue(e) || g_hash_table_contains(joiners, GUINT_TO_POINTER(e & ~KT_LKH_UE_BIT)))
+          if (!entry_is_ue(e) ||
+              g_hash_table_contains(joiners, GUINT_TO_POINTER(e & ~KT_LKH_UE_BIT)))
             continue;
           uint32_t m = e & ~KT_LKH_UE_BIT;
           KtKeyRef keys[KT_PLAN_MAX_KEYS];
@@ -748,6 +763,7 @@ const KtSchemeOps kt_lkh_ops = {
     .fini = lkh_fini,
     .join = lkh_join,
     .leave = lkh_leave,
+    .move = lkh_move,
     .batch = lkh_batch,
     .member_keys = lkh_member_keys,
     .interior_key = lkh_interior_key,
