@@ -511,6 +511,8 @@ char *scn_to_ini(const Scenario *scn) {
   size_t n;
   const ScnKey *k = scn_keys(&n);
   for (size_t i = 0; i < n; i++) {
+    if (!scn->mobility && strcmp(k[i].section, "mobility") == 0)
+      continue; /* as before mobility existed (scenario.h) */
     switch (k[i].type) {
     case SCN_UINT:
       set_u64(kf, k[i].section, k[i].key, scn_key_uint(&k[i], scn));

@@ -63,6 +63,15 @@ typedef struct {
   double data_rate;     /* bit/s of payload; 0 = no data plane */
   uint32_t packet_size; /* payload bytes per packet */
   double switch_delay;  /* s after the new group key is sent */
+  /* [mobility] (docs/flows.md, "Handover") */
+  double handover_rate; /* 1/s per member; 0 = static */
+  double intra_rnc;     /* probability a move stays under its RNC */
+  double intra_sgsn;    /* of the rest, probability it stays under its SGSN */
+  KtMoveRekey handover_rekey;
+  /* a [mobility] key was given (file, --set or sweep): the run reports its
+   * mobility columns and writes the section in scenario.ini; a scenario
+   * without one writes exactly what it wrote before mobility existed */
+  bool mobility;
   /* [trace] */
   bool trace_pcap; /* pcap files beside the results */
   /* where it came from, for error messages and the effective-config dump */
