@@ -11,6 +11,7 @@
 #define CTX_FIXED 9u /* ue u32, cell u32, n_wraps u8 */
 #define GKC_FIXED 5u /* scope u32, n_wraps u8 */
 #define KA_FIXED 6u  /* mode u8, ue u32, n_wraps u8 */
+#define HO_FIXED 13u /* ue u32, cell u32, from_cell u32, n_wraps u8 */
 
 static bool is_context(MsgType t) {
   return t == MSG_ACTIVATE_REQ || t == MSG_ACTIVATE_ACCEPT || t == MSG_DEACTIVATE_REQ ||
@@ -21,9 +22,21 @@ static bool is_group_change(MsgType t) {
   return t == MSG_GROUP_KEY_CHANGE_REQ || t == MSG_RAB_ASSIGNMENT_REQ;
 }
 
+static bool is_handover(MsgType t) {
+  return t == MSG_CELL_UPDATE || t == MSG_CELL_UPDATE_CONFIRM || t == MSG_RELOCATION_REQ ||
+         t == MSG_RELOCATION_ACK;
+}
+
+static bool is_control(unsigned t) {
+  return (t >= MSG_ACTIVATE_REQ && t <= MSG_KEY_ASSIGNMENT) ||
+         (t >= MSG_CELL_UPDATE && t <= MSG_RELOCATION_ACK);
+}
+
 static size_t fixed_body(MsgType t) {
   if (is_context(t))
     return CTX_FIXED;
+  if (is_handover(t))
+    return HO_FIXED;
   if (is_group_change(t))
     return GKC_FIXED;
   g_assert(t == MSG_KEY_ASSIGNMENT);
@@ -97,8 +110,8 @@ void msg_init(Msg *m, MsgType type, uint32_t seq) {
 }
 
 size_t msg_encoded_size(const Msg *m) {
-  g_assert(m->type >= MSG_ACTIVATE_REQ && m->type <= MSG_KEY_ASSIGNMENT);
-  g_assert(m->n_wraps <= MSG_MAX_WRAPS);
+  g_assert(is_control(m->type));
+  g_assert(m->n_wraps <= (is_handover(m->type) ? MSG_HANDOVER_MAX_WRAPS : MSG_MAX_WRAPS));
   return MSG_HEADER_BYTES + fixed_body(m->type) + (size_t)m->n_wraps * KT_WRAP_WIREBYTES;
 }
 
@@ -112,6 +125,11 @@ size_t msg_encode(const Msg *m, uint8_t *buf, size_t cap) {
     put_u32(p, m->ue);
     put_u32(p + 4, m->cell);
     p += 8;
+  } else if (is_handover(m->type)) {
+    put_u32(p, m->ue);
+    put_u32(p + 4, m->cell);
+    put_u32(p + 8, m->from_cell);
+    p += 12;
   } else if (is_group_change(m->type)) {
     put_u32(p, m->scope);
     p += 4;
@@ -137,7 +155,7 @@ bool msg_decode(Msg *out, const uint8_t *buf, size_t len, const char **why) {
     return reject(why, "unknown version");
   if (buf[3] == MSG_DATA)
     return reject(why, "data packet where a control message was expected");
-  if (buf[3] < MSG_ACTIVATE_REQ || buf[3] > MSG_KEY_ASSIGNMENT)
+  if (!is_control(buf[3]))
     return reject(why, "unknown message type");
   MsgType type = (MsgType)buf[3];
   if (!check_body_length(buf, len, why))
@@ -154,6 +172,11 @@ bool msg_decode(Msg *out, const uint8_t *buf, size_t len, const char **why) {
     m.ue = get_u32(p);
     m.cell = get_u32(p + 4);
     p += 8;
+  } else if (is_handover(type)) {
+    m.ue = get_u32(p);
+    m.cell = get_u32(p + 4);
+    m.from_cell = get_u32(p + 8);
+    p += 12;
   } else if (is_group_change(type)) {
     m.scope = get_u32(p);
     p += 4;
@@ -171,6 +194,8 @@ bool msg_decode(Msg *out, const uint8_t *buf, size_t len, const char **why) {
   unsigned n = *p++;
   if (n > MSG_MAX_WRAPS)
     return reject(why, "too many wraps");
+  if (is_handover(type) && n > MSG_HANDOVER_MAX_WRAPS)
+    return reject(why, "too many wraps for a handover message");
   size_t want = fixed + (size_t)n * KT_WRAP_WIREBYTES;
   if (body < want)
     return reject(why, "truncated wraps");
@@ -262,6 +287,14 @@ const char *msg_type_name(MsgType type) {
     return "MBMS key assignment";
   case MSG_DATA:
     return "MBMS session data";
+  case MSG_CELL_UPDATE:
+    return "Cell update";
+  case MSG_CELL_UPDATE_CONFIRM:
+    return "Cell update confirm";
+  case MSG_RELOCATION_REQ:
+    return "SRNS relocation request";
+  case MSG_RELOCATION_ACK:
+    return "SRNS relocation acknowledge";
   }
   return "?";
 }
@@ -284,6 +317,14 @@ const char *msg_type_slug(MsgType type) {
     return "key_assignment";
   case MSG_DATA:
     return "data";
+  case MSG_CELL_UPDATE:
+    return "cell_update";
+  case MSG_CELL_UPDATE_CONFIRM:
+    return "cell_update_confirm";
+  case MSG_RELOCATION_REQ:
+    return "relocation_req";
+  case MSG_RELOCATION_ACK:
+    return "relocation_ack";
   }
   return "?";
 }

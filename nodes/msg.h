@@ -11,6 +11,10 @@
  *     KEY_ASSIGNMENT:
  *         mode u8 (0 = point-to-point, 1 = point-to-multipoint),
  *         ue u32 (p2p: the addressee; p2m: 0xffffffff), n_wraps u8, wraps
+ *     CELL_UPDATE / CELL_UPDATE_CONFIRM / RELOCATION_REQ / RELOCATION_ACK
+ *     (handover, docs/flows.md "Handover"):
+ *         ue u32, cell u32 (the cell it moves to), from_cell u32 (the cell
+ *         it leaves), n_wraps u8, wraps
  *     DATA (an MBMS session packet; its own struct KtData, see msg_*_data):
  *         key id u32, key version u32, packet u32, length u16, nonce[24],
  *         ciphertext[length + 16]
@@ -37,6 +41,8 @@
 #define MSG_NO_UE UINT32_MAX
 /* Upper bound of any encoded message. */
 #define MSG_MAX_BYTES (MSG_HEADER_BYTES + 10u + MSG_MAX_WRAPS * KT_WRAP_WIREBYTES)
+/* A handover message carries at most this many wraps (the group key). */
+#define MSG_HANDOVER_MAX_WRAPS 1u
 
 typedef enum {
   MSG_ACTIVATE_REQ = 1,         /* Activate MBMS context request */
@@ -47,8 +53,12 @@ typedef enum {
   MSG_RAB_ASSIGNMENT_REQ = 6,   /* RAB assignment request (SGSN->RNC) */
   MSG_KEY_ASSIGNMENT = 7,       /* MBMS key assignment (RNC->UE, p2p or p2m) */
   MSG_DATA = 8,                 /* MBMS session data (msg_encode_data / msg_decode_data) */
+  MSG_CELL_UPDATE = 9,          /* Cell update (UE->RNC of its new cell) */
+  MSG_CELL_UPDATE_CONFIRM = 10, /* Cell update confirm (RNC->UE) */
+  MSG_RELOCATION_REQ = 11,      /* SRNS relocation request (new RNC->...->old RNC) */
+  MSG_RELOCATION_ACK = 12,      /* SRNS relocation acknowledge (old->...->new; may carry the group key) */
 } MsgType;
-#define MSG_TYPE_COUNT 9 /* types are 1..8; index 0 unused */
+#define MSG_TYPE_COUNT 13 /* types are 1..12; index 0 unused */
 
 typedef enum { MSG_P2P = 0, MSG_P2M = 1 } MsgMode;
 
@@ -56,7 +66,8 @@ typedef struct {
   MsgType type;
   uint32_t seq;
   uint32_t ue;    /* context messages, p2p key assignment; else MSG_NO_UE */
-  uint32_t cell;  /* context messages: the UE's global cell */
+  uint32_t cell;  /* context messages: the UE's global cell; handover: the new one */
+  uint32_t from_cell; /* handover: the cell it leaves */
   uint32_t scope; /* group key change / RAB assignment */
   MsgMode mode;   /* key assignment */
   uint8_t n_wraps;
