@@ -6,6 +6,7 @@
  * keep no state. */
 #include "nodes/relay.h"
 
+#include "nodes/handover.h"
 #include "nodes/route.h"
 
 static void ggsn_on_message(Net *net, uint32_t self, NetElement from, const Msg *msg,
@@ -33,6 +34,10 @@ static void ggsn_on_message(Net *net, uint32_t self, NetElement from, const Msg 
     net_send_link(net, me, (NetElement){NET_SGSN, sgsn}, msg);
     break;
   }
+  case MSG_RELOCATION_REQ:
+  case MSG_RELOCATION_ACK:
+    handover_forward(net, me, msg);
+    break;
   case MSG_GROUP_KEY_CHANGE_REQ:
     for (uint32_t i = 0; i < net->cfg.sgsn_per_ggsn; i++) {
       uint32_t sgsn = self * net->cfg.sgsn_per_ggsn + i;
@@ -67,6 +72,10 @@ static void sgsn_on_message(Net *net, uint32_t self, NetElement from, const Msg 
     if (msg->cell >= net->n_cells)
       break;
     net_send_link(net, me, (NetElement){NET_RNC, net_rnc_of_cell(net, msg->cell)}, msg);
+    break;
+  case MSG_RELOCATION_REQ:
+  case MSG_RELOCATION_ACK:
+    handover_forward(net, me, msg);
     break;
   case MSG_GROUP_KEY_CHANGE_REQ: {
     Msg rab = *msg;

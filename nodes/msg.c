@@ -11,7 +11,7 @@
 #define CTX_FIXED 9u /* ue u32, cell u32, n_wraps u8 */
 #define GKC_FIXED 5u /* scope u32, n_wraps u8 */
 #define KA_FIXED 6u  /* mode u8, ue u32, n_wraps u8 */
-#define HO_FIXED 13u /* ue u32, cell u32, from_cell u32, n_wraps u8 */
+#define HO_FIXED 17u /* ue u32, cell u32, from_cell u32, group_version u32, n_wraps u8 */
 
 static bool is_context(MsgType t) {
   return t == MSG_ACTIVATE_REQ || t == MSG_ACTIVATE_ACCEPT || t == MSG_DEACTIVATE_REQ ||
@@ -129,7 +129,8 @@ size_t msg_encode(const Msg *m, uint8_t *buf, size_t cap) {
     put_u32(p, m->ue);
     put_u32(p + 4, m->cell);
     put_u32(p + 8, m->from_cell);
-    p += 12;
+    put_u32(p + 12, m->group_version);
+    p += 16;
   } else if (is_group_change(m->type)) {
     put_u32(p, m->scope);
     p += 4;
@@ -176,7 +177,8 @@ bool msg_decode(Msg *out, const uint8_t *buf, size_t len, const char **why) {
     m.ue = get_u32(p);
     m.cell = get_u32(p + 4);
     m.from_cell = get_u32(p + 8);
-    p += 12;
+    m.group_version = get_u32(p + 12);
+    p += 16;
   } else if (is_group_change(type)) {
     m.scope = get_u32(p);
     p += 4;

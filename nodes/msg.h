@@ -14,7 +14,8 @@
  *     CELL_UPDATE / CELL_UPDATE_CONFIRM / RELOCATION_REQ / RELOCATION_ACK
  *     (handover, docs/flows.md "Handover"):
  *         ue u32, cell u32 (the cell it moves to), from_cell u32 (the cell
- *         it leaves), n_wraps u8, wraps
+ *         it leaves), group_version u32 (the version of the group key the
+ *         UE holds, for the key repair), n_wraps u8, wraps
  *     DATA (an MBMS session packet; its own struct KtData, see msg_*_data):
  *         key id u32, key version u32, packet u32, length u16, nonce[24],
  *         ciphertext[length + 16]
@@ -56,7 +57,8 @@ typedef enum {
   MSG_CELL_UPDATE = 9,          /* Cell update (UE->RNC of its new cell) */
   MSG_CELL_UPDATE_CONFIRM = 10, /* Cell update confirm (RNC->UE) */
   MSG_RELOCATION_REQ = 11,      /* SRNS relocation request (new RNC->...->old RNC) */
-  MSG_RELOCATION_ACK = 12,      /* SRNS relocation acknowledge (old->...->new; may carry the group key) */
+  MSG_RELOCATION_ACK =
+      12, /* SRNS relocation acknowledge (old->...->new; may carry the group key) */
 } MsgType;
 #define MSG_TYPE_COUNT 13 /* types are 1..12; index 0 unused */
 
@@ -65,11 +67,12 @@ typedef enum { MSG_P2P = 0, MSG_P2M = 1 } MsgMode;
 typedef struct {
   MsgType type;
   uint32_t seq;
-  uint32_t ue;    /* context messages, p2p key assignment; else MSG_NO_UE */
-  uint32_t cell;  /* context messages: the UE's global cell; handover: the new one */
-  uint32_t from_cell; /* handover: the cell it leaves */
-  uint32_t scope; /* group key change / RAB assignment */
-  MsgMode mode;   /* key assignment */
+  uint32_t ue;            /* context messages, p2p key assignment; else MSG_NO_UE */
+  uint32_t cell;          /* context messages: the UE's global cell; handover: the new one */
+  uint32_t from_cell;     /* handover: the cell it leaves */
+  uint32_t group_version; /* handover: the group key version the UE holds */
+  uint32_t scope;         /* group key change / RAB assignment */
+  MsgMode mode;           /* key assignment */
   uint8_t n_wraps;
   KtWrap wraps[MSG_MAX_WRAPS];
 } Msg;

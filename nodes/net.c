@@ -155,6 +155,15 @@ void net_ue_leave(Net *net, uint32_t ue, uint32_t seq) {
   ue_start_leave(net, ue, seq);
 }
 
+void net_ue_move(Net *net, uint32_t ue, uint32_t cell, uint32_t seq) {
+  g_assert(cell < net->n_cells);
+  ue_start_move(net, ue, cell, seq);
+}
+
+uint32_t net_ue_actions_waiting(const Net *net) {
+  return ue_actions_waiting(net);
+}
+
 /* ------------------------------------------------------------ inspection */
 
 uint32_t net_n_ues_seen(const Net *net) {

@@ -40,6 +40,15 @@ void net_provision(Net *net, uint32_t ue, uint32_t cell);
  * context request on its dedicated channel. `seq` names the event. */
 void net_ue_join(Net *net, uint32_t ue, uint32_t cell, uint32_t seq);
 void net_ue_leave(Net *net, uint32_t ue, uint32_t seq);
+/* Starts a handover of member `ue` to `cell` (docs/flows.md, "Handover"):
+ * its radio camps there and it sends a cell update; a move that falls due
+ * while the UE's join or previous move is in progress waits for its end,
+ * and a join or leave that falls due while a move waits or is in progress
+ * waits behind it (nodes/ue.c). */
+void net_ue_move(Net *net, uint32_t ue, uint32_t cell, uint32_t seq);
+/* UE actions still waiting behind an unfinished handover (0 at the end of
+ * a run whose handovers all completed). */
+uint32_t net_ue_actions_waiting(const Net *net);
 
 /* Inspection, for reports and tests. */
 uint32_t net_n_ues_seen(const Net *net);

@@ -128,8 +128,13 @@ static void on_common(void *ctx, SimRanId ran, uint32_t cell, const uint8_t *byt
   GArray *holders = net->scratch_ues;
   g_array_set_size(holders, 0);
   kt_tree_holders_in_cell(net->tree, msg.wraps[0].under.id, global_cell, holders);
-  for (guint i = 0; i < holders->len; i++)
-    dispatch(net, (NetElement){NET_UE, g_array_index(holders, guint32, i)}, from, &msg, NULL);
+  for (guint i = 0; i < holders->len; i++) {
+    uint32_t ue = g_array_index(holders, guint32, i);
+    /* a mover whose cell update has not reached its RNC yet is in the tree's
+     * old cell but camped on the new one: it does not hear the old cell */
+    if (radio_ue_cell(net->radio, ue) == global_cell)
+      dispatch(net, (NetElement){NET_UE, ue}, from, &msg, NULL);
+  }
 }
 
 void net_transport_listen(Net *net) {

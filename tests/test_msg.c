@@ -564,9 +564,10 @@ static void test_handover_codec(void) {
   m.ue = 7;
   m.cell = 5;
   m.from_cell = 2;
+  m.group_version = 0x0304;
   uint8_t buf[MSG_MAX_BYTES], want[64];
-  size_t n = hex_decode("4d4b0109 11000000 0d000000 07000000 05000000 02000000 00", want,
-                        sizeof want);
+  size_t n = hex_decode("4d4b0109 11000000 11000000 07000000 05000000 02000000 04030000 00",
+                        want, sizeof want);
   g_assert_cmpuint(msg_encode(&m, buf, sizeof buf), ==, n);
   g_assert_cmpmem(buf, n, want, n);
   GRand *r = g_rand_new_with_seed(11);
@@ -576,13 +577,15 @@ static void test_handover_codec(void) {
       m.ue = g_rand_int(r);
       m.cell = g_rand_int(r);
       m.from_cell = g_rand_int(r);
+      m.group_version = g_rand_int(r);
       m.n_wraps = (uint8_t)w;
       for (unsigned i = 0; i < w; i++)
         fill_wrap(&m.wraps[i], r);
       size_t size = msg_encode(&m, buf, sizeof buf);
-      g_assert_cmpuint(size, ==, MSG_HEADER_BYTES + 13 + w * KT_WRAP_WIREBYTES);
+      g_assert_cmpuint(size, ==, MSG_HEADER_BYTES + 17 + w * KT_WRAP_WIREBYTES);
       g_assert_true(decode_copy(&d, buf, size, NULL));
-      g_assert_true(msg_equal(&m, &d) && d.from_cell == m.from_cell);
+      g_assert_true(msg_equal(&m, &d) && d.from_cell == m.from_cell &&
+                    d.group_version == m.group_version);
       g_assert_true(decode_is_canonical(buf, size, &d));
       expect_reject(buf, size - 1, "truncated body");
     }
@@ -593,12 +596,12 @@ static void test_handover_codec(void) {
   fill_wrap(&m.wraps[0], r);
   size_t size = msg_encode(&m, buf, sizeof buf);
   memcpy(buf + size, buf + size - KT_WRAP_WIREBYTES, KT_WRAP_WIREBYTES);
-  buf[MSG_HEADER_BYTES + 12] = 2;
+  buf[MSG_HEADER_BYTES + 16] = 2;
   put_u32(buf + 8, (uint32_t)(size + KT_WRAP_WIREBYTES - MSG_HEADER_BYTES));
   expect_reject(buf, size + KT_WRAP_WIREBYTES, "too many wraps for a handover message");
   /* a body too short for the handover fields */
-  put_u32(buf + 8, 12);
-  expect_reject(buf, MSG_HEADER_BYTES + 12, "body too short for its type");
+  put_u32(buf + 8, 16);
+  expect_reject(buf, MSG_HEADER_BYTES + 16, "body too short for its type");
   g_rand_free(r);
 }
 
