@@ -251,10 +251,11 @@ static void run_cases(const Case *cases, unsigned n) {
 
 static void test_structure_errors(void) {
   static const Case cases[] = {
-      {"[run]\nseed = 1\n\n[bogus]\nx = 1\n", ":4: bogus: unknown section (known: run, topology, "
-                                              "links, workload, security, data, trace, sweep)"},
+      {"[run]\nseed = 1\n\n[bogus]\nx = 1\n",
+       ":4: bogus: unknown section (known: run, topology, "
+       "links, workload, security, data, mobility, trace, sweep)"},
       {"[Run]\n", ":1: Run: unknown section (known: run, topology, links, workload, security, "
-                  "data, trace, sweep)"},
+                  "data, mobility, trace, sweep)"},
       {"[run]\nsed = 1\n",
        ":2: run.sed: unknown key (known in [run]: name, seed, duration, scheme, embodiment, "
        "join-rekey, lkh-degree, batch-tree, batch-interval)"},
@@ -542,7 +543,7 @@ static void test_overrides(void) {
       {"run.=3", "--set: 'run.=3': expected section.key=value"},
       {"=3", "--set: '=3': expected section.key=value"},
       {"runs.seed=3", "--set: runs.seed: unknown section 'runs' (known: run, topology, links, "
-                      "workload, security, data, trace, sweep)"},
+                      "workload, security, data, mobility, trace, sweep)"},
       {"run.sed=3",
        "--set: run.sed: unknown key (known in [run]: name, seed, duration, scheme, embodiment, "
        "join-rekey, lkh-degree, batch-tree, batch-interval)"},
