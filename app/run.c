@@ -122,7 +122,8 @@ static void obs_plan(void *ctx, uint32_t seq, const KtPlan *plan, uint32_t membe
   EventRecord *ev = event_of(rc, seq);
   if (ev) {
     ev->subgroup = plan->subgroup;
-    ev->group_changed = plan->group_changed;
+    /* a move to another RNC in embodiment 2 has two plans (leave, join) */
+    ev->group_changed |= plan->group_changed;
   }
   completion_on_plan(rc->completion, ev ? seq : UINT32_MAX, plan, members_in_scope);
 }

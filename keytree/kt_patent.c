@@ -129,8 +129,9 @@ static void patent_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
  * point with the (unchanged) group key, under its private key, from the new
  * RNC: 1 p2p. No join rekey: the UE held the group key already, so there is
  * nothing earlier for it to learn. The old sub-group's key, which the UE
- * still holds, is rekeyed at once (eager: new key to each remaining member
- * point-to-point from the old RNC, |sub-group| - 1 p2p) or remembered
+ * still holds, is rekeyed at once (eager: new key and the group key to
+ * each remaining member point-to-point from the old RNC, |sub-group| - 1
+ * p2p) or remembered
  * (lazy, rekeyed at the UE's leave, patent_rekey_stale). */
 static void patent_move(KtTree *t, uint32_t ue, uint32_t cell, KtMoveRekey rekey, KtPlan *plan) {
   KtUeRec *rec = kt_priv_ue(t, ue);
@@ -163,9 +164,17 @@ static void patent_move(KtTree *t, uint32_t ue, uint32_t cell, KtMoveRekey rekey
     kt_priv_stale_add(t, ue, old->id);
     return;
   }
+  /* each remaining member gets the new key with the group key (as its RNC
+   * has it): a group key its RNC sent just before under the old sub-group
+   * key may arrive after the new sub-group key, and would then be stale */
   kt_priv_rekey(t, &old->key, plan);
   plan->subgroup_changed = true;
-  subgroup_to_members(t, plan, old, KT_STAGE_LOCAL, NULL);
+  for (uint32_t i = 0; i < old->n; i++) {
+    uint32_t m = old->members[i];
+    KtKeyRef both[] = {old->key.ref, t->group[plan->scope].ref};
+    kt_priv_deliver(plan, KT_STAGE_LOCAL, KT_TO_UE, m, old->rnc, KT_NO_UE,
+                    kt_priv_ue(t, m)->priv.ref, both, 2);
+  }
 }
 
 /* Lazy handover rekey at the leave of a UE that moved away from sub-group

@@ -190,6 +190,14 @@ uint64_t net_data_verify_mismatches(const Net *net) {
   return ue_data_verify_mismatches(net);
 }
 
+uint32_t net_ue_camped_cell(const Net *net, uint32_t ue) {
+  return radio_ue_cell(net->radio, ue);
+}
+
+bool net_ue_listens(const Net *net, uint32_t ue, uint32_t cell) {
+  return radio_bearer_has(net->radio, ue, cell);
+}
+
 uint32_t net_pending_wraps(const Net *net) {
   return ue_pending_wraps(net);
 }

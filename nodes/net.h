@@ -65,5 +65,9 @@ void net_ue_copy_keys(const Net *net, uint32_t ue, GArray *out);
 /* With verify_data: receptions where bookkeeping (the member holds the
  * packet's key ref) and real decryption disagreed. Should be 0. */
 uint64_t net_data_verify_mismatches(const Net *net);
+/* Where UE `ue`'s radio is camped now (its last cell if it left), and
+ * whether it listens to the MBMS bearer of `cell` (tests of mobility). */
+uint32_t net_ue_camped_cell(const Net *net, uint32_t ue);
+bool net_ue_listens(const Net *net, uint32_t ue, uint32_t cell);
 /* Wraps awaiting a key at some UE (should be 0 at the end of a run). */
 uint32_t net_pending_wraps(const Net *net);

@@ -70,8 +70,9 @@ static guint stale(const KtTree *t, uint32_t ue, uint32_t *out) {
  * 0), 3 in cell 1 (sub-group 1), 4 in cell 2 (sub-group 2, RNC 1). UE 0
  * moves to cell 1 (same RNC, another placement unit): it enters sub-group 1
  * (first with room in cell 1) and gets {SG1 v1, group v1} p2p from RNC 0:
- * 1 p2p, 2 wraps. Eager: sub-group 0 changes to v2, p2p to UEs 1 and 2
- * from RNC 0: 2 p2p. Total 3 p2p, 0 p2m, 4 wraps; the group key unchanged. */
+ * 1 p2p, 2 wraps. Eager: sub-group 0 changes to v2, {SG0 v2, group v1} p2p
+ * to UEs 1 and 2 from RNC 0: 2 p2p. Total 3 p2p, 0 p2m, 6 wraps; the group
+ * key unchanged. */
 static void test_intra_rnc_per_cell(gconstpointer data) {
   KtMoveRekey rekey = GPOINTER_TO_INT(data);
   for (int emb = 1; emb <= 2; emb++) {
@@ -95,11 +96,12 @@ static void test_intra_rnc_per_cell(gconstpointer data) {
     uint32_t st[8];
     if (rekey == KT_MOVE_EAGER) {
       g_assert_cmpuint(kt_plan_p2p_count(&p), ==, 3);
-      g_assert_cmpuint(kt_plan_wrap_count(&p), ==, 4);
+      g_assert_cmpuint(kt_plan_wrap_count(&p), ==, 6);
       g_assert_true(p.subgroup_changed);
-      /* sub-group 0 is {2, 1} after swap-removal of UE 0 */
-      assert_p2p(&p, 1, 2, 0, KT_STAGE_LOCAL, SG(0, 2), SG(0, 2), 1);
-      assert_p2p(&p, 2, 1, 0, KT_STAGE_LOCAL, SG(0, 2), SG(0, 2), 1);
+      /* sub-group 0 is {2, 1} after swap-removal of UE 0; each gets the new
+       * key with the (unchanged) group key */
+      assert_p2p(&p, 1, 2, 0, KT_STAGE_LOCAL, SG(0, 2), GRP(0, 1), 2);
+      assert_p2p(&p, 2, 1, 0, KT_STAGE_LOCAL, SG(0, 2), GRP(0, 1), 2);
       g_assert_cmpuint(stale(t, 0, st), ==, 0);
     } else {
       g_assert_cmpuint(kt_plan_p2p_count(&p), ==, 1);
@@ -169,7 +171,7 @@ static void test_intra_rnc_per_rnc(gconstpointer data) {
 /* Embodiment 1, per-rnc: UEs 0, 1 in cell 0 (sub-group 0, RNC 0), 2 in
  * cell 2 (sub-group 1, RNC 1). UE 0 moves to cell 3 (RNC 1): it enters
  * sub-group 1 and gets {SG1 v1, group v1} p2p from RNC 1. Eager: sub-group
- * 0 to v2, p2p to UE 1 from RNC 0 (local: RNC 0 carries out its part when
+ * 0 to v2, {SG0 v2, group v1} p2p to UE 1 from RNC 0 (local: RNC 0 carries out its part when
  * the relocation reaches it). Lazy: at UE 0's leave (from RNC 1), sub-group
  * 0 to v2 p2p to UE 1 from RNC 0 at the group stage (another RNC), then
  * sub-group 1 {2} to v2 p2p (local), then the group key p2m under SG0 v2
@@ -192,7 +194,7 @@ static void test_inter_rnc_e1(gconstpointer data) {
   uint32_t st[8];
   if (rekey == KT_MOVE_EAGER) {
     g_assert_cmpuint(p.deliveries->len, ==, 2);
-    assert_p2p(&p, 1, 1, 0, KT_STAGE_LOCAL, SG(0, 2), SG(0, 2), 1);
+    assert_p2p(&p, 1, 1, 0, KT_STAGE_LOCAL, SG(0, 2), GRP(0, 1), 2);
     g_assert_cmpuint(stale(t, 0, st), ==, 0);
   } else {
     g_assert_cmpuint(p.deliveries->len, ==, 1);
