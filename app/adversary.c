@@ -355,18 +355,27 @@ void adversaries_free(Adversaries *a) {
 }
 
 void adversaries_on_move(Adversaries *a, uint32_t ue, const GArray *keys) {
+  /* Only interior keys: a move within the group replaces the UE's
+   * sub-group key (the group and private keys stay in its ring), and of
+   * each interior key only the newest version it held (older versions
+   * open nothing a newer one does not lead to), so the record grows with
+   * the sub-groups a UE moved out of, not with its moves. */
   GArray *k = g_hash_table_lookup(a->kept, GUINT_TO_POINTER(ue));
-  if (!k) {
-    k = g_array_new(FALSE, FALSE, sizeof(KtKey));
-    g_hash_table_insert(a->kept, GUINT_TO_POINTER(ue), k);
-  }
   for (guint i = 0; i < keys->len; i++) {
     const KtKey *key = &g_array_index(keys, KtKey, i);
-    bool have = false;
-    for (guint j = 0; j < k->len && !have; j++)
-      have = kt_ref_equal(g_array_index(k, KtKey, j).ref, key->ref);
-    if (!have)
+    if (KT_KEY_ID_KIND(key->ref.id) != KT_KEY_SUBGROUP)
+      continue;
+    if (!k) {
+      k = g_array_new(FALSE, FALSE, sizeof(KtKey));
+      g_hash_table_insert(a->kept, GUINT_TO_POINTER(ue), k);
+    }
+    guint j = 0;
+    while (j < k->len && g_array_index(k, KtKey, j).ref.id != key->ref.id)
+      j++;
+    if (j == k->len)
       g_array_append_vals(k, key, 1);
+    else if (g_array_index(k, KtKey, j).ref.version < key->ref.version)
+      g_array_index(k, KtKey, j) = *key;
   }
 }
 

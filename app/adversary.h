@@ -51,9 +51,9 @@ void adversaries_free(Adversaries *a);
 void adversaries_on_leave(Adversaries *a, uint32_t ue, uint32_t cell, const GArray *keys,
                           double now);
 /* Mobility (docs/security.md, "Handover"). A move within the UE's group is
- * being applied: it keeps the keys it holds now (`keys`), which join its
- * listener when it leaves (a stale sub-group key must open nothing sent
- * after that). */
+ * being applied: it keeps the interior keys it holds now (of `keys`; the
+ * newest version of each), which join its listener when it leaves (a stale
+ * sub-group key must open nothing sent after that). */
 void adversaries_on_move(Adversaries *a, uint32_t ue, const GArray *keys);
 /* Embodiment 2, a move to another RNC: the UE departs its old RNC's group
  * from `cell` at `now` with `keys` (and what it kept from earlier moves):

@@ -89,6 +89,8 @@ int main(int argc, char **argv) {
   uint64_t in_scope = scn->initial_members;
   for (guint i = 0; i < r.metrics->events->len; i++) {
     const EventRecord *e = metrics_event(r.metrics, i);
+    if (e->kind == EV_MOVE)
+      continue; /* no member in or out */
     if (e->kind == EV_JOIN) {
       in_scope++;
     } else {
@@ -101,8 +103,8 @@ int main(int argc, char **argv) {
   double floor_per_leave = leaves ? (members_sum / leaves) / unwraps : 0;
   uint32_t ues = scn->initial_members + s->joins;
 
-  printf("mbms-bench: %s (%u initial members, %u joins, %u leaves, embodiment %d)\n", path,
-         scn->initial_members, s->joins, s->leaves, scn->embodiment);
+  printf("mbms-bench: %s (%u initial members, %u joins, %u leaves, %u moves, embodiment %d)\n",
+         path, scn->initial_members, s->joins, s->leaves, s->moves, scn->embodiment);
   printf("  wall time             %10.3f s (event loop %.3f s)\n", r.wall_s, r.sim_wall_s);
   printf("  simulated events      %10llu  -> %.0f events/s\n", (unsigned long long)s->sim_events,
          events_per_s);
