@@ -35,6 +35,7 @@
 #define SIG_GGSN (2u + 2u * 4u)
 
 typedef struct {
+  const char *scheme;
   int embodiment;
   const char *policy;
   const char *rekey;
@@ -50,51 +51,68 @@ static const HandCase hand[] = {
      * {8} is rekeyed, 1 p2p. The leave from cell 1: its sub-group {1, 9} 2
      * p2p, the group key p2m under each of the 8 sub-groups (one cell
      * each), core to every RNC; lazy: first cell 0's sub-group, +1 p2p. */
-    {1, "per-cell", "eager", false, 1, SIG_INTRA, {2, 0, 0, 0}, {2, 8, 8, CORE_ALL}},
-    {1, "per-cell", "lazy", false, 1, SIG_INTRA, {1, 0, 0, 0}, {3, 8, 8, CORE_ALL}},
+    {"patent", 1, "per-cell", "eager", false, 1, SIG_INTRA, {2, 0, 0, 0}, {2, 8, 8, CORE_ALL}},
+    {"patent", 1, "per-cell", "lazy", false, 1, SIG_INTRA, {1, 0, 0, 0}, {3, 8, 8, CORE_ALL}},
     /* the same keys to another RNC of the SGSN, and under the other SGSN */
-    {1, "per-cell", "eager", false, 2, SIG_SGSN, {2, 0, 0, 0}, {2, 8, 8, CORE_ALL}},
-    {1, "per-cell", "lazy", false, 2, SIG_SGSN, {1, 0, 0, 0}, {3, 8, 8, CORE_ALL}},
-    {1, "per-cell", "eager", false, 4, SIG_GGSN, {2, 0, 0, 0}, {2, 8, 8, CORE_ALL}},
-    {1, "per-cell", "lazy", false, 4, SIG_GGSN, {1, 0, 0, 0}, {3, 8, 8, CORE_ALL}},
+    {"patent", 1, "per-cell", "eager", false, 2, SIG_SGSN, {2, 0, 0, 0}, {2, 8, 8, CORE_ALL}},
+    {"patent", 1, "per-cell", "lazy", false, 2, SIG_SGSN, {1, 0, 0, 0}, {3, 8, 8, CORE_ALL}},
+    {"patent", 1, "per-cell", "eager", false, 4, SIG_GGSN, {2, 0, 0, 0}, {2, 8, 8, CORE_ALL}},
+    {"patent", 1, "per-cell", "lazy", false, 4, SIG_GGSN, {1, 0, 0, 0}, {3, 8, 8, CORE_ALL}},
     /* E1 per-rnc, within RNC 0: no key changes. The leave from cell 1: RNC
      * 0's sub-group {8, 1, 9} 3 p2p; the group key p2m under the 4 RNC
      * sub-groups, each reached in its RNC's 2 cells (8 tx). */
-    {1, "per-rnc", "eager", false, 1, SIG_INTRA, {0, 0, 0, 0}, {3, 4, 8, CORE_ALL}},
-    {1, "per-rnc", "lazy", false, 1, SIG_INTRA, {0, 0, 0, 0}, {3, 4, 8, CORE_ALL}},
+    {"patent", 1, "per-rnc", "eager", false, 1, SIG_INTRA, {0, 0, 0, 0}, {3, 4, 8, CORE_ALL}},
+    {"patent", 1, "per-rnc", "lazy", false, 1, SIG_INTRA, {0, 0, 0, 0}, {3, 4, 8, CORE_ALL}},
     /* E1 per-rnc to RNC 1, whose sub-group is full: a new one for the mover
      * (1 p2p); eager: RNC 0's {1, 8, 9} 3 p2p. The leave empties the new
      * sub-group (no sub-group rekey); the group key under the 4 RNC
      * sub-groups (RNC 1's old one in cells 2, 3: 8 tx); lazy: RNC 0's
      * stale sub-group first, 3 p2p (sent by RNC 0 on the RAB assignment). */
-    {1, "per-rnc", "eager", false, 2, SIG_SGSN, {4, 0, 0, 0}, {0, 4, 8, CORE_ALL}},
-    {1, "per-rnc", "lazy", false, 2, SIG_SGSN, {1, 0, 0, 0}, {3, 4, 8, CORE_ALL}},
+    {"patent", 1, "per-rnc", "eager", false, 2, SIG_SGSN, {4, 0, 0, 0}, {0, 4, 8, CORE_ALL}},
+    {"patent", 1, "per-rnc", "lazy", false, 2, SIG_SGSN, {1, 0, 0, 0}, {3, 4, 8, CORE_ALL}},
     /* E2 per-cell within RNC 0: as E1, in RNC 0's group. The leave from
      * cell 1: its sub-group 2 p2p, RNC 0's group key under its 2
      * sub-groups, no core; lazy: cell 0's stale sub-group first, +1 p2p. */
-    {2, "per-cell", "eager", false, 1, SIG_INTRA, {2, 0, 0, 0}, {2, 2, 2, 0}},
-    {2, "per-cell", "lazy", false, 1, SIG_INTRA, {1, 0, 0, 0}, {3, 2, 2, 0}},
+    {"patent", 2, "per-cell", "eager", false, 1, SIG_INTRA, {2, 0, 0, 0}, {2, 2, 2, 0}},
+    {"patent", 2, "per-cell", "lazy", false, 1, SIG_INTRA, {1, 0, 0, 0}, {3, 2, 2, 0}},
     /* E2 per-cell to RNC 1: a leave of RNC 0's group (cell 0's sub-group
      * {8} 1 p2p, RNC 0's group key under its 2 sub-groups: 2 p2m) and a
      * join of RNC 1's (into cell 2's {2, 10}: 1 p2p), the same eager or
      * lazy. The leave from cell 2: {2, 10} 2 p2p, RNC 1's group key under
      * its 2 sub-groups. */
-    {2, "per-cell", "eager", false, 2, SIG_SGSN, {2, 2, 2, 0}, {2, 2, 2, 0}},
-    {2, "per-cell", "lazy", false, 2, SIG_SGSN, {2, 2, 2, 0}, {2, 2, 2, 0}},
-    {2, "per-cell", "lazy", false, 4, SIG_GGSN, {2, 2, 2, 0}, {2, 2, 2, 0}},
+    {"patent", 2, "per-cell", "eager", false, 2, SIG_SGSN, {2, 2, 2, 0}, {2, 2, 2, 0}},
+    {"patent", 2, "per-cell", "lazy", false, 2, SIG_SGSN, {2, 2, 2, 0}, {2, 2, 2, 0}},
+    {"patent", 2, "per-cell", "lazy", false, 4, SIG_GGSN, {2, 2, 2, 0}, {2, 2, 2, 0}},
     /* with join rekey the join part also changes cell 2's sub-group key
      * (p2m under its old value, cell 2: 1 tx) and RNC 1's group key (p2m
      * under the old one to RNC 1's other members, cells 2 and 3: 2 tx). The
      * leave changes the same as without. */
-    {2, "per-cell", "eager", true, 2, SIG_SGSN, {2, 4, 5, 0}, {2, 2, 2, 0}},
+    {"patent", 2, "per-cell", "eager", true, 2, SIG_SGSN, {2, 4, 5, 0}, {2, 2, 2, 0}},
     /* E2 per-rnc within RNC 0: nothing; the leave: {8, 1, 9} 3 p2p, 1 p2m
      * (RNC 0's one sub-group, cells 0 and 1). To RNC 1: the leave of RNC
      * 0's group (3 p2p, 1 p2m in 2 cells) and a join into a new sub-group
      * of RNC 1 (1 p2p); then the leave empties that sub-group: the group
-     * key under RNC 1's 2 sub-groups (the full one in cells 2, 3; the
-     * emptied one is gone): 1 p2m... */
-    {2, "per-rnc", "eager", false, 1, SIG_INTRA, {0, 0, 0, 0}, {3, 1, 2, 0}},
-    {2, "per-rnc", "lazy", false, 2, SIG_SGSN, {4, 1, 2, 0}, {0, 1, 2, 0}},
+     * key under RNC 1's one remaining sub-group, in cells 2 and 3: 1 p2m,
+     * 2 tx. */
+    {"patent", 2, "per-rnc", "eager", false, 1, SIG_INTRA, {0, 0, 0, 0}, {3, 1, 2, 0}},
+    {"patent", 2, "per-rnc", "lazy", false, 2, SIG_SGSN, {4, 1, 2, 0}, {0, 1, 2, 0}},
+    /* LKH (degree 4) and unicast: a move within the group sends nothing
+     * (docs/flows.md). E1 LKH: the 16 members fill the root's 4 children
+     * with nodes {0,4,8,12}, {1,5,9,13}, {2,6,10,14}, {3,7,11,15}; UE 0's
+     * leave: its node's key to 4, 8, 12 (3 p2p), the root under each of
+     * the 4 nodes, one delivery per RNC with members below (each node
+     * spans 2 RNCs, one cell each): 8 p2m. E2 LKH to RNC 1: the leave of
+     * RNC 0's tree (root with leaves 0, 1, 8, 9: the root key to 1, 8, 9,
+     * 3 p2p) and the join into RNC 1's full root: a split of UE 2 (the new
+     * node's key to UE 2, 1 p2p) and the joiner's path (1 p2p); its leave
+     * then: the split node's key to UE 2 (1 p2p), the root under that
+     * node (1 p2m, cell 2) and under UEs 3, 10, 11 (3 p2p). Unicast: E1
+     * the leave sends the group key to the 15 others; E2 to RNC 1: leave
+     * (3 p2p) and join (1 p2p), then the leave to RNC 1's other 4. */
+    {"lkh", 1, "per-cell", "eager", false, 2, SIG_SGSN, {0, 0, 0, 0}, {3, 8, 8, CORE_ALL}},
+    {"lkh", 2, "per-cell", "lazy", false, 2, SIG_SGSN, {5, 0, 0, 0}, {4, 1, 1, 0}},
+    {"unicast", 1, "per-cell", "lazy", false, 4, SIG_GGSN, {0, 0, 0, 0}, {15, 0, 0, CORE_ALL}},
+    {"unicast", 2, "per-cell", "eager", false, 2, SIG_SGSN, {4, 0, 0, 0}, {4, 0, 0, 0}},
 };
 
 /* At the end: every member holds the current keys of its place (the key
@@ -167,11 +185,12 @@ static void run_hand(gconstpointer data) {
   const HandCase *c = data;
   g_autofree char *csv = g_strdup_printf("time,action,ue,cell\n1,move,0,%u\n2,leave,0,\n", c->to);
   TmpScenario t = tmp_scenario(hand_ini, csv);
-  char *o[4] = {g_strdup_printf("run.embodiment=%d", c->embodiment),
+  char *o[5] = {g_strdup_printf("run.embodiment=%d", c->embodiment),
                 g_strdup_printf("topology.subgroup-policy=%s", c->policy),
                 g_strdup_printf("mobility.handover-rekey=%s", c->rekey),
-                g_strdup_printf("run.join-rekey=%s", c->join_rekey ? "true" : "false")};
-  const char *const overrides[] = {o[0], o[1], o[2], o[3], NULL};
+                g_strdup_printf("run.join-rekey=%s", c->join_rekey ? "true" : "false"),
+                g_strdup_printf("run.scheme=%s", c->scheme)};
+  const char *const overrides[] = {o[0], o[1], o[2], o[3], o[4], NULL};
   GError *error = NULL;
   Scenario *scn = scn_load(t.ini, overrides, &error);
   g_assert_no_error(error);
@@ -318,8 +337,8 @@ int main(int argc, char **argv) {
   for (guint i = 0; i < G_N_ELEMENTS(hand); i++) {
     const HandCase *c = &hand[i];
     g_autofree char *name =
-        g_strdup_printf("/mobility/hand/e%d/%s/%s%s/to-%u", c->embodiment, c->policy, c->rekey,
-                        c->join_rekey ? "-join-rekey" : "", c->to);
+        g_strdup_printf("/mobility/hand/%s/e%d/%s/%s%s/to-%u", c->scheme, c->embodiment, c->policy,
+                        c->rekey, c->join_rekey ? "-join-rekey" : "", c->to);
     g_test_add_data_func(name, c, run_hand);
   }
   for (guint i = 0; i < G_N_ELEMENTS(churn); i++) {
