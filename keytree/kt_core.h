@@ -51,8 +51,8 @@ struct KtTree {
   guint *scope_count; /* [n_scopes] */
   guint total;
   KtKey *group; /* [n_scopes] current group keys */
-  /* Lazy handover rekey (kt_move.c): UE id -> GArray of guint32, the
-   * interior keys it moved away from; NULL until the first. */
+  /* Lazy handover rekey (kt_move.c): UE id -> the interior keys it moved
+   * away from (one inline, or a GArray of guint32); NULL until the first. */
   GHashTable *stale;
 };
 

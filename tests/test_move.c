@@ -272,6 +272,40 @@ static void test_edges(void) {
   kt_tree_free(t);
 }
 
+/* Lazy, two sub-groups left behind (embodiment 1, per-cell): UE 0 in cell
+ * 0 with UE 1 (sub-group 0), UE 2 in cell 1 (1), UE 3 in cell 2 (2, RNC 1).
+ * UE 0 moves to cell 1 (stale: 0), then to cell 2 (stale: 0, 1, in that
+ * order). Its leave from cell 2 (RNC 1): sub-group 0 to v2, p2p to UE 1,
+ * and sub-group 1 to v2, p2p to UE 2, both sent by RNC 0 at the group
+ * stage; then sub-group 2 {3} to v2 (1 p2p, local); the group key under
+ * sub-groups 0, 1, 2, each at its new version: 3 p2p, 3 p2m. */
+static void test_two_stale(void) {
+  KtTree *t = make(KT_SCHEME_PATENT, 1, KT_POLICY_PER_CELL, 3);
+  join(t, 0, 0), join(t, 1, 0), join(t, 2, 1), join(t, 3, 2);
+  KtPlan p;
+  kt_plan_init(&p);
+  g_assert_true(kt_tree_move(t, 0, 1, KT_MOVE_LAZY, &p));
+  g_assert_true(kt_tree_move(t, 0, 2, KT_MOVE_LAZY, &p));
+  kt_tree_check(t);
+  uint32_t st[8];
+  g_assert_cmpuint(stale(t, 0, st), ==, 2);
+  g_assert_cmpuint(st[0], ==, 0);
+  g_assert_cmpuint(st[1], ==, 1);
+  g_assert_true(kt_tree_leave(t, 0, &p));
+  kt_tree_check(t);
+  g_assert_cmpuint(kt_plan_p2p_count(&p), ==, 3);
+  g_assert_cmpuint(kt_plan_p2m_count(&p), ==, 3);
+  assert_p2p(&p, 0, 1, 0, KT_STAGE_GROUP, SG(0, 2), SG(0, 2), 1);
+  assert_p2p(&p, 1, 2, 0, KT_STAGE_GROUP, SG(1, 2), SG(1, 2), 1);
+  assert_p2p(&p, 2, 3, 1, KT_STAGE_LOCAL, SG(2, 2), SG(2, 2), 1);
+  assert_ref(del(&p, 3)->under, SG(0, 2));
+  assert_ref(del(&p, 4)->under, SG(1, 2));
+  assert_ref(del(&p, 5)->under, SG(2, 2));
+  g_assert_cmpuint(stale(t, 0, st), ==, 0);
+  kt_plan_free(&p);
+  kt_tree_free(t);
+}
+
 /* Unicast, broadcast and LKH: no key depends on the cell (LKH's placement
  * ignores the topology, so the leaf keeps its path): a move sends nothing
  * and changes only the cell (and LKH's per-RNC counts, which kt_tree_check
@@ -330,6 +364,7 @@ int main(int argc, char **argv) {
   g_test_add_data_func("/move/inter-rnc/e1/lazy", GINT_TO_POINTER(KT_MOVE_LAZY), test_inter_rnc_e1);
   g_test_add_func("/move/refused", test_refused);
   g_test_add_func("/move/edges", test_edges);
+  g_test_add_func("/move/two-stale", test_two_stale);
   g_test_add_func("/move/other-schemes", test_other_schemes);
   return g_test_run();
 }
