@@ -75,6 +75,12 @@ struct Adversaries {
   guint log_kept;      /* log_len after the last prune */
   GHashTable *waiting; /* ue -> JoinWait* */
   GHashTable *left_at; /* ue -> double*: when its last leave reached the network */
+  /* Mobility (docs/security.md, "Handover"): per UE that moved within its
+   * group, the keys it held before (it keeps them: they join its listener
+   * when it leaves); per UE that moved to another RNC's group (embodiment
+   * 2), its listener as a departed UE of the groups it left that way */
+  GHashTable *kept;  /* ue -> GArray of KtKey */
+  GHashTable *moved; /* ue -> Listener* (without collusion) */
   AdversaryCounts counts;
   GArray *scratch_keys;     /* KtKey: a joiner's keys during its check */
   GHashTable *scratch_held; /* ref -> index in scratch_keys + 1 */
@@ -127,6 +133,13 @@ static Listener *listener_new(const Adversaries *a, bool coalition) {
     l->hears = g_new0(uint8_t, a->cfg.n_cells);
   l->active = true;
   return l;
+}
+
+static void keys_free(gpointer p) {
+  GArray *k = p;
+  for (guint i = 0; i < k->len; i++)
+    kt_key_wipe(&g_array_index(k, KtKey, i));
+  g_array_free(k, TRUE);
 }
 
 /* The listeners holding key `ref` (NULL if none). */
@@ -312,6 +325,8 @@ Adversaries *adversaries_new(const AdversaryConfig *config) {
   a->chains = g_hash_table_new_full(chain_hash, chain_equal, g_free, NULL);
   a->waiting = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
   a->left_at = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+  a->kept = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, keys_free);
+  a->moved = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, listener_free);
   a->scratch_keys = g_array_new(FALSE, FALSE, sizeof(KtKey));
   a->scratch_held = g_hash_table_new(mix_hash, g_direct_equal);
   a->scratch_times = g_array_new(FALSE, FALSE, sizeof(double));
@@ -331,10 +346,71 @@ void adversaries_free(Adversaries *a) {
     listener_free(a->coalition);
   g_hash_table_destroy(a->waiting);
   g_hash_table_destroy(a->left_at);
+  g_hash_table_destroy(a->kept);
+  g_hash_table_destroy(a->moved);
   g_array_free(a->scratch_keys, TRUE);
   g_hash_table_destroy(a->scratch_held);
   g_array_free(a->scratch_times, TRUE);
   g_free(a);
+}
+
+void adversaries_on_move(Adversaries *a, uint32_t ue, const GArray *keys) {
+  /* Only interior keys: a move within the group replaces the UE's
+   * sub-group key (the group and private keys stay in its ring), and of
+   * each interior key only the newest version it held (older versions
+   * open nothing a newer one does not lead to), so the record grows with
+   * the sub-groups a UE moved out of, not with its moves. */
+  GArray *k = g_hash_table_lookup(a->kept, GUINT_TO_POINTER(ue));
+  for (guint i = 0; i < keys->len; i++) {
+    const KtKey *key = &g_array_index(keys, KtKey, i);
+    if (KT_KEY_ID_KIND(key->ref.id) != KT_KEY_SUBGROUP)
+      continue;
+    if (!k) {
+      k = g_array_new(FALSE, FALSE, sizeof(KtKey));
+      g_hash_table_insert(a->kept, GUINT_TO_POINTER(ue), k);
+    }
+    guint j = 0;
+    while (j < k->len && g_array_index(k, KtKey, j).ref.id != key->ref.id)
+      j++;
+    if (j == k->len)
+      g_array_append_vals(k, key, 1);
+    else if (g_array_index(k, KtKey, j).ref.version < key->ref.version)
+      g_array_index(k, KtKey, j) = *key;
+  }
+}
+
+/* The keys `ue` kept from its moves, learned by `l` and forgotten here. */
+static void learn_kept(Adversaries *a, Listener *l, uint32_t ue) {
+  GArray *k = g_hash_table_lookup(a->kept, GUINT_TO_POINTER(ue));
+  if (!k)
+    return;
+  for (guint i = 0; i < k->len; i++)
+    learn(a, l, &g_array_index(k, KtKey, i));
+  g_hash_table_remove(a->kept, GUINT_TO_POINTER(ue));
+}
+
+void adversaries_on_move_away(Adversaries *a, uint32_t ue, uint32_t cell, const GArray *keys,
+                              double now) {
+  (void)now; /* it hears from now on: whatever it opens was sent after it left */
+  g_assert(cell < a->cfg.n_cells);
+  Listener *l;
+  if (a->cfg.collusion) {
+    if (!a->coalition)
+      a->coalition = listener_new(a, true);
+    l = a->coalition;
+    if (l->hears)
+      l->hears[cell] = 1;
+  } else {
+    l = g_hash_table_lookup(a->moved, GUINT_TO_POINTER(ue));
+    if (!l) {
+      l = listener_new(a, false);
+      g_hash_table_insert(a->moved, GUINT_TO_POINTER(ue), l);
+    }
+    l->cell = cell;
+  }
+  for (guint i = 0; i < keys->len; i++)
+    learn(a, l, &g_array_index(keys, KtKey, i));
+  learn_kept(a, l, ue);
 }
 
 void adversaries_on_leave(Adversaries *a, uint32_t ue, uint32_t cell, const GArray *keys,
@@ -362,6 +438,7 @@ void adversaries_on_leave(Adversaries *a, uint32_t ue, uint32_t cell, const GArr
   }
   for (guint i = 0; i < keys->len; i++)
     learn(a, l, &g_array_index(keys, KtKey, i));
+  learn_kept(a, l, ue);
 }
 
 void adversaries_on_join(Adversaries *a, uint32_t ue, uint32_t cell, double now) {

@@ -50,6 +50,17 @@ void adversaries_free(Adversaries *a);
  * holds, `cell` its last cell. It becomes a listener. */
 void adversaries_on_leave(Adversaries *a, uint32_t ue, uint32_t cell, const GArray *keys,
                           double now);
+/* Mobility (docs/security.md, "Handover"). A move within the UE's group is
+ * being applied: it keeps the interior keys it holds now (of `keys`; the
+ * newest version of each), which join its listener when it leaves (a stale
+ * sub-group key must open nothing sent after that). */
+void adversaries_on_move(Adversaries *a, uint32_t ue, const GArray *keys);
+/* Embodiment 2, a move to another RNC: the UE departs its old RNC's group
+ * from `cell` at `now` with `keys` (and what it kept from earlier moves):
+ * from now on it listens as a departed UE of that group, whatever group it
+ * is a member of (its joins do not silence this listener). */
+void adversaries_on_move_away(Adversaries *a, uint32_t ue, uint32_t cell, const GArray *keys,
+                              double now);
 /* UE `ue`'s join (into `cell`) reached the network at `now`: it stops being
  * a listener, and waits for its first keys to try on what it recorded. */
 void adversaries_on_join(Adversaries *a, uint32_t ue, uint32_t cell, double now);

@@ -89,7 +89,7 @@ void completion_on_plan(RekeyCompletion *c, uint32_t seq, const KtPlan *plan,
       const KtBatchOp *op = &g_array_index(plan->batch, KtBatchOp, i);
       on_member(c, plan, op->ue, op->join);
     }
-  } else {
+  } else if (plan->kind != KT_EVENT_MOVE) { /* a mover stays in its scope */
     on_member(c, plan, plan->ue, plan->kind == KT_EVENT_JOIN);
   }
   if (plan->group_changed && seq != UINT32_MAX) {

@@ -80,6 +80,7 @@ uint32_t metrics_event_new(Metrics *m, double time, EvKind kind, uint32_t ue, ui
   e.cell = cell;
   e.rnc = rnc;
   e.subgroup = UINT32_MAX; /* until a plan names one */
+  e.from_cell = UINT32_MAX;
   e.start = -1.0;
   e.done = -1.0;
   g_array_append_val(m->events, e);

@@ -29,13 +29,15 @@ typedef struct {
   uint64_t wraps, unwraps, unwrap_failures, rejected;
 } ElCounters;
 
-typedef enum { EV_JOIN, EV_LEAVE } EvKind;
+/* EV_MOVE: a handover (docs/flows.md, "Handover"); cell is the new cell */
+typedef enum { EV_JOIN, EV_LEAVE, EV_MOVE } EvKind;
 
 typedef struct {
   double time; /* the event's time in the workload */
   EvKind kind;
   uint32_t ue, rnc, cell;
-  uint32_t subgroup; /* the UE's sub-group (joined, or left); UINT32_MAX if none */
+  uint32_t from_cell; /* a move: the cell it left; else UINT32_MAX */
+  uint32_t subgroup;  /* the UE's sub-group (joined, left, or moved into); UINT32_MAX if none */
   uint32_t p2p_msgs, p2m_msgs, p2m_tx, core_msgs, signalling_msgs;
   uint64_t bytes; /* rekey message bytes (p2m per transmission) */
   uint64_t wraps;
@@ -49,6 +51,7 @@ typedef struct {
   uint32_t p2m_repeats;     /* repeated transmissions of its p2m messages */
   uint32_t recovery_replies; /* key recoveries carrying its group key */
   uint64_t recovery_bytes;
+  bool inter_rnc; /* a move to another RNC */
 } EventRecord;
 
 typedef struct {

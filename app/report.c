@@ -46,7 +46,8 @@ static double snap_ns(double s) {
  * completed is counted in incomplete_rekeys instead. (A group change with no
  * installation expected, e.g. the last member left, has no latency.) */
 void report_summarise(const Metrics *m, Summary *out) {
-  out->joins = out->leaves = 0;
+  out->joins = out->leaves = out->moves = out->inter_rnc_moves = 0;
+  out->rekey_msgs_join = out->rekey_msgs_leave = out->rekey_msgs_move = out->core_msgs_move = 0;
   out->p2p_msgs = out->p2m_msgs = out->p2m_tx = out->core_msgs = 0;
   out->signalling_msgs = out->bytes = out->wraps = 0;
   out->unwraps = out->unwrap_failures = 0;
@@ -58,10 +59,19 @@ void report_summarise(const Metrics *m, Summary *out) {
   guint n_lat = 0;
   for (guint i = 0; i < n_ev; i++) {
     const EventRecord *e = &g_array_index(m->events, EventRecord, i);
-    if (e->kind == EV_JOIN)
+    uint64_t rekey_msgs = (uint64_t)e->p2p_msgs + e->p2m_msgs + e->core_msgs;
+    if (e->kind == EV_JOIN) {
       out->joins++;
-    else
+      out->rekey_msgs_join += rekey_msgs;
+    } else if (e->kind == EV_LEAVE) {
       out->leaves++;
+      out->rekey_msgs_leave += rekey_msgs;
+    } else {
+      out->moves++;
+      out->inter_rnc_moves += e->inter_rnc;
+      out->rekey_msgs_move += rekey_msgs;
+      out->core_msgs_move += e->core_msgs;
+    }
     out->p2p_msgs += e->p2p_msgs;
     out->p2m_msgs += e->p2m_msgs;
     out->p2m_tx += e->p2m_tx;
@@ -299,6 +309,26 @@ static GArray *summary_fields(const Scenario *scn, const Summary *s) {
     field_u64(f, "data_lost", SEC_TOTALS, s->loss.data_lost);
     field_u64(f, "members_without_current_key", SEC_TOTALS, s->loss.members_without_current_key);
   }
+  if (scn->mobility) {
+    /* only with a [mobility] key, so that a scenario without one writes
+     * what it wrote before mobility existed */
+    field_dbl(f, "handover_rate", SEC_PARAMS, "%.9g", scn->handover_rate);
+    field_dbl(f, "intra_rnc", SEC_PARAMS, "%.9g", scn->intra_rnc);
+    field_dbl(f, "intra_sgsn", SEC_PARAMS, "%.9g", scn->intra_sgsn);
+    field_str(f, "handover_rekey", SEC_PARAMS,
+              scn->handover_rekey == KT_MOVE_LAZY ? "lazy" : "eager");
+    double per_s = scn->duration > 0 ? 1.0 / scn->duration : 0.0;
+    field_u64(f, "moves", SEC_TOTALS, s->moves);
+    field_u64(f, "inter_rnc_moves", SEC_TOTALS, s->inter_rnc_moves);
+    field_dbl(f, "rekey_msgs_per_move", SEC_TOTALS, "%.6f",
+              s->moves ? (double)s->rekey_msgs_move / s->moves : 0.0);
+    field_dbl(f, "rekey_msgs_per_s_join", SEC_TOTALS, "%.6f", s->rekey_msgs_join * per_s);
+    field_dbl(f, "rekey_msgs_per_s_leave", SEC_TOTALS, "%.6f", s->rekey_msgs_leave * per_s);
+    field_dbl(f, "rekey_msgs_per_s_move", SEC_TOTALS, "%.6f", s->rekey_msgs_move * per_s);
+    field_dbl(f, "rekey_msgs_per_s", SEC_TOTALS, "%.6f",
+              (s->rekey_msgs_join + s->rekey_msgs_leave + s->rekey_msgs_move) * per_s);
+    field_dbl(f, "core_msgs_per_s", SEC_TOTALS, "%.6f", s->core_msgs * per_s);
+  }
   return f;
 }
 
@@ -349,16 +379,21 @@ static GString *summary_json(GArray *f, const char *prov) {
   return s;
 }
 
-static GString *rekeys_csv(const Metrics *m, bool reliability) {
+/* With recovery figures (a [loss] or [reliability] key) four more columns;
+ * with mobility (a [mobility] key) a last column from_cell: the cell a move
+ * left (empty for joins and leaves). */
+static GString *rekeys_csv(const Metrics *m, bool reliability, bool mobility) {
   GString *s = g_string_new("time_s,event,ue,rnc,cell,subgroup,p2p_msgs,p2m_msgs,p2m_tx,"
                             "core_msgs,bytes,latency_s");
-  g_string_append(s, reliability ? ",retransmissions,p2m_repeats,recovery_replies,recovery_bytes\n"
-                                 : "\n");
+  if (reliability)
+    g_string_append(s, ",retransmissions,p2m_repeats,recovery_replies,recovery_bytes");
+  g_string_append(s, mobility ? ",from_cell\n" : "\n");
+  static const char *const kinds[] = {[EV_JOIN] = "join", [EV_LEAVE] = "leave", [EV_MOVE] = "move"};
   for (guint i = 0; i < m->events->len; i++) {
     const EventRecord *e = &g_array_index(m->events, EventRecord, i);
     append_double(s, "%.6f", e->time);
-    g_string_append_printf(s, ",%s,%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",",
-                           e->kind == EV_JOIN ? "join" : "leave", e->ue, e->rnc, e->cell);
+    g_string_append_printf(s, ",%s,%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",", kinds[e->kind], e->ue,
+                           e->rnc, e->cell);
     /* empty when the event has no sub-group of its own (stars; events of a
      * batch other than its last) */
     if (e->subgroup != UINT32_MAX)
@@ -373,6 +408,11 @@ static GString *rekeys_csv(const Metrics *m, bool reliability) {
     if (reliability)
       g_string_append_printf(s, ",%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",%" PRIu64, e->retransmissions,
                              e->p2m_repeats, e->recovery_replies, e->recovery_bytes);
+    if (mobility) {
+      g_string_append_c(s, ',');
+      if (e->from_cell != UINT32_MAX)
+        g_string_append_printf(s, "%" PRIu32, e->from_cell);
+    }
     g_string_append_c(s, '\n');
   }
   return s;
@@ -798,7 +838,8 @@ gboolean report_write_full(const char *dir_arg, const Scenario *scn, const Metri
   GString *prov = g_string_new(NULL);
   ok = prov_append_json(prov, scn, "    ", error);
   GArray *fields = summary_fields(scn, s);
-  ok = ok && write_gstring(tmp, "rekeys.csv", rekeys_csv(m, scn->reliability_report), error) &&
+  ok = ok &&
+       write_gstring(tmp, "rekeys.csv", rekeys_csv(m, scn->reliability_report, scn->mobility), error) &&
        write_gstring(tmp, "summary.csv", summary_csv(fields), error) &&
        write_gstring(tmp, "summary.json", summary_json(fields, prov->str), error) &&
        write_gstring(tmp, "elements.csv", elements_csv(m), error);
@@ -848,6 +889,8 @@ void report_print(FILE *out, const Scenario *scn, const Summary *s) {
   fprintf(out, "%-16s %d\n", "embodiment", scn->embodiment);
   fprintf(out, "%-16s %s\n", "join-rekey", scn->join_rekey ? "on" : "off");
   fprintf(out, "%-16s %u / %u\n", "joins / leaves", s->joins, s->leaves);
+  if (scn->mobility)
+    fprintf(out, "%-16s %u (%u between RNCs)\n", "moves", s->moves, s->inter_rnc_moves);
   fprintf(out,
           "%-16s p2p %" G_GUINT64_FORMAT ", p2m %" G_GUINT64_FORMAT " (tx %" G_GUINT64_FORMAT
           "), core %" G_GUINT64_FORMAT "\n",

@@ -32,6 +32,11 @@ typedef struct {
 
 typedef struct {
   guint joins, leaves;
+  /* Mobility (reported when the scenario has a [mobility] key): moves, of
+   * which between RNCs, and rekey messages (p2p + p2m + core) of the
+   * events of each cause, and core messages of moves. */
+  guint moves, inter_rnc_moves;
+  uint64_t rekey_msgs_join, rekey_msgs_leave, rekey_msgs_move, core_msgs_move;
   uint64_t p2p_msgs, p2m_msgs, p2m_tx, core_msgs, signalling_msgs, bytes;
   uint64_t wraps, unwraps, unwrap_failures, rejected_msgs, link_drops;
   /* Rekeys (group key changed, installs expected) whose installations never

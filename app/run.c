@@ -135,7 +135,8 @@ static void obs_plan(void *ctx, uint32_t seq, const KtPlan *plan, uint32_t membe
   EventRecord *ev = event_of(rc, seq);
   if (ev) {
     ev->subgroup = plan->subgroup;
-    ev->group_changed = plan->group_changed;
+    /* a move to another RNC in embodiment 2 has two plans (leave, join) */
+    ev->group_changed |= plan->group_changed;
   }
   completion_on_plan(rc->completion, ev ? seq : UINT32_MAX, plan, members_in_scope);
 }
@@ -152,6 +153,17 @@ static void obs_membership(void *ctx, uint32_t ue, uint32_t cell, bool join) {
     adversaries_on_leave(rc->adversaries, ue, cell, ue_keys(rc, ue), sim_now());
     wipe_scratch_keys(rc);
   }
+}
+
+static void obs_move(void *ctx, uint32_t ue, uint32_t from_cell, uint32_t to_cell,
+                     bool leaves_scope) {
+  (void)to_cell;
+  RunCtx *rc = ctx;
+  if (leaves_scope)
+    adversaries_on_move_away(rc->adversaries, ue, from_cell, ue_keys(rc, ue), sim_now());
+  else
+    adversaries_on_move(rc->adversaries, ue, ue_keys(rc, ue));
+  wipe_scratch_keys(rc);
 }
 
 static void obs_install(void *ctx, uint32_t ue, uint32_t seq, KtKeyRef ref) {
@@ -390,14 +402,21 @@ static void fire_event(void *ctx, uint64_t index) {
   RunCtx *rc = ctx;
   const WlEvent *e = &g_array_index(rc->wl->events, WlEvent, index);
   uint32_t rnc = e->cell / rc->scn->cells_per_rnc;
+  static const EvKind kinds[] = {[WL_JOIN] = EV_JOIN, [WL_LEAVE] = EV_LEAVE, [WL_MOVE] = EV_MOVE};
   /* the network runs on internal indices; rekeys.csv names the UE's id */
-  uint32_t seq = metrics_event_new(rc->metrics, e->time, e->action == WL_JOIN ? EV_JOIN : EV_LEAVE,
+  uint32_t seq = metrics_event_new(rc->metrics, e->time, kinds[e->action],
                                    ue_ids_external(rc->wl->ids, e->ue), e->cell, rnc);
   g_assert(seq == index); /* events fire in workload order (ties keep insertion order) */
-  if (e->action == WL_JOIN)
+  if (e->action == WL_JOIN) {
     net_ue_join(rc->net, e->ue, e->cell, seq);
-  else
+  } else if (e->action == WL_LEAVE) {
     net_ue_leave(rc->net, e->ue, seq);
+  } else {
+    EventRecord *ev = metrics_event(rc->metrics, seq);
+    ev->from_cell = e->from;
+    ev->inter_rnc = e->from / rc->scn->cells_per_rnc != rnc;
+    net_ue_move(rc->net, e->ue, e->cell, seq);
+  }
 }
 
 /* CPU time of the process so far, s. */
@@ -437,6 +456,7 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
   }
   NetConfig nc = {.embodiment = scn->embodiment,
                   .join_rekey = scn->join_rekey,
+                  .handover_rekey = scn->handover_rekey,
                   .ggsn = scn->ggsn,
                   .sgsn_per_ggsn = scn->sgsn_per_ggsn,
                   .rnc_per_sgsn = scn->rnc_per_sgsn,
@@ -497,6 +517,7 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
                      .on_group_install = obs_install,
                      .on_plan = obs_plan,
                      .on_membership = obs_membership,
+                     .on_move = obs_move,
                      .on_common_keys = obs_common_keys,
                      .on_common_data = obs_common_data,
                      .on_data_sent = obs_data_sent,
@@ -554,6 +575,9 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
   if (net_member_pending_wraps(rc.net) > 0)
     g_warning("%u key wraps never found their key at a member UE",
               net_member_pending_wraps(rc.net));
+  if (net_ue_actions_waiting(rc.net) > 0)
+    g_warning("%u UE actions never started (waiting behind a handover that did not end)",
+              net_ue_actions_waiting(rc.net));
 
   if (hooks && hooks->at_end && !trace_failed)
     hooks->at_end(hooks->ctx, rc.net, tree, wl);

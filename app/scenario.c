@@ -516,6 +516,8 @@ char *scn_to_ini(const Scenario *scn) {
     if (!scn->reliability_report &&
         (strcmp(k[i].section, "loss") == 0 || strcmp(k[i].section, "reliability") == 0))
       continue;
+    if (!scn->mobility && strcmp(k[i].section, "mobility") == 0)
+      continue; /* as before mobility existed (scenario.h) */
     switch (k[i].type) {
     case SCN_UINT:
       set_u64(kf, k[i].section, k[i].key, scn_key_uint(&k[i], scn));

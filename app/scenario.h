@@ -88,6 +88,15 @@ typedef struct {
    * these sections; otherwise both are left out, so that results of
    * scenarios that do not use them stay exactly as before */
   bool reliability_report;
+  /* [mobility] (docs/flows.md, "Handover") */
+  double handover_rate; /* 1/s per member; 0 = static */
+  double intra_rnc;     /* probability a move stays under its RNC */
+  double intra_sgsn;    /* of the rest, probability it stays under its SGSN */
+  KtMoveRekey handover_rekey;
+  /* a [mobility] key was given (file, --set or sweep): the run reports its
+   * mobility columns and writes the section in scenario.ini; a scenario
+   * without one writes exactly what it wrote before mobility existed */
+  bool mobility;
   /* [trace] */
   bool trace_pcap; /* pcap files beside the results */
   /* where it came from, for error messages and the effective-config dump */

@@ -39,6 +39,10 @@ static const ScnBound link_rate_bound = {1e3, 1e12, true};
 /* Other rates and times only enter double arithmetic, never ns-3. */
 static const ScnBound join_rate_bound = {1e-9, 1e9, false};
 static const ScnBound membership_bound = {1e-9, 1e12, false};
+/* Probabilities. */
+static const ScnBound probability_bound = {0, 1, false};
+/* mobility.handover-rate: per member, like join-rate. */
+static const ScnBound handover_rate_bound = {1e-9, 1e9, false};
 /* data.rate: from 1 bit/s a packet interval is at most 1400 * 8 s. */
 static const ScnBound data_rate_bound = {1, 1e12, false};
 
@@ -47,6 +51,9 @@ static const ScnBound data_rate_bound = {1, 1e12, false};
 /* Bound on join-rate x duration, so that a typo cannot ask for billions of
  * generated joins (the same bound as initial-members). */
 #define SCN_MAX_EXPECTED_JOINS 1e7
+/* Bound on expected moves (handover-rate x duration x the most members a
+ * run can have: initial ones plus every generated join). */
+#define SCN_MAX_EXPECTED_MOVES 1e8
 /* Bound on data packets per run (rate x duration / packet bits), so that a
  * typo cannot ask for billions of packets. */
 #define SCN_MAX_DATA_PACKETS 1e8
@@ -173,6 +180,24 @@ static char *rule_expected_joins(Scenario *s, const ScnCheckIn *in) {
   return NULL;
 }
 
+/* Any [mobility] key given turns the run's mobility reporting on. */
+static char *check_mobility_given(Scenario *s, const ScnCheckIn *in) {
+  s->mobility |= in->given;
+  return NULL;
+}
+
+static char *rule_expected_moves(Scenario *s, const ScnCheckIn *in) {
+  (void)in;
+  double members = s->initial_members + s->join_rate * s->duration;
+  double moves = s->handover_rate * s->duration * members;
+  if (moves > SCN_MAX_EXPECTED_MOVES)
+    return g_strdup_printf("handover-rate x duration x members = %g expected moves exceed %g",
+                           moves, SCN_MAX_EXPECTED_MOVES);
+  if (s->handover_rate > 0 && s->batch)
+    return g_strdup("scheme batch does not model moves (use handover-rate 0 or another scheme)");
+  return NULL;
+}
+
 /* On the air a packet also carries its header, key ref, nonce and tag
  * (MSG_DATA_OVERHEAD_BYTES); more than the common channel can carry would
  * only grow its queue until the end of the run. */
@@ -226,7 +251,7 @@ static const ScnBound state_rate_bound = {1e-9, 1e6, false};
 #define TEXT(f) .type = SCN_TEXT, FIELD(f, char *: AT(f))
 #define CHOICE(f, ...) \
   .type = SCN_CHOICE, .choices = (const char *const[]){__VA_ARGS__, NULL}, \
-  FIELD(f, bool: AT(f), KtSubgroupPolicy: AT(f), int: AT(f))
+  FIELD(f, bool: AT(f), KtSubgroupPolicy: AT(f), int: AT(f), KtMoveRekey: AT(f))
 /* clang-format on */
 /* in the summary's parameter block, at place `pos` */
 #define SUMMARY(name, pos) .summary = (name), .summary_pos = (pos)
@@ -234,6 +259,7 @@ static const ScnBound state_rate_bound = {1e-9, 1e6, false};
 
 /* the choices' order is that of the enums they fill */
 G_STATIC_ASSERT(KT_POLICY_PER_CELL == 0 && KT_POLICY_PER_RNC == 1);
+G_STATIC_ASSERT(KT_MOVE_EAGER == 0 && KT_MOVE_LAZY == 1);
 
 static const ScnKey keys[] = {
     /* name is the run's identity in the summary, not a parameter (report.c) */
@@ -348,6 +374,15 @@ static const ScnKey keys[] = {
 #undef REL
 #undef LOSS_MODEL
 
+    {"mobility", "handover-rate", REAL(handover_rate, SCN_NON_NEGATIVE, &handover_rate_bound),
+     .unit = "1/s", .def = "0", .check = check_mobility_given},
+    {"mobility", "intra-rnc", REAL(intra_rnc, SCN_NON_NEGATIVE, &probability_bound),
+     .unit = "probability", .def = "0.5", .check = check_mobility_given},
+    {"mobility", "intra-sgsn", REAL(intra_sgsn, SCN_NON_NEGATIVE, &probability_bound),
+     .unit = "probability", .def = "0.5", .check = check_mobility_given},
+    {"mobility", "handover-rekey", CHOICE(handover_rekey, "eager", "lazy"), .def = "eager",
+     .check = check_mobility_given},
+
     {"trace", "pcap", BOOL(trace_pcap), .def = "false"},
 };
 
@@ -356,6 +391,7 @@ static const ScnRule rules[] = {
     {"workload", "join-rate", "mean-membership", rule_expected_joins},
     {"data", "rate", "switch-delay", rule_data_on_air},
     {"data", "rate", "switch-delay", rule_data_packets},
+    {"mobility", "handover-rate", "handover-rekey", rule_expected_moves},
 };
 
 const ScnKey *scn_keys(size_t *n) {

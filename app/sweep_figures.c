@@ -88,8 +88,10 @@ static gboolean per_event_means(const char *dir, const char *rekeys, GString *vs
       ev = 0;
     else if (strcmp(f[ev_col], "leave") == 0)
       ev = 1;
+    else if (strcmp(f[ev_col], "move") == 0)
+      continue; /* moves have their own figures (summary.csv, with mobility) */
     else
-      return bad_file(error, dir, "rekeys.csv", "an event is neither join nor leave");
+      return bad_file(error, dir, "rekeys.csv", "an event is neither join, leave nor move");
     count[ev]++;
     for (guint j = 0; j < G_N_ELEMENTS(per_event); j++)
       sum[ev][j] += g_ascii_strtod(f[cols[j]], NULL);

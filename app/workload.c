@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/sim_rng.h"
+
 #define CSV_HEADER "time,action,ue,cell"
 
 typedef enum { ORIGIN_CSV = 0, ORIGIN_GENERATED = 1 } Origin;
@@ -94,8 +96,12 @@ static bool parse_row(const Scenario *scn, uint32_t n_cells, const char *path, g
     action = WL_JOIN;
   else if (strcmp(f[1], "leave") == 0)
     action = WL_LEAVE;
+  else if (strcmp(f[1], "move") == 0 && scn->batch)
+    return csv_fail(error, path, line, "action", "'move' is not modelled with scheme batch");
+  else if (strcmp(f[1], "move") == 0)
+    action = WL_MOVE;
   else
-    return csv_fail(error, path, line, "action", "'%s' is not join or leave", qa);
+    return csv_fail(error, path, line, "action", "'%s' is not join, leave or move", qa);
 
   guint64 ue;
   if (!all_digits(f[2]))
@@ -112,9 +118,15 @@ static bool parse_row(const Scenario *scn, uint32_t n_cells, const char *path, g
                       n_cells - 1, n_cells);
   } else if (action == WL_JOIN) {
     return csv_fail(error, path, line, "cell", "missing (a join needs a cell)");
+  } else if (action == WL_MOVE) {
+    return csv_fail(error, path, line, "cell", "missing (a move needs the cell it moves to)");
   }
 
-  *t = (Tagged){.ev = {.time = time, .action = action, .ue = (uint32_t)ue, .cell = (uint32_t)cell},
+  *t = (Tagged){.ev = {.time = time,
+                       .action = action,
+                       .ue = (uint32_t)ue,
+                       .cell = (uint32_t)cell,
+                       .from = WL_NO_CELL},
                 .origin = ORIGIN_CSV,
                 .order = line};
   return true;
@@ -183,6 +195,22 @@ static bool replay(const Scenario *scn, uint32_t n_cells, GArray *csv, GHashTabl
         break;
       }
       *st = (UeState){.member = true, .cell = e->cell, .line = t->order};
+    } else if (e->action == WL_MOVE) {
+      if (!st->member) {
+        ok = st->line ? csv_fail(error, scn->events_path, t->order, "ue",
+                                 "ue %u is not a member (left at line %u); only members move",
+                                 e->ue, st->line)
+                      : csv_fail(error, scn->events_path, t->order, "ue",
+                                 "ue %u is not a member (never joined); only members move", e->ue);
+        break;
+      }
+      if (e->cell == st->cell) {
+        ok = csv_fail(error, scn->events_path, t->order, "cell",
+                      "ue %u is in cell %u already (a move changes the cell)", e->ue, e->cell);
+        break;
+      }
+      e->from = st->cell;
+      *st = (UeState){.member = true, .cell = e->cell, .line = t->order};
     } else {
       if (!st->member) {
         ok = st->line ? csv_fail(error, scn->events_path, t->order, "ue",
@@ -213,10 +241,97 @@ static double draw_exp(GRand *r, double mean) {
 
 static void add_generated(GArray *out, guint *order, double time, WlAction action, uint32_t ue,
                           uint32_t cell) {
-  Tagged t = {.ev = {.time = time, .action = action, .ue = ue, .cell = cell},
+  Tagged t = {.ev = {.time = time, .action = action, .ue = ue, .cell = cell, .from = WL_NO_CELL},
               .origin = ORIGIN_GENERATED,
               .order = (*order)++};
   g_array_append_val(out, t);
+}
+
+/* ------------------------------------------------------------ mobility */
+
+/* One membership of a UE the CSV does not name: [start, end) in `cell` at
+ * first; its generated leave is out[leave] (-1: none before the end). */
+typedef struct {
+  double start, end;
+  uint32_t ue, cell;
+  gint64 leave;
+} Membership;
+
+static void note_membership(GArray *ms, double start, double end, uint32_t ue, uint32_t cell,
+                            gint64 leave) {
+  if (ms == NULL)
+    return;
+  Membership m = {start, end, ue, cell, leave};
+  g_array_append_val(ms, m);
+}
+
+/* Candidates of move class `c` (0: other cells of the RNC, 1: cells of the
+ * other RNCs of the SGSN, 2: cells of RNCs under other SGSNs) from `cell`;
+ * the k-th of them if want_cell, else how many. */
+static uint32_t move_class(const Scenario *scn, uint32_t cell, int c, uint32_t k, bool want_cell) {
+  uint32_t cpr = scn->cells_per_rnc, rps = scn->rnc_per_sgsn, n_rnc = scn_n_rnc(scn);
+  uint32_t rnc = cell / cpr, sgsn = rnc / rps;
+  switch (c) {
+  case 0: /* skip the UE's own cell */
+    if (!want_cell)
+      return cpr - 1;
+    return rnc * cpr + k + (k >= cell % cpr ? 1u : 0u);
+  case 1: {
+    if (!want_cell)
+      return (rps - 1) * cpr;
+    uint32_t ord = k / cpr, r = sgsn * rps + ord + (ord >= rnc % rps ? 1u : 0u);
+    return r * cpr + k % cpr;
+  }
+  default: {
+    if (!want_cell)
+      return (n_rnc - rps) * cpr;
+    uint32_t ord = k / cpr, r = ord < sgsn * rps ? ord : ord + rps;
+    return r * cpr + k % cpr;
+  }
+  }
+}
+
+/* The target of a move from `cell` (workload.h): class by u2, u3, the
+ * first non-empty class from it in cyclic order, the cell by u4. */
+static bool move_target(const Scenario *scn, uint32_t cell, double u2, double u3, double u4,
+                        uint32_t *to) {
+  int want = u2 < scn->intra_rnc ? 0 : u3 < scn->intra_sgsn ? 1 : 2;
+  for (int i = 0; i < 3; i++) {
+    int c = (want + i) % 3;
+    uint32_t n = move_class(scn, cell, c, 0, false);
+    if (n == 0)
+      continue;
+    uint32_t k = (uint32_t)(u4 * n);
+    *to = move_class(scn, cell, c, k < n ? k : n - 1, true);
+    return true;
+  }
+  return false; /* one cell in all */
+}
+
+/* The moves of every membership, in order (workload.h); a generated leave
+ * takes the UE's last cell. */
+static void generate_moves(const Scenario *scn, const GArray *ms, GArray *out, guint *order) {
+  SimRng *rng = sim_rng_new(scn->seed, SIM_RNG_STREAM_MOBILITY);
+  for (guint i = 0; i < ms->len; i++) {
+    const Membership *m = &g_array_index(ms, Membership, i);
+    uint32_t cell = m->cell;
+    for (double t = m->start;;) {
+      double u1 = sim_rng_uniform(rng), u2 = sim_rng_uniform(rng), u3 = sim_rng_uniform(rng),
+             u4 = sim_rng_uniform(rng);
+      t += -log(1.0 - u1) / scn->handover_rate;
+      uint32_t to;
+      if (!(t < m->end) || !move_target(scn, cell, u2, u3, u4, &to))
+        break;
+      Tagged mv = {.ev = {.time = t, .action = WL_MOVE, .ue = m->ue, .cell = to, .from = cell},
+                   .origin = ORIGIN_GENERATED,
+                   .order = (*order)++};
+      g_array_append_val(out, mv);
+      cell = to;
+    }
+    if (m->leave >= 0)
+      g_array_index(out, Tagged, m->leave).ev.cell = cell;
+  }
+  sim_rng_free(rng);
 }
 
 static bool generate(const Scenario *scn, uint32_t n_cells, GHashTable *named, GArray *out,
@@ -225,12 +340,17 @@ static bool generate(const Scenario *scn, uint32_t n_cells, GHashTable *named, G
   GRand *r = g_rand_new_with_seed_array(seed, 2);
   guint order = 0;
   bool ok = true;
-  if (scn->mean_membership > 0) {
-    for (uint32_t ue = 0; ue < scn->initial_members; ue++) {
-      double stay = draw_exp(r, scn->mean_membership);
-      if (stay < scn->duration && !g_hash_table_contains(named, GUINT_TO_POINTER(ue)))
-        add_generated(out, &order, stay, WL_LEAVE, ue, ue % n_cells);
+  GArray *ms = scn->handover_rate > 0 ? g_array_new(FALSE, FALSE, sizeof(Membership)) : NULL;
+  for (uint32_t ue = 0; ue < scn->initial_members; ue++) {
+    double stay = scn->mean_membership > 0 ? draw_exp(r, scn->mean_membership) : scn->duration;
+    if (g_hash_table_contains(named, GUINT_TO_POINTER(ue)))
+      continue;
+    gint64 leave = -1;
+    if (stay < scn->duration) {
+      leave = out->len;
+      add_generated(out, &order, stay, WL_LEAVE, ue, ue % n_cells);
     }
+    note_membership(ms, 0, stay < scn->duration ? stay : scn->duration, ue, ue % n_cells, leave);
   }
   if (scn->join_rate > 0) {
     uint64_t next = *id_end;
@@ -247,16 +367,26 @@ static bool generate(const Scenario *scn, uint32_t n_cells, GHashTable *named, G
       uint32_t ue = (uint32_t)next++;
       uint32_t cell = (uint32_t)g_rand_int_range(r, 0, (gint32)n_cells);
       add_generated(out, &order, t, WL_JOIN, ue, cell);
+      double end = scn->duration;
+      gint64 leave_at = -1;
       if (scn->mean_membership > 0) {
         double leave = t + draw_exp(r, scn->mean_membership);
-        if (leave < scn->duration)
+        if (leave < scn->duration) {
+          leave_at = out->len;
+          end = leave;
           add_generated(out, &order, leave, WL_LEAVE, ue, cell);
+        }
       }
+      note_membership(ms, t, end, ue, cell, leave_at);
     }
     if (ok)
       *id_end = (uint32_t)next;
   }
   g_rand_free(r);
+  if (ok && ms)
+    generate_moves(scn, ms, out, &order);
+  if (ms)
+    g_array_free(ms, TRUE);
   return ok;
 }
 
@@ -283,7 +413,7 @@ Workload *wl_build(const Scenario *scn, GError **error) {
   ue_ids_seal(ids);
   uint64_t first_generated = ue_ids_external_end(ids);
   uint32_t id_end = (uint32_t)first_generated; /* <= WL_MAX_UE + 1 */
-  if (ok && (scn->join_rate > 0 || scn->mean_membership > 0))
+  if (ok && (scn->join_rate > 0 || scn->mean_membership > 0 || scn->handover_rate > 0))
     ok = generate(scn, n_cells, named, all, &id_end, error);
   g_hash_table_destroy(named);
   if (!ok) {

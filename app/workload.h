@@ -15,6 +15,25 @@
  * "<events.csv>:<line>: <column>: <what is wrong>" (SCN_ERROR).
  * Events at equal times keep file order; generated events sort after CSV
  * events at the same time.
+ *
+ * Mobility (`[mobility]`, docs/flows.md "Handover"): a `move` row
+ * (`time,move,ue,cell`) moves a member to another cell; it must name a
+ * member and a cell other than its own. With handover-rate > 0 each
+ * membership of a UE the CSV does not name (initial members, generated
+ * joiners) is cut into exponential dwell times of mean 1/handover-rate,
+ * each ended by a move (none at or after its leave or the end of the run),
+ * whose target is drawn from ns-3's stream SIM_RNG_STREAM_MOBILITY of the
+ * scenario seed (sim/sim_rng.h), never from the churn's GRand, so a static
+ * run draws exactly what it drew before: per move, in the order of the
+ * memberships (initial members by id, then generated joiners in order of
+ * their join), four uniforms u1..u4: the dwell -ln(1 - u1) / rate; u2 <
+ * intra-rnc: another cell of its RNC; else u3 < intra-sgsn: a cell of
+ * another RNC under its SGSN; else a cell of an RNC under another SGSN
+ * (u4 picks the cell uniformly among the candidates, RNCs in order, cells
+ * in order). A class with no candidate falls back to the next (another
+ * RNC of the SGSN, then any other RNC, then another cell of the RNC); with
+ * one cell in all there are no moves. A generated leave names the UE's
+ * last cell.
  */
 #pragma once
 #include <glib.h>
@@ -30,13 +49,14 @@
  * limit of a private key's index. */
 #define WL_MAX_UE ((1u << 24) - 1u)
 
-typedef enum { WL_JOIN, WL_LEAVE } WlAction;
+typedef enum { WL_JOIN, WL_LEAVE, WL_MOVE } WlAction;
 
 typedef struct {
   double time;
   WlAction action;
   uint32_t ue;   /* internal index (dense); ue_ids_external(wl->ids, ue) is its id */
-  uint32_t cell; /* global cell; for a leave, filled with the UE's cell */
+  uint32_t cell; /* global cell; for a leave, filled with the UE's cell; a move: its new cell */
+  uint32_t from; /* a move: the cell it leaves (filled); else WL_NO_CELL */
 } WlEvent;
 
 typedef struct {

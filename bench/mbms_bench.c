@@ -146,9 +146,9 @@ int main(int argc, char **argv) {
   double ev_ratio = (s->sim_events / r.sim_cpu_s) / bare;
   bool adversaries = scn->record_before_join > 0;
 
-  printf("mbms-bench: %s (%u initial members, %u joins, %u leaves, %s, embodiment %d, "
+  printf("mbms-bench: %s (%u initial members, %u joins, %u leaves, %u moves, %s, embodiment %d, "
          "joiners recording %s)\n",
-         path, scn->initial_members, s->joins, s->leaves, scn->scheme, scn->embodiment,
+         path, scn->initial_members, s->joins, s->leaves, s->moves, scn->scheme, scn->embodiment,
          adversaries ? "on" : "off");
   if (scn->reliability_report)
     printf("  loss and recovery     %llu receptions lost, %llu key requests, %llu answers, "

@@ -51,6 +51,9 @@ struct KtTree {
   guint *scope_count; /* [n_scopes] */
   guint total;
   KtKey *group; /* [n_scopes] current group keys */
+  /* Lazy handover rekey (kt_move.c): UE id -> the interior keys it moved
+   * away from (one inline, or a GArray of guint32); NULL until the first. */
+  GHashTable *stale;
 };
 
 static inline KtUeRec *kt_priv_ue(const KtTree *t, uint32_t ue) {
@@ -91,6 +94,16 @@ KtUeRec *kt_priv_ue_ensure(KtTree *t, uint32_t ue);
  * (detach resets it to KT_NO_SUBGROUP). */
 void kt_priv_attach_cell(KtTree *t, uint32_t ue, uint32_t cell);
 void kt_priv_detach_cell(KtTree *t, uint32_t ue);
+/* Moves a member to `cell` of the same scope: its cell list and the per-RNC
+ * counts change, its scheme slot does not (kt_move.c). */
+void kt_priv_move_cell(KtTree *t, uint32_t ue, uint32_t cell);
+/* Lazy handover rekey bookkeeping (kt_move.c): `ue` holds interior key
+ * `index` it moved away from / holds it again as a member / its list,
+ * taken out (caller frees; NULL if none) / freeing every list. */
+void kt_priv_stale_add(KtTree *t, uint32_t ue, uint32_t index);
+void kt_priv_stale_remove(KtTree *t, uint32_t ue, uint32_t index);
+GArray *kt_priv_stale_take(KtTree *t, uint32_t ue);
+void kt_priv_stale_free(KtTree *t);
 /* The RNCs of a group scope: [*lo, *hi) (all of them in embodiment 1). */
 void kt_priv_scope_rncs(const KtTree *t, uint32_t scope, uint32_t *lo, uint32_t *hi);
 

@@ -322,6 +322,20 @@ static void lkh_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
   }
 }
 
+/* Move within the scope (docs/flows.md, "Handover"): the placement rule
+ * does not follow the topology, so the leaf keeps its place and path and
+ * no key it holds changes; only the per-RNC and per-cell leaf counts along
+ * its path (where deliveries to its nodes are sent) follow its new cell. */
+static void lkh_move(KtTree *t, uint32_t ue, uint32_t cell, KtMoveRekey rekey, KtPlan *plan) {
+  (void)rekey;
+  (void)plan;
+  KtUeRec *rec = kt_priv_ue(t, ue);
+  KtNode *x = node_at(t, rec->subgroup);
+  path_count(t, x, rec->cell, -1);
+  kt_priv_move_cell(t, ue, cell);
+  path_count(t, x, cell, 1);
+}
+
 /* ---- queries -------------------------------------------------------------- */
 
 guint kt_tree_lkh_depth(const KtTree *t, uint32_t scope) {
@@ -670,6 +684,7 @@ const KtSchemeOps kt_lkh_ops = {
     .fini = lkh_fini,
     .join = lkh_join,
     .leave = lkh_leave,
+    .move = lkh_move,
     .batch = lkh_batch,
     .member_keys = lkh_member_keys,
     .interior_key = lkh_interior_key,

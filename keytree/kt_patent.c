@@ -122,6 +122,72 @@ static void patent_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
   group_to_subgroups(t, plan->scope, plan, NULL);
 }
 
+/* Move (docs/flows.md, "Handover"). Within its placement unit (per-rnc,
+ * same RNC) the UE keeps its sub-group and nothing changes but its cell.
+ * Otherwise it leaves its sub-group (deleted if emptied) and enters one of
+ * the new cell's unit by the placement rule, whose key it gets point-to-
+ * point with the (unchanged) group key, under its private key, from the new
+ * RNC: 1 p2p. No join rekey: the UE held the group key already, so there is
+ * nothing earlier for it to learn. The old sub-group's key, which the UE
+ * still holds, is rekeyed at once (eager: new key and the group key to
+ * each remaining member point-to-point from the old RNC, |sub-group| - 1
+ * p2p) or remembered
+ * (lazy, rekeyed at the UE's leave, patent_rekey_stale). */
+static void patent_move(KtTree *t, uint32_t ue, uint32_t cell, KtMoveRekey rekey, KtPlan *plan) {
+  KtUeRec *rec = kt_priv_ue(t, ue);
+  KtSubgroup *old = kt_subgroups_get(groups(t), rec->subgroup);
+  if (t->cfg.policy == KT_POLICY_PER_RNC && old->rnc == plan->rnc) {
+    kt_priv_move_cell(t, ue, cell);
+    return;
+  }
+  kt_subgroups_detach(groups(t), t, ue);
+  plan->old_subgroup = old->id;
+  if (old->n == 0) {
+    kt_subgroups_delete(groups(t), old);
+    old = NULL;
+    plan->subgroup_deleted = true;
+  }
+  KtSubgroup *sg = kt_subgroups_find_open(groups(t), t, cell);
+  if (sg == NULL) {
+    sg = kt_subgroups_create(groups(t), t, cell);
+    plan->subgroup_created = true;
+    kt_priv_plan_push_key(plan, &sg->key);
+  }
+  kt_subgroups_attach(groups(t), t, ue, cell, sg);
+  plan->subgroup = sg->id;
+  kt_priv_stale_remove(t, ue, sg->id); /* a holder again, as a member */
+  KtKeyRef keys[] = {sg->key.ref, t->group[plan->scope].ref};
+  kt_priv_deliver(plan, KT_STAGE_LOCAL, KT_TO_UE, ue, sg->rnc, KT_NO_UE, rec->priv.ref, keys, 2);
+  if (old == NULL)
+    return;
+  if (rekey == KT_MOVE_LAZY) {
+    kt_priv_stale_add(t, ue, old->id);
+    return;
+  }
+  /* each remaining member gets the new key with the group key (as its RNC
+   * has it): a group key its RNC sent just before under the old sub-group
+   * key may arrive after the new sub-group key, and would then be stale */
+  kt_priv_rekey(t, &old->key, plan);
+  plan->subgroup_changed = true;
+  for (uint32_t i = 0; i < old->n; i++) {
+    uint32_t m = old->members[i];
+    KtKeyRef both[] = {old->key.ref, t->group[plan->scope].ref};
+    kt_priv_deliver(plan, KT_STAGE_LOCAL, KT_TO_UE, m, old->rnc, KT_NO_UE,
+                    kt_priv_ue(t, m)->priv.ref, both, 2);
+  }
+}
+
+/* Lazy handover rekey at the leave of a UE that moved away from sub-group
+ * `index`: its key changes and goes to each member point-to-point, sent
+ * by its RNC (at once if that is the leaver's RNC; in embodiment 1 at
+ * another RNC with the leave's group stage, on the RAB assignment request,
+ * before the group key that is wrapped under it). */
+static void patent_rekey_stale(KtTree *t, uint32_t index, KtPlan *plan) {
+  KtSubgroup *sg = kt_subgroups_get(groups(t), index);
+  kt_priv_rekey(t, &sg->key, plan);
+  subgroup_to_members(t, plan, sg, sg->rnc == plan->rnc ? KT_STAGE_LOCAL : KT_STAGE_GROUP, NULL);
+}
+
 static gint cmp_u32(gconstpointer a, gconstpointer b) {
   guint32 x = *(const guint32 *)a, y = *(const guint32 *)b;
   return x < y ? -1 : x > y;
@@ -266,6 +332,8 @@ const KtSchemeOps kt_patent_ops = {
     .join = patent_join,
     .leave = patent_leave,
     .batch = patent_batch,
+    .move = patent_move,
+    .rekey_stale = patent_rekey_stale,
     .member_keys = patent_member_keys,
     .interior_key = patent_interior_key,
     .audience_cells = patent_audience_cells,

@@ -8,6 +8,8 @@ static void plan_reset_fields(KtPlan *plan) {
   plan->ue = KT_NO_UE;
   plan->rnc = UINT32_MAX;
   plan->cell = UINT32_MAX;
+  plan->from_cell = UINT32_MAX;
+  plan->old_subgroup = KT_NO_SUBGROUP;
   plan->subgroup = KT_NO_SUBGROUP;
   plan->scope = UINT32_MAX;
   plan->subgroup_created = false;

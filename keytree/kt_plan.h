@@ -33,7 +33,9 @@
 #define KT_DELIVERY_MAX_KEYS 2 /* keys stored inline in a KtDelivery */
 #define KT_PLAN_MAX_KEYS 32    /* keys in one delivery (an LKH joiner's path) */
 
-typedef enum { KT_EVENT_JOIN, KT_EVENT_LEAVE, KT_EVENT_BATCH } KtEventKind;
+/* KT_EVENT_MOVE: a member changes cell within its group scope
+ * (kt_tree_move; docs/flows.md, "Handover"). */
+typedef enum { KT_EVENT_JOIN, KT_EVENT_LEAVE, KT_EVENT_BATCH, KT_EVENT_MOVE } KtEventKind;
 
 /* One join or leave of a batch (kt_tree_batch). */
 typedef struct {
@@ -57,13 +59,15 @@ typedef struct {
 
 typedef struct {
   KtEventKind kind;
-  uint32_t ue, rnc, cell;
-  uint32_t subgroup;     /* the UE's sub-group (joined or left) */
-  uint32_t scope;        /* group scope: 0 in embodiment 1, the RNC in 2 */
-  bool subgroup_created; /* join: a new sub-group was made for the UE */
-  bool subgroup_deleted; /* leave: the sub-group became empty and was deleted */
-  bool subgroup_changed; /* the sub-group key changed */
-  bool group_changed;    /* the group key changed */
+  uint32_t ue, rnc, cell; /* a move: the new cell and its RNC */
+  uint32_t from_cell;     /* a move: the cell it left (else UINT32_MAX) */
+  uint32_t subgroup;      /* the UE's sub-group (joined, left, or moved into) */
+  uint32_t old_subgroup;  /* a move: the sub-group it left (KT_NO_SUBGROUP if the same) */
+  uint32_t scope;         /* group scope: 0 in embodiment 1, the RNC in 2 */
+  bool subgroup_created;  /* join: a new sub-group was made for the UE */
+  bool subgroup_deleted;  /* leave: the sub-group became empty and was deleted */
+  bool subgroup_changed;  /* the sub-group key changed */
+  bool group_changed;     /* the group key changed */
   /* The event emptied its scope: every key no member holds any more was
    * retired (the group key got a new version at its owner, emptied
    * sub-groups and LKH nodes were deleted) and nothing is sent, because

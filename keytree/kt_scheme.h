@@ -43,6 +43,17 @@ typedef struct KtSchemeOps {
   /* Batch rekeying of one scope; plan->batch holds the net ops (validated),
    * leaves first, then joins. NULL: the scheme does not batch. */
   void (*batch)(KtTree *t, uint32_t scope, KtPlan *plan);
+  /* A member moves to `cell` of its scope (kt_tree_move has validated it
+   * and filled the plan's event fields). The handler moves it (the core's
+   * kt_priv_move_cell for the cell) and plans what its interior keys need;
+   * with KT_MOVE_LAZY it records the interior keys the UE moved away from
+   * with kt_priv_stale_add. NULL: only the cell changes (kt_priv_move_cell),
+   * for schemes whose keys do not depend on the cell. */
+  void (*move)(KtTree *t, uint32_t ue, uint32_t cell, KtMoveRekey rekey, KtPlan *plan);
+  /* Lazy handover rekey: interior key `index` (alive), held by the UE now
+   * leaving (plan->ue) which moved away from it, changes as a leave of its
+   * holders only would change it. NULL if the scheme records no stale keys. */
+  void (*rekey_stale)(KtTree *t, uint32_t index, KtPlan *plan);
 
   /* A member's interior keys, bottom-up, into out[0..cap); returns how many. */
   guint (*member_keys)(const KtTree *t, const KtUeRec *rec, const KtKey **out, guint cap);

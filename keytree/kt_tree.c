@@ -57,6 +57,7 @@ void kt_tree_free(KtTree *t) {
     return;
   if (t->ops->fini)
     t->ops->fini(t);
+  kt_priv_stale_free(t);
   kt_core_fini(t);
   g_free(t);
 }
@@ -144,7 +145,7 @@ static void plan_start(const KtTree *t, KtPlan *plan, KtEventKind kind, uint32_t
  * nodes need nothing here: they are deleted and their ids never reused.
  * Done here, for every scheme, rather than in each planner. */
 static void retire_if_emptied(KtTree *t, KtPlan *plan) {
-  if (plan->kind == KT_EVENT_JOIN || t->scope_count[plan->scope] > 0)
+  if (plan->kind == KT_EVENT_JOIN || plan->kind == KT_EVENT_MOVE || t->scope_count[plan->scope] > 0)
     return;
   if (plan->kind == KT_EVENT_BATCH && plan->batch->len == 0)
     return; /* nothing happened */
@@ -173,14 +174,58 @@ bool kt_tree_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtPlan
   return true;
 }
 
+/* Lazy handover rekey (docs/flows.md, "Handover"): the interior keys the
+ * leaver moved away from and still holds change first, in the order it
+ * left them, each as a leave of its holders only; the leave's own plan
+ * then wraps under their new values. Keys deleted since (emptied) need
+ * nothing. */
+static void rekey_stale(KtTree *t, uint32_t ue, KtPlan *plan) {
+  GArray *l = kt_priv_stale_take(t, ue);
+  if (l == NULL)
+    return;
+  for (guint i = 0; i < l->len; i++) {
+    uint32_t index = g_array_index(l, guint32, i);
+    if (t->ops->rekey_stale && t->ops->interior_key && t->ops->interior_key(t, index))
+      t->ops->rekey_stale(t, index, plan);
+  }
+  g_array_unref(l);
+}
+
 bool kt_tree_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
   g_assert(t != NULL && plan != NULL);
   kt_plan_clear(plan);
   if (!kt_tree_is_member(t, ue))
     return false;
   plan_start(t, plan, KT_EVENT_LEAVE, ue, kt_priv_ue(t, ue)->cell);
+  rekey_stale(t, ue, plan);
   t->ops->leave(t, ue, plan);
   plan_finish(t, plan);
+  return true;
+}
+
+bool kt_tree_move_keeps_scope(const KtTree *t, uint32_t ue, uint32_t cell) {
+  g_assert(t != NULL);
+  const KtUeRec *rec = kt_priv_member(t, ue);
+  return rec != NULL && cell < t->n_cells &&
+         kt_priv_scope_of_rnc(t, kt_priv_rnc_of_cell(t, cell)) ==
+             kt_priv_scope_of_rnc(t, kt_priv_rnc_of_cell(t, rec->cell));
+}
+
+bool kt_tree_move(KtTree *t, uint32_t ue, uint32_t cell, KtMoveRekey rekey, KtPlan *plan) {
+  g_assert(t != NULL && plan != NULL);
+  kt_plan_clear(plan);
+  if (!kt_tree_move_keeps_scope(t, ue, cell) || kt_priv_ue(t, ue)->cell == cell)
+    return false;
+  uint32_t from = kt_priv_ue(t, ue)->cell;
+  plan_start(t, plan, KT_EVENT_MOVE, ue, cell);
+  plan->from_cell = from;
+  plan->subgroup = kt_priv_ue(t, ue)->subgroup;
+  if (t->ops->move)
+    t->ops->move(t, ue, cell, rekey, plan);
+  else
+    kt_priv_move_cell(t, ue, cell);
+  plan_finish(t, plan);
+  g_assert(!plan->group_changed); /* a move within a scope keeps the group key */
   return true;
 }
 

@@ -53,6 +53,11 @@
 #include "keytree/kt_plan.h"
 
 typedef enum { KT_POLICY_PER_CELL, KT_POLICY_PER_RNC } KtSubgroupPolicy;
+/* What a move that takes a UE out of its sub-group does to that sub-group's
+ * key, which the UE still holds (docs/flows.md, "Handover"): EAGER rekeys
+ * it at once (a leave of the sub-group only); LAZY remembers the UE as a
+ * stale holder and rekeys it when the UE leaves the group. */
+typedef enum { KT_MOVE_EAGER = 0, KT_MOVE_LAZY } KtMoveRekey;
 typedef enum {
   KT_SCHEME_PATENT = 0,
   KT_SCHEME_UNICAST,
@@ -125,6 +130,24 @@ bool kt_tree_batch(KtTree *tree, uint32_t scope, const KtBatchOp *ops, guint n, 
 enum { KT_PERIODIC_MSK = 0, KT_PERIODIC_MTK = 1, KT_PERIODIC_KINDS = 2 };
 double kt_tree_period(const KtTree *tree, uint32_t which);
 bool kt_tree_periodic(KtTree *tree, uint32_t scope, uint32_t which, KtPlan *plan);
+/* Mobility (docs/flows.md, "Handover"). A move of a member to another cell
+ * of the same group scope (embodiment 1: any cell; embodiment 2: a cell of
+ * the same RNC) is one plan of kind KT_EVENT_MOVE; the group key never
+ * changes. A move to another scope (embodiment 2, another RNC) is not a
+ * move of the tree: it is kt_tree_leave of the old scope followed by
+ * kt_tree_join of the new one (kt_tree_move_keeps_scope says which).
+ * Each scheme decides through its table what the cell change does to its
+ * interior keys (patent: a new sub-group when the placement unit changes;
+ * others: nothing but the cell). With KT_MOVE_LAZY the interior keys a UE
+ * moved away from are rekeyed by its next kt_tree_leave, before the
+ * leave's own plan (same plan). false if `ue` is not a member, `cell` is
+ * out of range, its current cell or in another scope. */
+bool kt_tree_move_keeps_scope(const KtTree *tree, uint32_t ue, uint32_t cell);
+bool kt_tree_move(KtTree *tree, uint32_t ue, uint32_t cell, KtMoveRekey rekey, KtPlan *plan);
+/* The interior key ids (KT_KEY_SUBGROUP indices) a member moved away from
+ * and still holds, not yet rekeyed (lazy); into out[0..cap), how many in
+ * all (tests). */
+guint kt_tree_stale_keys(const KtTree *tree, uint32_t ue, uint32_t *out, guint cap);
 
 /* What the tree's scheme implies for the network, so that code outside
  * keytree/ asks for a property, never for a scheme:

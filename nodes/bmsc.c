@@ -15,6 +15,7 @@
 
 #include "nodes/batch.h"
 #include "nodes/data.h"
+#include "nodes/handover.h"
 #include "nodes/periodic.h"
 #include "nodes/plan.h"
 #include "nodes/route.h"
@@ -160,6 +161,13 @@ static void bmsc_on_message(Net *net, uint32_t self, NetElement from, const Msg 
     break;
   case MSG_DEACTIVATE_REQ:
     on_request(net, from, msg, false);
+    break;
+  case MSG_RELOCATION_REQ:
+  case MSG_RELOCATION_ACK:
+    /* between RNCs under different GGSNs the relocation passes here */
+    if (msg->type == MSG_RELOCATION_ACK)
+      route_context_relocate(net, &bmsc(net)->ctx, self_el, msg);
+    handover_forward(net, self_el, msg);
     break;
   default:
     /* nothing else is addressed to the BM-SC; ignore, as a real node would */

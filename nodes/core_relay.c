@@ -7,6 +7,7 @@
  * and neither can read a key: it stays wrapped under the core key. */
 #include "nodes/relay.h"
 
+#include "nodes/handover.h"
 #include "nodes/route.h"
 
 /* Each kind's bearer contexts: the GGSNs' over the SGSNs, the SGSNs' over
@@ -52,6 +53,12 @@ static void ggsn_on_message(Net *net, uint32_t self, NetElement from, const Msg 
     net_send_link(net, me, (NetElement){NET_SGSN, sgsn}, msg);
     break;
   }
+  case MSG_RELOCATION_REQ:
+  case MSG_RELOCATION_ACK:
+    if (msg->type == MSG_RELOCATION_ACK)
+      route_context_relocate(net, ctx, me, msg);
+    handover_forward(net, me, msg);
+    break;
   case MSG_GROUP_KEY_CHANGE_REQ:
     if (!route_request(net, me, ctx, msg, msg->rncs, msg->n_rncs))
       net_reject(net, me, "group key change request lists an RNC not below this GGSN");
@@ -81,6 +88,12 @@ static void sgsn_on_message(Net *net, uint32_t self, NetElement from, const Msg 
     if (msg->cell >= net->n_cells)
       break;
     net_send_link(net, me, (NetElement){NET_RNC, net_rnc_of_cell(net, msg->cell)}, msg);
+    break;
+  case MSG_RELOCATION_REQ:
+  case MSG_RELOCATION_ACK:
+    if (msg->type == MSG_RELOCATION_ACK)
+      route_context_relocate(net, ctx, me, msg);
+    handover_forward(net, me, msg);
     break;
   case MSG_GROUP_KEY_CHANGE_REQ: {
     if (!list_below(net, me, msg)) {

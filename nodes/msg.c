@@ -12,6 +12,7 @@
 #define GKC_FIXED 5u      /* scope u32, n_wraps u8 */
 #define KA_FIXED 6u       /* mode u8, ue u32, n_wraps u8 */
 #define RNC_LIST_FIXED 2u /* n_rncs u16, before the RNC numbers */
+#define HO_FIXED 17u      /* ue u32, cell u32, from_cell u32, group_version u32, n_wraps u8 */
 
 /* The body layouts: context (ue, cell), group change (scope), key
  * assignment (mode, ue). The recovery messages reuse the first and last. */
@@ -20,18 +21,26 @@ static bool is_context(MsgType t) {
          t == MSG_DEACTIVATE_ACCEPT || t == MSG_KEY_REQUEST;
 }
 
-static bool is_control(unsigned t) {
-  return (t >= MSG_ACTIVATE_REQ && t <= MSG_KEY_ASSIGNMENT) || t == MSG_KEY_REQUEST ||
-         t == MSG_KEY_RECOVERY;
-}
 
 static bool is_group_change(MsgType t) {
   return t == MSG_GROUP_KEY_CHANGE_REQ || t == MSG_RAB_ASSIGNMENT_REQ;
 }
 
+static bool is_handover(MsgType t) {
+  return t == MSG_CELL_UPDATE || t == MSG_CELL_UPDATE_CONFIRM || t == MSG_RELOCATION_REQ ||
+         t == MSG_RELOCATION_ACK;
+}
+
+static bool is_control(unsigned t) {
+  return (t >= MSG_ACTIVATE_REQ && t <= MSG_KEY_ASSIGNMENT) || t == MSG_KEY_REQUEST ||
+         t == MSG_KEY_RECOVERY || (t >= MSG_CELL_UPDATE && t <= MSG_RELOCATION_ACK);
+}
+
 static size_t fixed_body(MsgType t) {
   if (is_context(t))
     return CTX_FIXED;
+  if (is_handover(t))
+    return HO_FIXED;
   if (is_group_change(t))
     return GKC_FIXED;
   g_assert(t == MSG_KEY_ASSIGNMENT || t == MSG_KEY_RECOVERY);
@@ -137,7 +146,7 @@ static size_t rnc_list_bytes(const Msg *m) {
 
 size_t msg_encoded_size(const Msg *m) {
   g_assert(is_control(m->type));
-  g_assert(m->n_wraps <= MSG_MAX_WRAPS);
+  g_assert(m->n_wraps <= (is_handover(m->type) ? MSG_HANDOVER_MAX_WRAPS : MSG_MAX_WRAPS));
   return MSG_HEADER_BYTES + fixed_body(m->type) + (size_t)m->n_wraps * KT_WRAP_WIREBYTES +
          rnc_list_bytes(m);
 }
@@ -152,6 +161,12 @@ size_t msg_encode(const Msg *m, uint8_t *buf, size_t cap) {
     put_u32(p, m->ue);
     put_u32(p + 4, m->cell);
     p += 8;
+  } else if (is_handover(m->type)) {
+    put_u32(p, m->ue);
+    put_u32(p + 4, m->cell);
+    put_u32(p + 8, m->from_cell);
+    put_u32(p + 12, m->group_version);
+    p += 16;
   } else if (is_group_change(m->type)) {
     put_u32(p, m->scope);
     p += 4;
@@ -203,6 +218,12 @@ bool msg_decode(Msg *out, const uint8_t *buf, size_t len, const char **why) {
     m.ue = get_u32(p);
     m.cell = get_u32(p + 4);
     p += 8;
+  } else if (is_handover(type)) {
+    m.ue = get_u32(p);
+    m.cell = get_u32(p + 4);
+    m.from_cell = get_u32(p + 8);
+    m.group_version = get_u32(p + 12);
+    p += 16;
   } else if (is_group_change(type)) {
     m.scope = get_u32(p);
     p += 4;
@@ -225,6 +246,8 @@ bool msg_decode(Msg *out, const uint8_t *buf, size_t len, const char **why) {
     n &= ~MSG_RNC_LIST;
   if (n > MSG_MAX_WRAPS)
     return reject(why, "too many wraps");
+  if (is_handover(type) && n > MSG_HANDOVER_MAX_WRAPS)
+    return reject(why, "too many wraps for a handover message");
   size_t want = fixed + (size_t)n * KT_WRAP_WIREBYTES;
   if (body < want)
     return reject(why, "truncated wraps");
@@ -324,6 +347,14 @@ const char *msg_type_name(MsgType type) {
     return "MBMS key request";
   case MSG_KEY_RECOVERY:
     return "MBMS key recovery";
+  case MSG_CELL_UPDATE:
+    return "Cell update";
+  case MSG_CELL_UPDATE_CONFIRM:
+    return "Cell update confirm";
+  case MSG_RELOCATION_REQ:
+    return "SRNS relocation request";
+  case MSG_RELOCATION_ACK:
+    return "SRNS relocation acknowledge";
   }
   return "?";
 }
@@ -350,6 +381,14 @@ const char *msg_type_slug(MsgType type) {
     return "key_request";
   case MSG_KEY_RECOVERY:
     return "key_recovery";
+  case MSG_CELL_UPDATE:
+    return "cell_update";
+  case MSG_CELL_UPDATE_CONFIRM:
+    return "cell_update_confirm";
+  case MSG_RELOCATION_REQ:
+    return "relocation_req";
+  case MSG_RELOCATION_ACK:
+    return "relocation_ack";
   }
   return "?";
 }

@@ -24,6 +24,11 @@
  *     KEY_RECOVERY (the answer, point-to-point):
  *         the key assignment layout, mode 0 (point-to-point), a named UE,
  *         n_wraps >= 1
+ *     CELL_UPDATE / CELL_UPDATE_CONFIRM / RELOCATION_REQ / RELOCATION_ACK
+ *     (handover, docs/flows.md "Handover"):
+ *         ue u32, cell u32 (the cell it moves to), from_cell u32 (the cell
+ *         it leaves), group_version u32 (the version of the group key the
+ *         UE holds, for the key repair), n_wraps u8, wraps
  *     DATA (an MBMS session packet; its own struct KtData, see msg_*_data):
  *         key id u32, key version u32, packet u32, length u16, nonce[24],
  *         ciphertext[length + 16]
@@ -57,6 +62,8 @@
 /* Upper bound of any encoded message. */
 #define MSG_MAX_BYTES                                                                              \
   (MSG_HEADER_BYTES + 10u + MSG_MAX_WRAPS * KT_WRAP_WIREBYTES + 2u + MSG_MAX_RNCS * 4u)
+/* A handover message carries at most this many wraps (the group key). */
+#define MSG_HANDOVER_MAX_WRAPS 1u
 
 typedef enum {
   MSG_ACTIVATE_REQ = 1,         /* Activate MBMS context request */
@@ -69,18 +76,25 @@ typedef enum {
   MSG_DATA = 8,                 /* MBMS session data (msg_encode_data / msg_decode_data) */
   MSG_KEY_REQUEST = 9,          /* MBMS key request (UE->RNC, a missed key update) */
   MSG_KEY_RECOVERY = 10,        /* MBMS key recovery (RNC->UE, its current keys) */
+  MSG_CELL_UPDATE = 11,         /* Cell update (UE->RNC of its new cell) */
+  MSG_CELL_UPDATE_CONFIRM = 12, /* Cell update confirm (RNC->UE) */
+  MSG_RELOCATION_REQ = 13,      /* SRNS relocation request (new RNC->...->old RNC) */
+  MSG_RELOCATION_ACK =
+      14, /* SRNS relocation acknowledge (old->...->new; may carry the group key) */
 } MsgType;
-#define MSG_TYPE_COUNT 11 /* types are 1..10; index 0 unused */
+#define MSG_TYPE_COUNT 15 /* types are 1..14; index 0 unused */
 
 typedef enum { MSG_P2P = 0, MSG_P2M = 1 } MsgMode;
 
 typedef struct {
   MsgType type;
   uint32_t seq;
-  uint32_t ue;    /* context messages, p2p key assignment; else MSG_NO_UE */
-  uint32_t cell;  /* context messages: the UE's global cell */
-  uint32_t scope; /* group key change / RAB assignment */
-  MsgMode mode;   /* key assignment */
+  uint32_t ue;            /* context messages, p2p key assignment; else MSG_NO_UE */
+  uint32_t cell;          /* context messages: the UE's global cell; handover: the new one */
+  uint32_t from_cell;     /* handover: the cell it leaves */
+  uint32_t group_version; /* handover: the group key version the UE holds */
+  uint32_t scope;         /* group key change / RAB assignment */
+  MsgMode mode;           /* key assignment */
   uint8_t n_wraps;
   uint16_t n_rncs; /* group key change: 0 = no list (the whole tree) */
   KtWrap wraps[MSG_MAX_WRAPS];

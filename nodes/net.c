@@ -187,6 +187,15 @@ void net_ue_leave(Net *net, uint32_t ue, uint32_t seq) {
   ue_start_leave(net, ue, seq);
 }
 
+void net_ue_move(Net *net, uint32_t ue, uint32_t cell, uint32_t seq) {
+  g_assert(cell < net->n_cells);
+  ue_start_move(net, ue, cell, seq);
+}
+
+uint32_t net_ue_actions_waiting(const Net *net) {
+  return ue_actions_waiting(net);
+}
+
 /* ------------------------------------------------------------ inspection */
 
 uint32_t net_n_ues_seen(const Net *net) {
@@ -219,6 +228,14 @@ void net_ue_request_keys(Net *net, uint32_t ue) {
 
 uint64_t net_recovery_abandoned(const Net *net) {
   return ue_recovery_gave_up(net);
+}
+
+uint32_t net_ue_camped_cell(const Net *net, uint32_t ue) {
+  return radio_ue_cell(net->radio, ue);
+}
+
+bool net_ue_listens(const Net *net, uint32_t ue, uint32_t cell) {
+  return radio_bearer_has(net->radio, ue, cell);
 }
 
 uint32_t net_pending_wraps(const Net *net) {

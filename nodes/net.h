@@ -44,6 +44,15 @@ void net_provision_done(Net *net);
  * context request on its dedicated channel. `seq` names the event. */
 void net_ue_join(Net *net, uint32_t ue, uint32_t cell, uint32_t seq);
 void net_ue_leave(Net *net, uint32_t ue, uint32_t seq);
+/* Starts a handover of member `ue` to `cell` (docs/flows.md, "Handover"):
+ * its radio camps there and it sends a cell update; a move that falls due
+ * while the UE's join or previous move is in progress waits for its end,
+ * and a join or leave that falls due while a move waits or is in progress
+ * waits behind it (nodes/ue.c). */
+void net_ue_move(Net *net, uint32_t ue, uint32_t cell, uint32_t seq);
+/* UE actions still waiting behind an unfinished handover (0 at the end of
+ * a run whose handovers all completed). */
+uint32_t net_ue_actions_waiting(const Net *net);
 
 /* Inspection, for reports and tests. */
 uint32_t net_n_ues_seen(const Net *net);
@@ -65,8 +74,11 @@ uint64_t net_data_verify_mismatches(const Net *net);
 void net_ue_request_keys(Net *net, uint32_t ue);
 /* Key requests given up after RECOVERY_MAX_TRIES unanswered in a row. */
 uint64_t net_recovery_abandoned(const Net *net);
-/* Wraps awaiting a key at some UE (should be 0 at the end of a lossless
- * run). */
+/* Where UE `ue`'s radio is camped now (its last cell if it left), and
+ * whether it listens to the MBMS bearer of `cell` (tests of mobility). */
+uint32_t net_ue_camped_cell(const Net *net, uint32_t ue);
+bool net_ue_listens(const Net *net, uint32_t ue, uint32_t cell);
+/* Wraps awaiting a key at some UE (should be 0 at the end of a run). */
 uint32_t net_pending_wraps(const Net *net);
 /* Unwraps answered by an open shared with an earlier holder of the same key
  * bytes (0 with crypto = per-ue). */

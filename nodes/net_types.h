@@ -49,6 +49,13 @@ typedef struct {
    * on the network treats it as a member (or not), whenever the keys change
    * (at once, or at the next batch) */
   void (*on_membership)(void *ctx, uint32_t ue, uint32_t cell, bool join);
+  /* A handover of `ue` from `from_cell` to `to_cell` is applied to the keys
+   * (docs/flows.md, "Handover"): with `leaves_scope` (embodiment 2,
+   * another RNC) it is about to leave its old RNC's group (its old keys
+   * are those it holds now); otherwise it stays in its group and the keys
+   * it holds now are about to be replaced by those of its new place. The
+   * UE's key ring has not changed yet. */
+  void (*on_move)(void *ctx, uint32_t ue, uint32_t from_cell, uint32_t to_cell, bool leaves_scope);
   /* the request of event `seq` reached its first network element */
   void (*on_request)(void *ctx, uint32_t seq);
   /* UE `ue` installed group key `ref`, delivered by a message of event `seq` */
@@ -102,6 +109,7 @@ typedef struct {
 typedef struct {
   int embodiment; /* 1 or 2 */
   bool join_rekey;
+  KtMoveRekey handover_rekey; /* what a move does to the sub-group it leaves */
   uint32_t ggsn, sgsn_per_ggsn, rnc_per_sgsn, cells_per_rnc;
   /* one parameter set per channel class (sim/sim.h) */
   SimChannel core, iu, dch, common;

@@ -129,7 +129,8 @@ static void note_leaked(PlanBook *b, KtKeyRef ref) {
 }
 
 void plan_note_leavers(PlanBook *b, const KtPlan *plan) {
-  if (plan->group_before.version != 0)
+  /* a mover keeps its group: only the interior keys it moved away from */
+  if (plan->kind != KT_EVENT_MOVE && plan->group_before.version != 0)
     note_leaked(b, plan->group_before);
   for (guint i = 0; i < plan->key_values->len; i++) {
     const KtKey *k = &g_array_index(plan->key_values, KtKey, i);

@@ -56,7 +56,8 @@ void plan_group_work_rncs(const KtPlan *plan, GArray *out);
 const KtKey *plan_new_group_key(const KtPlan *plan);
 
 /* Records the old versions of the shared keys a leave's (or a batch's)
- * plan replaced: the leavers held them. */
+ * plan replaced: the leavers held them (a move's: the interior keys the
+ * mover held, not the group key, which it keeps). */
 void plan_note_leavers(PlanBook *book, const KtPlan *plan);
 /* The newest version of shared key `id` a leaver held; 0 if none. */
 uint32_t plan_leaked_version(const PlanBook *book, KtKeyId id);

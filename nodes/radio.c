@@ -110,6 +110,25 @@ bool radio_camp(Radio *r, uint32_t ue, uint32_t cell) {
   return first;
 }
 
+void radio_move(Radio *r, uint32_t ue, uint32_t cell) {
+  g_assert(radio_ue_seen(r, ue));
+  uint32_t from = radio_ue_cell(r, ue);
+  if (radio_bearer_has(r, ue, from)) {
+    radio_bearer_leave(r, ue, from);
+    radio_bearer_join(r, ue, cell);
+  }
+  radio_camp(r, ue, cell);
+}
+
+bool radio_bearer_has(const Radio *r, uint32_t ue, uint32_t cell) {
+  g_assert(cell < r->n_rnc * r->cells_per_rnc);
+  const GArray *b = r->bearer[cell];
+  for (guint i = 0; i < b->len; i++)
+    if (g_array_index(b, uint32_t, i) == ue)
+      return true;
+  return false;
+}
+
 bool radio_ue_seen(const Radio *r, uint32_t ue) {
   return ue < r->ue_capacity && r->camp[ue].node != NO_NODE;
 }

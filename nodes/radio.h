@@ -47,6 +47,14 @@ SimRanId radio_ran(const Radio *radio, uint32_t rnc);
 /* Camps `ue`'s radio on global cell `cell` (creating its node on first
  * appearance: then true). */
 bool radio_camp(Radio *radio, uint32_t ue, uint32_t cell);
+/* A handover: `ue` (seen) camps on `cell` (radio_camp: under another RNC
+ * its radio attaches to that RNC's RAN) and, if it listens to the MBMS
+ * bearer of its old cell, it listens to the new cell's instead: from now
+ * on it hears the new cell's common channel and no longer the old one
+ * (docs/flows.md, "Handover"). */
+void radio_move(Radio *radio, uint32_t ue, uint32_t cell);
+/* Whether `ue` listens to the bearer of `cell`. */
+bool radio_bearer_has(const Radio *radio, uint32_t ue, uint32_t cell);
 bool radio_ue_seen(const Radio *radio, uint32_t ue);
 SimNodeId radio_ue_node(const Radio *radio, uint32_t ue);
 uint32_t radio_ue_cell(const Radio *radio, uint32_t ue); /* current (or last) */

@@ -17,6 +17,7 @@
 
 #include "nodes/batch.h"
 #include "nodes/data.h"
+#include "nodes/handover.h"
 #include "nodes/periodic.h"
 #include "nodes/plan.h"
 #include "nodes/radio.h"
@@ -65,6 +66,11 @@ static const KtKey *resolve(Net *net, uint32_t rnc, const KtPlan *plan, KtKeyRef
   if (KT_KEY_ID_KIND(ref.id) == KT_KEY_GROUP) {
     if (rnc_of(net, rnc)->group.ref.id == ref.id)
       own = &rnc_of(net, rnc)->group;
+    /* a move does not change the group key: the mover gets the one this
+     * RNC has (a newer one still in the core reaches it with its new
+     * sub-group, where the key tree has it already) */
+    if (own && plan->kind == KT_EVENT_MOVE)
+      return own;
   } else {
     own = kt_tree_key(net->tree, ref.id);
   }
@@ -324,6 +330,190 @@ static void on_data(Net *net, uint32_t rnc, const KtData *in) {
   net_send_data_common(net, rnc, net->scratch, out);
 }
 
+/* ---- handover (docs/flows.md, "Handover") ------------------------------- */
+
+static void confirm_move(Net *net, uint32_t rnc, const Msg *req) {
+  Msg msg;
+  msg_init(&msg, MSG_CELL_UPDATE_CONFIRM, req->seq);
+  msg.ue = req->ue;
+  msg.cell = req->cell;
+  msg.from_cell = req->from_cell;
+  net_send_dch_down(net, rnc, req->ue, &msg);
+}
+
+static void relocate(Net *net, uint32_t rnc, const Msg *in, MsgType type, const KtKey *group) {
+  Msg msg = *in;
+  msg.type = type;
+  msg.n_wraps = 0;
+  if (group) {
+    /* embodiment 1: the UE's MBMS context moves with the group key in use
+     * here, under the core key (as an activation accept carries it) */
+    msg.n_wraps = 1;
+    net_wrap(net, me(rnc), NET_NO_SEQ /* signalling, not a rekey */, &msg.wraps[0], group,
+             core_key(net));
+  }
+  handover_forward(net, me(rnc), &msg);
+}
+
+/* Key repair at the end of a move that keeps the UE's group: if the group
+ * key this RNC has is newer than the one the UE said it holds (a new one
+ * went to its old cell while it was changing cell), and the plan gives
+ * the mover nothing, it gets every key of its place point-to-point under
+ * its private key (the tree's, the group key as this RNC has it). */
+static void repair_keys(Net *net, uint32_t rnc, const Msg *req, const KtPlan *plan) {
+  for (guint i = 0; i < plan->deliveries->len; i++) {
+    const KtDelivery *d = &g_array_index(plan->deliveries, KtDelivery, i);
+    if (d->target == KT_TO_UE && d->target_id == req->ue)
+      return;
+  }
+  const KtKey *own = &rnc_of(net, rnc)->group;
+  if (own->ref.version == 0 || req->group_version >= own->ref.version)
+    return;
+  const KtKey *priv = kt_tree_key(net->tree, KT_KEY_ID(KT_KEY_PRIVATE, req->ue));
+  const KtKey *keys[KT_PLAN_MAX_KEYS];
+  guint n = kt_tree_ue_keys(net->tree, req->ue, keys, G_N_ELEMENTS(keys));
+  if (priv == NULL || n == 0)
+    return;
+  Msg msg;
+  msg_init(&msg, MSG_KEY_ASSIGNMENT, req->seq);
+  msg.mode = MSG_P2P;
+  msg.ue = req->ue;
+  for (guint i = 0; i < n; i++) {
+    const KtKey *k = KT_KEY_ID_KIND(keys[i]->ref.id) == KT_KEY_GROUP ? own : keys[i];
+    net_wrap(net, me(rnc), req->seq, &msg.wraps[msg.n_wraps++], k, priv);
+  }
+  net_send_dch_down(net, rnc, req->ue, &msg);
+}
+
+/* Embodiment 2, another RNC: the old RNC's group loses the UE, a full leave
+ * (at the old RNC, on the relocation request). */
+static void move_leave_part(Net *net, uint32_t rnc, const Msg *msg) {
+  if (net->obs.on_move)
+    net->obs.on_move(net->obs.ctx, msg->ue, msg->from_cell, msg->cell, true);
+  KtPlan *plan = plan_begin(net->plans, msg->seq);
+  if (!plan || !kt_tree_leave(net->tree, msg->ue, plan)) {
+    if (plan)
+      plan_close(net->plans, msg->seq);
+    reject(net, rnc, "relocation of a UE that is not a member here");
+    return;
+  }
+  uint32_t listening = radio_ue_cell(net->radio, msg->ue);
+  if (radio_bearer_has(net->radio, msg->ue, listening))
+    radio_bearer_leave(net->radio, msg->ue, listening);
+  /* (the UE drops the wraps it kept for its old group's keys itself, when
+   * its move is over: ue.c, drop_foreign_pending) */
+  plan_note_leavers(net->plans, plan);
+  if (net->obs.on_plan)
+    net->obs.on_plan(net->obs.ctx, msg->seq, plan, kt_tree_scope_members(net->tree, plan->scope));
+  execute(net, rnc, msg->seq, plan, KT_STAGE_LOCAL, false);
+  execute_group_part(net, rnc, msg->seq, plan);
+  plan_close(net->plans, msg->seq);
+}
+
+/* Embodiment 2, another RNC: the new RNC's group gains the UE, a join (at
+ * the new RNC, on the relocation acknowledge). */
+static void move_join_part(Net *net, uint32_t rnc, const Msg *msg) {
+  KtPlan *plan = plan_begin(net->plans, msg->seq);
+  if (!plan || !kt_tree_join(net->tree, msg->ue, msg->cell, net->cfg.join_rekey, plan)) {
+    if (plan)
+      plan_close(net->plans, msg->seq);
+    reject(net, rnc, "relocation of a UE that is a member already");
+    return;
+  }
+  radio_bearer_join(net->radio, msg->ue, msg->cell);
+  if (net->obs.on_membership)
+    net->obs.on_membership(net->obs.ctx, msg->ue, msg->cell, true);
+  if (net->obs.on_plan)
+    net->obs.on_plan(net->obs.ctx, msg->seq, plan, kt_tree_scope_members(net->tree, plan->scope));
+  execute(net, rnc, msg->seq, plan, KT_STAGE_LOCAL, false);
+  execute_group_part(net, rnc, msg->seq, plan);
+  plan_close(net->plans, msg->seq);
+}
+
+/* A cell update reaches the RNC of the UE's new cell. A move within the
+ * UE's group is planned here at once (the key tree is one object); within
+ * this RNC it is carried out and confirmed at once, otherwise the old RNC
+ * does its part on the relocation request and this RNC the rest on the
+ * acknowledge. Embodiment 2, another RNC: relocation first (leave there,
+ * then join here). */
+static void on_cell_update(Net *net, uint32_t rnc, NetElement from, const Msg *msg) {
+  if (from.kind != NET_UE || msg->ue != from.index) {
+    reject(net, rnc, "cell update not from the UE it names");
+    return;
+  }
+  if (msg->cell >= net->n_cells || net_rnc_of_cell(net, msg->cell) != rnc ||
+      msg->from_cell >= net->n_cells || msg->from_cell == msg->cell) {
+    reject(net, rnc, "cell update for a cell of another RNC, or no move");
+    return;
+  }
+  if (net->obs.on_request)
+    net->obs.on_request(net->obs.ctx, msg->seq);
+  if (net->cfg.batch || kt_tree_ue_cell(net->tree, msg->ue) != msg->from_cell) {
+    /* not a member where it says it was (or batch rekeying, which does not
+     * model moves): the radio moved, the keys cannot; confirmed so that
+     * the UE goes on */
+    reject(net, rnc, "cell update of a UE that is not a member of the cell it left");
+    confirm_move(net, rnc, msg);
+    return;
+  }
+  bool here = net_rnc_of_cell(net, msg->from_cell) == rnc;
+  if (!kt_tree_move_keeps_scope(net->tree, msg->ue, msg->cell)) {
+    relocate(net, rnc, msg, MSG_RELOCATION_REQ, NULL);
+    return;
+  }
+  KtPlan *plan = plan_begin(net->plans, msg->seq);
+  if (!plan) {
+    reject(net, rnc, "cell update for an event already in progress");
+    return;
+  }
+  if (net->obs.on_move)
+    net->obs.on_move(net->obs.ctx, msg->ue, msg->from_cell, msg->cell, false);
+  bool ok = kt_tree_move(net->tree, msg->ue, msg->cell, net->cfg.handover_rekey, plan);
+  g_assert(ok); /* checked above: a member, its cell, the same scope */
+  plan_note_leavers(net->plans, plan);
+  if (net->obs.on_plan)
+    net->obs.on_plan(net->obs.ctx, msg->seq, plan, kt_tree_scope_members(net->tree, plan->scope));
+  if (!here) {
+    relocate(net, rnc, msg, MSG_RELOCATION_REQ, NULL);
+    return;
+  }
+  execute(net, rnc, msg->seq, plan, KT_STAGE_LOCAL, false);
+  repair_keys(net, rnc, msg, plan);
+  plan_close(net->plans, msg->seq);
+  confirm_move(net, rnc, msg);
+}
+
+/* The relocation request reaches the UE's old RNC: its part of the move
+ * (embodiment 1: the old sub-group's eager rekey; 2: the leave), then the
+ * acknowledge back. */
+static void on_relocation_req(Net *net, uint32_t rnc, const Msg *msg) {
+  const KtPlan *plan = plan_get(net->plans, msg->seq);
+  if (plan && plan->kind == KT_EVENT_MOVE)
+    execute(net, rnc, msg->seq, plan, KT_STAGE_LOCAL, false);
+  else if (net->cfg.embodiment == 2)
+    move_leave_part(net, rnc, msg);
+  relocate(net, rnc, msg, MSG_RELOCATION_ACK,
+           net->cfg.embodiment == 1 ? &rnc_of(net, rnc)->group : NULL);
+}
+
+/* The acknowledge reaches the new RNC: its part (embodiment 1: the mover's
+ * keys; 2: the join), then the confirm to the UE. */
+static void on_relocation_ack(Net *net, uint32_t rnc, const Msg *msg) {
+  if (net->cfg.embodiment == 1) {
+    if (msg->n_wraps > 0 && !take_group_key(net, rnc, msg))
+      return;
+    const KtPlan *plan = plan_get(net->plans, msg->seq);
+    if (plan && plan->kind == KT_EVENT_MOVE) {
+      execute(net, rnc, msg->seq, plan, KT_STAGE_LOCAL, false);
+      repair_keys(net, rnc, msg, plan);
+      plan_close(net->plans, msg->seq);
+    }
+  } else {
+    move_join_part(net, rnc, msg);
+  }
+  confirm_move(net, rnc, msg);
+}
+
 static void rnc_on_message(Net *net, uint32_t self, NetElement from, const Msg *msg,
                            const KtData *data) {
   if (data) {
@@ -347,6 +537,18 @@ static void rnc_on_message(Net *net, uint32_t self, NetElement from, const Msg *
     break;
   case MSG_KEY_REQUEST:
     recovery_answer(net, self, from, msg, &rnc_of(net, self)->group, rnc_of(net, self)->group_seq);
+    break;
+  case MSG_CELL_UPDATE:
+    on_cell_update(net, self, from, msg);
+    break;
+  case MSG_RELOCATION_REQ:
+  case MSG_RELOCATION_ACK:
+    if (handover_dest_rnc(net, msg) != self)
+      reject(net, self, "relocation message for another RNC");
+    else if (msg->type == MSG_RELOCATION_REQ)
+      on_relocation_req(net, self, msg);
+    else
+      on_relocation_ack(net, self, msg);
     break;
   default:
     reject(net, self, "message type not handled by an RNC");

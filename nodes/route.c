@@ -26,6 +26,22 @@ void route_context_learn(RouteContext *c, uint32_t child, MsgType type) {
   }
 }
 
+void route_context_relocate(const Net *net, RouteContext *c, NetElement here, const Msg *msg) {
+  g_assert(msg->type == MSG_RELOCATION_ACK);
+  if (msg->cell >= net->n_cells || msg->from_cell >= net->n_cells)
+    return;
+  uint32_t first, n;
+  route_children(net, here, &first, &n);
+  uint32_t from = route_child_of_rnc(net, here.kind, net_rnc_of_cell(net, msg->from_cell));
+  uint32_t to = route_child_of_rnc(net, here.kind, net_rnc_of_cell(net, msg->cell));
+  if (from == to)
+    return;
+  if (from >= first && from < first + n)
+    route_context_learn(c, from, MSG_DEACTIVATE_REQ);
+  if (to >= first && to < first + n)
+    route_context_learn(c, to, MSG_ACTIVATE_REQ);
+}
+
 uint32_t route_child_of_rnc(const Net *net, NetKind kind, uint32_t rnc) {
   switch (kind) {
   case NET_BMSC:

@@ -33,6 +33,12 @@ void route_context_fini(RouteContext *c);
 /* A context request (MSG_ACTIVATE_REQ or MSG_DEACTIVATE_REQ) relayed from
  * child `child`: the count below it moves (a deactivation never below 0). */
 void route_context_learn(RouteContext *c, uint32_t child, MsgType type);
+/* A relocation acknowledge (MSG_RELOCATION_ACK: the SRNS relocation of a
+ * UE from the RNC of `msg->from_cell` to that of `msg->cell` is done)
+ * relayed by `here` (the BM-SC, a GGSN or an SGSN): the UE's context moves
+ * between here's children below which the two RNCs lie (nothing if the
+ * same child, or if one of them is not below `here`). */
+void route_context_relocate(const Net *net, RouteContext *c, NetElement here, const Msg *msg);
 /* One more UE with a context below the given RNC (provisioning of an
  * initial member), for the context of element kind `kind` (the child is
  * derived from the RNC). */

@@ -24,6 +24,7 @@ typedef struct {
   uint8_t member;             /* joined and not left (as the UE sees it) */
   uint8_t subgroup_indexed;   /* `subgroup` is in the radio's holders index */
   uint8_t waiting;            /* node keys: joined, its own keys not yet come */
+  uint8_t busy;               /* UE_IDLE, or the procedure in progress (handover) */
   KtKey prev_group;           /* the group key before `group`: data sealed under it
                                * may still arrive (switch-delay) */
 } UeState;
@@ -35,9 +36,22 @@ typedef struct {
   KtWrap wrap;
 } PendingWrap;
 
+/* Handover serialisation (docs/flows.md, "Handover"): a move waits until
+ * the UE's join (its accept) or previous move (its confirm) is complete;
+ * a join or leave that falls due while a move waits or is in progress
+ * waits behind it. Joins and leaves of a UE that never moves wait for
+ * nothing, as before mobility existed. */
+enum { UE_IDLE = 0, UE_JOINING, UE_MOVING };
+typedef enum { ACT_JOIN, ACT_LEAVE, ACT_MOVE } UeActionKind;
+typedef struct {
+  UeActionKind kind;
+  uint32_t cell, seq;
+} UeAction;
+
 typedef struct {
   UeState *ue; /* per UE id */
   GArray *pending;
+  GHashTable *waiting; /* ue -> GArray of UeAction, in order; only UEs that wait */
   uint64_t verify_mismatches;
   UeRecovery *recovery; /* with [reliability] recovery; NULL otherwise */
 } Ues;
@@ -318,6 +332,14 @@ static void process_wrap(Net *net, uint32_t ue, uint32_t seq, const KtWrap *wrap
     pend(net, ue, seq, wrap);
     return;
   }
+  if (st_of(net, ue)->busy == UE_MOVING && KT_KEY_ID_KIND(wrap->under.id) == KT_KEY_SUBGROUP &&
+      (!held || held->ref.id != wrap->under.id)) {
+    /* a mover's new sub-group key may still be on the dedicated channel
+     * while its new sub-group hears the group key: keep the wrap (what is
+     * left when the move's confirm comes is dropped then) */
+    pend(net, ue, seq, wrap);
+    return;
+  }
   if (!held || held->ref.version == 0 || held->ref.id != wrap->under.id)
     return; /* not under a key this UE has: not for it */
   if (held->ref.version < wrap->under.version) {
@@ -376,11 +398,39 @@ static void note_newer(Net *net, uint32_t ue, const KtWrap *w) {
       ue_recovery_seen(net, ues(net)->recovery, ue, refs[i]);
 }
 
+static void run_waiting(Net *net, uint32_t ue);
+
+/* The move is over: wraps kept for a sub-group key it does not hold (its
+ * new one came first, or it was never its) are not for it. */
+static void drop_foreign_pending(Net *net, uint32_t ue) {
+  GArray *pending = ues(net)->pending;
+  for (guint i = 0; i < pending->len;) {
+    const PendingWrap *p = &g_array_index(pending, PendingWrap, i);
+    const KtKey *held = p->ue == ue ? key_slot(net, ue, p->wrap.under.id, false) : NULL;
+    if (p->ue == ue && KT_KEY_ID_KIND(p->wrap.under.id) == KT_KEY_SUBGROUP &&
+        (!held || held->ref.id != p->wrap.under.id))
+      g_array_remove_index(pending, i);
+    else
+      i++;
+  }
+}
+
 static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *msg,
                           const KtData *data) {
   (void)from;
   if (data) {
     on_data(net, self, data);
+    return;
+  }
+  UeState *st = st_of(net, self);
+  if ((msg->type == MSG_ACTIVATE_ACCEPT && st->busy == UE_JOINING) ||
+      (msg->type == MSG_CELL_UPDATE_CONFIRM && st->busy == UE_MOVING)) {
+    if (st->busy == UE_MOVING) {
+      drop_foreign_pending(net, self);
+      end_wait(net, self);
+    }
+    st->busy = UE_IDLE;
+    run_waiting(net, self);
     return;
   }
   /* point-to-point: addressed to this UE; point-to-multipoint: heard on its
@@ -436,6 +486,8 @@ static void ue_init(Net *net, const KtKey *core_key) {
   u->pending = g_array_new(FALSE, FALSE, sizeof(PendingWrap));
   if (net->cfg.loss.recovery)
     u->recovery = ue_recovery_new(net->cfg.ue_capacity);
+  u->waiting =
+      g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)g_array_unref);
   net->state[NET_UE] = u;
 }
 
@@ -452,6 +504,7 @@ static void ue_fini(Net *net) {
   g_free(u->ue);
   g_array_free(u->pending, TRUE);
   ue_recovery_free(u->recovery);
+  g_hash_table_destroy(u->waiting);
   g_free(u);
   net->state[NET_UE] = NULL;
 }
@@ -484,7 +537,112 @@ void ue_appear(Net *net, uint32_t ue, uint32_t cell) {
     each_indexed(net, ue, radio_index_add);
 }
 
+/* Queues an action behind a handover; true if it must wait (a move
+ * waits also behind a join in progress). */
+static bool must_wait(Net *net, uint32_t ue, UeActionKind kind, uint32_t cell, uint32_t seq) {
+  Ues *u = ues(net);
+  GArray *q = g_hash_table_lookup(u->waiting, GUINT_TO_POINTER(ue));
+  uint8_t busy = st_of(net, ue)->busy;
+  bool wait = q != NULL || busy == UE_MOVING || (kind == ACT_MOVE && busy != UE_IDLE);
+  if (!wait)
+    return false;
+  if (q == NULL) {
+    q = g_array_new(FALSE, FALSE, sizeof(UeAction));
+    g_hash_table_insert(u->waiting, GUINT_TO_POINTER(ue), q);
+  }
+  UeAction a = {kind, cell, seq};
+  g_array_append_val(q, a);
+  return true;
+}
+
+static void do_join(Net *net, uint32_t ue, uint32_t cell, uint32_t seq);
+static void do_leave(Net *net, uint32_t ue, uint32_t seq);
+static void do_move(Net *net, uint32_t ue, uint32_t cell, uint32_t seq);
+
+/* The UE's procedure ended: its waiting actions start, in order, until one
+ * is a procedure that must end first. */
+static void run_waiting(Net *net, uint32_t ue) {
+  Ues *u = ues(net);
+  GArray *q = g_hash_table_lookup(u->waiting, GUINT_TO_POINTER(ue));
+  if (q == NULL)
+    return;
+  g_array_ref(q);
+  g_hash_table_remove(u->waiting, GUINT_TO_POINTER(ue));
+  guint i = 0;
+  while (i < q->len && st_of(net, ue)->busy == UE_IDLE) {
+    UeAction a = g_array_index(q, UeAction, i++);
+    if (a.kind == ACT_JOIN)
+      do_join(net, ue, a.cell, a.seq);
+    else if (a.kind == ACT_LEAVE)
+      do_leave(net, ue, a.seq);
+    else
+      do_move(net, ue, a.cell, a.seq);
+  }
+  if (i < q->len) {
+    g_array_remove_range(q, 0, i);
+    g_hash_table_insert(u->waiting, GUINT_TO_POINTER(ue), g_array_ref(q));
+  }
+  g_array_unref(q);
+}
+
 void ue_start_join(Net *net, uint32_t ue, uint32_t cell, uint32_t seq) {
+  if (!must_wait(net, ue, ACT_JOIN, cell, seq))
+    do_join(net, ue, cell, seq);
+}
+
+void ue_start_leave(Net *net, uint32_t ue, uint32_t seq) {
+  if (!must_wait(net, ue, ACT_LEAVE, 0, seq))
+    do_leave(net, ue, seq);
+}
+
+void ue_start_move(Net *net, uint32_t ue, uint32_t cell, uint32_t seq) {
+  if (!must_wait(net, ue, ACT_MOVE, cell, seq))
+    do_move(net, ue, cell, seq);
+}
+
+uint32_t ue_actions_waiting(const Net *net) {
+  GHashTableIter it;
+  gpointer q;
+  uint32_t n = 0;
+  g_hash_table_iter_init(&it, ues(net)->waiting);
+  while (g_hash_table_iter_next(&it, NULL, &q))
+    n += ((GArray *)q)->len;
+  return n;
+}
+
+/* A handover (docs/flows.md, "Handover"): the radio camps on the new cell
+ * first, then the UE sends a cell update to the RNC of that cell, with the
+ * version of the group key it holds (for the key repair). */
+static void do_move(Net *net, uint32_t ue, uint32_t cell, uint32_t seq) {
+  UeState *st = st_of(net, ue);
+  uint32_t from = radio_ue_cell(net->radio, ue);
+  if (!st->member || from == cell) {
+    g_debug("move of UE %u to cell %u skipped (not a member, or camped there)", ue, cell);
+    return;
+  }
+  /* the holders index is per cell: the UE's entries move with its radio */
+  each_indexed(net, ue, radio_index_remove);
+  radio_move(net->radio, ue, cell);
+  each_indexed(net, ue, radio_index_add);
+  /* its keys of the new place may be on their way (a new sub-group, its
+   * key p2p) while their holders there hear the group key under them: like
+   * a joiner, it hears every sub-group-keyed message on its new cell until
+   * its keys come or its move is confirmed */
+  if (!st->waiting) {
+    st->waiting = 1;
+    radio_index_add(net->radio, ue, RADIO_INDEX_ANY);
+  }
+  st->busy = UE_MOVING;
+  Msg msg;
+  msg_init(&msg, MSG_CELL_UPDATE, seq);
+  msg.ue = ue;
+  msg.cell = cell;
+  msg.from_cell = from;
+  msg.group_version = st->group.ref.version;
+  net_send_dch_up(net, ue, &msg);
+}
+
+static void do_join(Net *net, uint32_t ue, uint32_t cell, uint32_t seq) {
   ue_appear(net, ue, cell);
   /* node keys: a rejoining UE starts a new path; the node keys of its old
    * one (kept while it was away) are dropped, so that its key list stays
@@ -498,6 +656,7 @@ void ue_start_join(Net *net, uint32_t ue, uint32_t cell, uint32_t seq) {
   }
   if (ues(net)->recovery)
     ue_recovery_reset(ues(net)->recovery, ue);
+  st->busy = UE_JOINING;
   Msg msg;
   msg_init(&msg, MSG_ACTIVATE_REQ, seq);
   msg.ue = ue;
@@ -505,7 +664,7 @@ void ue_start_join(Net *net, uint32_t ue, uint32_t cell, uint32_t seq) {
   net_send_dch_up(net, ue, &msg);
 }
 
-void ue_start_leave(Net *net, uint32_t ue, uint32_t seq) {
+static void do_leave(Net *net, uint32_t ue, uint32_t seq) {
   g_assert(radio_ue_seen(net->radio, ue));
   /* The UE stops being a member from its own point of view, but keeps every
    * key it holds: a departed UE is a potential eavesdropper. */

@@ -19,6 +19,11 @@ void ue_appear(Net *net, uint32_t ue, uint32_t cell);
  * the dedicated channel. */
 void ue_start_join(Net *net, uint32_t ue, uint32_t cell, uint32_t seq);
 void ue_start_leave(Net *net, uint32_t ue, uint32_t seq);
+/* Starts a handover to `cell` (radio first, then the cell update); joins,
+ * leaves and moves wait behind a handover as net.h says. */
+void ue_start_move(Net *net, uint32_t ue, uint32_t cell, uint32_t seq);
+/* Actions still waiting behind a handover. */
+uint32_t ue_actions_waiting(const Net *net);
 /* Provisioning (initial members, no message): gives the UE every key the
  * tree says it holds; ue_set_member marks it a member from its own view. */
 void ue_sync_from_tree(Net *net, uint32_t ue);

@@ -243,8 +243,48 @@ static void test_backward_pruning(void) {
   fx_clear(&fx);
 }
 
+/* Mobility (docs/security.md, "Handover"): a UE that moved out of a
+ * sub-group keeps that key; it opens nothing while it is a member (it is
+ * no listener), and after its leave the kept key is tried like any other:
+ * a wrap under it sent after the leave counts. Only interior keys are
+ * kept, the newest version of each. A UE that moved away from a group
+ * (embodiment 2) listens with that group's keys even after its join of
+ * another. */
+static void test_movers(void) {
+  Fx fx;
+  fx_init(&fx);
+  AdversaryConfig cfg = {.n_cells = 4, .record_before_join = 0};
+  Adversaries *a = adversaries_new(&cfg);
+  KtKey s1 = fresh(&fx, KT_KEY_SUBGROUP, 5, 1), s2 = fresh(&fx, KT_KEY_SUBGROUP, 5, 2);
+  KtKey g1 = fresh(&fx, KT_KEY_GROUP, 0, 1), g2 = fresh(&fx, KT_KEY_GROUP, 0, 2);
+  KtKey h1 = fresh(&fx, KT_KEY_GROUP, 1, 1), h2 = fresh(&fx, KT_KEY_GROUP, 1, 2);
+  uint32_t cell0[] = {0}, cell1[] = {1};
+  /* UE 3 moves twice out of sub-group 5 (versions 1 then 2) holding g1 */
+  adversaries_on_move(a, 3, holding(&fx, &s1, &g1));
+  adversaries_on_move(a, 3, holding(&fx, &s2, &g1));
+  KtWrap under_s2 = wrap(&fx, &g2, &s2);
+  adversaries_on_common_wraps(a, 1.0, cell0, 1, &under_s2, 1); /* still a member */
+  g_assert_cmpuint(adversaries_counts(a).fwd_violations, ==, 0);
+  adversaries_on_leave(a, 3, 0, holding(&fx, NULL, NULL), 2.0); /* holds nothing else */
+  adversaries_on_common_wraps(a, 3.0, cell0, 1, &under_s2, 1);
+  g_assert_cmpuint(adversaries_counts(a).fwd_violations, ==, 1); /* the kept s2 opens it */
+  KtWrap under_s1 = wrap(&fx, &g2, &s1);
+  adversaries_on_common_wraps(a, 3.1, cell0, 1, &under_s1, 1);
+  g_assert_cmpuint(adversaries_counts(a).fwd_violations, ==, 1); /* s1 was not kept */
+
+  /* UE 4 moves from RNC group 1 (cell 1) to another group, joins there */
+  adversaries_on_move_away(a, 4, 1, holding(&fx, &h1, NULL), 4.0);
+  adversaries_on_join(a, 4, 2, 4.1);
+  KtWrap under_h1 = wrap(&fx, &h2, &h1);
+  adversaries_on_common_wraps(a, 5.0, cell1, 1, &under_h1, 1);
+  g_assert_cmpuint(adversaries_counts(a).fwd_violations, ==, 2); /* not silenced */
+  adversaries_free(a);
+  fx_clear(&fx);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/adversary/movers", test_movers);
   g_test_add_func("/adversary/forward-own-cell", test_forward_own_cell);
   g_test_add_func("/adversary/forward-needs-real-key", test_forward_needs_real_key);
   g_test_add_func("/adversary/collusion", test_collusion);

@@ -159,7 +159,7 @@ static const BadCase cases[] = {
     /* the exit-2 promises that held before */
     {"unknown-section", "[run]\n[bogus]\n", 0, NULL, NULL, {NULL}, NULL, 2,
      "s.ini:2: bogus: unknown section (known: run, topology, links, workload, security, data, "
-     "loss, reliability, trace, sweep)"},
+     "loss, reliability, mobility, trace, sweep)"},
     {"duplicate-key", "[run]\nseed = 5\nseed = 6\n", 0, NULL, NULL, {NULL}, NULL, 2,
      "s.ini:3: run.seed: duplicate key (first given at line 2)"},
     {"bad-seed", "[run]\nseed = abc\n", 0, NULL, NULL, {NULL}, NULL, 2,

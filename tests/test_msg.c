@@ -708,12 +708,66 @@ static void test_names(void) {
   g_assert_cmpstr(msg_type_name((MsgType)0), ==, "?");
   g_assert_cmpstr(msg_type_name(MSG_DATA), ==, "MBMS session data");
   g_assert_cmpstr(msg_type_name((MsgType)MSG_TYPE_COUNT), ==, "?");
+  g_assert_cmpstr(msg_type_name(MSG_RELOCATION_REQ), ==, "SRNS relocation request");
+  g_assert_cmpstr(msg_type_slug(MSG_CELL_UPDATE), ==, "cell_update");
   g_assert_cmpstr(msg_type_slug((MsgType)0), ==, "?");
   g_hash_table_destroy(seen);
 }
 
 /* Data packets: a sealed packet survives the codec and still opens; every
  * truncation and the corruptions below are rejected with a reason. */
+/* Handover messages (msg.h): ue, cell, from_cell, then at most one wrap.
+ * Golden bytes written out from the format, then round trips and
+ * rejections. */
+static void test_handover_codec(void) {
+  static const MsgType types[] = {MSG_CELL_UPDATE, MSG_CELL_UPDATE_CONFIRM, MSG_RELOCATION_REQ,
+                                  MSG_RELOCATION_ACK};
+  Msg m, d;
+  msg_init(&m, MSG_CELL_UPDATE, 0x11);
+  m.ue = 7;
+  m.cell = 5;
+  m.from_cell = 2;
+  m.group_version = 0x0304;
+  uint8_t buf[MSG_MAX_BYTES], want[64];
+  size_t n = hex_decode("4d4b010b 11000000 11000000 07000000 05000000 02000000 04030000 00",
+                        want, sizeof want);
+  g_assert_cmpuint(msg_encode(&m, buf, sizeof buf), ==, n);
+  g_assert_cmpmem(buf, n, want, n);
+  GRand *r = g_rand_new_with_seed(11);
+  for (unsigned t = 0; t < G_N_ELEMENTS(types); t++) {
+    for (unsigned w = 0; w <= MSG_HANDOVER_MAX_WRAPS; w++) {
+      msg_init(&m, types[t], g_rand_int(r));
+      m.ue = g_rand_int(r);
+      m.cell = g_rand_int(r);
+      m.from_cell = g_rand_int(r);
+      m.group_version = g_rand_int(r);
+      m.n_wraps = (uint8_t)w;
+      for (unsigned i = 0; i < w; i++)
+        fill_wrap(&m.wraps[i], r);
+      size_t size = msg_encode(&m, buf, sizeof buf);
+      g_assert_cmpuint(size, ==, MSG_HEADER_BYTES + 17 + w * KT_WRAP_WIREBYTES);
+      g_assert_true(decode_copy(&d, buf, size, NULL));
+      g_assert_true(msg_equal(&m, &d) && d.from_cell == m.from_cell &&
+                    d.group_version == m.group_version);
+      g_assert_true(decode_is_canonical(buf, size, &d));
+      expect_reject(buf, size - 1, "truncated body");
+    }
+  }
+  /* two wraps: more than a handover message carries */
+  msg_init(&m, MSG_RELOCATION_ACK, 1);
+  m.n_wraps = 1;
+  fill_wrap(&m.wraps[0], r);
+  size_t size = msg_encode(&m, buf, sizeof buf);
+  memcpy(buf + size, buf + size - KT_WRAP_WIREBYTES, KT_WRAP_WIREBYTES);
+  buf[MSG_HEADER_BYTES + 16] = 2;
+  put_u32(buf + 8, (uint32_t)(size + KT_WRAP_WIREBYTES - MSG_HEADER_BYTES));
+  expect_reject(buf, size + KT_WRAP_WIREBYTES, "too many wraps for a handover message");
+  /* a body too short for the handover fields */
+  put_u32(buf + 8, 16);
+  expect_reject(buf, MSG_HEADER_BYTES + 16, "body too short for its type");
+  g_rand_free(r);
+}
+
 static void test_data_codec(void) {
   kt_crypto_init();
   KtKey key = {.ref = {KT_KEY_ID(KT_KEY_GROUP, 0), 3}};
@@ -780,6 +834,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/msg/data-codec", test_data_codec);
   g_test_add_func("/msg/init", test_init);
   g_test_add_func("/msg/roundtrip", test_roundtrip);
+  g_test_add_func("/msg/handover", test_handover_codec);
   g_test_add_func("/msg/golden", test_golden);
   g_test_add_func("/msg/truncation", test_truncation);
   g_test_add_func("/msg/corruption", test_corruption);

@@ -198,6 +198,8 @@ static const Rank ranks[] = {
     {"net_types.h", 1, NULL},
     {"node.h", 2, NULL},
     {"transport.c", 2, "node.h"},
+    {"handover.h", 3, NULL},
+    {"handover.c", 3, "handover.h"},
     {"route.h", 3, NULL},
     {"route.c", 3, "route.h"},
     {"data.h", 3, NULL},

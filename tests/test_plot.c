@@ -67,7 +67,7 @@ static int column(char **header, const char *name) {
 }
 
 /* Runs a sweep of `ini` and plots it; checks the files and the numbers. */
-static void check_sweep_plots(const char *ini, guint want_points) {
+static void check_sweep_plots(const char *ini, guint want_points, const char *extra_stem) {
   const char *sim = g_getenv("MBMS_SIM"), *src = g_getenv("MBMS_SRCDIR");
   if (!sim || !src) {
     g_test_skip("MBMS_SIM / MBMS_SRCDIR not set (run through meson test)");
@@ -97,10 +97,16 @@ static void check_sweep_plots(const char *ini, guint want_points) {
   GPtrArray *stats = csv_rows(stats_path);
   g_assert_cmpuint(stats->len, ==, want_points + 1);
   char **sh = g_ptr_array_index(stats, 0);
-  for (guint i = 0; i < G_N_ELEMENTS(stems); i++) {
+  const char *all[G_N_ELEMENTS(stems) + 1];
+  guint n_stems = 0;
+  for (guint i = 0; i < G_N_ELEMENTS(stems); i++)
+    all[n_stems++] = stems[i];
+  if (extra_stem)
+    all[n_stems++] = extra_stem;
+  for (guint i = 0; i < n_stems; i++) {
     static const char *const ext[] = {".pdf", ".png", ".txt", ".csv"};
     for (guint e = 0; e < G_N_ELEMENTS(ext); e++) {
-      char *name = g_strconcat("sw/plots/", stems[i], ext[e], NULL);
+      char *name = g_strconcat("sw/plots/", all[i], ext[e], NULL);
       g_assert_nonnull(strstr(out, name)); /* its path is printed */
       char *path = g_build_filename(dir, name, NULL), *text = NULL;
       gsize len = 0;
@@ -116,15 +122,17 @@ static void check_sweep_plots(const char *ini, guint want_points) {
       } else if (e == 2) {
         g_assert_nonnull(strstr(text, "Seeds:"));
         g_assert_nonnull(strstr(text, "Sweep sweeptest"));
+        if (strcmp(all[i], "msgs_vs_handover") == 0)
+          g_assert_nonnull(strstr(text, "Crossover (linear interpolation"));
       }
       g_free(text);
       g_free(path);
       g_free(name);
     }
-    if (strcmp(stems[i], "latency_cdf") == 0)
+    if (strcmp(all[i], "latency_cdf") == 0)
       continue;
     /* the plotted numbers: each is a cell of sweep-stats.csv */
-    char *data_path = g_strconcat(sw, "/plots/", stems[i], ".csv", NULL);
+    char *data_path = g_strconcat(sw, "/plots/", all[i], ".csv", NULL);
     GPtrArray *data = csv_rows(data_path);
     char **dh = g_ptr_array_index(data, 0);
     int c_point = column(dh, "point"), c_fig = column(dh, "figure"), c_mean = column(dh, "mean"),
@@ -179,7 +187,7 @@ static void test_sweep_plots(void) {
                     "[workload]\ninitial-members = 20\njoin-rate = 1\nmean-membership = 15\n"
                     "[sweep]\nrun.embodiment = 1, 2\nworkload.initial-members = 20, 40\n"
                     "topology.subgroup-size = 2, 4\nreplications = 2\n",
-                    8);
+                    8, NULL);
 }
 
 /* nothing swept but the replications, one scheme: still every figure */
@@ -187,7 +195,17 @@ static void test_replications_only(void) {
   check_sweep_plots("[run]\nname = sweeptest\nduration = 10\n"
                     "[workload]\ninitial-members = 20\njoin-rate = 1\nmean-membership = 15\n"
                     "[sweep]\nreplications = 3\n",
-                    1);
+                    1, NULL);
+}
+
+/* a mobility sweep: the figures above and msgs_vs_handover */
+static void test_mobility_plots(void) {
+  check_sweep_plots("[run]\nname = sweeptest\nduration = 10\n"
+                    "[workload]\ninitial-members = 20\njoin-rate = 1\nmean-membership = 15\n"
+                    "[mobility]\nhandover-rate = 0\n"
+                    "[sweep]\nrun.embodiment = 1, 2\nmobility.handover-rate = 0, 0.1, 0.3\n"
+                    "replications = 2\n",
+                    6, "msgs_vs_handover");
 }
 
 /* t(0.975, df) for the few df used here (standard tables). */
@@ -297,5 +315,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/plot/loss", test_loss_plots);
   g_test_add_func("/plot/sweep", test_sweep_plots);
   g_test_add_func("/plot/replications-only", test_replications_only);
+  g_test_add_func("/plot/mobility", test_mobility_plots);
   return g_test_run();
 }

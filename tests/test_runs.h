@@ -35,6 +35,8 @@ static inline guint members_replayed(const Workload *wl) {
     in[ue] = 1;
   for (guint i = 0; i < wl->events->len; i++) {
     const WlEvent *e = &g_array_index(wl->events, WlEvent, i);
+    if (e->action == WL_MOVE)
+      continue; /* a member stays one */
     bool join = e->action == WL_JOIN;
     g_assert_cmpuint(in[e->ue], !=, join);
     in[e->ue] = join;

@@ -252,9 +252,9 @@ static void run_cases(const Case *cases, unsigned n) {
 static void test_structure_errors(void) {
   static const Case cases[] = {
       {"[run]\nseed = 1\n\n[bogus]\nx = 1\n", ":4: bogus: unknown section (known: run, topology, "
-                                              "links, workload, security, data, loss, reliability, trace, sweep)"},
+                                              "links, workload, security, data, loss, reliability, mobility, trace, sweep)"},
       {"[Run]\n", ":1: Run: unknown section (known: run, topology, links, workload, security, "
-                  "data, loss, reliability, trace, sweep)"},
+                  "data, loss, reliability, mobility, trace, sweep)"},
       {"[run]\nsed = 1\n",
        ":2: run.sed: unknown key (known in [run]: name, seed, duration, scheme, embodiment, "
        "join-rekey, lkh-degree, sd-capacity, msk-on-leave, msk-period, mtk-period, batch-tree, batch-interval, crypto)"},
@@ -542,7 +542,7 @@ static void test_overrides(void) {
       {"run.=3", "--set: 'run.=3': expected section.key=value"},
       {"=3", "--set: '=3': expected section.key=value"},
       {"runs.seed=3", "--set: runs.seed: unknown section 'runs' (known: run, topology, links, "
-                      "workload, security, data, loss, reliability, trace, sweep)"},
+                      "workload, security, data, loss, reliability, mobility, trace, sweep)"},
       {"run.sed=3",
        "--set: run.sed: unknown key (known in [run]: name, seed, duration, scheme, embodiment, "
        "join-rekey, lkh-degree, sd-capacity, msk-on-leave, msk-period, mtk-period, batch-tree, batch-interval, crypto)"},

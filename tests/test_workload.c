@@ -91,6 +91,12 @@ static void check_consistent(const Scenario *s, const Workload *wl) {
     if (e->action == WL_JOIN) {
       g_assert_cmpuint(cell[e->ue], ==, WL_NO_CELL);
       cell[e->ue] = e->cell;
+    } else if (e->action == WL_MOVE) {
+      /* a member, from the cell it is in, to another */
+      g_assert_cmpuint(cell[e->ue], !=, WL_NO_CELL);
+      g_assert_cmpuint(e->from, ==, cell[e->ue]);
+      g_assert_cmpuint(e->cell, !=, e->from);
+      cell[e->ue] = e->cell;
     } else {
       g_assert_cmpint(e->action, ==, WL_LEAVE);
       g_assert_cmpuint(cell[e->ue], ==, e->cell);
@@ -139,7 +145,9 @@ static void test_csv_parse(void) {
   Workload *wl = build_ok(s);
   g_assert_cmpuint(wl->events->len, ==, 3);
   g_assert_cmpuint(wl->ue_id_end, ==, 5); /* UEs 0..3 and 7 */
-  const WlEvent want[] = {{1, WL_JOIN, 7, 3}, {2, WL_LEAVE, 2, 2}, {3, WL_JOIN, 2, 5}};
+  const WlEvent want[] = {{1, WL_JOIN, 7, 3, WL_NO_CELL},
+                          {2, WL_LEAVE, 2, 2, WL_NO_CELL},
+                          {3, WL_JOIN, 2, 5, WL_NO_CELL}};
   for (guint i = 0; i < 3; i++) {
     g_assert_cmpfloat(ev(wl, i)->time, ==, want[i].time);
     g_assert_cmpint(ev(wl, i)->action, ==, want[i].action);
@@ -178,11 +186,11 @@ static void test_csv_parse(void) {
                "3,leave,20,0\n"
                "10,leave,0,0\n");
   wl = build_ok(s);
-  const WlEvent want2[] = {{1, WL_JOIN, 9, 4},
-                           {3, WL_JOIN, 20, 0},
-                           {3, WL_LEAVE, 20, 0},
-                           {5, WL_LEAVE, 9, 4},
-                           {10, WL_LEAVE, 0, 0}};
+  const WlEvent want2[] = {{1, WL_JOIN, 9, 4, WL_NO_CELL},
+                           {3, WL_JOIN, 20, 0, WL_NO_CELL},
+                           {3, WL_LEAVE, 20, 0, WL_NO_CELL},
+                           {5, WL_LEAVE, 9, 4, WL_NO_CELL},
+                           {10, WL_LEAVE, 0, 0, WL_NO_CELL}};
   g_assert_cmpuint(wl->events->len, ==, G_N_ELEMENTS(want2));
   for (guint i = 0; i < G_N_ELEMENTS(want2); i++) {
     g_assert_cmpfloat(ev(wl, i)->time, ==, want2[i].time);
@@ -222,8 +230,8 @@ static void test_csv_errors(void) {
       {"time,action,ue,cell\n-1,join,5,0\n", ":2: time: '-1' must be >= 0"},
       {"time,action,ue,cell\n10.5,join,5,0\n",
        ":2: time: '10.5' is after the end of the run (duration 10 s)"},
-      {"time,action,ue,cell\n1,Join,5,0\n", ":2: action: 'Join' is not join or leave"},
-      {"time,action,ue,cell\n1,,5,0\n", ":2: action: '' is not join or leave"},
+      {"time,action,ue,cell\n1,Join,5,0\n", ":2: action: 'Join' is not join, leave or move"},
+      {"time,action,ue,cell\n1,,5,0\n", ":2: action: '' is not join, leave or move"},
       {"time,action,ue,cell\n1,join,x,0\n", ":2: ue: 'x' is not an unsigned integer"},
       {"time,action,ue,cell\n1,join,-5,0\n", ":2: ue: '-5' is not an unsigned integer"},
       {"time,action,ue,cell\n1,join,16777216,0\n",
@@ -250,8 +258,21 @@ static void test_csv_errors(void) {
       /* Equal times keep file order. */
       {"time,action,ue,cell\n1,leave,9,\n1,join,9,0\n",
        ":2: ue: ue 9 is not a member (never joined)"},
+      /* Moves: only members, to another cell, which later rows must name. */
+      {"time,action,ue,cell\n1,move,9,3\n",
+       ":2: ue: ue 9 is not a member (never joined); only members move"},
+      {"time,action,ue,cell\n1,leave,3,\n2,move,3,5\n",
+       ":3: ue: ue 3 is not a member (left at line 2); only members move"},
+      {"time,action,ue,cell\n1,move,2,\n", ":2: cell: missing (a move needs the cell it moves to)"},
+      {"time,action,ue,cell\n1,move,2,2\n",
+       ":2: cell: ue 2 is in cell 2 already (a move changes the cell)"},
+      {"time,action,ue,cell\n1,move,2,16\n", ":2: cell: '16' is out of range (0..15: 16 cells)"},
+      {"time,action,ue,cell\n1,move,1,5\n2,leave,1,1\n", ":3: cell: ue 1 is in cell 5, not 1"},
+      {"time,action,ue,cell\n1,move,1,5\n2,move,1,5\n",
+       ":3: cell: ue 1 is in cell 5 already (a move changes the cell)"},
+      {"time,action,ue,cell\n1,Move,1,5\n", ":2: action: 'Move' is not join, leave or move"},
       /* Control characters are escaped, keeping the message on one line. */
-      {"time,action,ue,cell\n1,jo\tin,5,0\n", ":2: action: 'jo\\tin' is not join or leave"},
+      {"time,action,ue,cell\n1,jo\tin,5,0\n", ":2: action: 'jo\\tin' is not join, leave or move"},
   };
   for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
     if (g_test_verbose())
@@ -363,6 +384,117 @@ static void test_generated_ids(void) {
   g_assert_cmpuint(wl->events->len, >, 0);
   g_assert_cmpuint(id_of(wl, ev(wl, 0)), ==, 7);
   g_assert_cmpuint(ev(wl, 0)->ue, ==, 7);
+  wl_free(wl);
+  scn_free(s);
+}
+
+/* A scenario with a [mobility] section (after the events line). */
+static Scenario *make_mobile(const char *run, const char *workload, const char *mobility,
+                             const char *topology) {
+  g_autofree char *ini = g_strdup_printf("[run]\n%s\n[topology]\n%s\n[workload]\n%s\n"
+                                         "[mobility]\n%s\n",
+                                         run, topology, workload, mobility);
+  g_autofree char *path = write_tmp("m.ini", ini);
+  GError *error = NULL;
+  Scenario *s = scn_load(path, NULL, &error);
+  g_assert_no_error(error);
+  return s;
+}
+
+static void test_csv_moves(void) {
+  /* Initial members 0..3 in cells 0..3; UE 1 moves to 5, then 6, leaves
+   * from 6 (the leave's cell may be left out: it is filled). */
+  Scenario *s = make_scn("duration = 10", "initial-members = 4",
+                         "time,action,ue,cell\n1,move,1,5\n2,move,1,6\n3,leave,1,\n"
+                         "4,join,9,2\n5,move,9,3\n");
+  Workload *wl = build_ok(s);
+  check_consistent(s, wl);
+  g_assert_cmpuint(wl->events->len, ==, 5);
+  const WlEvent want[] = {{1, WL_MOVE, 1, 5, 1},
+                          {2, WL_MOVE, 1, 6, 5},
+                          {3, WL_LEAVE, 1, 6, WL_NO_CELL},
+                          {4, WL_JOIN, 9, 2, WL_NO_CELL},
+                          {5, WL_MOVE, 9, 3, 2}};
+  for (guint i = 0; i < G_N_ELEMENTS(want); i++) {
+    g_assert_cmpint(ev(wl, i)->action, ==, want[i].action);
+    g_assert_cmpuint(id_of(wl, ev(wl, i)), ==, want[i].ue);
+    g_assert_cmpuint(ev(wl, i)->cell, ==, want[i].cell);
+    g_assert_cmpuint(ev(wl, i)->from, ==, want[i].from);
+  }
+  wl_free(wl);
+  scn_free(s);
+}
+
+/* Per move the class is drawn as workload.h says; over many moves the
+ * counts are binomial: moves ~ Poisson(members x rate x duration), the
+ * share within the RNC ~ intra-rnc, of the rest the share within the SGSN
+ * ~ intra-sgsn (default topology: 2 SGSNs of 2 RNCs of 4 cells, so every
+ * class has candidates), each within 5 sigma. */
+static void test_generated_moves(void) {
+  Scenario *s = make_mobile("seed = 5\nduration = 100", "initial-members = 1000",
+                            "handover-rate = 0.1\nintra-rnc = 0.3\nintra-sgsn = 0.6", "");
+  Workload *wl = build_ok(s);
+  check_consistent(s, wl);
+  double n = wl->events->len;
+  g_assert_cmpfloat(fabs(n - 10000), <=, 5 * 100);
+  guint intra_rnc = 0, intra_sgsn = 0;
+  for (guint i = 0; i < wl->events->len; i++) {
+    const WlEvent *e = ev(wl, i);
+    g_assert_cmpint(e->action, ==, WL_MOVE);
+    uint32_t fr = e->from / 4, tr = e->cell / 4;
+    if (fr == tr)
+      intra_rnc++;
+    else if (fr / 2 == tr / 2)
+      intra_sgsn++;
+  }
+  g_assert_cmpfloat(fabs(intra_rnc - 0.3 * n), <=, 5 * sqrt(n * 0.3 * 0.7));
+  double rest = n - intra_rnc;
+  g_assert_cmpfloat(fabs(intra_sgsn - 0.6 * rest), <=, 5 * sqrt(rest * 0.6 * 0.4));
+  wl_free(wl);
+  scn_free(s);
+
+  /* With churn: the joins and leaves are those of the static run (the
+   * moves draw from their own stream), each leave from the UE's last cell. */
+  const char *churn = "initial-members = 50\njoin-rate = 2\nmean-membership = 30";
+  Scenario *st = make_mobile("seed = 8\nduration = 100", churn, "handover-rate = 0", "");
+  Scenario *mo = make_mobile("seed = 8\nduration = 100", churn, "handover-rate = 0.2", "");
+  Workload *a = build_ok(st), *b = build_ok(mo);
+  check_consistent(mo, b);
+  guint j = 0, moves = 0;
+  for (guint i = 0; i < b->events->len; i++) {
+    const WlEvent *e = ev(b, i);
+    if (e->action == WL_MOVE) {
+      moves++;
+      continue;
+    }
+    g_assert_cmpuint(j, <, a->events->len);
+    g_assert_cmpfloat(e->time, ==, ev(a, j)->time);
+    g_assert_cmpint(e->action, ==, ev(a, j)->action);
+    g_assert_cmpuint(e->ue, ==, ev(a, j)->ue);
+    if (e->action == WL_JOIN)
+      g_assert_cmpuint(e->cell, ==, ev(a, j)->cell);
+    j++;
+  }
+  g_assert_cmpuint(j, ==, a->events->len);
+  g_assert_cmpuint(moves, >, 0);
+  wl_free(a), wl_free(b);
+  scn_free(st), scn_free(mo);
+
+  /* One cell in all: nowhere to go. One cell per RNC: intra-rnc = 1 falls
+   * back to another RNC of the SGSN. */
+  s = make_mobile("duration = 100", "initial-members = 10", "handover-rate = 1",
+                  "sgsn-per-ggsn = 1\nrnc-per-sgsn = 1\ncells-per-rnc = 1");
+  wl = build_ok(s);
+  g_assert_cmpuint(wl->events->len, ==, 0);
+  wl_free(wl);
+  scn_free(s);
+  s = make_mobile("duration = 10", "initial-members = 10", "handover-rate = 1\nintra-rnc = 1",
+                  "sgsn-per-ggsn = 1\ncells-per-rnc = 1");
+  wl = build_ok(s);
+  check_consistent(s, wl);
+  g_assert_cmpuint(wl->events->len, >, 0);
+  for (guint i = 0; i < wl->events->len; i++)
+    g_assert_cmpuint(ev(wl, i)->cell, ==, 1 - ev(wl, i)->from); /* the other of 2 RNCs */
   wl_free(wl);
   scn_free(s);
 }
@@ -604,6 +736,8 @@ int main(int argc, char **argv) {
   g_test_add_func("/workload/csv-parse", test_csv_parse);
   g_test_add_func("/workload/csv-errors", test_csv_errors);
   g_test_add_func("/workload/determinism", test_determinism);
+  g_test_add_func("/workload/csv-moves", test_csv_moves);
+  g_test_add_func("/workload/generated-moves", test_generated_moves);
   g_test_add_func("/workload/generated-ids", test_generated_ids);
   g_test_add_func("/workload/poisson-count", test_poisson_count);
   g_test_add_func("/workload/churn-consistent", test_churn_consistent);

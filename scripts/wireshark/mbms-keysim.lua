@@ -45,6 +45,10 @@ local types = {
   [8] = "MBMS session data",
   [9] = "MBMS key request",
   [10] = "MBMS key recovery",
+  [11] = "Cell update",
+  [12] = "Cell update confirm",
+  [13] = "SRNS relocation request",
+  [14] = "SRNS relocation acknowledge",
 }
 local modes = {[0] = "point-to-point", [1] = "point-to-multipoint"}
 local channels = {[0] = "dedicated uplink", [1] = "dedicated downlink", [2] = "common"}
@@ -59,6 +63,8 @@ f.body_len = ProtoField.uint32("mbmskeysim.body_len", "Body length")
 f.ue = ProtoField.uint32("mbmskeysim.ue", "UE")
 f.cell = ProtoField.uint32("mbmskeysim.cell", "Cell")
 f.scope = ProtoField.uint32("mbmskeysim.scope", "Scope")
+f.from_cell = ProtoField.uint32("mbmskeysim.from_cell", "From cell")
+f.group_version = ProtoField.uint32("mbmskeysim.group_version", "Group key version held")
 f.mode = ProtoField.uint8("mbmskeysim.mode", "Mode", base.DEC, modes)
 f.n_wraps = ProtoField.uint8("mbmskeysim.n_wraps", "Wraps", base.DEC, nil, 0x7f)
 f.rnc_list = ProtoField.bool("mbmskeysim.rnc_list", "RNC list follows", 8, nil, 0x80)
@@ -140,7 +146,7 @@ local function dissect_msg(buf, pinfo, root)
   local info = name
   local off = HEADER
   local need = {[1] = 9, [2] = 9, [3] = 9, [4] = 9, [5] = 5, [6] = 5, [7] = 6, [8] = 38,
-                [9] = 9, [10] = 6}
+                [9] = 9, [10] = 6, [11] = 17, [12] = 17, [13] = 17, [14] = 17}
   if not need[t] or buf:len() < HEADER + need[t] then
     tree:add_proto_expert_info(e_malformed, "unknown type or short body")
     pinfo.cols.info = info
@@ -151,6 +157,14 @@ local function dissect_msg(buf, pinfo, root)
     tree:add_le(f.cell, buf(off + 4, 4))
     info = string.format("%s, ue %d, cell %d", name, buf(off, 4):le_uint(), buf(off + 4, 4):le_uint())
     off = off + 8
+  elseif t >= 11 and t <= 14 then -- the handover layout
+    tree:add_le(f.ue, buf(off, 4))
+    tree:add_le(f.cell, buf(off + 4, 4))
+    tree:add_le(f.from_cell, buf(off + 8, 4))
+    tree:add_le(f.group_version, buf(off + 12, 4))
+    info = string.format("%s, ue %d, cell %d from %d", name, buf(off, 4):le_uint(),
+                         buf(off + 4, 4):le_uint(), buf(off + 8, 4):le_uint())
+    off = off + 16
   elseif t <= 6 then
     tree:add_le(f.scope, buf(off, 4))
     info = string.format("%s, scope %d", name, buf(off, 4):le_uint())

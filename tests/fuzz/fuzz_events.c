@@ -17,6 +17,9 @@ static const char *const scenarios[] = {
     "[run]\nduration = 100\n[workload]\ninitial-members = 8\nevents = events.csv\n",
     "[run]\nduration = 100\nseed = 7\n[workload]\ninitial-members = 4\njoin-rate = 0.2\n"
     "mean-membership = 30\nevents = events.csv\n",
+    /* with generated moves on top (the CSV's UEs do not get any) */
+    "[run]\nduration = 100\nseed = 3\n[workload]\ninitial-members = 4\njoin-rate = 0.2\n"
+    "mean-membership = 30\nevents = events.csv\n[mobility]\nhandover-rate = 0.1\n",
 };
 static Scenario *scn[G_N_ELEMENTS(scenarios)];
 static char *events_path;
@@ -57,6 +60,12 @@ static void check_workload(const Scenario *s, const Workload *wl) {
     gpointer now = g_hash_table_lookup(cell_of, key);
     if (e->action == WL_JOIN) {
       FUZZ_CHECK(!now, "event %u: ue %u joins while a member", i, e->ue);
+      g_hash_table_insert(cell_of, key, GUINT_TO_POINTER(e->cell + 1));
+    } else if (e->action == WL_MOVE) {
+      FUZZ_CHECK(now, "event %u: ue %u moves while not a member", i, e->ue);
+      FUZZ_CHECK(GPOINTER_TO_UINT(now) - 1 == e->from && e->from != e->cell,
+                 "event %u: ue %u moves from %u to %u, is in %u", i, e->ue, e->from, e->cell,
+                 GPOINTER_TO_UINT(now) - 1);
       g_hash_table_insert(cell_of, key, GUINT_TO_POINTER(e->cell + 1));
     } else {
       FUZZ_CHECK(e->action == WL_LEAVE, "event %u: action %d", i, (int)e->action);

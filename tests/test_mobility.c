@@ -1,0 +1,352 @@
+/* test_mobility.c — handovers end to end (issue "Mobility"; docs/flows.md,
+ * "Handover"; docs/security.md, "Handover").
+ *
+ * Hand-built: the network of 1 GGSN, 2 SGSNs of 2 RNCs of 2 cells (RNC r
+ * has cells 2r and 2r + 1; SGSN 0 has RNCs 0 and 1), 16 initial members
+ * (UE i in cell i mod 8), sub-groups of 4. With per-cell sub-groups cell c
+ * has one sub-group {c, c + 8}; with per-rnc each RNC one full sub-group
+ * {2r, 2r + 1, 2r + 8, 2r + 9}. At t = 1 UE 0 moves from cell 0 to cell
+ * X, at t = 2 it leaves. Every count of both events is worked out below
+ * from the rules, for both embodiments, both policies, eager and lazy.
+ *
+ * Churn: generated joins, leaves and moves for every scheme (but batch,
+ * which does not model moves) in both embodiments: at the end every member
+ * holds the current keys of where it is, camping, bearer, sub-group and
+ * reach agree, and no departed or moved-away UE opened a wrap. */
+#include <glib.h>
+#include <string.h>
+
+#include "app/run.h"
+#include "app/scenario.h"
+#include "keytree/kt_tree.h"
+#include "nodes/net.h"
+
+#include "test_runs.h"
+
+/* Core messages of a group key change in embodiment 1 with members under
+ * every RNC: BM-SC -> GGSN, GGSN -> 2 SGSNs, SGSNs -> 4 RNCs. */
+#define CORE_ALL 7u
+
+/* Signalling of a move (docs/flows.md, "Handover"): cell update + confirm,
+ * plus the relocation both ways: 2 hops each under one SGSN (RNC - SGSN -
+ * RNC), 4 under one GGSN (RNC - SGSN - GGSN - SGSN - RNC). */
+#define SIG_INTRA 2u
+#define SIG_SGSN (2u + 2u * 2u)
+#define SIG_GGSN (2u + 2u * 4u)
+
+typedef struct {
+  const char *scheme;
+  int embodiment;
+  const char *policy;
+  const char *rekey;
+  bool join_rekey;
+  uint32_t to; /* the cell UE 0 moves to */
+  uint32_t move_sig;
+  Counts move, leave;
+} HandCase;
+
+static const HandCase hand[] = {
+    /* E1 per-cell, within RNC 0: the mover enters cell 1's sub-group {1, 9}
+     * and gets {sub-group, group} p2p (1 p2p); eager: cell 0's sub-group
+     * {8} is rekeyed, 1 p2p. The leave from cell 1: its sub-group {1, 9} 2
+     * p2p, the group key p2m under each of the 8 sub-groups (one cell
+     * each), core to every RNC; lazy: first cell 0's sub-group, +1 p2p. */
+    {"patent", 1, "per-cell", "eager", false, 1, SIG_INTRA, {2, 0, 0, 0}, {2, 8, 8, CORE_ALL}},
+    {"patent", 1, "per-cell", "lazy", false, 1, SIG_INTRA, {1, 0, 0, 0}, {3, 8, 8, CORE_ALL}},
+    /* the same keys to another RNC of the SGSN, and under the other SGSN */
+    {"patent", 1, "per-cell", "eager", false, 2, SIG_SGSN, {2, 0, 0, 0}, {2, 8, 8, CORE_ALL}},
+    {"patent", 1, "per-cell", "lazy", false, 2, SIG_SGSN, {1, 0, 0, 0}, {3, 8, 8, CORE_ALL}},
+    {"patent", 1, "per-cell", "eager", false, 4, SIG_GGSN, {2, 0, 0, 0}, {2, 8, 8, CORE_ALL}},
+    {"patent", 1, "per-cell", "lazy", false, 4, SIG_GGSN, {1, 0, 0, 0}, {3, 8, 8, CORE_ALL}},
+    /* E1 per-rnc, within RNC 0: no key changes. The leave from cell 1: RNC
+     * 0's sub-group {8, 1, 9} 3 p2p; the group key p2m under the 4 RNC
+     * sub-groups, each reached in its RNC's 2 cells (8 tx). */
+    {"patent", 1, "per-rnc", "eager", false, 1, SIG_INTRA, {0, 0, 0, 0}, {3, 4, 8, CORE_ALL}},
+    {"patent", 1, "per-rnc", "lazy", false, 1, SIG_INTRA, {0, 0, 0, 0}, {3, 4, 8, CORE_ALL}},
+    /* E1 per-rnc to RNC 1, whose sub-group is full: a new one for the mover
+     * (1 p2p); eager: RNC 0's {1, 8, 9} 3 p2p. The leave empties the new
+     * sub-group (no sub-group rekey); the group key under the 4 RNC
+     * sub-groups (RNC 1's old one in cells 2, 3: 8 tx); lazy: RNC 0's
+     * stale sub-group first, 3 p2p (sent by RNC 0 on the RAB assignment). */
+    {"patent", 1, "per-rnc", "eager", false, 2, SIG_SGSN, {4, 0, 0, 0}, {0, 4, 8, CORE_ALL}},
+    {"patent", 1, "per-rnc", "lazy", false, 2, SIG_SGSN, {1, 0, 0, 0}, {3, 4, 8, CORE_ALL}},
+    /* E2 per-cell within RNC 0: as E1, in RNC 0's group. The leave from
+     * cell 1: its sub-group 2 p2p, RNC 0's group key under its 2
+     * sub-groups, no core; lazy: cell 0's stale sub-group first, +1 p2p. */
+    {"patent", 2, "per-cell", "eager", false, 1, SIG_INTRA, {2, 0, 0, 0}, {2, 2, 2, 0}},
+    {"patent", 2, "per-cell", "lazy", false, 1, SIG_INTRA, {1, 0, 0, 0}, {3, 2, 2, 0}},
+    /* E2 per-cell to RNC 1: a leave of RNC 0's group (cell 0's sub-group
+     * {8} 1 p2p, RNC 0's group key under its 2 sub-groups: 2 p2m) and a
+     * join of RNC 1's (into cell 2's {2, 10}: 1 p2p), the same eager or
+     * lazy. The leave from cell 2: {2, 10} 2 p2p, RNC 1's group key under
+     * its 2 sub-groups. */
+    {"patent", 2, "per-cell", "eager", false, 2, SIG_SGSN, {2, 2, 2, 0}, {2, 2, 2, 0}},
+    {"patent", 2, "per-cell", "lazy", false, 2, SIG_SGSN, {2, 2, 2, 0}, {2, 2, 2, 0}},
+    {"patent", 2, "per-cell", "lazy", false, 4, SIG_GGSN, {2, 2, 2, 0}, {2, 2, 2, 0}},
+    /* with join rekey the join part also changes cell 2's sub-group key
+     * (p2m under its old value, cell 2: 1 tx) and RNC 1's group key (p2m
+     * under the old one to RNC 1's other members, cells 2 and 3: 2 tx). The
+     * leave changes the same as without. */
+    {"patent", 2, "per-cell", "eager", true, 2, SIG_SGSN, {2, 4, 5, 0}, {2, 2, 2, 0}},
+    /* E2 per-rnc within RNC 0: nothing; the leave: {8, 1, 9} 3 p2p, 1 p2m
+     * (RNC 0's one sub-group, cells 0 and 1). To RNC 1: the leave of RNC
+     * 0's group (3 p2p, 1 p2m in 2 cells) and a join into a new sub-group
+     * of RNC 1 (1 p2p); then the leave empties that sub-group: the group
+     * key under RNC 1's one remaining sub-group, in cells 2 and 3: 1 p2m,
+     * 2 tx. */
+    {"patent", 2, "per-rnc", "eager", false, 1, SIG_INTRA, {0, 0, 0, 0}, {3, 1, 2, 0}},
+    {"patent", 2, "per-rnc", "lazy", false, 2, SIG_SGSN, {4, 1, 2, 0}, {0, 1, 2, 0}},
+    /* LKH (degree 4) and unicast: a move within the group sends nothing
+     * (docs/flows.md). E1 LKH: the 16 members fill the root's 4 children
+     * with nodes {0,4,8,12}, {1,5,9,13}, {2,6,10,14}, {3,7,11,15}; UE 0's
+     * leave: its node's key to 4, 8, 12 (3 p2p), the root under each of
+     * the 4 nodes, one delivery per RNC with members below (each node
+     * spans 2 RNCs, one cell each): 8 p2m. E2 LKH to RNC 1: the leave of
+     * RNC 0's tree (root with leaves 0, 1, 8, 9: the root key to 1, 8, 9,
+     * 3 p2p) and the join into RNC 1's full root: a split of UE 2 (the new
+     * node's key to UE 2, 1 p2p) and the joiner's path (1 p2p); its leave
+     * then: the split node's key to UE 2 (1 p2p), the root under that
+     * node (1 p2m, cell 2) and under UEs 3, 10, 11 (3 p2p). Unicast: E1
+     * the leave sends the group key to the 15 others; E2 to RNC 1: leave
+     * (3 p2p) and join (1 p2p), then the leave to RNC 1's other 4. */
+    {"lkh", 1, "per-cell", "eager", false, 2, SIG_SGSN, {0, 0, 0, 0}, {3, 8, 8, CORE_ALL}},
+    {"lkh", 2, "per-cell", "lazy", false, 2, SIG_SGSN, {5, 0, 0, 0}, {4, 1, 1, 0}},
+    {"unicast", 1, "per-cell", "lazy", false, 4, SIG_GGSN, {0, 0, 0, 0}, {15, 0, 0, CORE_ALL}},
+    {"unicast", 2, "per-cell", "eager", false, 2, SIG_SGSN, {4, 0, 0, 0}, {4, 0, 0, 0}},
+};
+
+/* At the end: every member holds the current keys of its place (the key
+ * tree's: sub-group or node keys and group key, same value), its radio is
+ * camped on the tree's cell and listens to that cell's bearer only. */
+typedef struct {
+  guint members, checked;
+} EndState;
+
+static bool ring_has(const GArray *ring, const KtKey *k) {
+  for (guint i = 0; i < ring->len; i++) {
+    const KtKey *h = &g_array_index(ring, KtKey, i);
+    if (kt_ref_equal(h->ref, k->ref) && memcmp(h->bytes, k->bytes, KT_KEYBYTES) == 0)
+      return true;
+  }
+  return false;
+}
+
+static void check_end(void *ctx, const Net *net, const KtTree *tree, const Workload *wl) {
+  EndState *st = ctx;
+  uint32_t cpr = kt_tree_config(tree)->cells_per_rnc;
+  GArray *ring = g_array_new(FALSE, FALSE, sizeof(KtKey));
+  GArray *cells = g_array_new(FALSE, FALSE, sizeof(guint32));
+  for (uint32_t ue = 0; ue < wl->ue_id_end; ue++) {
+    if (!kt_tree_is_member(tree, ue))
+      continue;
+    st->members++;
+    uint32_t cell = kt_tree_ue_cell(tree, ue);
+    g_assert_cmpuint(net_ue_camped_cell(net, ue), ==, cell);
+    g_assert_true(net_ue_listens(net, ue, cell));
+    /* its neighbours' bearers do not count it */
+    for (uint32_t c = (cell / cpr) * cpr; c < (cell / cpr + 1) * cpr; c++)
+      g_assert_true(c == cell || !net_ue_listens(net, ue, c));
+    g_array_set_size(ring, 0);
+    net_ue_copy_keys(net, ue, ring);
+    const KtKey *keys[KT_PLAN_MAX_KEYS];
+    guint n = kt_tree_ue_keys(tree, ue, keys, G_N_ELEMENTS(keys));
+    for (guint i = 0; i < n; i++)
+      if (!ring_has(ring, keys[i]))
+        g_error("member %u lacks key %#x v%u of its place", ue, keys[i]->ref.id,
+                keys[i]->ref.version);
+    /* a delivery to its sub-group (patent) reaches its cell */
+    uint32_t sg = kt_tree_ue_subgroup(tree, ue);
+    if (kt_tree_subgroup_alive(tree, sg)) {
+      KtDelivery d = {.target = KT_TO_SUBGROUP, .target_id = sg, .exclude_ue = KT_NO_UE};
+      g_array_set_size(cells, 0);
+      kt_tree_audience_cells(tree, &d, cells);
+      bool reached = false;
+      for (guint i = 0; i < cells->len; i++)
+        reached |= g_array_index(cells, guint32, i) == cell;
+      g_assert_true(reached);
+    }
+    for (guint i = 0; i < ring->len; i++)
+      kt_key_wipe(&g_array_index(ring, KtKey, i));
+    st->checked++;
+  }
+  g_array_free(ring, TRUE);
+  g_array_free(cells, TRUE);
+  g_assert_cmpuint(net_pending_wraps(net), ==, 0);
+  g_assert_cmpuint(net_ue_actions_waiting(net), ==, 0);
+}
+
+static const char *hand_ini = "[run]\nseed = 5\nduration = 3\n"
+                              "[topology]\nggsn = 1\nsgsn-per-ggsn = 2\nrnc-per-sgsn = 2\n"
+                              "cells-per-rnc = 2\nsubgroup-size = 4\n"
+                              "[workload]\ninitial-members = 16\nevents = events.csv\n"
+                              "[security]\neavesdrop = all-cells\n";
+
+static void run_hand(gconstpointer data) {
+  const HandCase *c = data;
+  g_autofree char *csv = g_strdup_printf("time,action,ue,cell\n1,move,0,%u\n2,leave,0,\n", c->to);
+  TmpScenario t = tmp_scenario(hand_ini, csv);
+  char *o[5] = {g_strdup_printf("run.embodiment=%d", c->embodiment),
+                g_strdup_printf("topology.subgroup-policy=%s", c->policy),
+                g_strdup_printf("mobility.handover-rekey=%s", c->rekey),
+                g_strdup_printf("run.join-rekey=%s", c->join_rekey ? "true" : "false"),
+                g_strdup_printf("run.scheme=%s", c->scheme)};
+  const char *const overrides[] = {o[0], o[1], o[2], o[3], o[4], NULL};
+  GError *error = NULL;
+  Scenario *scn = scn_load(t.ini, overrides, &error);
+  g_assert_no_error(error);
+  EndState end = {0};
+  RunHooks hooks = {.at_end = check_end, .ctx = &end};
+  RunResult r;
+  g_assert_true(run_scenario(scn, &hooks, &r, &error));
+  g_assert_no_error(error);
+  assert_clean(&r);
+  g_assert_cmpuint(r.metrics->events->len, ==, 2);
+  const EventRecord *mv = metrics_event(r.metrics, 0), *lv = metrics_event(r.metrics, 1);
+  g_assert_cmpint(mv->kind, ==, EV_MOVE);
+  g_assert_cmpuint(mv->from_cell, ==, 0);
+  g_assert_cmpuint(mv->cell, ==, c->to);
+  g_assert_cmpuint(mv->signalling_msgs, ==, c->move_sig);
+  assert_counts(mv, c->move);
+  assert_counts(lv, c->leave);
+  /* the deactivation's 8 messages (docs/flows.md) */
+  g_assert_cmpuint(lv->signalling_msgs, ==, 8);
+  g_assert_cmpuint(r.summary.moves, ==, 1);
+  g_assert_cmpuint(r.summary.inter_rnc_moves, ==, c->to / 2 != 0);
+  /* a move keeps the group key, but for embodiment 2 to another RNC */
+  g_assert_cmpuint(mv->group_changed, ==, c->embodiment == 2 && c->to / 2 != 0);
+  /* nothing sent after UE 0 left (or moved away) opens for it */
+  g_assert_cmpuint(r.summary.fwd_violations, ==, 0);
+  g_assert_cmpuint(end.members, ==, 15);
+  g_assert_cmpuint(end.checked, ==, 15);
+  run_result_clear(&r);
+  scn_free(scn);
+  for (guint i = 0; i < G_N_ELEMENTS(o); i++)
+    g_free(o[i]);
+  tmp_free(&t);
+}
+
+/* ------------------------------------------------------------ churn */
+
+typedef struct {
+  const char *scheme;
+  int embodiment;
+  const char *rekey;
+  const char *policy;
+} ChurnCase;
+
+static const ChurnCase churn[] = {
+    {"patent", 1, "eager", "per-cell"},    {"patent", 1, "lazy", "per-cell"},
+    {"patent", 2, "eager", "per-cell"},    {"patent", 2, "lazy", "per-cell"},
+    {"patent", 1, "lazy", "per-rnc"},      {"patent", 2, "eager", "per-rnc"},
+    {"lkh", 1, "eager", "per-cell"},       {"lkh", 2, "eager", "per-cell"},
+    {"unicast", 1, "eager", "per-cell"},   {"unicast", 2, "eager", "per-cell"},
+    {"broadcast", 1, "eager", "per-cell"}, {"broadcast", 2, "eager", "per-cell"},
+};
+
+/* Churn and moves stop 5 s before the end (the trace of the CSV is only a
+ * last leave at t = 35 of initial member 0, so that the run ends with a
+ * rekey no move overlaps): every key then reaches every member. */
+static const char *churn_ini = "[run]\nseed = 21\nduration = 40\nlkh-degree = 3\n"
+                               "[topology]\nggsn = 2\nsgsn-per-ggsn = 2\nrnc-per-sgsn = 2\n"
+                               "cells-per-rnc = 3\nsubgroup-size = 3\n"
+                               "[workload]\ninitial-members = 60\njoin-rate = 1\n"
+                               "mean-membership = 25\nevents = events.csv\n"
+                               "[security]\neavesdrop = all-cells\n"
+                               "[mobility]\nhandover-rate = 0.08\nintra-rnc = 0.4\n"
+                               "intra-sgsn = 0.5\n";
+
+static void run_churn(gconstpointer data) {
+  const ChurnCase *c = data;
+  TmpScenario t = tmp_scenario(churn_ini, "time,action,ue,cell\n39.5,leave,0,\n");
+  char *o[4] = {g_strdup_printf("run.scheme=%s", c->scheme),
+                g_strdup_printf("run.embodiment=%d", c->embodiment),
+                g_strdup_printf("mobility.handover-rekey=%s", c->rekey),
+                g_strdup_printf("topology.subgroup-policy=%s", c->policy)};
+  const char *const overrides[] = {o[0], o[1], o[2], o[3], NULL};
+  GError *error = NULL;
+  Scenario *scn = scn_load(t.ini, overrides, &error);
+  g_assert_no_error(error);
+  EndState end = {0};
+  RunHooks hooks = {.at_end = check_end, .ctx = &end, .verify_data = true};
+  RunResult r;
+  g_assert_true(run_scenario(scn, &hooks, &r, &error));
+  g_assert_no_error(error);
+  g_test_message("%s e%d %s %s: %u moves (%u between RNCs), %u members, fwd %" G_GUINT64_FORMAT
+                 ", rejected %" G_GUINT64_FORMAT ", incomplete %u",
+                 c->scheme, c->embodiment, c->rekey, c->policy, r.summary.moves,
+                 r.summary.inter_rnc_moves, end.members, r.summary.fwd_violations,
+                 r.summary.rejected_msgs, r.summary.incomplete_rekeys);
+  g_assert_cmpuint(r.summary.moves, >, 50);
+  g_assert_cmpuint(r.summary.inter_rnc_moves, >, 10);
+  g_assert_cmpuint(r.summary.unwrap_failures, ==, 0);
+  g_assert_cmpuint(r.summary.link_drops, ==, 0);
+  g_assert_cmpuint(end.checked, ==, end.members);
+  g_assert_cmpuint(end.members, >, 10);
+  /* no departed UE, nor a UE that moved away from a group (embodiment 2) or
+   * from a sub-group (its stale keys, lazy or eager), opens a wrap sent
+   * after it left; broadcast sends exactly that, by design */
+  if (strcmp(c->scheme, "broadcast") != 0)
+    g_assert_cmpuint(r.summary.fwd_violations - r.summary.data_leaked, ==, 0);
+  run_result_clear(&r);
+  scn_free(scn);
+  for (guint i = 0; i < G_N_ELEMENTS(o); i++)
+    g_free(o[i]);
+  tmp_free(&t);
+}
+
+/* handover-rate 0 with a [mobility] section: the same run as without one
+ * (only the mobility columns are added). */
+static void test_static_same(void) {
+  TmpScenario a = tmp_scenario("[run]\nseed = 4\nduration = 20\n[workload]\ninitial-members = 30\n"
+                               "join-rate = 1\nmean-membership = 10\n",
+                               NULL);
+  TmpScenario b =
+      tmp_scenario("[run]\nseed = 4\nduration = 20\n[workload]\ninitial-members = 30\n"
+                   "join-rate = 1\nmean-membership = 10\n[mobility]\nhandover-rate = 0\n",
+                   NULL);
+  GError *error = NULL;
+  Scenario *sa = scn_load(a.ini, NULL, &error), *sb = scn_load(b.ini, NULL, &error);
+  g_assert_no_error(error);
+  g_assert_false(sa->mobility);
+  g_assert_true(sb->mobility);
+  RunResult ra, rb;
+  g_assert_true(run_scenario(sa, NULL, &ra, &error));
+  g_assert_true(run_scenario(sb, NULL, &rb, &error));
+  g_assert_cmpuint(rb.summary.moves, ==, 0);
+  Summary x = ra.summary, y = rb.summary;
+  g_assert_cmpuint(x.joins, ==, y.joins);
+  g_assert_cmpuint(x.leaves, ==, y.leaves);
+  g_assert_cmpuint(x.p2p_msgs, ==, y.p2p_msgs);
+  g_assert_cmpuint(x.p2m_msgs, ==, y.p2m_msgs);
+  g_assert_cmpuint(x.core_msgs, ==, y.core_msgs);
+  g_assert_cmpuint(x.signalling_msgs, ==, y.signalling_msgs);
+  g_assert_cmpuint(x.bytes, ==, y.bytes);
+  g_assert_cmpuint(x.wraps, ==, y.wraps);
+  g_assert_cmpfloat(x.latency_mean, ==, y.latency_mean);
+  g_assert_cmpuint(x.sim_events, ==, y.sim_events);
+  run_result_clear(&ra);
+  run_result_clear(&rb);
+  scn_free(sa);
+  scn_free(sb);
+  tmp_free(&a);
+  tmp_free(&b);
+}
+
+int main(int argc, char **argv) {
+  g_test_init(&argc, &argv, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS(hand); i++) {
+    const HandCase *c = &hand[i];
+    g_autofree char *name =
+        g_strdup_printf("/mobility/hand/%s/e%d/%s/%s%s/to-%u", c->scheme, c->embodiment, c->policy,
+                        c->rekey, c->join_rekey ? "-join-rekey" : "", c->to);
+    g_test_add_data_func(name, c, run_hand);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS(churn); i++) {
+    const ChurnCase *c = &churn[i];
+    g_autofree char *name = g_strdup_printf("/mobility/churn/%s/e%d/%s/%s", c->scheme,
+                                            c->embodiment, c->rekey, c->policy);
+    g_test_add_data_func(name, c, run_churn);
+  }
+  g_test_add_func("/mobility/static-same", test_static_same);
+  return g_test_run();
+}
