@@ -624,14 +624,6 @@ static void do_move(Net *net, uint32_t ue, uint32_t cell, uint32_t seq) {
   each_indexed(net, ue, radio_index_remove);
   radio_move(net->radio, ue, cell);
   each_indexed(net, ue, radio_index_add);
-  /* its keys of the new place may be on their way (a new sub-group, its
-   * key p2p) while their holders there hear the group key under them: like
-   * a joiner, it hears every sub-group-keyed message on its new cell until
-   * its keys come or its move is confirmed */
-  if (!st->waiting) {
-    st->waiting = 1;
-    radio_index_add(net->radio, ue, RADIO_INDEX_ANY);
-  }
   st->busy = UE_MOVING;
   Msg msg;
   msg_init(&msg, MSG_CELL_UPDATE, seq);

@@ -354,7 +354,8 @@ static CoreTally route_one_request(const uint32_t *rncs, uint16_t n, bool at_sgs
   msg.wraps[0].key = (KtKeyRef){KT_KEY_ID(KT_KEY_GROUP, 0), 9};
   msg.wraps[0].under = (KtKeyRef){KT_KEY_ID(KT_KEY_CORE, 0), 1};
   msg.n_rncs = n;
-  memcpy(msg.rncs, rncs, n * sizeof *rncs);
+  if (n > 0) /* rncs may be NULL with n == 0 */
+    memcpy(msg.rncs, rncs, n * sizeof *rncs);
   uint8_t buf[MSG_MAX_BYTES];
   size_t len = msg_encode(&msg, buf, sizeof buf);
   if (at_sgsn0)
