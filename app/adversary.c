@@ -389,25 +389,32 @@ static void learn_kept(Adversaries *a, Listener *l, uint32_t ue) {
   g_hash_table_remove(a->kept, GUINT_TO_POINTER(ue));
 }
 
+/* The listener that now hears `cell` with `ue`'s keys: the coalition (which
+ * then also hears `cell`), or `ue`'s own listener in `table` (departed or
+ * moved-away UEs), made on first use and set to listen on `cell` only (its
+ * last cell). */
+static Listener *listener_at(Adversaries *a, GHashTable *table, uint32_t ue, uint32_t cell) {
+  if (a->cfg.collusion) {
+    if (!a->coalition)
+      a->coalition = listener_new(a, true);
+    if (a->coalition->hears)
+      a->coalition->hears[cell] = 1;
+    return a->coalition;
+  }
+  Listener *l = g_hash_table_lookup(table, GUINT_TO_POINTER(ue));
+  if (!l) {
+    l = listener_new(a, false);
+    g_hash_table_insert(table, GUINT_TO_POINTER(ue), l);
+  }
+  l->cell = cell;
+  return l;
+}
+
 void adversaries_on_move_away(Adversaries *a, uint32_t ue, uint32_t cell, const GArray *keys,
                               double now) {
   (void)now; /* it hears from now on: whatever it opens was sent after it left */
   g_assert(cell < a->cfg.n_cells);
-  Listener *l;
-  if (a->cfg.collusion) {
-    if (!a->coalition)
-      a->coalition = listener_new(a, true);
-    l = a->coalition;
-    if (l->hears)
-      l->hears[cell] = 1;
-  } else {
-    l = g_hash_table_lookup(a->moved, GUINT_TO_POINTER(ue));
-    if (!l) {
-      l = listener_new(a, false);
-      g_hash_table_insert(a->moved, GUINT_TO_POINTER(ue), l);
-    }
-    l->cell = cell;
-  }
+  Listener *l = listener_at(a, a->moved, ue, cell);
   for (guint i = 0; i < keys->len; i++)
     learn(a, l, &g_array_index(keys, KtKey, i));
   learn_kept(a, l, ue);
@@ -420,22 +427,9 @@ void adversaries_on_leave(Adversaries *a, uint32_t ue, uint32_t cell, const GArr
   double *t = g_new(double, 1);
   *t = now;
   g_hash_table_replace(a->left_at, GUINT_TO_POINTER(ue), t);
-  Listener *l;
-  if (a->cfg.collusion) {
-    if (!a->coalition)
-      a->coalition = listener_new(a, true);
-    l = a->coalition;
-    if (l->hears)
-      l->hears[cell] = 1;
-  } else {
-    l = g_hash_table_lookup(a->by_ue, GUINT_TO_POINTER(ue));
-    if (!l) {
-      l = listener_new(a, false);
-      g_hash_table_insert(a->by_ue, GUINT_TO_POINTER(ue), l);
-    }
-    l->cell = cell; /* its last cell only */
+  Listener *l = listener_at(a, a->by_ue, ue, cell);
+  if (!a->cfg.collusion)
     l->active = true;
-  }
   for (guint i = 0; i < keys->len; i++)
     learn(a, l, &g_array_index(keys, KtKey, i));
   learn_kept(a, l, ue);
