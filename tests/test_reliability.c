@@ -17,20 +17,6 @@
 
 #include "test_runs.h"
 
-static RunResult run_text(const char *ini, const char *csv, const char *const *overrides,
-                          const RunHooks *hooks) {
-  TmpScenario t = tmp_scenario(ini, csv);
-  GError *error = NULL;
-  Scenario *scn = scn_load(t.ini, overrides, &error);
-  g_assert_no_error(error);
-  RunResult r;
-  g_assert_true(run_scenario(scn, hooks, &r, &error));
-  g_assert_no_error(error);
-  scn_free(scn);
-  tmp_free(&t);
-  return r;
-}
-
 static char *read_file(const char *dir, const char *name) {
   g_autofree char *path = g_build_filename(dir, name, NULL);
   char *text = NULL;

@@ -2,11 +2,29 @@
  * (plus the scaffolding of test_files.h). */
 #pragma once
 #include "app/run.h"
+#include "app/scenario.h"
 #include "keytree/kt_tree.h"
 #include "test_files.h"
 
 /* Nothing went wrong in the run: no bad bytes, no failed unwrap, no drop,
  * every rekey completed. */
+/* Runs the scenario `ini` (with events file `csv`, or NULL) under
+ * `overrides` (NULL-terminated, or NULL) and `hooks`, asserting it loads and
+ * runs. */
+static inline RunResult run_text(const char *ini, const char *csv, const char *const *overrides,
+                                 const RunHooks *hooks) {
+  TmpScenario t = tmp_scenario(ini, csv);
+  GError *error = NULL;
+  Scenario *scn = scn_load(t.ini, overrides, &error);
+  g_assert_no_error(error);
+  RunResult r;
+  g_assert_true(run_scenario(scn, hooks, &r, &error));
+  g_assert_no_error(error);
+  scn_free(scn);
+  tmp_free(&t);
+  return r;
+}
+
 static inline void assert_clean(const RunResult *r) {
   g_assert_cmpuint(r->summary.rejected_msgs, ==, 0);
   g_assert_cmpuint(r->summary.unwrap_failures, ==, 0);

@@ -15,22 +15,6 @@
 
 #include "test_runs.h"
 
-/* ------------------------------------------------------------ scaffolding */
-
-static RunResult run_text(const char *ini, const char *csv, const char *const *overrides,
-                          const RunHooks *hooks) {
-  TmpScenario t = tmp_scenario(ini, csv);
-  GError *error = NULL;
-  Scenario *scn = scn_load(t.ini, overrides, &error);
-  g_assert_no_error(error);
-  RunResult r;
-  g_assert_true(run_scenario(scn, hooks, &r, &error));
-  g_assert_no_error(error);
-  scn_free(scn);
-  tmp_free(&t);
-  return r;
-}
-
 /* ------------------------------------------- the worked-example network */
 
 /* 1 GGSN, 2 SGSNs, 4 RNCs of 2 cells (8 cells), 24 initial members, UE i in
