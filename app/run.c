@@ -138,7 +138,12 @@ static void obs_plan(void *ctx, uint32_t seq, const KtPlan *plan, uint32_t membe
     /* a move to another RNC in embodiment 2 has two plans (leave, join) */
     ev->group_changed |= plan->group_changed;
   }
-  completion_on_plan(rc->completion, ev ? seq : UINT32_MAX, plan, members_in_scope);
+  /* its latency is that of the old group's new key (docs/flows.md,
+   * "Handover"): a new key of the join part's group is nobody's to wait for
+   * under the move's sequence number (two plans expecting installs under
+   * one number would count them against each other) */
+  bool move_join = ev && ev->kind == EV_MOVE && plan->kind == KT_EVENT_JOIN;
+  completion_on_plan(rc->completion, ev && !move_join ? seq : UINT32_MAX, plan, members_in_scope);
 }
 
 /* Adversaries change with membership as the network sees it (the request

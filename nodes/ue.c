@@ -25,6 +25,8 @@ typedef struct {
   uint8_t subgroup_indexed;   /* `subgroup` is in the radio's holders index */
   uint8_t waiting;            /* node keys: joined, its own keys not yet come */
   uint8_t busy;               /* UE_IDLE, or the procedure in progress (handover) */
+  uint8_t regroup;            /* moving to another RNC's group (embodiment 2): a new
+                               * membership once its new keys come */
   KtKey prev_group;           /* the group key before `group`: data sealed under it
                                * may still arrive (switch-delay) */
 } UeState;
@@ -133,6 +135,26 @@ static void forget_for_rejoin(Net *net, uint32_t ue) {
   st->subgroup_indexed = 0;
   st->waiting = 0;
   wipe_nodes(st);
+}
+
+/* A move to another RNC's group in embodiment 2 is a leave and a join
+ * (docs/flows.md, "Handover"), so a new membership as a rejoin is one. Its
+ * old keys stay in its ring and in the index until the first key
+ * assignment of its new group reaches it (or the move's confirm, should
+ * none come): by then the old RNC has planned the leave and the network's
+ * observers have copied what it held. Until then a node-key UE is indexed
+ * under RADIO_INDEX_ANY, as a joiner is (set in do_move). */
+static void end_regroup(Net *net, uint32_t ue) {
+  UeState *st = st_of(net, ue);
+  if (!st->regroup)
+    return;
+  st->regroup = 0;
+  bool waiting = st->waiting;
+  forget_for_rejoin(net, ue);
+  if (waiting) {
+    st->waiting = 1;
+    radio_index_add(net->radio, ue, RADIO_INDEX_ANY);
+  }
 }
 
 /* The UE's copy of key `id` (its slot), or NULL; with `create`, a node key
@@ -426,6 +448,7 @@ static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *m
   if ((msg->type == MSG_ACTIVATE_ACCEPT && st->busy == UE_JOINING) ||
       (msg->type == MSG_CELL_UPDATE_CONFIRM && st->busy == UE_MOVING)) {
     if (st->busy == UE_MOVING) {
+      end_regroup(net, self);
       drop_foreign_pending(net, self);
       end_wait(net, self);
     }
@@ -443,6 +466,8 @@ static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *m
     end_wait(net, self);
     drop_pending(net, self);
   }
+  if (msg->type == MSG_KEY_ASSIGNMENT && msg->mode == MSG_P2P && msg->ue == self)
+    end_regroup(net, self); /* its new group's keys */
   if (msg->type == MSG_KEY_ASSIGNMENT && (msg->mode == MSG_P2M || msg->ue == self)) {
     for (uint8_t i = 0; i < msg->n_wraps; i++) {
       note_newer(net, self, &msg->wraps[i]);
@@ -624,6 +649,13 @@ static void do_move(Net *net, uint32_t ue, uint32_t cell, uint32_t seq) {
   each_indexed(net, ue, radio_index_remove);
   radio_move(net->radio, ue, cell);
   each_indexed(net, ue, radio_index_add);
+  if (net->cfg.embodiment == 2 && net_rnc_of_cell(net, from) != net_rnc_of_cell(net, cell)) {
+    st->regroup = 1; /* end_regroup */
+    if (kt_tree_node_keys(net->tree) && !st->waiting) {
+      st->waiting = 1;
+      radio_index_add(net->radio, ue, RADIO_INDEX_ANY);
+    }
+  }
   st->busy = UE_MOVING;
   Msg msg;
   msg_init(&msg, MSG_CELL_UPDATE, seq);

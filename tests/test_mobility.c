@@ -232,15 +232,40 @@ typedef struct {
   int embodiment;
   const char *rekey;
   const char *policy;
+  bool two_rncs; /* the network of churn_two_ini */
 } ChurnCase;
 
 static const ChurnCase churn[] = {
-    {"patent", 1, "eager", "per-cell"},    {"patent", 1, "lazy", "per-cell"},
-    {"patent", 2, "eager", "per-cell"},    {"patent", 2, "lazy", "per-cell"},
-    {"patent", 1, "lazy", "per-rnc"},      {"patent", 2, "eager", "per-rnc"},
-    {"lkh", 1, "eager", "per-cell"},       {"lkh", 2, "eager", "per-cell"},
-    {"unicast", 1, "eager", "per-cell"},   {"unicast", 2, "eager", "per-cell"},
-    {"broadcast", 1, "eager", "per-cell"}, {"broadcast", 2, "eager", "per-cell"},
+    {"patent", 1, "eager", "per-cell", false},
+    {"patent", 1, "lazy", "per-cell", false},
+    {"patent", 2, "eager", "per-cell", false},
+    {"patent", 2, "lazy", "per-cell", false},
+    {"patent", 1, "lazy", "per-rnc", false},
+    {"patent", 2, "eager", "per-rnc", false},
+    {"lkh", 1, "eager", "per-cell", false},
+    {"lkh", 2, "eager", "per-cell", false},
+    {"unicast", 1, "eager", "per-cell", false},
+    {"unicast", 2, "eager", "per-cell", false},
+    {"broadcast", 1, "eager", "per-cell", false},
+    {"broadcast", 2, "eager", "per-cell", false},
+    /* every scheme, both embodiments, on two RNCs where movers come back
+     * to the group they left (embodiment 2: a UE's old group's keys, kept
+     * in its ring, must not make it wait for their later versions) */
+    {"patent", 1, "lazy", "per-cell", true},
+    {"patent", 2, "eager", "per-cell", true},
+    {"lkh", 1, "eager", "per-cell", true},
+    {"lkh", 1, "lazy", "per-cell", true},
+    {"lkh", 2, "eager", "per-cell", true},
+    {"unicast", 1, "eager", "per-cell", true},
+    {"unicast", 2, "eager", "per-cell", true},
+    {"broadcast", 1, "eager", "per-cell", true},
+    {"broadcast", 2, "eager", "per-cell", true},
+    {"oft", 1, "eager", "per-cell", true},
+    {"oft", 2, "eager", "per-cell", true},
+    {"sd", 1, "eager", "per-cell", true},
+    {"sd", 2, "eager", "per-cell", true},
+    {"3gpp", 1, "eager", "per-cell", true},
+    {"3gpp", 2, "eager", "per-cell", true},
 };
 
 /* Churn and moves stop 5 s before the end (the trace of the CSV is only a
@@ -255,9 +280,20 @@ static const char *churn_ini = "[run]\nseed = 21\nduration = 40\nlkh-degree = 3\
                                "[mobility]\nhandover-rate = 0.08\nintra-rnc = 0.4\n"
                                "intra-sgsn = 0.5\n";
 
+/* Two RNCs of two cells, most moves between the RNCs: each mover comes
+ * back to the RNC it left, several times per membership. */
+static const char *churn_two_ini = "[run]\nseed = 22\nduration = 40\nlkh-degree = 3\n"
+                                   "[topology]\nggsn = 1\nsgsn-per-ggsn = 1\nrnc-per-sgsn = 2\n"
+                                   "cells-per-rnc = 2\nsubgroup-size = 3\n"
+                                   "[workload]\ninitial-members = 40\njoin-rate = 1\n"
+                                   "mean-membership = 25\nevents = events.csv\n"
+                                   "[security]\neavesdrop = all-cells\n"
+                                   "[mobility]\nhandover-rate = 0.15\nintra-rnc = 0.2\n";
+
 static void run_churn(gconstpointer data) {
   const ChurnCase *c = data;
-  TmpScenario t = tmp_scenario(churn_ini, "time,action,ue,cell\n39.5,leave,0,\n");
+  TmpScenario t =
+      tmp_scenario(c->two_rncs ? churn_two_ini : churn_ini, "time,action,ue,cell\n39.5,leave,0,\n");
   char *o[4] = {g_strdup_printf("run.scheme=%s", c->scheme),
                 g_strdup_printf("run.embodiment=%d", c->embodiment),
                 g_strdup_printf("mobility.handover-rekey=%s", c->rekey),
@@ -343,8 +379,9 @@ int main(int argc, char **argv) {
   }
   for (guint i = 0; i < G_N_ELEMENTS(churn); i++) {
     const ChurnCase *c = &churn[i];
-    g_autofree char *name = g_strdup_printf("/mobility/churn/%s/e%d/%s/%s", c->scheme,
-                                            c->embodiment, c->rekey, c->policy);
+    g_autofree char *name =
+        g_strdup_printf("/mobility/churn%s/%s/e%d/%s/%s", c->two_rncs ? "-two-rncs" : "", c->scheme,
+                        c->embodiment, c->rekey, c->policy);
     g_test_add_data_func(name, c, run_churn);
   }
   g_test_add_func("/mobility/static-same", test_static_same);
