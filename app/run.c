@@ -76,6 +76,7 @@ static void obs_send(void *ctx, NetElement from, NetVia via, const Msg *msg, siz
       break;
     case MSG_GROUP_KEY_CHANGE_REQ:
     case MSG_RAB_ASSIGNMENT_REQ:
+    case MSG_MOVE_KEY_REQ:
       ev->core_msgs++;
       ev->bytes += len;
       break;

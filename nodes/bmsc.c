@@ -162,6 +162,17 @@ static void bmsc_on_message(Net *net, uint32_t self, NetElement from, const Msg 
   case MSG_DEACTIVATE_REQ:
     on_request(net, from, msg, false);
     break;
+  case MSG_MOVE_KEY_REQ: {
+    /* embodiment 1: a handover whose plan has work at RNCs other than the
+     * UE's old and new ones (node keys, docs/flows.md "Handover"): the
+     * request with the list of those RNCs tells them */
+    const KtPlan *plan = plan_get(net->plans, msg->seq);
+    if (net->cfg.embodiment == 1 && plan && plan->kind == KT_EVENT_MOVE)
+      carry_out(net, msg->seq, plan);
+    else
+      net_reject(net, self_el, "key change request of a handover without its plan");
+    break;
+  }
   case MSG_RELOCATION_REQ:
   case MSG_RELOCATION_ACK:
     /* between RNCs under different GGSNs the relocation passes here */

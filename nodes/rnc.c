@@ -506,7 +506,17 @@ static void on_relocation_ack(Net *net, uint32_t rnc, const Msg *msg) {
     if (plan && plan->kind == KT_EVENT_MOVE) {
       execute(net, rnc, msg->seq, plan, KT_STAGE_LOCAL, false);
       repair_keys(net, rnc, msg, plan);
-      plan_close(net->plans, msg->seq);
+      if (plan_has_group_work(plan, UINT32_MAX)) {
+        /* work at other RNCs (node keys): through the core, as a leave's
+         * group stage, the BM-SC listing them */
+        plan_await(net->plans, msg->seq, net->n_rnc);
+        Msg up = *msg;
+        up.type = MSG_MOVE_KEY_REQ;
+        up.n_wraps = 0;
+        net_send_link(net, me(rnc), (NetElement){NET_SGSN, net_sgsn_of_rnc(net, rnc)}, &up);
+      } else {
+        plan_close(net->plans, msg->seq);
+      }
     }
   } else {
     move_join_part(net, rnc, msg);

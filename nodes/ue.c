@@ -27,6 +27,8 @@ typedef struct {
   uint8_t busy;               /* UE_IDLE, or the procedure in progress (handover) */
   uint8_t regroup;            /* moving to another RNC's group (embodiment 2): a new
                                * membership once its new keys come */
+  uint8_t move_nodes;         /* moving: its first `move_nodes` node keys were held
+                               * before the move (end_move_path) */
   KtKey prev_group;           /* the group key before `group`: data sealed under it
                                * may still arrive (switch-delay) */
 } UeState;
@@ -155,6 +157,33 @@ static void end_regroup(Net *net, uint32_t ue) {
     st->waiting = 1;
     radio_index_add(net->radio, ue, RADIO_INDEX_ANY);
   }
+}
+
+/* Node keys (LKH), a move within the group that gives the UE a new path
+ * (embodiment 1, another RNC; docs/flows.md, "Handover"): its new path
+ * comes point-to-point in one key assignment ending with the group key. The
+ * node keys it held before the move (its first `move_nodes` slots) that
+ * are not in that message are no longer its path: they leave the index and
+ * its ring, as a rejoin's old path does. Keys it got during the move (a
+ * split above its new place) are kept. */
+static void end_move_path(Net *net, uint32_t ue, const Msg *msg) {
+  UeState *st = st_of(net, ue);
+  if (st->busy != UE_MOVING || st->move_nodes == 0 || msg->n_wraps == 0 ||
+      KT_KEY_ID_KIND(msg->wraps[msg->n_wraps - 1].key.id) != KT_KEY_GROUP)
+    return;
+  for (int i = st->move_nodes - 1; i >= 0; i--) {
+    bool kept = false;
+    for (uint8_t w = 0; w < msg->n_wraps && !kept; w++)
+      kept = msg->wraps[w].key.id == st->nodes[i].ref.id;
+    if (kept)
+      continue;
+    if (st->nodes[i].ref.version != 0)
+      radio_index_remove(net->radio, ue, st->nodes[i].ref.id);
+    kt_key_wipe(&st->nodes[i]);
+    memmove(&st->nodes[i], &st->nodes[i + 1], (size_t)(st->n_nodes - i - 1) * sizeof(KtKey));
+    st->n_nodes--;
+  }
+  st->move_nodes = 0;
 }
 
 /* The UE's copy of key `id` (its slot), or NULL; with `create`, a node key
@@ -448,6 +477,7 @@ static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *m
   if ((msg->type == MSG_ACTIVATE_ACCEPT && st->busy == UE_JOINING) ||
       (msg->type == MSG_CELL_UPDATE_CONFIRM && st->busy == UE_MOVING)) {
     if (st->busy == UE_MOVING) {
+      st->move_nodes = 0;
       end_regroup(net, self);
       drop_foreign_pending(net, self);
       end_wait(net, self);
@@ -478,8 +508,10 @@ static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *m
     for (uint8_t i = 0; i < msg->n_wraps; i++)
       process_wrap(net, self, msg->seq, &msg->wraps[i]);
   }
-  if (msg->type == MSG_KEY_ASSIGNMENT && msg->mode == MSG_P2P && msg->ue == self)
+  if (msg->type == MSG_KEY_ASSIGNMENT && msg->mode == MSG_P2P && msg->ue == self) {
+    end_move_path(net, self, msg);
     end_wait(net, self);
+  }
 }
 
 static bool has_pending(const Net *net, uint32_t ue) {
@@ -649,7 +681,10 @@ static void do_move(Net *net, uint32_t ue, uint32_t cell, uint32_t seq) {
   each_indexed(net, ue, radio_index_remove);
   radio_move(net->radio, ue, cell);
   each_indexed(net, ue, radio_index_add);
+  if (kt_tree_node_keys(net->tree) && !kt_tree_member_computes(net->tree))
+    st->move_nodes = st->n_nodes; /* end_move_path */
   if (net->cfg.embodiment == 2 && net_rnc_of_cell(net, from) != net_rnc_of_cell(net, cell)) {
+    st->move_nodes = 0;
     st->regroup = 1; /* end_regroup */
     if (kt_tree_node_keys(net->tree) && !st->waiting) {
       st->waiting = 1;
