@@ -96,12 +96,31 @@ static const HandCase hand[] = {
      * 2 tx. */
     {"patent", 2, "per-rnc", "eager", false, 1, SIG_INTRA, {0, 0, 0, 0}, {3, 1, 2, 0}},
     {"patent", 2, "per-rnc", "lazy", false, 2, SIG_SGSN, {4, 1, 2, 0}, {0, 1, 2, 0}},
-    /* LKH (degree 4) and unicast: a move within the group sends nothing
-     * (docs/flows.md). E1 LKH: the 16 members fill the root's 4 children
-     * with nodes {0,4,8,12}, {1,5,9,13}, {2,6,10,14}, {3,7,11,15}; UE 0's
-     * leave: its node's key to 4, 8, 12 (3 p2p), the root under each of
-     * the 4 nodes, one delivery per RNC with members below (each node
-     * spans 2 RNCs, one cell each): 8 p2m. E2 LKH to RNC 1: the leave of
+    /* LKH (degree 4). The 16 members fill the root's 4 children with
+     * nodes A {0,4,8,12}, B {1,5,9,13}, C {2,6,10,14}, D {3,7,11,15}
+     * (UE i in cell i mod 8: A and B span RNCs 0 and 2, C and D RNCs 1
+     * and 3, each in one cell per RNC).
+     * E1, UE 0 to cell 2 (RNC 1): its leaf leaves A (now {12,4,8}) and is
+     * placed under RNC 1 (docs/flows.md, "Handover", lkh): at the root the
+     * children with a member at RNC 1 are C and D (4 leaves each: C, the
+     * lower position); C is full, its children with RNC 1 are UEs 2 and
+     * 10: UE 2, split into a new node E {2, 0}. The move: E's key to UE 2
+     * (1 p2p, RNC 1), the mover's path {E, C, group} (1 p2p). A is on the
+     * old path only: eager rekeys it now, its new key to 12, 4 (RNC 2,
+     * through the core) and 8 (RNC 0, the old RNC): 3 p2p; core: the
+     * handover's key change request RNC 1 -> SGSN 0 -> GGSN -> BM-SC (3)
+     * and the BM-SC's request listing RNC 2 -> GGSN -> SGSN 1 -> RNC 2
+     * (3). Lazy: A is remembered instead. The leave from cell 2 (lazy
+     * first rekeys A as above, 3 p2p, sent with the group stage): E's key
+     * to UE 2 (1 p2p), C's under E (1 p2m, cell 2) and to 6, 10, 14
+     * (3 p2p), the root under A (RNCs 0, 2), B (0, 2), C (1, 3), D (1, 3):
+     * 8 p2m, each in one cell.
+     * E1, UE 0 to cell 4 (RNC 2, the other SGSN): out of A ({12,4,8}),
+     * then at the root A (3 leaves, members 4 and 12 at RNC 2) beats B
+     * (4 leaves) and has room: UE 0 is back under A; its path {A, group}
+     * (1 p2p), nothing stale. The leave: A's key to 12, 4, 8 (3 p2p) and
+     * the root under the 4 nodes, per RNC: 8 p2m.
+     * E2 LKH to RNC 1: the leave of
      * RNC 0's tree (root with leaves 0, 1, 8, 9: the root key to 1, 8, 9,
      * 3 p2p) and the join into RNC 1's full root: a split of UE 2 (the new
      * node's key to UE 2, 1 p2p) and the joiner's path (1 p2p); its leave
@@ -109,7 +128,10 @@ static const HandCase hand[] = {
      * node (1 p2m, cell 2) and under UEs 3, 10, 11 (3 p2p). Unicast: E1
      * the leave sends the group key to the 15 others; E2 to RNC 1: leave
      * (3 p2p) and join (1 p2p), then the leave to RNC 1's other 4. */
-    {"lkh", 1, "per-cell", "eager", false, 2, SIG_SGSN, {0, 0, 0, 0}, {3, 8, 8, CORE_ALL}},
+    {"lkh", 1, "per-cell", "eager", false, 2, SIG_SGSN, {5, 0, 0, 6}, {4, 9, 9, CORE_ALL}},
+    {"lkh", 1, "per-cell", "lazy", false, 2, SIG_SGSN, {2, 0, 0, 0}, {7, 9, 9, CORE_ALL}},
+    {"lkh", 1, "per-cell", "eager", false, 4, SIG_GGSN, {1, 0, 0, 0}, {3, 8, 8, CORE_ALL}},
+    {"lkh", 1, "per-cell", "lazy", false, 4, SIG_GGSN, {1, 0, 0, 0}, {3, 8, 8, CORE_ALL}},
     {"lkh", 2, "per-cell", "lazy", false, 2, SIG_SGSN, {5, 0, 0, 0}, {4, 1, 1, 0}},
     {"unicast", 1, "per-cell", "lazy", false, 4, SIG_GGSN, {0, 0, 0, 0}, {15, 0, 0, CORE_ALL}},
     {"unicast", 2, "per-cell", "eager", false, 2, SIG_SGSN, {4, 0, 0, 0}, {4, 0, 0, 0}},
