@@ -134,17 +134,17 @@ static void obs_request(void *ctx, uint32_t seq) {
 static void obs_plan(void *ctx, uint32_t seq, const KtPlan *plan, uint32_t members_in_scope) {
   RunCtx *rc = ctx;
   EventRecord *ev = event_of(rc, seq);
+  /* An event with two plans (a move to another RNC in embodiment 2: leave
+   * and join; with batch rekeying, the two batches that gather it) waits
+   * for the first plan's new group key only: its latency is that of the
+   * old group's new key (docs/flows.md, "Handover"); two plans expecting
+   * installs under one number would count them against each other. */
+  bool waited = ev && ev->group_changed;
   if (ev) {
     ev->subgroup = plan->subgroup;
-    /* a move to another RNC in embodiment 2 has two plans (leave, join) */
     ev->group_changed |= plan->group_changed;
   }
-  /* its latency is that of the old group's new key (docs/flows.md,
-   * "Handover"): a new key of the join part's group is nobody's to wait for
-   * under the move's sequence number (two plans expecting installs under
-   * one number would count them against each other) */
-  bool move_join = ev && ev->kind == EV_MOVE && plan->kind == KT_EVENT_JOIN;
-  completion_on_plan(rc->completion, ev && !move_join ? seq : UINT32_MAX, plan, members_in_scope);
+  completion_on_plan(rc->completion, ev && !waited ? seq : UINT32_MAX, plan, members_in_scope);
 }
 
 /* Adversaries change with membership as the network sees it (the request

@@ -27,7 +27,7 @@ typedef struct {
   uint8_t busy;               /* UE_IDLE, or the procedure in progress (handover) */
   uint8_t regroup;            /* moving to another RNC's group (embodiment 2): a new
                                * membership once its new keys come */
-  uint8_t move_nodes;         /* moving: its first `move_nodes` node keys were held
+  uint8_t move_nodes;         /* its first `move_nodes` node keys were held
                                * before the move (end_move_path) */
   KtKey prev_group;           /* the group key before `group`: data sealed under it
                                * may still arrive (switch-delay) */
@@ -136,6 +136,7 @@ static void forget_for_rejoin(Net *net, uint32_t ue) {
   each_indexed(net, ue, radio_index_remove);
   st->subgroup_indexed = 0;
   st->waiting = 0;
+  st->move_nodes = 0;
   wipe_nodes(st);
 }
 
@@ -160,15 +161,16 @@ static void end_regroup(Net *net, uint32_t ue) {
 }
 
 /* Node keys (LKH), a move within the group that gives the UE a new path
- * (embodiment 1, another RNC; docs/flows.md, "Handover"): its new path
- * comes point-to-point in one key assignment ending with the group key. The
- * node keys it held before the move (its first `move_nodes` slots) that
- * are not in that message are no longer its path: they leave the index and
- * its ring, as a rejoin's old path does. Keys it got during the move (a
- * split above its new place) are kept. */
+ * (embodiment 1, another RNC; with batch rekeying, any move: it is a leave
+ * and a join; docs/flows.md, "Handover"): its new path comes point-to-point
+ * in one key assignment ending with the group key (only a UE's whole path
+ * does). The node keys it held before its last move (its first
+ * `move_nodes` slots) that are not in that message are no longer its path:
+ * they leave the index and its ring, as a rejoin's old path does. Keys it
+ * got since (a split above its new place) are kept. */
 static void end_move_path(Net *net, uint32_t ue, const Msg *msg) {
   UeState *st = st_of(net, ue);
-  if (st->busy != UE_MOVING || st->move_nodes == 0 || msg->n_wraps == 0 ||
+  if (st->move_nodes == 0 || msg->n_wraps == 0 ||
       KT_KEY_ID_KIND(msg->wraps[msg->n_wraps - 1].key.id) != KT_KEY_GROUP)
     return;
   for (int i = st->move_nodes - 1; i >= 0; i--) {
@@ -477,7 +479,6 @@ static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *m
   if ((msg->type == MSG_ACTIVATE_ACCEPT && st->busy == UE_JOINING) ||
       (msg->type == MSG_CELL_UPDATE_CONFIRM && st->busy == UE_MOVING)) {
     if (st->busy == UE_MOVING) {
-      st->move_nodes = 0;
       end_regroup(net, self);
       drop_foreign_pending(net, self);
       end_wait(net, self);
