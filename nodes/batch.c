@@ -112,14 +112,20 @@ const KtPlan *batch_plan(Net *net, BatchBuffer *b, NetElement holder, uint32_t s
   bool leaves = false;
   for (guint i = 0; i < plan->batch->len; i++) {
     const KtBatchOp *op = &g_array_index(plan->batch, KtBatchOp, i);
-    /* (a mover's bearer moved with its radio: its leave and join are
-     * already where its radio is) */
+    /* A mover's bearer moved with its radio (docs/flows.md, "Handover",
+     * batch): its leave releases the bearer where it listens now if that
+     * is in this scope (else its move took it out of the scope already),
+     * and its join finds it there. */
     if (op->join) {
       if (!radio_bearer_has(net->radio, op->ue, op->cell))
         radio_bearer_join(net->radio, op->ue, op->cell);
     } else {
-      if (radio_bearer_has(net->radio, op->ue, op->cell))
-        radio_bearer_leave(net->radio, op->ue, op->cell);
+      uint32_t at = radio_ue_cell(net->radio, op->ue);
+      if (!radio_bearer_has(net->radio, op->ue, at) ||
+          kt_tree_scope_of_rnc(net->tree, net_rnc_of_cell(net, at)) != scope)
+        at = op->cell;
+      if (radio_bearer_has(net->radio, op->ue, at))
+        radio_bearer_leave(net->radio, op->ue, at);
       leaves = true;
     }
   }

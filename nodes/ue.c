@@ -179,11 +179,21 @@ static void end_move_path(Net *net, uint32_t ue, const Msg *msg) {
       kept = msg->wraps[w].key.id == st->nodes[i].ref.id;
     if (kept)
       continue;
+    KtKeyId gone = st->nodes[i].ref.id;
     if (st->nodes[i].ref.version != 0)
-      radio_index_remove(net->radio, ue, st->nodes[i].ref.id);
+      radio_index_remove(net->radio, ue, gone);
     kt_key_wipe(&st->nodes[i]);
     memmove(&st->nodes[i], &st->nodes[i + 1], (size_t)(st->n_nodes - i - 1) * sizeof(KtKey));
     st->n_nodes--;
+    /* wraps it kept under a newer version of that key will not open */
+    GArray *pending = ues(net)->pending;
+    for (guint j = 0; j < pending->len;) {
+      const PendingWrap *p = &g_array_index(pending, PendingWrap, j);
+      if (p->ue == ue && p->wrap.under.id == gone)
+        g_array_remove_index(pending, j);
+      else
+        j++;
+    }
   }
   st->move_nodes = 0;
 }
