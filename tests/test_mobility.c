@@ -135,6 +135,39 @@ static const HandCase hand[] = {
     {"lkh", 2, "per-cell", "lazy", false, 2, SIG_SGSN, {5, 0, 0, 0}, {4, 1, 1, 0}},
     {"unicast", 1, "per-cell", "lazy", false, 4, SIG_GGSN, {0, 0, 0, 0}, {15, 0, 0, CORE_ALL}},
     {"unicast", 2, "per-cell", "eager", false, 2, SIG_SGSN, {4, 0, 0, 0}, {4, 0, 0, 0}},
+    /* batch over the patent tree (batch-interval 1 s): the move, gathered
+     * as a leave of cell 0 and a join of its new cell, is the batch at t = 2
+     * (its row), the leave the batch at t = 3 (docs/schemes.md, batch).
+     * E1, to cell 2: the BM-SC hears of it by the handover's key change
+     * request (RNC 1 -> SGSN -> GGSN -> BM-SC, 3 core). Batch: {0, 8} loses
+     * 0, key to 8 (1 p2p); {2, 10} gains it, key to 2 and 10 (2 p2p); the
+     * group key under the 8 sub-groups (8 p2m, one cell each); the joiner
+     * {sub-group, group} (1 p2p); the group key change request to every
+     * RNC (7 core). The leave's batch: {2, 10} 2 p2p, 8 p2m, 7 core. To
+     * cell 1 the same with {1, 9}. E2, to cell 2: RNC 0's batch (the leave:
+     * 8's key, 1 p2p; RNC 0's group key under its 2 sub-groups, 2 p2m) and
+     * RNC 1's (the join: 2 and 10, 2 p2p; RNC 1's group key under its 2
+     * sub-groups, 2 p2m; the joiner 1 p2p); the leave: {2, 10} 2 p2p and
+     * 2 p2m. */
+    {"batch-patent",
+     1,
+     "per-cell",
+     "eager",
+     false,
+     2,
+     SIG_SGSN,
+     {4, 8, 8, CORE_ALL + 3},
+     {2, 8, 8, CORE_ALL}},
+    {"batch-patent",
+     1,
+     "per-cell",
+     "lazy",
+     false,
+     1,
+     SIG_INTRA,
+     {4, 8, 8, CORE_ALL + 3},
+     {2, 8, 8, CORE_ALL}},
+    {"batch-patent", 2, "per-cell", "eager", false, 2, SIG_SGSN, {4, 4, 4, 0}, {2, 2, 2, 0}},
 };
 
 /* At the end: every member holds the current keys of its place (the key
@@ -207,12 +240,14 @@ static void run_hand(gconstpointer data) {
   const HandCase *c = data;
   g_autofree char *csv = g_strdup_printf("time,action,ue,cell\n1,move,0,%u\n2,leave,0,\n", c->to);
   TmpScenario t = tmp_scenario(hand_ini, csv);
-  char *o[5] = {g_strdup_printf("run.embodiment=%d", c->embodiment),
+  bool batch = g_str_has_prefix(c->scheme, "batch-"); /* batch over that tree */
+  char *o[6] = {g_strdup_printf("run.embodiment=%d", c->embodiment),
                 g_strdup_printf("topology.subgroup-policy=%s", c->policy),
                 g_strdup_printf("mobility.handover-rekey=%s", c->rekey),
                 g_strdup_printf("run.join-rekey=%s", c->join_rekey ? "true" : "false"),
-                g_strdup_printf("run.scheme=%s", c->scheme)};
-  const char *const overrides[] = {o[0], o[1], o[2], o[3], o[4], NULL};
+                batch ? g_strdup("run.scheme=batch") : g_strdup_printf("run.scheme=%s", c->scheme),
+                g_strdup_printf("run.batch-tree=%s", batch ? c->scheme + 6 : "patent")};
+  const char *const overrides[] = {o[0], o[1], o[2], o[3], o[4], o[5], NULL};
   GError *error = NULL;
   Scenario *scn = scn_load(t.ini, overrides, &error);
   g_assert_no_error(error);
@@ -234,8 +269,9 @@ static void run_hand(gconstpointer data) {
   g_assert_cmpuint(lv->signalling_msgs, ==, 8);
   g_assert_cmpuint(r.summary.moves, ==, 1);
   g_assert_cmpuint(r.summary.inter_rnc_moves, ==, c->to / 2 != 0);
-  /* a move keeps the group key, but for embodiment 2 to another RNC */
-  g_assert_cmpuint(mv->group_changed, ==, c->embodiment == 2 && c->to / 2 != 0);
+  /* a move keeps the group key, but for embodiment 2 to another RNC and
+   * with batch rekeying (a leave and a join) */
+  g_assert_cmpuint(mv->group_changed, ==, (c->embodiment == 2 && c->to / 2 != 0) || batch);
   /* nothing sent after UE 0 left (or moved away) opens for it */
   g_assert_cmpuint(r.summary.fwd_violations, ==, 0);
   g_assert_cmpuint(end.members, ==, 15);
