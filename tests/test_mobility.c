@@ -9,8 +9,8 @@
  * X, at t = 2 it leaves. Every count of both events is worked out below
  * from the rules, for both embodiments, both policies, eager and lazy.
  *
- * Churn: generated joins, leaves and moves for every scheme (but batch,
- * which does not model moves) in both embodiments: at the end every member
+ * Churn: generated joins, leaves and moves for every scheme (batch over
+ * both trees) in both embodiments: at the end every member
  * holds the current keys of where it is, camping, bearer, sub-group and
  * reach agree, and no departed or moved-away UE opened a wrap. */
 #include <glib.h>
