@@ -52,6 +52,12 @@ typedef struct {
   uint32_t rnc;        /* the RNC that transmits this delivery */
   uint32_t exclude_ue; /* not a holder of `under` (the joiner), or KT_NO_UE */
   uint8_t n_keys;
+  /* Travels in the same point-to-multipoint message as the previous
+   * delivery (same rnc and stage; its wraps are under its own `under`):
+   * one key assignment carrying wraps under several keys, as sd's one
+   * broadcast per rekey (docs/schemes.md, "sd"). The planner keeps a
+   * message's wraps at most KT_PLAN_MAX_KEYS (MSG_MAX_WRAPS). */
+  bool joined;
   KtKeyRef keys[KT_DELIVERY_MAX_KEYS]; /* first keys inside, each wrapped under `under` */
   uint32_t more;                       /* keys 2.. are plan->more_keys[more..] */
   KtKeyRef under;
@@ -99,7 +105,9 @@ bool kt_plan_replaced(const KtPlan *plan, KtKeyRef ref);
 KtKeyRef kt_delivery_key(const KtPlan *plan, const KtDelivery *d, guint i);
 /* Appends a delivery of `n_keys` (<= KT_PLAN_MAX_KEYS) keys to the plan. */
 void kt_plan_add(KtPlan *plan, const KtDelivery *d, const KtKeyRef *keys, guint n_keys);
-/* Counts by delivery class, derived from the deliveries. */
+/* Counts by delivery class, derived from the deliveries: p2p deliveries,
+ * and p2m messages (a delivery `joined` to the previous one is no new
+ * message). */
 guint kt_plan_p2p_count(const KtPlan *plan);
 guint kt_plan_p2m_count(const KtPlan *plan);
 /* Key wraps the plan makes: the sum of n_keys over its deliveries. */

@@ -163,17 +163,18 @@ static const Case cases[] = {
      * the scope's tree (e1: UE 0, 1, 2, 3 -> 0, 1, 2, 3; e2: RNC 0: 0, 1,
      * 2 -> 0, 1, 2; RNC 1: 3, 0 -> 0, 1); a leave sends the group key p2m
      * under each cover subset, per RNC with members in it; p01 and p23 are
-     * the parents of leaves 0, 1 and 2, 3, every other leaf revoked. #4
+     * the parents of leaves 0, 1 and 2, 3, every other leaf revoked; the
+     * subsets with members at one RNC travel in one message there. #4
      * members {1}: S(p01, 0) at RNC 0. #7 members {0, 3} at RNC 1:
-     * S(p01, 1) and S(p23, 2). #8 {0}: S(p01, 1). Join rekey, the joiner
+     * S(p01, 1) and S(p23, 2), one message. #8 {0}: S(p01, 1). Join rekey, the joiner
      * counted revoked: #3 {1}: S(p01, 0); #5 {1} at RNC 0: S(p01, 0);
      * #6 {1, 3}: S(p01, 0) at RNC 0, S(p23, 2) at RNC 1. */
     {"sd", 1, false,
      {{1, 0, 0}, {0, 0, 0}, {1, 0, 0}, {1, 0, 0}, {0, 1, C1}, {1, 0, 0},
-      {1, 0, 0}, {0, 2, C1}, {0, 1, C1}, {0, 0, 0}, {1, 0, 0}}},
+      {1, 0, 0}, {0, 1, C1}, {0, 1, C1}, {0, 0, 0}, {1, 0, 0}}},
     {"sd", 1, true,
      {{1, 0, 0}, {0, 0, 0}, {1, 0, 0}, {1, 1, C1}, {0, 1, C1}, {1, 1, C2},
-      {1, 2, C2}, {0, 2, C1}, {0, 1, C1}, {0, 0, 0}, {1, 0, 0}}},
+      {1, 2, C2}, {0, 1, C1}, {0, 1, C1}, {0, 0, 0}, {1, 0, 0}}},
     /* embodiment 2: #4 RNC 0 {1}: S(p01, 0); #8 RNC 1 {UE 0: leaf 1}:
      * S(p01, 0); join rekey #3 {1}: S(p01, 0); #6 RNC 1 {UE 3: leaf 0}:
      * S(p01, 1) */
