@@ -58,6 +58,11 @@ typedef struct {
    * broadcast per rekey (docs/schemes.md, "sd"). The planner keeps a
    * message's wraps at most KT_PLAN_MAX_KEYS (MSG_MAX_WRAPS). */
   bool joined;
+  /* The bytes, beyond its wraps, of the standard message this delivery
+   * stands for (3gpp: MIKEY's MSK and MTK messages, docs/schemes.md); the
+   * RNC pads the key assignment to envelope + wraps bytes. 0: this
+   * simulator's own key assignment. */
+  uint16_t envelope;
   KtKeyRef keys[KT_DELIVERY_MAX_KEYS]; /* first keys inside, each wrapped under `under` */
   uint32_t more;                       /* keys 2.. are plan->more_keys[more..] */
   KtKeyRef under;

@@ -372,6 +372,25 @@ static void run_case(gconstpointer data) {
         (12 + 6 + 88) + (12 + 6 + 2 * 88) + 2 * (12 + 5 + 2 * 88 + 2 + 4) + (12 + 5 + 2 * 88);
     g_assert_cmpuint(metrics_event(r.metrics, 6)->bytes, ==, want);
   }
+  /* 3gpp, embodiment 2 (no core bytes): each message has the size of
+   * its MIKEY message (docs/schemes.md, "3gpp", field by field) with each
+   * 16-byte key value replaced by our 88-byte wrap. MSK message: HDR 10,
+   * T 6, RAND 18, IDi 4 + 43, IDr 4 + 62, EXT 4 + 3 + 4, KEMAC 4 + 1 + 20
+   * with a key data sub-payload of 4 + 16 per key; MTK message: HDR, T,
+   * EXT 4 + 3 + 6, KEMAC with one key. #0 (a join into the empty group):
+   * the joiner's MSK message with the MSK and the MTK; #4 (a leave, UE 1
+   * stays): an MSK message and an MTK message. */
+  if (strcmp(c->scheme, "3gpp") == 0 && c->embodiment == 2 && !c->join_rekey) {
+    const uint64_t kemac = 4 + 1 + 20, key = 4 + 16;
+    const uint64_t msk_1 = 10 + 6 + 18 + (4 + 43) + (4 + 62) + (4 + 3 + 4) + kemac + key;
+    const uint64_t mtk_1 = 10 + 6 + (4 + 3 + 6) + kemac + key;
+    g_assert_cmpuint(msk_1, ==, 203); /* the MIKEY sizes docs/schemes.md gives */
+    g_assert_cmpuint(mtk_1, ==, 74);
+    const uint64_t wrap = 88, value = 16;
+    g_assert_cmpuint(metrics_event(r.metrics, 0)->bytes, ==, msk_1 + key + 2 * (wrap - value));
+    g_assert_cmpuint(metrics_event(r.metrics, 4)->bytes, ==,
+                     msk_1 + (wrap - value) + mtk_1 + (wrap - value));
+  }
   /* no key wrap sent after a leave opens for the leaver, in any case */
   g_assert_cmpuint(r.summary.fwd_violations - r.summary.data_leaked, ==, 0);
   /* embodiment 2: the RNC switches the data to the new key as it sends it;
