@@ -4,8 +4,8 @@
  * One short trace on the smallest network where a group and a sub-group
  * empty and a UE rejoins under another RNC: 1 GGSN, 1 SGSN, 2 RNCs of one
  * cell each (cell 0 is RNC 0, cell 1 is RNC 1), sub-groups of 3, events one
- * second apart (never overlapping). For every secure scheme (oft: the
- * rejoin cases below only, its joins always rekey), both
+ * second apart (never overlapping). For every secure scheme (oft: join
+ * rekey on only, as its joins always rekey), both
  * embodiments, join rekey on and off, the per-event counts below are worked
  * out by hand from docs/flows.md and docs/schemes.md (each table row says
  * why), and the run must show: no key wrap open to a departed UE, no data
@@ -184,6 +184,29 @@ static const Case cases[] = {
     {"sd", 2, true,
      {{1, 0, 0}, {0, 0, 0}, {1, 0, 0}, {1, 1, 0}, {0, 1, 0}, {1, 0, 0},
       {1, 1, 0}, {0, 0, 0}, {0, 1, 0}, {0, 0, 0}, {1, 0, 0}}},
+    /* oft (joins always rekeyed; docs/schemes.md, "oft"). A join into an
+     * empty tree: 1 p2p, and the group key changes (the root's key is made
+     * from the joiner's fresh leaf key), so in embodiment 1 a core request
+     * takes them to the joiner's RNC (#0, #2, #10: C1); into a tree of one member u (the root has room):
+     * the joiner x becomes the root's other child, u (its sibling, a leaf)
+     * gets a fresh leaf key with g(k_x) p2p, x its keys p2p: 2 p2p. A leave
+     * leaving one member l: l's fresh leaf key p2p (its sibling is gone).
+     * Embodiment 1, one tree: #5 root [1, 3]: 2 p2p, core to both RNCs.
+     * #6 the root is full: down the left (ties) to UE 1, split into N =
+     * [1, 0]; s = l = UE 1: its fresh leaf key and g(k_0) p2p; g(k_N) to
+     * N's sibling UE 3, a leaf: p2p; the joiner p2p: 3 p2p (the full-tree
+     * count for h = 1: 3 p2p, h - 1 = 0 p2m), core to both. #7 UE 0 takes
+     * N's place, root [0, 3]: UE 0's fresh leaf key and g(k_3) (s was
+     * promoted) in one p2p, g(k_0) to UE 3 p2p: 2 p2p, core to RNC 1. #8
+     * root [0]: 1 p2p. */
+    {"oft", 1, true,
+     {{1, 0, C1}, {0, 0, 0}, {1, 0, C1}, {2, 0, C1}, {1, 0, C1}, {2, 0, C2},
+      {3, 0, C2}, {2, 0, C1}, {1, 0, C1}, {0, 0, 0}, {1, 0, C1}}},
+    /* embodiment 2: a tree per RNC, never more than 2 members: #3, #6 join
+     * a one-member tree (2 p2p), #4, #8 leave one member (1 p2p) */
+    {"oft", 2, true,
+     {{1, 0, 0}, {0, 0, 0}, {1, 0, 0}, {2, 0, 0}, {1, 0, 0}, {1, 0, 0},
+      {2, 0, 0}, {0, 0, 0}, {1, 0, 0}, {0, 0, 0}, {1, 0, 0}}},
     /* lkh, d = 2, embodiment 1 (one tree). #3 root [1, 2]; #4 root [1]: its
      * key p2p to 1; #5 root [1, 3]; #6 the root is full: UE 1 (lowest
      * position) is split into node N = [1, 0]: 1 gets N's key p2p, the
@@ -237,8 +260,8 @@ static bool group_changes(const Case *c, guint i) {
   bool nonempty_join = i == 3 || i == 6 || (i == 5 && c->embodiment == 1);
   if (is_leave[i])
     return true;
-  if (strcmp(c->scheme, "batch") == 0)
-    return true;
+  if (strcmp(c->scheme, "batch") == 0 || strcmp(c->scheme, "oft") == 0)
+    return true; /* (oft: a join into an empty tree too, see its rows) */
   return c->join_rekey && nonempty_join;
 }
 
