@@ -2,7 +2,7 @@
  *
  * The planner (kt_tree_join / kt_tree_leave) returns a KtPlan. It does no I/O
  * and schedules nothing: the nodes layer turns each KtDelivery into one MBMS
- * key assignment message. The delivery rule is uniform:
+ * key assignment message (deliveries `joined` to the one before share it). The delivery rule is uniform:
  *   - target KT_TO_UE: point-to-point on that UE's dedicated channel, every
  *     key in it wrapped under `under` (the UE's private key);
  *   - target KT_TO_SUBGROUP / KT_TO_RNC_GROUP / KT_TO_NODE: point-to-multipoint
