@@ -153,8 +153,8 @@ static void send_message(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *pla
     add_delivery(net, rnc, seq, plan, &d[i], &msg, cells);
   if (msg.n_wraps == 0)
     return;
-  /* the standard's message size (3gpp's MIKEY): its envelope around our
-   * wraps, the rest of the bytes a zero pad */
+  /* the size of the standard message the delivery stands for (its
+   * envelope around our wraps, kt_plan.h): the rest of the bytes a pad */
   if (d->envelope && !msg_pad_to(&msg, d->envelope + (size_t)msg.n_wraps * KT_WRAP_WIREBYTES))
     g_error("rnc: a planned envelope of %u bytes does not fit a key assignment", d->envelope);
   if (d->target == KT_TO_UE) {
