@@ -309,6 +309,10 @@ static GArray *summary_fields(const Scenario *scn, const Summary *s) {
     field_u64(f, "data_lost", SEC_TOTALS, s->loss.data_lost);
     field_u64(f, "members_without_current_key", SEC_TOTALS, s->loss.members_without_current_key);
   }
+  if (scn->nas_report) {
+    field_u64(f, "nas_retransmissions", SEC_TOTALS, s->loss.nas_retransmissions);
+    field_u64(f, "nas_aborted", SEC_TOTALS, s->loss.nas_aborted);
+  }
   if (scn->mobility) {
     /* only with a [mobility] key, so that a scenario without one writes
      * what it wrote before mobility existed */

@@ -28,6 +28,7 @@ typedef struct {
   uint64_t key_requests, recovery_replies, recovery_bytes, refused_requests;
   uint64_t recovery_abandoned, data_lost;
   guint members_without_current_key;
+  uint64_t nas_retransmissions, nas_aborted; /* with Scenario.nas_report */
 } SummaryLoss;
 
 typedef struct {

@@ -493,7 +493,11 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
                            .timeout = scn->recovery_timeout,
                            .retry = scn->recovery_retry,
                            .repeat = scn->repeat,
-                           .repeat_interval = scn->repeat_interval}};
+                           .repeat_interval = scn->repeat_interval,
+                           .nas = (SimLossModel)scn->dch_loss.model != SIM_LOSS_NONE,
+                           .t3380 = scn->t3380,
+                           .t3390 = scn->t3390,
+                           .nas_retx = scn->nas_retx}};
 
   gint64 t0 = g_get_monotonic_time();
   double c0 = cpu_now();
@@ -568,6 +572,12 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
   s->sim_end_s = sim_now();
   s->loss = rc.loss;
   s->loss.recovery_abandoned = net_recovery_abandoned(rc.net);
+  s->loss.nas_retransmissions = net_nas_retransmissions(rc.net);
+  s->loss.nas_aborted = net_nas_aborted(rc.net);
+  if (s->loss.nas_aborted > 0)
+    g_warning("%" G_GUINT64_FORMAT " context procedures aborted after %u NAS retransmissions "
+              "(nas_aborted)",
+              s->loss.nas_aborted, scn->nas_retx);
   s->loss.members_without_current_key =
       members_without_current_key(rc.net, tree, wl->ue_id_end, scn->cells_per_rnc);
   /* (a departed UE that lost a key before it left may still wait for it:

@@ -228,6 +228,14 @@ static char *note_reliability(Scenario *s, const ScnCheckIn *in) {
   return NULL;
 }
 
+/* [loss] dch and the NAS timers: given, the run also reports the NAS
+ * figures (Scenario.nas_report). */
+static char *note_nas(Scenario *s, const ScnCheckIn *in) {
+  if (in->given)
+    s->nas_report = true;
+  return note_reliability(s, in);
+}
+
 /* A probability. */
 static const ScnBound prob_bound = {1e-12, 1, false};
 /* Rates of the radio condition's chain: at most 10^6 changes per second. */
@@ -345,7 +353,7 @@ static const ScnKey keys[] = {
      .unit = "", .def = "0", REL},
     {"loss", "common-loss-bad", REAL(common_loss.loss_bad, SCN_NON_NEGATIVE, &prob_bound),
      .unit = "", .def = "0", REL},
-    {"loss", "dch", LOSS_MODEL(dch_loss.model), .def = "none", REL},
+    {"loss", "dch", LOSS_MODEL(dch_loss.model), .def = "none", .check = note_nas},
     {"loss", "dch-loss", REAL(dch_loss.loss, SCN_NON_NEGATIVE, &prob_bound), .unit = "", .def = "0",
      REL},
     {"loss", "dch-loss-good", REAL(dch_loss.loss_good, SCN_NON_NEGATIVE, &prob_bound), .unit = "",
@@ -371,6 +379,12 @@ static const ScnKey keys[] = {
     {"reliability", "repeat", UINT(repeat, 1, 16), .unit = "transmissions", .def = "1", REL},
     {"reliability", "repeat-interval", REAL(repeat_interval, SCN_POSITIVE, &delay_bound),
      .unit = "s", .def = "0.02", REL},
+    {"reliability", "t3380", REAL(t3380, SCN_POSITIVE, &delay_bound), .unit = "s", .def = "30",
+     .check = note_nas},
+    {"reliability", "t3390", REAL(t3390, SCN_POSITIVE, &delay_bound), .unit = "s", .def = "8",
+     .check = note_nas},
+    {"reliability", "nas-retx", UINT(nas_retx, 0, 16), .unit = "retransmissions", .def = "4",
+     .check = note_nas},
 #undef REL
 #undef LOSS_MODEL
 

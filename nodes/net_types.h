@@ -104,6 +104,11 @@ typedef struct {
   double retry;              /* s after a request with no answer to ask again */
   uint32_t repeat;           /* transmissions of each p2m key assignment (>= 1) */
   double repeat_interval;    /* s between two of them */
+  /* NAS retransmission of context requests (nodes/ue_nas.h): on when the
+   * dedicated channels are lossy */
+  bool nas;
+  double t3380, t3390; /* s: activation, deactivation timers */
+  uint32_t nas_retx;   /* requests sent again before the procedure is aborted */
 } NetLoss;
 
 typedef struct {

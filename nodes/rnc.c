@@ -34,6 +34,9 @@ typedef struct {
 typedef struct {
   KtKey core_key; /* network-domain key shared with the BM-SC (embodiment 1) */
   Rnc *rnc;       /* per RNC */
+  /* NAS retransmission on (cfg.loss.nas): per UE id, 1 + the seq of its
+   * last context request taken up by an RNC (0: none) */
+  uint32_t *handled;
 } Rncs;
 
 static Rnc *rnc_of(Net *net, uint32_t rnc) {
@@ -167,6 +170,27 @@ static void execute_group_part(Net *net, uint32_t rnc, uint32_t seq, const KtPla
     data_key_sent(net, me(rnc), plan->scope, &r->group);
 }
 
+/* NAS retransmission (docs/reliability.md, "Lost signalling"): a request
+ * the UE sent again because no accept reached it is answered with an
+ * accept at once, not carried out twice; so is, except with batch
+ * rekeying (whose tree changes wait for the batch), a deactivation of a UE
+ * that is no member (its activation was lost). True if answered here. */
+static bool nas_answered(Net *net, uint32_t rnc, const Msg *msg, bool join) {
+  uint32_t *handled = &((Rncs *)net->state[NET_RNC])->handled[msg->ue];
+  bool again = *handled == msg->seq + 1u;
+  bool no_context = !join && !net->cfg.batch && !kt_tree_is_member(net->tree, msg->ue);
+  if (!again && !no_context) {
+    *handled = msg->seq + 1u;
+    return false;
+  }
+  Msg accept;
+  msg_init(&accept, join ? MSG_ACTIVATE_ACCEPT : MSG_DEACTIVATE_ACCEPT, msg->seq);
+  accept.ue = msg->ue;
+  accept.cell = msg->cell;
+  net_send_dch_down(net, rnc, msg->ue, &accept);
+  return true;
+}
+
 static void on_request(Net *net, uint32_t rnc, NetElement from, const Msg *msg) {
   if (from.kind != NET_UE || msg->ue != from.index) {
     reject(net, rnc, "context request not from the UE it names");
@@ -177,6 +201,8 @@ static void on_request(Net *net, uint32_t rnc, NetElement from, const Msg *msg) 
     return;
   }
   bool join = msg->type == MSG_ACTIVATE_REQ;
+  if (net->cfg.loss.nas && msg->ue < net->cfg.ue_capacity && nas_answered(net, rnc, msg, join))
+    return;
   NetElement sgsn = {NET_SGSN, net_sgsn_of_rnc(net, rnc)};
   if (net->cfg.batch) {
     /* batch rekeying: accepted at once, keys change at the batch boundary
@@ -609,6 +635,8 @@ static void rnc_init(Net *net, const KtKey *core) {
     s->rnc[r].group_seq = NET_NO_SEQ;
     batch_buffer_init(&s->rnc[r].batch);
   }
+  if (net->cfg.loss.nas)
+    s->handled = g_new0(uint32_t, net->cfg.ue_capacity ? net->cfg.ue_capacity : 1);
   net->state[NET_RNC] = s;
   for (uint32_t r = 0; net->cfg.embodiment == 2 && r < net->n_rnc; r++)
     periodic_arm(net, me(r), RNC_TIMER_PERIODIC);
@@ -621,6 +649,7 @@ static void rnc_fini(Net *net) {
     batch_buffer_fini(&s->rnc[r].batch);
   }
   kt_key_wipe(&s->core_key);
+  g_free(s->handled);
   g_free(s->rnc);
   g_free(s);
   net->state[NET_RNC] = NULL;
