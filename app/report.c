@@ -919,6 +919,12 @@ void report_print(FILE *out, const Scenario *scn, const Summary *s) {
             "loss/recovery", s->loss.common_losses, s->loss.retransmissions, s->loss.key_requests,
             s->loss.recovery_replies, s->loss.refused_requests,
             s->loss.members_without_current_key);
+  if (scn->nas_report)
+    fprintf(out,
+            "%-16s %" G_GUINT64_FORMAT " context requests sent again, %" G_GUINT64_FORMAT
+            " procedures aborted%s\n",
+            "NAS", s->loss.nas_retransmissions, s->loss.nas_aborted,
+            s->loss.nas_aborted ? " (WARNING: UE and network may disagree on membership)" : "");
   fprintf(out, "%-16s %u (%s keys per UE)\n", "final members", s->final_members, kpu);
   if (s->rejected_msgs || s->link_drops || s->unwrap_failures || s->incomplete_rekeys)
     fprintf(out,

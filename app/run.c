@@ -574,10 +574,6 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
   s->loss.recovery_abandoned = net_recovery_abandoned(rc.net);
   s->loss.nas_retransmissions = net_nas_retransmissions(rc.net);
   s->loss.nas_aborted = net_nas_aborted(rc.net);
-  if (s->loss.nas_aborted > 0)
-    g_warning("%" G_GUINT64_FORMAT " context procedures aborted after %u NAS retransmissions "
-              "(nas_aborted)",
-              s->loss.nas_aborted, scn->nas_retx);
   s->loss.members_without_current_key =
       members_without_current_key(rc.net, tree, wl->ue_id_end, scn->cells_per_rnc);
   /* (a departed UE that lost a key before it left may still wait for it:

@@ -427,8 +427,14 @@ static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *m
   UeState *st = st_of(net, self);
   if (ues(net)->nas && msg->ue == self && msg->type == MSG_ACTIVATE_ACCEPT)
     ue_nas_done(ues(net)->nas, self, UE_NAS_JOIN);
-  if (ues(net)->nas && msg->ue == self && msg->type == MSG_DEACTIVATE_ACCEPT)
+  if (ues(net)->nas && msg->ue == self && msg->type == MSG_DEACTIVATE_ACCEPT) {
     ue_nas_done(ues(net)->nas, self, UE_NAS_LEAVE);
+    /* a leave that replaced an unanswered join ends that join too */
+    if (st->busy == UE_JOINING && !st->member) {
+      st->busy = UE_IDLE;
+      run_waiting(net, self);
+    }
+  }
   if ((msg->type == MSG_ACTIVATE_ACCEPT && st->busy == UE_JOINING) ||
       (msg->type == MSG_CELL_UPDATE_CONFIRM && st->busy == UE_MOVING)) {
     if (st->busy == UE_MOVING) {
