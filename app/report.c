@@ -313,6 +313,10 @@ static GArray *summary_fields(const Scenario *scn, const Summary *s) {
     field_u64(f, "nas_retransmissions", SEC_TOTALS, s->loss.nas_retransmissions);
     field_u64(f, "nas_aborted", SEC_TOTALS, s->loss.nas_aborted);
   }
+  if (scn->rounds_report) {
+    field_u64(f, "round_tx", SEC_TOTALS, s->loss.round_tx);
+    field_u64(f, "round_bytes", SEC_TOTALS, s->loss.round_bytes);
+  }
   if (scn->mobility) {
     /* only with a [mobility] key, so that a scenario without one writes
      * what it wrote before mobility existed */
@@ -925,6 +929,9 @@ void report_print(FILE *out, const Scenario *scn, const Summary *s) {
             " procedures aborted%s\n",
             "NAS", s->loss.nas_retransmissions, s->loss.nas_aborted,
             s->loss.nas_aborted ? " (WARNING: UE and network may disagree on membership)" : "");
+  if (scn->rounds_report)
+    fprintf(out, "%-16s %" G_GUINT64_FORMAT " transmissions, %" G_GUINT64_FORMAT " bytes\n",
+            "multicast rounds", s->loss.round_tx, s->loss.round_bytes);
   fprintf(out, "%-16s %u (%s keys per UE)\n", "final members", s->final_members, kpu);
   if (s->rejected_msgs || s->link_drops || s->unwrap_failures || s->incomplete_rekeys)
     fprintf(out,

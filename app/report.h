@@ -29,6 +29,7 @@ typedef struct {
   uint64_t recovery_abandoned, data_lost;
   guint members_without_current_key;
   uint64_t nas_retransmissions, nas_aborted; /* with Scenario.nas_report */
+  uint64_t round_tx, round_bytes;            /* with Scenario.rounds_report */
 } SummaryLoss;
 
 typedef struct {

@@ -234,6 +234,14 @@ static void obs_repeat(void *ctx, uint32_t rnc, const Msg *msg, size_t len, uint
     ev->p2m_repeats += n_tx;
 }
 
+static void obs_round(void *ctx, uint32_t rnc, const Msg *msg, size_t len, uint32_t n_tx) {
+  (void)rnc;
+  (void)msg;
+  RunCtx *rc = ctx;
+  rc->loss.round_tx += n_tx;
+  rc->loss.round_bytes += (uint64_t)len * n_tx;
+}
+
 static void obs_refused(void *ctx, uint32_t rnc, uint32_t ue) {
   (void)rnc;
   (void)ue;
@@ -497,7 +505,9 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
                            .nas = (SimLossModel)scn->dch_loss.model != SIM_LOSS_NONE,
                            .t3380 = scn->t3380,
                            .t3390 = scn->t3390,
-                           .nas_retx = scn->nas_retx}};
+                           .nas_retx = scn->nas_retx,
+                           .multicast_rounds = scn->multicast_rounds,
+                           .round_length = scn->round_length}};
 
   gint64 t0 = g_get_monotonic_time();
   double c0 = cpu_now();
@@ -529,6 +539,7 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
                      .on_common_loss = obs_common_loss,
                      .on_dch_loss = obs_dch_loss,
                      .on_repeat = obs_repeat,
+                     .on_round = obs_round,
                      .on_refused = obs_refused,
                      .ctx = &rc};
   rc.net = net_new(&nc, tree, &obs);

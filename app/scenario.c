@@ -522,6 +522,9 @@ char *scn_to_ini(const Scenario *scn) {
         (strcmp(k[i].key, "t3380") == 0 || strcmp(k[i].key, "t3390") == 0 ||
          strcmp(k[i].key, "nas-retx") == 0))
       continue;
+    if (!scn->rounds_report && strcmp(k[i].section, "reliability") == 0 &&
+        (strcmp(k[i].key, "multicast-rounds") == 0 || strcmp(k[i].key, "round-length") == 0))
+      continue;
     if (!scn->mobility && strcmp(k[i].section, "mobility") == 0)
       continue; /* as before mobility existed (scenario.h) */
     switch (k[i].type) {

@@ -236,6 +236,14 @@ static char *note_nas(Scenario *s, const ScnCheckIn *in) {
   return note_reliability(s, in);
 }
 
+/* [reliability] multicast-rounds, round-length: given, the run also
+ * reports the rounds' figures (Scenario.rounds_report). */
+static char *note_rounds(Scenario *s, const ScnCheckIn *in) {
+  if (in->given)
+    s->rounds_report = true;
+  return note_reliability(s, in);
+}
+
 /* A probability. */
 static const ScnBound prob_bound = {1e-12, 1, false};
 /* Rates of the radio condition's chain: at most 10^6 changes per second. */
@@ -385,6 +393,10 @@ static const ScnKey keys[] = {
      .check = note_nas},
     {"reliability", "nas-retx", UINT(nas_retx, 0, 16), .unit = "retransmissions", .def = "4",
      .check = note_nas},
+    {"reliability", "multicast-rounds", UINT(multicast_rounds, 0, 7), .unit = "rounds",
+     .def = "0", .check = note_rounds},
+    {"reliability", "round-length", REAL(round_length, SCN_POSITIVE, &delay_bound), .unit = "s",
+     .def = "0.1", .check = note_rounds},
 #undef REL
 #undef LOSS_MODEL
 

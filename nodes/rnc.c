@@ -23,7 +23,7 @@
 #include "nodes/radio.h"
 #include "nodes/recovery.h"
 
-enum { RNC_TIMER_BATCH = 0, RNC_TIMER_PERIODIC = 1 /* .. 2 */ };
+enum { RNC_TIMER_BATCH = 0, RNC_TIMER_PERIODIC = 1 /* .. 2 */, RNC_TIMER_ROUND = 0x10 };
 
 typedef struct {
   KtKey group;        /* this RNC's copy of its scope's group key (version 0 = none) */
@@ -37,6 +37,7 @@ typedef struct {
   /* NAS retransmission on (cfg.loss.nas): per UE id, 1 + the seq of its
    * last context request taken up by an RNC (0: none) */
   uint32_t *handled;
+  RecoveryRounds *rounds; /* multicast rounds of recovery; NULL: none */
 } Rncs;
 
 static Rnc *rnc_of(Net *net, uint32_t rnc) {
@@ -562,7 +563,9 @@ static void rnc_on_message(Net *net, uint32_t self, NetElement from, const Msg *
     forward_to_ue(net, self, msg);
     break;
   case MSG_KEY_REQUEST:
-    recovery_answer(net, self, from, msg, &rnc_of(net, self)->group, rnc_of(net, self)->group_seq);
+    if (recovery_answer(net, ((Rncs *)net->state[NET_RNC])->rounds, self, from, msg,
+                        &rnc_of(net, self)->group, rnc_of(net, self)->group_seq))
+      net_set_timer(net, me(self), net->cfg.loss.round_length, RNC_TIMER_ROUND);
     break;
   case MSG_CELL_UPDATE:
     on_cell_update(net, self, from, msg);
@@ -616,6 +619,8 @@ static void on_periodic_timer(Net *net, uint32_t rnc, uint32_t timer) {
 static void rnc_on_timer(Net *net, uint32_t self, uint32_t timer) {
   if (timer == RNC_TIMER_BATCH)
     on_batch_timer(net, self);
+  else if (timer == RNC_TIMER_ROUND)
+    recovery_round_end(net, ((Rncs *)net->state[NET_RNC])->rounds, self, &rnc_of(net, self)->group);
   else if (periodic_is_timer(timer, RNC_TIMER_PERIODIC))
     on_periodic_timer(net, self, timer);
   else if (timer == DATA_TIMER_KEY_SWITCH)
@@ -637,6 +642,7 @@ static void rnc_init(Net *net, const KtKey *core) {
   }
   if (net->cfg.loss.nas)
     s->handled = g_new0(uint32_t, net->cfg.ue_capacity ? net->cfg.ue_capacity : 1);
+  s->rounds = recovery_rounds_new(net);
   net->state[NET_RNC] = s;
   for (uint32_t r = 0; net->cfg.embodiment == 2 && r < net->n_rnc; r++)
     periodic_arm(net, me(r), RNC_TIMER_PERIODIC);
@@ -650,6 +656,7 @@ static void rnc_fini(Net *net) {
   }
   kt_key_wipe(&s->core_key);
   g_free(s->handled);
+  recovery_rounds_free(s->rounds);
   g_free(s->rnc);
   g_free(s);
   net->state[NET_RNC] = NULL;

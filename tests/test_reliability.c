@@ -687,6 +687,62 @@ static void test_nas_leave_replaces_join(void) {
   run_result_clear(&r);
 }
 
+/* ------------------------------------------ multicast rounds (Zhang et al.)
+ *
+ * The "one-loss" case with multicast-rounds = m (round-length 0.1 s):
+ * every common-channel reception lost. UE 1 loses the group key (106
+ * bytes p2m) and asks 0.2 s later; its first m requests each open a round
+ * of the RNC, whose multicast of the group key under UE 1's sub-group key
+ * (106 bytes, one cell) is lost too; its retry (1 s) asks again; request
+ * m + 1 is answered by unicast (194 bytes). Hence m + 1 requests, m round
+ * transmissions, one unicast answer, 1 + m lost receptions, and a latency
+ * m retries longer than "one-loss"'s. */
+static void test_rounds_lost(void) {
+  for (guint m = 1; m <= 2; m++) {
+    g_autofree char *rounds = g_strdup_printf("reliability.multicast-rounds=%u", m);
+    const char *sets[] = {rounds, "reliability.round-length=0.1", NULL};
+    RunResult r = run_text(one_ini, one_csv, sets, NULL);
+    assert_clean(&r);
+    const SummaryLoss *l = &r.summary.loss;
+    g_assert_cmpuint(l->key_requests, ==, m + 1);
+    g_assert_cmpuint(l->round_tx, ==, m);
+    g_assert_cmpuint(l->round_bytes, ==, 106 * m);
+    g_assert_cmpuint(l->recovery_replies, ==, 1);
+    g_assert_cmpuint(l->recovery_bytes, ==, 194);
+    g_assert_cmpuint(l->common_losses, ==, 1 + m);
+    g_assert_cmpuint(l->members_without_current_key, ==, 0);
+    double want =
+        air(106, 128000) + 0.02 + 0.2 + m * 1.0 + air(21, 384000) + 0.01 + air(194, 384000) + 0.01;
+    g_assert_cmpfloat(fabs(metrics_event_latency(metrics_event(r.metrics, 0)) - want), <, 2e-9);
+    run_result_clear(&r);
+  }
+}
+
+/* The same with the common channel Gilbert-Elliott, loss 1 when bad and 0
+ * when good, UE 1 bad at its first reception (the group key) and good
+ * 10^-5 s later with probability 1 - e^-10 (rate 10^6 back, none away):
+ * the round's multicast reaches it. One request, one round transmission,
+ * no unicast answer, no second request (a newer group key heard on the
+ * cell answers it); the latency ends with the round's arrival. */
+static void test_rounds_served(void) {
+  const char *sets[] = {"loss.common=gilbert-elliott",  "loss.common-loss-good=0",
+                        "loss.common-loss-bad=1",       "loss.bad-fraction=1",
+                        "loss.bad-to-good=1e6",         "reliability.multicast-rounds=1",
+                        "reliability.round-length=0.1", NULL};
+  RunResult r = run_text(one_ini, one_csv, sets, NULL);
+  assert_clean(&r);
+  const SummaryLoss *l = &r.summary.loss;
+  g_assert_cmpuint(l->common_losses, ==, 1);
+  g_assert_cmpuint(l->key_requests, ==, 1);
+  g_assert_cmpuint(l->round_tx, ==, 1);
+  g_assert_cmpuint(l->recovery_replies, ==, 0);
+  g_assert_cmpuint(l->members_without_current_key, ==, 0);
+  double want =
+      air(106, 128000) + 0.02 + 0.2 + air(21, 384000) + 0.01 + 0.1 + air(106, 128000) + 0.02;
+  g_assert_cmpfloat(fabs(metrics_event_latency(metrics_event(r.metrics, 0)) - want), <, 2e-9);
+  run_result_clear(&r);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/reliability/lossless-unchanged", test_lossless_unchanged);
@@ -704,6 +760,8 @@ int main(int argc, char **argv) {
   g_test_add_func("/reliability/dch-and-zhang", test_dch_and_zhang);
   g_test_add_func("/reliability/deterministic", test_deterministic);
   g_test_add_func("/reliability/nas-recovers", test_nas_recovers);
+  g_test_add_func("/reliability/rounds-lost", test_rounds_lost);
+  g_test_add_func("/reliability/rounds-served", test_rounds_served);
   g_test_add_func("/reliability/nas-aborted", test_nas_aborted);
   g_test_add_func("/reliability/nas-leave-replaces-join", test_nas_leave_replaces_join);
   return g_test_run();
