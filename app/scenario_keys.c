@@ -393,8 +393,8 @@ static const ScnKey keys[] = {
      .check = note_nas},
     {"reliability", "nas-retx", UINT(nas_retx, 0, 16), .unit = "retransmissions", .def = "4",
      .check = note_nas},
-    {"reliability", "multicast-rounds", UINT(multicast_rounds, 0, 7), .unit = "rounds",
-     .def = "0", .check = note_rounds},
+    {"reliability", "multicast-rounds", UINT(multicast_rounds, 0, 7), .unit = "rounds", .def = "0",
+     .check = note_rounds},
     {"reliability", "round-length", REAL(round_length, SCN_POSITIVE, &delay_bound), .unit = "s",
      .def = "0.1", .check = note_rounds},
 #undef REL
