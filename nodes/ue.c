@@ -456,15 +456,18 @@ static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *m
     drop_pending(net, self);
   }
   if (msg->type == MSG_KEY_ASSIGNMENT && (msg->mode == MSG_P2M || msg->ue == self)) {
-    uint32_t had = st->group.ref.version;
+    uint32_t held = st->group.ref.version;
     for (uint8_t i = 0; i < msg->n_wraps; i++) {
       note_newer(net, self, &msg->wraps[i]);
       process_wrap(net, self, msg->seq, &msg->wraps[i]);
     }
+    if (ues(net)->recovery && st->member && kt_tree_stateless(net->tree) &&
+        st->group.ref.version > held)
+      ue_recovery_superseded(ues(net)->recovery, self); /* (a stateless scheme) */
     /* multicast rounds (recovery.h): a newer group key heard on the cell
      * answers a request as the unicast answer would */
     if (ues(net)->recovery && net->cfg.loss.multicast_rounds > 0 && msg->mode == MSG_P2M &&
-        st->group.ref.version > had)
+        st->group.ref.version > held)
       ue_recovery_answered(ues(net)->recovery, self);
   } else if (msg->type == MSG_KEY_RECOVERY && msg->ue == self && ues(net)->recovery) {
     ue_recovery_answered(ues(net)->recovery, self);
