@@ -309,6 +309,14 @@ static GArray *summary_fields(const Scenario *scn, const Summary *s) {
     field_u64(f, "data_lost", SEC_TOTALS, s->loss.data_lost);
     field_u64(f, "members_without_current_key", SEC_TOTALS, s->loss.members_without_current_key);
   }
+  if (scn->nas_report) {
+    field_u64(f, "nas_retransmissions", SEC_TOTALS, s->loss.nas_retransmissions);
+    field_u64(f, "nas_aborted", SEC_TOTALS, s->loss.nas_aborted);
+  }
+  if (scn->rounds_report) {
+    field_u64(f, "round_tx", SEC_TOTALS, s->loss.round_tx);
+    field_u64(f, "round_bytes", SEC_TOTALS, s->loss.round_bytes);
+  }
   if (scn->mobility) {
     /* only with a [mobility] key, so that a scenario without one writes
      * what it wrote before mobility existed */
@@ -915,6 +923,15 @@ void report_print(FILE *out, const Scenario *scn, const Summary *s) {
             "loss/recovery", s->loss.common_losses, s->loss.retransmissions, s->loss.key_requests,
             s->loss.recovery_replies, s->loss.refused_requests,
             s->loss.members_without_current_key);
+  if (scn->nas_report)
+    fprintf(out,
+            "%-16s %" G_GUINT64_FORMAT " context requests sent again, %" G_GUINT64_FORMAT
+            " procedures aborted%s\n",
+            "NAS", s->loss.nas_retransmissions, s->loss.nas_aborted,
+            s->loss.nas_aborted ? " (WARNING: UE and network may disagree on membership)" : "");
+  if (scn->rounds_report)
+    fprintf(out, "%-16s %" G_GUINT64_FORMAT " transmissions, %" G_GUINT64_FORMAT " bytes\n",
+            "multicast rounds", s->loss.round_tx, s->loss.round_bytes);
   fprintf(out, "%-16s %u (%s keys per UE)\n", "final members", s->final_members, kpu);
   if (s->rejected_msgs || s->link_drops || s->unwrap_failures || s->incomplete_rekeys)
     fprintf(out,

@@ -28,6 +28,8 @@ typedef struct {
   uint64_t key_requests, recovery_replies, recovery_bytes, refused_requests;
   uint64_t recovery_abandoned, data_lost;
   guint members_without_current_key;
+  uint64_t nas_retransmissions, nas_aborted; /* with Scenario.nas_report */
+  uint64_t round_tx, round_bytes;            /* with Scenario.rounds_report */
 } SummaryLoss;
 
 typedef struct {

@@ -240,6 +240,14 @@ static void obs_repeat(void *ctx, uint32_t rnc, const Msg *msg, size_t len, uint
     ev->p2m_repeats += n_tx;
 }
 
+static void obs_round(void *ctx, uint32_t rnc, const Msg *msg, size_t len, uint32_t n_tx) {
+  (void)rnc;
+  (void)msg;
+  RunCtx *rc = ctx;
+  rc->loss.round_tx += n_tx;
+  rc->loss.round_bytes += (uint64_t)len * n_tx;
+}
+
 static void obs_refused(void *ctx, uint32_t rnc, uint32_t ue) {
   (void)rnc;
   (void)ue;
@@ -499,7 +507,13 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
                            .timeout = scn->recovery_timeout,
                            .retry = scn->recovery_retry,
                            .repeat = scn->repeat,
-                           .repeat_interval = scn->repeat_interval}};
+                           .repeat_interval = scn->repeat_interval,
+                           .nas = (SimLossModel)scn->dch_loss.model != SIM_LOSS_NONE,
+                           .t3380 = scn->t3380,
+                           .t3390 = scn->t3390,
+                           .nas_retx = scn->nas_retx,
+                           .multicast_rounds = scn->multicast_rounds,
+                           .round_length = scn->round_length}};
 
   gint64 t0 = g_get_monotonic_time();
   double c0 = cpu_now();
@@ -531,6 +545,7 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
                      .on_common_loss = obs_common_loss,
                      .on_dch_loss = obs_dch_loss,
                      .on_repeat = obs_repeat,
+                     .on_round = obs_round,
                      .on_refused = obs_refused,
                      .ctx = &rc};
   rc.net = net_new(&nc, tree, &obs);
@@ -574,6 +589,8 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
   s->sim_end_s = sim_now();
   s->loss = rc.loss;
   s->loss.recovery_abandoned = net_recovery_abandoned(rc.net);
+  s->loss.nas_retransmissions = net_nas_retransmissions(rc.net);
+  s->loss.nas_aborted = net_nas_aborted(rc.net);
   s->loss.members_without_current_key =
       members_without_current_key(rc.net, tree, wl->ue_id_end, scn->cells_per_rnc);
   /* (a departed UE that lost a key before it left may still wait for it:

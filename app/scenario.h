@@ -83,11 +83,19 @@ typedef struct {
   double recovery_timeout, recovery_retry;
   uint32_t repeat;
   double repeat_interval;
+  double t3380, t3390; /* NAS timers, s (lossy dedicated channels) */
+  uint32_t nas_retx;
+  uint32_t multicast_rounds; /* Zhang et al.'s reactive rounds, 0 = none */
+  double round_length;       /* s */
   /* a key of [loss] or [reliability] was given (file, --set or sweep): the
    * run reports the loss and recovery figures, and scenario.ini lists
    * these sections; otherwise both are left out, so that results of
    * scenarios that do not use them stay exactly as before */
   bool reliability_report;
+  /* [loss] dch or a NAS key was given: the NAS figures are reported too */
+  bool nas_report;
+  /* a multicast-rounds or round-length key was given: round figures too */
+  bool rounds_report;
   /* [mobility] (docs/flows.md, "Handover") */
   double handover_rate; /* 1/s per member; 0 = static */
   double intra_rnc;     /* probability a move stays under its RNC */

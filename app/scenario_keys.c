@@ -226,6 +226,22 @@ static char *note_reliability(Scenario *s, const ScnCheckIn *in) {
   return NULL;
 }
 
+/* [loss] dch and the NAS timers: given, the run also reports the NAS
+ * figures (Scenario.nas_report). */
+static char *note_nas(Scenario *s, const ScnCheckIn *in) {
+  if (in->given)
+    s->nas_report = true;
+  return note_reliability(s, in);
+}
+
+/* [reliability] multicast-rounds, round-length: given, the run also
+ * reports the rounds' figures (Scenario.rounds_report). */
+static char *note_rounds(Scenario *s, const ScnCheckIn *in) {
+  if (in->given)
+    s->rounds_report = true;
+  return note_reliability(s, in);
+}
+
 /* A probability. */
 static const ScnBound prob_bound = {1e-12, 1, false};
 /* Rates of the radio condition's chain: at most 10^6 changes per second. */
@@ -343,7 +359,7 @@ static const ScnKey keys[] = {
      .unit = "", .def = "0", REL},
     {"loss", "common-loss-bad", REAL(common_loss.loss_bad, SCN_NON_NEGATIVE, &prob_bound),
      .unit = "", .def = "0", REL},
-    {"loss", "dch", LOSS_MODEL(dch_loss.model), .def = "none", REL},
+    {"loss", "dch", LOSS_MODEL(dch_loss.model), .def = "none", .check = note_nas},
     {"loss", "dch-loss", REAL(dch_loss.loss, SCN_NON_NEGATIVE, &prob_bound), .unit = "", .def = "0",
      REL},
     {"loss", "dch-loss-good", REAL(dch_loss.loss_good, SCN_NON_NEGATIVE, &prob_bound), .unit = "",
@@ -369,6 +385,16 @@ static const ScnKey keys[] = {
     {"reliability", "repeat", UINT(repeat, 1, 16), .unit = "transmissions", .def = "1", REL},
     {"reliability", "repeat-interval", REAL(repeat_interval, SCN_POSITIVE, &delay_bound),
      .unit = "s", .def = "0.02", REL},
+    {"reliability", "t3380", REAL(t3380, SCN_POSITIVE, &delay_bound), .unit = "s", .def = "30",
+     .check = note_nas},
+    {"reliability", "t3390", REAL(t3390, SCN_POSITIVE, &delay_bound), .unit = "s", .def = "8",
+     .check = note_nas},
+    {"reliability", "nas-retx", UINT(nas_retx, 0, 16), .unit = "retransmissions", .def = "4",
+     .check = note_nas},
+    {"reliability", "multicast-rounds", UINT(multicast_rounds, 0, 7), .unit = "rounds", .def = "0",
+     .check = note_rounds},
+    {"reliability", "round-length", REAL(round_length, SCN_POSITIVE, &delay_bound), .unit = "s",
+     .def = "0.1", .check = note_rounds},
 #undef REL
 #undef LOSS_MODEL
 

@@ -230,6 +230,14 @@ uint64_t net_recovery_abandoned(const Net *net) {
   return ue_recovery_gave_up(net);
 }
 
+uint64_t net_nas_retransmissions(const Net *net) {
+  return ue_nas_resent(net);
+}
+
+uint64_t net_nas_aborted(const Net *net) {
+  return ue_nas_gave_up(net);
+}
+
 uint32_t net_ue_camped_cell(const Net *net, uint32_t ue) {
   return radio_ue_cell(net->radio, ue);
 }

@@ -74,6 +74,11 @@ uint64_t net_data_verify_mismatches(const Net *net);
 void net_ue_request_keys(Net *net, uint32_t ue);
 /* Key requests given up after RECOVERY_MAX_TRIES unanswered in a row. */
 uint64_t net_recovery_abandoned(const Net *net);
+/* Lost signalling (docs/reliability.md): activation and deactivation
+ * requests sent again on T3380 / T3390, and procedures aborted after
+ * nas_retx of them. */
+uint64_t net_nas_retransmissions(const Net *net);
+uint64_t net_nas_aborted(const Net *net);
 /* Where UE `ue`'s radio is camped now (its last cell if it left), and
  * whether it listens to the MBMS bearer of `cell` (tests of mobility). */
 uint32_t net_ue_camped_cell(const Net *net, uint32_t ue);

@@ -86,6 +86,9 @@ typedef struct {
   /* `rnc` repeated point-to-multipoint message `msg` (`len` bytes) on
    * `n_tx` cells ([reliability] repeat) */
   void (*on_repeat)(void *ctx, uint32_t rnc, const Msg *msg, size_t len, uint32_t n_tx);
+  /* `rnc` ended a multicast round ([reliability] multicast-rounds): one
+   * key assignment `msg` of `len` bytes on `n_tx` cells */
+  void (*on_round)(void *ctx, uint32_t rnc, const Msg *msg, size_t len, uint32_t n_tx);
   /* `rnc` refused UE `ue`'s key request (not one of its members) */
   void (*on_refused)(void *ctx, uint32_t rnc, uint32_t ue);
   void *ctx;
@@ -104,6 +107,14 @@ typedef struct {
   double retry;              /* s after a request with no answer to ask again */
   uint32_t repeat;           /* transmissions of each p2m key assignment (>= 1) */
   double repeat_interval;    /* s between two of them */
+  /* NAS retransmission of context requests (nodes/ue_nas.h): on when the
+   * dedicated channels are lossy */
+  bool nas;
+  double t3380, t3390; /* s: activation, deactivation timers */
+  uint32_t nas_retx;   /* requests sent again before the procedure is aborted */
+  /* Zhang et al.'s reactive multicast rounds (nodes/recovery.h): 0 = none */
+  uint32_t multicast_rounds;
+  double round_length; /* s from a round's first request to its multicast */
 } NetLoss;
 
 typedef struct {

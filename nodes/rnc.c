@@ -23,7 +23,7 @@
 #include "nodes/radio.h"
 #include "nodes/recovery.h"
 
-enum { RNC_TIMER_BATCH = 0, RNC_TIMER_PERIODIC = 1 /* .. 2 */ };
+enum { RNC_TIMER_BATCH = 0, RNC_TIMER_PERIODIC = 1 /* .. 2 */, RNC_TIMER_ROUND = 0x10 };
 
 typedef struct {
   KtKey group;        /* this RNC's copy of its scope's group key (version 0 = none) */
@@ -34,6 +34,10 @@ typedef struct {
 typedef struct {
   KtKey core_key; /* network-domain key shared with the BM-SC (embodiment 1) */
   Rnc *rnc;       /* per RNC */
+  /* NAS retransmission on (cfg.loss.nas): per UE id, 1 + the seq of its
+   * last context request taken up by an RNC (0: none) */
+  uint32_t *handled;
+  RecoveryRounds *rounds; /* multicast rounds of recovery; NULL: none */
 } Rncs;
 
 static Rnc *rnc_of(Net *net, uint32_t rnc) {
@@ -205,6 +209,27 @@ static void execute_group_part(Net *net, uint32_t rnc, uint32_t seq, const KtPla
     data_key_sent(net, me(rnc), plan->scope, &r->group);
 }
 
+/* NAS retransmission (docs/reliability.md, "Lost signalling"): a request
+ * the UE sent again because no accept reached it is answered with an
+ * accept at once, not carried out twice; so is, except with batch
+ * rekeying (whose tree changes wait for the batch), a deactivation of a UE
+ * that is no member (its activation was lost). True if answered here. */
+static bool nas_answered(Net *net, uint32_t rnc, const Msg *msg, bool join) {
+  uint32_t *handled = &((Rncs *)net->state[NET_RNC])->handled[msg->ue];
+  bool again = *handled == msg->seq + 1u;
+  bool no_context = !join && !net->cfg.batch && !kt_tree_is_member(net->tree, msg->ue);
+  if (!again && !no_context) {
+    *handled = msg->seq + 1u;
+    return false;
+  }
+  Msg accept;
+  msg_init(&accept, join ? MSG_ACTIVATE_ACCEPT : MSG_DEACTIVATE_ACCEPT, msg->seq);
+  accept.ue = msg->ue;
+  accept.cell = msg->cell;
+  net_send_dch_down(net, rnc, msg->ue, &accept);
+  return true;
+}
+
 static void on_request(Net *net, uint32_t rnc, NetElement from, const Msg *msg) {
   if (from.kind != NET_UE || msg->ue != from.index) {
     reject(net, rnc, "context request not from the UE it names");
@@ -215,6 +240,8 @@ static void on_request(Net *net, uint32_t rnc, NetElement from, const Msg *msg) 
     return;
   }
   bool join = msg->type == MSG_ACTIVATE_REQ;
+  if (net->cfg.loss.nas && msg->ue < net->cfg.ue_capacity && nas_answered(net, rnc, msg, join))
+    return;
   NetElement sgsn = {NET_SGSN, net_sgsn_of_rnc(net, rnc)};
   if (net->cfg.batch) {
     /* batch rekeying: accepted at once, keys change at the batch boundary
@@ -643,7 +670,9 @@ static void rnc_on_message(Net *net, uint32_t self, NetElement from, const Msg *
     forward_to_ue(net, self, msg);
     break;
   case MSG_KEY_REQUEST:
-    recovery_answer(net, self, from, msg, &rnc_of(net, self)->group, rnc_of(net, self)->group_seq);
+    if (recovery_answer(net, ((Rncs *)net->state[NET_RNC])->rounds, self, from, msg,
+                        &rnc_of(net, self)->group, rnc_of(net, self)->group_seq))
+      net_set_timer(net, me(self), net->cfg.loss.round_length, RNC_TIMER_ROUND);
     break;
   case MSG_CELL_UPDATE:
     on_cell_update(net, self, from, msg);
@@ -706,6 +735,8 @@ static void on_periodic_timer(Net *net, uint32_t rnc, uint32_t timer) {
 static void rnc_on_timer(Net *net, uint32_t self, uint32_t timer) {
   if (timer == RNC_TIMER_BATCH)
     on_batch(net, self);
+  else if (timer == RNC_TIMER_ROUND)
+    recovery_round_end(net, ((Rncs *)net->state[NET_RNC])->rounds, self, &rnc_of(net, self)->group);
   else if (periodic_is_timer(timer, RNC_TIMER_PERIODIC))
     on_periodic_timer(net, self, timer);
   else if (timer == DATA_TIMER_KEY_SWITCH)
@@ -725,6 +756,9 @@ static void rnc_init(Net *net, const KtKey *core) {
     s->rnc[r].group_seq = NET_NO_SEQ;
     batch_buffer_init(&s->rnc[r].batch);
   }
+  if (net->cfg.loss.nas)
+    s->handled = g_new0(uint32_t, net->cfg.ue_capacity ? net->cfg.ue_capacity : 1);
+  s->rounds = recovery_rounds_new(net);
   net->state[NET_RNC] = s;
   for (uint32_t r = 0; net->cfg.embodiment == 2 && r < net->n_rnc; r++)
     periodic_arm(net, me(r), RNC_TIMER_PERIODIC);
@@ -737,6 +771,8 @@ static void rnc_fini(Net *net) {
     batch_buffer_fini(&s->rnc[r].batch);
   }
   kt_key_wipe(&s->core_key);
+  g_free(s->handled);
+  recovery_rounds_free(s->rounds);
   g_free(s->rnc);
   g_free(s);
   net->state[NET_RNC] = NULL;

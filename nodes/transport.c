@@ -196,7 +196,10 @@ static void on_dch_loss(void *ctx, SimRanId ran, SimNodeId ue_node, const uint8_
     return;
   if (net->obs.on_dch_loss)
     net->obs.on_dch_loss(net->obs.ctx, ue, &msg, lost_for_good);
-  if (lost_for_good && net->ops[NET_UE]->on_block)
+  /* a context message lost for good carried no key: the NAS sends it
+   * again (ue_nas.h) */
+  bool context = msg.type >= MSG_ACTIVATE_REQ && msg.type <= MSG_DEACTIVATE_ACCEPT;
+  if (lost_for_good && !(net->cfg.loss.nas && context) && net->ops[NET_UE]->on_block)
     net->ops[NET_UE]->on_block(net, ue, 0, true);
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "nodes/radio.h"
+#include "nodes/ue_nas.h"
 #include "nodes/ue_recovery.h"
 
 /* What a UE holds. Versions 0 mean "not held". 168 bytes per UE, plus,
@@ -58,6 +59,7 @@ typedef struct {
   GHashTable *waiting; /* ue -> GArray of UeAction, in order; only UEs that wait */
   uint64_t verify_mismatches;
   UeRecovery *recovery; /* with [reliability] recovery; NULL otherwise */
+  UeNas *nas;           /* with lossy dedicated channels; NULL otherwise */
 } Ues;
 
 static Ues *ues(const Net *net) {
@@ -486,6 +488,16 @@ static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *m
     return;
   }
   UeState *st = st_of(net, self);
+  if (ues(net)->nas && msg->ue == self && msg->type == MSG_ACTIVATE_ACCEPT)
+    ue_nas_done(ues(net)->nas, self, UE_NAS_JOIN);
+  if (ues(net)->nas && msg->ue == self && msg->type == MSG_DEACTIVATE_ACCEPT) {
+    ue_nas_done(ues(net)->nas, self, UE_NAS_LEAVE);
+    /* a leave that replaced an unanswered join ends that join too */
+    if (st->busy == UE_JOINING && !st->member) {
+      st->busy = UE_IDLE;
+      run_waiting(net, self);
+    }
+  }
   if ((msg->type == MSG_ACTIVATE_ACCEPT && st->busy == UE_JOINING) ||
       (msg->type == MSG_CELL_UPDATE_CONFIRM && st->busy == UE_MOVING)) {
     if (st->busy == UE_MOVING) {
@@ -518,6 +530,11 @@ static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *m
     if (ues(net)->recovery && st->member && kt_tree_stateless(net->tree) &&
         st->group.ref.version > held)
       ue_recovery_superseded(ues(net)->recovery, self); /* (a stateless scheme) */
+    /* multicast rounds (recovery.h): a newer group key heard on the cell
+     * answers a request as the unicast answer would */
+    if (ues(net)->recovery && net->cfg.loss.multicast_rounds > 0 && msg->mode == MSG_P2M &&
+        st->group.ref.version > held)
+      ue_recovery_answered(ues(net)->recovery, self);
   } else if (msg->type == MSG_KEY_RECOVERY && msg->ue == self && ues(net)->recovery) {
     ue_recovery_answered(ues(net)->recovery, self);
     for (uint8_t i = 0; i < msg->n_wraps; i++)
@@ -537,8 +554,35 @@ static bool has_pending(const Net *net, uint32_t ue) {
   return false;
 }
 
+static void send_context_request(Net *net, uint32_t ue, MsgType type, uint32_t seq);
+
+/* NAS (ue_nas.h): T3380 or T3390 expired with no accept. */
+static void on_nas_timer(Net *net, uint32_t self, uint32_t timer) {
+  UeNasProc proc;
+  uint32_t seq;
+  UeNasDue due = ue_nas_due(net, ues(net)->nas, self, timer, &proc, &seq);
+  if (due == UE_NAS_RESEND) {
+    send_context_request(net, self, proc == UE_NAS_JOIN ? MSG_ACTIVATE_REQ : MSG_DEACTIVATE_REQ,
+                         seq);
+  } else if (due == UE_NAS_ABORT && proc == UE_NAS_JOIN) {
+    /* TS 24.008: the activation is aborted; the UE is no member as it
+     * sees it (a leave already started replaced the join) */
+    UeState *st = st_of(net, self);
+    st->member = 0;
+    if (st->busy == UE_JOINING) {
+      st->busy = UE_IDLE;
+      run_waiting(net, self);
+    }
+  }
+  /* a leave aborted: deactivated locally (member is 0 already) */
+}
+
 /* Recovery (ue_recovery.h): the timer fired; ask the RNC if still missing. */
 static void ue_on_timer(Net *net, uint32_t self, uint32_t timer) {
+  if (UE_TIMER_KIND(timer) == UE_TIMER_NAS && ues(net)->nas) {
+    on_nas_timer(net, self, timer);
+    return;
+  }
   g_assert(timer == UE_TIMER_RECOVERY && ues(net)->recovery);
   const UeState *st = st_of(net, self);
   if (!ue_recovery_due(net, ues(net)->recovery, self, st->member, st->group.ref,
@@ -558,6 +602,8 @@ static void ue_init(Net *net, const KtKey *core_key) {
   u->pending = g_array_new(FALSE, FALSE, sizeof(PendingWrap));
   if (net->cfg.loss.recovery)
     u->recovery = ue_recovery_new(net->cfg.ue_capacity);
+  if (net->cfg.loss.nas)
+    u->nas = ue_nas_new();
   u->waiting =
       g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)g_array_unref);
   net->state[NET_UE] = u;
@@ -576,6 +622,7 @@ static void ue_fini(Net *net) {
   g_free(u->ue);
   g_array_free(u->pending, TRUE);
   ue_recovery_free(u->recovery);
+  ue_nas_free(u->nas);
   g_hash_table_destroy(u->waiting);
   g_free(u);
   net->state[NET_UE] = NULL;
@@ -731,10 +778,17 @@ static void do_join(Net *net, uint32_t ue, uint32_t cell, uint32_t seq) {
   if (ues(net)->recovery)
     ue_recovery_reset(ues(net)->recovery, ue);
   st->busy = UE_JOINING;
+  send_context_request(net, ue, MSG_ACTIVATE_REQ, seq);
+  if (ues(net)->nas)
+    ue_nas_start(net, ues(net)->nas, ue, UE_NAS_JOIN, seq);
+}
+
+/* An activation or deactivation request for the UE's current cell. */
+static void send_context_request(Net *net, uint32_t ue, MsgType type, uint32_t seq) {
   Msg msg;
-  msg_init(&msg, MSG_ACTIVATE_REQ, seq);
+  msg_init(&msg, type, seq);
   msg.ue = ue;
-  msg.cell = cell;
+  msg.cell = radio_ue_cell(net->radio, ue);
   net_send_dch_up(net, ue, &msg);
 }
 
@@ -743,11 +797,9 @@ static void do_leave(Net *net, uint32_t ue, uint32_t seq) {
   /* The UE stops being a member from its own point of view, but keeps every
    * key it holds: a departed UE is a potential eavesdropper. */
   st_of(net, ue)->member = 0;
-  Msg msg;
-  msg_init(&msg, MSG_DEACTIVATE_REQ, seq);
-  msg.ue = ue;
-  msg.cell = radio_ue_cell(net->radio, ue);
-  net_send_dch_up(net, ue, &msg);
+  send_context_request(net, ue, MSG_DEACTIVATE_REQ, seq);
+  if (ues(net)->nas)
+    ue_nas_start(net, ues(net)->nas, ue, UE_NAS_LEAVE, seq);
 }
 
 void ue_sync_from_tree(Net *net, uint32_t ue) {
@@ -776,6 +828,14 @@ void ue_request_keys(Net *net, uint32_t ue) {
 
 uint64_t ue_recovery_gave_up(const Net *net) {
   return ue_recovery_abandoned(ues(net)->recovery);
+}
+
+uint64_t ue_nas_resent(const Net *net) {
+  return ue_nas_retransmissions(ues(net)->nas);
+}
+
+uint64_t ue_nas_gave_up(const Net *net) {
+  return ue_nas_aborted(ues(net)->nas);
 }
 
 /* ---------------------------------------------------------- inspection */

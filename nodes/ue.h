@@ -34,6 +34,9 @@ void ue_set_member(Net *net, uint32_t ue);
  * UE asking anyway). */
 void ue_request_keys(Net *net, uint32_t ue);
 uint64_t ue_recovery_gave_up(const Net *net);
+/* NAS (nodes/ue_nas.h): context requests sent again, procedures aborted. */
+uint64_t ue_nas_resent(const Net *net);
+uint64_t ue_nas_gave_up(const Net *net);
 
 /* Inspection (net.h's, for reports and tests). */
 bool ue_holds_group_key(const Net *net, uint32_t ue, const KtKey *key);

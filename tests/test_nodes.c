@@ -207,6 +207,8 @@ static const Rank ranks[] = {
     {"ue.h", 3, NULL},
     {"ue_recovery.h", 3, NULL},
     {"ue_recovery.c", 3, "ue_recovery.h"},
+    {"ue_nas.h", 3, NULL},
+    {"ue_nas.c", 3, "ue_nas.h"},
     {"ue.c", 4, "ue.h"},
     {"recovery.h", 3, NULL},
     {"recovery.c", 3, "recovery.h"},

@@ -711,6 +711,153 @@ static void test_deterministic(void) {
   tmp_free(&t);
 }
 
+/* ------------------------------------------------- lost signalling (NAS)
+ *
+ * One RNC, one cell, embodiment 2, patent, no join rekey: UE 0 a member,
+ * UE 1 joins at 1 s (one sub-group). Dedicated channels Gilbert-Elliott
+ * with loss 0 when good and 1 when bad, RLC AM with no retransmission
+ * (dch-max-retx = 0: every frame drawn bad is lost for good). The UE's
+ * radio condition is drawn at its first frame (bad with probability
+ * bad-fraction), then follows the chain: with a rate of 10^6 per second
+ * it has left its first state 10^-5 s later with probability 1 -
+ * e^-10, and stays in the other state when the way back has rate 0. */
+static const char *nas_ini = "[run]\nname = nas\nseed = 1\nduration = 60\nembodiment = 2\n"
+                             "[topology]\nggsn = 1\nsgsn-per-ggsn = 1\nrnc-per-sgsn = 1\n"
+                             "cells-per-rnc = 1\nsubgroup-size = 4\n"
+                             "[workload]\ninitial-members = 1\nevents = events.csv\n"
+                             "[loss]\ndch = gilbert-elliott\ndch-loss-good = 0\ndch-loss-bad = 1\n"
+                             "dch-max-retx = 0\n"
+                             "[reliability]\nt3380 = 2\nt3390 = 2\nnas-retx = 2\n";
+
+typedef struct {
+  bool ue1_in_tree, ue1_holds_current;
+} NasCheck;
+
+static void nas_at_end(void *ctx, const Net *net, const KtTree *tree, const Workload *wl) {
+  (void)wl;
+  NasCheck *c = ctx;
+  c->ue1_in_tree = kt_tree_is_member(tree, 1);
+  c->ue1_holds_current = net_ue_holds_group_key(net, 1, kt_tree_group_key(tree, 0));
+}
+
+static RunResult run_nas(const char *csv, const char *const *sets, NasCheck *c) {
+  RunHooks hooks = {.at_end = nas_at_end, .ctx = c};
+  return run_text(nas_ini, csv, sets, &hooks);
+}
+
+/* Starts bad, turns good: UE 1's activation (its first frame) is lost for
+ * good; T3380 (2 s) expires at 3 s, the request is sent again and gets
+ * through (the UE is good by then): one loss, one NAS retransmission, and
+ * UE 1 ends a member holding the current group key. */
+static void test_nas_recovers(void) {
+  const char *sets[] = {"loss.bad-fraction=1", "loss.bad-to-good=1e6", NULL};
+  NasCheck c = {0};
+  RunResult r = run_nas("time,action,ue,cell\n1,join,1,0\n", sets, &c);
+  const SummaryLoss *l = &r.summary.loss;
+  g_assert_cmpuint(l->dch_lost, ==, 1);
+  g_assert_cmpuint(l->nas_retransmissions, ==, 1);
+  g_assert_cmpuint(l->nas_aborted, ==, 0);
+  g_assert_cmpuint(r.summary.rejected_msgs, ==, 0);
+  g_assert_cmpuint(l->members_without_current_key, ==, 0);
+  g_assert_true(c.ue1_in_tree);
+  g_assert_true(c.ue1_holds_current);
+  g_assert_cmpuint(r.summary.final_members, ==, 2);
+  run_result_clear(&r);
+}
+
+/* Starts good, turns bad for good: UE 1's activation (first frame) gets
+ * through and the RNC takes it in the tree, but everything after is lost:
+ * the key assignment to UE 1 and the accept (2 frames down), then the 2
+ * requests sent again at the T3380 expiries (3 s, 5 s). At the third
+ * expiry (7 s) the join is aborted: counted, not silent. */
+static void test_nas_aborted(void) {
+  const char *sets[] = {"loss.bad-fraction=0", "loss.good-to-bad=1e6", NULL};
+  NasCheck c = {0};
+  RunResult r = run_nas("time,action,ue,cell\n1,join,1,0\n", sets, &c);
+  const SummaryLoss *l = &r.summary.loss;
+  g_assert_cmpuint(l->dch_lost, ==, 2 + 2);
+  g_assert_cmpuint(l->nas_retransmissions, ==, 2);
+  g_assert_cmpuint(l->nas_aborted, ==, 1);
+  g_assert_true(c.ue1_in_tree); /* the network took it in; the UE gave up */
+  g_assert_false(c.ue1_holds_current);
+  run_result_clear(&r);
+}
+
+/* Starts bad, turns good, T3380 long (100 s): UE 1's activation is lost
+ * for good, and it leaves at 2 s, before T3380 expires. The RNC finds no
+ * context for the deactivation and accepts it (no rekey, nothing
+ * rejected); the join's timer is stale: nothing is sent again. */
+static void test_nas_leave_replaces_join(void) {
+  const char *sets[] = {"loss.bad-fraction=1", "loss.bad-to-good=1e6", "reliability.t3380=100",
+                        NULL};
+  NasCheck c = {0};
+  RunResult r = run_nas("time,action,ue,cell\n1,join,1,0\n2,leave,1,\n", sets, &c);
+  const SummaryLoss *l = &r.summary.loss;
+  g_assert_cmpuint(l->dch_lost, ==, 1);
+  g_assert_cmpuint(l->nas_retransmissions, ==, 0);
+  g_assert_cmpuint(l->nas_aborted, ==, 0);
+  g_assert_cmpuint(r.summary.rejected_msgs, ==, 0);
+  g_assert_false(c.ue1_in_tree);
+  g_assert_cmpuint(r.summary.final_members, ==, 1);
+  run_result_clear(&r);
+}
+
+/* ------------------------------------------ multicast rounds (Zhang et al.)
+ *
+ * The "one-loss" case with multicast-rounds = m (round-length 0.1 s):
+ * every common-channel reception lost. UE 1 loses the group key (106
+ * bytes p2m) and asks 0.2 s later; its first m requests each open a round
+ * of the RNC, whose multicast of the group key under UE 1's sub-group key
+ * (106 bytes, one cell) is lost too; its retry (1 s) asks again; request
+ * m + 1 is answered by unicast (194 bytes). Hence m + 1 requests, m round
+ * transmissions, one unicast answer, 1 + m lost receptions, and a latency
+ * m retries longer than "one-loss"'s. */
+static void test_rounds_lost(void) {
+  for (guint m = 1; m <= 2; m++) {
+    g_autofree char *rounds = g_strdup_printf("reliability.multicast-rounds=%u", m);
+    const char *sets[] = {rounds, "reliability.round-length=0.1", NULL};
+    RunResult r = run_text(one_ini, one_csv, sets, NULL);
+    assert_clean(&r);
+    const SummaryLoss *l = &r.summary.loss;
+    g_assert_cmpuint(l->key_requests, ==, m + 1);
+    g_assert_cmpuint(l->round_tx, ==, m);
+    g_assert_cmpuint(l->round_bytes, ==, 106 * m);
+    g_assert_cmpuint(l->recovery_replies, ==, 1);
+    g_assert_cmpuint(l->recovery_bytes, ==, 194);
+    g_assert_cmpuint(l->common_losses, ==, 1 + m);
+    g_assert_cmpuint(l->members_without_current_key, ==, 0);
+    double want =
+        air(106, 128000) + 0.02 + 0.2 + m * 1.0 + air(21, 384000) + 0.01 + air(194, 384000) + 0.01;
+    g_assert_cmpfloat(fabs(metrics_event_latency(metrics_event(r.metrics, 0)) - want), <, 2e-9);
+    run_result_clear(&r);
+  }
+}
+
+/* The same with the common channel Gilbert-Elliott, loss 1 when bad and 0
+ * when good, UE 1 bad at its first reception (the group key) and good
+ * 10^-5 s later with probability 1 - e^-10 (rate 10^6 back, none away):
+ * the round's multicast reaches it. One request, one round transmission,
+ * no unicast answer, no second request (a newer group key heard on the
+ * cell answers it); the latency ends with the round's arrival. */
+static void test_rounds_served(void) {
+  const char *sets[] = {"loss.common=gilbert-elliott",  "loss.common-loss-good=0",
+                        "loss.common-loss-bad=1",       "loss.bad-fraction=1",
+                        "loss.bad-to-good=1e6",         "reliability.multicast-rounds=1",
+                        "reliability.round-length=0.1", NULL};
+  RunResult r = run_text(one_ini, one_csv, sets, NULL);
+  assert_clean(&r);
+  const SummaryLoss *l = &r.summary.loss;
+  g_assert_cmpuint(l->common_losses, ==, 1);
+  g_assert_cmpuint(l->key_requests, ==, 1);
+  g_assert_cmpuint(l->round_tx, ==, 1);
+  g_assert_cmpuint(l->recovery_replies, ==, 0);
+  g_assert_cmpuint(l->members_without_current_key, ==, 0);
+  double want =
+      air(106, 128000) + 0.02 + 0.2 + air(21, 384000) + 0.01 + 0.1 + air(106, 128000) + 0.02;
+  g_assert_cmpfloat(fabs(metrics_event_latency(metrics_event(r.metrics, 0)) - want), <, 2e-9);
+  run_result_clear(&r);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/reliability/lossless-unchanged", test_lossless_unchanged);
@@ -728,5 +875,10 @@ int main(int argc, char **argv) {
   g_test_add_func("/reliability/repeat", test_repeat);
   g_test_add_func("/reliability/dch-and-zhang", test_dch_and_zhang);
   g_test_add_func("/reliability/deterministic", test_deterministic);
+  g_test_add_func("/reliability/nas-recovers", test_nas_recovers);
+  g_test_add_func("/reliability/rounds-lost", test_rounds_lost);
+  g_test_add_func("/reliability/rounds-served", test_rounds_served);
+  g_test_add_func("/reliability/nas-aborted", test_nas_aborted);
+  g_test_add_func("/reliability/nas-leave-replaces-join", test_nas_leave_replaces_join);
   return g_test_run();
 }
