@@ -15,11 +15,22 @@
 #include "nodes/radio.h"
 #include "nodes/ue_recovery.h"
 
-/* What a UE holds. Versions 0 mean "not held". 168 bytes per UE, plus,
- * with node keys (LKH), the interior keys of its path (40 bytes each). */
+/* A node key the UE holds, with its entry's link in the radio's holders
+ * index (radio.h: the index's lists run through the UEs' slots). */
 typedef struct {
-  KtKey priv, subgroup, group;
-  KtKey *nodes;               /* node keys: interior (non-root) keys held, any order */
+  KtKey key; /* first: a slot's KtKey * is its UeNode * */
+  RadioLink link;
+} UeNode;
+
+/* What a UE holds. Versions 0 mean "not held". 144 bytes per UE, plus,
+ * with node keys (LKH), the interior keys of its path (48 bytes each, the
+ * array sized to the path). Its private key is not copied here: see
+ * own_private. */
+typedef struct {
+  KtKey subgroup, group;
+  RadioLink link;             /* the index entry of `subgroup`, or (node keys) of
+                               * RADIO_INDEX_ANY while `waiting` */
+  UeNode *nodes;              /* node keys: interior (non-root) keys held, any order */
   uint8_t n_nodes, cap_nodes; /* used / allocated entries of `nodes` */
   uint8_t member;             /* joined and not left (as the UE sees it) */
   uint8_t subgroup_indexed;   /* `subgroup` is in the radio's holders index */
@@ -90,15 +101,32 @@ static bool indexed_kind(KtKeyId id) {
 }
 
 /* Calls fn for each key id of `ue` in the index. */
-static void each_indexed(Net *net, uint32_t ue, void (*fn)(Radio *, uint32_t, uint32_t)) {
+static void each_indexed(Net *net, uint32_t ue,
+                         void (*fn)(Radio *, uint32_t, uint32_t, RadioLink *)) {
   UeState *st = st_of(net, ue);
   if (st->subgroup_indexed)
-    fn(net->radio, ue, st->subgroup.ref.id);
+    fn(net->radio, ue, st->subgroup.ref.id, &st->link);
   if (st->waiting)
-    fn(net->radio, ue, RADIO_INDEX_ANY);
+    fn(net->radio, ue, RADIO_INDEX_ANY, &st->link);
   for (uint8_t i = 0; i < st->n_nodes; i++)
-    if (st->nodes[i].ref.version != 0)
-      fn(net->radio, ue, st->nodes[i].ref.id);
+    if (st->nodes[i].key.ref.version != 0)
+      fn(net->radio, ue, st->nodes[i].key.ref.id, &st->nodes[i].link);
+}
+
+/* The index's way to the link of `ue`'s entry for `key_id` (radio.h). */
+static RadioLink *index_link(void *ctx, uint32_t ue, uint32_t key_id) {
+  UeState *st = st_of(ctx, ue);
+  if (key_id == RADIO_INDEX_ANY || (st->subgroup_indexed && st->subgroup.ref.id == key_id))
+    return &st->link;
+  for (uint8_t i = 0; i < st->n_nodes; i++)
+    if (st->nodes[i].key.ref.id == key_id && st->nodes[i].key.ref.version != 0)
+      return &st->nodes[i].link;
+  g_assert_not_reached(); /* the index names only holders */
+}
+
+/* The link of key slot `slot` of `st` (a sub-group slot, or a node key's). */
+static RadioLink *slot_link(UeState *st, KtKey *slot) {
+  return slot == &st->subgroup ? &st->link : &((UeNode *)(void *)slot)->link;
 }
 
 /* `slot` (a sub-group or node key slot of `ue`) is about to hold key id
@@ -106,20 +134,21 @@ static void each_indexed(Net *net, uint32_t ue, void (*fn)(Radio *, uint32_t, ui
 static void index_slot(Net *net, uint32_t ue, KtKey *slot, KtKeyId id) {
   UeState *st = st_of(net, ue);
   if (slot == &st->subgroup) {
+    g_assert(!st->waiting); /* st->link is the sub-group key's */
     if (st->subgroup_indexed && slot->ref.id == id)
       return;
     if (st->subgroup_indexed)
-      radio_index_remove(net->radio, ue, slot->ref.id);
-    radio_index_add(net->radio, ue, id);
+      radio_index_remove(net->radio, ue, slot->ref.id, &st->link);
+    radio_index_add(net->radio, ue, id, &st->link);
     st->subgroup_indexed = 1;
   } else if (slot->ref.version == 0) {
-    radio_index_add(net->radio, ue, id); /* a node key not held before */
+    radio_index_add(net->radio, ue, id, slot_link(st, slot)); /* a node key not held before */
   }
 }
 
 static void wipe_nodes(UeState *st) {
   for (uint8_t i = 0; i < st->n_nodes; i++)
-    kt_key_wipe(&st->nodes[i]);
+    kt_key_wipe(&st->nodes[i].key);
   g_free(st->nodes);
   st->nodes = NULL;
   st->n_nodes = st->cap_nodes = 0;
@@ -135,30 +164,51 @@ static void forget_for_rejoin(Net *net, uint32_t ue) {
   wipe_nodes(st);
 }
 
+/* The UE's private key. It is provisioned once and never changes, and its
+ * bytes are the network's copy's (both come from kt_keygen_private, a pure
+ * function of the UE id), so the UE holds it by reference to that one copy
+ * (the key tree's) instead of a second one per UE; before the network has
+ * seen the UE it is derived into `scratch`. NULL before the UE appears. */
+static const KtKey *own_private(const Net *net, uint32_t ue, KtKey *scratch) {
+  const KtKey *k = kt_tree_key(net->tree, KT_KEY_ID(KT_KEY_PRIVATE, ue));
+  if (k != NULL || !radio_ue_seen(net->radio, ue))
+    return k;
+  kt_keygen_private(net->keygen, scratch, ue);
+  return scratch;
+}
+
+/* Room for `more` node keys beyond those held (the array is sized to the
+ * path, not doubled: it is most of a UE's memory with node keys). */
+static void reserve_nodes(UeState *st, guint more) {
+  guint cap = st->n_nodes + more;
+  if (cap <= st->cap_nodes)
+    return;
+  g_assert(cap <= UINT8_MAX);
+  st->nodes = g_renew(UeNode, st->nodes, cap);
+  st->cap_nodes = (uint8_t)cap;
+}
+
 /* The UE's copy of key `id` (its slot), or NULL; with `create`, a node key
  * not held yet gets a new, empty (version 0) slot. */
 static KtKey *key_slot(const Net *net, uint32_t ue, KtKeyId id, bool create) {
   UeState *st = st_of(net, ue);
   switch (KT_KEY_ID_KIND(id)) {
   case KT_KEY_PRIVATE:
-    return &st->priv;
+    /* only its own; read only (install never writes a private key) */
+    return id == KT_KEY_ID(KT_KEY_PRIVATE, ue) ? (KtKey *)kt_tree_key(net->tree, id) : NULL;
   case KT_KEY_SUBGROUP:
     if (!kt_tree_node_keys(net->tree))
       return &st->subgroup;
     for (uint8_t i = 0; i < st->n_nodes; i++)
-      if (st->nodes[i].ref.id == id)
-        return &st->nodes[i];
+      if (st->nodes[i].key.ref.id == id)
+        return &st->nodes[i].key;
     if (!create)
       return NULL;
-    if (st->n_nodes == st->cap_nodes) {
-      g_assert(st->cap_nodes < 128);
-      uint8_t cap = st->cap_nodes ? (uint8_t)(st->cap_nodes * 2) : 4;
-      st->nodes = g_renew(KtKey, st->nodes, cap);
-      st->cap_nodes = cap;
-    }
-    KtKey *slot = &st->nodes[st->n_nodes++];
+    if (st->n_nodes == st->cap_nodes)
+      reserve_nodes(st, 2); /* a path grows by a level or two at a time */
+    UeNode *slot = &st->nodes[st->n_nodes++];
     memset(slot, 0, sizeof *slot);
-    return slot;
+    return &slot->key;
   case KT_KEY_GROUP:
     return &st->group;
   default:
@@ -221,7 +271,7 @@ static void end_wait(Net *net, uint32_t ue) {
   UeState *st = st_of(net, ue);
   if (!st->waiting)
     return;
-  radio_index_remove(net->radio, ue, RADIO_INDEX_ANY);
+  radio_index_remove(net->radio, ue, RADIO_INDEX_ANY, &st->link);
   st->waiting = 0;
   GArray *pending = ues(net)->pending;
   for (guint i = 0; i < pending->len;) {
@@ -273,10 +323,10 @@ static void compute_keys(Net *net, uint32_t ue, uint32_t seq) {
     return;
   UeState *st = st_of(net, ue);
   for (uint8_t i = 0; i < st->n_nodes;) {
-    if (kt_tree_key(net->tree, st->nodes[i].ref.id) == NULL) {
-      if (st->nodes[i].ref.version != 0)
-        radio_index_remove(net->radio, ue, st->nodes[i].ref.id);
-      kt_key_wipe(&st->nodes[i]);
+    if (kt_tree_key(net->tree, st->nodes[i].key.ref.id) == NULL) {
+      if (st->nodes[i].key.ref.version != 0)
+        radio_index_remove(net->radio, ue, st->nodes[i].key.ref.id, &st->nodes[i].link);
+      kt_key_wipe(&st->nodes[i].key);
       st->nodes[i] = st->nodes[--st->n_nodes];
     } else {
       i++;
@@ -285,7 +335,7 @@ static void compute_keys(Net *net, uint32_t ue, uint32_t seq) {
   const KtKey *held[UINT8_MAX + 1];
   guint n_held = 0;
   for (uint8_t i = 0; i < st->n_nodes; i++)
-    held[n_held++] = &st->nodes[i];
+    held[n_held++] = &st->nodes[i].key;
   if (st->group.ref.version != 0)
     held[n_held++] = &st->group;
   KtKey out[KT_PLAN_MAX_KEYS];
@@ -489,13 +539,13 @@ static void ue_init(Net *net, const KtKey *core_key) {
   u->waiting =
       g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)g_array_unref);
   net->state[NET_UE] = u;
+  radio_index_set_links(net->radio, index_link, net);
 }
 
 static void ue_fini(Net *net) {
   Ues *u = ues(net);
   for (uint32_t i = 0; i < net->cfg.ue_capacity; i++) {
     UeState *st = &u->ue[i];
-    kt_key_wipe(&st->priv);
     kt_key_wipe(&st->subgroup);
     kt_key_wipe(&st->group);
     wipe_nodes(st);
@@ -531,8 +581,7 @@ void ue_appear(Net *net, uint32_t ue, uint32_t cell) {
   bool moves = radio_ue_seen(net->radio, ue) && radio_ue_cell(net->radio, ue) != cell;
   if (moves)
     each_indexed(net, ue, radio_index_remove);
-  if (radio_camp(net->radio, ue, cell))
-    kt_keygen_private(net->keygen, &st_of(net, ue)->priv, ue);
+  radio_camp(net->radio, ue, cell); /* its private key: own_private */
   if (moves)
     each_indexed(net, ue, radio_index_add);
 }
@@ -643,8 +692,9 @@ static void do_join(Net *net, uint32_t ue, uint32_t cell, uint32_t seq) {
   forget_for_rejoin(net, ue);
   st->member = 1;
   if (kt_tree_node_keys(net->tree)) {
+    g_assert(!st->subgroup_indexed); /* st->link is RADIO_INDEX_ANY's */
     st->waiting = 1;
-    radio_index_add(net->radio, ue, RADIO_INDEX_ANY);
+    radio_index_add(net->radio, ue, RADIO_INDEX_ANY, &st->link);
   }
   if (ues(net)->recovery)
     ue_recovery_reset(ues(net)->recovery, ue);
@@ -671,7 +721,16 @@ static void do_leave(Net *net, uint32_t ue, uint32_t seq) {
 void ue_sync_from_tree(Net *net, uint32_t ue) {
   const KtKey *keys[2 * KT_PLAN_MAX_KEYS + 1]; /* oft: leaf, 2 per level, group */
   guint n = kt_tree_ue_keys(net->tree, ue, keys, G_N_ELEMENTS(keys));
+  if (kt_tree_node_keys(net->tree)) {
+    guint new_nodes = 0;
+    for (guint i = 0; i < n; i++)
+      new_nodes += KT_KEY_ID_KIND(keys[i]->ref.id) == KT_KEY_SUBGROUP &&
+                   !key_slot(net, ue, keys[i]->ref.id, false);
+    reserve_nodes(st_of(net, ue), new_nodes); /* the path at once, exactly */
+  }
   for (guint i = 0; i < n; i++) {
+    if (KT_KEY_ID_KIND(keys[i]->ref.id) == KT_KEY_PRIVATE)
+      continue; /* held by reference (own_private) */
     KtKey *slot = key_slot(net, ue, keys[i]->ref.id, true);
     if (indexed_kind(keys[i]->ref.id))
       index_slot(net, ue, slot, keys[i]->ref.id);
@@ -706,48 +765,59 @@ bool ue_holds_group_key(const Net *net, uint32_t ue, const KtKey *key) {
 /* Every key UE `ue` holds (version != 0) into `out`; the previous group
  * key (kept only to read late data) with `with_previous`. Returns the count. */
 #define UE_MAX_KEYS (4u + 128u) /* priv, subgroup, group, previous, node keys */
-static guint held_keys(const UeState *st, bool with_previous, const KtKey *out[UE_MAX_KEYS]) {
+static guint held_keys(const Net *net, uint32_t ue, bool with_previous,
+                       const KtKey *out[UE_MAX_KEYS], KtKey *scratch) {
+  const UeState *st = st_of(net, ue);
   guint n = 0;
-  const KtKey *fixed[] = {&st->priv, &st->subgroup, &st->group, &st->prev_group};
+  const KtKey *priv = own_private(net, ue, scratch);
+  if (priv != NULL)
+    out[n++] = priv;
+  const KtKey *fixed[] = {&st->subgroup, &st->group, &st->prev_group};
   for (guint i = 0; i < G_N_ELEMENTS(fixed); i++)
     if (fixed[i]->ref.version != 0 && (with_previous || fixed[i] != &st->prev_group))
       out[n++] = fixed[i];
   for (uint8_t i = 0; i < st->n_nodes; i++)
-    if (st->nodes[i].ref.version != 0)
-      out[n++] = &st->nodes[i];
+    if (st->nodes[i].key.ref.version != 0)
+      out[n++] = &st->nodes[i].key;
   return n;
 }
 
 uint32_t ue_keys_held(const Net *net, uint32_t ue) {
   const KtKey *held[UE_MAX_KEYS];
+  KtKey scratch;
+  guint n = held_keys(net, ue, false, held, &scratch);
+  kt_key_wipe(&scratch);
   /* sd: plus the labels it holds but the simulation derives on demand */
-  return held_keys(st_of(net, ue), false, held) + kt_tree_member_implicit_keys(net->tree, ue);
+  return n + kt_tree_member_implicit_keys(net->tree, ue);
 }
 
 bool ue_can_open(const Net *net, uint32_t ue, const KtWrap *wrap) {
   const KtKey *held[UE_MAX_KEYS];
-  guint n_held = held_keys(st_of(net, ue), true, held);
-  for (guint i = 0; i < n_held; i++) {
+  KtKey scratch;
+  guint n_held = held_keys(net, ue, true, held, &scratch);
+  bool opened = false;
+  for (guint i = 0; i < n_held && !opened; i++) {
     /* real decryption with whatever the UE holds, refs forced to match, so
      * that only the key bytes decide */
     KtKey probe = *held[i];
     probe.ref = wrap->under;
     KtKey out;
-    bool ok = kt_unwrap(&out, wrap, &probe) == 0;
+    opened = kt_unwrap(&out, wrap, &probe) == 0;
     kt_key_wipe(&probe);
-    if (ok) {
+    if (opened)
       kt_key_wipe(&out);
-      return true;
-    }
   }
-  return false;
+  kt_key_wipe(&scratch);
+  return opened;
 }
 
 void ue_copy_keys(const Net *net, uint32_t ue, GArray *out) {
   const KtKey *held[UE_MAX_KEYS];
-  guint n = held_keys(st_of(net, ue), true, held);
+  KtKey scratch;
+  guint n = held_keys(net, ue, true, held, &scratch);
   for (guint i = 0; i < n; i++)
     g_array_append_vals(out, held[i], 1);
+  kt_key_wipe(&scratch);
 }
 
 uint64_t ue_data_verify_mismatches(const Net *net) {
