@@ -76,7 +76,17 @@ void sim_destroy(void) {
 }
 
 double sim_now(void) {
-  return Simulator::Now().GetSeconds();
+  /* Asked once per receiving UE (the completion of each install): the
+   * conversion of ns-3's time to seconds (a 128-bit multiply) is done once
+   * per simulated instant; the time step itself is cheap to read. */
+  static int64_t last_step = -1;
+  static double last_s = 0.0;
+  int64_t step = Simulator::Now().GetTimeStep();
+  if (step != last_step) {
+    last_s = Simulator::Now().GetSeconds();
+    last_step = step;
+  }
+  return last_s;
 }
 
 void sim_schedule(double delay_s, SimEventFn fn, void *ctx, uint64_t arg) {
