@@ -18,6 +18,8 @@ struct KeyPool {
   uint32_t free;   /* first free entry, or KEY_POOL_NONE */
   guint used;
   GHashTable *first; /* id << 32 | version -> handle */
+  uint32_t last;     /* the entry last held: the holders of one transmission
+                      * hold the same key one after the other */
 };
 
 static gpointer ref_key(KtKeyRef ref) {
@@ -51,12 +53,18 @@ void key_pool_free(KeyPool *p) {
 
 uint32_t key_pool_hold(KeyPool *p, const KtKey *key) {
   g_assert(key->ref.version != 0);
+  Entry *l = &p->e[p->last];
+  if (l->holders > 0 && kt_ref_equal(l->key.ref, key->ref) &&
+      memcmp(l->key.bytes, key->bytes, KT_KEYBYTES) == 0) {
+    l->holders++;
+    return p->last;
+  }
   gpointer k = ref_key(key->ref);
   uint32_t first = GPOINTER_TO_UINT(g_hash_table_lookup(p->first, k));
   for (uint32_t h = first; h != KEY_POOL_NONE; h = p->e[h].next)
     if (memcmp(p->e[h].key.bytes, key->bytes, KT_KEYBYTES) == 0) {
       p->e[h].holders++;
-      return h;
+      return p->last = h;
     }
   uint32_t h = p->free;
   if (h != KEY_POOL_NONE) {
@@ -71,7 +79,7 @@ uint32_t key_pool_hold(KeyPool *p, const KtKey *key) {
   p->e[h] = (Entry){.key = *key, .holders = 1, .next = first};
   g_hash_table_insert(p->first, k, GUINT_TO_POINTER(h));
   p->used++;
-  return h;
+  return p->last = h;
 }
 
 void key_pool_release(KeyPool *p, uint32_t h) {

@@ -288,11 +288,15 @@ guint radio_index_ues(const Radio *r, uint32_t cell, uint32_t key_id, GArray *ou
   Ends e;
   if (!ends_of(r, holders_key(cell, key_id), &e))
     return 0;
-  guint n = 0;
+  guint start = out->len, n = 0, room = 0;
   for (uint32_t u = e.first; u != RADIO_NO_UE; u = r->link_of(r->link_ctx, u, key_id)->next) {
-    g_array_append_val(out, u);
-    n++;
+    if (n == room) { /* grow in steps, not one append per holder */
+      room = room ? 2 * room : 64;
+      g_array_set_size(out, start + room);
+    }
+    g_array_index(out, uint32_t, start + n++) = u;
   }
+  g_array_set_size(out, start + n);
   return n;
 }
 

@@ -49,7 +49,16 @@ double sim_now(void); /* seconds */
 void sim_schedule(double delay_s, SimEventFn fn, void *ctx, uint64_t arg);
 /* Runs until no event is left, or until `until_s` if > 0. */
 void sim_run(double until_s);
-/* Events executed by ns-3 so far in this simulation. */
+/* Runs now the events ns-3 has pending at time 0 (the initialisation of
+ * the nodes and devices made so far: ns-3 schedules one per node and per
+ * device), instead of keeping them in memory until the run (~150 B per UE
+ * node). They are the only events pending while the network is built and
+ * provisioned (nothing is sent then), and they run in the order and at
+ * the time they would run at the start of sim_run. Only before the first
+ * sim_schedule (checked). */
+void sim_settle(void);
+/* Events executed by ns-3 so far in this simulation (sim_settle's own
+ * stops not counted). */
 uint64_t sim_events_executed(void);
 
 SimNodeId sim_node_new(void);

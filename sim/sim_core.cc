@@ -44,7 +44,12 @@ private:
   uint64_t m_arg;
 };
 
+uint64_t g_scheduled = 0;    /* sim_schedule calls in this simulation */
+uint64_t g_settle_stops = 0; /* the stop events of sim_settle, not counted as executed */
+
 void reset_state() {
+  g_scheduled = 0;
+  g_settle_stops = 0;
   simint::pcap_reset();
   simint::link_reset();
   simint::radio_reset();
@@ -94,6 +99,7 @@ void sim_schedule(double delay_s, SimEventFn fn, void *ctx, uint64_t arg) {
   SIM_CHECK(Simulator::Now().GetTimeStep() <= kSimMaxTimeNs, "simulated time past %g s",
             kSimMaxTimeS);
   SIM_CHECK(fn != nullptr, "null event function");
+  g_scheduled++;
   Simulator::Schedule(Seconds(delay_s), Ptr<EventImpl>(new CEvent(fn, ctx, arg), false));
 }
 
@@ -108,8 +114,19 @@ void sim_run(double until_s) {
   Simulator::Run();
 }
 
+void sim_settle(void) {
+  SIM_CHECK(Simulator::Now().IsZero(), "sim_settle at %g s, not before the run",
+            Simulator::Now().GetSeconds());
+  SIM_CHECK(g_scheduled == 0, "sim_settle after %llu events of the simulation were scheduled",
+            static_cast<unsigned long long>(g_scheduled));
+  /* the stop goes after every event pending now (same time, inserted last) */
+  Simulator::Stop(Seconds(0));
+  Simulator::Run();
+  g_settle_stops++;
+}
+
 uint64_t sim_events_executed(void) {
-  return Simulator::GetEventCount();
+  return Simulator::GetEventCount() - g_settle_stops;
 }
 
 } // extern "C"
