@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "keytree/kt_key.h"
+#include "nodes/key_pool.h"
 #include "nodes/net.h"
 #include "nodes/node.h"
 #include "nodes/plan.h"
@@ -189,6 +190,8 @@ static const Rank ranks[] = {
     {"msg.c", 0, "msg.h"},
     {"radio.h", 0, NULL},
     {"radio.c", 0, "radio.h"},
+    {"key_pool.h", 0, NULL},
+    {"key_pool.c", 0, "key_pool.h"},
     {"plan.h", 0, NULL},
     {"plan.c", 0, "plan.h"},
     {"unwrap_share.h", 0, NULL},
@@ -372,6 +375,65 @@ static void test_radio_index_order(void) {
   sim_destroy();
 }
 
+/* ---------------------------------------------------------- key_pool.c */
+
+static KtKey pool_key(uint32_t index, uint32_t version, unsigned char fill) {
+  KtKey k = {.ref = {KT_KEY_ID(KT_KEY_SUBGROUP, index), version}};
+  memset(k.bytes, fill, sizeof k.bytes);
+  return k;
+}
+
+/* One entry per (id, version, bytes): holders of equal keys share it,
+ * other bytes or another version get their own; the last release frees
+ * (and wipes) it, and a freed entry is used again. */
+static void test_key_pool(void) {
+  KeyPool *p = key_pool_new();
+  const KtKey *none = key_pool_key(p, KEY_POOL_NONE);
+  g_assert_cmpuint(none->ref.version, ==, 0);
+  KtKey a = pool_key(7, 1, 0xaa), a_other = pool_key(7, 1, 0xbb), a2 = pool_key(7, 2, 0xaa);
+  uint32_t h1 = key_pool_hold(p, &a), h2 = key_pool_hold(p, &a);
+  g_assert_cmpuint(h1, ==, h2); /* shared */
+  g_assert_cmpuint(h1, !=, KEY_POOL_NONE);
+  uint32_t h3 = key_pool_hold(p, &a_other); /* same version, other bytes */
+  uint32_t h4 = key_pool_hold(p, &a2);      /* same bytes, other version */
+  g_assert_cmpuint(h3, !=, h1);
+  g_assert_cmpuint(h4, !=, h1);
+  g_assert_cmpuint(h4, !=, h3);
+  g_assert_cmpuint(key_pool_size(p), ==, 3);
+  g_assert_cmpmem(key_pool_key(p, h3), sizeof(KtKey), &a_other, sizeof(KtKey));
+  g_assert_cmpmem(key_pool_key(p, h1), sizeof(KtKey), &a, sizeof(KtKey));
+  g_assert_cmpuint(key_pool_hold(p, &a_other), ==, h3); /* found behind the first of its version */
+  key_pool_release(p, h1);
+  g_assert_cmpuint(key_pool_size(p), ==, 3); /* one holder left */
+  key_pool_release(p, h1);
+  g_assert_cmpuint(key_pool_size(p), ==, 2);
+  g_assert_cmpuint(key_pool_key(p, h1)->ref.version, ==, 0); /* wiped */
+  /* the version's other entry is still found after the first is gone */
+  g_assert_cmpuint(key_pool_hold(p, &a_other), ==, h3);
+  uint32_t h5 = key_pool_hold(p, &a); /* a new entry, in the freed place */
+  g_assert_cmpuint(h5, ==, h1);
+  g_assert_cmpuint(key_pool_size(p), ==, 3);
+  key_pool_release(p, KEY_POOL_NONE); /* nothing */
+  for (int i = 0; i < 3; i++)
+    key_pool_release(p, h3);
+  key_pool_release(p, h4);
+  key_pool_release(p, h5);
+  g_assert_cmpuint(key_pool_size(p), ==, 0);
+  /* many versions: the array grows and every key reads back */
+  uint32_t hs[300];
+  for (uint32_t v = 0; v < 300; v++) {
+    KtKey k = pool_key(9, v + 1, (unsigned char)v);
+    hs[v] = key_pool_hold(p, &k);
+  }
+  for (uint32_t v = 0; v < 300; v++) {
+    KtKey k = pool_key(9, v + 1, (unsigned char)v);
+    g_assert_cmpmem(key_pool_key(p, hs[v]), sizeof(KtKey), &k, sizeof(KtKey));
+    key_pool_release(p, hs[v]);
+  }
+  g_assert_cmpuint(key_pool_size(p), ==, 0);
+  key_pool_free(p);
+}
+
 /* ------------------------------------------------------------ route.c */
 
 /* What the core elements sent and rejected. */
@@ -543,6 +605,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/nodes/radio/bearers", test_radio_bearers);
   g_test_add_func("/nodes/radio/index", test_radio_index);
   g_test_add_func("/nodes/radio/index_order", test_radio_index_order);
+  g_test_add_func("/nodes/key_pool", test_key_pool);
   g_test_add_func("/nodes/route/request", test_route_request);
   g_test_add_func("/nodes/layering", test_layering);
   return g_test_run();
