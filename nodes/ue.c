@@ -24,11 +24,13 @@ typedef uint32_t UeSlot;
  * index (radio.h: the index's lists run through the UEs' slots). */
 typedef struct {
   UeSlot key; /* first: a slot's UeSlot * is its UeNode * */
+  KtKeyId id; /* the node's key id, from the slot's creation (the ring is
+               * searched by id: no trip to the pool per entry) */
   RadioLink link;
 } UeNode;
 
 /* What a UE holds. Versions 0 mean "not held". 40 bytes per UE, plus, with
- * node keys (LKH), the interior keys of its path (12 bytes each, the array
+ * node keys (LKH), the interior keys of its path (16 bytes each, the array
  * sized to the path). Its keys are handles to the key pool's shared
  * copies; its private key is not in the pool: see own_private. */
 typedef struct {
@@ -130,7 +132,7 @@ static void each_indexed(Net *net, uint32_t ue,
     fn(net->radio, ue, RADIO_INDEX_ANY, &st->link);
   for (uint8_t i = 0; i < st->n_nodes; i++)
     if (st->nodes[i].key != KEY_POOL_NONE)
-      fn(net->radio, ue, k_of(net, st->nodes[i].key)->ref.id, &st->nodes[i].link);
+      fn(net->radio, ue, st->nodes[i].id, &st->nodes[i].link);
 }
 
 /* The index's way to the link of `ue`'s entry for `key_id` (radio.h). */
@@ -140,7 +142,7 @@ static RadioLink *index_link(void *ctx, uint32_t ue, uint32_t key_id) {
       (st->subgroup_indexed && k_of(ctx, st->subgroup)->ref.id == key_id))
     return &st->link;
   for (uint8_t i = 0; i < st->n_nodes; i++)
-    if (st->nodes[i].key != KEY_POOL_NONE && k_of(ctx, st->nodes[i].key)->ref.id == key_id)
+    if (st->nodes[i].id == key_id && st->nodes[i].key != KEY_POOL_NONE)
       return &st->nodes[i].link;
   g_assert_not_reached(); /* the index names only holders */
 }
@@ -220,7 +222,7 @@ static UeSlot *key_slot(const Net *net, uint32_t ue, KtKeyId id, bool create) {
     if (!kt_tree_node_keys(net->tree))
       return &st->subgroup;
     for (uint8_t i = 0; i < st->n_nodes; i++)
-      if (k_of(net, st->nodes[i].key)->ref.id == id)
+      if (st->nodes[i].id == id)
         return &st->nodes[i].key;
     if (!create)
       return NULL;
@@ -228,6 +230,7 @@ static UeSlot *key_slot(const Net *net, uint32_t ue, KtKeyId id, bool create) {
       reserve_nodes(st, 2); /* a path grows by a level or two at a time */
     UeNode *slot = &st->nodes[st->n_nodes++];
     memset(slot, 0, sizeof *slot);
+    slot->id = id; /* filled at once by the caller */
     return &slot->key;
   case KT_KEY_GROUP:
     return &st->group;
@@ -360,7 +363,7 @@ static void compute_keys(Net *net, uint32_t ue, uint32_t seq) {
     return;
   UeState *st = st_of(net, ue);
   for (uint8_t i = 0; i < st->n_nodes;) {
-    KtKeyId id = k_of(net, st->nodes[i].key)->ref.id;
+    KtKeyId id = st->nodes[i].id;
     if (kt_tree_key(net->tree, id) == NULL) {
       if (st->nodes[i].key != KEY_POOL_NONE)
         radio_index_remove(net->radio, ue, id, &st->nodes[i].link);
