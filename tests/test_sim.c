@@ -199,6 +199,47 @@ static void test_event_count(void) {
   sim_destroy();
 }
 
+/* sim_settle runs ns-3's pending initialisation events now: the same
+ * events as a run would (counted alike, its stop not counted), nothing
+ * left for the run, and only before the simulation schedules its own. */
+static uint64_t init_events(bool settle) {
+  start();
+  SimNodeId rnc = sim_node_new();
+  SimRanId ran = sim_ran_new(rnc, 2, &(SimChannel){64000, 0.01}, &(SimChannel){32000, 0.02});
+  for (int i = 0; i < 5; i++)
+    sim_ran_attach(ran, sim_node_new());
+  if (settle) {
+    sim_settle();
+    uint64_t settled = sim_events_executed();
+    g_assert_cmpuint(settled, >, 0);
+    sim_settle(); /* nothing pending: no event */
+    g_assert_cmpuint(sim_events_executed(), ==, settled);
+    g_assert_cmpfloat(sim_now(), ==, 0.0);
+  }
+  sim_schedule(0.5, on_event, &nrec, 1);
+  sim_run(0);
+  uint64_t n = sim_events_executed();
+  g_assert_cmpint(nrec, ==, 1);
+  sim_destroy();
+  return n;
+}
+
+static void test_settle(void) {
+  g_assert_cmpuint(init_events(true), ==, init_events(false));
+}
+
+static void test_settle_after_schedule(void) {
+  if (g_test_subprocess()) {
+    start();
+    sim_schedule(0.5, on_event, &nrec, 1);
+    sim_settle(); /* refused: the simulation's own event is pending */
+    return;
+  }
+  g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed();
+  g_test_trap_assert_stderr("*sim_settle after 1 events*");
+}
+
 /* ---- point-to-point links ---- */
 
 static void test_link_timing(void) {
@@ -719,6 +760,8 @@ int main(int argc, char **argv) {
   g_test_add_func("/sim/events/order", test_event_order);
   g_test_add_func("/sim/events/run-until", test_run_until);
   g_test_add_func("/sim/events/count", test_event_count);
+  g_test_add_func("/sim/events/settle", test_settle);
+  g_test_add_func("/sim/events/settle-after-schedule", test_settle_after_schedule);
   g_test_add_func("/sim/link/timing", test_link_timing);
   g_test_add_func("/sim/link/fifo", test_link_fifo);
   g_test_add_func("/sim/link/large-payload", test_link_large_payload);
