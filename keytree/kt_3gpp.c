@@ -17,9 +17,47 @@
  * KT_PERIODIC_MSK every msk_period s, a new MSK to each member and a new
  * MTK under it; KT_PERIODIC_MTK every mtk_period s, a new MTK under the
  * current MSK. Every delivery carries or is under keys of the BM-SC
- * (embodiment 1): all are KT_STAGE_GROUP. */
+ * (embodiment 1): all are KT_STAGE_GROUP.
+ *
+ * Sizes. Each delivery is a MIKEY message (KtDelivery.envelope): on the
+ * channel it has the MIKEY message's bytes with each 16-byte key value
+ * replaced by our real wrap (88 bytes). */
 #include "keytree/kt_plan_build.h"
 #include "keytree/kt_scheme.h"
+
+/* MIKEY message sizes (RFC 3830 as profiled by TS 33.246; every field
+ * and its source in docs/schemes.md, "3gpp", "Message sizes"). Payloads
+ * in bytes: */
+enum {
+  MIKEY_HDR = 10,     /* common header, empty CS ID map (RFC 4563 §5) */
+  MIKEY_T = 6,        /* timestamp, TS type COUNTER (32 bits) */
+  MIKEY_RAND = 18,    /* RAND, 16 bytes */
+  MIKEY_IDI = 47,     /* IDi: the BM-SC's NAF-ID, 43 bytes (our example) */
+  MIKEY_IDR = 66,     /* IDr: the UE's B-TID, 62 bytes (our example) */
+  MIKEY_EXT_MSK = 11, /* general extension, Key ID type: the MSK ID (4) */
+  MIKEY_EXT_MTK = 13, /* the same with the MSK ID and the MTK ID (4 + 2) */
+  MIKEY_KEMAC = 25,   /* KEMAC without its key data: 4 + MAC alg 1 + MAC 20 */
+  MIKEY_KEY_HDR = 4,  /* a key data sub-payload without its key, KV null */
+  MIKEY_KEY = 16,     /* a 128-bit MSK or MTK */
+};
+
+/* A message's bytes beyond its key values (KtDelivery.envelope), the
+ * MIKEY message with `keys` key data sub-payloads: on the channel each
+ * 16-byte key value is one of our wraps. MSK message: HDR, T, RAND, IDi,
+ * IDr, EXT, KEMAC; MTK message: HDR, T, EXT, KEMAC. */
+static uint16_t msk_envelope(guint keys) {
+  return (uint16_t)(MIKEY_HDR + MIKEY_T + MIKEY_RAND + MIKEY_IDI + MIKEY_IDR + MIKEY_EXT_MSK +
+                    MIKEY_KEMAC + keys * MIKEY_KEY_HDR);
+}
+
+static uint16_t mtk_envelope(void) {
+  return (uint16_t)(MIKEY_HDR + MIKEY_T + MIKEY_EXT_MTK + MIKEY_KEMAC + MIKEY_KEY_HDR);
+}
+
+/* The last delivery of the plan is a MIKEY message of that envelope. */
+static void mikey(KtPlan *plan, uint16_t envelope) {
+  g_array_index(plan->deliveries, KtDelivery, plan->deliveries->len - 1).envelope = envelope;
+}
 
 typedef struct {
   KtKey *msk; /* [n_scopes] */
@@ -60,8 +98,10 @@ static void new_mtk(KtTree *t, uint32_t scope, uint32_t skip, KtPlan *plan) {
     guint others = t->rnc_count[r];
     if (s != NULL && kt_priv_rnc_of_cell(t, s->cell) == r)
       others--;
-    if (others > 0)
+    if (others > 0) {
       kt_priv_deliver(plan, KT_STAGE_GROUP, KT_TO_RNC_GROUP, r, r, skip, msk, &mtk, 1);
+      mikey(plan, mtk_envelope());
+    }
   }
 }
 
@@ -78,9 +118,11 @@ static void new_msk(KtTree *t, uint32_t scope, uint32_t skip, KtPlan *plan) {
       const GArray *cu = t->cell_ues[c];
       for (guint i = 0; i < cu->len; i++) {
         uint32_t m = g_array_index(cu, guint32, i);
-        if (m != skip)
+        if (m != skip) {
           kt_priv_deliver(plan, KT_STAGE_GROUP, KT_TO_UE, m, r, KT_NO_UE,
                           kt_priv_ue(t, m)->priv.ref, &msk->ref, 1);
+          mikey(plan, msk_envelope(1));
+        }
       }
     }
   new_mtk(t, scope, skip, plan);
@@ -95,6 +137,7 @@ static void gpp_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtP
     new_msk(t, plan->scope, ue, plan);
   KtKeyRef keys[2] = {gpp(t)->msk[plan->scope].ref, t->group[plan->scope].ref};
   kt_priv_deliver(plan, KT_STAGE_GROUP, KT_TO_UE, ue, plan->rnc, KT_NO_UE, rec->priv.ref, keys, 2);
+  mikey(plan, msk_envelope(2)); /* the MSK message, the MTK in its KEMAC too */
 }
 
 static void gpp_leave(KtTree *t, uint32_t ue, KtPlan *plan) {

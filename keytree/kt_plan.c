@@ -107,9 +107,15 @@ guint kt_plan_p2p_count(const KtPlan *plan) {
 
 guint kt_plan_p2m_count(const KtPlan *plan) {
   g_assert(plan != NULL);
+  guint n = 0;
   if (plan->deliveries == NULL)
     return 0;
-  return plan->deliveries->len - kt_plan_p2p_count(plan);
+  for (guint i = 0; i < plan->deliveries->len; i++) {
+    const KtDelivery *d = &g_array_index(plan->deliveries, KtDelivery, i);
+    if (d->target != KT_TO_UE && !d->joined)
+      n++;
+  }
+  return n;
 }
 
 KtKeyRef kt_delivery_key(const KtPlan *plan, const KtDelivery *d, guint i) {

@@ -2,7 +2,7 @@
  *
  * The planner (kt_tree_join / kt_tree_leave) returns a KtPlan. It does no I/O
  * and schedules nothing: the nodes layer turns each KtDelivery into one MBMS
- * key assignment message. The delivery rule is uniform:
+ * key assignment message (deliveries `joined` to the one before share it). The delivery rule is uniform:
  *   - target KT_TO_UE: point-to-point on that UE's dedicated channel, every
  *     key in it wrapped under `under` (the UE's private key);
  *   - target KT_TO_SUBGROUP / KT_TO_RNC_GROUP / KT_TO_NODE: point-to-multipoint
@@ -52,6 +52,17 @@ typedef struct {
   uint32_t rnc;        /* the RNC that transmits this delivery */
   uint32_t exclude_ue; /* not a holder of `under` (the joiner), or KT_NO_UE */
   uint8_t n_keys;
+  /* Travels in the same point-to-multipoint message as the previous
+   * delivery (same rnc and stage; its wraps are under its own `under`):
+   * one key assignment carrying wraps under several keys, as sd's one
+   * broadcast per rekey (docs/schemes.md, "sd"). The planner keeps a
+   * message's wraps at most KT_PLAN_MAX_KEYS (MSG_MAX_WRAPS). */
+  bool joined;
+  /* The bytes, beyond its wraps, of the standard message this delivery
+   * stands for (3gpp: MIKEY's MSK and MTK messages, docs/schemes.md); the
+   * RNC pads the key assignment to envelope + wraps bytes. 0: this
+   * simulator's own key assignment. */
+  uint16_t envelope;
   KtKeyRef keys[KT_DELIVERY_MAX_KEYS]; /* first keys inside, each wrapped under `under` */
   uint32_t more;                       /* keys 2.. are plan->more_keys[more..] */
   KtKeyRef under;
@@ -99,7 +110,9 @@ bool kt_plan_replaced(const KtPlan *plan, KtKeyRef ref);
 KtKeyRef kt_delivery_key(const KtPlan *plan, const KtDelivery *d, guint i);
 /* Appends a delivery of `n_keys` (<= KT_PLAN_MAX_KEYS) keys to the plan. */
 void kt_plan_add(KtPlan *plan, const KtDelivery *d, const KtKeyRef *keys, guint n_keys);
-/* Counts by delivery class, derived from the deliveries. */
+/* Counts by delivery class, derived from the deliveries: p2p deliveries,
+ * and p2m messages (a delivery `joined` to the previous one is no new
+ * message). */
 guint kt_plan_p2p_count(const KtPlan *plan);
 guint kt_plan_p2m_count(const KtPlan *plan);
 /* Key wraps the plan makes: the sum of n_keys over its deliveries. */

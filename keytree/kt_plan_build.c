@@ -29,3 +29,13 @@ void kt_priv_deliver(KtPlan *plan, KtStage stage, KtTarget target, uint32_t targ
   d.under = under;
   kt_plan_add(plan, &d, keys, n_keys);
 }
+
+void kt_priv_join_previous(KtPlan *plan) {
+  guint n = plan->deliveries->len;
+  g_assert(n >= 2);
+  KtDelivery *d = &g_array_index(plan->deliveries, KtDelivery, n - 1);
+  const KtDelivery *prev = d - 1;
+  g_assert(d->target != KT_TO_UE && prev->target != KT_TO_UE && d->rnc == prev->rnc &&
+           d->stage == prev->stage);
+  d->joined = true;
+}

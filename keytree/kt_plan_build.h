@@ -15,3 +15,7 @@ void kt_priv_plan_push_key(KtPlan *plan, const KtKey *k);
 KtKeyRef kt_priv_rekey(KtTree *t, KtKey *key, KtPlan *plan);
 void kt_priv_deliver(KtPlan *plan, KtStage stage, KtTarget target, uint32_t target_id, uint32_t rnc,
                      uint32_t exclude_ue, KtKeyRef under, const KtKeyRef *keys, guint n_keys);
+/* The last delivery travels in the message of the one before it
+ * (KtDelivery.joined; the caller keeps the message within
+ * KT_PLAN_MAX_KEYS wraps, at the same RNC and stage). */
+void kt_priv_join_previous(KtPlan *plan);

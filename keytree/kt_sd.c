@@ -27,8 +27,10 @@
  *
  * Rekey. Leave (and join with join rekey, the joiner counted as revoked):
  * a new group key, wrapped under L(i, j) of every subset of the cover of
- * the members, one point-to-multipoint delivery per subset and per RNC
- * where it has members; the joiner gets the group key point-to-point. The
+ * the members, all in one point-to-multipoint key assignment per RNC where
+ * members are (NNL's one broadcast; the wraps of the subsets with members
+ * there, at most 32 a message, more split into further messages); the
+ * joiner gets the group key point-to-point. The
  * cover is NNL's: on the Steiner tree of the revoked leaves, each node with
  * two Steiner children l, k whose chains end at revoked "leaves" a, b adds
  * S(l, a) if l != a and S(k, b) if k != b, and at the root S(1, a) if the
@@ -256,13 +258,30 @@ static void subset_key(const SdState *st, uint32_t scope, SdSubset s, KtKey *out
 
 /* ---- planning --------------------------------------------------------------- */
 
+/* One wrap of the rekey: subset `k` of the cover, at RNC `rnc`. */
+typedef struct {
+  uint32_t rnc, k;
+} SdPart;
+
+static gint part_cmp(gconstpointer a, gconstpointer b) {
+  const SdPart *x = a, *y = b;
+  if (x->rnc != y->rnc)
+    return x->rnc < y->rnc ? -1 : 1;
+  return x->k < y->k ? -1 : x->k > y->k;
+}
+
 /* The new group key (plan->group_after's value) to the cover of the
- * scope's members, per subset and per RNC where the subset has members. */
+ * scope's members: NNL's one broadcast, here one point-to-multipoint key
+ * assignment per RNC where members are, carrying the group key wrapped
+ * under the key of each subset with members at that RNC (in cover order),
+ * at most KT_PLAN_MAX_KEYS wraps a message: a longer list is split into
+ * ceil(wraps / KT_PLAN_MAX_KEYS) messages, in order (kt_plan.h, `joined`). */
 static void to_cover(KtTree *t, uint32_t scope, KtPlan *plan) {
   SdState *st = sd(t);
   const SdScope *sc = &st->scope[scope];
   KtKeyRef group = t->group[scope].ref;
   GArray *subsets = g_array_new(FALSE, FALSE, sizeof(SdSubset));
+  GArray *parts = g_array_new(FALSE, FALSE, sizeof(SdPart));
   cover(st, sc->members, subsets);
   for (guint k = 0; k < subsets->len; k++) {
     SdSubset s = g_array_index(subsets, SdSubset, k);
@@ -287,11 +306,24 @@ static void to_cover(KtTree *t, uint32_t scope, KtPlan *plan) {
       if (!st->rnc_mark[r])
         continue;
       st->rnc_mark[r] = 0;
-      kt_priv_deliver(plan, KT_STAGE_GROUP, KT_TO_NODE,
-                      KT_KEY_ID_INDEX(subset_ref(st, scope, s).id), r, KT_NO_UE,
-                      subset_ref(st, scope, s), &group, 1);
+      SdPart part = {r, k};
+      g_array_append_val(parts, part);
     }
   }
+  g_array_sort(parts, part_cmp);
+  guint in_msg = 0;
+  for (guint p = 0; p < parts->len; p++) {
+    SdPart part = g_array_index(parts, SdPart, p);
+    KtKeyRef under = subset_ref(st, scope, g_array_index(subsets, SdSubset, part.k));
+    bool joined =
+        p > 0 && g_array_index(parts, SdPart, p - 1).rnc == part.rnc && in_msg < KT_PLAN_MAX_KEYS;
+    in_msg = joined ? in_msg + 1 : 1;
+    kt_priv_deliver(plan, KT_STAGE_GROUP, KT_TO_NODE, KT_KEY_ID_INDEX(under.id), part.rnc, KT_NO_UE,
+                    under, &group, 1);
+    if (joined)
+      kt_priv_join_previous(plan);
+  }
+  g_array_free(parts, TRUE);
   g_array_free(subsets, TRUE);
 }
 

@@ -13,6 +13,7 @@
 #define KA_FIXED 6u       /* mode u8, ue u32, n_wraps u8 */
 #define RNC_LIST_FIXED 2u /* n_rncs u16, before the RNC numbers */
 #define HO_FIXED 17u      /* ue u32, cell u32, from_cell u32, group_version u32, n_wraps u8 */
+#define PAD_FIXED 2u      /* a padded key assignment's pad length u16, before the pad */
 
 /* The body layouts: context (ue, cell), group change (scope), key
  * assignment (mode, ue). The recovery messages reuse the first and last. */
@@ -20,7 +21,6 @@ static bool is_context(MsgType t) {
   return t == MSG_ACTIVATE_REQ || t == MSG_ACTIVATE_ACCEPT || t == MSG_DEACTIVATE_REQ ||
          t == MSG_DEACTIVATE_ACCEPT || t == MSG_KEY_REQUEST;
 }
-
 
 static bool is_group_change(MsgType t) {
   return t == MSG_GROUP_KEY_CHANGE_REQ || t == MSG_RAB_ASSIGNMENT_REQ;
@@ -127,6 +127,24 @@ static bool get_rnc_list(Msg *m, const uint8_t *p, size_t left, const char **why
   return true;
 }
 
+/* The pad of a padded key assignment: the `left` bytes after its wraps,
+ * a length (1 .. MSG_MAX_PAD) and that many zero bytes, exactly. */
+static bool get_pad(Msg *m, const uint8_t *p, size_t left, const char **why) {
+  if (left < PAD_FIXED)
+    return reject(why, "truncated pad");
+  unsigned n = (unsigned)p[0] | (unsigned)p[1] << 8;
+  if (n == 0 || n > MSG_MAX_PAD)
+    return reject(why, "pad length out of range");
+  if (left != PAD_FIXED + (size_t)n)
+    return reject(why,
+                  left < PAD_FIXED + (size_t)n ? "truncated pad" : "trailing bytes after the pad");
+  for (unsigned i = 0; i < n; i++)
+    if (p[PAD_FIXED + i] != 0)
+      return reject(why, "pad byte not zero");
+  m->pad = (uint16_t)n;
+  return true;
+}
+
 /* ------------------------------------------------------------ public API */
 
 void msg_init(Msg *m, MsgType type, uint32_t seq) {
@@ -147,8 +165,22 @@ static size_t rnc_list_bytes(const Msg *m) {
 size_t msg_encoded_size(const Msg *m) {
   g_assert(is_control(m->type));
   g_assert(m->n_wraps <= (is_handover(m->type) ? MSG_HANDOVER_MAX_WRAPS : MSG_MAX_WRAPS));
+  g_assert(m->pad <= MSG_MAX_PAD && (m->pad == 0 || m->type == MSG_KEY_ASSIGNMENT));
   return MSG_HEADER_BYTES + fixed_body(m->type) + (size_t)m->n_wraps * KT_WRAP_WIREBYTES +
-         rnc_list_bytes(m);
+         rnc_list_bytes(m) + (m->pad ? PAD_FIXED + (size_t)m->pad : 0);
+}
+
+G_STATIC_ASSERT(MSG_HEADER_BYTES + KA_FIXED + MSG_MAX_WRAPS * KT_WRAP_WIREBYTES + PAD_FIXED +
+                    MSG_MAX_PAD <=
+                MSG_MAX_BYTES);
+
+bool msg_pad_to(Msg *m, size_t total) {
+  g_assert(m->type == MSG_KEY_ASSIGNMENT && m->pad == 0);
+  size_t now = msg_encoded_size(m);
+  if (total < now + PAD_FIXED + 1u || total - now - PAD_FIXED > MSG_MAX_PAD)
+    return false;
+  m->pad = (uint16_t)(total - now - PAD_FIXED);
+  return true;
 }
 
 size_t msg_encode(const Msg *m, uint8_t *buf, size_t cap) {
@@ -172,7 +204,7 @@ size_t msg_encode(const Msg *m, uint8_t *buf, size_t cap) {
     p += 4;
   } else {
     g_assert(m->mode == MSG_P2P || m->mode == MSG_P2M);
-    *p++ = (uint8_t)m->mode;
+    *p++ = (uint8_t)(m->mode | (m->pad ? MSG_PADDED : 0u));
     put_u32(p, m->ue);
     p += 4;
   }
@@ -187,6 +219,12 @@ size_t msg_encode(const Msg *m, uint8_t *buf, size_t cap) {
       g_assert(i == 0 || m->rncs[i] > m->rncs[i - 1]);
       put_u32(p, m->rncs[i]);
     }
+  }
+  if (m->pad) {
+    p[0] = (uint8_t)m->pad;
+    p[1] = (uint8_t)(m->pad >> 8);
+    memset(p + PAD_FIXED, 0, m->pad);
+    p += PAD_FIXED + m->pad;
   }
   g_assert((size_t)(p - buf) == size);
   return size;
@@ -214,6 +252,7 @@ bool msg_decode(Msg *out, const uint8_t *buf, size_t len, const char **why) {
   Msg m;
   msg_init(&m, type, get_u32(buf + 4));
   const uint8_t *p = buf + MSG_HEADER_BYTES;
+  bool padded = false;
   if (is_context(type)) {
     m.ue = get_u32(p);
     m.cell = get_u32(p + 4);
@@ -228,9 +267,10 @@ bool msg_decode(Msg *out, const uint8_t *buf, size_t len, const char **why) {
     m.scope = get_u32(p);
     p += 4;
   } else {
-    if (p[0] > MSG_P2M)
+    padded = type == MSG_KEY_ASSIGNMENT && (p[0] & MSG_PADDED);
+    if ((p[0] & ~(padded ? MSG_PADDED : 0u)) > MSG_P2M)
       return reject(why, "unknown key assignment mode");
-    m.mode = (MsgMode)p[0];
+    m.mode = (MsgMode)(p[0] & MSG_P2M);
     m.ue = get_u32(p + 1);
     p += 5;
     if (m.mode == MSG_P2P && m.ue == MSG_NO_UE)
@@ -251,7 +291,7 @@ bool msg_decode(Msg *out, const uint8_t *buf, size_t len, const char **why) {
   size_t want = fixed + (size_t)n * KT_WRAP_WIREBYTES;
   if (body < want)
     return reject(why, "truncated wraps");
-  if (body > want && !listed)
+  if (body > want && !listed && !padded)
     return reject(why, "trailing bytes after the wraps");
   if (n == 0 && (is_group_change(type) || type == MSG_KEY_ASSIGNMENT || type == MSG_KEY_RECOVERY))
     return reject(why, "key-carrying message without a wrap");
@@ -261,6 +301,8 @@ bool msg_decode(Msg *out, const uint8_t *buf, size_t len, const char **why) {
   for (unsigned i = 0; i < n; i++, p += KT_WRAP_WIREBYTES)
     get_wrap(&m.wraps[i], p);
   if (listed && !get_rnc_list(&m, p, body - want, why))
+    return false;
+  if (padded && !get_pad(&m, p, body - want, why))
     return false;
   *out = m;
   if (why)

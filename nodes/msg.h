@@ -17,8 +17,14 @@
  *         the request before lists existed.
  *     RAB_ASSIGNMENT_REQ (to one RNC): scope u32, n_wraps u8, wraps
  *     KEY_ASSIGNMENT:
- *         mode u8 (0 = point-to-point, 1 = point-to-multipoint),
- *         ue u32 (p2p: the addressee; p2m: 0xffffffff), n_wraps u8, wraps
+ *         mode u8 (0 = point-to-point, 1 = point-to-multipoint; bit 7 set:
+ *         MSG_PADDED, a pad follows the wraps),
+ *         ue u32 (p2p: the addressee; p2m: 0xffffffff), n_wraps u8, wraps,
+ *         then, only with that bit, pad u16 (1 .. MSG_MAX_PAD) and that
+ *         many zero bytes: the message then has the size of the standard
+ *         message a scheme models (3gpp's MIKEY MSK and MTK messages,
+ *         docs/schemes.md "3gpp"). Without the bit the bytes are those of
+ *         before padding existed.
  *     KEY_REQUEST (a UE asks for the keys it misses; docs/reliability.md):
  *         the context layout (ue u32, cell u32, n_wraps u8), n_wraps = 0
  *     KEY_RECOVERY (the answer, point-to-point):
@@ -59,6 +65,9 @@
  * (topology.rnc-per-sgsn <= 256), so that an SGSN's list always fits. */
 #define MSG_MAX_RNCS 256u
 #define MSG_RNC_LIST 0x80u /* in a group key change request's n_wraps byte */
+#define MSG_PADDED 0x80u   /* in a key assignment's mode byte */
+/* The longest pad: a padded key assignment stays within MSG_MAX_BYTES. */
+#define MSG_MAX_PAD 1024u
 /* Upper bound of any encoded message. */
 #define MSG_MAX_BYTES                                                                              \
   (MSG_HEADER_BYTES + 10u + MSG_MAX_WRAPS * KT_WRAP_WIREBYTES + 2u + MSG_MAX_RNCS * 4u)
@@ -97,6 +106,7 @@ typedef struct {
   MsgMode mode;           /* key assignment */
   uint8_t n_wraps;
   uint16_t n_rncs; /* group key change: 0 = no list (the whole tree) */
+  uint16_t pad;    /* key assignment: zero bytes after the wraps (0: none) */
   KtWrap wraps[MSG_MAX_WRAPS];
   uint32_t rncs[MSG_MAX_RNCS]; /* group key change: ascending */
 } Msg;
@@ -105,6 +115,10 @@ typedef struct {
 void msg_init(Msg *m, MsgType type, uint32_t seq);
 /* Size msg_encode() will write. */
 size_t msg_encoded_size(const Msg *m);
+/* Pads key assignment m (its wraps in place, no pad yet) to `total`
+ * bytes in all; false (m unchanged) if that takes no pad, a pad of more
+ * than MSG_MAX_PAD, or fewer bytes than it has. */
+bool msg_pad_to(Msg *m, size_t total);
 /* Writes the message; returns bytes written, or 0 if cap is too small. */
 size_t msg_encode(const Msg *m, uint8_t *buf, size_t cap);
 /* true and *out filled on success; false and *why set (static string) on

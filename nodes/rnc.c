@@ -82,21 +82,24 @@ static const KtKey *resolve(Net *net, uint32_t rnc, const KtPlan *plan, KtKeyRef
   return planned;
 }
 
-static void send_delivery(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *plan,
-                          const KtDelivery *d) {
+/* Wraps delivery d's keys under its `under` into msg and appends its
+ * audience's cells (point-to-multipoint) to `cells`; false if it is not
+ * sent (the reasons below). */
+static bool add_delivery(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *plan,
+                         const KtDelivery *d, Msg *msg, GArray *cells) {
   if (d->target == KT_TO_UE && !kt_tree_is_member(net->tree, d->target_id))
-    return; /* a joiner that left before its keys came back from the core:
-             * it must not get them after its leave */
+    return false; /* a joiner that left before its keys came back from the core:
+                   * it must not get them after its leave */
   const KtKey *under = resolve(net, rnc, plan, d->under);
   if (under && d->target != KT_TO_UE &&
       under->ref.version <= plan_leaked_version(net->plans, d->under.id) &&
       kt_tree_forward_secure(net->tree) /* else insecure by design */)
-    return; /* a join rekey's new key (group, sub-group or node key),
-             * wrapped under its old version, that is sent (embodiment 1:
-             * after the core) once a leave was planned: the leaver holds
-             * the old version. Not sending it is safe: that leave changed
-             * the key again and sent the newer version to every remaining
-             * holder, and later join rekeys wrap under that one. */
+    return false; /* a join rekey's new key (group, sub-group or node key),
+                   * wrapped under its old version, that is sent (embodiment 1:
+                   * after the core) once a leave was planned: the leaver holds
+                   * the old version. Not sending it is safe: that leave changed
+                   * the key again and sent the newer version to every remaining
+                   * holder, and later join rekeys wrap under that one. */
   if (d->target != KT_TO_UE && kt_tree_forward_secure(net->tree) && kt_tree_stateless(net->tree)) {
     /* sd: the subset keys never change, so the rule above never applies;
      * a group key that a leave planned since has replaced (its version at
@@ -106,47 +109,82 @@ static void send_delivery(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *pl
     KtKeyRef inside = kt_delivery_key(plan, d, 0);
     if (KT_KEY_ID_KIND(inside.id) == KT_KEY_GROUP &&
         inside.version <= plan_leaked_version(net->plans, inside.id))
-      return;
+      return false;
   }
   if (!under && (d->target == KT_TO_SUBGROUP || d->target == KT_TO_NODE) &&
       !kt_tree_key(net->tree, d->under.id))
-    return; /* the sub-group (node) emptied and was deleted while the
-             * group key was on its way from the BM-SC: nobody is left */
+    return false; /* the sub-group (node) emptied and was deleted while the
+                   * group key was on its way from the BM-SC: nobody is left */
   if (!under) {
     reject(net, rnc, "no usable wrapping key for a planned delivery");
-    return;
+    return false;
   }
-  Msg msg;
-  msg_init(&msg, MSG_KEY_ASSIGNMENT, seq);
-  msg.mode = d->target == KT_TO_UE ? MSG_P2P : MSG_P2M;
-  msg.ue = d->target == KT_TO_UE ? d->target_id : MSG_NO_UE;
+  uint8_t first = msg->n_wraps;
   for (uint8_t k = 0; k < d->n_keys; k++) {
     const KtKey *key = resolve(net, rnc, plan, kt_delivery_key(plan, d, k));
     if (!key) {
       reject(net, rnc, "no value for a planned key");
-      return;
+      msg->n_wraps = first;
+      return false;
     }
-    net_wrap(net, me(rnc), seq, &msg.wraps[msg.n_wraps++], key, under);
+    net_wrap(net, me(rnc), seq, &msg->wraps[msg->n_wraps++], key, under);
   }
+  if (d->target != KT_TO_UE)
+    kt_tree_audience_cells(net->tree, d, cells);
+  return true;
+}
+
+static gint cmp_cell(gconstpointer a, gconstpointer b) {
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Delivery d and the n - 1 joined to it (kt_plan.h): one key assignment,
+ * on the cells of any of their audiences. */
+static void send_message(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *plan,
+                         const KtDelivery *d, guint n) {
+  Msg msg;
+  msg_init(&msg, MSG_KEY_ASSIGNMENT, seq);
+  msg.mode = d->target == KT_TO_UE ? MSG_P2P : MSG_P2M;
+  msg.ue = d->target == KT_TO_UE ? d->target_id : MSG_NO_UE;
+  GArray *cells = net->scratch;
+  g_array_set_size(cells, 0);
+  for (guint i = 0; i < n; i++)
+    add_delivery(net, rnc, seq, plan, &d[i], &msg, cells);
+  if (msg.n_wraps == 0)
+    return;
+  /* the size of the standard message the delivery stands for (its
+   * envelope around our wraps, kt_plan.h): the rest of the bytes a pad */
+  if (d->envelope && !msg_pad_to(&msg, d->envelope + (size_t)msg.n_wraps * KT_WRAP_WIREBYTES))
+    g_error("rnc: a planned envelope of %u bytes does not fit a key assignment", d->envelope);
   if (d->target == KT_TO_UE) {
     net_send_dch_down(net, rnc, d->target_id, &msg);
-  } else {
-    GArray *cells = net->scratch;
-    g_array_set_size(cells, 0);
-    kt_tree_audience_cells(net->tree, d, cells);
-    net_send_common(net, rnc, cells, &msg);
+    return;
   }
+  if (n > 1 && cells->len > 1) { /* the union of the audiences' cells */
+    g_array_sort(cells, cmp_cell);
+    guint kept = 1;
+    for (guint i = 1; i < cells->len; i++)
+      if (g_array_index(cells, uint32_t, i) != g_array_index(cells, uint32_t, kept - 1))
+        g_array_index(cells, uint32_t, kept++) = g_array_index(cells, uint32_t, i);
+    g_array_set_size(cells, kept);
+  }
+  net_send_common(net, rnc, cells, &msg);
 }
 
 static void execute(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *plan, KtStage stage,
                     bool joiner_p2p) {
-  for (guint i = 0; i < plan->deliveries->len; i++) {
+  guint len = plan->deliveries->len;
+  for (guint i = 0; i < len; i++) {
     const KtDelivery *d = &g_array_index(plan->deliveries, KtDelivery, i);
-    if (d->rnc != rnc || d->stage != stage)
-      continue;
+    if (d->joined || d->rnc != rnc || d->stage != stage)
+      continue; /* (a joined delivery goes with the one it follows) */
     if (stage == KT_STAGE_GROUP && plan_is_joiner_delivery(plan, d) != joiner_p2p)
       continue;
-    send_delivery(net, rnc, seq, plan, d);
+    guint n = 1;
+    while (i + n < len && g_array_index(plan->deliveries, KtDelivery, i + n).joined)
+      n++;
+    send_message(net, rnc, seq, plan, d, n);
   }
 }
 

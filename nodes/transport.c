@@ -147,10 +147,12 @@ static void on_common(void *ctx, SimRanId ran, uint32_t cell, const uint8_t *byt
     net_reject(net, ues, "not a point-to-multipoint key assignment on a common channel");
     return;
   }
-  KtKeyId under = msg.wraps[0].under.id; /* a message's wraps share it */
+  /* a message's wraps share it (but a stateless scheme's, below) */
+  KtKeyId under = msg.wraps[0].under.id;
   /* under a group key every listener holds its scope's id; under a key a
-   * stateless scheme's members derive (sd's subsets), each listener tells
-   * from its own labels whether the message is for it */
+   * stateless scheme's members derive (sd's subsets, one wrap per subset
+   * in one message), each listener tells from its own labels which wrap,
+   * if any, is for it */
   if (KT_KEY_ID_KIND(under) == KT_KEY_GROUP || kt_tree_stateless(net->tree)) {
     for (guint i = 0; i < n; i++)
       if (!reception_lost(net, listeners[i], block, &msg))

@@ -5,6 +5,7 @@ enum {
   REC_TIMER = 1,    /* a recovery timer is set */
   REC_AWAITING = 2, /* a request was sent and not answered yet */
   REC_MISSED = 4,   /* a loss that no repetition can make good */
+  REC_DCH = 8,      /* a dedicated frame lost for good (never superseded) */
 };
 
 /* Block numbers are 24 bits (loss.h: they wrap from 2^24 - 1 to 1). */
@@ -63,6 +64,8 @@ void ue_recovery_block(Net *net, UeRecovery *rec, uint32_t ue, uint32_t block, b
    * one, or a discarded dedicated frame, needs a request */
   if (block == 0 || (s->lost_block != 0 && s->lost_block != block))
     s->flags |= REC_MISSED;
+  if (block == 0)
+    s->flags |= REC_DCH;
   if (block != 0)
     s->lost_block = block;
   arm(net, s, ue, net->cfg.loss.timeout);
@@ -84,6 +87,14 @@ void ue_recovery_reset(UeRecovery *rec, uint32_t ue) {
   uint32_t timer = s->flags & REC_TIMER; /* a timer set stays set */
   *s = (RecState){0};
   s->flags = timer;
+}
+
+void ue_recovery_superseded(UeRecovery *rec, uint32_t ue) {
+  RecState *s = st(rec, ue);
+  if (s->flags & REC_DCH)
+    return;
+  s->lost_block = 0;
+  s->flags &= ~(uint32_t)REC_MISSED;
 }
 
 void ue_recovery_answered(UeRecovery *rec, uint32_t ue) {

@@ -38,6 +38,13 @@ void ue_recovery_seen(Net *net, UeRecovery *rec, uint32_t ue, KtKeyRef group);
 void ue_recovery_reset(UeRecovery *rec, uint32_t ue);
 /* The answer came. */
 void ue_recovery_answered(UeRecovery *rec, uint32_t ue);
+/* A stateless scheme's member (kt_tree_stateless: sd) installed a newer
+ * group key from a key assignment: every rekey of such a scheme carries
+ * the whole group key to every member, so the key-assignment blocks it
+ * lost before need no request (a newer key one of them held would show
+ * in a data packet or wrap: detection 3). A dedicated frame lost for good
+ * still does. */
+void ue_recovery_superseded(UeRecovery *rec, uint32_t ue);
 
 /* The timer fired: true if the UE must send a key request now (the timer
  * is then armed again for `retry`). `member`: the UE's own view; `held`:

@@ -219,7 +219,26 @@ static void model_check(const Model *m) {
 
 /* Generic checks of a plan right after it was made. */
 static void check_plan_shape(const KtTree *t, const KtPlan *p) {
-  g_assert_cmpuint(kt_plan_p2p_count(p) + kt_plan_p2m_count(p), ==, p->deliveries->len);
+  /* a joined delivery (kt_plan.h) is point-to-multipoint, follows one of
+   * the same RNC and stage, and its message holds at most
+   * KT_PLAN_MAX_KEYS wraps; it is no message of its own */
+  guint joined = 0, msg_wraps = 0;
+  for (guint i = 0; i < p->deliveries->len; i++) {
+    const KtDelivery *d = &g_array_index(p->deliveries, KtDelivery, i);
+    if (d->joined) {
+      g_assert_cmpuint(i, >, 0);
+      const KtDelivery *prev = d - 1;
+      g_assert_true(d->target != KT_TO_UE && prev->target != KT_TO_UE);
+      g_assert_cmpuint(d->rnc, ==, prev->rnc);
+      g_assert_cmpuint(d->stage, ==, prev->stage);
+      joined++;
+      msg_wraps += d->n_keys;
+    } else {
+      msg_wraps = d->n_keys;
+    }
+    g_assert_cmpuint(msg_wraps, <=, KT_PLAN_MAX_KEYS);
+  }
+  g_assert_cmpuint(kt_plan_p2p_count(p) + kt_plan_p2m_count(p) + joined, ==, p->deliveries->len);
   g_assert_cmpuint(p->scope, ==, kt_tree_scope_of_rnc(t, p->rnc));
   g_assert_cmpuint(p->cell / kt_tree_config(t)->cells_per_rnc, ==, p->rnc);
   assert_ref(p->group_after, kt_tree_group_key(t, p->scope)->ref);

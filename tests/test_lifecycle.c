@@ -4,8 +4,8 @@
  * One short trace on the smallest network where a group and a sub-group
  * empty and a UE rejoins under another RNC: 1 GGSN, 1 SGSN, 2 RNCs of one
  * cell each (cell 0 is RNC 0, cell 1 is RNC 1), sub-groups of 3, events one
- * second apart (never overlapping). For every secure scheme (oft: the
- * rejoin cases below only, its joins always rekey), both
+ * second apart (never overlapping). For every secure scheme (oft: join
+ * rekey on only, as its joins always rekey), both
  * embodiments, join rekey on and off, the per-event counts below are worked
  * out by hand from docs/flows.md and docs/schemes.md (each table row says
  * why), and the run must show: no key wrap open to a departed UE, no data
@@ -163,17 +163,18 @@ static const Case cases[] = {
      * the scope's tree (e1: UE 0, 1, 2, 3 -> 0, 1, 2, 3; e2: RNC 0: 0, 1,
      * 2 -> 0, 1, 2; RNC 1: 3, 0 -> 0, 1); a leave sends the group key p2m
      * under each cover subset, per RNC with members in it; p01 and p23 are
-     * the parents of leaves 0, 1 and 2, 3, every other leaf revoked. #4
+     * the parents of leaves 0, 1 and 2, 3, every other leaf revoked; the
+     * subsets with members at one RNC travel in one message there. #4
      * members {1}: S(p01, 0) at RNC 0. #7 members {0, 3} at RNC 1:
-     * S(p01, 1) and S(p23, 2). #8 {0}: S(p01, 1). Join rekey, the joiner
+     * S(p01, 1) and S(p23, 2), one message. #8 {0}: S(p01, 1). Join rekey, the joiner
      * counted revoked: #3 {1}: S(p01, 0); #5 {1} at RNC 0: S(p01, 0);
      * #6 {1, 3}: S(p01, 0) at RNC 0, S(p23, 2) at RNC 1. */
     {"sd", 1, false,
      {{1, 0, 0}, {0, 0, 0}, {1, 0, 0}, {1, 0, 0}, {0, 1, C1}, {1, 0, 0},
-      {1, 0, 0}, {0, 2, C1}, {0, 1, C1}, {0, 0, 0}, {1, 0, 0}}},
+      {1, 0, 0}, {0, 1, C1}, {0, 1, C1}, {0, 0, 0}, {1, 0, 0}}},
     {"sd", 1, true,
      {{1, 0, 0}, {0, 0, 0}, {1, 0, 0}, {1, 1, C1}, {0, 1, C1}, {1, 1, C2},
-      {1, 2, C2}, {0, 2, C1}, {0, 1, C1}, {0, 0, 0}, {1, 0, 0}}},
+      {1, 2, C2}, {0, 1, C1}, {0, 1, C1}, {0, 0, 0}, {1, 0, 0}}},
     /* embodiment 2: #4 RNC 0 {1}: S(p01, 0); #8 RNC 1 {UE 0: leaf 1}:
      * S(p01, 0); join rekey #3 {1}: S(p01, 0); #6 RNC 1 {UE 3: leaf 0}:
      * S(p01, 1) */
@@ -183,6 +184,29 @@ static const Case cases[] = {
     {"sd", 2, true,
      {{1, 0, 0}, {0, 0, 0}, {1, 0, 0}, {1, 1, 0}, {0, 1, 0}, {1, 0, 0},
       {1, 1, 0}, {0, 0, 0}, {0, 1, 0}, {0, 0, 0}, {1, 0, 0}}},
+    /* oft (joins always rekeyed; docs/schemes.md, "oft"). A join into an
+     * empty tree: 1 p2p, and the group key changes (the root's key is made
+     * from the joiner's fresh leaf key), so in embodiment 1 a core request
+     * takes them to the joiner's RNC (#0, #2, #10: C1); into a tree of one member u (the root has room):
+     * the joiner x becomes the root's other child, u (its sibling, a leaf)
+     * gets a fresh leaf key with g(k_x) p2p, x its keys p2p: 2 p2p. A leave
+     * leaving one member l: l's fresh leaf key p2p (its sibling is gone).
+     * Embodiment 1, one tree: #5 root [1, 3]: 2 p2p, core to both RNCs.
+     * #6 the root is full: down the left (ties) to UE 1, split into N =
+     * [1, 0]; s = l = UE 1: its fresh leaf key and g(k_0) p2p; g(k_N) to
+     * N's sibling UE 3, a leaf: p2p; the joiner p2p: 3 p2p (the full-tree
+     * count for h = 1: 3 p2p, h - 1 = 0 p2m), core to both. #7 UE 0 takes
+     * N's place, root [0, 3]: UE 0's fresh leaf key and g(k_3) (s was
+     * promoted) in one p2p, g(k_0) to UE 3 p2p: 2 p2p, core to RNC 1. #8
+     * root [0]: 1 p2p. */
+    {"oft", 1, true,
+     {{1, 0, C1}, {0, 0, 0}, {1, 0, C1}, {2, 0, C1}, {1, 0, C1}, {2, 0, C2},
+      {3, 0, C2}, {2, 0, C1}, {1, 0, C1}, {0, 0, 0}, {1, 0, C1}}},
+    /* embodiment 2: a tree per RNC, never more than 2 members: #3, #6 join
+     * a one-member tree (2 p2p), #4, #8 leave one member (1 p2p) */
+    {"oft", 2, true,
+     {{1, 0, 0}, {0, 0, 0}, {1, 0, 0}, {2, 0, 0}, {1, 0, 0}, {1, 0, 0},
+      {2, 0, 0}, {0, 0, 0}, {1, 0, 0}, {0, 0, 0}, {1, 0, 0}}},
     /* lkh, d = 2, embodiment 1 (one tree). #3 root [1, 2]; #4 root [1]: its
      * key p2p to 1; #5 root [1, 3]; #6 the root is full: UE 1 (lowest
      * position) is split into node N = [1, 0]: 1 gets N's key p2p, the
@@ -236,8 +260,8 @@ static bool group_changes(const Case *c, guint i) {
   bool nonempty_join = i == 3 || i == 6 || (i == 5 && c->embodiment == 1);
   if (is_leave[i])
     return true;
-  if (strcmp(c->scheme, "batch") == 0)
-    return true;
+  if (strcmp(c->scheme, "batch") == 0 || strcmp(c->scheme, "oft") == 0)
+    return true; /* (oft: a join into an empty tree too, see its rows) */
   return c->join_rekey && nonempty_join;
 }
 
@@ -370,6 +394,25 @@ static void run_case(gconstpointer data) {
     uint64_t want =
         (12 + 6 + 88) + (12 + 6 + 2 * 88) + 2 * (12 + 5 + 2 * 88 + 2 + 4) + (12 + 5 + 2 * 88);
     g_assert_cmpuint(metrics_event(r.metrics, 6)->bytes, ==, want);
+  }
+  /* 3gpp, embodiment 2 (no core bytes): each message has the size of
+   * its MIKEY message (docs/schemes.md, "3gpp", field by field) with each
+   * 16-byte key value replaced by our 88-byte wrap. MSK message: HDR 10,
+   * T 6, RAND 18, IDi 4 + 43, IDr 4 + 62, EXT 4 + 3 + 4, KEMAC 4 + 1 + 20
+   * with a key data sub-payload of 4 + 16 per key; MTK message: HDR, T,
+   * EXT 4 + 3 + 6, KEMAC with one key. #0 (a join into the empty group):
+   * the joiner's MSK message with the MSK and the MTK; #4 (a leave, UE 1
+   * stays): an MSK message and an MTK message. */
+  if (strcmp(c->scheme, "3gpp") == 0 && c->embodiment == 2 && !c->join_rekey) {
+    const uint64_t kemac = 4 + 1 + 20, key = 4 + 16;
+    const uint64_t msk_1 = 10 + 6 + 18 + (4 + 43) + (4 + 62) + (4 + 3 + 4) + kemac + key;
+    const uint64_t mtk_1 = 10 + 6 + (4 + 3 + 6) + kemac + key;
+    g_assert_cmpuint(msk_1, ==, 203); /* the MIKEY sizes docs/schemes.md gives */
+    g_assert_cmpuint(mtk_1, ==, 74);
+    const uint64_t wrap = 88, value = 16;
+    g_assert_cmpuint(metrics_event(r.metrics, 0)->bytes, ==, msk_1 + key + 2 * (wrap - value));
+    g_assert_cmpuint(metrics_event(r.metrics, 4)->bytes, ==,
+                     msk_1 + (wrap - value) + mtk_1 + (wrap - value));
   }
   /* no key wrap sent after a leave opens for the leaver, in any case */
   g_assert_cmpuint(r.summary.fwd_violations - r.summary.data_leaked, ==, 0);

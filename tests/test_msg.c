@@ -93,7 +93,7 @@ static bool wrap_equal(const KtWrap *a, const KtWrap *b) {
 static bool msg_equal(const Msg *a, const Msg *b) {
   if (a->type != b->type || a->seq != b->seq || a->ue != b->ue || a->cell != b->cell ||
       a->scope != b->scope || a->mode != b->mode || a->n_wraps != b->n_wraps ||
-      a->n_rncs != b->n_rncs)
+      a->n_rncs != b->n_rncs || a->pad != b->pad)
     return false;
   for (unsigned i = 0; i < a->n_rncs; i++)
     if (a->rncs[i] != b->rncs[i])
@@ -583,6 +583,60 @@ static void test_rnc_list(void) {
   g_rand_free(r);
 }
 
+/* A padded key assignment (msg.h): the mode byte's bit 7, then after the
+ * wraps a pad length u16 and that many zero bytes; msg_pad_to makes a
+ * message exactly the size asked. */
+static void test_pad(void) {
+  GRand *r = g_rand_new_with_seed(8);
+  uint8_t buf[MSG_MAX_BYTES + 8], bad[sizeof buf];
+  Msg m, d;
+  make_msg(&m, MSG_KEY_ASSIGNMENT, 1, 1, r);
+  m.mode = MSG_P2M;
+  m.ue = MSG_NO_UE;
+  size_t plain = MSG_HEADER_BYTES + 6 + KT_WRAP_WIREBYTES; /* 106 */
+  g_assert_false(msg_pad_to(&m, plain));     /* no pad needed */
+  g_assert_false(msg_pad_to(&m, plain + 2)); /* a pad of 0 bytes: not one */
+  g_assert_false(msg_pad_to(&m, plain + 2 + MSG_MAX_PAD + 1));
+  g_assert_cmpuint(m.pad, ==, 0);
+  g_assert_true(msg_pad_to(&m, 146)); /* 3gpp's MTK message on the channel */
+  g_assert_cmpuint(m.pad, ==, 146 - plain - 2);
+  size_t size = msg_encode(&m, buf, sizeof buf);
+  g_assert_cmpuint(size, ==, 146);
+  g_assert_cmpuint(buf[MSG_HEADER_BYTES], ==, MSG_P2M | 0x80);
+  g_assert_cmpuint(buf[plain] | buf[plain + 1] << 8, ==, m.pad);
+  for (size_t i = plain + 2; i < size; i++)
+    g_assert_cmpuint(buf[i], ==, 0);
+  g_assert_true(decode_is_canonical(buf, size, &d));
+  g_assert_true(msg_equal(&m, &d));
+  /* a non-zero pad byte; a pad length of 0, one too long, one too short */
+  memcpy(bad, buf, size);
+  bad[size - 1] = 1;
+  expect_reject(bad, size, "pad byte not zero");
+  memcpy(bad, buf, size);
+  bad[plain] = 0;
+  expect_reject(bad, size, "pad length out of range");
+  bad[plain] = (uint8_t)(m.pad + 1);
+  expect_reject(bad, size, "truncated pad");
+  bad[plain] = (uint8_t)(m.pad - 1);
+  expect_reject(bad, size, "trailing bytes after the pad");
+  /* the bit without a pad; the bit on a key recovery */
+  memcpy(bad, buf, plain);
+  put_u32(bad + 8, (uint32_t)(plain - MSG_HEADER_BYTES));
+  expect_reject(bad, plain, "truncated pad");
+  memcpy(bad, buf, size);
+  bad[3] = MSG_KEY_RECOVERY;
+  expect_reject(bad, size, "unknown key assignment mode");
+  /* the longest pad with the most wraps fits MSG_MAX_BYTES */
+  make_msg(&m, MSG_KEY_ASSIGNMENT, MSG_MAX_WRAPS, 0, r);
+  g_assert_true(msg_pad_to(&m, MSG_HEADER_BYTES + 6 + MSG_MAX_WRAPS * KT_WRAP_WIREBYTES + 2 +
+                                   MSG_MAX_PAD));
+  size = msg_encode(&m, buf, sizeof buf);
+  g_assert_cmpuint(size, <=, MSG_MAX_BYTES);
+  g_assert_true(decode_is_canonical(buf, size, &d));
+  g_assert_true(msg_equal(&m, &d));
+  g_rand_free(r);
+}
+
 static void test_too_many_wraps(void) {
   GRand *r = g_rand_new_with_seed(5);
   for (unsigned t = 0; t < N_TYPES; t++) {
@@ -841,6 +895,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/msg/random-flips", test_random_flips);
   g_test_add_func("/msg/trailing", test_trailing);
   g_test_add_func("/msg/rnc-list", test_rnc_list);
+  g_test_add_func("/msg/pad", test_pad);
   g_test_add_func("/msg/too-many-wraps", test_too_many_wraps);
   g_test_add_func("/msg/field-rules", test_field_rules);
   g_test_add_func("/msg/names", test_names);

@@ -410,6 +410,121 @@ static SummaryLoss run_lossy_churn_with(const char *scheme, int embodiment, Chur
   return out;
 }
 
+/* ------------------------------------------- sd: stateless under loss */
+
+/* sd (docs/schemes.md, "sd"; docs/reliability.md): every rekey carries the
+ * whole group key to every member, so a member that missed earlier rekeys
+ * opens the latest with its labels alone. 24 members on 2 RNCs (embodiment
+ * 1), 10 leaves 0.3 s apart, 30 % of common receptions lost. The test
+ * records every lost reception (member, event) and derives:
+ *   - recovery off: the UEs holding the current group key at the end are
+ *     exactly the members that did not lose the last rekey, whatever they
+ *     lost before;
+ *   - recovery on, the timeout (5 s) after the last rekey: key requests
+ *     come only from the members that lost the last rekey, one each.
+ * Both runs must contain members that lost an earlier rekey and not the
+ * last one (else the test shows nothing). */
+static const char *sd_loss_ini = "[run]\nname = sdloss\nseed = 5\nduration = 12\nscheme = sd\n"
+                                 "embodiment = 1\n"
+                                 "[topology]\nggsn = 1\nsgsn-per-ggsn = 1\nrnc-per-sgsn = 2\n"
+                                 "cells-per-rnc = 2\n"
+                                 "[workload]\ninitial-members = 24\nevents = events.csv\n"
+                                 "[loss]\ncommon = bernoulli\ncommon-loss = 0.3\n";
+#define SD_LEAVES 10u
+
+typedef struct {
+  uint32_t last_seq;     /* the last rekey's event (the highest p2m seq) */
+  GHashTable *lost;      /* (ue << 16 | seq) of each lost reception */
+  guint per_rnc_last[2]; /* the last rekey's p2m messages per RNC */
+  guint holders, expect_holders, lost_last, lost_earlier_only;
+} SdLoss;
+
+static void sd_on_send(void *ctx, double now, NetElement from, NetVia via, const Msg *msg,
+                       uint32_t n_tx) {
+  (void)now;
+  (void)n_tx;
+  SdLoss *c = ctx;
+  if (from.kind != NET_RNC || via != NET_VIA_COMMON || msg->type != MSG_KEY_ASSIGNMENT)
+    return;
+  if (msg->seq != c->last_seq && (c->last_seq == UINT32_MAX || msg->seq > c->last_seq)) {
+    c->last_seq = msg->seq;
+    c->per_rnc_last[0] = c->per_rnc_last[1] = 0;
+  }
+  if (msg->seq == c->last_seq)
+    c->per_rnc_last[from.index]++;
+}
+
+static void sd_on_loss(void *ctx, double now, uint32_t ue, const Msg *msg) {
+  (void)now;
+  SdLoss *c = ctx;
+  if (msg)
+    g_hash_table_add(c->lost, GUINT_TO_POINTER(ue << 16 | msg->seq));
+}
+
+static void sd_at_end(void *ctx, const Net *net, const KtTree *tree, const Workload *wl) {
+  SdLoss *c = ctx;
+  const KtKey *current = kt_tree_group_key(tree, 0);
+  for (uint32_t ue = 0; ue < wl->ue_id_end; ue++) {
+    c->holders += net_ue_holds_group_key(net, ue, current);
+    if (!kt_tree_is_member(tree, ue))
+      continue;
+    bool last = g_hash_table_contains(c->lost, GUINT_TO_POINTER(ue << 16 | c->last_seq));
+    bool earlier = false;
+    for (uint32_t seq = 0; seq < c->last_seq; seq++)
+      earlier |= g_hash_table_contains(c->lost, GUINT_TO_POINTER(ue << 16 | seq));
+    c->lost_last += last;
+    c->expect_holders += !last;
+    c->lost_earlier_only += earlier && !last;
+  }
+}
+
+static SdLoss run_sd_loss(bool recovery, RunResult *r) {
+  GString *csv = g_string_new("time,action,ue,cell\n");
+  for (guint k = 0; k < SD_LEAVES; k++) /* UEs 0, 2, 4, ...: on every cell */
+    g_string_append_printf(csv, "%.1f,leave,%u,\n", 1.0 + 0.3 * k, 2 * k);
+  g_autofree char *ini = g_strdup_printf(
+      "%s%s", sd_loss_ini, recovery ? "[reliability]\nrecovery = true\ntimeout = 5\n" : "");
+  SdLoss c = {.last_seq = UINT32_MAX, .lost = g_hash_table_new(g_direct_hash, g_direct_equal)};
+  RunHooks hooks = {
+      .on_send = sd_on_send, .on_common_loss = sd_on_loss, .at_end = sd_at_end, .ctx = &c};
+  *r = run_text(ini, csv->str, NULL, &hooks);
+  g_string_free(csv, TRUE);
+  g_hash_table_destroy(c.lost);
+  c.lost = NULL;
+  g_assert_cmpuint(r->summary.rejected_msgs, ==, 0);
+  g_assert_cmpuint(r->summary.unwrap_failures, ==, 0);
+  g_assert_cmpuint(r->summary.link_drops, ==, 0);
+  g_assert_cmpuint(r->summary.final_members, ==, 24 - SD_LEAVES);
+  /* one message per RNC carries the last rekey (docs/schemes.md, "sd"), so
+   * a member received it or lost it */
+  g_assert_cmpuint(c.per_rnc_last[0], ==, 1);
+  g_assert_cmpuint(c.per_rnc_last[1], ==, 1);
+  g_assert_cmpuint(c.lost_earlier_only, >, 0);
+  g_assert_cmpuint(c.lost_last, >, 0);
+  g_test_message("sd, recovery %s: %u members lost the last rekey, %u only earlier ones",
+                 recovery ? "on" : "off", c.lost_last, c.lost_earlier_only);
+  return c;
+}
+
+static void test_sd_stateless_loss(void) {
+  RunResult r;
+  SdLoss off = run_sd_loss(false, &r);
+  g_assert_cmpuint(r.summary.loss.key_requests, ==, 0);
+  g_assert_cmpuint(off.holders, ==, off.expect_holders);
+  /* a rekey is complete once its members hold its key or a newer one
+   * (docs/flows.md, "Latency"): only the last can be left incomplete */
+  g_assert_cmpuint(r.summary.incomplete_rekeys, ==, 1);
+  g_assert_cmpuint(r.summary.loss.members_without_current_key, ==, off.lost_last);
+  run_result_clear(&r);
+  SdLoss on = run_sd_loss(true, &r);
+  g_assert_cmpuint(r.summary.loss.key_requests, ==, on.lost_last);
+  g_assert_cmpuint(r.summary.loss.recovery_replies, ==, on.lost_last);
+  g_assert_cmpuint(r.summary.loss.members_without_current_key, ==, 0);
+  g_assert_cmpuint(on.holders, ==, 24 - SD_LEAVES);
+  g_assert_cmpuint(r.summary.incomplete_rekeys, ==, 0);
+  run_result_clear(&r);
+}
+
 /* The extreme: every common-channel reception lost. Every key a member
  * gets point-to-multipoint it gets by recovery instead, and still every
  * member ends on the current key. */
@@ -607,6 +722,7 @@ int main(int argc, char **argv) {
     g_test_add_data_func(path, schemes[i], test_lossy_churn);
   }
   g_test_add_func("/reliability/total-loss", test_total_loss);
+  g_test_add_func("/reliability/sd-stateless", test_sd_stateless_loss);
   g_test_add_func("/reliability/link-loss", test_link_loss);
   g_test_add_func("/reliability/edges", test_edges);
   g_test_add_func("/reliability/repeat", test_repeat);

@@ -453,9 +453,14 @@ static void test_sd_cover(void) {
         next++;
       }
       guint r = rs[k];
-      /* one RNC: one delivery per subset, all p2m */
+      /* one RNC: one delivery (wrap) per subset, all p2m, in one message
+       * of at most 32 wraps: ceil(c / 32) messages, the first delivery of
+       * each 32 not joined */
       guint c = p.deliveries->len;
-      g_assert_cmpuint(kt_plan_p2m_count(&p), ==, c);
+      g_assert_cmpuint(kt_plan_p2m_count(&p), ==, (c + 31) / 32);
+      g_assert_cmpuint(kt_plan_wrap_count(&p), ==, c);
+      for (guint i = 0; i < c; i++)
+        g_assert_cmpint(g_array_index(p.deliveries, KtDelivery, i).joined, ==, i % 32 != 0);
       g_assert_cmpuint(c, <=, 2 * r - 1);
       GArray *pairs = g_array_new(FALSE, FALSE, 2 * sizeof(guint));
       g_assert_cmpuint(model_cover(n, member, pairs), ==, c);
@@ -491,6 +496,73 @@ static void test_sd_cover(void) {
     /* NNL: expected size at most 2 ln 2 r (their simulations: about 1.25 r) */
     g_assert_cmpfloat(mean, <=, 2 * log(2.0) * rs[k] + 0.5);
   }
+  g_rand_free(rng);
+}
+
+/* Several RNCs (docs/schemes.md, "sd"): per RNC, one key assignment with
+ * the wrap of each cover subset that has members there, split into
+ * ceil(c_r / 32) messages; c_r derived from the model's cover and the
+ * UEs' places (UE u in cell u mod 8, RNC = cell / 2). */
+static void test_sd_messages(void) {
+  const guint n = 1024, n_rnc = 4;
+  const guint rs[] = {1, 3, 16, 64, 160};
+  GRand *rng = g_rand_new_with_seed(9);
+  KtTree *t = make(KT_SCHEME_SD, n_rnc, 1, n, 77);
+  KtPlan p;
+  kt_plan_init(&p);
+  fill(t, n, &p);
+  bool *member = g_new(bool, n);
+  for (guint f = 0; f < n; f++)
+    member[f] = true;
+  guint gone = 0;
+  for (guint k = 0; k < G_N_ELEMENTS(rs); k++) {
+    uint32_t u = 0;
+    while (gone < rs[k]) {
+      do
+        u = g_rand_int_range(rng, 0, n);
+      while (!member[u]);
+      member[u] = false;
+      kt_plan_clear(&p);
+      g_assert_true(kt_tree_leave(t, u, &p));
+      gone++;
+    }
+    GArray *pairs = g_array_new(FALSE, FALSE, 2 * sizeof(guint));
+    guint c = model_cover(n, member, pairs);
+    guint want_msgs = 0, want_wraps = 0;
+    for (guint r = 0; r < n_rnc; r++) {
+      guint c_r = 0;
+      for (guint j = 0; j < pairs->len; j++) {
+        const guint *s = &g_array_index(pairs, guint, 2 * j);
+        bool here = false;
+        for (guint f = 0; f < n && !here; f++)
+          here = member[f] && (f % 8) / 2 == r && under_node(n, f, s[0]) &&
+                 (s[1] == 1 || !under_node(n, f, s[1]));
+        c_r += here;
+      }
+      want_msgs += (c_r + 31) / 32;
+      want_wraps += c_r;
+    }
+    g_test_message("sd, %u RNCs, r = %u: cover %u, %u wraps in %u messages", n_rnc, rs[k], c,
+                   want_wraps, want_msgs);
+    g_assert_cmpuint(kt_plan_p2p_count(&p), ==, 0);
+    g_assert_cmpuint(kt_plan_p2m_count(&p), ==, want_msgs);
+    g_assert_cmpuint(kt_plan_wrap_count(&p), ==, want_wraps);
+    if (k + 1 == G_N_ELEMENTS(rs))
+      g_assert_cmpuint(want_msgs, >, n_rnc); /* the split is exercised */
+    /* a message's deliveries: one RNC, at most 32 */
+    guint in_msg = 0;
+    for (guint i = 0; i < p.deliveries->len; i++) {
+      const KtDelivery *d = &g_array_index(p.deliveries, KtDelivery, i);
+      if (d->joined)
+        g_assert_cmpuint(d->rnc, ==, (d - 1)->rnc);
+      in_msg = d->joined ? in_msg + 1 : 1;
+      g_assert_cmpuint(in_msg, <=, 32);
+    }
+    g_array_free(pairs, TRUE);
+  }
+  g_free(member);
+  kt_plan_free(&p);
+  kt_tree_free(t);
   g_rand_free(rng);
 }
 
@@ -639,6 +711,7 @@ int main(int argc, char **argv) {
   g_test_add_data_func("/oft/edges", GINT_TO_POINTER(KT_SCHEME_OFT), test_edges);
   g_test_add_func("/sd/cover", test_sd_cover);
   g_test_add_func("/sd/member-cost", test_sd_member_cost);
+  g_test_add_func("/sd/messages", test_sd_messages);
   g_test_add_func("/sd/stateless", test_sd_stateless);
   g_test_add_data_func("/sd/churn", GINT_TO_POINTER(KT_SCHEME_SD), test_churn);
   g_test_add_data_func("/sd/edges", GINT_TO_POINTER(KT_SCHEME_SD), test_edges);

@@ -23,7 +23,8 @@
 --   5   group key change: scope u32, n_wraps u8 (bit 7: an RNC list
 --       follows the wraps), wraps, [n_rncs u16, rnc u32 x n_rncs]
 --   6   RAB assignment: scope u32, n_wraps u8, wraps
---   7   key assignment: mode u8 (0 p2p, 1 p2m), ue u32, n_wraps u8, wraps
+--   7   key assignment: mode u8 (0 p2p, 1 p2m; bit 7: a pad follows the
+--       wraps), ue u32, n_wraps u8, wraps, [pad u16, pad zero bytes]
 --   8   data: key id u32, key version u32, packet u32, length u16,
 --       nonce[24], ciphertext[length + 16]
 -- wrap (88 bytes): key id u32, key version u32, under id u32,
@@ -65,7 +66,9 @@ f.cell = ProtoField.uint32("mbmskeysim.cell", "Cell")
 f.scope = ProtoField.uint32("mbmskeysim.scope", "Scope")
 f.from_cell = ProtoField.uint32("mbmskeysim.from_cell", "From cell")
 f.group_version = ProtoField.uint32("mbmskeysim.group_version", "Group key version held")
-f.mode = ProtoField.uint8("mbmskeysim.mode", "Mode", base.DEC, modes)
+f.mode = ProtoField.uint8("mbmskeysim.mode", "Mode", base.DEC, modes, 0x7f)
+f.padded = ProtoField.bool("mbmskeysim.padded", "Pad follows", 8, nil, 0x80)
+f.pad = ProtoField.uint16("mbmskeysim.pad", "Pad (zero bytes)")
 f.n_wraps = ProtoField.uint8("mbmskeysim.n_wraps", "Wraps", base.DEC, nil, 0x7f)
 f.rnc_list = ProtoField.bool("mbmskeysim.rnc_list", "RNC list follows", 8, nil, 0x80)
 f.n_rncs = ProtoField.uint16("mbmskeysim.n_rncs", "RNCs listed")
@@ -145,6 +148,7 @@ local function dissect_msg(buf, pinfo, root)
   pinfo.cols.protocol = "MBMS-KEYSIM"
   local info = name
   local off = HEADER
+  local padded = false
   local need = {[1] = 9, [2] = 9, [3] = 9, [4] = 9, [5] = 5, [6] = 5, [7] = 6, [8] = 38,
                 [9] = 9, [10] = 6, [11] = 17, [12] = 17, [13] = 17, [14] = 17}
   if not need[t] or buf:len() < HEADER + need[t] then
@@ -171,6 +175,11 @@ local function dissect_msg(buf, pinfo, root)
     off = off + 4
   elseif t == 7 or t == 10 then -- the key assignment layout (the key recovery too)
     local mode = buf(off, 1):uint()
+    padded = t == 7 and mode >= 128
+    if padded then
+      mode = mode - 128
+      tree:add(f.padded, buf(off, 1))
+    end
     tree:add(f.mode, buf(off, 1))
     tree:add_le(f.ue, buf(off + 1, 4))
     if mode == 0 then
@@ -208,6 +217,16 @@ local function dissect_msg(buf, pinfo, root)
     tree:add(f.rnc_list, buf(off, 1))
   end
   off = wraps(buf, tree, off + 1, n)
+  if padded then
+    if buf:len() < off + 2 or buf:len() < off + 2 + buf(off, 2):le_uint() then
+      tree:add_proto_expert_info(e_malformed, "truncated pad")
+    else
+      local k = buf(off, 2):le_uint()
+      tree:add_le(f.pad, buf(off, 2))
+      off = off + 2 + k
+      info = string.format("%s, %d bytes in all", info, off)
+    end
+  end
   if listed then
     if buf:len() < off + 2 then
       tree:add_proto_expert_info(e_malformed, "truncated RNC list")
