@@ -537,13 +537,13 @@ static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *m
     drop_pending(net, self);
   }
   if (msg->type == MSG_KEY_ASSIGNMENT && (msg->mode == MSG_P2M || msg->ue == self)) {
-    uint32_t held = st->group.ref.version;
+    uint32_t held = k_of(net, st->group)->ref.version;
     for (uint8_t i = 0; i < msg->n_wraps; i++) {
       note_newer(net, self, &msg->wraps[i]);
       process_wrap(net, self, msg->seq, &msg->wraps[i]);
     }
     if (ues(net)->recovery && st->member && kt_tree_stateless(net->tree) &&
-        st->group.ref.version > held)
+        k_of(net, st->group)->ref.version > held)
       ue_recovery_superseded(ues(net)->recovery, self); /* (a stateless scheme) */
   } else if (msg->type == MSG_KEY_RECOVERY && msg->ue == self && ues(net)->recovery) {
     ue_recovery_answered(ues(net)->recovery, self);
