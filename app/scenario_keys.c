@@ -193,8 +193,6 @@ static char *rule_expected_moves(Scenario *s, const ScnCheckIn *in) {
   if (moves > SCN_MAX_EXPECTED_MOVES)
     return g_strdup_printf("handover-rate x duration x members = %g expected moves exceed %g",
                            moves, SCN_MAX_EXPECTED_MOVES);
-  if (s->handover_rate > 0 && s->batch)
-    return g_strdup("scheme batch does not model moves (use handover-rate 0 or another scheme)");
   return NULL;
 }
 

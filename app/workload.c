@@ -96,8 +96,6 @@ static bool parse_row(const Scenario *scn, uint32_t n_cells, const char *path, g
     action = WL_JOIN;
   else if (strcmp(f[1], "leave") == 0)
     action = WL_LEAVE;
-  else if (strcmp(f[1], "move") == 0 && scn->batch)
-    return csv_fail(error, path, line, "action", "'move' is not modelled with scheme batch");
   else if (strcmp(f[1], "move") == 0)
     action = WL_MOVE;
   else

@@ -29,12 +29,14 @@ enum {
 };
 
 typedef struct {
-  uint32_t cell;     /* current cell if member, else the last one */
-  uint32_t subgroup; /* the scheme's slot: interior id if member, else KT_NO_SUBGROUP */
-  uint32_t cell_pos; /* index in cell_ues[cell] */
-  uint32_t sg_pos;   /* the scheme's slot: position under `subgroup` */
-  uint32_t flags;    /* KT_UE_* */
-  KtKey priv;        /* the network's copy of the UE's private key */
+  uint32_t cell;       /* current cell if member, else the last one */
+  uint32_t subgroup;   /* the scheme's slot: interior id if member, else KT_NO_SUBGROUP */
+  uint32_t cell_pos;   /* index in cell_ues[cell] */
+  uint32_t sg_pos;     /* the scheme's slot: position under `subgroup` */
+  uint32_t flags : 2;  /* KT_UE_* */
+  uint32_t stale : 30; /* lazy handover rekey: the first interior key it moved away
+                        * from, index + 1 (0: none; the others in KtTree.stale) */
+  KtKey priv;          /* the network's copy of the UE's private key */
 } KtUeRec;
 
 struct KtTree {

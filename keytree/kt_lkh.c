@@ -207,19 +207,40 @@ static void to_holders(KtTree *t, KtPlan *plan, KtNode *holders, KtKeyRef under,
   }
 }
 
-/* Places joiner `ue` (not a member) in `cell` by the placement rule and
+/* Whether child entry `e` has a UE leaf at `rnc` below it (or is one). */
+static bool entry_at_rnc(const KtTree *t, uint32_t e, uint32_t rnc) {
+  if (entry_is_ue(e))
+    return kt_priv_rnc_of_ue(t, e & ~KT_LKH_UE_BIT) == rnc;
+  return kt_priv_rncs_has(node_at(t, e)->rncs, rnc);
+}
+
+/* Places `ue` (not in the tree) in `cell` by the placement rule and
  * updates all counts; returns its parent node. *created / *split_ue: the
- * node a split made and the member it moved below it, if any. */
-static KtNode *place(KtTree *t, uint32_t scope, uint32_t ue, uint32_t cell, KtNode **created,
-                     uint32_t *split_ue) {
+ * node a split made and the member it moved below it, if any. With `near`
+ * an RNC (a mover's, docs/flows.md "Handover"), the descent considers at
+ * each node only the children with a leaf at that RNC below them, if any
+ * (then the fewest leaves, ties the lowest position, as for a joiner), so
+ * that the UE lands beside members of its RNC; KT_LKH_NONE: the joiner's
+ * rule. `attach`: the UE's cell is still to be set in the core (a joiner;
+ * a mover's was moved already). */
+static KtNode *place(KtTree *t, uint32_t scope, uint32_t ue, uint32_t cell, uint32_t near,
+                     bool attach, KtNode **created, uint32_t *split_ue) {
   KtNode *x = node_at(t, scope);
   *created = NULL;
   *split_ue = KT_NO_UE;
   while (x->n_children == lkh(t)->degree) {
-    uint32_t best = 0;
-    for (uint32_t p = 1; p < lkh(t)->degree; p++)
-      if (entry_leaves(t, x->children[p]) < entry_leaves(t, x->children[best]))
+    uint32_t best = UINT32_MAX;
+    for (uint32_t p = 0; near != KT_LKH_NONE && p < lkh(t)->degree; p++)
+      if (entry_at_rnc(t, x->children[p], near) &&
+          (best == UINT32_MAX ||
+           entry_leaves(t, x->children[p]) < entry_leaves(t, x->children[best])))
         best = p;
+    if (best == UINT32_MAX) {
+      best = 0;
+      for (uint32_t p = 1; p < lkh(t)->degree; p++)
+        if (entry_leaves(t, x->children[p]) < entry_leaves(t, x->children[best]))
+          best = p;
+    }
     uint32_t e = x->children[best];
     if (!entry_is_ue(e)) {
       x = node_at(t, e);
@@ -237,7 +258,8 @@ static KtNode *place(KtTree *t, uint32_t scope, uint32_t ue, uint32_t cell, KtNo
   }
   if (x->depth > KT_LKH_MAX_DEPTH)
     g_error("LKH tree deeper than %u levels", KT_LKH_MAX_DEPTH);
-  kt_priv_attach_cell(t, ue, cell);
+  if (attach)
+    kt_priv_attach_cell(t, ue, cell);
   set_child(t, x, x->n_children++, KT_LKH_UE_BIT | ue);
   path_count(t, x, cell, 1);
   return x;
@@ -249,7 +271,7 @@ static void lkh_join(KtTree *t, uint32_t ue, uint32_t cell, bool join_rekey, KtP
 
   KtNode *created = NULL;
   uint32_t split_ue = KT_NO_UE;
-  KtNode *x = place(t, scope, ue, cell, &created, &split_ue);
+  KtNode *x = place(t, scope, ue, cell, KT_LKH_NONE, true, &created, &split_ue);
   plan->subgroup = x->id;
   plan->subgroup_created = created != NULL;
   if (created != NULL)
@@ -322,18 +344,130 @@ static void lkh_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
   }
 }
 
-/* Move within the scope (docs/flows.md, "Handover"): the placement rule
- * does not follow the topology, so the leaf keeps its place and path and
- * no key it holds changes; only the per-RNC and per-cell leaf counts along
- * its path (where deliveries to its nodes are sent) follow its new cell. */
+/* Node `y` (alive, not a root) changes as a leave of one of its holders
+ * would change it: its new key wrapped under the current key of each of
+ * its children (a UE's private key: point-to-point; a node's key:
+ * point-to-multipoint to the members below it, per RNC). Stages as for
+ * any plan of the event (stage_of). */
+static void rekey_node(KtTree *t, KtNode *y, KtPlan *plan) {
+  KtKey *k = &y->key;
+  kt_priv_rekey(t, k, plan);
+  for (uint32_t i = 0; i < y->n_children; i++) {
+    uint32_t e = y->children[i];
+    if (entry_is_ue(e)) {
+      uint32_t m = e & ~KT_LKH_UE_BIT;
+      uint32_t mrnc = kt_priv_rnc_of_ue(t, m);
+      kt_priv_deliver(plan, stage_of(t, plan, mrnc, false), KT_TO_UE, m, mrnc, KT_NO_UE,
+                      kt_priv_ue(t, m)->priv.ref, &k->ref, 1);
+    } else {
+      KtNode *c = node_at(t, e);
+      to_holders(t, plan, c, node_key(t, c)->ref, k->ref, KT_NO_UE, 0, NULL);
+    }
+  }
+}
+
+/* Lazy handover rekey (kt_scheme.h): at the leave of a UE that moved away
+ * from node `index`. */
+static void lkh_rekey_stale(KtTree *t, uint32_t index, KtPlan *plan) {
+  rekey_node(t, node_at(t, index), plan);
+}
+
+static bool on_path(const uint32_t *path, guint n, uint32_t id) {
+  for (guint i = 0; i < n; i++)
+    if (path[i] == id)
+      return true;
+  return false;
+}
+
+/* Move within the scope (docs/flows.md, "Handover", lkh).
+ *
+ * Within an RNC (and in embodiment 2, whose scopes are RNCs): the leaf
+ * keeps its place and path, no key it holds changes; only the per-RNC and
+ * per-cell leaf counts along its path (where deliveries to its nodes are
+ * sent) follow its new cell.
+ *
+ * Embodiment 1, another RNC: the leaf moves to a place under its new RNC.
+ * It leaves its place (nodes emptied are deleted, as on a leave), then is
+ * placed by the placement rule restricted at each node to the children
+ * with a member of its new RNC below them (place, `near`). A split gets
+ * its member the new node's key point-to-point. The mover gets its whole
+ * new path and the group key in one point-to-point message from its new
+ * RNC. The nodes of its old path that are not on its new one (and still
+ * exist) are keys it holds without being below them: eager, each changes
+ * at once, bottom-up, as a leave of its holders would change it
+ * (rekey_node); lazy, they are recorded as stale (rekeyed at its leave).
+ * Deliveries of the old RNC are carried out by it on the relocation
+ * request, those of the new RNC on the acknowledge (KT_STAGE_LOCAL), those
+ * of any other RNC through the core (KT_STAGE_GROUP). */
 static void lkh_move(KtTree *t, uint32_t ue, uint32_t cell, KtMoveRekey rekey, KtPlan *plan) {
-  (void)rekey;
-  (void)plan;
   KtUeRec *rec = kt_priv_ue(t, ue);
   KtNode *x = node_at(t, rec->subgroup);
+  uint32_t from_rnc = kt_priv_rnc_of_cell(t, rec->cell);
+  if (t->cfg.embodiment != 1 || from_rnc == plan->rnc) {
+    path_count(t, x, rec->cell, -1);
+    kt_priv_move_cell(t, ue, cell);
+    path_count(t, x, cell, 1);
+    return;
+  }
+  uint32_t old_path[KT_LKH_MAX_DEPTH], new_path[KT_LKH_MAX_DEPTH];
+  guint n_old = 0, n_new = 0;
+  for (KtNode *y = x; y->parent != KT_LKH_NONE; y = parent_of(t, y))
+    old_path[n_old++] = y->id;
+  /* out of its place */
+  remove_child(t, x, rec->sg_pos);
   path_count(t, x, rec->cell, -1);
+  while (x->parent != KT_LKH_NONE && x->n_children == 0) {
+    KtNode *p = parent_of(t, x);
+    remove_child(t, p, x->pos);
+    if (x->id == plan->subgroup)
+      plan->subgroup_deleted = true;
+    node_free(t, x);
+    x = p;
+  }
   kt_priv_move_cell(t, ue, cell);
-  path_count(t, x, cell, 1);
+  /* into a place under its new RNC */
+  KtNode *created = NULL;
+  uint32_t split_ue = KT_NO_UE;
+  KtNode *p = place(t, plan->scope, ue, cell, plan->rnc, false, &created, &split_ue);
+  if (p->id != plan->subgroup)
+    plan->old_subgroup = plan->subgroup;
+  plan->subgroup = p->id;
+  plan->subgroup_created = created != NULL;
+  if (created != NULL) {
+    kt_priv_plan_push_key(plan, &created->key);
+    uint32_t urnc = kt_priv_rnc_of_ue(t, split_ue);
+    kt_priv_deliver(plan, stage_of(t, plan, urnc, false), KT_TO_UE, split_ue, urnc, KT_NO_UE,
+                    kt_priv_ue(t, split_ue)->priv.ref, &created->key.ref, 1);
+  }
+  KtKeyRef keys[KT_PLAN_MAX_KEYS];
+  guint n_keys = 0;
+  for (KtNode *y = p; y != NULL; y = parent_of(t, y)) {
+    keys[n_keys++] = node_key(t, y)->ref;
+    if (y->parent != KT_LKH_NONE) {
+      new_path[n_new++] = y->id;
+      kt_priv_stale_remove(t, ue, y->id); /* a holder again, as a member */
+    }
+  }
+  kt_priv_deliver(plan, KT_STAGE_LOCAL, KT_TO_UE, ue, plan->rnc, KT_NO_UE, rec->priv.ref, keys,
+                  n_keys);
+  /* the old path's keys it holds without being below them, bottom-up */
+  for (guint i = 0; i < n_old; i++) {
+    KtNode *y = node_at(t, old_path[i]);
+    if (y == NULL || on_path(new_path, n_new, y->id))
+      continue;
+    if (rekey == KT_MOVE_LAZY) {
+      kt_priv_stale_add(t, ue, y->id);
+    } else {
+      rekey_node(t, y, plan);
+      plan->subgroup_changed = true;
+    }
+  }
+  /* the old RNC carries out its deliveries on the relocation request */
+  for (guint i = 0; i < plan->deliveries->len; i++) {
+    KtDelivery *d = &g_array_index(plan->deliveries, KtDelivery, i);
+    if (d->rnc == from_rnc)
+      d->stage = KT_STAGE_LOCAL;
+  }
 }
 
 /* ---- queries -------------------------------------------------------------- */
@@ -435,8 +569,8 @@ static void lkh_check(const KtTree *t) {
                                                                sum->len * sizeof(KtRncCount)) == 0),
           "node %u: per-RNC counts", id);
     CHECK(sum_cells->len == n->cells->len &&
-              (sum_cells->len == 0 || memcmp(sum_cells->data, n->cells->data,
-                                             sum_cells->len * sizeof(KtRncCount)) == 0),
+              (sum_cells->len == 0 ||
+               memcmp(sum_cells->data, n->cells->data, sum_cells->len * sizeof(KtRncCount)) == 0),
           "node %u: per-cell counts", id);
     if (n->parent == KT_LKH_NONE)
       CHECK(n->leaves == t->scope_count[n->scope], "root %u: %u leaves, scope has %u", id,
@@ -524,7 +658,7 @@ static void lkh_batch(KtTree *t, uint32_t scope, KtPlan *plan) {
     kt_priv_ue_ensure(t, ops[i].ue);
     KtNode *made = NULL;
     uint32_t split_ue;
-    KtNode *x = place(t, scope, ops[i].ue, ops[i].cell, &made, &split_ue);
+    KtNode *x = place(t, scope, ops[i].ue, ops[i].cell, KT_LKH_NONE, true, &made, &split_ue);
     if (made != NULL) {
       g_hash_table_add(created, GUINT_TO_POINTER(made->id));
       kt_priv_plan_push_key(plan, &made->key);
@@ -685,6 +819,7 @@ const KtSchemeOps kt_lkh_ops = {
     .join = lkh_join,
     .leave = lkh_leave,
     .move = lkh_move,
+    .rekey_stale = lkh_rekey_stale,
     .batch = lkh_batch,
     .member_keys = lkh_member_keys,
     .interior_key = lkh_interior_key,

@@ -3,10 +3,11 @@
  * handover rekey's record of stale holders (interior keys a UE moved away
  * from and still holds).
  *
- * Memory: nothing per UE in the static model; a hash entry per UE that
- * moved away from a live interior key under KT_MOVE_LAZY (the key inline,
- * an array from the second on), dropped when the UE leaves the group (its
- * stale keys are then rekeyed) or moves back. */
+ * Memory: nothing per UE in the static model; under KT_MOVE_LAZY the
+ * first interior key a UE moved away from sits in its record (KtUeRec.stale,
+ * bits the flags left free), and only a UE with two or more has a hash entry
+ * (the second inline, an array from the third on); dropped when the UE
+ * leaves the group (its stale keys are then rekeyed) or moves back. */
 #include "keytree/kt_core.h"
 
 void kt_priv_move_cell(KtTree *t, uint32_t ue, uint32_t cell) {
@@ -29,7 +30,8 @@ void kt_priv_move_cell(KtTree *t, uint32_t ue, uint32_t cell) {
   t->rnc_count[to_rnc]++;
 }
 
-/* A UE's stale list is the hash value: one interior key inline (tagged
+/* A UE's stale list is its record's `stale` (the first key), then the
+ * hash value (the others, in order): one interior key inline (tagged
  * (index << 1) | 1, the usual case: no allocation), or a GArray of guint32
  * (an aligned pointer) once it has two or more. */
 static bool is_inline(gpointer v) {
@@ -45,7 +47,7 @@ static void stale_value_free(gpointer v) {
     g_array_unref(v);
 }
 
-void kt_priv_stale_add(KtTree *t, uint32_t ue, uint32_t index) {
+static void rest_add(KtTree *t, uint32_t ue, uint32_t index) {
   if (t->stale == NULL)
     t->stale = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, stale_value_free);
   gpointer key = GUINT_TO_POINTER(ue), v = g_hash_table_lookup(t->stale, key);
@@ -71,7 +73,7 @@ void kt_priv_stale_add(KtTree *t, uint32_t ue, uint32_t index) {
   g_array_append_val(l, index);
 }
 
-void kt_priv_stale_remove(KtTree *t, uint32_t ue, uint32_t index) {
+static void rest_remove(KtTree *t, uint32_t ue, uint32_t index) {
   gpointer key = GUINT_TO_POINTER(ue), v = t->stale ? g_hash_table_lookup(t->stale, key) : NULL;
   if (v == NULL)
     return;
@@ -91,7 +93,7 @@ void kt_priv_stale_remove(KtTree *t, uint32_t ue, uint32_t index) {
     g_hash_table_remove(t->stale, key);
 }
 
-GArray *kt_priv_stale_take(KtTree *t, uint32_t ue) {
+static GArray *rest_take(KtTree *t, uint32_t ue) {
   if (t->stale == NULL)
     return NULL;
   gpointer v = NULL;
@@ -105,6 +107,59 @@ GArray *kt_priv_stale_take(KtTree *t, uint32_t ue) {
   return l;
 }
 
+/* Whether `index` can be the record's inline first stale key. */
+static bool fits_inline(uint32_t index) {
+  return index < (1u << 30) - 1u;
+}
+
+static bool has_rest(const KtTree *t, uint32_t ue) {
+  return t->stale != NULL && g_hash_table_contains(t->stale, GUINT_TO_POINTER(ue));
+}
+
+void kt_priv_stale_add(KtTree *t, uint32_t ue, uint32_t index) {
+  KtUeRec *rec = kt_priv_ue(t, ue);
+  if (rec->stale == index + 1u)
+    return;
+  if (rec->stale == 0 && fits_inline(index) && !has_rest(t, ue)) {
+    rec->stale = index + 1u;
+    return;
+  }
+  rest_add(t, ue, index);
+}
+
+void kt_priv_stale_remove(KtTree *t, uint32_t ue, uint32_t index) {
+  KtUeRec *rec = kt_priv_ue(t, ue);
+  if (rec == NULL)
+    return;
+  if (rec->stale != index + 1u) {
+    rest_remove(t, ue, index);
+    return;
+  }
+  /* the next one, if any, becomes the first */
+  rec->stale = 0;
+  GArray *l = rest_take(t, ue);
+  for (guint i = 0; l != NULL && i < l->len; i++)
+    kt_priv_stale_add(t, ue, g_array_index(l, guint32, i));
+  if (l)
+    g_array_unref(l);
+}
+
+GArray *kt_priv_stale_take(KtTree *t, uint32_t ue) {
+  KtUeRec *rec = kt_priv_ue(t, ue);
+  GArray *rest = rest_take(t, ue);
+  if (rec == NULL || rec->stale == 0)
+    return rest;
+  GArray *l = g_array_sized_new(FALSE, FALSE, sizeof(guint32), 1 + (rest ? rest->len : 0));
+  uint32_t first = rec->stale - 1u;
+  rec->stale = 0;
+  g_array_append_val(l, first);
+  if (rest) {
+    g_array_append_vals(l, rest->data, rest->len);
+    g_array_unref(rest);
+  }
+  return l;
+}
+
 void kt_priv_stale_free(KtTree *t) {
   if (t->stale)
     g_hash_table_destroy(t->stale);
@@ -113,16 +168,24 @@ void kt_priv_stale_free(KtTree *t) {
 
 guint kt_tree_stale_keys(const KtTree *t, uint32_t ue, uint32_t *out, guint cap) {
   g_assert(t != NULL);
+  const KtUeRec *rec = kt_priv_ue(t, ue);
+  guint n = 0;
+  if (rec != NULL && rec->stale != 0) {
+    if (cap > 0)
+      out[0] = rec->stale - 1u;
+    n = 1;
+  }
   gpointer v = t->stale ? g_hash_table_lookup(t->stale, GUINT_TO_POINTER(ue)) : NULL;
   if (v == NULL)
-    return 0;
+    return n;
   if (is_inline(v)) {
-    if (cap > 0)
-      out[0] = (uint32_t)(GPOINTER_TO_SIZE(v) >> 1);
-    return 1;
+    if (n < cap)
+      out[n] = (uint32_t)(GPOINTER_TO_SIZE(v) >> 1);
+    return n + 1;
   }
   const GArray *l = v;
-  for (guint i = 0; i < l->len && i < cap; i++)
-    out[i] = g_array_index(l, guint32, i);
-  return l->len;
+  for (guint i = 0; i < l->len; i++)
+    if (n + i < cap)
+      out[n + i] = g_array_index(l, guint32, i);
+  return n + l->len;
 }

@@ -593,6 +593,19 @@ static void oft_check(const KtTree *t) {
   CHECK(live == oft(t)->n_live, "%u live nodes, count %u", live, oft(t)->n_live);
 }
 
+/* Move within the scope (docs/flows.md, "Handover"): the leaf keeps its
+ * place and keys (the placement ignores the topology); only the per-RNC
+ * counts of its path, which say where deliveries to its nodes go, follow
+ * its new RNC. */
+static void oft_move(KtTree *t, uint32_t ue, uint32_t cell, KtMoveRekey rekey, KtPlan *plan) {
+  (void)rekey;
+  (void)plan;
+  OftNode *x = node_at(t, kt_priv_ue(t, ue)->subgroup);
+  path_count(t, x, kt_priv_rnc_of_ue(t, ue), -1);
+  kt_priv_move_cell(t, ue, cell);
+  path_count(t, x, kt_priv_rnc_of_ue(t, ue), 1);
+}
+
 const KtSchemeOps kt_oft_ops = {
     .name = "oft",
     .forward_secure = true,
@@ -601,6 +614,7 @@ const KtSchemeOps kt_oft_ops = {
     .fini = oft_fini,
     .join = oft_join,
     .leave = oft_leave,
+    .move = oft_move,
     .member_keys = oft_member_keys,
     .interior_key = oft_interior_key,
     .audience_cells = oft_audience_cells,

@@ -29,21 +29,81 @@ bool batch_gather(BatchBuffer *b, uint32_t seq, bool join, uint32_t ue, uint32_t
   return true;
 }
 
+/* Embodiment 2, a move between RNCs (docs/flows.md, "Handover", batch):
+ * its join reaches this RNC's buffer while the UE may still be a member of
+ * the old RNC's group, whose batch (with the leave) has not been applied
+ * yet. The ops here of such a UE (its first one here is that join) wait in
+ * the buffer for the next batch, unless the last of them is a leave (it
+ * passed through this group and left it again before anything was applied:
+ * they are dropped). The ops that go now are moved to `now`. */
+static void split_deferred(Net *net, BatchBuffer *b, uint32_t scope, GArray *now) {
+  GArray *later = g_array_new(FALSE, FALSE, sizeof(KtBatchOp));
+  GHashTable *seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+  GHashTable *last_join = g_hash_table_new(g_direct_hash, g_direct_equal); /* elsewhere UEs */
+  for (guint i = 0; i < b->ops->len; i++) {
+    const KtBatchOp *op = &g_array_index(b->ops, KtBatchOp, i);
+    gpointer key = GUINT_TO_POINTER(op->ue);
+    if (!g_hash_table_contains(seen, key) && op->join && kt_tree_is_member(net->tree, op->ue) &&
+        kt_tree_scope_of_rnc(net->tree, net_rnc_of_cell(net, kt_tree_ue_cell(net->tree, op->ue))) !=
+            scope)
+      g_hash_table_insert(last_join, key, GINT_TO_POINTER(1));
+    g_hash_table_add(seen, key);
+    if (g_hash_table_contains(last_join, key))
+      g_hash_table_insert(last_join, key, GINT_TO_POINTER(op->join ? 1 : 2));
+  }
+  for (guint i = 0; i < b->ops->len; i++) {
+    const KtBatchOp *op = &g_array_index(b->ops, KtBatchOp, i);
+    int elsewhere = GPOINTER_TO_INT(g_hash_table_lookup(last_join, GUINT_TO_POINTER(op->ue)));
+    if (elsewhere == 0)
+      g_array_append_vals(now, op, 1);
+    else if (elsewhere == 1)
+      g_array_append_vals(later, op, 1);
+  }
+  g_array_set_size(b->ops, 0);
+  g_array_append_vals(b->ops, later->data, later->len);
+  g_array_free(later, TRUE);
+  g_hash_table_destroy(seen);
+  g_hash_table_destroy(last_join);
+}
+
+bool batch_deferred(Net *net, BatchBuffer *b, NetElement holder, double interval, double *delay) {
+  if (b->ops->len == 0 || b->armed)
+    return false;
+  if (sim_now() >= net->cfg.data_until) {
+    /* (a leave elsewhere that never came: the run is over) */
+    g_array_set_size(b->ops, 0);
+    net_reject(net, holder, "a mover's join whose leave elsewhere was never applied");
+    return false;
+  }
+  b->armed = 1;
+  double now = sim_now();
+  double boundary = ((double)(uint64_t)(now / interval) + 1.0) * interval;
+  *delay = boundary > now ? boundary - now : 0.0;
+  return true;
+}
+
 const KtPlan *batch_plan(Net *net, BatchBuffer *b, NetElement holder, uint32_t scope,
                          uint32_t *seq_out) {
   b->armed = 0;
   if (b->ops->len == 0)
     return NULL;
+  GArray *ops = g_array_new(FALSE, FALSE, sizeof(KtBatchOp));
+  split_deferred(net, b, scope, ops);
+  if (ops->len == 0) {
+    g_array_free(ops, TRUE);
+    return NULL;
+  }
   uint32_t seq = b->seq;
   KtPlan *plan = plan_begin(net->plans, seq);
   if (!plan) {
+    g_array_free(ops, TRUE);
     g_array_set_size(b->ops, 0);
     net_reject(net, holder, "batch for an event already in progress");
     return NULL;
   }
-  bool ok = kt_tree_batch(net->tree, scope, (const KtBatchOp *)(const void *)b->ops->data,
-                          b->ops->len, plan);
-  g_array_set_size(b->ops, 0);
+  bool ok =
+      kt_tree_batch(net->tree, scope, (const KtBatchOp *)(const void *)ops->data, ops->len, plan);
+  g_array_free(ops, TRUE);
   if (!ok) {
     plan_close(net->plans, seq);
     net_reject(net, holder, "a batch with a join of a member or a leave of a non-member");
@@ -52,10 +112,20 @@ const KtPlan *batch_plan(Net *net, BatchBuffer *b, NetElement holder, uint32_t s
   bool leaves = false;
   for (guint i = 0; i < plan->batch->len; i++) {
     const KtBatchOp *op = &g_array_index(plan->batch, KtBatchOp, i);
+    /* A mover's bearer moved with its radio (docs/flows.md, "Handover",
+     * batch): its leave releases the bearer where it listens now if that
+     * is in this scope (else its move took it out of the scope already),
+     * and its join finds it there. */
     if (op->join) {
-      radio_bearer_join(net->radio, op->ue, op->cell);
+      if (!radio_bearer_has(net->radio, op->ue, op->cell))
+        radio_bearer_join(net->radio, op->ue, op->cell);
     } else {
-      radio_bearer_leave(net->radio, op->ue, op->cell);
+      uint32_t at = radio_ue_cell(net->radio, op->ue);
+      if (!radio_bearer_has(net->radio, op->ue, at) ||
+          kt_tree_scope_of_rnc(net->tree, net_rnc_of_cell(net, at)) != scope)
+        at = op->cell;
+      if (radio_bearer_has(net->radio, op->ue, at))
+        radio_bearer_leave(net->radio, op->ue, at);
       leaves = true;
     }
   }

@@ -162,6 +162,26 @@ static void bmsc_on_message(Net *net, uint32_t self, NetElement from, const Msg 
   case MSG_DEACTIVATE_REQ:
     on_request(net, from, msg, false);
     break;
+  case MSG_MOVE_KEY_REQ: {
+    /* embodiment 1: a handover whose plan has work at RNCs other than the
+     * UE's old and new ones (node keys, docs/flows.md "Handover"): the
+     * request with the list of those RNCs tells them */
+    const KtPlan *plan = plan_get(net->plans, msg->seq);
+    double delay;
+    if (net->cfg.batch && net->cfg.embodiment == 1) {
+      /* batch rekeying: the move is gathered as a leave and a join */
+      bool arm = batch_gather(&bmsc(net)->batch, msg->seq, false, msg->ue, msg->from_cell,
+                              net->cfg.batch_interval, &delay);
+      if (batch_gather(&bmsc(net)->batch, msg->seq, true, msg->ue, msg->cell,
+                       net->cfg.batch_interval, &delay) ||
+          arm)
+        net_set_timer(net, self_el, delay, BMSC_TIMER_BATCH);
+    } else if (net->cfg.embodiment == 1 && plan && plan->kind == KT_EVENT_MOVE)
+      carry_out(net, msg->seq, plan);
+    else
+      net_reject(net, self_el, "key change request of a handover without its plan");
+    break;
+  }
   case MSG_RELOCATION_REQ:
   case MSG_RELOCATION_ACK:
     /* between RNCs under different GGSNs the relocation passes here */

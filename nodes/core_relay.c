@@ -45,6 +45,9 @@ static void ggsn_on_message(Net *net, uint32_t self, NetElement from, const Msg 
       route_context_learn(ctx, from.index, msg->type);
     net_send_link(net, me, (NetElement){NET_BMSC, 0}, msg);
     break;
+  case MSG_MOVE_KEY_REQ: /* up to the BM-SC; no context changes */
+    net_send_link(net, me, (NetElement){NET_BMSC, 0}, msg);
+    break;
   case MSG_ACTIVATE_ACCEPT:
   case MSG_DEACTIVATE_ACCEPT: {
     if (msg->cell >= net->n_cells)
@@ -81,6 +84,9 @@ static void sgsn_on_message(Net *net, uint32_t self, NetElement from, const Msg 
   case MSG_DEACTIVATE_REQ:
     if (from.kind == NET_RNC && net_sgsn_of_rnc(net, from.index) == self)
       route_context_learn(ctx, from.index, msg->type);
+    net_send_link(net, me, (NetElement){NET_GGSN, net_ggsn_of_sgsn(net, self)}, msg);
+    break;
+  case MSG_MOVE_KEY_REQ:
     net_send_link(net, me, (NetElement){NET_GGSN, net_ggsn_of_sgsn(net, self)}, msg);
     break;
   case MSG_ACTIVATE_ACCEPT:

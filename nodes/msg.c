@@ -28,12 +28,12 @@ static bool is_group_change(MsgType t) {
 
 static bool is_handover(MsgType t) {
   return t == MSG_CELL_UPDATE || t == MSG_CELL_UPDATE_CONFIRM || t == MSG_RELOCATION_REQ ||
-         t == MSG_RELOCATION_ACK;
+         t == MSG_RELOCATION_ACK || t == MSG_MOVE_KEY_REQ;
 }
 
 static bool is_control(unsigned t) {
   return (t >= MSG_ACTIVATE_REQ && t <= MSG_KEY_ASSIGNMENT) || t == MSG_KEY_REQUEST ||
-         t == MSG_KEY_RECOVERY || (t >= MSG_CELL_UPDATE && t <= MSG_RELOCATION_ACK);
+         t == MSG_KEY_RECOVERY || (t >= MSG_CELL_UPDATE && t <= MSG_MOVE_KEY_REQ);
 }
 
 static size_t fixed_body(MsgType t) {
@@ -397,6 +397,8 @@ const char *msg_type_name(MsgType type) {
     return "SRNS relocation request";
   case MSG_RELOCATION_ACK:
     return "SRNS relocation acknowledge";
+  case MSG_MOVE_KEY_REQ:
+    return "MBMS key change request of a handover";
   }
   return "?";
 }
@@ -431,6 +433,8 @@ const char *msg_type_slug(MsgType type) {
     return "relocation_req";
   case MSG_RELOCATION_ACK:
     return "relocation_ack";
+  case MSG_MOVE_KEY_REQ:
+    return "move_key_req";
   }
   return "?";
 }

@@ -89,9 +89,10 @@ typedef enum {
   MSG_CELL_UPDATE_CONFIRM = 12, /* Cell update confirm (RNC->UE) */
   MSG_RELOCATION_REQ = 13,      /* SRNS relocation request (new RNC->...->old RNC) */
   MSG_RELOCATION_ACK =
-      14, /* SRNS relocation acknowledge (old->...->new; may carry the group key) */
+      14,                /* SRNS relocation acknowledge (old->...->new; may carry the group key) */
+  MSG_MOVE_KEY_REQ = 15, /* MBMS key change request of a handover (new RNC->SGSN->GGSN->BM-SC) */
 } MsgType;
-#define MSG_TYPE_COUNT 15 /* types are 1..14; index 0 unused */
+#define MSG_TYPE_COUNT 16 /* types are 1..15; index 0 unused */
 
 typedef enum { MSG_P2P = 0, MSG_P2M = 1 } MsgMode;
 

@@ -393,6 +393,16 @@ static void relocate(Net *net, uint32_t rnc, const Msg *in, MsgType type, const 
   handover_forward(net, me(rnc), &msg);
 }
 
+/* Embodiment 1: the MBMS key change request of a handover, up to the
+ * BM-SC (docs/flows.md, "Handover", step 7; with batch rekeying it has
+ * the BM-SC gather the move). */
+static void move_to_bmsc(Net *net, uint32_t rnc, const Msg *msg) {
+  Msg up = *msg;
+  up.type = MSG_MOVE_KEY_REQ;
+  up.n_wraps = 0;
+  net_send_link(net, me(rnc), (NetElement){NET_SGSN, net_sgsn_of_rnc(net, rnc)}, &up);
+}
+
 /* Key repair at the end of a move that keeps the UE's group: if the group
  * key this RNC has is newer than the one the UE said it holds (a new one
  * went to its old cell while it was changing cell), and the plan gives
@@ -468,6 +478,39 @@ static void move_join_part(Net *net, uint32_t rnc, const Msg *msg) {
   plan_close(net->plans, msg->seq);
 }
 
+/* Gathers one op of a move at this RNC's batch (embodiment 2). */
+static void gather_here(Net *net, uint32_t rnc, uint32_t seq, bool join, uint32_t ue,
+                        uint32_t cell) {
+  double delay;
+  if (batch_gather(&rnc_of(net, rnc)->batch, seq, join, ue, cell, net->cfg.batch_interval, &delay))
+    net_set_timer(net, me(rnc), delay, RNC_TIMER_BATCH);
+}
+
+/* Batch rekeying (docs/flows.md, "Handover", batch): a move is gathered as
+ * a leave of its old cell and a join of its new one, at the holder of the
+ * tree, and changes the keys at the batch. The signalling is that of any
+ * move. Embodiment 2: within an RNC both ops at this RNC now; between
+ * RNCs the leave at the old RNC on the relocation request, the join here
+ * on the acknowledge. Embodiment 1: both at the BM-SC, told by the MBMS
+ * key change request of a handover (sent here when the move is otherwise
+ * over: at once within an RNC, on the acknowledge between RNCs). */
+static void move_batch(Net *net, uint32_t rnc, const Msg *msg) {
+  bool here = net_rnc_of_cell(net, msg->from_cell) == rnc;
+  if (!here) {
+    relocate(net, rnc, msg, MSG_RELOCATION_REQ, NULL);
+    return;
+  }
+  if (net->obs.on_move)
+    net->obs.on_move(net->obs.ctx, msg->ue, msg->from_cell, msg->cell, false);
+  if (net->cfg.embodiment == 2) {
+    gather_here(net, rnc, msg->seq, false, msg->ue, msg->from_cell);
+    gather_here(net, rnc, msg->seq, true, msg->ue, msg->cell);
+  } else {
+    move_to_bmsc(net, rnc, msg);
+  }
+  confirm_move(net, rnc, msg);
+}
+
 /* A cell update reaches the RNC of the UE's new cell. A move within the
  * UE's group is planned here at once (the key tree is one object); within
  * this RNC it is carried out and confirmed at once, otherwise the old RNC
@@ -486,10 +529,13 @@ static void on_cell_update(Net *net, uint32_t rnc, NetElement from, const Msg *m
   }
   if (net->obs.on_request)
     net->obs.on_request(net->obs.ctx, msg->seq);
-  if (net->cfg.batch || kt_tree_ue_cell(net->tree, msg->ue) != msg->from_cell) {
-    /* not a member where it says it was (or batch rekeying, which does not
-     * model moves): the radio moved, the keys cannot; confirmed so that
-     * the UE goes on */
+  if (net->cfg.batch) {
+    move_batch(net, rnc, msg);
+    return;
+  }
+  if (kt_tree_ue_cell(net->tree, msg->ue) != msg->from_cell) {
+    /* not a member where it says it was: the radio moved, the keys
+     * cannot; confirmed so that the UE goes on */
     reject(net, rnc, "cell update of a UE that is not a member of the cell it left");
     confirm_move(net, rnc, msg);
     return;
@@ -526,7 +572,13 @@ static void on_cell_update(Net *net, uint32_t rnc, NetElement from, const Msg *m
  * acknowledge back. */
 static void on_relocation_req(Net *net, uint32_t rnc, const Msg *msg) {
   const KtPlan *plan = plan_get(net->plans, msg->seq);
-  if (plan && plan->kind == KT_EVENT_MOVE)
+  if (net->cfg.batch) {
+    bool away = net->cfg.embodiment == 2;
+    if (net->obs.on_move)
+      net->obs.on_move(net->obs.ctx, msg->ue, msg->from_cell, msg->cell, away);
+    if (away)
+      gather_here(net, rnc, msg->seq, false, msg->ue, msg->from_cell);
+  } else if (plan && plan->kind == KT_EVENT_MOVE)
     execute(net, rnc, msg->seq, plan, KT_STAGE_LOCAL, false);
   else if (net->cfg.embodiment == 2)
     move_leave_part(net, rnc, msg);
@@ -537,14 +589,31 @@ static void on_relocation_req(Net *net, uint32_t rnc, const Msg *msg) {
 /* The acknowledge reaches the new RNC: its part (embodiment 1: the mover's
  * keys; 2: the join), then the confirm to the UE. */
 static void on_relocation_ack(Net *net, uint32_t rnc, const Msg *msg) {
-  if (net->cfg.embodiment == 1) {
+  if (net->cfg.batch) {
+    if (net->cfg.embodiment == 1 && msg->n_wraps > 0 && !take_group_key(net, rnc, msg))
+      return;
+    if (net->cfg.embodiment == 2) {
+      if (net->obs.on_membership)
+        net->obs.on_membership(net->obs.ctx, msg->ue, msg->cell, true);
+      gather_here(net, rnc, msg->seq, true, msg->ue, msg->cell);
+    } else {
+      move_to_bmsc(net, rnc, msg);
+    }
+  } else if (net->cfg.embodiment == 1) {
     if (msg->n_wraps > 0 && !take_group_key(net, rnc, msg))
       return;
     const KtPlan *plan = plan_get(net->plans, msg->seq);
     if (plan && plan->kind == KT_EVENT_MOVE) {
       execute(net, rnc, msg->seq, plan, KT_STAGE_LOCAL, false);
       repair_keys(net, rnc, msg, plan);
-      plan_close(net->plans, msg->seq);
+      if (plan_has_group_work(plan, UINT32_MAX)) {
+        /* work at other RNCs (node keys): through the core, as a leave's
+         * group stage, the BM-SC listing them */
+        plan_await(net->plans, msg->seq, net->n_rnc);
+        move_to_bmsc(net, rnc, msg);
+      } else {
+        plan_close(net->plans, msg->seq);
+      }
     }
   } else {
     move_join_part(net, rnc, msg);
@@ -612,6 +681,15 @@ static void on_batch_timer(Net *net, uint32_t rnc) {
   plan_close(net->plans, seq);
 }
 
+/* The batch timer: the batch, then the timer again if a mover's join was
+ * left for the next one (batch.h). */
+static void on_batch(Net *net, uint32_t rnc) {
+  on_batch_timer(net, rnc);
+  double delay;
+  if (batch_deferred(net, &rnc_of(net, rnc)->batch, me(rnc), net->cfg.batch_interval, &delay))
+    net_set_timer(net, me(rnc), delay, RNC_TIMER_BATCH);
+}
+
 /* Embodiment 2, a periodic rekey (3gpp's MSK or MTK period) of the RNC's
  * own group: carried out at once, as a batch's plan. */
 static void on_periodic_timer(Net *net, uint32_t rnc, uint32_t timer) {
@@ -627,7 +705,7 @@ static void on_periodic_timer(Net *net, uint32_t rnc, uint32_t timer) {
 
 static void rnc_on_timer(Net *net, uint32_t self, uint32_t timer) {
   if (timer == RNC_TIMER_BATCH)
-    on_batch_timer(net, self);
+    on_batch(net, self);
   else if (periodic_is_timer(timer, RNC_TIMER_PERIODIC))
     on_periodic_timer(net, self, timer);
   else if (timer == DATA_TIMER_KEY_SWITCH)

@@ -45,6 +45,10 @@ typedef struct {
   uint8_t subgroup_indexed;   /* `subgroup` is in the radio's holders index */
   uint8_t waiting;            /* node keys: joined, its own keys not yet come */
   uint8_t busy;               /* UE_IDLE, or the procedure in progress (handover) */
+  uint8_t regroup;            /* moving to another RNC's group (embodiment 2): a new
+                               * membership once its new keys come */
+  uint8_t move_nodes;         /* its first `move_nodes` node keys were held
+                               * before the move (end_move_path) */
 } UeState;
 
 /* A wrap a UE received under a newer version of a key it holds: kept until
@@ -185,7 +189,67 @@ static void forget_for_rejoin(Net *net, uint32_t ue) {
   each_indexed(net, ue, radio_index_remove);
   st->subgroup_indexed = 0;
   st->waiting = 0;
+  st->move_nodes = 0;
   wipe_nodes(net, st);
+}
+
+/* A move to another RNC's group in embodiment 2 is a leave and a join
+ * (docs/flows.md, "Handover"), so a new membership as a rejoin is one. Its
+ * old keys stay in its ring and in the index until the first key
+ * assignment of its new group reaches it (or the move's confirm, should
+ * none come): by then the old RNC has planned the leave and the network's
+ * observers have copied what it held. Until then a node-key UE is indexed
+ * under RADIO_INDEX_ANY, as a joiner is (set in do_move). */
+static void end_regroup(Net *net, uint32_t ue) {
+  UeState *st = st_of(net, ue);
+  if (!st->regroup)
+    return;
+  st->regroup = 0;
+  bool waiting = st->waiting;
+  forget_for_rejoin(net, ue);
+  if (waiting) {
+    st->waiting = 1;
+    radio_index_add(net->radio, ue, RADIO_INDEX_ANY, &st->link);
+  }
+}
+
+/* Node keys (LKH), a move within the group that gives the UE a new path
+ * (embodiment 1, another RNC; with batch rekeying, any move: it is a leave
+ * and a join; docs/flows.md, "Handover"): its new path comes point-to-point
+ * in one key assignment ending with the group key (only a UE's whole path
+ * does). The node keys it held before its last move (its first
+ * `move_nodes` slots) that are not in that message are no longer its path:
+ * they leave the index and its ring, as a rejoin's old path does. Keys it
+ * got since (a split above its new place) are kept. */
+static void end_move_path(Net *net, uint32_t ue, const Msg *msg) {
+  UeState *st = st_of(net, ue);
+  if (st->move_nodes == 0 || msg->n_wraps == 0 ||
+      KT_KEY_ID_KIND(msg->wraps[msg->n_wraps - 1].key.id) != KT_KEY_GROUP)
+    return;
+  for (int i = st->move_nodes - 1; i >= 0; i--) {
+    bool kept = false;
+    for (uint8_t w = 0; w < msg->n_wraps && !kept; w++)
+      kept = msg->wraps[w].key.id == st->nodes[i].id;
+    if (kept)
+      continue;
+    KtKeyId gone = st->nodes[i].id;
+    if (st->nodes[i].key != KEY_POOL_NONE)
+      radio_index_remove(net->radio, ue, gone, &st->nodes[i].link);
+    slot_set(net, &st->nodes[i].key, NULL);
+    /* the links name UEs, not places: the entries may move */
+    memmove(&st->nodes[i], &st->nodes[i + 1], (size_t)(st->n_nodes - i - 1) * sizeof(UeNode));
+    st->n_nodes--;
+    /* wraps it kept under a newer version of that key will not open */
+    GArray *pending = ues(net)->pending;
+    for (guint j = 0; j < pending->len;) {
+      const PendingWrap *p = &g_array_index(pending, PendingWrap, j);
+      if (p->ue == ue && p->wrap.under.id == gone)
+        g_array_remove_index(pending, j);
+      else
+        j++;
+    }
+  }
+  st->move_nodes = 0;
 }
 
 /* The UE's private key. It is provisioned once and never changes, and its
@@ -519,6 +583,7 @@ static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *m
   if ((msg->type == MSG_ACTIVATE_ACCEPT && st->busy == UE_JOINING) ||
       (msg->type == MSG_CELL_UPDATE_CONFIRM && st->busy == UE_MOVING)) {
     if (st->busy == UE_MOVING) {
+      end_regroup(net, self);
       drop_foreign_pending(net, self);
       end_wait(net, self);
     }
@@ -536,6 +601,8 @@ static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *m
     end_wait(net, self);
     drop_pending(net, self);
   }
+  if (msg->type == MSG_KEY_ASSIGNMENT && msg->mode == MSG_P2P && msg->ue == self)
+    end_regroup(net, self); /* its new group's keys */
   if (msg->type == MSG_KEY_ASSIGNMENT && (msg->mode == MSG_P2M || msg->ue == self)) {
     uint32_t held = k_of(net, st->group)->ref.version;
     for (uint8_t i = 0; i < msg->n_wraps; i++) {
@@ -550,8 +617,10 @@ static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *m
     for (uint8_t i = 0; i < msg->n_wraps; i++)
       process_wrap(net, self, msg->seq, &msg->wraps[i]);
   }
-  if (msg->type == MSG_KEY_ASSIGNMENT && msg->mode == MSG_P2P && msg->ue == self)
+  if (msg->type == MSG_KEY_ASSIGNMENT && msg->mode == MSG_P2P && msg->ue == self) {
+    end_move_path(net, self, msg);
     end_wait(net, self);
+  }
 }
 
 static bool has_pending(const Net *net, uint32_t ue) {
@@ -723,6 +792,16 @@ static void do_move(Net *net, uint32_t ue, uint32_t cell, uint32_t seq) {
   each_indexed(net, ue, radio_index_remove);
   radio_move(net->radio, ue, cell);
   each_indexed(net, ue, radio_index_add);
+  if (kt_tree_node_keys(net->tree) && !kt_tree_member_computes(net->tree))
+    st->move_nodes = st->n_nodes; /* end_move_path */
+  if (net->cfg.embodiment == 2 && net_rnc_of_cell(net, from) != net_rnc_of_cell(net, cell)) {
+    st->move_nodes = 0;
+    st->regroup = 1; /* end_regroup */
+    if (kt_tree_node_keys(net->tree) && !st->waiting) {
+      st->waiting = 1;
+      radio_index_add(net->radio, ue, RADIO_INDEX_ANY, &st->link);
+    }
+  }
   st->busy = UE_MOVING;
   Msg msg;
   msg_init(&msg, MSG_CELL_UPDATE, seq);

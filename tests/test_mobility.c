@@ -9,8 +9,8 @@
  * X, at t = 2 it leaves. Every count of both events is worked out below
  * from the rules, for both embodiments, both policies, eager and lazy.
  *
- * Churn: generated joins, leaves and moves for every scheme (but batch,
- * which does not model moves) in both embodiments: at the end every member
+ * Churn: generated joins, leaves and moves for every scheme (batch over
+ * both trees) in both embodiments: at the end every member
  * holds the current keys of where it is, camping, bearer, sub-group and
  * reach agree, and no departed or moved-away UE opened a wrap. */
 #include <glib.h>
@@ -96,12 +96,31 @@ static const HandCase hand[] = {
      * 2 tx. */
     {"patent", 2, "per-rnc", "eager", false, 1, SIG_INTRA, {0, 0, 0, 0}, {3, 1, 2, 0}},
     {"patent", 2, "per-rnc", "lazy", false, 2, SIG_SGSN, {4, 1, 2, 0}, {0, 1, 2, 0}},
-    /* LKH (degree 4) and unicast: a move within the group sends nothing
-     * (docs/flows.md). E1 LKH: the 16 members fill the root's 4 children
-     * with nodes {0,4,8,12}, {1,5,9,13}, {2,6,10,14}, {3,7,11,15}; UE 0's
-     * leave: its node's key to 4, 8, 12 (3 p2p), the root under each of
-     * the 4 nodes, one delivery per RNC with members below (each node
-     * spans 2 RNCs, one cell each): 8 p2m. E2 LKH to RNC 1: the leave of
+    /* LKH (degree 4). The 16 members fill the root's 4 children with
+     * nodes A {0,4,8,12}, B {1,5,9,13}, C {2,6,10,14}, D {3,7,11,15}
+     * (UE i in cell i mod 8: A and B span RNCs 0 and 2, C and D RNCs 1
+     * and 3, each in one cell per RNC).
+     * E1, UE 0 to cell 2 (RNC 1): its leaf leaves A (now {12,4,8}) and is
+     * placed under RNC 1 (docs/flows.md, "Handover", lkh): at the root the
+     * children with a member at RNC 1 are C and D (4 leaves each: C, the
+     * lower position); C is full, its children with RNC 1 are UEs 2 and
+     * 10: UE 2, split into a new node E {2, 0}. The move: E's key to UE 2
+     * (1 p2p, RNC 1), the mover's path {E, C, group} (1 p2p). A is on the
+     * old path only: eager rekeys it now, its new key to 12, 4 (RNC 2,
+     * through the core) and 8 (RNC 0, the old RNC): 3 p2p; core: the
+     * handover's key change request RNC 1 -> SGSN 0 -> GGSN -> BM-SC (3)
+     * and the BM-SC's request listing RNC 2 -> GGSN -> SGSN 1 -> RNC 2
+     * (3). Lazy: A is remembered instead. The leave from cell 2 (lazy
+     * first rekeys A as above, 3 p2p, sent with the group stage): E's key
+     * to UE 2 (1 p2p), C's under E (1 p2m, cell 2) and to 6, 10, 14
+     * (3 p2p), the root under A (RNCs 0, 2), B (0, 2), C (1, 3), D (1, 3):
+     * 8 p2m, each in one cell.
+     * E1, UE 0 to cell 4 (RNC 2, the other SGSN): out of A ({12,4,8}),
+     * then at the root A (3 leaves, members 4 and 12 at RNC 2) beats B
+     * (4 leaves) and has room: UE 0 is back under A; its path {A, group}
+     * (1 p2p), nothing stale. The leave: A's key to 12, 4, 8 (3 p2p) and
+     * the root under the 4 nodes, per RNC: 8 p2m.
+     * E2 LKH to RNC 1: the leave of
      * RNC 0's tree (root with leaves 0, 1, 8, 9: the root key to 1, 8, 9,
      * 3 p2p) and the join into RNC 1's full root: a split of UE 2 (the new
      * node's key to UE 2, 1 p2p) and the joiner's path (1 p2p); its leave
@@ -109,10 +128,46 @@ static const HandCase hand[] = {
      * node (1 p2m, cell 2) and under UEs 3, 10, 11 (3 p2p). Unicast: E1
      * the leave sends the group key to the 15 others; E2 to RNC 1: leave
      * (3 p2p) and join (1 p2p), then the leave to RNC 1's other 4. */
-    {"lkh", 1, "per-cell", "eager", false, 2, SIG_SGSN, {0, 0, 0, 0}, {3, 8, 8, CORE_ALL}},
+    {"lkh", 1, "per-cell", "eager", false, 2, SIG_SGSN, {5, 0, 0, 6}, {4, 9, 9, CORE_ALL}},
+    {"lkh", 1, "per-cell", "lazy", false, 2, SIG_SGSN, {2, 0, 0, 0}, {7, 9, 9, CORE_ALL}},
+    {"lkh", 1, "per-cell", "eager", false, 4, SIG_GGSN, {1, 0, 0, 0}, {3, 8, 8, CORE_ALL}},
+    {"lkh", 1, "per-cell", "lazy", false, 4, SIG_GGSN, {1, 0, 0, 0}, {3, 8, 8, CORE_ALL}},
     {"lkh", 2, "per-cell", "lazy", false, 2, SIG_SGSN, {5, 0, 0, 0}, {4, 1, 1, 0}},
     {"unicast", 1, "per-cell", "lazy", false, 4, SIG_GGSN, {0, 0, 0, 0}, {15, 0, 0, CORE_ALL}},
     {"unicast", 2, "per-cell", "eager", false, 2, SIG_SGSN, {4, 0, 0, 0}, {4, 0, 0, 0}},
+    /* batch over the patent tree (batch-interval 1 s): the move, gathered
+     * as a leave of cell 0 and a join of its new cell, is the batch at t = 2
+     * (its row), the leave the batch at t = 3 (docs/schemes.md, batch).
+     * E1, to cell 2: the BM-SC hears of it by the handover's key change
+     * request (RNC 1 -> SGSN -> GGSN -> BM-SC, 3 core). Batch: {0, 8} loses
+     * 0, key to 8 (1 p2p); {2, 10} gains it, key to 2 and 10 (2 p2p); the
+     * group key under the 8 sub-groups (8 p2m, one cell each); the joiner
+     * {sub-group, group} (1 p2p); the group key change request to every
+     * RNC (7 core). The leave's batch: {2, 10} 2 p2p, 8 p2m, 7 core. To
+     * cell 1 the same with {1, 9}. E2, to cell 2: RNC 0's batch (the leave:
+     * 8's key, 1 p2p; RNC 0's group key under its 2 sub-groups, 2 p2m) and
+     * RNC 1's (the join: 2 and 10, 2 p2p; RNC 1's group key under its 2
+     * sub-groups, 2 p2m; the joiner 1 p2p); the leave: {2, 10} 2 p2p and
+     * 2 p2m. */
+    {"batch-patent",
+     1,
+     "per-cell",
+     "eager",
+     false,
+     2,
+     SIG_SGSN,
+     {4, 8, 8, CORE_ALL + 3},
+     {2, 8, 8, CORE_ALL}},
+    {"batch-patent",
+     1,
+     "per-cell",
+     "lazy",
+     false,
+     1,
+     SIG_INTRA,
+     {4, 8, 8, CORE_ALL + 3},
+     {2, 8, 8, CORE_ALL}},
+    {"batch-patent", 2, "per-cell", "eager", false, 2, SIG_SGSN, {4, 4, 4, 0}, {2, 2, 2, 0}},
 };
 
 /* At the end: every member holds the current keys of its place (the key
@@ -185,12 +240,14 @@ static void run_hand(gconstpointer data) {
   const HandCase *c = data;
   g_autofree char *csv = g_strdup_printf("time,action,ue,cell\n1,move,0,%u\n2,leave,0,\n", c->to);
   TmpScenario t = tmp_scenario(hand_ini, csv);
-  char *o[5] = {g_strdup_printf("run.embodiment=%d", c->embodiment),
+  bool batch = g_str_has_prefix(c->scheme, "batch-"); /* batch over that tree */
+  char *o[6] = {g_strdup_printf("run.embodiment=%d", c->embodiment),
                 g_strdup_printf("topology.subgroup-policy=%s", c->policy),
                 g_strdup_printf("mobility.handover-rekey=%s", c->rekey),
                 g_strdup_printf("run.join-rekey=%s", c->join_rekey ? "true" : "false"),
-                g_strdup_printf("run.scheme=%s", c->scheme)};
-  const char *const overrides[] = {o[0], o[1], o[2], o[3], o[4], NULL};
+                batch ? g_strdup("run.scheme=batch") : g_strdup_printf("run.scheme=%s", c->scheme),
+                g_strdup_printf("run.batch-tree=%s", batch ? c->scheme + 6 : "patent")};
+  const char *const overrides[] = {o[0], o[1], o[2], o[3], o[4], o[5], NULL};
   GError *error = NULL;
   Scenario *scn = scn_load(t.ini, overrides, &error);
   g_assert_no_error(error);
@@ -212,8 +269,9 @@ static void run_hand(gconstpointer data) {
   g_assert_cmpuint(lv->signalling_msgs, ==, 8);
   g_assert_cmpuint(r.summary.moves, ==, 1);
   g_assert_cmpuint(r.summary.inter_rnc_moves, ==, c->to / 2 != 0);
-  /* a move keeps the group key, but for embodiment 2 to another RNC */
-  g_assert_cmpuint(mv->group_changed, ==, c->embodiment == 2 && c->to / 2 != 0);
+  /* a move keeps the group key, but for embodiment 2 to another RNC and
+   * with batch rekeying (a leave and a join) */
+  g_assert_cmpuint(mv->group_changed, ==, (c->embodiment == 2 && c->to / 2 != 0) || batch);
   /* nothing sent after UE 0 left (or moved away) opens for it */
   g_assert_cmpuint(r.summary.fwd_violations, ==, 0);
   g_assert_cmpuint(end.members, ==, 15);
@@ -232,15 +290,49 @@ typedef struct {
   int embodiment;
   const char *rekey;
   const char *policy;
+  bool two_rncs; /* the network of churn_two_ini */
 } ChurnCase;
 
 static const ChurnCase churn[] = {
-    {"patent", 1, "eager", "per-cell"},    {"patent", 1, "lazy", "per-cell"},
-    {"patent", 2, "eager", "per-cell"},    {"patent", 2, "lazy", "per-cell"},
-    {"patent", 1, "lazy", "per-rnc"},      {"patent", 2, "eager", "per-rnc"},
-    {"lkh", 1, "eager", "per-cell"},       {"lkh", 2, "eager", "per-cell"},
-    {"unicast", 1, "eager", "per-cell"},   {"unicast", 2, "eager", "per-cell"},
-    {"broadcast", 1, "eager", "per-cell"}, {"broadcast", 2, "eager", "per-cell"},
+    {"patent", 1, "eager", "per-cell", false},
+    {"patent", 1, "lazy", "per-cell", false},
+    {"patent", 2, "eager", "per-cell", false},
+    {"patent", 2, "lazy", "per-cell", false},
+    {"patent", 1, "lazy", "per-rnc", false},
+    {"patent", 2, "eager", "per-rnc", false},
+    {"lkh", 1, "eager", "per-cell", false},
+    {"lkh", 2, "eager", "per-cell", false},
+    {"unicast", 1, "eager", "per-cell", false},
+    {"unicast", 2, "eager", "per-cell", false},
+    {"broadcast", 1, "eager", "per-cell", false},
+    {"broadcast", 2, "eager", "per-cell", false},
+    /* every scheme, both embodiments, on two RNCs where movers come back
+     * to the group they left (embodiment 2: a UE's old group's keys, kept
+     * in its ring, must not make it wait for their later versions) */
+    {"patent", 1, "lazy", "per-cell", true},
+    {"patent", 2, "eager", "per-cell", true},
+    {"lkh", 1, "eager", "per-cell", true},
+    {"lkh", 1, "lazy", "per-cell", true},
+    {"lkh", 2, "eager", "per-cell", true},
+    {"unicast", 1, "eager", "per-cell", true},
+    {"unicast", 2, "eager", "per-cell", true},
+    {"broadcast", 1, "eager", "per-cell", true},
+    {"broadcast", 2, "eager", "per-cell", true},
+    {"oft", 1, "eager", "per-cell", true},
+    {"oft", 2, "eager", "per-cell", true},
+    {"sd", 1, "eager", "per-cell", true},
+    {"sd", 2, "eager", "per-cell", true},
+    {"3gpp", 1, "eager", "per-cell", true},
+    {"3gpp", 2, "eager", "per-cell", true},
+    /* batch: a move is gathered as a leave and a join */
+    {"batch-patent", 1, "eager", "per-cell", false},
+    {"batch-patent", 2, "eager", "per-cell", false},
+    {"batch-lkh", 1, "eager", "per-cell", false},
+    {"batch-lkh", 2, "eager", "per-cell", false},
+    {"batch-patent", 1, "eager", "per-cell", true},
+    {"batch-patent", 2, "eager", "per-cell", true},
+    {"batch-lkh", 1, "eager", "per-cell", true},
+    {"batch-lkh", 2, "eager", "per-cell", true},
 };
 
 /* Churn and moves stop 5 s before the end (the trace of the CSV is only a
@@ -255,14 +347,28 @@ static const char *churn_ini = "[run]\nseed = 21\nduration = 40\nlkh-degree = 3\
                                "[mobility]\nhandover-rate = 0.08\nintra-rnc = 0.4\n"
                                "intra-sgsn = 0.5\n";
 
+/* Two RNCs of two cells, most moves between the RNCs: each mover comes
+ * back to the RNC it left, several times per membership. */
+static const char *churn_two_ini = "[run]\nseed = 22\nduration = 40\nlkh-degree = 3\n"
+                                   "[topology]\nggsn = 1\nsgsn-per-ggsn = 1\nrnc-per-sgsn = 2\n"
+                                   "cells-per-rnc = 2\nsubgroup-size = 3\n"
+                                   "[workload]\ninitial-members = 40\njoin-rate = 1\n"
+                                   "mean-membership = 25\nevents = events.csv\n"
+                                   "[security]\neavesdrop = all-cells\n"
+                                   "[mobility]\nhandover-rate = 0.15\nintra-rnc = 0.2\n";
+
 static void run_churn(gconstpointer data) {
   const ChurnCase *c = data;
-  TmpScenario t = tmp_scenario(churn_ini, "time,action,ue,cell\n39.5,leave,0,\n");
-  char *o[4] = {g_strdup_printf("run.scheme=%s", c->scheme),
+  TmpScenario t =
+      tmp_scenario(c->two_rncs ? churn_two_ini : churn_ini, "time,action,ue,cell\n39.5,leave,0,\n");
+  /* "batch-T": scheme batch over tree T */
+  bool batch = g_str_has_prefix(c->scheme, "batch-");
+  char *o[5] = {batch ? g_strdup("run.scheme=batch") : g_strdup_printf("run.scheme=%s", c->scheme),
                 g_strdup_printf("run.embodiment=%d", c->embodiment),
                 g_strdup_printf("mobility.handover-rekey=%s", c->rekey),
-                g_strdup_printf("topology.subgroup-policy=%s", c->policy)};
-  const char *const overrides[] = {o[0], o[1], o[2], o[3], NULL};
+                g_strdup_printf("topology.subgroup-policy=%s", c->policy),
+                g_strdup_printf("run.batch-tree=%s", batch ? c->scheme + 6 : "patent")};
+  const char *const overrides[] = {o[0], o[1], o[2], o[3], o[4], NULL};
   GError *error = NULL;
   Scenario *scn = scn_load(t.ini, overrides, &error);
   g_assert_no_error(error);
@@ -284,8 +390,10 @@ static void run_churn(gconstpointer data) {
   g_assert_cmpuint(end.members, >, 10);
   /* no departed UE, nor a UE that moved away from a group (embodiment 2) or
    * from a sub-group (its stale keys, lazy or eager), opens a wrap sent
-   * after it left; broadcast sends exactly that, by design */
-  if (strcmp(c->scheme, "broadcast") != 0)
+   * after it left; broadcast sends exactly that, by design, and batch
+   * rekeying lets a leaver (a mover out of its place) listen with its old
+   * keys until the batch (docs/schemes.md, batch) */
+  if (strcmp(c->scheme, "broadcast") != 0 && !batch)
     g_assert_cmpuint(r.summary.fwd_violations - r.summary.data_leaked, ==, 0);
   run_result_clear(&r);
   scn_free(scn);
@@ -343,8 +451,9 @@ int main(int argc, char **argv) {
   }
   for (guint i = 0; i < G_N_ELEMENTS(churn); i++) {
     const ChurnCase *c = &churn[i];
-    g_autofree char *name = g_strdup_printf("/mobility/churn/%s/e%d/%s/%s", c->scheme,
-                                            c->embodiment, c->rekey, c->policy);
+    g_autofree char *name =
+        g_strdup_printf("/mobility/churn%s/%s/e%d/%s/%s", c->two_rncs ? "-two-rncs" : "", c->scheme,
+                        c->embodiment, c->rekey, c->policy);
     g_test_add_data_func(name, c, run_churn);
   }
   g_test_add_func("/mobility/static-same", test_static_same);

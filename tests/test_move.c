@@ -306,9 +306,9 @@ static void test_two_stale(void) {
   kt_tree_free(t);
 }
 
-/* Unicast, broadcast and LKH: no key depends on the cell (LKH's placement
- * ignores the topology, so the leaf keeps its path): a move sends nothing
- * and changes only the cell (and LKH's per-RNC counts, which kt_tree_check
+/* Unicast, broadcast, and LKH within an RNC or in embodiment 2: no key
+ * depends on the cell (the leaf keeps its path): a move sends nothing and
+ * changes only the cell (and LKH's per-RNC counts, which kt_tree_check
  * verifies); the audience of the UE's node follows it. */
 static void test_other_schemes(void) {
   KtScheme schemes[] = {KT_SCHEME_UNICAST, KT_SCHEME_BROADCAST, KT_SCHEME_LKH};
@@ -318,7 +318,7 @@ static void test_other_schemes(void) {
       join(t, 0, 0), join(t, 1, 0), join(t, 2, 1);
       KtPlan p;
       kt_plan_init(&p);
-      uint32_t to = emb == 1 ? 3 : 1;
+      uint32_t to = emb == 1 && schemes[s] != KT_SCHEME_LKH ? 3 : 1;
       uint32_t parent = kt_tree_ue_subgroup(t, 0);
       g_assert_true(kt_tree_move(t, 0, to, KT_MOVE_EAGER, &p));
       kt_tree_check(t);
@@ -348,6 +348,78 @@ static void test_other_schemes(void) {
   }
 }
 
+/* LKH, embodiment 1, another RNC (docs/flows.md, "Handover", lkh), degree
+ * 2. Joins: UE 0 and 1 in cell 0 fill the root (node 0); UE 2 (cell 2,
+ * RNC 1) splits UE 0 (node 1 = {0, 2}); UE 3 (cell 1) splits UE 1 (node 2
+ * = {1, 3}). UE 1 moves to cell 3 (RNC 1): out of node 2 (left {3}); at
+ * the root only node 1 has a member at RNC 1; it is full, its children
+ * with one are UE 2 alone: split, node 3 = {2, 1}. Deliveries: node 3's
+ * key to UE 2 (p2p from RNC 1), the mover's path {node 3, node 1, group}
+ * (1 p2p from RNC 1, 3 keys), every one local. Node 2 is on its old path
+ * only: eager, v2 to UE 3 p2p from RNC 0 (the old RNC: local); lazy, it is
+ * remembered. The lazy UE 1 then leaves: node 2 first (v2 to UE 3, RNC 0:
+ * group stage), then its path: node 3 to UE 2 (p2p), node 1 to UE 0
+ * (p2p) and under node 3 (p2m, RNC 1), the group key under node 1 (RNCs
+ * 0 and 1) and node 2 (RNC 0): 3 p2p, 4 p2m. */
+static void test_lkh_inter_rnc(gconstpointer data) {
+  KtMoveRekey rekey = GPOINTER_TO_INT(data);
+  KtTree *t = make(KT_SCHEME_LKH, 1, KT_POLICY_PER_CELL, 3);
+  join(t, 0, 0), join(t, 1, 0), join(t, 2, 2), join(t, 3, 1);
+  g_assert_cmpuint(kt_tree_ue_subgroup(t, 0), ==, 1);
+  g_assert_cmpuint(kt_tree_ue_subgroup(t, 1), ==, 2);
+  KtPlan p;
+  kt_plan_init(&p);
+  g_assert_true(kt_tree_move(t, 1, 3, rekey, &p));
+  kt_tree_check(t);
+  bool eager = rekey == KT_MOVE_EAGER;
+  g_assert_cmpuint(p.deliveries->len, ==, eager ? 3 : 2);
+  g_assert_false(p.group_changed);
+  g_assert_cmpuint(p.subgroup, ==, 3);
+  g_assert_cmpuint(p.old_subgroup, ==, 2);
+  g_assert_true(p.subgroup_created);
+  g_assert_cmpuint(kt_tree_ue_subgroup(t, 1), ==, 3);
+  g_assert_cmpuint(kt_tree_ue_subgroup(t, 2), ==, 3);
+  assert_p2p(&p, 0, 2, 1, KT_STAGE_LOCAL, SG(3, 1), SG(0, 0), 1);
+  const KtDelivery *d = del(&p, 1);
+  g_assert_cmpint(d->target, ==, KT_TO_UE);
+  g_assert_cmpuint(d->target_id, ==, 1);
+  g_assert_cmpuint(d->rnc, ==, 1);
+  g_assert_cmpint(d->stage, ==, KT_STAGE_LOCAL);
+  g_assert_cmpuint(d->n_keys, ==, 3);
+  assert_ref(kt_delivery_key(&p, d, 0), SG(3, 1));
+  assert_ref(kt_delivery_key(&p, d, 1), SG(1, 1));
+  assert_ref(kt_delivery_key(&p, d, 2), GRP(0, 1));
+  uint32_t st[8];
+  if (eager) {
+    assert_p2p(&p, 2, 3, 0, KT_STAGE_LOCAL, SG(2, 2), SG(0, 0), 1);
+    g_assert_true(p.subgroup_changed);
+    g_assert_cmpuint(stale(t, 1, st), ==, 0);
+  } else {
+    g_assert_cmpuint(stale(t, 1, st), ==, 1);
+    g_assert_cmpuint(st[0], ==, 2);
+  }
+  g_assert_true(kt_tree_leave(t, 1, &p));
+  kt_tree_check(t);
+  guint p2p = 0, p2m = 0, group_stage = 0;
+  for (guint i = 0; i < p.deliveries->len; i++) {
+    d = del(&p, i);
+    if (d->target == KT_TO_UE)
+      p2p++;
+    else
+      p2m++;
+    group_stage += d->stage == KT_STAGE_GROUP;
+  }
+  /* eager: no stale key; the same path rekey */
+  g_assert_cmpuint(p2p, ==, eager ? 2 : 3);
+  g_assert_cmpuint(p2m, ==, 4);
+  if (!eager) {
+    assert_p2p(&p, 0, 3, 0, KT_STAGE_GROUP, SG(2, 2), SG(0, 0), 1);
+    g_assert_cmpuint(group_stage, ==, 5); /* node 2, node 1 to UE 0, 3 group-key p2m */
+  }
+  kt_plan_free(&p);
+  kt_tree_free(t);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   kt_crypto_init();
@@ -366,5 +438,9 @@ int main(int argc, char **argv) {
   g_test_add_func("/move/edges", test_edges);
   g_test_add_func("/move/two-stale", test_two_stale);
   g_test_add_func("/move/other-schemes", test_other_schemes);
+  g_test_add_data_func("/move/lkh/inter-rnc/e1/eager", GINT_TO_POINTER(KT_MOVE_EAGER),
+                       test_lkh_inter_rnc);
+  g_test_add_data_func("/move/lkh/inter-rnc/e1/lazy", GINT_TO_POINTER(KT_MOVE_LAZY),
+                       test_lkh_inter_rnc);
   return g_test_run();
 }

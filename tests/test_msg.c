@@ -763,6 +763,7 @@ static void test_names(void) {
   g_assert_cmpstr(msg_type_name(MSG_DATA), ==, "MBMS session data");
   g_assert_cmpstr(msg_type_name((MsgType)MSG_TYPE_COUNT), ==, "?");
   g_assert_cmpstr(msg_type_name(MSG_RELOCATION_REQ), ==, "SRNS relocation request");
+  g_assert_cmpstr(msg_type_slug(MSG_MOVE_KEY_REQ), ==, "move_key_req");
   g_assert_cmpstr(msg_type_slug(MSG_CELL_UPDATE), ==, "cell_update");
   g_assert_cmpstr(msg_type_slug((MsgType)0), ==, "?");
   g_hash_table_destroy(seen);
@@ -775,7 +776,7 @@ static void test_names(void) {
  * rejections. */
 static void test_handover_codec(void) {
   static const MsgType types[] = {MSG_CELL_UPDATE, MSG_CELL_UPDATE_CONFIRM, MSG_RELOCATION_REQ,
-                                  MSG_RELOCATION_ACK};
+                                  MSG_RELOCATION_ACK, MSG_MOVE_KEY_REQ};
   Msg m, d;
   msg_init(&m, MSG_CELL_UPDATE, 0x11);
   m.ue = 7;

@@ -50,6 +50,7 @@ local types = {
   [12] = "Cell update confirm",
   [13] = "SRNS relocation request",
   [14] = "SRNS relocation acknowledge",
+  [15] = "MBMS key change request of a handover",
 }
 local modes = {[0] = "point-to-point", [1] = "point-to-multipoint"}
 local channels = {[0] = "dedicated uplink", [1] = "dedicated downlink", [2] = "common"}
@@ -150,7 +151,8 @@ local function dissect_msg(buf, pinfo, root)
   local off = HEADER
   local padded = false
   local need = {[1] = 9, [2] = 9, [3] = 9, [4] = 9, [5] = 5, [6] = 5, [7] = 6, [8] = 38,
-                [9] = 9, [10] = 6, [11] = 17, [12] = 17, [13] = 17, [14] = 17}
+                [9] = 9, [10] = 6, [11] = 17, [12] = 17, [13] = 17, [14] = 17,
+                [15] = 17}
   if not need[t] or buf:len() < HEADER + need[t] then
     tree:add_proto_expert_info(e_malformed, "unknown type or short body")
     pinfo.cols.info = info
@@ -161,7 +163,7 @@ local function dissect_msg(buf, pinfo, root)
     tree:add_le(f.cell, buf(off + 4, 4))
     info = string.format("%s, ue %d, cell %d", name, buf(off, 4):le_uint(), buf(off + 4, 4):le_uint())
     off = off + 8
-  elseif t >= 11 and t <= 14 then -- the handover layout
+  elseif t >= 11 and t <= 15 then -- the handover layout
     tree:add_le(f.ue, buf(off, 4))
     tree:add_le(f.cell, buf(off + 4, 4))
     tree:add_le(f.from_cell, buf(off + 8, 4))
