@@ -14,6 +14,10 @@ struct RekeyCompletion {
   uint32_t ue_capacity;
   UeProgress *ue;
   GHashTable *versions; /* group key id -> GArray of uint32 seq, index = version */
+  /* the last id looked up and its array (never removed before the end):
+   * every member installs the same group key, one after the other */
+  KtKeyId last_id;
+  GArray *last;
 };
 
 RekeyCompletion *completion_new(uint32_t ue_capacity, Metrics *metrics) {
@@ -47,7 +51,12 @@ static GArray *versions_of(RekeyCompletion *c, KtKeyId id) {
 
 /* The event that made version `v` of group key `id`, or NO_EVENT. */
 static uint32_t event_of_version(RekeyCompletion *c, KtKeyId id, uint32_t v) {
-  GArray *a = g_hash_table_lookup(c->versions, GUINT_TO_POINTER(id));
+  GArray *a = c->last && c->last_id == id ? c->last
+                                          : g_hash_table_lookup(c->versions, GUINT_TO_POINTER(id));
+  if (a) {
+    c->last_id = id;
+    c->last = a;
+  }
   return a && v < a->len ? g_array_index(a, uint32_t, v) : NO_EVENT;
 }
 

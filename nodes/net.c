@@ -151,8 +151,15 @@ void net_free(Net *net) {
   g_free(net);
 }
 
+/* Provisioning creates a node and a device per UE, each with an ns-3
+ * initialisation event at time 0: they are run every so many UEs (sim_settle)
+ * rather than all kept until the run. */
+#define NET_SETTLE_EVERY 4096u
+
 void net_provision(Net *net, uint32_t ue, uint32_t cell) {
   ue_appear(net, ue, cell);
+  if (radio_n_ues_seen(net->radio) % NET_SETTLE_EVERY == 0)
+    sim_settle();
   KtPlan plan;
   kt_plan_init(&plan);
   bool ok = kt_tree_join(net->tree, ue, cell, false, &plan);
@@ -177,6 +184,7 @@ void net_provision_done(Net *net) {
   for (uint32_t ue = 0; ue < net->cfg.ue_capacity; ue++)
     if (kt_tree_is_member(net->tree, ue))
       ue_sync_from_tree(net, ue);
+  sim_settle();
 }
 
 void net_ue_join(Net *net, uint32_t ue, uint32_t cell, uint32_t seq) {

@@ -22,27 +22,38 @@ struct Radio {
   GArray **bearer;         /* per global cell: uint32 UE ids listening */
   guint *rnc_listeners;    /* per RNC: listeners of its cells */
   guint listeners;         /* of every cell */
-  /* (cell << 32 | key id) -> its holders: one UE inline (ue << 1 | 1, the
-   * common case deep in an LKH tree), or a GArray of uint32 UE ids (two or
-   * more; GArrays are aligned, so their low bit is 0) */
+  /* (cell << 32 | key id) -> its list of holders: first << 32 | last (UE
+   * ids); the links between are in the holders' key slots (link_of) */
   GHashTable *holders;
+  RadioLinkOf link_of;
+  void *link_ctx;
 };
 
 static gpointer holders_key(uint32_t cell, uint32_t key_id) {
   return GSIZE_TO_POINTER((gsize)cell << 32 | key_id);
 }
 
-static bool is_single(gconstpointer v) {
-  return (GPOINTER_TO_SIZE(v) & 1u) != 0;
+/* The (cell, key id) keys differ in both halves (a node id spans cells):
+ * mix them (g_direct_hash would keep the low 32 bits, the key id alone). */
+static guint holders_hash(gconstpointer k) {
+  guint64 v = GPOINTER_TO_SIZE(k);
+  return (guint)((v ^ v >> 32) * 0x9e3779b1u);
 }
 
-static gpointer single(uint32_t ue) {
-  return GSIZE_TO_POINTER((gsize)ue << 1 | 1u);
+typedef struct {
+  uint32_t first, last;
+} Ends;
+
+static gpointer ends_value(Ends e) {
+  return GSIZE_TO_POINTER((gsize)e.first << 32 | e.last);
 }
 
-static void free_holders(gpointer v) {
-  if (!is_single(v))
-    g_array_free(v, TRUE);
+static bool ends_of(const Radio *r, gpointer key, Ends *e) {
+  gpointer v;
+  if (!g_hash_table_lookup_extended(r->holders, key, NULL, &v))
+    return false;
+  *e = (Ends){(uint32_t)(GPOINTER_TO_SIZE(v) >> 32), (uint32_t)GPOINTER_TO_SIZE(v)};
+  return true;
 }
 
 Radio *radio_new(uint32_t n_rnc, uint32_t cells_per_rnc, uint32_t ue_capacity) {
@@ -64,7 +75,7 @@ Radio *radio_new(uint32_t n_rnc, uint32_t cells_per_rnc, uint32_t ue_capacity) {
   for (uint32_t c = 0; c < n_cells; c++)
     r->bearer[c] = g_array_sized_new(FALSE, FALSE, sizeof(uint32_t), per_cell);
   r->rnc_listeners = g_new0(guint, n_rnc ? n_rnc : 1);
-  r->holders = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, free_holders);
+  r->holders = g_hash_table_new(holders_hash, g_direct_equal);
   return r;
 }
 
@@ -212,61 +223,81 @@ void radio_bearer_cells(const Radio *r, uint32_t rnc, GArray *out) {
 
 /* ------------------------------------------------------ holders index */
 
-void radio_index_add(Radio *r, uint32_t ue, uint32_t key_id) {
-  g_assert(radio_ue_seen(r, ue));
-  gpointer key = holders_key(radio_ue_cell(r, ue), key_id);
-  gpointer v = g_hash_table_lookup(r->holders, key);
-  if (!v) {
-    g_hash_table_insert(r->holders, key, single(ue));
-    return;
-  }
-  if (is_single(v)) {
-    uint32_t first = (uint32_t)(GPOINTER_TO_SIZE(v) >> 1);
-    GArray *a = g_array_sized_new(FALSE, FALSE, sizeof(uint32_t), 4);
-    g_array_append_val(a, first);
-    g_array_append_val(a, ue);
-    g_hash_table_insert(r->holders, key, a);
-    return;
-  }
-  g_array_append_val((GArray *)v, ue);
+void radio_index_set_links(Radio *r, RadioLinkOf link_of, void *ctx) {
+  r->link_of = link_of;
+  r->link_ctx = ctx;
 }
 
-void radio_index_remove(Radio *r, uint32_t ue, uint32_t key_id) {
-  g_assert(radio_ue_seen(r, ue));
+/* The link of `ue` (another holder than the caller's `self`, whose link is
+ * `own`) in the list of `key_id`. */
+static RadioLink *link_of(const Radio *r, uint32_t ue, uint32_t key_id, uint32_t self,
+                          RadioLink *own) {
+  return ue == self ? own : r->link_of(r->link_ctx, ue, key_id);
+}
+
+void radio_index_add(Radio *r, uint32_t ue, uint32_t key_id, RadioLink *link) {
+  g_assert(radio_ue_seen(r, ue) && r->link_of);
   gpointer key = holders_key(radio_ue_cell(r, ue), key_id);
-  gpointer v = g_hash_table_lookup(r->holders, key);
-  g_assert(v != NULL); /* only an indexed holder is removed */
-  if (is_single(v)) {
-    g_assert(GPOINTER_TO_SIZE(v) >> 1 == ue);
+  Ends e;
+  link->next = RADIO_NO_UE;
+  if (!ends_of(r, key, &e)) {
+    link->prev = RADIO_NO_UE;
+    g_hash_table_insert(r->holders, key, ends_value((Ends){ue, ue}));
+    return;
+  }
+  r->link_of(r->link_ctx, e.last, key_id)->next = ue;
+  link->prev = e.last;
+  e.last = ue;
+  g_hash_table_insert(r->holders, key, ends_value(e));
+}
+
+/* Removes `x` (its link `lx`) as an array's swap-removal would: the last
+ * holder takes its place. */
+void radio_index_remove(Radio *r, uint32_t x, uint32_t key_id, RadioLink *lx) {
+  g_assert(radio_ue_seen(r, x));
+  gpointer key = holders_key(radio_ue_cell(r, x), key_id);
+  Ends e;
+  bool found = ends_of(r, key, &e);
+  g_assert(found); /* only an indexed holder is removed */
+  if (e.first == x && e.last == x) {
     g_hash_table_remove(r->holders, key);
     return;
   }
-  GArray *a = v;
-  for (guint i = 0; i < a->len; i++)
-    if (g_array_index(a, uint32_t, i) == ue) {
-      g_array_remove_index_fast(a, i);
-      if (a->len == 1) /* back to one inline holder */
-        g_hash_table_insert(r->holders, key, single(g_array_index(a, uint32_t, 0)));
-      return;
-    }
-  g_assert_not_reached();
+  /* take the last holder t off the end */
+  uint32_t t = e.last;
+  RadioLink *lt = link_of(r, t, key_id, x, lx);
+  e.last = lt->prev;
+  link_of(r, e.last, key_id, x, lx)->next = RADIO_NO_UE;
+  if (t != x) {
+    /* t takes x's place (x is still linked: it was not the last) */
+    lt->prev = lx->prev;
+    lt->next = lx->next;
+    if (lt->prev == RADIO_NO_UE)
+      e.first = t;
+    else
+      r->link_of(r->link_ctx, lt->prev, key_id)->next = t;
+    if (lt->next == RADIO_NO_UE)
+      e.last = t;
+    else
+      r->link_of(r->link_ctx, lt->next, key_id)->prev = t;
+  }
+  g_hash_table_insert(r->holders, key, ends_value(e));
 }
 
-const uint32_t *radio_index_ues(const Radio *r, uint32_t cell, uint32_t key_id, guint *n,
-                                uint32_t *one) {
-  gpointer v = g_hash_table_lookup(r->holders, holders_key(cell, key_id));
-  if (!v) {
-    *n = 0;
-    return NULL;
+guint radio_index_ues(const Radio *r, uint32_t cell, uint32_t key_id, GArray *out) {
+  Ends e;
+  if (!ends_of(r, holders_key(cell, key_id), &e))
+    return 0;
+  guint start = out->len, n = 0, room = 0;
+  for (uint32_t u = e.first; u != RADIO_NO_UE; u = r->link_of(r->link_ctx, u, key_id)->next) {
+    if (n == room) { /* grow in steps, not one append per holder */
+      room = room ? 2 * room : 64;
+      g_array_set_size(out, start + room);
+    }
+    g_array_index(out, uint32_t, start + n++) = u;
   }
-  if (is_single(v)) {
-    *one = (uint32_t)(GPOINTER_TO_SIZE(v) >> 1);
-    *n = 1;
-    return one;
-  }
-  const GArray *a = v;
-  *n = a->len;
-  return (const uint32_t *)(const void *)a->data;
+  g_array_set_size(out, start + n);
+  return n;
 }
 
 bool radio_listening(const Radio *r, uint32_t ue) {

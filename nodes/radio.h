@@ -20,10 +20,9 @@
  *
  * Memory: per UE id its sim node and cell (8 bytes, the listening flag in
  * the cell's top bit), per listener one uint32 in its cell's array
- * (swap-removal, no per-UE position), per indexed (UE, key id) one uint32
- * in the (cell, key id) array, plus one hash entry per (cell, key id) with
- * holders and, with two or more holders, its array (one holder is kept in
- * the hash entry itself).
+ * (swap-removal, no per-UE position), per indexed (UE, key id) one
+ * RadioLink (8 bytes) in the UE's own key slot, and one hash entry per
+ * (cell, key id) with holders (its first and last holder).
  * Includes only sim/ and GLib.
  */
 #pragma once
@@ -78,18 +77,33 @@ void radio_bearer_cells(const Radio *radio, uint32_t rnc, GArray *out);
 /* Whether `ue` listens to the bearer of the cell it is camped on. */
 bool radio_listening(const Radio *radio, uint32_t ue);
 
-/* The holders index (see above): `ue`, camped on its current cell, holds
- * (or no longer holds) key id `key_id` in its own ring. A UE that camps
- * elsewhere is removed before and added after (nodes/ue.c). */
-void radio_index_add(Radio *radio, uint32_t ue, uint32_t key_id);
+/* The holders index (see above). Its lists are threaded through the
+ * holders' own key slots: each indexed (UE, key id) has one RadioLink in the
+ * UE owner's slot for that key (nodes/ue.c), and the index keeps per (cell,
+ * key id) only its first and last holder, so it allocates nothing per
+ * holder. The order of a list is that of an array with appends and
+ * swap-removal (the last holder takes the removed one's place), the order
+ * in which the holders hear a transmission. */
+typedef struct {
+  uint32_t next, prev; /* UE ids in the (cell, key id) list, RADIO_NO_UE at its ends */
+} RadioLink;
+#define RADIO_NO_UE 0xffffffffu
+/* Where the index finds the link of `ue`'s entry for `key_id` (an indexed
+ * entry): the slots belong to the UEs' owner, which sets this once. */
+typedef RadioLink *(*RadioLinkOf)(void *ctx, uint32_t ue, uint32_t key_id);
+void radio_index_set_links(Radio *radio, RadioLinkOf link_of, void *ctx);
+/* `ue`, camped on its current cell, holds (or no longer holds) key id
+ * `key_id` in its own ring; `link` is that entry's link (the caller's
+ * storage, which may not yet name the key: the index never asks link_of for
+ * `ue` itself). A UE that camps elsewhere is removed before and added after
+ * (nodes/ue.c). */
+void radio_index_add(Radio *radio, uint32_t ue, uint32_t key_id, RadioLink *link);
 /* The id under which a UE indexes itself to hear every key assignment under
  * a sub-group or node key on its cell (an LKH joiner waiting for its keys,
  * nodes/ue.c); no key has it (it is a core key id, and core keys never
  * wrap for UEs). */
 #define RADIO_INDEX_ANY 0xffffffffu
-void radio_index_remove(Radio *radio, uint32_t ue, uint32_t key_id);
-/* The UEs indexed for (cell, key id), in no particular order; the array is
- * the radio's (or `one`, the caller's, for a single holder), valid until
- * the next change. */
-const uint32_t *radio_index_ues(const Radio *radio, uint32_t cell, uint32_t key_id, guint *n,
-                                uint32_t *one);
+void radio_index_remove(Radio *radio, uint32_t ue, uint32_t key_id, RadioLink *link);
+/* Appends the UEs indexed for (cell, key id) to `out` (uint32), in the
+ * list's order; returns how many. */
+guint radio_index_ues(const Radio *radio, uint32_t cell, uint32_t key_id, GArray *out);

@@ -166,15 +166,15 @@ static void on_common(void *ctx, SimRanId ran, uint32_t cell, const uint8_t *byt
    * yet). The index arrays may change while the UEs install keys: copy. */
   GArray *to = net->scratch_ues;
   g_array_set_size(to, 0);
-  const uint32_t ids[] = {under, RADIO_INDEX_ANY};
-  for (size_t k = 0; k < G_N_ELEMENTS(ids); k++) {
-    guint n_holders = 0;
-    uint32_t one;
-    const uint32_t *holders = radio_index_ues(net->radio, global_cell, ids[k], &n_holders, &one);
-    for (guint i = 0; i < n_holders; i++)
-      if (radio_listening(net->radio, holders[i]))
-        g_array_append_val(to, holders[i]);
+  radio_index_ues(net->radio, global_cell, under, to);
+  radio_index_ues(net->radio, global_cell, RADIO_INDEX_ANY, to);
+  guint kept = 0;
+  for (guint i = 0; i < to->len; i++) {
+    uint32_t ue = g_array_index(to, uint32_t, i);
+    if (radio_listening(net->radio, ue))
+      g_array_index(to, uint32_t, kept++) = ue;
   }
+  g_array_set_size(to, kept);
   for (guint i = 0; i < to->len; i++) {
     uint32_t ue = g_array_index(to, uint32_t, i);
     if (!reception_lost(net, ue, block, &msg))

@@ -12,15 +12,35 @@
 
 #include <string.h>
 
+#include "nodes/key_pool.h"
 #include "nodes/radio.h"
 #include "nodes/ue_nas.h"
 #include "nodes/ue_recovery.h"
 
-/* What a UE holds. Versions 0 mean "not held". 168 bytes per UE, plus,
- * with node keys (LKH), the interior keys of its path (40 bytes each). */
+/* A key slot: a handle into the UEs' key pool (key_pool.h: one shared copy
+ * per key version and bytes), KEY_POOL_NONE when empty. */
+typedef uint32_t UeSlot;
+
+/* A node key the UE holds, with its entry's link in the radio's holders
+ * index (radio.h: the index's lists run through the UEs' slots). */
 typedef struct {
-  KtKey priv, subgroup, group;
-  KtKey *nodes;               /* node keys: interior (non-root) keys held, any order */
+  UeSlot key; /* first: a slot's UeSlot * is its UeNode * */
+  KtKeyId id; /* the node's key id, from the slot's creation (the ring is
+               * searched by id: no trip to the pool per entry) */
+  RadioLink link;
+} UeNode;
+
+/* What a UE holds. Versions 0 mean "not held". 40 bytes per UE, plus, with
+ * node keys (LKH), the interior keys of its path (16 bytes each, the array
+ * sized to the path). Its keys are handles to the key pool's shared
+ * copies; its private key is not in the pool: see own_private. */
+typedef struct {
+  UeSlot subgroup, group;
+  UeSlot prev_group;          /* the group key before `group`: data sealed under it
+                               * may still arrive (switch-delay) */
+  RadioLink link;             /* the index entry of `subgroup`, or (node keys) of
+                               * RADIO_INDEX_ANY while `waiting` */
+  UeNode *nodes;              /* node keys: interior (non-root) keys held, any order */
   uint8_t n_nodes, cap_nodes; /* used / allocated entries of `nodes` */
   uint8_t member;             /* joined and not left (as the UE sees it) */
   uint8_t subgroup_indexed;   /* `subgroup` is in the radio's holders index */
@@ -30,8 +50,6 @@ typedef struct {
                                * membership once its new keys come */
   uint8_t move_nodes;         /* its first `move_nodes` node keys were held
                                * before the move (end_move_path) */
-  KtKey prev_group;           /* the group key before `group`: data sealed under it
-                               * may still arrive (switch-delay) */
 } UeState;
 
 /* A wrap a UE received under a newer version of a key it holds: kept until
@@ -60,6 +78,7 @@ typedef struct {
   uint64_t verify_mismatches;
   UeRecovery *recovery; /* with [reliability] recovery; NULL otherwise */
   UeNas *nas;           /* with lossy dedicated channels; NULL otherwise */
+  KeyPool *keys;        /* what the slots hold */
 } Ues;
 
 static Ues *ues(const Net *net) {
@@ -69,6 +88,20 @@ static Ues *ues(const Net *net) {
 static UeState *st_of(const Net *net, uint32_t ue) {
   g_assert(ue < net->cfg.ue_capacity);
   return &ues(net)->ue[ue];
+}
+
+/* The key in slot `h` (a zero key, version 0, if empty). Valid until the
+ * next slot_set (the pool's entries may move). */
+static const KtKey *k_of(const Net *net, UeSlot h) {
+  return key_pool_key(ues(net)->keys, h);
+}
+
+/* Slot `slot` holds `key` from now on (NULL: nothing); what it held is
+ * released (wiped with its last holder). */
+static void slot_set(Net *net, UeSlot *slot, const KtKey *key) {
+  UeSlot h = key ? key_pool_hold(ues(net)->keys, key) : KEY_POOL_NONE;
+  key_pool_release(ues(net)->keys, *slot);
+  *slot = h;
 }
 
 /* ---------------------------------------------------- the holders index
@@ -96,36 +129,56 @@ static bool indexed_kind(KtKeyId id) {
 }
 
 /* Calls fn for each key id of `ue` in the index. */
-static void each_indexed(Net *net, uint32_t ue, void (*fn)(Radio *, uint32_t, uint32_t)) {
+static void each_indexed(Net *net, uint32_t ue,
+                         void (*fn)(Radio *, uint32_t, uint32_t, RadioLink *)) {
   UeState *st = st_of(net, ue);
   if (st->subgroup_indexed)
-    fn(net->radio, ue, st->subgroup.ref.id);
+    fn(net->radio, ue, k_of(net, st->subgroup)->ref.id, &st->link);
   if (st->waiting)
-    fn(net->radio, ue, RADIO_INDEX_ANY);
+    fn(net->radio, ue, RADIO_INDEX_ANY, &st->link);
   for (uint8_t i = 0; i < st->n_nodes; i++)
-    if (st->nodes[i].ref.version != 0)
-      fn(net->radio, ue, st->nodes[i].ref.id);
+    if (st->nodes[i].key != KEY_POOL_NONE)
+      fn(net->radio, ue, st->nodes[i].id, &st->nodes[i].link);
+}
+
+/* The index's way to the link of `ue`'s entry for `key_id` (radio.h). */
+static RadioLink *index_link(void *ctx, uint32_t ue, uint32_t key_id) {
+  UeState *st = st_of(ctx, ue);
+  if (key_id == RADIO_INDEX_ANY ||
+      (st->subgroup_indexed && k_of(ctx, st->subgroup)->ref.id == key_id))
+    return &st->link;
+  for (uint8_t i = 0; i < st->n_nodes; i++)
+    if (st->nodes[i].id == key_id && st->nodes[i].key != KEY_POOL_NONE)
+      return &st->nodes[i].link;
+  g_assert_not_reached(); /* the index names only holders */
+}
+
+/* The link of key slot `slot` of `st` (a sub-group slot, or a node key's). */
+static RadioLink *slot_link(UeState *st, UeSlot *slot) {
+  return slot == &st->subgroup ? &st->link : &((UeNode *)(void *)slot)->link;
 }
 
 /* `slot` (a sub-group or node key slot of `ue`) is about to hold key id
  * `id`: the index follows. */
-static void index_slot(Net *net, uint32_t ue, KtKey *slot, KtKeyId id) {
+static void index_slot(Net *net, uint32_t ue, UeSlot *slot, KtKeyId id) {
   UeState *st = st_of(net, ue);
   if (slot == &st->subgroup) {
-    if (st->subgroup_indexed && slot->ref.id == id)
+    g_assert(!st->waiting); /* st->link is the sub-group key's */
+    KtKeyId was = k_of(net, *slot)->ref.id;
+    if (st->subgroup_indexed && was == id)
       return;
     if (st->subgroup_indexed)
-      radio_index_remove(net->radio, ue, slot->ref.id);
-    radio_index_add(net->radio, ue, id);
+      radio_index_remove(net->radio, ue, was, &st->link);
+    radio_index_add(net->radio, ue, id, &st->link);
     st->subgroup_indexed = 1;
-  } else if (slot->ref.version == 0) {
-    radio_index_add(net->radio, ue, id); /* a node key not held before */
+  } else if (*slot == KEY_POOL_NONE) {
+    radio_index_add(net->radio, ue, id, slot_link(st, slot)); /* a node key not held before */
   }
 }
 
-static void wipe_nodes(UeState *st) {
+static void wipe_nodes(Net *net, UeState *st) {
   for (uint8_t i = 0; i < st->n_nodes; i++)
-    kt_key_wipe(&st->nodes[i]);
+    slot_set(net, &st->nodes[i].key, NULL);
   g_free(st->nodes);
   st->nodes = NULL;
   st->n_nodes = st->cap_nodes = 0;
@@ -139,7 +192,7 @@ static void forget_for_rejoin(Net *net, uint32_t ue) {
   st->subgroup_indexed = 0;
   st->waiting = 0;
   st->move_nodes = 0;
-  wipe_nodes(st);
+  wipe_nodes(net, st);
 }
 
 /* A move to another RNC's group in embodiment 2 is a leave and a join
@@ -158,7 +211,7 @@ static void end_regroup(Net *net, uint32_t ue) {
   forget_for_rejoin(net, ue);
   if (waiting) {
     st->waiting = 1;
-    radio_index_add(net->radio, ue, RADIO_INDEX_ANY);
+    radio_index_add(net->radio, ue, RADIO_INDEX_ANY, &st->link);
   }
 }
 
@@ -178,14 +231,15 @@ static void end_move_path(Net *net, uint32_t ue, const Msg *msg) {
   for (int i = st->move_nodes - 1; i >= 0; i--) {
     bool kept = false;
     for (uint8_t w = 0; w < msg->n_wraps && !kept; w++)
-      kept = msg->wraps[w].key.id == st->nodes[i].ref.id;
+      kept = msg->wraps[w].key.id == st->nodes[i].id;
     if (kept)
       continue;
-    KtKeyId gone = st->nodes[i].ref.id;
-    if (st->nodes[i].ref.version != 0)
-      radio_index_remove(net->radio, ue, gone);
-    kt_key_wipe(&st->nodes[i]);
-    memmove(&st->nodes[i], &st->nodes[i + 1], (size_t)(st->n_nodes - i - 1) * sizeof(KtKey));
+    KtKeyId gone = st->nodes[i].id;
+    if (st->nodes[i].key != KEY_POOL_NONE)
+      radio_index_remove(net->radio, ue, gone, &st->nodes[i].link);
+    slot_set(net, &st->nodes[i].key, NULL);
+    /* the links name UEs, not places: the entries may move */
+    memmove(&st->nodes[i], &st->nodes[i + 1], (size_t)(st->n_nodes - i - 1) * sizeof(UeNode));
     st->n_nodes--;
     /* wraps it kept under a newer version of that key will not open */
     GArray *pending = ues(net)->pending;
@@ -200,35 +254,68 @@ static void end_move_path(Net *net, uint32_t ue, const Msg *msg) {
   st->move_nodes = 0;
 }
 
-/* The UE's copy of key `id` (its slot), or NULL; with `create`, a node key
- * not held yet gets a new, empty (version 0) slot. */
-static KtKey *key_slot(const Net *net, uint32_t ue, KtKeyId id, bool create) {
+/* The UE's private key. It is provisioned once and never changes, and its
+ * bytes are the network's copy's (both come from kt_keygen_private, a pure
+ * function of the UE id), so the UE holds it by reference to that one copy
+ * (the key tree's) instead of a second one per UE; before the network has
+ * seen the UE it is derived into `scratch`. NULL before the UE appears. */
+static const KtKey *own_private(const Net *net, uint32_t ue, KtKey *scratch) {
+  const KtKey *k = kt_tree_key(net->tree, KT_KEY_ID(KT_KEY_PRIVATE, ue));
+  if (k != NULL || !radio_ue_seen(net->radio, ue))
+    return k;
+  kt_keygen_private(net->keygen, scratch, ue);
+  return scratch;
+}
+
+/* Room for `more` node keys beyond those held (the array is sized to the
+ * path, not doubled: it is most of a UE's memory with node keys). */
+static void reserve_nodes(UeState *st, guint more) {
+  guint cap = st->n_nodes + more;
+  if (cap <= st->cap_nodes)
+    return;
+  g_assert(cap <= UINT8_MAX);
+  st->nodes = g_renew(UeNode, st->nodes, cap);
+  st->cap_nodes = (uint8_t)cap;
+}
+
+/* The UE's slot for key `id`, or NULL (none; a private key is not in a
+ * slot: held_key); with `create`, a node key not held yet gets a new, empty
+ * slot. */
+static UeSlot *key_slot(const Net *net, uint32_t ue, KtKeyId id, bool create) {
   UeState *st = st_of(net, ue);
   switch (KT_KEY_ID_KIND(id)) {
-  case KT_KEY_PRIVATE:
-    return &st->priv;
   case KT_KEY_SUBGROUP:
     if (!kt_tree_node_keys(net->tree))
       return &st->subgroup;
     for (uint8_t i = 0; i < st->n_nodes; i++)
-      if (st->nodes[i].ref.id == id)
-        return &st->nodes[i];
+      if (st->nodes[i].id == id)
+        return &st->nodes[i].key;
     if (!create)
       return NULL;
-    if (st->n_nodes == st->cap_nodes) {
-      g_assert(st->cap_nodes < 128);
-      uint8_t cap = st->cap_nodes ? (uint8_t)(st->cap_nodes * 2) : 4;
-      st->nodes = g_renew(KtKey, st->nodes, cap);
-      st->cap_nodes = cap;
-    }
-    KtKey *slot = &st->nodes[st->n_nodes++];
+    if (st->n_nodes == st->cap_nodes)
+      reserve_nodes(st, 2); /* a path grows by a level or two at a time */
+    UeNode *slot = &st->nodes[st->n_nodes++];
     memset(slot, 0, sizeof *slot);
-    return slot;
+    slot->id = id; /* filled at once by the caller */
+    return &slot->key;
   case KT_KEY_GROUP:
     return &st->group;
   default:
     return NULL;
   }
+}
+
+/* The UE's key of id `id` as it holds it (a zero key, version 0, for an
+ * empty slot; another UE's private key id gives the zero key too), or NULL
+ * if it has no slot for it. Valid until the next slot_set. */
+static const KtKey *held_key(const Net *net, uint32_t ue, KtKeyId id) {
+  static const KtKey none;
+  if (KT_KEY_ID_KIND(id) == KT_KEY_PRIVATE) {
+    const KtKey *own = id == KT_KEY_ID(KT_KEY_PRIVATE, ue) ? kt_tree_key(net->tree, id) : NULL;
+    return own ? own : &none;
+  }
+  const UeSlot *slot = key_slot(net, ue, id, false);
+  return slot ? k_of(net, *slot) : NULL;
 }
 
 static void pend(Net *net, uint32_t ue, uint32_t seq, const KtWrap *wrap) {
@@ -286,12 +373,12 @@ static void end_wait(Net *net, uint32_t ue) {
   UeState *st = st_of(net, ue);
   if (!st->waiting)
     return;
-  radio_index_remove(net->radio, ue, RADIO_INDEX_ANY);
+  radio_index_remove(net->radio, ue, RADIO_INDEX_ANY, &st->link);
   st->waiting = 0;
   GArray *pending = ues(net)->pending;
   for (guint i = 0; i < pending->len;) {
     const PendingWrap *p = &g_array_index(pending, PendingWrap, i);
-    if (p->ue == ue && !key_slot(net, ue, p->wrap.under.id, false))
+    if (p->ue == ue && !held_key(net, ue, p->wrap.under.id))
       g_array_remove_index(pending, i);
     else
       i++;
@@ -300,21 +387,25 @@ static void end_wait(Net *net, uint32_t ue) {
 
 static void install(Net *net, uint32_t ue, uint32_t seq, const KtKey *key) {
   UeState *st = st_of(net, ue);
-  KtKey *slot = key_slot(net, ue, key->ref.id, true);
-  if (!slot || KT_KEY_ID_KIND(key->ref.id) == KT_KEY_PRIVATE)
+  if (KT_KEY_ID_KIND(key->ref.id) == KT_KEY_PRIVATE)
     return; /* a private key is never delivered */
+  UeSlot *slot = key_slot(net, ue, key->ref.id, true);
+  if (!slot)
+    return;
   /* a different id is a new sub-group (or group, after moving RNC in
    * embodiment 2); the same id only moves forward */
-  if (slot->ref.id == key->ref.id && slot->ref.version >= key->ref.version)
+  const KtKey *cur = k_of(net, *slot);
+  if (cur->ref.id == key->ref.id && cur->ref.version >= key->ref.version)
     return;
-  if (slot == &st->group && slot->ref.id == key->ref.id) {
-    kt_key_wipe(&st->prev_group); /* kept for data still sealed under it */
-    st->prev_group = *slot;
+  if (slot == &st->group && cur->ref.id == key->ref.id) {
+    /* kept for data still sealed under it */
+    key_pool_release(ues(net)->keys, st->prev_group);
+    st->prev_group = st->group;
+    st->group = KEY_POOL_NONE;
   }
   if (indexed_kind(key->ref.id))
     index_slot(net, ue, slot, key->ref.id);
-  kt_key_wipe(slot);
-  *slot = *key;
+  slot_set(net, slot, key);
   if (KT_KEY_ID_KIND(key->ref.id) == KT_KEY_GROUP && net->obs.on_group_install)
     net->obs.on_group_install(net->obs.ctx, ue, seq, key->ref);
   if (KT_KEY_ID_KIND(key->ref.id) == KT_KEY_SUBGROUP)
@@ -338,10 +429,11 @@ static void compute_keys(Net *net, uint32_t ue, uint32_t seq) {
     return;
   UeState *st = st_of(net, ue);
   for (uint8_t i = 0; i < st->n_nodes;) {
-    if (kt_tree_key(net->tree, st->nodes[i].ref.id) == NULL) {
-      if (st->nodes[i].ref.version != 0)
-        radio_index_remove(net->radio, ue, st->nodes[i].ref.id);
-      kt_key_wipe(&st->nodes[i]);
+    KtKeyId id = st->nodes[i].id;
+    if (kt_tree_key(net->tree, id) == NULL) {
+      if (st->nodes[i].key != KEY_POOL_NONE)
+        radio_index_remove(net->radio, ue, id, &st->nodes[i].link);
+      slot_set(net, &st->nodes[i].key, NULL);
       st->nodes[i] = st->nodes[--st->n_nodes];
     } else {
       i++;
@@ -350,21 +442,22 @@ static void compute_keys(Net *net, uint32_t ue, uint32_t seq) {
   const KtKey *held[UINT8_MAX + 1];
   guint n_held = 0;
   for (uint8_t i = 0; i < st->n_nodes; i++)
-    held[n_held++] = &st->nodes[i];
-  if (st->group.ref.version != 0)
-    held[n_held++] = &st->group;
+    held[n_held++] = k_of(net, st->nodes[i].key);
+  if (st->group != KEY_POOL_NONE)
+    held[n_held++] = k_of(net, st->group);
   KtKey out[KT_PLAN_MAX_KEYS];
   guint evals = 0;
   guint n = kt_tree_member_compute(net->tree, ue, held, n_held, out, G_N_ELEMENTS(out), &evals);
   count_evals(net, ue, evals);
   for (guint i = 0; i < n; i++) {
-    KtKey *slot = key_slot(net, ue, out[i].ref.id, true);
+    UeSlot *slot = KT_KEY_ID_KIND(out[i].ref.id) == KT_KEY_PRIVATE
+                       ? NULL
+                       : key_slot(net, ue, out[i].ref.id, true);
     if (KT_KEY_ID_KIND(out[i].ref.id) == KT_KEY_GROUP) {
       install(net, ue, seq, &out[i]); /* data, observers, pending wraps */
     } else if (slot) {
       index_slot(net, ue, slot, out[i].ref.id); /* computed keys are held too */
-      kt_key_wipe(slot);
-      *slot = out[i];
+      slot_set(net, slot, &out[i]);
     }
     kt_key_wipe(&out[i]);
   }
@@ -387,7 +480,7 @@ static bool open_derived(Net *net, uint32_t ue, uint32_t seq, const KtWrap *wrap
 }
 
 static void process_wrap(Net *net, uint32_t ue, uint32_t seq, const KtWrap *wrap) {
-  KtKey *held = key_slot(net, ue, wrap->under.id, false);
+  const KtKey *held = held_key(net, ue, wrap->under.id);
   if (held == NULL && kt_tree_member_computes(net->tree) && open_derived(net, ue, seq, wrap))
     return;
   if (!held && kt_tree_node_keys(net->tree) && !kt_tree_stateless(net->tree) &&
@@ -422,8 +515,8 @@ static void process_wrap(Net *net, uint32_t ue, uint32_t seq, const KtWrap *wrap
 
 /* Real decryption with each group key the member holds, the ref forced to
  * the packet's so that only the key bytes decide. */
-static bool opens_for_real(const KtData *d, const UeState *st) {
-  const KtKey *held[] = {&st->group, &st->prev_group};
+static bool opens_for_real(const Net *net, const KtData *d, const UeState *st) {
+  const KtKey *held[] = {k_of(net, st->group), k_of(net, st->prev_group)};
   for (size_t i = 0; i < G_N_ELEMENTS(held); i++) {
     if (held[i]->ref.version == 0)
       continue;
@@ -441,11 +534,11 @@ static bool opens_for_real(const KtData *d, const UeState *st) {
 /* A data packet heard on the UE's cell. */
 static void on_data(Net *net, uint32_t ue, const KtData *d) {
   const UeState *st = st_of(net, ue);
-  bool holds = kt_ref_equal(st->group.ref, d->key) || kt_ref_equal(st->prev_group.ref, d->key);
-  if (ues(net)->recovery && st->member && d->key.id == st->group.ref.id &&
-      d->key.version > st->group.ref.version)
+  KtKeyRef group = k_of(net, st->group)->ref;
+  bool holds = kt_ref_equal(group, d->key) || kt_ref_equal(k_of(net, st->prev_group)->ref, d->key);
+  if (ues(net)->recovery && st->member && d->key.id == group.id && d->key.version > group.version)
     ue_recovery_seen(net, ues(net)->recovery, ue, d->key); /* sealed under a key it lacks */
-  if (net->cfg.verify_data && opens_for_real(d, st) != holds)
+  if (net->cfg.verify_data && opens_for_real(net, d, st) != holds)
     ues(net)->verify_mismatches++;
   if (net->obs.on_data_members)
     net->obs.on_data_members(net->obs.ctx, 1, holds ? 0 : 1);
@@ -458,8 +551,9 @@ static void note_newer(Net *net, uint32_t ue, const KtWrap *w) {
   if (!ues(net)->recovery || !st->member)
     return;
   const KtKeyRef refs[] = {w->key, w->under};
+  KtKeyRef group = k_of(net, st->group)->ref;
   for (size_t i = 0; i < G_N_ELEMENTS(refs); i++)
-    if (refs[i].id == st->group.ref.id && refs[i].version > st->group.ref.version + (i == 0))
+    if (refs[i].id == group.id && refs[i].version > group.version + (i == 0))
       ue_recovery_seen(net, ues(net)->recovery, ue, refs[i]);
 }
 
@@ -471,7 +565,7 @@ static void drop_foreign_pending(Net *net, uint32_t ue) {
   GArray *pending = ues(net)->pending;
   for (guint i = 0; i < pending->len;) {
     const PendingWrap *p = &g_array_index(pending, PendingWrap, i);
-    const KtKey *held = p->ue == ue ? key_slot(net, ue, p->wrap.under.id, false) : NULL;
+    const KtKey *held = p->ue == ue ? held_key(net, ue, p->wrap.under.id) : NULL;
     if (p->ue == ue && KT_KEY_ID_KIND(p->wrap.under.id) == KT_KEY_SUBGROUP &&
         (!held || held->ref.id != p->wrap.under.id))
       g_array_remove_index(pending, i);
@@ -522,18 +616,18 @@ static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *m
   if (msg->type == MSG_KEY_ASSIGNMENT && msg->mode == MSG_P2P && msg->ue == self)
     end_regroup(net, self); /* its new group's keys */
   if (msg->type == MSG_KEY_ASSIGNMENT && (msg->mode == MSG_P2M || msg->ue == self)) {
-    uint32_t held = st->group.ref.version;
+    uint32_t held = k_of(net, st->group)->ref.version;
     for (uint8_t i = 0; i < msg->n_wraps; i++) {
       note_newer(net, self, &msg->wraps[i]);
       process_wrap(net, self, msg->seq, &msg->wraps[i]);
     }
     if (ues(net)->recovery && st->member && kt_tree_stateless(net->tree) &&
-        st->group.ref.version > held)
+        k_of(net, st->group)->ref.version > held)
       ue_recovery_superseded(ues(net)->recovery, self); /* (a stateless scheme) */
     /* multicast rounds (recovery.h): a newer group key heard on the cell
      * answers a request as the unicast answer would */
     if (ues(net)->recovery && net->cfg.loss.multicast_rounds > 0 && msg->mode == MSG_P2M &&
-        st->group.ref.version > held)
+        k_of(net, st->group)->ref.version > held)
       ue_recovery_answered(ues(net)->recovery, self);
   } else if (msg->type == MSG_KEY_RECOVERY && msg->ue == self && ues(net)->recovery) {
     ue_recovery_answered(ues(net)->recovery, self);
@@ -585,7 +679,7 @@ static void ue_on_timer(Net *net, uint32_t self, uint32_t timer) {
   }
   g_assert(timer == UE_TIMER_RECOVERY && ues(net)->recovery);
   const UeState *st = st_of(net, self);
-  if (!ue_recovery_due(net, ues(net)->recovery, self, st->member, st->group.ref,
+  if (!ue_recovery_due(net, ues(net)->recovery, self, st->member, k_of(net, st->group)->ref,
                        has_pending(net, self)))
     return;
   Msg msg;
@@ -606,19 +700,22 @@ static void ue_init(Net *net, const KtKey *core_key) {
     u->nas = ue_nas_new();
   u->waiting =
       g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)g_array_unref);
+  u->keys = key_pool_new();
   net->state[NET_UE] = u;
+  radio_index_set_links(net->radio, index_link, net);
 }
 
 static void ue_fini(Net *net) {
   Ues *u = ues(net);
   for (uint32_t i = 0; i < net->cfg.ue_capacity; i++) {
     UeState *st = &u->ue[i];
-    kt_key_wipe(&st->priv);
-    kt_key_wipe(&st->subgroup);
-    kt_key_wipe(&st->group);
-    wipe_nodes(st);
-    kt_key_wipe(&st->prev_group);
+    slot_set(net, &st->subgroup, NULL);
+    slot_set(net, &st->group, NULL);
+    wipe_nodes(net, st);
+    slot_set(net, &st->prev_group, NULL);
   }
+  g_assert(key_pool_size(u->keys) == 0);
+  key_pool_free(u->keys);
   g_free(u->ue);
   g_array_free(u->pending, TRUE);
   ue_recovery_free(u->recovery);
@@ -650,8 +747,7 @@ void ue_appear(Net *net, uint32_t ue, uint32_t cell) {
   bool moves = radio_ue_seen(net->radio, ue) && radio_ue_cell(net->radio, ue) != cell;
   if (moves)
     each_indexed(net, ue, radio_index_remove);
-  if (radio_camp(net->radio, ue, cell))
-    kt_keygen_private(net->keygen, &st_of(net, ue)->priv, ue);
+  radio_camp(net->radio, ue, cell); /* its private key: own_private */
   if (moves)
     each_indexed(net, ue, radio_index_add);
 }
@@ -750,7 +846,7 @@ static void do_move(Net *net, uint32_t ue, uint32_t cell, uint32_t seq) {
     st->regroup = 1; /* end_regroup */
     if (kt_tree_node_keys(net->tree) && !st->waiting) {
       st->waiting = 1;
-      radio_index_add(net->radio, ue, RADIO_INDEX_ANY);
+      radio_index_add(net->radio, ue, RADIO_INDEX_ANY, &st->link);
     }
   }
   st->busy = UE_MOVING;
@@ -759,7 +855,7 @@ static void do_move(Net *net, uint32_t ue, uint32_t cell, uint32_t seq) {
   msg.ue = ue;
   msg.cell = cell;
   msg.from_cell = from;
-  msg.group_version = st->group.ref.version;
+  msg.group_version = k_of(net, st->group)->ref.version;
   net_send_dch_up(net, ue, &msg);
 }
 
@@ -772,8 +868,9 @@ static void do_join(Net *net, uint32_t ue, uint32_t cell, uint32_t seq) {
   forget_for_rejoin(net, ue);
   st->member = 1;
   if (kt_tree_node_keys(net->tree)) {
+    g_assert(!st->subgroup_indexed); /* st->link is RADIO_INDEX_ANY's */
     st->waiting = 1;
-    radio_index_add(net->radio, ue, RADIO_INDEX_ANY);
+    radio_index_add(net->radio, ue, RADIO_INDEX_ANY, &st->link);
   }
   if (ues(net)->recovery)
     ue_recovery_reset(ues(net)->recovery, ue);
@@ -805,11 +902,20 @@ static void do_leave(Net *net, uint32_t ue, uint32_t seq) {
 void ue_sync_from_tree(Net *net, uint32_t ue) {
   const KtKey *keys[2 * KT_PLAN_MAX_KEYS + 1]; /* oft: leaf, 2 per level, group */
   guint n = kt_tree_ue_keys(net->tree, ue, keys, G_N_ELEMENTS(keys));
+  if (kt_tree_node_keys(net->tree)) {
+    guint new_nodes = 0;
+    for (guint i = 0; i < n; i++)
+      new_nodes += KT_KEY_ID_KIND(keys[i]->ref.id) == KT_KEY_SUBGROUP &&
+                   !key_slot(net, ue, keys[i]->ref.id, false);
+    reserve_nodes(st_of(net, ue), new_nodes); /* the path at once, exactly */
+  }
   for (guint i = 0; i < n; i++) {
-    KtKey *slot = key_slot(net, ue, keys[i]->ref.id, true);
+    if (KT_KEY_ID_KIND(keys[i]->ref.id) == KT_KEY_PRIVATE)
+      continue; /* held by reference (own_private) */
+    UeSlot *slot = key_slot(net, ue, keys[i]->ref.id, true);
     if (indexed_kind(keys[i]->ref.id))
       index_slot(net, ue, slot, keys[i]->ref.id);
-    *slot = *keys[i];
+    slot_set(net, slot, keys[i]);
   }
 }
 
@@ -841,55 +947,66 @@ uint64_t ue_nas_gave_up(const Net *net) {
 /* ---------------------------------------------------------- inspection */
 
 bool ue_holds_group_key(const Net *net, uint32_t ue, const KtKey *key) {
-  const KtKey *held = &st_of(net, ue)->group;
+  const KtKey *held = k_of(net, st_of(net, ue)->group);
   return kt_ref_equal(held->ref, key->ref) && memcmp(held->bytes, key->bytes, KT_KEYBYTES) == 0;
 }
 
 /* Every key UE `ue` holds (version != 0) into `out`; the previous group
  * key (kept only to read late data) with `with_previous`. Returns the count. */
 #define UE_MAX_KEYS (4u + 128u) /* priv, subgroup, group, previous, node keys */
-static guint held_keys(const UeState *st, bool with_previous, const KtKey *out[UE_MAX_KEYS]) {
+static guint held_keys(const Net *net, uint32_t ue, bool with_previous,
+                       const KtKey *out[UE_MAX_KEYS], KtKey *scratch) {
+  const UeState *st = st_of(net, ue);
   guint n = 0;
-  const KtKey *fixed[] = {&st->priv, &st->subgroup, &st->group, &st->prev_group};
+  const KtKey *priv = own_private(net, ue, scratch);
+  if (priv != NULL)
+    out[n++] = priv;
+  const UeSlot fixed[] = {st->subgroup, st->group, with_previous ? st->prev_group : KEY_POOL_NONE};
   for (guint i = 0; i < G_N_ELEMENTS(fixed); i++)
-    if (fixed[i]->ref.version != 0 && (with_previous || fixed[i] != &st->prev_group))
-      out[n++] = fixed[i];
+    if (fixed[i] != KEY_POOL_NONE)
+      out[n++] = k_of(net, fixed[i]);
   for (uint8_t i = 0; i < st->n_nodes; i++)
-    if (st->nodes[i].ref.version != 0)
-      out[n++] = &st->nodes[i];
+    if (st->nodes[i].key != KEY_POOL_NONE)
+      out[n++] = k_of(net, st->nodes[i].key);
   return n;
 }
 
 uint32_t ue_keys_held(const Net *net, uint32_t ue) {
   const KtKey *held[UE_MAX_KEYS];
+  KtKey scratch;
+  guint n = held_keys(net, ue, false, held, &scratch);
+  kt_key_wipe(&scratch);
   /* sd: plus the labels it holds but the simulation derives on demand */
-  return held_keys(st_of(net, ue), false, held) + kt_tree_member_implicit_keys(net->tree, ue);
+  return n + kt_tree_member_implicit_keys(net->tree, ue);
 }
 
 bool ue_can_open(const Net *net, uint32_t ue, const KtWrap *wrap) {
   const KtKey *held[UE_MAX_KEYS];
-  guint n_held = held_keys(st_of(net, ue), true, held);
-  for (guint i = 0; i < n_held; i++) {
+  KtKey scratch;
+  guint n_held = held_keys(net, ue, true, held, &scratch);
+  bool opened = false;
+  for (guint i = 0; i < n_held && !opened; i++) {
     /* real decryption with whatever the UE holds, refs forced to match, so
      * that only the key bytes decide */
     KtKey probe = *held[i];
     probe.ref = wrap->under;
     KtKey out;
-    bool ok = kt_unwrap(&out, wrap, &probe) == 0;
+    opened = kt_unwrap(&out, wrap, &probe) == 0;
     kt_key_wipe(&probe);
-    if (ok) {
+    if (opened)
       kt_key_wipe(&out);
-      return true;
-    }
   }
-  return false;
+  kt_key_wipe(&scratch);
+  return opened;
 }
 
 void ue_copy_keys(const Net *net, uint32_t ue, GArray *out) {
   const KtKey *held[UE_MAX_KEYS];
-  guint n = held_keys(st_of(net, ue), true, held);
+  KtKey scratch;
+  guint n = held_keys(net, ue, true, held, &scratch);
   for (guint i = 0; i < n; i++)
     g_array_append_vals(out, held[i], 1);
+  kt_key_wipe(&scratch);
 }
 
 uint64_t ue_data_verify_mismatches(const Net *net) {

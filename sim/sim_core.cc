@@ -44,7 +44,12 @@ private:
   uint64_t m_arg;
 };
 
+uint64_t g_at_zero = 0;      /* sim_schedule calls for time 0 in this simulation */
+uint64_t g_settle_stops = 0; /* the stop events of sim_settle, not counted as executed */
+
 void reset_state() {
+  g_at_zero = 0;
+  g_settle_stops = 0;
   simint::pcap_reset();
   simint::link_reset();
   simint::radio_reset();
@@ -76,7 +81,17 @@ void sim_destroy(void) {
 }
 
 double sim_now(void) {
-  return Simulator::Now().GetSeconds();
+  /* Asked once per receiving UE (the completion of each install): the
+   * conversion of ns-3's time to seconds (a 128-bit multiply) is done once
+   * per simulated instant; the time step itself is cheap to read. */
+  static int64_t last_step = -1;
+  static double last_s = 0.0;
+  int64_t step = Simulator::Now().GetTimeStep();
+  if (step != last_step) {
+    last_s = Simulator::Now().GetSeconds();
+    last_step = step;
+  }
+  return last_s;
 }
 
 void sim_schedule(double delay_s, SimEventFn fn, void *ctx, uint64_t arg) {
@@ -84,6 +99,8 @@ void sim_schedule(double delay_s, SimEventFn fn, void *ctx, uint64_t arg) {
   SIM_CHECK(Simulator::Now().GetTimeStep() <= kSimMaxTimeNs, "simulated time past %g s",
             kSimMaxTimeS);
   SIM_CHECK(fn != nullptr, "null event function");
+  if (delay_s == 0.0 && Simulator::Now().IsZero())
+    g_at_zero++;
   Simulator::Schedule(Seconds(delay_s), Ptr<EventImpl>(new CEvent(fn, ctx, arg), false));
 }
 
@@ -98,8 +115,20 @@ void sim_run(double until_s) {
   Simulator::Run();
 }
 
+void sim_settle(void) {
+  SIM_CHECK(Simulator::Now().IsZero(), "sim_settle at %g s, not before the run",
+            Simulator::Now().GetSeconds());
+  if (g_at_zero > 0)
+    return; /* the simulation's own event at time 0 must not run early */
+  /* the stop goes after every event pending at time 0 (same time, inserted
+   * last); later events (a timer set while provisioning) stay pending */
+  Simulator::Stop(Seconds(0));
+  Simulator::Run();
+  g_settle_stops++;
+}
+
 uint64_t sim_events_executed(void) {
-  return Simulator::GetEventCount();
+  return Simulator::GetEventCount() - g_settle_stops;
 }
 
 } // extern "C"

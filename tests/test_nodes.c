@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "keytree/kt_key.h"
+#include "nodes/key_pool.h"
 #include "nodes/net.h"
 #include "nodes/node.h"
 #include "nodes/plan.h"
@@ -189,6 +190,8 @@ static const Rank ranks[] = {
     {"msg.c", 0, "msg.h"},
     {"radio.h", 0, NULL},
     {"radio.c", 0, "radio.h"},
+    {"key_pool.h", 0, NULL},
+    {"key_pool.c", 0, "key_pool.h"},
     {"plan.h", 0, NULL},
     {"plan.c", 0, "plan.h"},
     {"unwrap_share.h", 0, NULL},
@@ -233,6 +236,37 @@ static const Rank *rank_of(const char *file) {
   return NULL;
 }
 
+/* The holders index's links live in the holders' key slots (ue.c); here
+ * a test table: one link per (UE, key) for UEs 0..7 and keys s7, s8, any. */
+#define IDX_UES 8u
+static RadioLink idx_links[IDX_UES][3];
+
+static guint idx_key(uint32_t key_id) {
+  if (key_id == RADIO_INDEX_ANY)
+    return 2;
+  return key_id == KT_KEY_ID(KT_KEY_SUBGROUP, 7) ? 0 : 1;
+}
+
+static RadioLink *idx_link_of(void *ctx, uint32_t ue, uint32_t key_id) {
+  (void)ctx;
+  g_assert_cmpuint(ue, <, IDX_UES);
+  return &idx_links[ue][idx_key(key_id)];
+}
+
+static void idx_add(Radio *r, uint32_t ue, uint32_t key_id) {
+  radio_index_add(r, ue, key_id, idx_link_of(NULL, ue, key_id));
+}
+
+static void idx_remove(Radio *r, uint32_t ue, uint32_t key_id) {
+  radio_index_remove(r, ue, key_id, idx_link_of(NULL, ue, key_id));
+}
+
+/* The holders of (cell, key id), in the index's order, into `out`. */
+static guint idx_ues(Radio *r, uint32_t cell, uint32_t key_id, GArray *out) {
+  g_array_set_size(out, 0);
+  return radio_index_ues(r, cell, key_id, out);
+}
+
 /* The holders index: entries per (camped cell, key id), the listening
  * flag, the sentinel id, an emptied entry, and a UE's cell after a move
  * (its entries are moved by ue.c: removed before, added after). */
@@ -240,30 +274,31 @@ static void test_radio_index(void) {
   sim_init();
   SimNodeId rnc0 = sim_node_new(), rnc1 = sim_node_new();
   Radio *r = radio_new(2, 2, 4);
+  radio_index_set_links(r, idx_link_of, NULL);
   radio_add_ran(r, 0, rnc0, &(SimChannel){384000, 0.01}, &(SimChannel){128000, 0.01});
   radio_add_ran(r, 1, rnc1, &(SimChannel){384000, 0.01}, &(SimChannel){128000, 0.01});
   KtKeyId s7 = KT_KEY_ID(KT_KEY_SUBGROUP, 7), s8 = KT_KEY_ID(KT_KEY_SUBGROUP, 8);
   radio_camp(r, 0, 1);
   radio_camp(r, 1, 1);
   radio_camp(r, 2, 2);
-  radio_index_add(r, 0, s7);
-  radio_index_add(r, 1, s7);
-  radio_index_add(r, 1, s8);
-  radio_index_add(r, 2, s7);
-  radio_index_add(r, 0, RADIO_INDEX_ANY); /* UE 0 also waits */
-  guint n = 0;
-  uint32_t one = 0;
-  const uint32_t *ues = radio_index_ues(r, 1, s7, &n, &one);
-  g_assert_cmpuint(n, ==, 2); /* UEs 0 and 1 on cell 1; UE 2 is on cell 2 */
-  g_assert_true((ues[0] == 0 && ues[1] == 1) || (ues[0] == 1 && ues[1] == 0));
-  radio_index_ues(r, 2, s7, &n, &one);
-  g_assert_cmpuint(n, ==, 1);
-  radio_index_ues(r, 1, s8, &n, &one);
-  g_assert_cmpuint(n, ==, 1);
-  radio_index_ues(r, 1, RADIO_INDEX_ANY, &n, &one);
-  g_assert_cmpuint(n, ==, 1);
-  g_assert_null(radio_index_ues(r, 0, s7, &n, &one)); /* nobody on cell 0 */
-  g_assert_cmpuint(n, ==, 0);
+  idx_add(r, 0, s7);
+  idx_add(r, 1, s7);
+  idx_add(r, 1, s8);
+  idx_add(r, 2, s7);
+  idx_add(r, 0, RADIO_INDEX_ANY); /* UE 0 also waits */
+  GArray *ues = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+  g_assert_cmpuint(idx_ues(r, 1, s7, ues), ==, 2); /* UEs 0 and 1 on cell 1; UE 2 on cell 2 */
+  g_assert_cmpuint(g_array_index(ues, uint32_t, 0), ==, 0); /* in the order they came */
+  g_assert_cmpuint(g_array_index(ues, uint32_t, 1), ==, 1);
+  g_assert_cmpuint(idx_ues(r, 2, s7, ues), ==, 1);
+  g_assert_cmpuint(idx_ues(r, 1, s8, ues), ==, 1);
+  g_assert_cmpuint(idx_ues(r, 1, RADIO_INDEX_ANY, ues), ==, 1);
+  g_assert_cmpuint(idx_ues(r, 0, s7, ues), ==, 0); /* nobody on cell 0 */
+  /* appending to a list that already has entries keeps what it holds */
+  g_array_set_size(ues, 0);
+  radio_index_ues(r, 1, s7, ues);
+  g_assert_cmpuint(radio_index_ues(r, 1, s8, ues), ==, 1);
+  g_assert_cmpuint(ues->len, ==, 3);
   /* listening: only between bearer join and leave, and camping elsewhere
    * keeps it */
   g_assert_false(radio_listening(r, 0));
@@ -274,21 +309,131 @@ static void test_radio_index(void) {
   g_assert_false(radio_listening(r, 0));
   g_assert_false(radio_listening(r, 99)); /* no such UE */
   /* removal: the last holder empties the entry */
-  radio_index_remove(r, 1, s8);
-  g_assert_null(radio_index_ues(r, 1, s8, &n, &one));
-  radio_index_remove(r, 0, s7);
-  ues = radio_index_ues(r, 1, s7, &n, &one);
-  g_assert_cmpuint(n, ==, 1);
-  g_assert_cmpuint(ues[0], ==, 1);
+  idx_remove(r, 1, s8);
+  g_assert_cmpuint(idx_ues(r, 1, s8, ues), ==, 0);
+  idx_remove(r, 0, s7);
+  g_assert_cmpuint(idx_ues(r, 1, s7, ues), ==, 1);
+  g_assert_cmpuint(g_array_index(ues, uint32_t, 0), ==, 1);
   /* a move: out of cell 1, into cell 3 (the other RNC) */
-  radio_index_remove(r, 1, s7);
+  idx_remove(r, 1, s7);
   radio_camp(r, 1, 3);
-  radio_index_add(r, 1, s7);
-  g_assert_null(radio_index_ues(r, 1, s7, &n, &one));
-  radio_index_ues(r, 3, s7, &n, &one);
-  g_assert_cmpuint(n, ==, 1);
+  idx_add(r, 1, s7);
+  g_assert_cmpuint(idx_ues(r, 1, s7, ues), ==, 0);
+  g_assert_cmpuint(idx_ues(r, 3, s7, ues), ==, 1);
+  g_array_free(ues, TRUE);
   radio_free(r);
   sim_destroy();
+}
+
+/* The order of a (cell, key id) list is that of an array of its holders
+ * with appends and swap-removal (g_array_remove_index_fast: the last takes
+ * the removed one's place), the order in which they hear a transmission.
+ * A model array follows 2 000 random adds and removals of 8 UEs on one cell
+ * under two keys; after each, the index lists what the model holds, in
+ * its order. */
+static void test_radio_index_order(void) {
+  sim_init();
+  SimNodeId rnc0 = sim_node_new();
+  Radio *r = radio_new(1, 1, IDX_UES);
+  radio_index_set_links(r, idx_link_of, NULL);
+  radio_add_ran(r, 0, rnc0, &(SimChannel){384000, 0.01}, &(SimChannel){128000, 0.01});
+  for (uint32_t u = 0; u < IDX_UES; u++)
+    radio_camp(r, u, 0);
+  const KtKeyId keys[] = {KT_KEY_ID(KT_KEY_SUBGROUP, 7), KT_KEY_ID(KT_KEY_SUBGROUP, 8)};
+  GArray *model[2], *got = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+  bool in[2][IDX_UES] = {{false}};
+  for (guint k = 0; k < 2; k++)
+    model[k] = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+  GRand *rng = g_rand_new_with_seed(12);
+  guint removals_mid = 0;
+  for (guint step = 0; step < 2000; step++) {
+    guint k = (guint)g_rand_int_range(rng, 0, 2);
+    uint32_t u = (uint32_t)g_rand_int_range(rng, 0, IDX_UES);
+    if (!in[k][u]) {
+      idx_add(r, u, keys[k]);
+      g_array_append_val(model[k], u);
+    } else {
+      idx_remove(r, u, keys[k]);
+      for (guint i = 0; i < model[k]->len; i++)
+        if (g_array_index(model[k], uint32_t, i) == u) {
+          removals_mid += i + 1 < model[k]->len;
+          g_array_remove_index_fast(model[k], i);
+          break;
+        }
+    }
+    in[k][u] = !in[k][u];
+    for (guint j = 0; j < 2; j++) {
+      g_assert_cmpuint(idx_ues(r, 0, keys[j], got), ==, model[j]->len);
+      g_assert_cmpmem(got->data, got->len * sizeof(uint32_t), model[j]->data,
+                      model[j]->len * sizeof(uint32_t));
+    }
+  }
+  g_assert_cmpuint(removals_mid, >, 100); /* the swap was exercised */
+  g_rand_free(rng);
+  for (guint k = 0; k < 2; k++)
+    g_array_free(model[k], TRUE);
+  g_array_free(got, TRUE);
+  radio_free(r);
+  sim_destroy();
+}
+
+/* ---------------------------------------------------------- key_pool.c */
+
+static KtKey pool_key(uint32_t index, uint32_t version, unsigned char fill) {
+  KtKey k = {.ref = {KT_KEY_ID(KT_KEY_SUBGROUP, index), version}};
+  memset(k.bytes, fill, sizeof k.bytes);
+  return k;
+}
+
+/* One entry per (id, version, bytes): holders of equal keys share it,
+ * other bytes or another version get their own; the last release frees
+ * (and wipes) it, and a freed entry is used again. */
+static void test_key_pool(void) {
+  KeyPool *p = key_pool_new();
+  const KtKey *none = key_pool_key(p, KEY_POOL_NONE);
+  g_assert_cmpuint(none->ref.version, ==, 0);
+  KtKey a = pool_key(7, 1, 0xaa), a_other = pool_key(7, 1, 0xbb), a2 = pool_key(7, 2, 0xaa);
+  uint32_t h1 = key_pool_hold(p, &a), h2 = key_pool_hold(p, &a);
+  g_assert_cmpuint(h1, ==, h2); /* shared */
+  g_assert_cmpuint(h1, !=, KEY_POOL_NONE);
+  uint32_t h3 = key_pool_hold(p, &a_other); /* same version, other bytes */
+  uint32_t h4 = key_pool_hold(p, &a2);      /* same bytes, other version */
+  g_assert_cmpuint(h3, !=, h1);
+  g_assert_cmpuint(h4, !=, h1);
+  g_assert_cmpuint(h4, !=, h3);
+  g_assert_cmpuint(key_pool_size(p), ==, 3);
+  g_assert_cmpmem(key_pool_key(p, h3), sizeof(KtKey), &a_other, sizeof(KtKey));
+  g_assert_cmpmem(key_pool_key(p, h1), sizeof(KtKey), &a, sizeof(KtKey));
+  g_assert_cmpuint(key_pool_hold(p, &a_other), ==, h3); /* found behind the first of its version */
+  key_pool_release(p, h1);
+  g_assert_cmpuint(key_pool_size(p), ==, 3); /* one holder left */
+  key_pool_release(p, h1);
+  g_assert_cmpuint(key_pool_size(p), ==, 2);
+  g_assert_cmpuint(key_pool_key(p, h1)->ref.version, ==, 0); /* wiped */
+  /* the version's other entry is still found after the first is gone */
+  g_assert_cmpuint(key_pool_hold(p, &a_other), ==, h3);
+  uint32_t h5 = key_pool_hold(p, &a); /* a new entry, in the freed place */
+  g_assert_cmpuint(h5, ==, h1);
+  g_assert_cmpuint(key_pool_size(p), ==, 3);
+  key_pool_release(p, KEY_POOL_NONE); /* nothing */
+  for (int i = 0; i < 3; i++)
+    key_pool_release(p, h3);
+  key_pool_release(p, h4);
+  key_pool_release(p, h5);
+  g_assert_cmpuint(key_pool_size(p), ==, 0);
+  /* many versions: the array grows and every key reads back */
+  uint32_t hs[300];
+  for (uint32_t v = 0; v < 300; v++) {
+    KtKey k = pool_key(9, v + 1, (unsigned char)v);
+    hs[v] = key_pool_hold(p, &k);
+  }
+  for (uint32_t v = 0; v < 300; v++) {
+    KtKey k = pool_key(9, v + 1, (unsigned char)v);
+    g_assert_cmpmem(key_pool_key(p, hs[v]), sizeof(KtKey), &k, sizeof(KtKey));
+    key_pool_release(p, hs[v]);
+  }
+  g_assert_cmpuint(key_pool_size(p), ==, 0);
+  key_pool_free(p);
 }
 
 /* ------------------------------------------------------------ route.c */
@@ -461,6 +606,8 @@ int main(int argc, char **argv) {
   g_test_add_func("/nodes/radio/camping", test_radio_camping);
   g_test_add_func("/nodes/radio/bearers", test_radio_bearers);
   g_test_add_func("/nodes/radio/index", test_radio_index);
+  g_test_add_func("/nodes/radio/index_order", test_radio_index_order);
+  g_test_add_func("/nodes/key_pool", test_key_pool);
   g_test_add_func("/nodes/route/request", test_route_request);
   g_test_add_func("/nodes/layering", test_layering);
   return g_test_run();

@@ -199,6 +199,57 @@ static void test_event_count(void) {
   sim_destroy();
 }
 
+/* sim_settle runs ns-3's pending initialisation events now: the same
+ * events as a run would (counted alike, its stop not counted), nothing
+ * left for the run, and only before the simulation schedules its own. */
+static uint64_t init_events(bool settle) {
+  start();
+  SimNodeId rnc = sim_node_new();
+  SimRanId ran = sim_ran_new(rnc, 2, &(SimChannel){64000, 0.01}, &(SimChannel){32000, 0.02});
+  for (int i = 0; i < 5; i++)
+    sim_ran_attach(ran, sim_node_new());
+  if (settle) {
+    sim_settle();
+    uint64_t settled = sim_events_executed();
+    g_assert_cmpuint(settled, >, 0);
+    sim_settle(); /* nothing pending: no event */
+    g_assert_cmpuint(sim_events_executed(), ==, settled);
+    g_assert_cmpfloat(sim_now(), ==, 0.0);
+  }
+  sim_schedule(0.5, on_event, &nrec, 1);
+  sim_run(0);
+  uint64_t n = sim_events_executed();
+  g_assert_cmpint(nrec, ==, 1);
+  sim_destroy();
+  return n;
+}
+
+static void test_settle(void) {
+  g_assert_cmpuint(init_events(true), ==, init_events(false));
+}
+
+/* An event of the simulation for a later time stays pending (and ns-3's
+ * run before it); one for time 0 makes sim_settle do nothing (it would
+ * run before the rest of the set-up). */
+static void test_settle_with_timers(void) {
+  start();
+  sim_node_new();
+  sim_schedule(0.5, on_event, &nrec, 1);
+  sim_settle();
+  uint64_t settled = sim_events_executed();
+  g_assert_cmpuint(settled, >, 0); /* the node's initialisation */
+  g_assert_cmpint(nrec, ==, 0);    /* not the timer */
+  sim_node_new();
+  sim_schedule(0.0, on_event, &nrec, 2);
+  sim_settle();
+  g_assert_cmpuint(sim_events_executed(), ==, settled); /* nothing ran */
+  g_assert_cmpint(nrec, ==, 0);
+  sim_run(0);
+  g_assert_cmpint(nrec, ==, 2);
+  g_assert_cmpuint(recs[0].a, ==, 2); /* the time-0 event first */
+  sim_destroy();
+}
+
 /* ---- point-to-point links ---- */
 
 static void test_link_timing(void) {
@@ -719,6 +770,8 @@ int main(int argc, char **argv) {
   g_test_add_func("/sim/events/order", test_event_order);
   g_test_add_func("/sim/events/run-until", test_run_until);
   g_test_add_func("/sim/events/count", test_event_count);
+  g_test_add_func("/sim/events/settle", test_settle);
+  g_test_add_func("/sim/events/settle-with-timers", test_settle_with_timers);
   g_test_add_func("/sim/link/timing", test_link_timing);
   g_test_add_func("/sim/link/fifo", test_link_fifo);
   g_test_add_func("/sim/link/large-payload", test_link_large_payload);
