@@ -96,6 +96,11 @@ void net_send_dch_up(Net *net, uint32_t ue, const Msg *msg);
 void net_send_dch_down(Net *net, uint32_t rnc, uint32_t ue, const Msg *msg);
 /* One point-to-multipoint message on the given global cells of `rnc`. */
 void net_send_common(Net *net, uint32_t rnc, const GArray *cells, const Msg *msg);
+/* The same for an answer to key requests (a multicast round, recovery.h):
+ * its transmissions are not numbered key-assignment blocks, so a UE that
+ * asked nothing and loses one does not take it for a rekey it missed (the
+ * askers' own retry timers cover a lost answer). */
+void net_send_common_answer(Net *net, uint32_t rnc, const GArray *cells, const Msg *msg);
 void net_send_data_link(Net *net, NetElement from, NetElement to, const KtData *d);
 void net_send_data_common(Net *net, uint32_t rnc, const GArray *cells, const KtData *d);
 

@@ -149,7 +149,7 @@ void recovery_round_end(Net *net, RecoveryRounds *rounds, uint32_t rnc, const Kt
     msg.n_wraps = 1;
     net_wrap(net, me, NET_NO_SEQ, &msg.wraps[0], group, g_array_index(under, const KtKey *, k));
     GArray *c = g_ptr_array_index(cells, k);
-    net_send_common(net, rnc, c, &msg);
+    net_send_common_answer(net, rnc, c, &msg);
     if (net->obs.on_round)
       net->obs.on_round(net->obs.ctx, rnc, &msg, msg_encoded_size(&msg), c->len);
   }

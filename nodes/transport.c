@@ -301,7 +301,7 @@ static void send_repeat(void *ctx, uint64_t last) {
   Repeat *r = ctx;
   Net *net = r->net;
   for (uint32_t i = 0; i < r->n_cells; i++) {
-    loss_block_sent(net->loss, r->cells[i], true, r->blocks[i]);
+    loss_block_sent(net->loss, r->cells[i], r->blocks[i] != 0, r->blocks[i]);
     sim_common_send(radio_ran(net->radio, r->rnc), r->cells[i] % net->cfg.cells_per_rnc, r->bytes,
                     r->len);
   }
@@ -315,7 +315,10 @@ static void send_repeat(void *ctx, uint64_t last) {
   }
 }
 
-void net_send_common(Net *net, uint32_t rnc, const GArray *cells, const Msg *msg) {
+/* `numbered`: the transmissions are key-assignment blocks a UE's radio
+ * learns of when it loses one (loss.h); else, like data, they are not. */
+static void send_common(Net *net, uint32_t rnc, const GArray *cells, const Msg *msg,
+                        bool numbered) {
   if (cells->len == 0)
     return;
   uint8_t buf[MSG_MAX_BYTES];
@@ -336,13 +339,21 @@ void net_send_common(Net *net, uint32_t rnc, const GArray *cells, const Msg *msg
   for (guint i = 0; i < cells->len; i++) {
     uint32_t cell = g_array_index(cells, uint32_t, i);
     g_assert(net_rnc_of_cell(net, cell) == rnc);
-    uint32_t block = loss_block_sent(net->loss, cell, true, 0);
+    uint32_t block = loss_block_sent(net->loss, cell, numbered, 0);
     if (r)
       r->blocks[i] = block;
     sim_common_send(radio_ran(net->radio, rnc), cell % net->cfg.cells_per_rnc, buf, len);
   }
   for (uint32_t k = 1; r && k < repeat; k++)
     sim_schedule(k * net->cfg.loss.repeat_interval, send_repeat, r, k + 1 == repeat);
+}
+
+void net_send_common(Net *net, uint32_t rnc, const GArray *cells, const Msg *msg) {
+  send_common(net, rnc, cells, msg, true);
+}
+
+void net_send_common_answer(Net *net, uint32_t rnc, const GArray *cells, const Msg *msg) {
+  send_common(net, rnc, cells, msg, false);
 }
 
 void net_send_data_link(Net *net, NetElement from, NetElement to, const KtData *d) {

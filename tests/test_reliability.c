@@ -858,6 +858,31 @@ static void test_rounds_served(void) {
   run_result_clear(&r);
 }
 
+/* A bystander loses a round's answer: "rounds-lost" with m = 1 and UE 2
+ * joining at 1.1 s, after the leave's rekey and before UE 1's round (its
+ * keys come point-to-point on its lossless dedicated channel, no join
+ * rekey). The round's multicast (the group key, so every listener of the
+ * cell receives it) is lost at UE 1 and at UE 2. UE 2 asked nothing: the
+ * answer is not a numbered key-assignment block (node.h,
+ * net_send_common_answer), so its loss is nothing UE 2 missed, and UE 2
+ * sends no request. Hence UE 1's 2 requests only, 1 round transmission,
+ * 1 unicast answer, and 1 + 2 lost receptions (UE 1: the rekey and the
+ * round; UE 2: the round). Before the rule, each bystander's loss of an
+ * answer made a request, whose round made more such losses: a storm. */
+static void test_rounds_bystander(void) {
+  const char *sets[] = {"reliability.multicast-rounds=1", "reliability.round-length=0.1", NULL};
+  RunResult r = run_text(one_ini, "time,action,ue,cell\n1,leave,0,\n1.1,join,2,0\n", sets, NULL);
+  assert_clean(&r);
+  const SummaryLoss *l = &r.summary.loss;
+  g_assert_cmpuint(r.summary.joins, ==, 1);
+  g_assert_cmpuint(l->key_requests, ==, 2);
+  g_assert_cmpuint(l->round_tx, ==, 1);
+  g_assert_cmpuint(l->recovery_replies, ==, 1);
+  g_assert_cmpuint(l->common_losses, ==, 3);
+  g_assert_cmpuint(l->members_without_current_key, ==, 0);
+  run_result_clear(&r);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/reliability/lossless-unchanged", test_lossless_unchanged);
@@ -878,6 +903,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/reliability/nas-recovers", test_nas_recovers);
   g_test_add_func("/reliability/rounds-lost", test_rounds_lost);
   g_test_add_func("/reliability/rounds-served", test_rounds_served);
+  g_test_add_func("/reliability/rounds-bystander", test_rounds_bystander);
   g_test_add_func("/reliability/nas-aborted", test_nas_aborted);
   g_test_add_func("/reliability/nas-leave-replaces-join", test_nas_leave_replaces_join);
   return g_test_run();
