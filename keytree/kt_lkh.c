@@ -214,6 +214,25 @@ static bool entry_at_rnc(const KtTree *t, uint32_t e, uint32_t rnc) {
   return kt_priv_rncs_has(node_at(t, e)->rncs, rnc);
 }
 
+/* Node `y`'s new key `k` to each of its children: under a UE child's
+ * private key point-to-point, under a node child's key point-to-multipoint
+ * to the members below it (per RNC). `root`: `y` is its scope's root (the
+ * stage, stage_of). */
+static void to_children(KtTree *t, KtNode *y, const KtKey *k, KtPlan *plan, bool root) {
+  for (uint32_t i = 0; i < y->n_children; i++) {
+    uint32_t e = y->children[i];
+    if (entry_is_ue(e)) {
+      uint32_t m = e & ~KT_LKH_UE_BIT;
+      uint32_t mrnc = kt_priv_rnc_of_ue(t, m);
+      kt_priv_deliver(plan, stage_of(t, plan, mrnc, root), KT_TO_UE, m, mrnc, KT_NO_UE,
+                      kt_priv_ue(t, m)->priv.ref, &k->ref, 1);
+    } else {
+      KtNode *c = node_at(t, e);
+      to_holders(t, plan, c, node_key(t, c)->ref, k->ref, KT_NO_UE, 0, NULL);
+    }
+  }
+}
+
 /* Places `ue` (not in the tree) in `cell` by the placement rule and
  * updates all counts; returns its parent node. *created / *split_ue: the
  * node a split made and the member it moved below it, if any. With `near`
@@ -328,18 +347,7 @@ static void lkh_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
       kt_priv_rekey(t, k, plan);
       if (!root && y->id == plan->subgroup)
         plan->subgroup_changed = true;
-      for (uint32_t i = 0; i < y->n_children; i++) {
-        uint32_t e = y->children[i];
-        if (entry_is_ue(e)) {
-          uint32_t m = e & ~KT_LKH_UE_BIT;
-          uint32_t mrnc = kt_priv_rnc_of_ue(t, m);
-          kt_priv_deliver(plan, stage_of(t, plan, mrnc, root), KT_TO_UE, m, mrnc, KT_NO_UE,
-                          kt_priv_ue(t, m)->priv.ref, &k->ref, 1);
-        } else {
-          KtNode *c = node_at(t, e);
-          to_holders(t, plan, c, node_key(t, c)->ref, k->ref, KT_NO_UE, 0, NULL);
-        }
-      }
+      to_children(t, y, k, plan, root);
     }
   }
 }
@@ -352,18 +360,7 @@ static void lkh_leave(KtTree *t, uint32_t ue, KtPlan *plan) {
 static void rekey_node(KtTree *t, KtNode *y, KtPlan *plan) {
   KtKey *k = &y->key;
   kt_priv_rekey(t, k, plan);
-  for (uint32_t i = 0; i < y->n_children; i++) {
-    uint32_t e = y->children[i];
-    if (entry_is_ue(e)) {
-      uint32_t m = e & ~KT_LKH_UE_BIT;
-      uint32_t mrnc = kt_priv_rnc_of_ue(t, m);
-      kt_priv_deliver(plan, stage_of(t, plan, mrnc, false), KT_TO_UE, m, mrnc, KT_NO_UE,
-                      kt_priv_ue(t, m)->priv.ref, &k->ref, 1);
-    } else {
-      KtNode *c = node_at(t, e);
-      to_holders(t, plan, c, node_key(t, c)->ref, k->ref, KT_NO_UE, 0, NULL);
-    }
-  }
+  to_children(t, y, k, plan, false);
 }
 
 /* Lazy handover rekey (kt_scheme.h): at the leave of a UE that moved away
