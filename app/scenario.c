@@ -516,11 +516,14 @@ char *scn_to_ini(const Scenario *scn) {
     if (!scn->reliability_report &&
         (strcmp(k[i].section, "loss") == 0 || strcmp(k[i].section, "reliability") == 0))
       continue;
-    /* the NAS timers only with lossy dedicated channels' keys (nas_report),
-     * so that common-channel loss scenarios list what they listed before */
-    if (!scn->nas_report && strcmp(k[i].section, "reliability") == 0 &&
-        (strcmp(k[i].key, "t3380") == 0 || strcmp(k[i].key, "t3390") == 0 ||
-         strcmp(k[i].key, "nas-retx") == 0))
+    /* the NAS timers, and [loss] dch itself, only when one of them was
+     * given (nas_report): written, `dch` would read back as given and turn
+     * the NAS keys on (the effective configuration must read back as
+     * itself); not given, dch is the default, none */
+    if (!scn->nas_report && ((strcmp(k[i].section, "reliability") == 0 &&
+                              (strcmp(k[i].key, "t3380") == 0 || strcmp(k[i].key, "t3390") == 0 ||
+                               strcmp(k[i].key, "nas-retx") == 0)) ||
+                             (strcmp(k[i].section, "loss") == 0 && strcmp(k[i].key, "dch") == 0)))
       continue;
     if (!scn->rounds_report && strcmp(k[i].section, "reliability") == 0 &&
         (strcmp(k[i].key, "multicast-rounds") == 0 || strcmp(k[i].key, "round-length") == 0))

@@ -251,13 +251,15 @@ static void run_cases(const Case *cases, unsigned n) {
 
 static void test_structure_errors(void) {
   static const Case cases[] = {
-      {"[run]\nseed = 1\n\n[bogus]\nx = 1\n", ":4: bogus: unknown section (known: run, topology, "
-                                              "links, workload, security, data, loss, reliability, mobility, trace, sweep)"},
+      {"[run]\nseed = 1\n\n[bogus]\nx = 1\n",
+       ":4: bogus: unknown section (known: run, topology, "
+       "links, workload, security, data, loss, reliability, mobility, trace, sweep)"},
       {"[Run]\n", ":1: Run: unknown section (known: run, topology, links, workload, security, "
                   "data, loss, reliability, mobility, trace, sweep)"},
       {"[run]\nsed = 1\n",
        ":2: run.sed: unknown key (known in [run]: name, seed, duration, scheme, embodiment, "
-       "join-rekey, lkh-degree, sd-capacity, msk-on-leave, msk-period, mtk-period, batch-tree, batch-interval, crypto)"},
+       "join-rekey, lkh-degree, sd-capacity, msk-on-leave, msk-period, mtk-period, batch-tree, "
+       "batch-interval, crypto)"},
       {"[links]\ncore-rate = 1\ncore_delay = 1\n",
        ":3: links.core_delay: unknown key (known in [links]: core-rate, core-delay, iu-rate, "
        "iu-delay, dch-rate, dch-delay, common-rate, common-delay)"},
@@ -320,8 +322,8 @@ static void test_value_errors(void) {
       {"[run]\nduration = 0x10\n", ":2: run.duration: '0x10' is not a number"},
       {"[run]\nduration = 1,5\n", ":2: run.duration: '1,5' is not a number"},
       {"[run]\nduration = 1e\n", ":2: run.duration: '1e' is not a number"},
-      {"[run]\nscheme = lkx\n",
-       ":2: run.scheme: unknown scheme 'lkx' (known: patent, unicast, broadcast, lkh, oft, sd, 3gpp, batch)"},
+      {"[run]\nscheme = lkx\n", ":2: run.scheme: unknown scheme 'lkx' (known: patent, unicast, "
+                                "broadcast, lkh, oft, sd, 3gpp, batch)"},
       {"[run]\nscheme = lkh\nlkh-degree = 1\n",
        ":3: run.lkh-degree: '1' is out of range (2..1024)"},
 
@@ -545,10 +547,12 @@ static void test_overrides(void) {
                       "workload, security, data, loss, reliability, mobility, trace, sweep)"},
       {"run.sed=3",
        "--set: run.sed: unknown key (known in [run]: name, seed, duration, scheme, embodiment, "
-       "join-rekey, lkh-degree, sd-capacity, msk-on-leave, msk-period, mtk-period, batch-tree, batch-interval, crypto)"},
+       "join-rekey, lkh-degree, sd-capacity, msk-on-leave, msk-period, mtk-period, batch-tree, "
+       "batch-interval, crypto)"},
       {"run.seed.x=3",
        "--set: run.seed.x: unknown key (known in [run]: name, seed, duration, scheme, "
-       "embodiment, join-rekey, lkh-degree, sd-capacity, msk-on-leave, msk-period, mtk-period, batch-tree, batch-interval, crypto)"},
+       "embodiment, join-rekey, lkh-degree, sd-capacity, msk-on-leave, msk-period, mtk-period, "
+       "batch-tree, batch-interval, crypto)"},
       {"topology.ggsn=0", "--set: topology.ggsn: '0' is out of range (1..64)"},
       {"run.join-rekey=no", "--set: run.join-rekey: 'no' is not a boolean (true|false)"},
       {"run.duration=a\nb", "--set: run.duration: 'a\\nb' is not a number"},
@@ -570,7 +574,8 @@ static void test_overrides(void) {
   g_autofree char *msg = load_error(unknown, fix, SCN_ERROR_INVALID);
   g_assert_true(g_str_has_suffix(
       msg, ":2: run.bogus: unknown key (known in [run]: name, seed, "
-           "duration, scheme, embodiment, join-rekey, lkh-degree, sd-capacity, msk-on-leave, msk-period, mtk-period, batch-tree, batch-interval, crypto)"));
+           "duration, scheme, embodiment, join-rekey, lkh-degree, sd-capacity, msk-on-leave, "
+           "msk-period, mtk-period, batch-tree, batch-interval, crypto)"));
 }
 
 /* ------------------------------------------------------------ the dump */
@@ -639,6 +644,33 @@ static void test_to_ini(void) {
   scn_free(s);
 }
 
+/* The sections and keys that are written only when used ([loss],
+ * [reliability], the NAS and round keys, [mobility]) read back as
+ * themselves: the dump of the dump is the dump. A written `[loss] dch`
+ * used to read back as given and turn the NAS keys on (found by the
+ * scenario fuzzer on examples/zhang-loss.ini). */
+static void test_to_ini_reads_back(void) {
+  const char *texts[] = {
+      "[loss]\ncommon = bernoulli\ncommon-loss = 0.1\n",
+      "[loss]\ndch = none\n",
+      "[loss]\ndch = bernoulli\ndch-loss = 0.1\n",
+      "[reliability]\nrecovery = true\nt3380 = 5\n",
+      "[reliability]\nrecovery = true\nmulticast-rounds = 2\n",
+      "[mobility]\nhandover-rate = 0.01\n",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(texts); i++) {
+    g_autofree char *path = write_tmp("rb.ini", texts[i]);
+    Scenario *s = load_ok(path, NULL);
+    g_autofree char *ini = scn_to_ini(s);
+    scn_free(s);
+    g_autofree char *path2 = write_tmp("rb2.ini", ini);
+    s = load_ok(path2, NULL);
+    g_autofree char *ini2 = scn_to_ini(s);
+    scn_free(s);
+    g_assert_cmpstr(ini, ==, ini2);
+  }
+}
+
 /* ------------------------------------------------------------ shipped files */
 
 static void test_shipped_scenarios(void) {
@@ -699,6 +731,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/scenario/events-key", test_events_key);
   g_test_add_func("/scenario/overrides", test_overrides);
   g_test_add_func("/scenario/to-ini", test_to_ini);
+  g_test_add_func("/scenario/to-ini-reads-back", test_to_ini_reads_back);
   g_test_add_func("/scenario/shipped", test_shipped_scenarios);
   int status = g_test_run();
   rm_rf(tmpdir);
