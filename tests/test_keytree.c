@@ -12,27 +12,13 @@
 #include "keytree/kt_keygen.h"
 #include "keytree/kt_plan.h"
 #include "keytree/kt_tree.h"
+#include "test_keyrefs.h"
 #include "keytree/kt_core.h"
 #include "keytree/kt_subgroup.h"
 #include "keytree/kt_wrap.h"
 
 #define SEED 1u
 #define NOKEY ((KtKeyRef){0, 0})
-
-static KtKeyRef GRP(uint32_t scope, uint32_t v) {
-  return (KtKeyRef){KT_KEY_ID(KT_KEY_GROUP, scope), v};
-}
-static KtKeyRef SG(uint32_t sg, uint32_t v) {
-  return (KtKeyRef){KT_KEY_ID(KT_KEY_SUBGROUP, sg), v};
-}
-static KtKeyRef PRIV(uint32_t ue) {
-  return (KtKeyRef){KT_KEY_ID(KT_KEY_PRIVATE, ue), 1};
-}
-
-static void assert_ref(KtKeyRef got, KtKeyRef want) {
-  if (!kt_ref_equal(got, want))
-    g_error("key ref %#x v%u, expected %#x v%u", got.id, got.version, want.id, want.version);
-}
 
 static KtTree *make_tree(uint32_t n_rnc, uint32_t cpr, uint32_t size, KtSubgroupPolicy policy,
                          int embodiment, uint64_t seed) {
@@ -1138,7 +1124,7 @@ static void corrupt(KtTree *t, int how) {
   case 1: /* a member count */
     t->rnc_count[0]++;
     break;
-  case 2: { /* a sub-group with room missing from the open heap */
+  case 2: {                          /* a sub-group with room missing from the open heap */
     KtSubgroups *groups = t->scheme; /* the patent scheme's state */
     KtSubgroup *sg = kt_subgroups_get(groups, 1);
     g_array_set_size(groups->open[sg->unit], 0);

@@ -6,21 +6,7 @@
 #include "keytree/kt_plan.h"
 #include "keytree/kt_tree.h"
 #include "keytree/kt_wrap.h"
-
-static KtKeyRef GRP(uint32_t scope, uint32_t v) {
-  return (KtKeyRef){KT_KEY_ID(KT_KEY_GROUP, scope), v};
-}
-static KtKeyRef SG(uint32_t sg, uint32_t v) {
-  return (KtKeyRef){KT_KEY_ID(KT_KEY_SUBGROUP, sg), v};
-}
-static KtKeyRef PRIV(uint32_t ue) {
-  return (KtKeyRef){KT_KEY_ID(KT_KEY_PRIVATE, ue), 1};
-}
-
-static void assert_ref(KtKeyRef got, KtKeyRef want) {
-  if (!kt_ref_equal(got, want))
-    g_error("key ref %#x v%u, expected %#x v%u", got.id, got.version, want.id, want.version);
-}
+#include "test_keyrefs.h"
 
 static KtTree *make(KtScheme scheme, int embodiment, KtSubgroupPolicy policy, uint32_t size) {
   /* 2 RNCs of 2 cells: cells 0, 1 are RNC 0's, 2, 3 RNC 1's */

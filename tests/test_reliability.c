@@ -299,14 +299,7 @@ static void churn_on_loss(void *ctx, double now, uint32_t ue, const Msg *msg) {
 
 static void churn_at_end(void *ctx, const Net *net, const KtTree *tree, const Workload *wl) {
   ChurnCheck *c = ctx;
-  for (uint32_t ue = 0; ue < wl->ue_id_end; ue++) {
-    if (!kt_tree_is_member(tree, ue))
-      continue;
-    uint32_t scope =
-        kt_tree_scope_of_rnc(tree, kt_tree_ue_cell(tree, ue) / kt_tree_config(tree)->cells_per_rnc);
-    g_assert_true(net_ue_holds_group_key(net, ue, kt_tree_group_key(tree, scope)));
-    c->members_checked++;
-  }
+  c->members_checked += assert_members_hold_group_key(net, tree, wl);
   for (uint32_t ue = 0; ue < c->left->len; ue++) {
     double left = g_array_index(c->left, double, ue);
     if (left < 0 || kt_tree_is_member(tree, ue))

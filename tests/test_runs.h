@@ -32,6 +32,23 @@ static inline void assert_clean(const RunResult *r) {
   g_assert_cmpuint(r->summary.incomplete_rekeys, ==, 0);
 }
 
+/* Every member of the run's end (the key server's view) holds the current
+ * group key of the scope it is in, by its own key ring; returns how many
+ * members were checked. */
+static inline guint assert_members_hold_group_key(const Net *net, const KtTree *tree,
+                                                  const Workload *wl) {
+  guint checked = 0;
+  for (uint32_t ue = 0; ue < wl->ue_id_end; ue++) {
+    if (!kt_tree_is_member(tree, ue))
+      continue;
+    uint32_t scope =
+        kt_tree_scope_of_rnc(tree, kt_tree_ue_cell(tree, ue) / kt_tree_config(tree)->cells_per_rnc);
+    g_assert_true(net_ue_holds_group_key(net, ue, kt_tree_group_key(tree, scope)));
+    checked++;
+  }
+  return checked;
+}
+
 /* One event's rekey messages, as the rules give them. */
 typedef struct {
   uint32_t p2p, p2m, p2m_tx, core;
