@@ -39,6 +39,11 @@ typedef struct {
    * key-assignment block `block` of its cell (nodes/loss.h), or an RLC
    * reset discarded a frame of its dedicated channel (block 0, lost). */
   void (*on_block)(Net *net, uint32_t self, uint32_t block, bool lost);
+  /* UEs only, may be NULL: a point-to-multipoint key assignment `msg` heard
+   * by the UEs `to` of one cell, in that order, none of them lost: the same
+   * as on_message for each, in one call per transmission (transport.c uses
+   * it when no reception can be lost, nodes/loss.h). */
+  void (*on_common)(Net *net, const uint32_t *to, guint n, NetElement from, const Msg *msg);
 } NodeOps;
 
 typedef struct Radio Radio;

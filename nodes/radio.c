@@ -300,6 +300,18 @@ guint radio_index_ues(const Radio *r, uint32_t cell, uint32_t key_id, GArray *ou
   return n;
 }
 
+void radio_keep_listening(const Radio *r, GArray *ues) {
+  uint32_t *u = (uint32_t *)(void *)ues->data;
+  guint kept = 0;
+  for (guint i = 0; i < ues->len; i++) {
+    if (i + 8 < ues->len && u[i + 8] < r->ue_capacity)
+      __builtin_prefetch(&r->camp[u[i + 8]]); /* the UEs are spread over the array */
+    if (radio_listening(r, u[i]))
+      u[kept++] = u[i];
+  }
+  g_array_set_size(ues, kept);
+}
+
 bool radio_listening(const Radio *r, uint32_t ue) {
   return ue < r->ue_capacity && (r->camp[ue].cell & LISTENING);
 }

@@ -76,6 +76,8 @@ guint radio_listeners(const Radio *radio);
 void radio_bearer_cells(const Radio *radio, uint32_t rnc, GArray *out);
 /* Whether `ue` listens to the bearer of the cell it is camped on. */
 bool radio_listening(const Radio *radio, uint32_t ue);
+/* Keeps, in order, the UEs of `ues` (uint32) that radio_listening. */
+void radio_keep_listening(const Radio *radio, GArray *ues);
 
 /* The holders index (see above). Its lists are threaded through the
  * holders' own key slots: each indexed (UE, key id) has one RadioLink in the

@@ -119,6 +119,20 @@ static bool reception_lost(Net *net, uint32_t ue, uint32_t block, const Msg *msg
   return lost;
 }
 
+/* A key assignment heard by the UEs `to` of the cell: without a loss
+ * model, every one of them hears it, in one call of the UEs' batch entry
+ * (node.h's on_common); otherwise each after its own reception draw. */
+static void deliver_common(Net *net, const uint32_t *to, guint n, uint32_t block, NetElement from,
+                           const Msg *msg) {
+  if (!net->loss && net->ops[NET_UE]->on_common) {
+    net->ops[NET_UE]->on_common(net, to, n, from, msg);
+    return;
+  }
+  for (guint i = 0; i < n; i++)
+    if (!reception_lost(net, to[i], block, msg))
+      dispatch(net, (NetElement){NET_UE, to[i]}, from, msg, NULL);
+}
+
 static void on_common(void *ctx, SimRanId ran, uint32_t cell, const uint8_t *bytes, size_t len) {
   Net *net = ctx;
   uint32_t global_cell = ran * net->cfg.cells_per_rnc + cell;
@@ -154,9 +168,7 @@ static void on_common(void *ctx, SimRanId ran, uint32_t cell, const uint8_t *byt
    * in one message), each listener tells from its own labels which wrap,
    * if any, is for it */
   if (KT_KEY_ID_KIND(under) == KT_KEY_GROUP || kt_tree_stateless(net->tree)) {
-    for (guint i = 0; i < n; i++)
-      if (!reception_lost(net, listeners[i], block, &msg))
-        dispatch(net, (NetElement){NET_UE, listeners[i]}, from, &msg, NULL);
+    deliver_common(net, listeners, n, block, from, &msg);
     return;
   }
   if (KT_KEY_ID_KIND(under) != KT_KEY_SUBGROUP)
@@ -168,18 +180,8 @@ static void on_common(void *ctx, SimRanId ran, uint32_t cell, const uint8_t *byt
   g_array_set_size(to, 0);
   radio_index_ues(net->radio, global_cell, under, to);
   radio_index_ues(net->radio, global_cell, RADIO_INDEX_ANY, to);
-  guint kept = 0;
-  for (guint i = 0; i < to->len; i++) {
-    uint32_t ue = g_array_index(to, uint32_t, i);
-    if (radio_listening(net->radio, ue))
-      g_array_index(to, uint32_t, kept++) = ue;
-  }
-  g_array_set_size(to, kept);
-  for (guint i = 0; i < to->len; i++) {
-    uint32_t ue = g_array_index(to, uint32_t, i);
-    if (!reception_lost(net, ue, block, &msg))
-      dispatch(net, (NetElement){NET_UE, ue}, from, &msg, NULL);
-  }
+  radio_keep_listening(net->radio, to);
+  deliver_common(net, (const uint32_t *)(const void *)to->data, to->len, block, from, &msg);
 }
 
 /* RLC acknowledged mode (sim/): a frame of a dedicated channel was lost

@@ -50,6 +50,9 @@ typedef struct {
                                * membership once its new keys come */
   uint8_t move_nodes;         /* its first `move_nodes` node keys were held
                                * before the move (end_move_path) */
+  uint8_t may_pend;           /* 0: none of the pending list's wraps is this UE's
+                               * (set by pend, cleared when its last one is taken
+                               * out), so the scans of the list skip the UE */
 } UeState;
 
 /* A wrap a UE received under a newer version of a key it holds: kept until
@@ -243,7 +246,7 @@ static void end_move_path(Net *net, uint32_t ue, const Msg *msg) {
     st->n_nodes--;
     /* wraps it kept under a newer version of that key will not open */
     GArray *pending = ues(net)->pending;
-    for (guint j = 0; j < pending->len;) {
+    for (guint j = 0; st->may_pend && j < pending->len;) {
       const PendingWrap *p = &g_array_index(pending, PendingWrap, j);
       if (p->ue == ue && p->wrap.under.id == gone)
         g_array_remove_index(pending, j);
@@ -321,6 +324,7 @@ static const KtKey *held_key(const Net *net, uint32_t ue, KtKeyId id) {
 static void pend(Net *net, uint32_t ue, uint32_t seq, const KtWrap *wrap) {
   PendingWrap p = {.ue = ue, .seq = seq, .wrap = *wrap};
   g_array_append_val(ues(net)->pending, p);
+  st_of(net, ue)->may_pend = 1;
   if (ues(net)->recovery && st_of(net, ue)->member)
     ue_recovery_waiting(net, ues(net)->recovery, ue); /* it may never come */
 }
@@ -331,6 +335,9 @@ static void compute_keys(Net *net, uint32_t ue, uint32_t seq);
 static void retry_pending(Net *net, uint32_t ue) {
   /* the list is short (only wraps racing their key); take this UE's out,
    * then process them again */
+  UeState *st = st_of(net, ue);
+  if (!st->may_pend)
+    return;
   GArray *pending = ues(net)->pending;
   GArray *mine = NULL;
   for (guint i = 0; i < pending->len;) {
@@ -344,6 +351,7 @@ static void retry_pending(Net *net, uint32_t ue) {
     g_array_append_val(mine, *p);
     g_array_remove_index_fast(pending, i);
   }
+  st->may_pend = 0; /* pend sets it again for what is kept once more */
   if (!mine)
     return;
   for (guint i = 0; i < mine->len; i++) {
@@ -358,13 +366,15 @@ static void retry_pending(Net *net, uint32_t ue) {
  * the RNC sends it no key after the leave). Other schemes keep theirs (a
  * newer version of a key it holds can still come and open the wrap). */
 static void drop_pending(Net *net, uint32_t ue) {
+  UeState *st = st_of(net, ue);
   GArray *pending = ues(net)->pending;
-  for (guint i = 0; i < pending->len;) {
+  for (guint i = 0; st->may_pend && i < pending->len;) {
     if (g_array_index(pending, PendingWrap, i).ue == ue)
       g_array_remove_index(pending, i);
     else
       i++;
   }
+  st->may_pend = 0;
 }
 
 /* The end of a joiner's wait (see above): the wraps it kept under node ids
@@ -376,7 +386,7 @@ static void end_wait(Net *net, uint32_t ue) {
   radio_index_remove(net->radio, ue, RADIO_INDEX_ANY, &st->link);
   st->waiting = 0;
   GArray *pending = ues(net)->pending;
-  for (guint i = 0; i < pending->len;) {
+  for (guint i = 0; st->may_pend && i < pending->len;) {
     const PendingWrap *p = &g_array_index(pending, PendingWrap, i);
     if (p->ue == ue && !held_key(net, ue, p->wrap.under.id))
       g_array_remove_index(pending, i);
@@ -563,7 +573,7 @@ static void run_waiting(Net *net, uint32_t ue);
  * new one came first, or it was never its) are not for it. */
 static void drop_foreign_pending(Net *net, uint32_t ue) {
   GArray *pending = ues(net)->pending;
-  for (guint i = 0; i < pending->len;) {
+  for (guint i = 0; st_of(net, ue)->may_pend && i < pending->len;) {
     const PendingWrap *p = &g_array_index(pending, PendingWrap, i);
     const KtKey *held = p->ue == ue ? held_key(net, ue, p->wrap.under.id) : NULL;
     if (p->ue == ue && KT_KEY_ID_KIND(p->wrap.under.id) == KT_KEY_SUBGROUP &&
@@ -572,6 +582,24 @@ static void drop_foreign_pending(Net *net, uint32_t ue) {
     else
       i++;
   }
+}
+
+/* A key assignment to this UE, or heard on its cell: its wraps. */
+static void on_key_assignment(Net *net, uint32_t self, const Msg *msg) {
+  UeState *st = st_of(net, self);
+  uint32_t held = k_of(net, st->group)->ref.version;
+  for (uint8_t i = 0; i < msg->n_wraps; i++) {
+    note_newer(net, self, &msg->wraps[i]);
+    process_wrap(net, self, msg->seq, &msg->wraps[i]);
+  }
+  if (ues(net)->recovery && st->member && kt_tree_stateless(net->tree) &&
+      k_of(net, st->group)->ref.version > held)
+    ue_recovery_superseded(ues(net)->recovery, self); /* (a stateless scheme) */
+  /* multicast rounds (recovery.h): a newer group key heard on the cell
+   * answers a request as the unicast answer would */
+  if (ues(net)->recovery && net->cfg.loss.multicast_rounds > 0 && msg->mode == MSG_P2M &&
+      k_of(net, st->group)->ref.version > held)
+    ue_recovery_answered(ues(net)->recovery, self);
 }
 
 static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *msg,
@@ -616,19 +644,7 @@ static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *m
   if (msg->type == MSG_KEY_ASSIGNMENT && msg->mode == MSG_P2P && msg->ue == self)
     end_regroup(net, self); /* its new group's keys */
   if (msg->type == MSG_KEY_ASSIGNMENT && (msg->mode == MSG_P2M || msg->ue == self)) {
-    uint32_t held = k_of(net, st->group)->ref.version;
-    for (uint8_t i = 0; i < msg->n_wraps; i++) {
-      note_newer(net, self, &msg->wraps[i]);
-      process_wrap(net, self, msg->seq, &msg->wraps[i]);
-    }
-    if (ues(net)->recovery && st->member && kt_tree_stateless(net->tree) &&
-        k_of(net, st->group)->ref.version > held)
-      ue_recovery_superseded(ues(net)->recovery, self); /* (a stateless scheme) */
-    /* multicast rounds (recovery.h): a newer group key heard on the cell
-     * answers a request as the unicast answer would */
-    if (ues(net)->recovery && net->cfg.loss.multicast_rounds > 0 && msg->mode == MSG_P2M &&
-        k_of(net, st->group)->ref.version > held)
-      ue_recovery_answered(ues(net)->recovery, self);
+    on_key_assignment(net, self, msg);
   } else if (msg->type == MSG_KEY_RECOVERY && msg->ue == self && ues(net)->recovery) {
     ue_recovery_answered(ues(net)->recovery, self);
     for (uint8_t i = 0; i < msg->n_wraps; i++)
@@ -640,9 +656,30 @@ static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *m
   }
 }
 
+/* How many UEs ahead of its turn a receiver's state is fetched. */
+#define UE_FETCH_AHEAD 8u
+
+/* node.h's on_common: a point-to-multipoint key assignment heard by the UEs
+ * `to` of one cell, each in turn, none lost. Of ue_on_message only the key
+ * assignment's part applies to it (the accepts, confirms and
+ * point-to-point parts test a type or a mode it does not have), so that is
+ * what each UE runs, as it would one by one; the call per transmission
+ * (not per UE) lets the UEs' states be fetched ahead of their turn: the
+ * holders of a key are spread over the UE array, a cache miss each. */
+static void ue_on_common(Net *net, const uint32_t *to, guint n, NetElement from, const Msg *msg) {
+  (void)from;
+  g_assert(msg->type == MSG_KEY_ASSIGNMENT && msg->mode == MSG_P2M);
+  const UeState *all = ues(net)->ue;
+  for (guint i = 0; i < n; i++) {
+    if (i + UE_FETCH_AHEAD < n)
+      __builtin_prefetch(&all[to[i + UE_FETCH_AHEAD]]);
+    on_key_assignment(net, to[i], msg);
+  }
+}
+
 static bool has_pending(const Net *net, uint32_t ue) {
   const GArray *pending = ues(net)->pending;
-  for (guint i = 0; i < pending->len; i++)
+  for (guint i = 0; st_of(net, ue)->may_pend && i < pending->len; i++)
     if (g_array_index(pending, PendingWrap, i).ue == ue)
       return true;
   return false;
@@ -736,7 +773,8 @@ const NodeOps ue_ops = {.name = "ue",
                         .on_message = ue_on_message,
                         .on_timer = ue_on_timer,
                         .fini = ue_fini,
-                        .on_block = ue_on_block};
+                        .on_block = ue_on_block,
+                        .on_common = ue_on_common};
 
 /* ------------------------------------------------------------- actions */
 

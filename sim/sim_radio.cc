@@ -46,9 +46,14 @@
  * id -> the RAN it is camped on and its slot there). A UE has one radio: a
  * UE that camps on another RAN takes its device along (sim_ran_attach).
  * Measured (tests/test_sim.c, live heap after initialisation): ~644 B per UE
- * for node + device, of which ~270 B is the receive callback Node::AddDevice
- * installs (ns-3 3.37 callbacks are a std::function plus shared_ptr'd
- * components); kept because a NetDevice must deliver to it.
+ * for node + device with the receive callback Node::AddDevice installs
+ * (ns-3 3.37 callbacks are a std::function plus shared_ptr'd components,
+ * ~270 B). A UE device drops that callback right after AddDevice: a UE node
+ * registers no protocol handlers (what a UE receives goes to sim's receiver,
+ * receiver.on_dch), so it would call into an empty handler list for every
+ * packet. A receive callback set on the device later (SetReceiveCallback)
+ * is kept and called, as is a promiscuous one. The RNC's device keeps its
+ * node's callback (one per RAN). About 380 B per UE without it.
  * Addresses are not stored: a device's MAC-48 address is derived from its
  * node id (02:4d:<node id, 4 bytes big-endian>).
  */
@@ -171,6 +176,12 @@ public:
   }
   void SetReceiveCallback(ReceiveCallback cb) override {
     m_rx = cb;
+  }
+  /* Forgets the receive callback Node::AddDevice just installed (see the
+   * head of the file: a UE node has no protocol handlers, and the callback
+   * costs ~270 B per UE). One set later (SetReceiveCallback) is kept. */
+  void DropNodeReceive() {
+    m_rx = ReceiveCallback();
   }
   void SetPromiscReceiveCallback(PromiscReceiveCallback cb) override;
   bool SupportsSendFrom() const override {
@@ -770,6 +781,7 @@ void sim_ran_attach(SimRanId ran, SimNodeId ue) {
     dev = CreateObject<simint::RadioDevice>();
     dev->Attach(&ch, false);
     node->AddDevice(dev);
+    dev->DropNodeReceive();
   } else {
     /* one radio per UE: it leaves the old RAN's channel for this one */
     simint::RadioChannel &from = simint::ran_of(old);
