@@ -107,6 +107,12 @@ void completion_on_plan(RekeyCompletion *c, uint32_t seq, const KtPlan *plan,
   }
 }
 
+void completion_prefetch(const RekeyCompletion *c, const uint32_t *ues, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++)
+    if (ues[i] < c->ue_capacity)
+      __builtin_prefetch(&c->ue[ues[i]]);
+}
+
 void completion_on_install(RekeyCompletion *c, uint32_t ue, KtKeyRef ref, double now) {
   g_assert(ue < c->ue_capacity);
   UeProgress *u = &c->ue[ue];

@@ -29,5 +29,8 @@ void completion_free(RekeyCompletion *c);
  * member's provisioning, which changes no key). */
 void completion_on_plan(RekeyCompletion *c, uint32_t seq, const KtPlan *plan,
                         uint32_t members_in_scope);
+/* The UEs `ues` are about to install a key: their records are fetched
+ * into the cache (a hint; changes nothing). */
+void completion_prefetch(const RekeyCompletion *c, const uint32_t *ues, uint32_t n);
 /* UE `ue` installed group key `ref` at `now`. */
 void completion_on_install(RekeyCompletion *c, uint32_t ue, KtKeyRef ref, double now);

@@ -182,6 +182,11 @@ static void obs_install(void *ctx, uint32_t ue, uint32_t seq, KtKeyRef ref) {
   }
 }
 
+static void obs_common_reach(void *ctx, const uint32_t *ues, uint32_t n) {
+  RunCtx *rc = ctx;
+  completion_prefetch(rc->completion, ues, n);
+}
+
 static void obs_common_keys(void *ctx, uint32_t rnc, const uint32_t *cells, uint32_t n_cells,
                             const Msg *msg) {
   (void)rnc;
@@ -535,6 +540,7 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
                      .on_unwrap = obs_unwrap,
                      .on_request = obs_request,
                      .on_group_install = obs_install,
+                     .on_common_reach = obs_common_reach,
                      .on_plan = obs_plan,
                      .on_membership = obs_membership,
                      .on_move = obs_move,

@@ -60,6 +60,10 @@ typedef struct {
   void (*on_request)(void *ctx, uint32_t seq);
   /* UE `ue` installed group key `ref`, delivered by a message of event `seq` */
   void (*on_group_install)(void *ctx, uint32_t ue, uint32_t seq, KtKeyRef ref);
+  /* may be NULL: a common-channel key assignment is about to reach the UEs
+   * `ues`, none lost (each may then install a key: on_group_install). A
+   * hint to fetch what is kept per UE ahead (nothing to count on it). */
+  void (*on_common_reach)(void *ctx, const uint32_t *ues, uint32_t n);
   /* a plan was made for event `seq` (NET_NO_SEQ: an initial member's
    * provisioning); `members_in_scope` are the group members in the plan's
    * scope after it, who must all install the new group key if it changed */

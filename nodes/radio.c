@@ -25,6 +25,8 @@ struct Radio {
   /* (cell << 32 | key id) -> its list of holders: first << 32 | last (UE
    * ids); the links between are in the holders' key slots (link_of) */
   GHashTable *holders;
+  guint n_any; /* entries under RADIO_INDEX_ANY, in every cell: with none,
+                * radio_index_ues need not look them up */
   RadioLinkOf link_of;
   void *link_ctx;
 };
@@ -239,6 +241,8 @@ void radio_index_add(Radio *r, uint32_t ue, uint32_t key_id, RadioLink *link) {
   g_assert(radio_ue_seen(r, ue) && r->link_of);
   gpointer key = holders_key(radio_ue_cell(r, ue), key_id);
   Ends e;
+  if (key_id == RADIO_INDEX_ANY)
+    r->n_any++;
   link->next = RADIO_NO_UE;
   if (!ends_of(r, key, &e)) {
     link->prev = RADIO_NO_UE;
@@ -259,6 +263,8 @@ void radio_index_remove(Radio *r, uint32_t x, uint32_t key_id, RadioLink *lx) {
   Ends e;
   bool found = ends_of(r, key, &e);
   g_assert(found); /* only an indexed holder is removed */
+  if (key_id == RADIO_INDEX_ANY)
+    r->n_any--;
   if (e.first == x && e.last == x) {
     g_hash_table_remove(r->holders, key);
     return;
@@ -286,7 +292,7 @@ void radio_index_remove(Radio *r, uint32_t x, uint32_t key_id, RadioLink *lx) {
 
 guint radio_index_ues(const Radio *r, uint32_t cell, uint32_t key_id, GArray *out) {
   Ends e;
-  if (!ends_of(r, holders_key(cell, key_id), &e))
+  if ((key_id == RADIO_INDEX_ANY && r->n_any == 0) || !ends_of(r, holders_key(cell, key_id), &e))
     return 0;
   guint start = out->len, n = 0, room = 0;
   for (uint32_t u = e.first; u != RADIO_NO_UE; u = r->link_of(r->link_ctx, u, key_id)->next) {

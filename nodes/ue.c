@@ -656,24 +656,37 @@ static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *m
   }
 }
 
-/* How many UEs ahead of its turn a receiver's state is fetched. */
-#define UE_FETCH_AHEAD 8u
+/* The UEs whose states are fetched ahead, a chunk at a time. */
+#define UE_FETCH_CHUNK 16u
+
+/* Fetches the states of the UEs `to` (and, through the observer's hint,
+ * what it keeps per UE) ahead of their turn. */
+static void fetch_ahead(const Net *net, const uint32_t *to, guint n) {
+  const UeState *all = ues(net)->ue;
+  for (guint i = 0; i < n; i++)
+    __builtin_prefetch(&all[to[i]]);
+  if (net->obs.on_common_reach)
+    net->obs.on_common_reach(net->obs.ctx, to, n);
+}
 
 /* node.h's on_common: a point-to-multipoint key assignment heard by the UEs
  * `to` of one cell, each in turn, none lost. Of ue_on_message only the key
  * assignment's part applies to it (the accepts, confirms and
  * point-to-point parts test a type or a mode it does not have), so that is
  * what each UE runs, as it would one by one; the call per transmission
- * (not per UE) lets the UEs' states be fetched ahead of their turn: the
- * holders of a key are spread over the UE array, a cache miss each. */
+ * (not per UE) lets the next chunk of UEs' states be fetched while a chunk
+ * runs: the holders of a key are spread over the UE array, a cache miss
+ * each otherwise. */
 static void ue_on_common(Net *net, const uint32_t *to, guint n, NetElement from, const Msg *msg) {
   (void)from;
   g_assert(msg->type == MSG_KEY_ASSIGNMENT && msg->mode == MSG_P2M);
-  const UeState *all = ues(net)->ue;
-  for (guint i = 0; i < n; i++) {
-    if (i + UE_FETCH_AHEAD < n)
-      __builtin_prefetch(&all[to[i + UE_FETCH_AHEAD]]);
-    on_key_assignment(net, to[i], msg);
+  fetch_ahead(net, to, MIN(n, UE_FETCH_CHUNK));
+  for (guint c = 0; c < n; c += UE_FETCH_CHUNK) {
+    guint end = MIN(n, c + UE_FETCH_CHUNK);
+    if (end < n)
+      fetch_ahead(net, to + end, MIN(n - end, UE_FETCH_CHUNK));
+    for (guint i = c; i < end; i++)
+      on_key_assignment(net, to[i], msg);
   }
 }
 
