@@ -308,6 +308,23 @@ static void test_radio_index(void) {
   radio_bearer_leave(r, 0, 1);
   g_assert_false(radio_listening(r, 0));
   g_assert_false(radio_listening(r, 99)); /* no such UE */
+  /* keep_listening: the listeners of a list, in its order */
+  radio_bearer_join(r, 2, 2);
+  radio_bearer_join(r, 1, 1);
+  const uint32_t some[] = {2, 0, 1, 99};
+  g_array_set_size(ues, 0);
+  g_array_append_vals(ues, some, G_N_ELEMENTS(some));
+  radio_keep_listening(r, ues);
+  g_assert_cmpuint(ues->len, ==, 2);
+  g_assert_cmpuint(g_array_index(ues, uint32_t, 0), ==, 2);
+  g_assert_cmpuint(g_array_index(ues, uint32_t, 1), ==, 1);
+  radio_bearer_leave(r, 2, 2);
+  radio_bearer_leave(r, 1, 1);
+  /* the waiting list: empty once its last UE stops waiting, then back */
+  idx_remove(r, 0, RADIO_INDEX_ANY);
+  g_assert_cmpuint(idx_ues(r, 1, RADIO_INDEX_ANY, ues), ==, 0);
+  idx_add(r, 0, RADIO_INDEX_ANY);
+  g_assert_cmpuint(idx_ues(r, 1, RADIO_INDEX_ANY, ues), ==, 1);
   /* removal: the last holder empties the entry */
   idx_remove(r, 1, s8);
   g_assert_cmpuint(idx_ues(r, 1, s8, ues), ==, 0);
