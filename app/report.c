@@ -54,11 +54,11 @@ void report_summarise(const Metrics *m, Summary *out) {
   out->incomplete_rekeys = 0;
   out->latency_mean = out->latency_p95 = out->latency_max = 0.0;
 
-  guint n_ev = m->events->len;
+  guint n_ev = metrics_n_events(m);
   double *lat = g_new(double, n_ev > 0 ? n_ev : 1);
   guint n_lat = 0;
   for (guint i = 0; i < n_ev; i++) {
-    const EventRecord *e = &g_array_index(m->events, EventRecord, i);
+    const EventRecord *e = metrics_event_read(m, i);
     uint64_t rekey_msgs = (uint64_t)e->p2p_msgs + e->p2m_msgs + e->core_msgs;
     if (e->kind == EV_JOIN) {
       out->joins++;
@@ -397,8 +397,8 @@ static GString *rekeys_csv(const Metrics *m, bool reliability, bool mobility) {
     g_string_append(s, ",retransmissions,p2m_repeats,recovery_replies,recovery_bytes");
   g_string_append(s, mobility ? ",from_cell\n" : "\n");
   static const char *const kinds[] = {[EV_JOIN] = "join", [EV_LEAVE] = "leave", [EV_MOVE] = "move"};
-  for (guint i = 0; i < m->events->len; i++) {
-    const EventRecord *e = &g_array_index(m->events, EventRecord, i);
+  for (guint i = 0; i < metrics_n_events(m); i++) {
+    const EventRecord *e = metrics_event_read(m, i);
     append_double(s, "%.6f", e->time);
     g_string_append_printf(s, ",%s,%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",", kinds[e->kind], e->ue,
                            e->rnc, e->cell);

@@ -12,10 +12,12 @@
 #include "app/completion.h"
 #include "keytree/kt_wrap.h"
 #include "sim/sim.h"
+#include "sim/sim_order.h"
 
 typedef struct {
   const Scenario *scn;
   const Workload *wl;
+  SimOrder wl_order; /* the workload events' places among equal-time events */
   Metrics *metrics;
   Net *net;
   const RunHooks *hooks;
@@ -50,7 +52,7 @@ static guint element_index(const RunCtx *rc, NetElement e) {
 }
 
 static EventRecord *event_of(RunCtx *rc, uint32_t seq) {
-  if (seq == NET_NO_SEQ || seq >= rc->metrics->events->len)
+  if (seq == NET_NO_SEQ || seq >= metrics_n_events(rc->metrics))
     return NULL;
   return metrics_event(rc->metrics, seq);
 }
@@ -412,8 +414,21 @@ static gboolean check_sd(const Scenario *scn, const Workload *wl, const KtConfig
 
 /* ------------------------------------------------------------ the events */
 
+static void fire_event(void *ctx, uint64_t index);
+
+/* Schedules workload event `index` in the place sim_order reserved for it
+ * (fire_event schedules the next: one workload event pending at a time,
+ * each running exactly where it would if all had been scheduled at the
+ * start). */
+static void schedule_event(RunCtx *rc, uint64_t index) {
+  if (index < rc->wl->events->len)
+    sim_order_schedule(&rc->wl_order, index, g_array_index(rc->wl->events, WlEvent, index).time,
+                       fire_event, rc, index);
+}
+
 static void fire_event(void *ctx, uint64_t index) {
   RunCtx *rc = ctx;
+  schedule_event(rc, index + 1);
   const WlEvent *e = &g_array_index(rc->wl->events, WlEvent, index);
   uint32_t rnc = e->cell / rc->scn->cells_per_rnc;
   static const EvKind kinds[] = {[WL_JOIN] = EV_JOIN, [WL_LEAVE] = EV_LEAVE, [WL_MOVE] = EV_MOVE};
@@ -560,8 +575,8 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
   net_provision_done(rc.net);
   if (hooks && hooks->at_start)
     hooks->at_start(hooks->ctx, rc.net);
-  for (guint i = 0; i < wl->events->len; i++)
-    sim_schedule(g_array_index(wl->events, WlEvent, i).time, fire_event, &rc, i);
+  rc.wl_order = sim_order_reserve(wl->events->len);
+  schedule_event(&rc, 0);
   gint64 t_loop = g_get_monotonic_time();
   double c_loop = cpu_now();
   if (!trace_failed)
