@@ -15,6 +15,7 @@
  * length of the run. */
 #include "app/adversary.h"
 
+#include <sodium.h>
 #include <string.h>
 
 G_STATIC_ASSERT(sizeof(gpointer) >= sizeof(uint64_t)); /* refs are stored in the pointer */
@@ -79,7 +80,7 @@ struct Adversaries {
    * group, the keys it held before (it keeps them: they join its listener
    * when it leaves); per UE that moved to another RNC's group (embodiment
    * 2), its listener as a departed UE of the groups it left that way */
-  GHashTable *kept;  /* ue -> GArray of KtKey */
+  GHashTable *kept;  /* ue -> Kept */
   GHashTable *moved; /* ue -> Listener* (without collusion) */
   AdversaryCounts counts;
   GArray *scratch_keys;     /* KtKey: a joiner's keys during its check */
@@ -135,11 +136,33 @@ static Listener *listener_new(const Adversaries *a, bool coalition) {
   return l;
 }
 
-static void keys_free(gpointer p) {
-  GArray *k = p;
-  for (guint i = 0; i < k->len; i++)
-    kt_key_wipe(&g_array_index(k, KtKey, i));
-  g_array_free(k, TRUE);
+/* The keys a UE kept from its moves, allocated to their exact number (a
+ * mover keeps one or two: a GArray would reserve 16). */
+typedef struct {
+  guint n;
+  KtKey keys[];
+} Kept;
+
+static void kept_free(gpointer p) {
+  Kept *k = p;
+  for (guint i = 0; i < k->n; i++)
+    kt_key_wipe(&k->keys[i]);
+  g_free(k);
+}
+
+/* `k` (NULL: none yet) with `key` appended: moved to its new size (the old
+ * block wiped). */
+static Kept *kept_append(Kept *k, const KtKey *key) {
+  guint n = k ? k->n : 0;
+  Kept *grown = g_malloc(sizeof(Kept) + (n + 1) * sizeof(KtKey));
+  grown->n = n + 1;
+  if (k) {
+    memcpy(grown->keys, k->keys, n * sizeof(KtKey));
+    sodium_memzero(k, sizeof(Kept) + n * sizeof(KtKey));
+    g_free(k);
+  }
+  grown->keys[n] = *key;
+  return grown;
 }
 
 /* The listeners holding key `ref` (NULL if none). */
@@ -325,7 +348,7 @@ Adversaries *adversaries_new(const AdversaryConfig *config) {
   a->chains = g_hash_table_new_full(chain_hash, chain_equal, g_free, NULL);
   a->waiting = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
   a->left_at = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
-  a->kept = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, keys_free);
+  a->kept = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, kept_free);
   a->moved = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, listener_free);
   a->scratch_keys = g_array_new(FALSE, FALSE, sizeof(KtKey));
   a->scratch_held = g_hash_table_new(mix_hash, g_direct_equal);
@@ -360,32 +383,31 @@ void adversaries_on_move(Adversaries *a, uint32_t ue, const GArray *keys) {
    * each interior key only the newest version it held (older versions
    * open nothing a newer one does not lead to), so the record grows with
    * the sub-groups a UE moved out of, not with its moves. */
-  GArray *k = g_hash_table_lookup(a->kept, GUINT_TO_POINTER(ue));
+  Kept *k = g_hash_table_lookup(a->kept, GUINT_TO_POINTER(ue));
   for (guint i = 0; i < keys->len; i++) {
     const KtKey *key = &g_array_index(keys, KtKey, i);
     if (KT_KEY_ID_KIND(key->ref.id) != KT_KEY_SUBGROUP)
       continue;
-    if (!k) {
-      k = g_array_new(FALSE, FALSE, sizeof(KtKey));
-      g_hash_table_insert(a->kept, GUINT_TO_POINTER(ue), k);
-    }
     guint j = 0;
-    while (j < k->len && g_array_index(k, KtKey, j).ref.id != key->ref.id)
+    while (k && j < k->n && k->keys[j].ref.id != key->ref.id)
       j++;
-    if (j == k->len)
-      g_array_append_vals(k, key, 1);
-    else if (g_array_index(k, KtKey, j).ref.version < key->ref.version)
-      g_array_index(k, KtKey, j) = *key;
+    if (!k || j == k->n) {
+      k = kept_append(k, key);
+      g_hash_table_steal(a->kept, GUINT_TO_POINTER(ue));
+      g_hash_table_insert(a->kept, GUINT_TO_POINTER(ue), k);
+    } else if (k->keys[j].ref.version < key->ref.version) {
+      k->keys[j] = *key;
+    }
   }
 }
 
 /* The keys `ue` kept from its moves, learned by `l` and forgotten here. */
 static void learn_kept(Adversaries *a, Listener *l, uint32_t ue) {
-  GArray *k = g_hash_table_lookup(a->kept, GUINT_TO_POINTER(ue));
+  const Kept *k = g_hash_table_lookup(a->kept, GUINT_TO_POINTER(ue));
   if (!k)
     return;
-  for (guint i = 0; i < k->len; i++)
-    learn(a, l, &g_array_index(k, KtKey, i));
+  for (guint i = 0; i < k->n; i++)
+    learn(a, l, &k->keys[i]);
   g_hash_table_remove(a->kept, GUINT_TO_POINTER(ue));
 }
 
