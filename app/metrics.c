@@ -2,18 +2,18 @@
  *
  * Element index layout: 0 = BM-SC, then the GGSNs, the SGSNs, the RNCs, and
  * last one row for all UEs together. Events are records indexed by seq, in an
- * EventStore (app/event_store.h).
+ * RecStore (app/rec_store.h).
  */
 #include "app/metrics.h"
 
-#include "app/event_store.h"
+#include "app/rec_store.h"
 
 Metrics *metrics_new(uint32_t n_ggsn, uint32_t n_sgsn, uint32_t n_rnc) {
   Metrics *m = g_new0(Metrics, 1);
   m->n_ggsn = n_ggsn;
   m->n_sgsn = n_sgsn;
   m->n_rnc = n_rnc;
-  m->events = event_store_new();
+  m->events = rec_store_new(sizeof(EventRecord));
   m->elements = g_new0(ElCounters, metrics_n_elements(m));
   return m;
 }
@@ -21,7 +21,7 @@ Metrics *metrics_new(uint32_t n_ggsn, uint32_t n_sgsn, uint32_t n_rnc) {
 void metrics_free(Metrics *m) {
   if (!m)
     return;
-  event_store_free(m->events);
+  rec_store_free(m->events);
   g_free(m->elements);
   g_free(m);
 }
@@ -85,19 +85,19 @@ uint32_t metrics_event_new(Metrics *m, double time, EvKind kind, uint32_t ue, ui
   e.from_cell = UINT32_MAX;
   e.start = -1.0;
   e.done = -1.0;
-  return event_store_append(m->events, &e);
+  return rec_store_append(m->events, &e);
 }
 
 EventRecord *metrics_event(Metrics *m, uint32_t seq) {
-  return event_store_at(m->events, seq);
+  return rec_store_at(m->events, seq);
 }
 
 const EventRecord *metrics_event_read(const Metrics *m, uint32_t seq) {
-  return event_store_at(m->events, seq);
+  return rec_store_at(m->events, seq);
 }
 
 uint32_t metrics_n_events(const Metrics *m) {
-  return event_store_len(m->events);
+  return rec_store_len(m->events);
 }
 
 static ElCounters *element(Metrics *m, guint el) {

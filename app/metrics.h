@@ -54,11 +54,11 @@ typedef struct {
   bool inter_rnc; /* a move to another RNC */
 } EventRecord;
 
-typedef struct EventStore EventStore;
+typedef struct RecStore RecStore;
 
 typedef struct {
   uint32_t n_ggsn, n_sgsn, n_rnc;
-  EventStore *events;     /* EventRecord, index = seq (app/event_store.h) */
+  RecStore *events;       /* EventRecord, index = seq (app/rec_store.h) */
   ElCounters *elements;   /* 1 + n_ggsn + n_sgsn + n_rnc + 1 (UEs), see metrics_element */
   uint64_t rejected_msgs; /* malformed bytes received anywhere */
   uint64_t link_drops;

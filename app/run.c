@@ -421,15 +421,15 @@ static void fire_event(void *ctx, uint64_t index);
  * each running exactly where it would if all had been scheduled at the
  * start). */
 static void schedule_event(RunCtx *rc, uint64_t index) {
-  if (index < rc->wl->events->len)
-    sim_order_schedule(&rc->wl_order, index, g_array_index(rc->wl->events, WlEvent, index).time,
+  if (index < wl_n_events(rc->wl))
+    sim_order_schedule(&rc->wl_order, index, wl_event(rc->wl, index)->time,
                        fire_event, rc, index);
 }
 
 static void fire_event(void *ctx, uint64_t index) {
   RunCtx *rc = ctx;
   schedule_event(rc, index + 1);
-  const WlEvent *e = &g_array_index(rc->wl->events, WlEvent, index);
+  const WlEvent *e = wl_event(rc->wl, index);
   uint32_t rnc = e->cell / rc->scn->cells_per_rnc;
   static const EvKind kinds[] = {[WL_JOIN] = EV_JOIN, [WL_LEAVE] = EV_LEAVE, [WL_MOVE] = EV_MOVE};
   /* the network runs on internal indices; rekeys.csv names the UE's id */
@@ -575,7 +575,7 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
   net_provision_done(rc.net);
   if (hooks && hooks->at_start)
     hooks->at_start(hooks->ctx, rc.net);
-  rc.wl_order = sim_order_reserve(wl->events->len);
+  rc.wl_order = sim_order_reserve(wl_n_events(wl));
   schedule_event(&rc, 0);
   gint64 t_loop = g_get_monotonic_time();
   double c_loop = cpu_now();
@@ -586,7 +586,6 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
 
   Summary *s = &out->summary;
   rc.metrics->link_drops = sim_link_drops();
-  report_summarise(rc.metrics, s);
   s->final_members = kt_tree_members(tree);
   uint64_t keys = 0;
   for (uint32_t ue = 0; ue < wl->ue_id_end; ue++)
@@ -629,6 +628,9 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
   adversaries_free(rc.adversaries);
   g_array_free(rc.scratch_keys, TRUE);
   wl_free(wl);
+  /* after the network is freed: its latency samples (one per rekey) do not
+   * add to the run's peak memory */
+  report_summarise(rc.metrics, s);
   out->metrics = rc.metrics;
   out->wall_s = (g_get_monotonic_time() - t0) / 1e6;
   out->cpu_s = cpu_now() - c0;
