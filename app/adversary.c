@@ -79,7 +79,8 @@ struct Adversaries {
    * group, the keys it held before (it keeps them: they join its listener
    * when it leaves); per UE that moved to another RNC's group (embodiment
    * 2), its listener as a departed UE of the groups it left that way */
-  GHashTable *kept;   /* ue -> its kept keys (see Kept) */
+  gpointer *kept;     /* per UE index: its kept keys (see Kept), NULL: none */
+  uint32_t kept_cap;  /* entries in kept (0 until the first move) */
   GHashTable *shared; /* ref -> SharedKey: the kept keys, one copy each */
   GHashTable *moved; /* ue -> Listener* (without collusion) */
   AdversaryCounts counts;
@@ -391,8 +392,7 @@ Adversaries *adversaries_new(const AdversaryConfig *config) {
   a->chains = g_hash_table_new_full(chain_hash, chain_equal, g_free, NULL);
   a->waiting = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
   a->left_at = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
-  a->kept = g_hash_table_new(g_direct_hash, g_direct_equal);
-  a->shared = g_hash_table_new(mix_hash, g_direct_equal);
+    a->shared = g_hash_table_new(mix_hash, g_direct_equal);
   a->moved = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, listener_free);
   a->scratch_keys = g_array_new(FALSE, FALSE, sizeof(KtKey));
   a->scratch_held = g_hash_table_new(mix_hash, g_direct_equal);
@@ -413,12 +413,9 @@ void adversaries_free(Adversaries *a) {
     listener_free(a->coalition);
   g_hash_table_destroy(a->waiting);
   g_hash_table_destroy(a->left_at);
-  GHashTableIter it;
-  gpointer v;
-  g_hash_table_iter_init(&it, a->kept);
-  while (g_hash_table_iter_next(&it, NULL, &v))
-    kept_release(a, v);
-  g_hash_table_destroy(a->kept);
+  for (uint32_t ue = 0; ue < a->kept_cap; ue++)
+    kept_release(a, a->kept[ue]);
+  g_free(a->kept);
   g_assert(g_hash_table_size(a->shared) == 0);
   g_hash_table_destroy(a->shared);
   g_hash_table_destroy(a->moved);
@@ -434,8 +431,13 @@ void adversaries_on_move(Adversaries *a, uint32_t ue, const GArray *keys) {
    * each interior key only the newest version it held (older versions
    * open nothing a newer one does not lead to), so the record grows with
    * the sub-groups a UE moved out of, not with its moves. */
-  gpointer k = g_hash_table_lookup(a->kept, GUINT_TO_POINTER(ue));
-  gpointer was = k;
+  if (ue >= a->kept_cap) { /* a pointer per UE: less than a hash table's entry */
+    uint32_t cap = MAX(MAX(ue + 1u, a->cfg.n_ues), a->kept_cap * 2u);
+    a->kept = g_renew(gpointer, a->kept, cap);
+    memset(a->kept + a->kept_cap, 0, (cap - a->kept_cap) * sizeof(gpointer));
+    a->kept_cap = cap;
+  }
+  gpointer k = a->kept[ue];
   for (guint i = 0; i < keys->len; i++) {
     const KtKey *key = &g_array_index(keys, KtKey, i);
     if (KT_KEY_ID_KIND(key->ref.id) != KT_KEY_SUBGROUP)
@@ -451,18 +453,17 @@ void adversaries_on_move(Adversaries *a, uint32_t ue, const GArray *keys) {
       shared_release(a, old);
     }
   }
-  if (k != was)
-    g_hash_table_insert(a->kept, GUINT_TO_POINTER(ue), k);
+  a->kept[ue] = k;
 }
 
 /* The keys `ue` kept from its moves, learned by `l` and forgotten here. */
 static void learn_kept(Adversaries *a, Listener *l, uint32_t ue) {
-  gpointer k = g_hash_table_lookup(a->kept, GUINT_TO_POINTER(ue));
+  gpointer k = ue < a->kept_cap ? a->kept[ue] : NULL;
   if (!k)
     return;
   for (guint i = 0; i < kept_n(k); i++)
     learn(a, l, &(*kept_slot(&k, i))->key);
-  g_hash_table_remove(a->kept, GUINT_TO_POINTER(ue));
+  a->kept[ue] = NULL;
   kept_release(a, k);
 }
 

@@ -540,7 +540,8 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
   AdversaryConfig ac = {.all_cells = scn->eavesdrop_all_cells,
                         .collusion = scn->collusion,
                         .record_before_join = scn->record_before_join,
-                        .n_cells = scn_n_cells(scn)};
+                        .n_cells = scn_n_cells(scn),
+                        .n_ues = wl->ue_id_end};
   rc.adversaries = adversaries_new(&ac);
   rc.scratch_keys = g_array_new(FALSE, FALSE, sizeof(KtKey));
   NetObserver obs = {.on_send = obs_send,
