@@ -18,7 +18,9 @@ struct RecStore {
   uint32_t touched; /* the block of the last access other than the tail; NO_BLOCK */
 };
 
-/* An unlinked temporary file of `bytes`, or -1. */
+/* An unlinked temporary file of `bytes`, its space allocated (a sparse
+ * file on a full disk would fault a write through the mapping with
+ * SIGBUS; a block that cannot get its space is anonymous memory), or -1. */
 static int block_file(size_t bytes) {
   const char *dir = g_get_tmp_dir();
   int fd = -1;
@@ -32,7 +34,7 @@ static int block_file(size_t bytes) {
     if (fd >= 0)
       unlink(path);
   }
-  if (fd >= 0 && ftruncate(fd, (off_t)bytes) != 0) {
+  if (fd >= 0 && posix_fallocate(fd, 0, (off_t)bytes) != 0) {
     close(fd);
     fd = -1;
   }
