@@ -115,9 +115,13 @@ const KtPlan *batch_plan(Net *net, BatchBuffer *b, NetElement holder, uint32_t s
     /* A mover's bearer moved with its radio (docs/flows.md, "Handover",
      * batch): its leave releases the bearer where it listens now if that
      * is in this scope (else its move took it out of the scope already),
-     * and its join finds it there. */
+     * and its join finds it there. A joiner whose radio has moved on since
+     * its join is admitted nowhere here: it would listen to a cell it is
+     * not camped on (and a later release there would end its listening
+     * where it is); its move's join admits it where its radio went. */
     if (op->join) {
-      if (!radio_bearer_has(net->radio, op->ue, op->cell))
+      if (radio_ue_cell(net->radio, op->ue) == op->cell &&
+          !radio_bearer_has(net->radio, op->ue, op->cell))
         radio_bearer_join(net->radio, op->ue, op->cell);
     } else {
       uint32_t at = radio_ue_cell(net->radio, op->ue);
