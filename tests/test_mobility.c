@@ -466,7 +466,7 @@ static void test_batch_join_radio_left(void) {
   RunResult r;
   g_assert_true(run_scenario(scn, &hooks, &r, &error));
   g_assert_no_error(error);
-  g_assert_cmpuint(r.metrics->events->len, ==, 3);
+  g_assert_cmpuint(metrics_n_events(r.metrics), ==, 3);
   const EventRecord *m1 = metrics_event(r.metrics, 0), *m2 = metrics_event(r.metrics, 1),
                     *j = metrics_event(r.metrics, 2);
   g_assert_cmpint(m1->kind, ==, EV_MOVE);
