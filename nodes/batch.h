@@ -19,9 +19,10 @@
 #include "nodes/node.h"
 
 typedef struct {
-  GArray *ops;   /* KtBatchOp gathered */
-  uint32_t seq;  /* of the last op */
-  uint8_t armed; /* the holder's timer is set */
+  GArray *ops;    /* KtBatchOp gathered */
+  GArray *waited; /* uint32 UEs whose ops the last batch left for the next */
+  uint32_t seq;   /* of the last op */
+  uint8_t armed;  /* the holder's timer is set */
 } BatchBuffer;
 
 void batch_buffer_init(BatchBuffer *b);
