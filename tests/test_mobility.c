@@ -489,6 +489,59 @@ static void test_batch_join_radio_left(void) {
   tmp_free(&t);
 }
 
+/* Batch, a join deferred at the run's end (docs/flows.md, "Handover",
+ * batch): the network and members of batch-join-radio-left, duration 3.
+ * - t = 2.3, UE 4 joins cell 1: RNC 1's timer is set (for 3) before RNC
+ *   0's, so at 3 RNC 1's batch comes first.
+ * - t = 2.9, UE 0 to cell 1: RNC 0 gathers the leave (2.9146), RNC 1 the
+ *   join (2.9186). At 3 RNC 1 finds UE 0 still a member of RNC 0's group:
+ *   its join waits; UE 4 joins (S1 full: a new sub-group {4}, no group key
+ *   under it), RNC 1's group key under S1 (1 p2m), UE 4's keys (1 p2p).
+ *   RNC 0 then applies the leave: S0 = {2}, its key to 2 (1 p2p), the
+ *   group key under S0 (1 p2m). Both batches on the move's row (the last
+ *   op each gathered): 2 p2p, 2 p2m, 2 tx; the join's row nothing.
+ * - t = 2.99, UE 0 back to cell 0: RNC 1 gathers its leave (3.0046), RNC 0
+ *   its join (3.0086); t = 2.998, UE 3 leaves (RNC 1, after 3).
+ * - At 4 RNC 1 first (its timer set again at 3): UE 0 is no member now,
+ *   its join and leave there cancel; UE 3's leave: S1 = {1}, its key to 1
+ *   (1 p2p), the group key under S1 and under {4} (2 p2m, cell 1 each):
+ *   the leave's row. RNC 0: UE 0 joins S0 = {2, 0}: its key to 2 and UE
+ *   0's keys (2 p2p), the group key under S0 (1 p2m): the second move's
+ *   row.
+ * Nothing rejected; members 0, 1, 2, 4. (Dropping the deferred join at 3,
+ * the first batch at the duration, made RNC 1's batch at 4 a leave of a
+ * non-member, rejected whole: UE 3 stayed a member.) */
+static void test_batch_deferred_at_end(void) {
+  TmpScenario t = tmp_scenario("[run]\nseed = 5\nduration = 3\nscheme = batch\nembodiment = 2\n"
+                               "[topology]\nggsn = 1\nsgsn-per-ggsn = 1\nrnc-per-sgsn = 2\n"
+                               "cells-per-rnc = 1\nsubgroup-size = 2\nsubgroup-policy = per-cell\n"
+                               "[workload]\ninitial-members = 4\nevents = events.csv\n",
+                               "time,action,ue,cell\n2.3,join,4,1\n2.9,move,0,1\n2.99,move,0,0\n"
+                               "2.998,leave,3,\n");
+  GError *error = NULL;
+  Scenario *scn = scn_load(t.ini, NULL, &error);
+  g_assert_no_error(error);
+  EndState end = {0};
+  RunHooks hooks = {.at_end = check_end, .ctx = &end, .verify_data = true};
+  RunResult r;
+  g_assert_true(run_scenario(scn, &hooks, &r, &error));
+  g_assert_no_error(error);
+  assert_clean(&r);
+  g_assert_cmpuint(metrics_n_events(r.metrics), ==, 4);
+  const Counts want[] = {{0, 0, 0, 0}, {2, 2, 2, 0}, {2, 1, 1, 0}, {1, 2, 2, 0}};
+  const EvKind kinds[] = {EV_JOIN, EV_MOVE, EV_MOVE, EV_LEAVE};
+  for (guint i = 0; i < G_N_ELEMENTS(want); i++) {
+    const EventRecord *e = metrics_event(r.metrics, i);
+    g_assert_cmpint(e->kind, ==, kinds[i]);
+    assert_counts(e, want[i]);
+  }
+  g_assert_cmpuint(end.members, ==, 4);
+  g_assert_cmpuint(end.checked, ==, 4);
+  run_result_clear(&r);
+  scn_free(scn);
+  tmp_free(&t);
+}
+
 /* handover-rate 0 with a [mobility] section: the same run as without one
  * (only the mobility columns are added). */
 static void test_static_same(void) {
@@ -546,5 +599,6 @@ int main(int argc, char **argv) {
   }
   g_test_add_func("/mobility/static-same", test_static_same);
   g_test_add_func("/mobility/batch-join-radio-left", test_batch_join_radio_left);
+  g_test_add_func("/mobility/batch-deferred-at-end", test_batch_deferred_at_end);
   return g_test_run();
 }
