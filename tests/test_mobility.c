@@ -542,6 +542,44 @@ static void test_batch_deferred_at_end(void) {
   tmp_free(&t);
 }
 
+/* Batch, embodiment 2, fast movers between two RNCs of one cell (a move
+ * per member per second, batches every second, churn to the end): the
+ * seeds where, before the two fixes above, members ended without their
+ * group's current key. Every member holds the current keys of where it is
+ * at the end, and every rekey completed. */
+static void test_batch_fast_movers(gconstpointer data) {
+  const char *tree = data;
+  static const char *const seeds[] = {"28241", "2", "8", "26"};
+  TmpScenario t = tmp_scenario(
+      "[run]\nscheme = batch\nembodiment = 2\njoin-rekey = true\nduration = 20\n"
+      "[topology]\nggsn = 1\nsgsn-per-ggsn = 2\nrnc-per-sgsn = 1\ncells-per-rnc = 1\n"
+      "subgroup-size = 2\nsubgroup-policy = per-cell\n"
+      "[workload]\ninitial-members = 20\njoin-rate = 3\nmean-membership = 20\n"
+      "[mobility]\nhandover-rate = 1\nhandover-rekey = lazy\n"
+      "[loss]\ncommon = bernoulli\ncommon-loss = 0\n",
+      NULL);
+  for (guint i = 0; i < G_N_ELEMENTS(seeds); i++) {
+    g_autofree char *seed = g_strdup_printf("run.seed=%s", seeds[i]);
+    g_autofree char *batch_tree = g_strdup_printf("run.batch-tree=%s", tree);
+    const char *const overrides[] = {seed, batch_tree, NULL};
+    GError *error = NULL;
+    Scenario *scn = scn_load(t.ini, overrides, &error);
+    g_assert_no_error(error);
+    EndState end = {0};
+    RunHooks hooks = {.at_end = check_end, .ctx = &end};
+    RunResult r;
+    g_assert_true(run_scenario(scn, &hooks, &r, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(r.summary.inter_rnc_moves, >, 100);
+    g_assert_cmpuint(r.summary.loss.members_without_current_key, ==, 0);
+    g_assert_cmpuint(r.summary.incomplete_rekeys, ==, 0);
+    g_assert_cmpuint(end.checked, ==, end.members);
+    run_result_clear(&r);
+    scn_free(scn);
+  }
+  tmp_free(&t);
+}
+
 /* handover-rate 0 with a [mobility] section: the same run as without one
  * (only the mobility columns are added). */
 static void test_static_same(void) {
@@ -600,5 +638,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/mobility/static-same", test_static_same);
   g_test_add_func("/mobility/batch-join-radio-left", test_batch_join_radio_left);
   g_test_add_func("/mobility/batch-deferred-at-end", test_batch_deferred_at_end);
+  g_test_add_data_func("/mobility/batch-fast-movers/patent", "patent", test_batch_fast_movers);
+  g_test_add_data_func("/mobility/batch-fast-movers/lkh", "lkh", test_batch_fast_movers);
   return g_test_run();
 }
