@@ -453,11 +453,12 @@ static void run_churn(gconstpointer data) {
  *   and the joiner's keys (1 p2p).
  * At the end every member (0 to 4) holds its current keys. */
 static void test_batch_join_radio_left(void) {
-  TmpScenario t = tmp_scenario("[run]\nseed = 5\nduration = 8\nscheme = batch\nembodiment = 2\n"
-                               "[topology]\nggsn = 1\nsgsn-per-ggsn = 1\nrnc-per-sgsn = 2\n"
-                               "cells-per-rnc = 1\nsubgroup-size = 2\nsubgroup-policy = per-cell\n"
-                               "[workload]\ninitial-members = 4\nevents = events.csv\n",
-                               "time,action,ue,cell\n1.983,move,0,1\n2.99,move,0,0\n5.5,join,4,0\n");
+  TmpScenario t =
+      tmp_scenario("[run]\nseed = 5\nduration = 8\nscheme = batch\nembodiment = 2\n"
+                   "[topology]\nggsn = 1\nsgsn-per-ggsn = 1\nrnc-per-sgsn = 2\n"
+                   "cells-per-rnc = 1\nsubgroup-size = 2\nsubgroup-policy = per-cell\n"
+                   "[workload]\ninitial-members = 4\nevents = events.csv\n",
+                   "time,action,ue,cell\n1.983,move,0,1\n2.99,move,0,0\n5.5,join,4,0\n");
   GError *error = NULL;
   Scenario *scn = scn_load(t.ini, NULL, &error);
   g_assert_no_error(error);
@@ -550,14 +551,14 @@ static void test_batch_deferred_at_end(void) {
 static void test_batch_fast_movers(gconstpointer data) {
   const char *tree = data;
   static const char *const seeds[] = {"28241", "2", "8", "26"};
-  TmpScenario t = tmp_scenario(
-      "[run]\nscheme = batch\nembodiment = 2\njoin-rekey = true\nduration = 20\n"
-      "[topology]\nggsn = 1\nsgsn-per-ggsn = 2\nrnc-per-sgsn = 1\ncells-per-rnc = 1\n"
-      "subgroup-size = 2\nsubgroup-policy = per-cell\n"
-      "[workload]\ninitial-members = 20\njoin-rate = 3\nmean-membership = 20\n"
-      "[mobility]\nhandover-rate = 1\nhandover-rekey = lazy\n"
-      "[loss]\ncommon = bernoulli\ncommon-loss = 0\n",
-      NULL);
+  TmpScenario t =
+      tmp_scenario("[run]\nscheme = batch\nembodiment = 2\njoin-rekey = true\nduration = 20\n"
+                   "[topology]\nggsn = 1\nsgsn-per-ggsn = 2\nrnc-per-sgsn = 1\ncells-per-rnc = 1\n"
+                   "subgroup-size = 2\nsubgroup-policy = per-cell\n"
+                   "[workload]\ninitial-members = 20\njoin-rate = 3\nmean-membership = 20\n"
+                   "[mobility]\nhandover-rate = 1\nhandover-rekey = lazy\n"
+                   "[loss]\ncommon = bernoulli\ncommon-loss = 0\n",
+                   NULL);
   for (guint i = 0; i < G_N_ELEMENTS(seeds); i++) {
     g_autofree char *seed = g_strdup_printf("run.seed=%s", seeds[i]);
     g_autofree char *batch_tree = g_strdup_printf("run.batch-tree=%s", tree);
