@@ -430,11 +430,31 @@ static void move_to_bmsc(Net *net, uint32_t rnc, const Msg *msg) {
   net_send_link(net, me(rnc), (NetElement){NET_SGSN, net_sgsn_of_rnc(net, rnc)}, &up);
 }
 
+/* Every key of `ue`'s place (the tree's, the group key as this RNC has
+ * it) point-to-point under its private key, counted on event `seq`. */
+static void send_place_keys(Net *net, uint32_t rnc, uint32_t ue, uint32_t seq) {
+  const KtKey *own = &rnc_of(net, rnc)->group;
+  const KtKey *priv = kt_tree_key(net->tree, KT_KEY_ID(KT_KEY_PRIVATE, ue));
+  const KtKey *keys[MSG_MAX_WRAPS];
+  guint n = kt_tree_ue_keys(net->tree, ue, keys, G_N_ELEMENTS(keys));
+  if (priv == NULL || n == 0)
+    return;
+  Msg msg;
+  msg_init(&msg, MSG_KEY_ASSIGNMENT, seq);
+  msg.mode = MSG_P2P;
+  msg.ue = ue;
+  for (guint i = 0; i < n; i++) {
+    const KtKey *k = KT_KEY_ID_KIND(keys[i]->ref.id) == KT_KEY_GROUP ? own : keys[i];
+    if (KT_KEY_ID_KIND(k->ref.id) != KT_KEY_PRIVATE)
+      net_wrap(net, me(rnc), seq, &msg.wraps[msg.n_wraps++], k, priv);
+  }
+  net_send_dch_down(net, rnc, ue, &msg);
+}
+
 /* Key repair at the end of a move that keeps the UE's group: if the group
  * key this RNC has is newer than the one the UE said it holds (a new one
  * went to its old cell while it was changing cell), and the plan gives
- * the mover nothing, it gets every key of its place point-to-point under
- * its private key (the tree's, the group key as this RNC has it). */
+ * the mover nothing, it gets every key of its place. */
 static void repair_keys(Net *net, uint32_t rnc, const Msg *req, const KtPlan *plan) {
   for (guint i = 0; i < plan->deliveries->len; i++) {
     const KtDelivery *d = &g_array_index(plan->deliveries, KtDelivery, i);
@@ -444,20 +464,20 @@ static void repair_keys(Net *net, uint32_t rnc, const Msg *req, const KtPlan *pl
   const KtKey *own = &rnc_of(net, rnc)->group;
   if (own->ref.version == 0 || req->group_version >= own->ref.version)
     return;
-  const KtKey *priv = kt_tree_key(net->tree, KT_KEY_ID(KT_KEY_PRIVATE, req->ue));
-  const KtKey *keys[KT_PLAN_MAX_KEYS];
-  guint n = kt_tree_ue_keys(net->tree, req->ue, keys, G_N_ELEMENTS(keys));
-  if (priv == NULL || n == 0)
+  send_place_keys(net, rnc, req->ue, req->seq);
+}
+
+/* A moved member's key repair request (it names the event whose wrap
+ * waits, docs/flows.md "Key repair"): every key of its place, if it is a
+ * member here. */
+static void on_repair_request(Net *net, uint32_t rnc, NetElement from, const Msg *req) {
+  if (from.kind != NET_UE || req->ue != from.index || req->ue >= net->cfg.ue_capacity ||
+      !kt_tree_is_member(net->tree, req->ue) ||
+      net_rnc_of_cell(net, kt_tree_ue_cell(net->tree, req->ue)) != rnc) {
+    reject(net, rnc, "key repair request of a UE that is no member here");
     return;
-  Msg msg;
-  msg_init(&msg, MSG_KEY_ASSIGNMENT, req->seq);
-  msg.mode = MSG_P2P;
-  msg.ue = req->ue;
-  for (guint i = 0; i < n; i++) {
-    const KtKey *k = KT_KEY_ID_KIND(keys[i]->ref.id) == KT_KEY_GROUP ? own : keys[i];
-    net_wrap(net, me(rnc), req->seq, &msg.wraps[msg.n_wraps++], k, priv);
   }
-  net_send_dch_down(net, rnc, req->ue, &msg);
+  send_place_keys(net, rnc, req->ue, req->seq);
 }
 
 /* Embodiment 2, another RNC: the old RNC's group loses the UE, a full leave
@@ -670,7 +690,9 @@ static void rnc_on_message(Net *net, uint32_t self, NetElement from, const Msg *
     forward_to_ue(net, self, msg);
     break;
   case MSG_KEY_REQUEST:
-    if (recovery_answer(net, ((Rncs *)net->state[NET_RNC])->rounds, self, from, msg,
+    if (msg->seq != NET_NO_SEQ)
+      on_repair_request(net, self, from, msg);
+    else if (recovery_answer(net, ((Rncs *)net->state[NET_RNC])->rounds, self, from, msg,
                         &rnc_of(net, self)->group, rnc_of(net, self)->group_seq))
       net_set_timer(net, me(self), net->cfg.loss.round_length, RNC_TIMER_ROUND);
     break;
