@@ -505,15 +505,20 @@ void adversaries_on_member_keys(Adversaries *a, uint32_t ue, const GArray *keys)
   /* Only what the join gave it counts: keys it kept from an earlier
    * membership (or opened as a departed listener) it had before joining,
    * and what they open was open to it then (counted as forward if sent
-   * after its leave), so those keys are not tried again here. */
+   * after its leave), so those keys are not tried again here. So are the
+   * keys it held when it moved away from a group (embodiment 2): a mover
+   * that comes back has them from its earlier membership there. */
   const Listener *before =
       a->cfg.collusion ? a->coalition : g_hash_table_lookup(a->by_ue, GUINT_TO_POINTER(ue));
+  const Listener *moved =
+      a->cfg.collusion ? NULL : g_hash_table_lookup(a->moved, GUINT_TO_POINTER(ue));
   GArray *mine = a->scratch_keys;
   g_array_set_size(mine, 0);
   g_hash_table_remove_all(a->scratch_held);
   for (guint i = 0; i < keys->len; i++) {
     const KtKey *k = &g_array_index(keys, KtKey, i);
-    if (!before || !listener_holds(a, before, k->ref))
+    if ((!before || !listener_holds(a, before, k->ref)) &&
+        (!moved || !listener_holds(a, moved, k->ref)))
       hold(a, k);
   }
   /* each key it holds or opens is tried once on its chain: together that

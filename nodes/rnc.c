@@ -29,7 +29,15 @@ typedef struct {
   KtKey group;        /* this RNC's copy of its scope's group key (version 0 = none) */
   uint32_t group_seq; /* the event that made `group` (NET_NO_SEQ: none) */
   BatchBuffer batch;
+  GArray *owed; /* OwedKeys: movers owed the group key on its way (repair_keys) */
 } Rnc;
+
+/* A mover that arrived from another RNC while a group key it gets only
+ * point-to-point was on its way through the core: when this RNC's copy
+ * reaches `version`, the UE gets the keys of its place (move `seq`). */
+typedef struct {
+  uint32_t ue, version, seq;
+} OwedKeys;
 
 typedef struct {
   KtKey core_key; /* network-domain key shared with the BM-SC (embodiment 1) */
@@ -86,6 +94,22 @@ static const KtKey *resolve(Net *net, uint32_t rnc, const KtPlan *plan, KtKeyRef
   return planned;
 }
 
+/* A sub-group key (sub-group keys of their own, not node keys) planned
+ * for a UE that is no longer in that sub-group: it moved out since the
+ * plan (docs/flows.md, "Overlapping events"). Sent, it would give a
+ * stale holder the key that was changed because of it, and replace the
+ * key of the sub-group it is in. */
+static bool left_subgroup(const Net *net, uint32_t ue, KtKeyRef ref) {
+  if (KT_KEY_ID_KIND(ref.id) != KT_KEY_SUBGROUP || kt_tree_node_keys(net->tree))
+    return false;
+  const KtKey *keys[MSG_MAX_WRAPS];
+  guint n = kt_tree_ue_keys(net->tree, ue, keys, G_N_ELEMENTS(keys));
+  for (guint i = 0; i < n; i++)
+    if (keys[i]->ref.id == ref.id)
+      return false;
+  return true;
+}
+
 /* Wraps delivery d's keys under its `under` into msg and appends its
  * audience's cells (point-to-multipoint) to `cells`; false if it is not
  * sent (the reasons below). */
@@ -125,6 +149,8 @@ static bool add_delivery(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *pla
   }
   uint8_t first = msg->n_wraps;
   for (uint8_t k = 0; k < d->n_keys; k++) {
+    if (d->target == KT_TO_UE && left_subgroup(net, d->target_id, kt_delivery_key(plan, d, k)))
+      continue;
     const KtKey *key = resolve(net, rnc, plan, kt_delivery_key(plan, d, k));
     if (!key) {
       reject(net, rnc, "no value for a planned key");
@@ -337,6 +363,8 @@ static bool take_node_keys(Net *net, uint32_t rnc, const Msg *msg, const KtPlan 
   return true;
 }
 
+static void pay_owed(Net *net, uint32_t rnc);
+
 static void on_rab_assignment(Net *net, uint32_t rnc, const Msg *msg) {
   if (!take_group_key(net, rnc, msg))
     return;
@@ -347,6 +375,7 @@ static void on_rab_assignment(Net *net, uint32_t rnc, const Msg *msg) {
     execute(net, rnc, msg->seq, plan, KT_STAGE_GROUP, false);
     plan_part_done(net->plans, msg->seq);
   }
+  pay_owed(net, rnc);
 }
 
 static void forward_to_ue(Net *net, uint32_t rnc, const Msg *msg) {
@@ -462,9 +491,45 @@ static void repair_keys(Net *net, uint32_t rnc, const Msg *req, const KtPlan *pl
       return;
   }
   const KtKey *own = &rnc_of(net, rnc)->group;
-  if (own->ref.version == 0 || req->group_version >= own->ref.version)
+  if (own->ref.version == 0)
     return;
-  send_place_keys(net, rnc, req->ue, req->seq);
+  if (req->group_version < own->ref.version) {
+    send_place_keys(net, rnc, req->ue, req->seq);
+    return;
+  }
+  /* Embodiment 1, from another RNC, a scheme whose members hold no key
+   * but the group key (unicast): a group key planned before the move is
+   * still in the core. Its point-to-point delivery to this UE was planned
+   * at the old RNC, which no longer reaches it; this RNC sends the UE its
+   * keys when the key arrives here (take_group_key). */
+  const KtKey *planned = kt_tree_group_key(net->tree, kt_tree_scope_of_rnc(net->tree, rnc));
+  const KtKey *keys[2];
+  if (net->cfg.embodiment == 1 && net_rnc_of_cell(net, req->from_cell) != rnc &&
+      planned->ref.id == own->ref.id && planned->ref.version > own->ref.version &&
+      kt_tree_forward_secure(net->tree) &&
+      kt_tree_ue_keys(net->tree, req->ue, keys, G_N_ELEMENTS(keys)) == 1) {
+    Rnc *r = rnc_of(net, rnc);
+    if (!r->owed)
+      r->owed = g_array_new(FALSE, FALSE, sizeof(OwedKeys));
+    OwedKeys o = {req->ue, planned->ref.version, req->seq};
+    g_array_append_val(r->owed, o);
+  }
+}
+
+/* The group key this RNC has now settles what it owes (repair_keys). */
+static void pay_owed(Net *net, uint32_t rnc) {
+  Rnc *r = rnc_of(net, rnc);
+  for (guint i = 0; r->owed && i < r->owed->len;) {
+    OwedKeys o = g_array_index(r->owed, OwedKeys, i);
+    if (o.version > r->group.ref.version) {
+      i++;
+      continue;
+    }
+    g_array_remove_index(r->owed, i);
+    if (kt_tree_is_member(net->tree, o.ue) &&
+        net_rnc_of_cell(net, kt_tree_ue_cell(net->tree, o.ue)) == rnc)
+      send_place_keys(net, rnc, o.ue, o.seq);
+  }
 }
 
 /* A moved member's key repair request (it names the event whose wrap
@@ -791,6 +856,8 @@ static void rnc_fini(Net *net) {
   for (uint32_t r = 0; r < net->n_rnc; r++) {
     kt_key_wipe(&s->rnc[r].group);
     batch_buffer_fini(&s->rnc[r].batch);
+    if (s->rnc[r].owed)
+      g_array_free(s->rnc[r].owed, TRUE);
   }
   kt_key_wipe(&s->core_key);
   g_free(s->handled);
