@@ -758,7 +758,7 @@ static void rnc_on_message(Net *net, uint32_t self, NetElement from, const Msg *
     if (msg->seq != NET_NO_SEQ)
       on_repair_request(net, self, from, msg);
     else if (recovery_answer(net, ((Rncs *)net->state[NET_RNC])->rounds, self, from, msg,
-                        &rnc_of(net, self)->group, rnc_of(net, self)->group_seq))
+                             &rnc_of(net, self)->group, rnc_of(net, self)->group_seq))
       net_set_timer(net, me(self), net->cfg.loss.round_length, RNC_TIMER_ROUND);
     break;
   case MSG_CELL_UPDATE:

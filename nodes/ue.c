@@ -24,9 +24,9 @@ typedef uint32_t UeSlot;
 /* A node key the UE holds, with its entry's link in the radio's holders
  * index (radio.h: the index's lists run through the UEs' slots). */
 typedef struct {
-  UeSlot key; /* first: a slot's UeSlot * is its UeNode * */
-  KtKeyId id; /* the node's key id, from the slot's creation (the ring is
-               * searched by id: no trip to the pool per entry) */
+  UeSlot key;  /* first: a slot's UeSlot * is its UeNode * */
+  KtKeyId id;  /* the node's key id, from the slot's creation (the ring is
+                * searched by id: no trip to the pool per entry) */
   UeSlot prev; /* the version `key` replaced (KEY_POOL_NONE: none): a wrap
                 * made under it that arrives late, or that a newer version
                 * overtook, still opens (docs/flows.md, "Overlapping events") */
@@ -87,9 +87,9 @@ typedef struct {
   GArray *pending;
   GHashTable *waiting; /* ue -> GArray of UeAction, in order; only UEs that wait */
   uint64_t verify_mismatches;
-  UeRecovery *recovery; /* with [reliability] recovery; NULL otherwise */
-  UeNas *nas;           /* with lossy dedicated channels; NULL otherwise */
-  KeyPool *keys;        /* what the slots hold */
+  UeRecovery *recovery;     /* with [reliability] recovery; NULL otherwise */
+  UeNas *nas;               /* with lossy dedicated channels; NULL otherwise */
+  KeyPool *keys;            /* what the slots hold */
   const PendingWrap *again; /* the entry being processed again (retry_pending) */
 } Ues;
 
@@ -577,10 +577,12 @@ static bool open_derived(Net *net, uint32_t ue, uint32_t seq, const KtWrap *wrap
 /* The node key `ref` if the UE kept it as the version its slot replaced. */
 static const KtKey *previous_node_key(const Net *net, uint32_t ue, KtKeyRef ref) {
   const UeState *st = st_of(net, ue);
-  for (uint8_t i = 0; i < st->n_nodes; i++)
-    if (st->nodes[i].id == ref.id)
-      return k_of(net, st->nodes[i].prev)->ref.version == ref.version ? k_of(net, st->nodes[i].prev)
-                                                                        : NULL;
+  for (uint8_t i = 0; i < st->n_nodes; i++) {
+    if (st->nodes[i].id != ref.id)
+      continue;
+    const KtKey *prev = k_of(net, st->nodes[i].prev);
+    return prev->ref.version == ref.version ? prev : NULL;
+  }
   return NULL;
 }
 

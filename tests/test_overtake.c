@@ -138,8 +138,8 @@ static void test_patent_lazy_left_subgroup(void) {
                     "[workload]\ninitial-members = 12\nevents = events.csv\n"
                     "[mobility]\nhandover-rekey = lazy\n";
   End end = {0};
-  RunResult r = run_case(ini, "time,action,ue,cell\n0.5,move,0,2\n1,leave,0,\n1.1,move,4,1\n",
-                         NULL, &end);
+  RunResult r =
+      run_case(ini, "time,action,ue,cell\n0.5,move,0,2\n1,leave,0,\n1.1,move,4,1\n", NULL, &end);
   assert_clean(&r);
   g_assert_cmpuint(end.member_pending, ==, 0);
   g_assert_cmpuint(end.members, ==, 11);
