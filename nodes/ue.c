@@ -238,6 +238,11 @@ static void end_regroup(Net *net, uint32_t ue) {
   st->regroup = 0;
   bool waiting = st->waiting;
   forget_for_rejoin(net, ue);
+  /* what it missed of its old group is no concern of its new one: compared
+   * with the new group's key, the old group's newer versions it saw would
+   * have it ask forever */
+  if (ues(net)->recovery)
+    ue_recovery_reset(ues(net)->recovery, ue);
   if (waiting) {
     st->waiting = 1;
     radio_index_add(net->radio, ue, RADIO_INDEX_ANY, &st->link);
@@ -500,6 +505,8 @@ static void install(Net *net, uint32_t ue, uint32_t seq, const KtKey *key) {
   if (indexed_kind(key->ref.id))
     index_slot(net, ue, slot, key->ref.id);
   node_slot_set(net, st, slot, key);
+  if (ues(net)->recovery)
+    ue_recovery_progress(ues(net)->recovery, ue);
   if (KT_KEY_ID_KIND(key->ref.id) == KT_KEY_GROUP && net->obs.on_group_install)
     net->obs.on_group_install(net->obs.ctx, ue, seq, key->ref);
   if (KT_KEY_ID_KIND(key->ref.id) == KT_KEY_SUBGROUP)
