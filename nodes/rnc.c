@@ -32,9 +32,10 @@ typedef struct {
   GArray *owed; /* OwedKeys: movers owed the group key on its way (repair_keys) */
 } Rnc;
 
-/* A mover that arrived from another RNC while a group key it gets only
- * point-to-point was on its way through the core: when this RNC's copy
- * reaches `version`, the UE gets the keys of its place (move `seq`). */
+/* A mover whose move ended here while a newer group key than its own was
+ * on its way through the core: when this RNC's copy reaches `version`,
+ * the UE gets the keys of its place (move `seq`) unless that key's
+ * deliveries here reach it (pay_owed). */
 typedef struct {
   uint32_t ue, version, seq;
 } OwedKeys;
@@ -363,7 +364,7 @@ static bool take_node_keys(Net *net, uint32_t rnc, const Msg *msg, const KtPlan 
   return true;
 }
 
-static void pay_owed(Net *net, uint32_t rnc);
+static void pay_owed(Net *net, uint32_t rnc, const KtPlan *plan);
 
 static void on_rab_assignment(Net *net, uint32_t rnc, const Msg *msg) {
   if (!take_group_key(net, rnc, msg))
@@ -371,11 +372,12 @@ static void on_rab_assignment(Net *net, uint32_t rnc, const Msg *msg) {
   const KtPlan *plan = plan_get(net->plans, msg->seq);
   if (!take_node_keys(net, rnc, msg, plan))
     return;
-  if (plan && plan_has_group_work(plan, rnc)) {
+  bool work = plan && plan_has_group_work(plan, rnc);
+  if (work)
     execute(net, rnc, msg->seq, plan, KT_STAGE_GROUP, false);
+  pay_owed(net, rnc, plan);
+  if (work)
     plan_part_done(net->plans, msg->seq);
-  }
-  pay_owed(net, rnc);
 }
 
 static void forward_to_ue(Net *net, uint32_t rnc, const Msg *msg) {
@@ -485,39 +487,54 @@ static void send_place_keys(Net *net, uint32_t rnc, uint32_t ue, uint32_t seq) {
  * went to its old cell while it was changing cell), and the plan gives
  * the mover nothing, it gets every key of its place. */
 static void repair_keys(Net *net, uint32_t rnc, const Msg *req, const KtPlan *plan) {
-  for (guint i = 0; i < plan->deliveries->len; i++) {
-    const KtDelivery *d = &g_array_index(plan->deliveries, KtDelivery, i);
-    if (d->target == KT_TO_UE && d->target_id == req->ue)
-      return;
-  }
   const KtKey *own = &rnc_of(net, rnc)->group;
   if (own->ref.version == 0)
     return;
-  if (req->group_version < own->ref.version) {
-    send_place_keys(net, rnc, req->ue, req->seq);
-    return;
-  }
-  /* Embodiment 1, from another RNC, a scheme whose members hold no key
-   * but the group key (unicast): a group key planned before the move is
-   * still in the core. Its point-to-point delivery to this UE was planned
-   * at the old RNC, which no longer reaches it; this RNC sends the UE its
-   * keys when the key arrives here (take_group_key). */
+  /* Embodiment 1: a group key planned before the move, still in the core,
+   * newer than the UE's: its deliveries were planned where the UE was then
+   * (a point-to-point one at the old RNC, which no longer reaches it; a
+   * point-to-multipoint one under the sub-group it left). This RNC owes
+   * the UE that key: settled when the key arrives here (pay_owed). */
   const KtKey *planned = kt_tree_group_key(net->tree, kt_tree_scope_of_rnc(net->tree, rnc));
-  const KtKey *keys[2];
-  if (net->cfg.embodiment == 1 && net_rnc_of_cell(net, req->from_cell) != rnc &&
-      planned->ref.id == own->ref.id && planned->ref.version > own->ref.version &&
-      kt_tree_forward_secure(net->tree) &&
-      kt_tree_ue_keys(net->tree, req->ue, keys, G_N_ELEMENTS(keys)) == 1) {
+  if (net->cfg.embodiment == 1 && planned->ref.id == own->ref.id &&
+      planned->ref.version > own->ref.version && planned->ref.version > req->group_version) {
     Rnc *r = rnc_of(net, rnc);
     if (!r->owed)
       r->owed = g_array_new(FALSE, FALSE, sizeof(OwedKeys));
     OwedKeys o = {req->ue, planned->ref.version, req->seq};
     g_array_append_val(r->owed, o);
   }
+  for (guint i = 0; i < plan->deliveries->len; i++) {
+    const KtDelivery *d = &g_array_index(plan->deliveries, KtDelivery, i);
+    if (d->target == KT_TO_UE && d->target_id == req->ue)
+      return;
+  }
+  if (req->group_version < own->ref.version)
+    send_place_keys(net, rnc, req->ue, req->seq);
 }
 
-/* The group key this RNC has now settles what it owes (repair_keys). */
-static void pay_owed(Net *net, uint32_t rnc) {
+/* Whether a delivery of `plan` that this RNC sends reaches `ue` where the
+ * tree has it now: point-to-point to it, or under a key of its place. */
+static bool plan_reaches(const Net *net, uint32_t rnc, const KtPlan *plan, uint32_t ue) {
+  const KtKey *keys[MSG_MAX_WRAPS];
+  guint n = kt_tree_ue_keys(net->tree, ue, keys, G_N_ELEMENTS(keys));
+  for (guint i = 0; plan && i < plan->deliveries->len; i++) {
+    const KtDelivery *d = &g_array_index(plan->deliveries, KtDelivery, i);
+    if (d->rnc != rnc || d->stage != KT_STAGE_GROUP)
+      continue;
+    if (d->target == KT_TO_UE && d->target_id == ue)
+      return true;
+    for (guint k = 0; d->target != KT_TO_UE && k < n; k++)
+      if (keys[k]->ref.id == d->under.id)
+        return true;
+  }
+  return false;
+}
+
+/* The group key this RNC has now (from the RAB assignment of `plan`, or
+ * NULL) settles what it owes (repair_keys): a UE still a member here that
+ * the plan's deliveries here do not reach gets the keys of its place. */
+static void pay_owed(Net *net, uint32_t rnc, const KtPlan *plan) {
   Rnc *r = rnc_of(net, rnc);
   for (guint i = 0; r->owed && i < r->owed->len;) {
     OwedKeys o = g_array_index(r->owed, OwedKeys, i);
@@ -527,7 +544,8 @@ static void pay_owed(Net *net, uint32_t rnc) {
     }
     g_array_remove_index(r->owed, i);
     if (kt_tree_is_member(net->tree, o.ue) &&
-        net_rnc_of_cell(net, kt_tree_ue_cell(net->tree, o.ue)) == rnc)
+        net_rnc_of_cell(net, kt_tree_ue_cell(net->tree, o.ue)) == rnc &&
+        !plan_reaches(net, rnc, plan, o.ue))
       send_place_keys(net, rnc, o.ue, o.seq);
   }
 }

@@ -27,9 +27,9 @@ typedef struct {
   UeSlot key;  /* first: a slot's UeSlot * is its UeNode * */
   KtKeyId id;  /* the node's key id, from the slot's creation (the ring is
                 * searched by id: no trip to the pool per entry) */
-  UeSlot prev; /* the version `key` replaced (KEY_POOL_NONE: none): a wrap
-                * made under it that arrives late, or that a newer version
-                * overtook, still opens (docs/flows.md, "Overlapping events") */
+  UeSlot prev; /* members that compute keys (oft): the version `key`
+                * replaced (KEY_POOL_NONE: none), under which a wrap that
+                * a computed version overtook still opens (node_slot_set) */
   RadioLink link;
 } UeNode;
 
@@ -117,11 +117,16 @@ static void slot_set(Net *net, UeSlot *slot, const KtKey *key) {
 }
 
 /* A node key slot (one of `st->nodes`; not the sub-group or group slot)
- * takes `key`: a newer version of the id it holds keeps the one it
- * replaces as `prev`. */
+ * takes `key`. Members that compute their path keys (oft): a newer
+ * version of the id it holds keeps the one it replaces as `prev`, since
+ * the member may compute a node key's new version before a wrap the key
+ * server made under the old one reaches it (a blinded key it has no
+ * other way to get). Elsewhere a node key's new version comes only in a
+ * wrap, and a wrap under an older version is stale. */
 static void node_slot_set(Net *net, UeState *st, UeSlot *slot, const KtKey *key) {
   const KtKey *cur = k_of(net, *slot);
-  if (slot != &st->subgroup && slot != &st->group && cur->ref.version != 0 &&
+  if (kt_tree_member_computes(net->tree) && slot != &st->subgroup && slot != &st->group &&
+      cur->ref.version != 0 &&
       cur->ref.id == key->ref.id && cur->ref.version < key->ref.version) {
     UeNode *node = (UeNode *)(void *)slot;
     key_pool_release(ues(net)->keys, node->prev);

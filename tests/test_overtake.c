@@ -79,7 +79,8 @@ static void test_node_key_in_gap(void) {
 }
 
 /* ------------------------------------------------------------------ 3
- * unicast, embodiment 1: 1 GGSN, 1 SGSN, 2 RNCs of 2 cells, members 0..3
+ * A group key still in the core when a move ends (docs/flows.md, "Key
+ * repair"). unicast, embodiment 1: 1 GGSN, 1 SGSN, 2 RNCs of 2 cells, members 0..3
  * (UE i in cell i: 0, 1 at RNC 0; 2, 3 at RNC 1), a slow core (100 ms a
  * link) so that the group key is in the core for about 0.4 s.
  * t = 1.0: UE 1 leaves (planned at RNC 0 at about 1.0106): the new group
@@ -109,6 +110,36 @@ static void test_unicast_key_follows(void) {
   assert_counts(lv, (Counts){.p2p = 2, .core = 4});
   assert_counts(mv, (Counts){.p2p = 1});
   g_assert_cmpuint(mv->signalling_msgs, ==, 2 + 2 * 2);
+  run_result_clear(&r);
+}
+
+/* patent, embodiment 1, per-cell, eager, sub-groups of 2: the network
+ * above, members 0..7 (SGc = {c, c + 4}, full), a slow core.
+ * t = 1.0: UE 6 leaves from cell 2 (planned at RNC 1 at about 1.0106):
+ * SG2 {2}: 1 p2p at once; the group key p2m under SG0, SG1 (RNC 0), SG2,
+ * SG3 (RNC 1), one cell each, on the RAB assignment requests (about
+ * 1.415); core 4.
+ * t = 1.1: UE 0 moves to cell 1 (RNC 0), whose sub-group is full: a new
+ * one, SG4 {0}; it gets {SG4, the group key as RNC 0 has it: v1}, 1 p2p;
+ * eager: SG0 {4} rekeyed, 1 p2p. The key tree's group key (v2, in the
+ * core) is newer than UE 0's and RNC 0's: RNC 0 owes UE 0 its keys. When
+ * v2 arrives, none of its deliveries at RNC 0 (under SG0, SG1) reaches
+ * UE 0: every key of its place, 1 p2p more on the move's row. */
+static void test_patent_new_subgroup_key_in_core(void) {
+  const char *ini = "[run]\nseed = 3\nduration = 3\n"
+                    "[topology]\nggsn = 1\nsgsn-per-ggsn = 1\nrnc-per-sgsn = 2\n"
+                    "cells-per-rnc = 2\nsubgroup-size = 2\nsubgroup-policy = per-cell\n"
+                    "[links]\ncore-delay = 0.1\n"
+                    "[workload]\ninitial-members = 8\nevents = events.csv\n";
+  End end = {0};
+  RunResult r = run_case(ini, "time,action,ue,cell\n1,leave,6,\n1.1,move,0,1\n", NULL, &end);
+  assert_clean(&r);
+  g_assert_cmpuint(end.member_pending, ==, 0);
+  g_assert_cmpuint(end.members, ==, 7);
+  const EventRecord *lv = metrics_event(r.metrics, 0), *mv = metrics_event(r.metrics, 1);
+  assert_counts(lv, (Counts){.p2p = 1, .p2m = 4, .p2m_tx = 4, .core = 4});
+  assert_counts(mv, (Counts){.p2p = 2 + 1});
+  g_assert_cmpuint(mv->signalling_msgs, ==, 2);
   run_result_clear(&r);
 }
 
@@ -204,6 +235,8 @@ int main(int argc, char **argv) {
   g_test_add_func("/overtake/lkh/node-key-in-gap", test_node_key_in_gap);
   g_test_add_func("/overtake/unicast/key-follows-mover", test_unicast_key_follows);
   g_test_add_func("/overtake/patent/lazy-left-subgroup", test_patent_lazy_left_subgroup);
+  g_test_add_func("/overtake/patent/new-subgroup-key-in-core",
+                  test_patent_new_subgroup_key_in_core);
   g_test_add_func("/overtake/oft/e2-overtaken-blinded-keys", test_oft_overtaken);
   g_test_add_func("/overtake/lkh/e2-join-rekey-movers-backward", test_join_rekey_movers_backward);
   return g_test_run();
