@@ -62,6 +62,8 @@ typedef struct {
   double time; /* the join reached the network */
   double from; /* recorded traffic from here on is tried (see on_join) */
   uint32_t cell;
+  uint32_t n_had;
+  KtKeyRef had[]; /* the keys it held when the join reached the network */
 } JoinWait;
 
 struct Adversaries {
@@ -435,7 +437,8 @@ void adversaries_on_leave(Adversaries *a, uint32_t ue, uint32_t cell, const GArr
   learn_kept(a, l, ue);
 }
 
-void adversaries_on_join(Adversaries *a, uint32_t ue, uint32_t cell, double now) {
+void adversaries_on_join(Adversaries *a, uint32_t ue, uint32_t cell, const GArray *keys,
+                         double now) {
   g_assert(cell < a->cfg.n_cells);
   if (!a->cfg.collusion) {
     Listener *l = g_hash_table_lookup(a->by_ue, GUINT_TO_POINTER(ue));
@@ -449,8 +452,11 @@ void adversaries_on_join(Adversaries *a, uint32_t ue, uint32_t cell, double now)
   const double *left = g_hash_table_lookup(a->left_at, GUINT_TO_POINTER(ue));
   if (left && *left > from)
     from = *left;
-  JoinWait *w = g_new(JoinWait, 1);
-  *w = (JoinWait){now, from, cell};
+  uint32_t n_had = keys ? keys->len : 0;
+  JoinWait *w = g_malloc(sizeof *w + n_had * sizeof(KtKeyRef));
+  *w = (JoinWait){now, from, cell, n_had};
+  for (uint32_t i = 0; i < n_had; i++)
+    w->had[i] = g_array_index(keys, KtKey, i).ref;
   g_hash_table_replace(a->waiting, GUINT_TO_POINTER(ue), w);
 }
 
@@ -505,20 +511,26 @@ void adversaries_on_member_keys(Adversaries *a, uint32_t ue, const GArray *keys)
   /* Only what the join gave it counts: keys it kept from an earlier
    * membership (or opened as a departed listener) it had before joining,
    * and what they open was open to it then (counted as forward if sent
-   * after its leave), so those keys are not tried again here. So are the
-   * keys it held when it moved away from a group (embodiment 2): a mover
-   * that comes back has them from its earlier membership there. */
-  const Listener *before =
-      a->cfg.collusion ? a->coalition : g_hash_table_lookup(a->by_ue, GUINT_TO_POINTER(ue));
-  const Listener *moved =
-      a->cfg.collusion ? NULL : g_hash_table_lookup(a->moved, GUINT_TO_POINTER(ue));
+   * after its leave), so those keys are not tried again here. */
+  /* The keys in its ring when the join reached the network are such keys
+   * too, whether it got them as a member before (a key of the group it
+   * moved away from, still on its way then: embodiment 2) or not. A UE
+   * that moved away from a group is a departed UE of that group: its
+   * listener is in `moved`. */
+  const Listener *before[2] = {
+      a->cfg.collusion ? a->coalition : g_hash_table_lookup(a->by_ue, GUINT_TO_POINTER(ue)),
+      a->cfg.collusion ? NULL : g_hash_table_lookup(a->moved, GUINT_TO_POINTER(ue))};
   GArray *mine = a->scratch_keys;
   g_array_set_size(mine, 0);
   g_hash_table_remove_all(a->scratch_held);
   for (guint i = 0; i < keys->len; i++) {
     const KtKey *k = &g_array_index(keys, KtKey, i);
-    if ((!before || !listener_holds(a, before, k->ref)) &&
-        (!moved || !listener_holds(a, moved, k->ref)))
+    bool had = false;
+    for (uint32_t h = 0; h < w->n_had; h++)
+      had = had || kt_ref_equal(w->had[h], k->ref);
+    for (guint b = 0; b < G_N_ELEMENTS(before); b++)
+      had = had || (before[b] && listener_holds(a, before[b], k->ref));
+    if (!had)
       hold(a, k);
   }
   /* each key it holds or opens is tried once on its chain: together that

@@ -62,8 +62,11 @@ void adversaries_on_move(Adversaries *a, uint32_t ue, const GArray *keys);
 void adversaries_on_move_away(Adversaries *a, uint32_t ue, uint32_t cell, const GArray *keys,
                               double now);
 /* UE `ue`'s join (into `cell`) reached the network at `now`: it stops being
- * a listener, and waits for its first keys to try on what it recorded. */
-void adversaries_on_join(Adversaries *a, uint32_t ue, uint32_t cell, double now);
+ * a listener, and waits for its first keys to try on what it recorded.
+ * `keys` (or NULL: none) are those it holds then: they are not the join's,
+ * and its backward check does not try them. */
+void adversaries_on_join(Adversaries *a, uint32_t ue, uint32_t cell, const GArray *keys,
+                         double now);
 /* Whether UE `ue` joined and has not yet had its backward check. */
 bool adversaries_waiting(const Adversaries *a, uint32_t ue);
 /* UE `ue` has installed a group key; `keys` are all it holds now. The first

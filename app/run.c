@@ -154,7 +154,8 @@ static void obs_plan(void *ctx, uint32_t seq, const KtPlan *plan, uint32_t membe
 static void obs_membership(void *ctx, uint32_t ue, uint32_t cell, bool join) {
   RunCtx *rc = ctx;
   if (join) {
-    adversaries_on_join(rc->adversaries, ue, cell, sim_now());
+    adversaries_on_join(rc->adversaries, ue, cell, ue_keys(rc, ue), sim_now());
+    wipe_scratch_keys(rc);
   } else {
     adversaries_on_leave(rc->adversaries, ue, cell, ue_keys(rc, ue), sim_now());
     wipe_scratch_keys(rc);

@@ -88,7 +88,7 @@ static void test_forward_own_cell(void) {
   g_assert_cmpuint(c.fwd_violations, ==, 3);
   g_assert_cmpuint(c.fwd_data, ==, 1);
   /* once it joins again it is a member: nothing it hears is a violation */
-  adversaries_on_join(a, 10, 2, 2.0);
+  adversaries_on_join(a, 10, 2, NULL, 2.0);
   KtData f = data(&fx, 3, &g3);
   adversaries_on_common_data(a, 2.1, cell2, 1, &f);
   g_assert_cmpuint(adversaries_counts(a).fwd_violations, ==, 3);
@@ -153,7 +153,7 @@ static void test_backward(void) {
   adversaries_on_common_wraps(a, 15.0, cell0, 1, &w, 1); /* opens with s1 */
   KtWrap other_cell = wrap(&fx, &g4, &s1);
   adversaries_on_common_wraps(a, 15.0, cell1, 1, &other_cell, 1); /* not its cell */
-  adversaries_on_join(a, 3, 0, 20.0);
+  adversaries_on_join(a, 3, 0, NULL, 20.0);
   g_assert_true(adversaries_waiting(a, 3));
   KtWrap after = wrap(&fx, &g5, &g4);
   adversaries_on_common_wraps(a, 20.5, cell0, 1, &after, 1); /* after its join: its right */
@@ -163,6 +163,35 @@ static void test_backward(void) {
   g_assert_cmpuint(c.bwd_exposures, ==, 2); /* the wrap at 15 and the packet at 12 */
   g_assert_cmpuint(c.bwd_data, ==, 1);
   g_assert_cmpuint(c.fwd_violations, ==, 0);
+  adversaries_free(a);
+  fx_clear(&fx);
+}
+
+/* Only the keys the join gave are tried: a key the UE already held when
+ * its join reached the network (its old group's key, embodiment 2, got as
+ * a member there) is not, nor is one its moved-away listener holds; the
+ * same recordings opened by a key it got from the join count. */
+static void test_backward_held_before(void) {
+  Fx fx;
+  fx_init(&fx);
+  AdversaryConfig cfg = {.n_cells = 1, .record_before_join = 60};
+  Adversaries *a = adversaries_new(&cfg);
+  KtKey old_group = fresh(&fx, KT_KEY_GROUP, 1, 7), next = fresh(&fx, KT_KEY_GROUP, 1, 8);
+  KtKey moved_key = fresh(&fx, KT_KEY_SUBGROUP, 4, 2);
+  uint32_t cell0[] = {0};
+  KtWrap w = wrap(&fx, &next, &old_group), v = wrap(&fx, &next, &moved_key);
+  adversaries_on_common_wraps(a, 1.0, cell0, 1, &w, 1);
+  adversaries_on_common_wraps(a, 1.5, cell0, 1, &v, 1);
+  adversaries_on_move_away(a, 5, 0, holding(&fx, &moved_key, NULL), 2.0);
+  /* UE 5 joins holding old_group (it came after its move-away record) */
+  adversaries_on_join(a, 5, 0, holding(&fx, &old_group, NULL), 3.0);
+  adversaries_on_member_keys(a, 5, holding(&fx, &old_group, &moved_key));
+  g_assert_cmpuint(adversaries_counts(a).bwd_exposures, ==, 0);
+  g_assert_false(adversaries_waiting(a, 5));
+  /* UE 6 held nothing at its join: the same keys are its join's */
+  adversaries_on_join(a, 6, 0, NULL, 3.0);
+  adversaries_on_member_keys(a, 6, holding(&fx, &old_group, &moved_key));
+  g_assert_cmpuint(adversaries_counts(a).bwd_exposures, ==, 2);
   adversaries_free(a);
   fx_clear(&fx);
 }
@@ -180,7 +209,7 @@ static void test_backward_join_rekey(void) {
   adversaries_on_common_wraps(a, 1.0, cell0, 1, &w, 1);
   KtData d4 = data(&fx, 1, &g4);
   adversaries_on_common_data(a, 2.0, cell0, 1, &d4);
-  adversaries_on_join(a, 3, 0, 3.0);
+  adversaries_on_join(a, 3, 0, NULL, 3.0);
   adversaries_on_member_keys(a, 3, holding(&fx, &s2, &g5));
   g_assert_cmpuint(adversaries_counts(a).bwd_exposures, ==, 0);
   adversaries_free(a);
@@ -202,7 +231,7 @@ static void test_backward_all_cells(void) {
     adversaries_on_common_wraps(a, 1.0, cell2, 1, &on2, 1);    /* all-cells only */
     adversaries_on_common_wraps(a, 2.0, cells02, 2, &on02, 1); /* once, either way */
     adversaries_on_common_wraps(a, 3.0, cell00, 2, &twice, 1); /* once, either way */
-    adversaries_on_join(a, 5, 0, 4.0);
+    adversaries_on_join(a, 5, 0, NULL, 4.0);
     adversaries_on_member_keys(a, 5, holding(&fx, &s1, NULL));
     g_assert_cmpuint(adversaries_counts(a).bwd_exposures, ==, all ? 3 : 2);
     adversaries_free(a);
@@ -224,7 +253,7 @@ static void test_backward_pruning(void) {
   uint32_t cell0[] = {0};
   KtWrap early = wrap(&fx, &g4, &s1);
   adversaries_on_common_wraps(a, 5.0, cell0, 1, &early, 1); /* in UE 1's window [0, 10) */
-  adversaries_on_join(a, 1, 0, 10.0);
+  adversaries_on_join(a, 1, 0, NULL, 10.0);
   KtWrap mid = wrap(&fx, &g4, &s1); /* at 50: in nobody's window */
   adversaries_on_common_wraps(a, 50.0, cell0, 1, &mid, 1);
   KtWrap noise = wrap(&fx, &g4, &other); /* a key neither joiner holds */
@@ -234,7 +263,7 @@ static void test_backward_pruning(void) {
   adversaries_on_common_wraps(a, 295.0, cell0, 1, &late, 1); /* in UE 2's window [290, 300) */
   KtWrap late_s1 = wrap(&fx, &g4, &s1);
   adversaries_on_common_wraps(a, 280.0, cell0, 1, &late_s1, 1); /* before UE 2's window */
-  adversaries_on_join(a, 2, 0, 300.0);
+  adversaries_on_join(a, 2, 0, NULL, 300.0);
   adversaries_on_member_keys(a, 1, holding(&fx, &s1, NULL));    /* 290 s after its join */
   g_assert_cmpuint(adversaries_counts(a).bwd_exposures, ==, 1); /* `early` only */
   adversaries_on_member_keys(a, 2, holding(&fx, &s2, &s1));
@@ -274,7 +303,7 @@ static void test_movers(void) {
 
   /* UE 4 moves from RNC group 1 (cell 1) to another group, joins there */
   adversaries_on_move_away(a, 4, 1, holding(&fx, &h1, NULL), 4.0);
-  adversaries_on_join(a, 4, 2, 4.1);
+  adversaries_on_join(a, 4, 2, NULL, 4.1);
   KtWrap under_h1 = wrap(&fx, &h2, &h1);
   adversaries_on_common_wraps(a, 5.0, cell1, 1, &under_h1, 1);
   g_assert_cmpuint(adversaries_counts(a).fwd_violations, ==, 2); /* not silenced */
@@ -290,6 +319,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/adversary/collusion", test_collusion);
   g_test_add_func("/adversary/backward", test_backward);
   g_test_add_func("/adversary/backward-join-rekey", test_backward_join_rekey);
+  g_test_add_func("/adversary/backward-held-before", test_backward_held_before);
   g_test_add_func("/adversary/backward-all-cells", test_backward_all_cells);
   g_test_add_func("/adversary/backward-pruning", test_backward_pruning);
   return g_test_run();

@@ -290,49 +290,66 @@ typedef struct {
   int embodiment;
   const char *rekey;
   const char *policy;
-  bool two_rncs; /* the network of churn_two_ini */
+  bool two_rncs;   /* the network of churn_two_ini */
+  bool join_rekey; /* then nothing sent before a join opens to the joiner */
 } ChurnCase;
 
 static const ChurnCase churn[] = {
-    {"patent", 1, "eager", "per-cell", false},
-    {"patent", 1, "lazy", "per-cell", false},
-    {"patent", 2, "eager", "per-cell", false},
-    {"patent", 2, "lazy", "per-cell", false},
-    {"patent", 1, "lazy", "per-rnc", false},
-    {"patent", 2, "eager", "per-rnc", false},
-    {"lkh", 1, "eager", "per-cell", false},
-    {"lkh", 2, "eager", "per-cell", false},
-    {"unicast", 1, "eager", "per-cell", false},
-    {"unicast", 2, "eager", "per-cell", false},
-    {"broadcast", 1, "eager", "per-cell", false},
-    {"broadcast", 2, "eager", "per-cell", false},
+    {"patent", 1, "eager", "per-cell", false, false},
+    {"patent", 1, "lazy", "per-cell", false, false},
+    {"patent", 2, "eager", "per-cell", false, false},
+    {"patent", 2, "lazy", "per-cell", false, false},
+    {"patent", 1, "lazy", "per-rnc", false, false},
+    {"patent", 2, "eager", "per-rnc", false, false},
+    {"lkh", 1, "eager", "per-cell", false, false},
+    {"lkh", 2, "eager", "per-cell", false, false},
+    {"unicast", 1, "eager", "per-cell", false, false},
+    {"unicast", 2, "eager", "per-cell", false, false},
+    {"broadcast", 1, "eager", "per-cell", false, false},
+    {"broadcast", 2, "eager", "per-cell", false, false},
     /* every scheme, both embodiments, on two RNCs where movers come back
      * to the group they left (embodiment 2: a UE's old group's keys, kept
      * in its ring, must not make it wait for their later versions) */
-    {"patent", 1, "lazy", "per-cell", true},
-    {"patent", 2, "eager", "per-cell", true},
-    {"lkh", 1, "eager", "per-cell", true},
-    {"lkh", 1, "lazy", "per-cell", true},
-    {"lkh", 2, "eager", "per-cell", true},
-    {"unicast", 1, "eager", "per-cell", true},
-    {"unicast", 2, "eager", "per-cell", true},
-    {"broadcast", 1, "eager", "per-cell", true},
-    {"broadcast", 2, "eager", "per-cell", true},
-    {"oft", 1, "eager", "per-cell", true},
-    {"oft", 2, "eager", "per-cell", true},
-    {"sd", 1, "eager", "per-cell", true},
-    {"sd", 2, "eager", "per-cell", true},
-    {"3gpp", 1, "eager", "per-cell", true},
-    {"3gpp", 2, "eager", "per-cell", true},
+    {"patent", 1, "lazy", "per-cell", true, false},
+    {"patent", 2, "eager", "per-cell", true, false},
+    {"lkh", 1, "eager", "per-cell", true, false},
+    {"lkh", 1, "lazy", "per-cell", true, false},
+    {"lkh", 2, "eager", "per-cell", true, false},
+    {"unicast", 1, "eager", "per-cell", true, false},
+    {"unicast", 2, "eager", "per-cell", true, false},
+    {"broadcast", 1, "eager", "per-cell", true, false},
+    {"broadcast", 2, "eager", "per-cell", true, false},
+    {"oft", 1, "eager", "per-cell", true, false},
+    {"oft", 2, "eager", "per-cell", true, false},
+    {"sd", 1, "eager", "per-cell", true, false},
+    {"sd", 2, "eager", "per-cell", true, false},
+    {"3gpp", 1, "eager", "per-cell", true, false},
+    {"3gpp", 2, "eager", "per-cell", true, false},
     /* batch: a move is gathered as a leave and a join */
-    {"batch-patent", 1, "eager", "per-cell", false},
-    {"batch-patent", 2, "eager", "per-cell", false},
-    {"batch-lkh", 1, "eager", "per-cell", false},
-    {"batch-lkh", 2, "eager", "per-cell", false},
-    {"batch-patent", 1, "eager", "per-cell", true},
-    {"batch-patent", 2, "eager", "per-cell", true},
-    {"batch-lkh", 1, "eager", "per-cell", true},
-    {"batch-lkh", 2, "eager", "per-cell", true},
+    {"batch-patent", 1, "eager", "per-cell", false, false},
+    {"batch-patent", 2, "eager", "per-cell", false, false},
+    {"batch-lkh", 1, "eager", "per-cell", false, false},
+    {"batch-lkh", 2, "eager", "per-cell", false, false},
+    {"batch-patent", 1, "eager", "per-cell", true, false},
+    {"batch-patent", 2, "eager", "per-cell", true, false},
+    {"batch-lkh", 1, "eager", "per-cell", true, false},
+    {"batch-lkh", 2, "eager", "per-cell", true, false},
+    /* join rekey, embodiment 2, movers coming back to a group they left:
+     * the old keys of that group in their ring were theirs before the
+     * join (as a departed UE's), so what they open is no backward
+     * exposure (it once counted as one) */
+    {"patent", 2, "eager", "per-cell", true, true},
+    {"patent", 2, "lazy", "per-rnc", true, true},
+    {"lkh", 2, "eager", "per-cell", true, true},
+    {"unicast", 2, "eager", "per-cell", true, true},
+    {"broadcast", 2, "eager", "per-cell", true, true},
+    {"oft", 2, "eager", "per-cell", true, true},
+    {"sd", 2, "eager", "per-cell", true, true},
+    {"3gpp", 2, "eager", "per-cell", true, true},
+    {"batch-patent", 2, "eager", "per-cell", true, true},
+    {"batch-lkh", 2, "eager", "per-cell", true, true},
+    {"patent", 1, "lazy", "per-cell", true, true},
+    {"lkh", 1, "eager", "per-cell", true, true},
 };
 
 /* Churn and moves stop 5 s before the end (the trace of the CSV is only a
@@ -363,12 +380,13 @@ static void run_churn(gconstpointer data) {
       tmp_scenario(c->two_rncs ? churn_two_ini : churn_ini, "time,action,ue,cell\n39.5,leave,0,\n");
   /* "batch-T": scheme batch over tree T */
   bool batch = g_str_has_prefix(c->scheme, "batch-");
-  char *o[5] = {batch ? g_strdup("run.scheme=batch") : g_strdup_printf("run.scheme=%s", c->scheme),
+  char *o[6] = {batch ? g_strdup("run.scheme=batch") : g_strdup_printf("run.scheme=%s", c->scheme),
                 g_strdup_printf("run.embodiment=%d", c->embodiment),
                 g_strdup_printf("mobility.handover-rekey=%s", c->rekey),
                 g_strdup_printf("topology.subgroup-policy=%s", c->policy),
-                g_strdup_printf("run.batch-tree=%s", batch ? c->scheme + 6 : "patent")};
-  const char *const overrides[] = {o[0], o[1], o[2], o[3], o[4], NULL};
+                g_strdup_printf("run.batch-tree=%s", batch ? c->scheme + 6 : "patent"),
+                g_strdup_printf("run.join-rekey=%s", c->join_rekey ? "true" : "false")};
+  const char *const overrides[] = {o[0], o[1], o[2], o[3], o[4], o[5], NULL};
   GError *error = NULL;
   Scenario *scn = scn_load(t.ini, overrides, &error);
   g_assert_no_error(error);
@@ -395,6 +413,8 @@ static void run_churn(gconstpointer data) {
    * keys until the batch (docs/schemes.md, batch) */
   if (strcmp(c->scheme, "broadcast") != 0 && !batch)
     g_assert_cmpuint(r.summary.fwd_violations - r.summary.data_leaked, ==, 0);
+  if (c->join_rekey)
+    g_assert_cmpuint(r.summary.bwd_exposures, ==, 0);
   run_result_clear(&r);
   scn_free(scn);
   for (guint i = 0; i < G_N_ELEMENTS(o); i++)
@@ -452,8 +472,9 @@ int main(int argc, char **argv) {
   for (guint i = 0; i < G_N_ELEMENTS(churn); i++) {
     const ChurnCase *c = &churn[i];
     g_autofree char *name =
-        g_strdup_printf("/mobility/churn%s/%s/e%d/%s/%s", c->two_rncs ? "-two-rncs" : "", c->scheme,
-                        c->embodiment, c->rekey, c->policy);
+        g_strdup_printf("/mobility/churn%s%s/%s/e%d/%s/%s", c->two_rncs ? "-two-rncs" : "",
+                        c->join_rekey ? "-join-rekey" : "", c->scheme, c->embodiment, c->rekey,
+                        c->policy);
     g_test_add_data_func(name, c, run_churn);
   }
   g_test_add_func("/mobility/static-same", test_static_same);
