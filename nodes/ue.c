@@ -52,7 +52,6 @@ typedef struct {
   uint8_t regroup : 1;        /* moving to another RNC's group (embodiment 2): a new
                                * membership once its new keys come */
   uint8_t moved : 1;          /* has moved in this membership (key repair, below) */
-  uint8_t repair_armed : 1;   /* its key-repair timer is set */
   uint8_t move_nodes;         /* its first `move_nodes` node keys were held
                                * before the move (end_move_path) */
 } UeState;
@@ -66,9 +65,7 @@ typedef struct {
   uint8_t asked; /* the key repair asked for it (once) */
 } PendingWrap;
 
-/* The UE's key-repair timer (after ue_recovery.h's and ue_nas.h's). */
-#define UE_TIMER_REPAIR 3u
-#define UE_REPAIR_WAIT 1.0 /* s: how long a moved member lets such a wrap wait */
+#define UE_REPAIR_WAIT 1.0 /* s: how long a moved member lets a wrap wait (key repair) */
 
 /* Handover serialisation (docs/flows.md, "Handover"): a move waits until
  * the UE's join (its accept) or previous move (its confirm) is complete;
@@ -126,8 +123,7 @@ static void slot_set(Net *net, UeSlot *slot, const KtKey *key) {
 static void node_slot_set(Net *net, UeState *st, UeSlot *slot, const KtKey *key) {
   const KtKey *cur = k_of(net, *slot);
   if (kt_tree_member_computes(net->tree) && slot != &st->subgroup && slot != &st->group &&
-      cur->ref.version != 0 &&
-      cur->ref.id == key->ref.id && cur->ref.version < key->ref.version) {
+      cur->ref.version != 0 && cur->ref.id == key->ref.id && cur->ref.version < key->ref.version) {
     UeNode *node = (UeNode *)(void *)slot;
     key_pool_release(ues(net)->keys, node->prev);
     node->prev = node->key;
@@ -372,14 +368,6 @@ static bool repairable(const Net *net, const PendingWrap *p) {
          held->ref.version < p->wrap.under.version;
 }
 
-static void arm_repair(Net *net, uint32_t ue, double delay) {
-  UeState *st = st_of(net, ue);
-  if (st->repair_armed)
-    return;
-  st->repair_armed = 1;
-  net_set_timer(net, (NetElement){NET_UE, ue}, delay, UE_TIMER_REPAIR);
-}
-
 static void pend(Net *net, uint32_t ue, uint32_t seq, const KtWrap *wrap) {
   const PendingWrap *again = ues(net)->again;
   PendingWrap p = {.ue = ue,
@@ -390,40 +378,35 @@ static void pend(Net *net, uint32_t ue, uint32_t seq, const KtWrap *wrap) {
   g_array_append_val(ues(net)->pending, p);
   if (ues(net)->recovery && st_of(net, ue)->member)
     ue_recovery_waiting(net, ues(net)->recovery, ue); /* it may never come */
-  if (repairable(net, &p))
-    arm_repair(net, ue, p.since + UE_REPAIR_WAIT - sim_now());
 }
 
-/* The repair timer: the oldest repairable wrap that has waited its time
- * is asked for (MBMS key request naming its event; the RNC answers with
- * every key of the UE's place, rnc.c); a younger one sets the timer again. */
-static void on_repair_timer(Net *net, uint32_t ue) {
-  UeState *st = st_of(net, ue);
-  st->repair_armed = 0;
+/* After a key assignment heard or received: the repairable wraps that
+ * have waited UE_REPAIR_WAIT are asked for, once, in one MBMS key request
+ * naming the oldest one's event (the RNC answers with every key of the
+ * UE's place, rnc.c). No timer of its own: a member that misses keys
+ * hears later ones (static runs, and moves that need no repair, keep
+ * their events). */
+static void check_repair(Net *net, uint32_t ue) {
+  const UeState *st = st_of(net, ue);
+  if (!st->moved || !st->member || st->busy != UE_IDLE)
+    return;
   GArray *pending = ues(net)->pending;
-  PendingWrap *due = NULL;
-  double next = -1;
+  const PendingWrap *oldest = NULL;
   for (guint i = 0; i < pending->len; i++) {
     PendingWrap *p = &g_array_index(pending, PendingWrap, i);
-    if (p->ue != ue || !repairable(net, p))
+    if (p->ue != ue || !repairable(net, p) || p->since + UE_REPAIR_WAIT > sim_now() + 1e-9)
       continue;
-    if (p->since + UE_REPAIR_WAIT <= sim_now() + 1e-9 && st->busy == UE_IDLE) {
-      if (!due)
-        due = p;
-      p->asked = 1; /* one request for every wrap that waited its time */
-    } else if (next < 0 || p->since < next) {
-      next = p->since;
-    }
+    if (!oldest || p->since < oldest->since)
+      oldest = p;
+    p->asked = 1;
   }
-  if (due) {
-    Msg msg;
-    msg_init(&msg, MSG_KEY_REQUEST, due->seq);
-    msg.ue = ue;
-    msg.cell = radio_ue_cell(net->radio, ue);
-    net_send_dch_up(net, ue, &msg);
-  }
-  if (next >= 0)
-    arm_repair(net, ue, MAX(next + UE_REPAIR_WAIT - sim_now(), UE_REPAIR_WAIT / 2));
+  if (!oldest)
+    return;
+  Msg msg;
+  msg_init(&msg, MSG_KEY_REQUEST, oldest->seq);
+  msg.ue = ue;
+  msg.cell = radio_ue_cell(net->radio, ue);
+  net_send_dch_up(net, ue, &msg);
 }
 
 static void process_wrap(Net *net, uint32_t ue, uint32_t seq, const KtWrap *wrap);
@@ -754,6 +737,7 @@ static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *m
     if (ues(net)->recovery && net->cfg.loss.multicast_rounds > 0 && msg->mode == MSG_P2M &&
         k_of(net, st->group)->ref.version > held)
       ue_recovery_answered(ues(net)->recovery, self);
+    check_repair(net, self);
   } else if (msg->type == MSG_KEY_RECOVERY && msg->ue == self && ues(net)->recovery) {
     ue_recovery_answered(ues(net)->recovery, self);
     for (uint8_t i = 0; i < msg->n_wraps; i++)
@@ -800,10 +784,6 @@ static void on_nas_timer(Net *net, uint32_t self, uint32_t timer) {
 static void ue_on_timer(Net *net, uint32_t self, uint32_t timer) {
   if (UE_TIMER_KIND(timer) == UE_TIMER_NAS && ues(net)->nas) {
     on_nas_timer(net, self, timer);
-    return;
-  }
-  if (timer == UE_TIMER_REPAIR) {
-    on_repair_timer(net, self);
     return;
   }
   g_assert(timer == UE_TIMER_RECOVERY && ues(net)->recovery);

@@ -53,21 +53,31 @@ static RunResult run_case(const char *ini, const char *csv, const char *const *o
  * still v1. Leave, by the rule (full tree, d = 2, L = 3): d - 1 = 1 p2p,
  * d (L - 1) = 4 p2m; transmissions: N1 under N5 (cell 0), N1 under N3
  * (cell 0), root under N1 (cells 0, 1), root under N2 (cell 1) = 5; core:
- * GGSN, SGSN, RNC = 3. The moved member's wrap waits 1 s, then it asks
- * once (MBMS key request naming the leave: +1 signalling) and the RNC
- * sends every key of its place (+1 p2p), both on the leave's row. The
- * move: cell update and confirm, 2 signalling, nothing else. */
+ * GGSN, SGSN, RNC = 3.
+ * t = 2.5: UE 7 leaves from cell 1 (its path N6, N2, the root; N2's
+ * subtree is still full): by the same rule 1 p2p, 4 p2m; transmissions:
+ * N2 under N4 and under N6 (cell 1 each), the root under N1 (UE 0 in cell
+ * 1, UEs 4, 6 in cell 0: 2) and under N2 (cell 1): 5; core 3. UE 0 hears
+ * the new group key on cell 1 more than 1 s after its wrap began to wait:
+ * it asks once (MBMS key request naming the first leave: +1 signalling)
+ * and the RNC sends every key of its place (+1 p2p), both on the first
+ * leave's row; then what waited opens. The move: cell update and confirm,
+ * 2 signalling, nothing else. */
 static void test_node_key_in_gap(void) {
   const char *ini = "[run]\nseed = 3\nduration = 4\nscheme = lkh\nlkh-degree = 2\n"
                     "[topology]\nggsn = 1\nsgsn-per-ggsn = 1\nrnc-per-sgsn = 1\n"
                     "cells-per-rnc = 2\nsubgroup-size = 4\n"
                     "[workload]\ninitial-members = 8\nevents = events.csv\n";
   End end = {0};
-  RunResult r = run_case(ini, "time,action,ue,cell\n1,leave,2,\n1.005,move,0,1\n", NULL, &end);
+  RunResult r =
+      run_case(ini, "time,action,ue,cell\n1,leave,2,\n1.005,move,0,1\n2.5,leave,7,\n", NULL, &end);
   assert_clean(&r);
   g_assert_cmpuint(end.member_pending, ==, 0);
-  g_assert_cmpuint(end.members, ==, 7);
-  const EventRecord *lv = metrics_event(r.metrics, 0), *mv = metrics_event(r.metrics, 1);
+  g_assert_cmpuint(end.members, ==, 6);
+  const EventRecord *lv = metrics_event(r.metrics, 0), *mv = metrics_event(r.metrics, 1),
+                    *lv2 = metrics_event(r.metrics, 2);
+  assert_counts(lv2, (Counts){.p2p = 1, .p2m = 4, .p2m_tx = 5, .core = 3});
+  g_assert_cmpuint(lv2->signalling_msgs, ==, 8);
   g_assert_cmpint(lv->kind, ==, EV_LEAVE);
   g_assert_cmpint(mv->kind, ==, EV_MOVE);
   assert_counts(lv, (Counts){.p2p = 1 + 1, .p2m = 4, .p2m_tx = 5, .core = 3});
