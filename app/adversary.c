@@ -81,7 +81,9 @@ struct Adversaries {
    * group, the keys it held before (it keeps them: they join its listener
    * when it leaves); per UE that moved to another RNC's group (embodiment
    * 2), its listener as a departed UE of the groups it left that way */
-  GHashTable *kept;  /* ue -> GArray of KtKey */
+  gpointer *kept;     /* per UE index: its kept keys (see Kept), NULL: none */
+  uint32_t kept_cap;  /* entries in kept (0 until the first move) */
+  GHashTable *shared; /* ref -> SharedKey: the kept keys, one copy each */
   GHashTable *moved; /* ue -> Listener* (without collusion) */
   AdversaryCounts counts;
   GArray *scratch_keys;     /* KtKey: a joiner's keys during its check */
@@ -137,11 +139,76 @@ static Listener *listener_new(const Adversaries *a, bool coalition) {
   return l;
 }
 
-static void keys_free(gpointer p) {
-  GArray *k = p;
-  for (guint i = 0; i < k->len; i++)
-    kt_key_wipe(&g_array_index(k, KtKey, i));
-  g_array_free(k, TRUE);
+/* A kept key: many movers out of one sub-group keep the same version of
+ * its key, so each is stored once and counted. */
+typedef struct {
+  guint refs;
+  KtKey key;
+} SharedKey;
+
+/* The keys a UE kept from its moves (usually one: then the table's value
+ * is the SharedKey itself; a Kept list is tagged by the low bit). */
+typedef struct {
+  guint n;
+  SharedKey *keys[];
+} Kept;
+
+static bool kept_is_list(gconstpointer v) {
+  return (GPOINTER_TO_SIZE(v) & 1u) != 0;
+}
+
+static Kept *kept_list(gconstpointer v) {
+  return (Kept *)GSIZE_TO_POINTER(GPOINTER_TO_SIZE(v) & ~(gsize)1u);
+}
+
+static guint kept_n(gconstpointer v) {
+  return v == NULL ? 0 : kept_is_list(v) ? kept_list(v)->n : 1;
+}
+
+static SharedKey **kept_slot(gpointer *v, guint i) {
+  return kept_is_list(*v) ? &kept_list(*v)->keys[i] : (SharedKey **)v;
+}
+
+static SharedKey *shared_acquire(Adversaries *a, const KtKey *key) {
+  SharedKey *sk = g_hash_table_lookup(a->shared, ref_key(key->ref));
+  if (!sk) {
+    sk = g_new(SharedKey, 1);
+    *sk = (SharedKey){.refs = 0, .key = *key};
+    g_hash_table_insert(a->shared, ref_key(key->ref), sk);
+  }
+  sk->refs++;
+  return sk;
+}
+
+static void shared_release(Adversaries *a, SharedKey *sk) {
+  if (--sk->refs > 0)
+    return;
+  g_hash_table_remove(a->shared, ref_key(sk->key.ref));
+  kt_key_wipe(&sk->key);
+  g_free(sk);
+}
+
+/* Releases the kept keys `v` of one UE. */
+static void kept_release(Adversaries *a, gpointer v) {
+  for (guint i = 0; i < kept_n(v); i++)
+    shared_release(a, *kept_slot(&v, i));
+  if (v && kept_is_list(v))
+    g_free(kept_list(v));
+}
+
+/* `v` with `sk` appended. */
+static gpointer kept_append(gpointer v, SharedKey *sk) {
+  if (v == NULL)
+    return sk;
+  guint n = kept_n(v);
+  Kept *grown = g_malloc(sizeof(Kept) + (n + 1) * sizeof(SharedKey *));
+  grown->n = n + 1;
+  for (guint i = 0; i < n; i++)
+    grown->keys[i] = *kept_slot(&v, i);
+  grown->keys[n] = sk;
+  if (kept_is_list(v))
+    g_free(kept_list(v));
+  return GSIZE_TO_POINTER(GPOINTER_TO_SIZE(grown) | 1u);
 }
 
 /* The listeners holding key `ref` (NULL if none). */
@@ -327,7 +394,7 @@ Adversaries *adversaries_new(const AdversaryConfig *config) {
   a->chains = g_hash_table_new_full(chain_hash, chain_equal, g_free, NULL);
   a->waiting = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
   a->left_at = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
-  a->kept = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, keys_free);
+    a->shared = g_hash_table_new(mix_hash, g_direct_equal);
   a->moved = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, listener_free);
   a->scratch_keys = g_array_new(FALSE, FALSE, sizeof(KtKey));
   a->scratch_held = g_hash_table_new(mix_hash, g_direct_equal);
@@ -348,7 +415,11 @@ void adversaries_free(Adversaries *a) {
     listener_free(a->coalition);
   g_hash_table_destroy(a->waiting);
   g_hash_table_destroy(a->left_at);
-  g_hash_table_destroy(a->kept);
+  for (uint32_t ue = 0; ue < a->kept_cap; ue++)
+    kept_release(a, a->kept[ue]);
+  g_free(a->kept);
+  g_assert(g_hash_table_size(a->shared) == 0);
+  g_hash_table_destroy(a->shared);
   g_hash_table_destroy(a->moved);
   g_array_free(a->scratch_keys, TRUE);
   g_hash_table_destroy(a->scratch_held);
@@ -362,33 +433,40 @@ void adversaries_on_move(Adversaries *a, uint32_t ue, const GArray *keys) {
    * each interior key only the newest version it held (older versions
    * open nothing a newer one does not lead to), so the record grows with
    * the sub-groups a UE moved out of, not with its moves. */
-  GArray *k = g_hash_table_lookup(a->kept, GUINT_TO_POINTER(ue));
+  if (ue >= a->kept_cap) { /* a pointer per UE: less than a hash table's entry */
+    uint32_t cap = MAX(MAX(ue + 1u, a->cfg.n_ues), a->kept_cap * 2u);
+    a->kept = g_renew(gpointer, a->kept, cap);
+    memset(a->kept + a->kept_cap, 0, (cap - a->kept_cap) * sizeof(gpointer));
+    a->kept_cap = cap;
+  }
+  gpointer k = a->kept[ue];
   for (guint i = 0; i < keys->len; i++) {
     const KtKey *key = &g_array_index(keys, KtKey, i);
     if (KT_KEY_ID_KIND(key->ref.id) != KT_KEY_SUBGROUP)
       continue;
-    if (!k) {
-      k = g_array_new(FALSE, FALSE, sizeof(KtKey));
-      g_hash_table_insert(a->kept, GUINT_TO_POINTER(ue), k);
-    }
     guint j = 0;
-    while (j < k->len && g_array_index(k, KtKey, j).ref.id != key->ref.id)
+    while (j < kept_n(k) && (*kept_slot(&k, j))->key.ref.id != key->ref.id)
       j++;
-    if (j == k->len)
-      g_array_append_vals(k, key, 1);
-    else if (g_array_index(k, KtKey, j).ref.version < key->ref.version)
-      g_array_index(k, KtKey, j) = *key;
+    if (j == kept_n(k)) {
+      k = kept_append(k, shared_acquire(a, key));
+    } else if ((*kept_slot(&k, j))->key.ref.version < key->ref.version) {
+      SharedKey *old = *kept_slot(&k, j);
+      *kept_slot(&k, j) = shared_acquire(a, key);
+      shared_release(a, old);
+    }
   }
+  a->kept[ue] = k;
 }
 
 /* The keys `ue` kept from its moves, learned by `l` and forgotten here. */
 static void learn_kept(Adversaries *a, Listener *l, uint32_t ue) {
-  GArray *k = g_hash_table_lookup(a->kept, GUINT_TO_POINTER(ue));
+  gpointer k = ue < a->kept_cap ? a->kept[ue] : NULL;
   if (!k)
     return;
-  for (guint i = 0; i < k->len; i++)
-    learn(a, l, &g_array_index(k, KtKey, i));
-  g_hash_table_remove(a->kept, GUINT_TO_POINTER(ue));
+  for (guint i = 0; i < kept_n(k); i++)
+    learn(a, l, &(*kept_slot(&k, i))->key);
+  a->kept[ue] = NULL;
+  kept_release(a, k);
 }
 
 /* The listener that now hears `cell` with `ue`'s keys: the coalition (which

@@ -34,6 +34,7 @@ typedef struct {
   bool collusion;            /* departed UEs pool keys and cells */
   double record_before_join; /* s; 0 = joiners record nothing */
   uint32_t n_cells;
+  uint32_t n_ues; /* UE indices are below it: sizes the movers' table (0: it grows) */
 } AdversaryConfig;
 
 typedef struct {

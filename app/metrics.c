@@ -1,16 +1,19 @@
 /* metrics.c — counters of messages, bytes, wraps and key installations.
  *
  * Element index layout: 0 = BM-SC, then the GGSNs, the SGSNs, the RNCs, and
- * last one row for all UEs together. Events are an array indexed by seq.
+ * last one row for all UEs together. Events are records indexed by seq, in an
+ * RecStore (app/rec_store.h).
  */
 #include "app/metrics.h"
+
+#include "app/rec_store.h"
 
 Metrics *metrics_new(uint32_t n_ggsn, uint32_t n_sgsn, uint32_t n_rnc) {
   Metrics *m = g_new0(Metrics, 1);
   m->n_ggsn = n_ggsn;
   m->n_sgsn = n_sgsn;
   m->n_rnc = n_rnc;
-  m->events = g_array_new(FALSE, TRUE, sizeof(EventRecord));
+  m->events = rec_store_new(sizeof(EventRecord));
   m->elements = g_new0(ElCounters, metrics_n_elements(m));
   return m;
 }
@@ -18,7 +21,7 @@ Metrics *metrics_new(uint32_t n_ggsn, uint32_t n_sgsn, uint32_t n_rnc) {
 void metrics_free(Metrics *m) {
   if (!m)
     return;
-  g_array_unref(m->events);
+  rec_store_free(m->events);
   g_free(m->elements);
   g_free(m);
 }
@@ -72,7 +75,6 @@ ElKind metrics_element_kind(const Metrics *m, guint element, uint32_t *i) {
 
 uint32_t metrics_event_new(Metrics *m, double time, EvKind kind, uint32_t ue, uint32_t cell,
                            uint32_t rnc) {
-  g_assert(m->events->len < UINT32_MAX);
   EventRecord e = {0};
   e.time = time;
   e.kind = kind;
@@ -83,13 +85,19 @@ uint32_t metrics_event_new(Metrics *m, double time, EvKind kind, uint32_t ue, ui
   e.from_cell = UINT32_MAX;
   e.start = -1.0;
   e.done = -1.0;
-  g_array_append_val(m->events, e);
-  return m->events->len - 1u;
+  return rec_store_append(m->events, &e);
 }
 
 EventRecord *metrics_event(Metrics *m, uint32_t seq) {
-  g_assert(seq < m->events->len);
-  return &g_array_index(m->events, EventRecord, seq);
+  return rec_store_at(m->events, seq);
+}
+
+const EventRecord *metrics_event_read(const Metrics *m, uint32_t seq) {
+  return rec_store_at(m->events, seq);
+}
+
+uint32_t metrics_n_events(const Metrics *m) {
+  return rec_store_len(m->events);
 }
 
 static ElCounters *element(Metrics *m, guint el) {

@@ -54,9 +54,11 @@ typedef struct {
   bool inter_rnc; /* a move to another RNC */
 } EventRecord;
 
+typedef struct RecStore RecStore;
+
 typedef struct {
   uint32_t n_ggsn, n_sgsn, n_rnc;
-  GArray *events;         /* EventRecord, index = seq */
+  RecStore *events;       /* EventRecord, index = seq (app/rec_store.h) */
   ElCounters *elements;   /* 1 + n_ggsn + n_sgsn + n_rnc + 1 (UEs), see metrics_element */
   uint64_t rejected_msgs; /* malformed bytes received anywhere */
   uint64_t link_drops;
@@ -73,7 +75,11 @@ ElKind metrics_element_kind(const Metrics *m, guint element, uint32_t *i);
 /* Opens the record of the next event; returns its seq. */
 uint32_t metrics_event_new(Metrics *m, double time, EvKind kind, uint32_t ue, uint32_t cell,
                            uint32_t rnc);
+/* The record of event `seq` (< metrics_n_events); valid until metrics_free. */
 EventRecord *metrics_event(Metrics *m, uint32_t seq);
+/* The same, to read (the reports) */
+const EventRecord *metrics_event_read(const Metrics *m, uint32_t seq);
+uint32_t metrics_n_events(const Metrics *m);
 
 /* Counting, called only where messages are sent and received. */
 /* `n` copies of a message of `bytes` bytes sent / received by `element`

@@ -54,11 +54,11 @@ void report_summarise(const Metrics *m, Summary *out) {
   out->incomplete_rekeys = 0;
   out->latency_mean = out->latency_p95 = out->latency_max = 0.0;
 
-  guint n_ev = m->events->len;
+  guint n_ev = metrics_n_events(m);
   double *lat = g_new(double, n_ev > 0 ? n_ev : 1);
   guint n_lat = 0;
   for (guint i = 0; i < n_ev; i++) {
-    const EventRecord *e = &g_array_index(m->events, EventRecord, i);
+    const EventRecord *e = metrics_event_read(m, i);
     uint64_t rekey_msgs = (uint64_t)e->p2p_msgs + e->p2m_msgs + e->core_msgs;
     if (e->kind == EV_JOIN) {
       out->joins++;
@@ -390,40 +390,39 @@ static GString *summary_json(GArray *f, const char *prov) {
 /* With recovery figures (a [loss] or [reliability] key) four more columns;
  * with mobility (a [mobility] key) a last column from_cell: the cell a move
  * left (empty for joins and leaves). */
-static GString *rekeys_csv(const Metrics *m, bool reliability, bool mobility) {
-  GString *s = g_string_new("time_s,event,ue,rnc,cell,subgroup,p2p_msgs,p2m_msgs,p2m_tx,"
-                            "core_msgs,bytes,latency_s");
+static void rekeys_header(GString *s, bool reliability, bool mobility) {
+  g_string_append(s, "time_s,event,ue,rnc,cell,subgroup,p2p_msgs,p2m_msgs,p2m_tx,"
+                     "core_msgs,bytes,latency_s");
   if (reliability)
     g_string_append(s, ",retransmissions,p2m_repeats,recovery_replies,recovery_bytes");
   g_string_append(s, mobility ? ",from_cell\n" : "\n");
+}
+
+static void rekeys_row(GString *s, const EventRecord *e, bool reliability, bool mobility) {
   static const char *const kinds[] = {[EV_JOIN] = "join", [EV_LEAVE] = "leave", [EV_MOVE] = "move"};
-  for (guint i = 0; i < m->events->len; i++) {
-    const EventRecord *e = &g_array_index(m->events, EventRecord, i);
-    append_double(s, "%.6f", e->time);
-    g_string_append_printf(s, ",%s,%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",", kinds[e->kind], e->ue,
-                           e->rnc, e->cell);
-    /* empty when the event has no sub-group of its own (stars; events of a
-     * batch other than its last) */
-    if (e->subgroup != UINT32_MAX)
-      g_string_append_printf(s, "%" PRIu32, e->subgroup);
-    g_string_append_printf(s, ",%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",", e->p2p_msgs,
-                           e->p2m_msgs, e->p2m_tx, e->core_msgs);
-    append_u64(s, e->bytes);
+  append_double(s, "%.6f", e->time);
+  g_string_append_printf(s, ",%s,%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",", kinds[e->kind], e->ue,
+                         e->rnc, e->cell);
+  /* empty when the event has no sub-group of its own (stars; events of a
+   * batch other than its last) */
+  if (e->subgroup != UINT32_MAX)
+    g_string_append_printf(s, "%" PRIu32, e->subgroup);
+  g_string_append_printf(s, ",%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",", e->p2p_msgs,
+                         e->p2m_msgs, e->p2m_tx, e->core_msgs);
+  append_u64(s, e->bytes);
+  g_string_append_c(s, ',');
+  /* an incomplete rekey has no latency: an empty cell, never a made-up 0 */
+  if (!(e->group_changed && e->installs_expected > 0 && !metrics_event_complete(e)))
+    append_double(s, "%.9f", snap_ns(metrics_event_latency(e)));
+  if (reliability)
+    g_string_append_printf(s, ",%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",%" PRIu64, e->retransmissions,
+                           e->p2m_repeats, e->recovery_replies, e->recovery_bytes);
+  if (mobility) {
     g_string_append_c(s, ',');
-    /* an incomplete rekey has no latency: an empty cell, never a made-up 0 */
-    if (!(e->group_changed && e->installs_expected > 0 && !metrics_event_complete(e)))
-      append_double(s, "%.9f", snap_ns(metrics_event_latency(e)));
-    if (reliability)
-      g_string_append_printf(s, ",%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",%" PRIu64, e->retransmissions,
-                             e->p2m_repeats, e->recovery_replies, e->recovery_bytes);
-    if (mobility) {
-      g_string_append_c(s, ',');
-      if (e->from_cell != UINT32_MAX)
-        g_string_append_printf(s, "%" PRIu32, e->from_cell);
-    }
-    g_string_append_c(s, '\n');
+    if (e->from_cell != UINT32_MAX)
+      g_string_append_printf(s, "%" PRIu32, e->from_cell);
   }
-  return s;
+  g_string_append_c(s, '\n');
 }
 
 static GString *elements_csv(const Metrics *m) {
@@ -526,6 +525,36 @@ static gboolean write_file(const char *dir, const char *name, const char *text, 
 static gboolean write_gstring(const char *dir, const char *name, GString *text, GError **error) {
   gboolean ok = write_file(dir, name, text->str, text->len, error);
   g_string_free(text, TRUE);
+  return ok;
+}
+
+/* rekeys.csv, written as it is formatted, in blocks of REKEYS_BLOCK bytes:
+ * one row per workload event (per move in a mobile run) never sits whole
+ * in memory. Like every file of the results it goes into the temporary
+ * folder, which becomes the results only once every file is complete. */
+#define REKEYS_BLOCK 65536u
+static gboolean write_rekeys(const char *dir, const Metrics *m, bool reliability, bool mobility,
+                             GError **error) {
+  g_autofree char *path = g_build_filename(dir, "rekeys.csv", NULL);
+  FILE *f = fopen(path, "wb");
+  if (!f)
+    return io_error(error, path, errno);
+  GString *s = g_string_sized_new(REKEYS_BLOCK + 1024u);
+  rekeys_header(s, reliability, mobility);
+  gboolean ok = TRUE;
+  uint32_t n = metrics_n_events(m);
+  for (uint32_t i = 0; ok && i <= n; i++) {
+    if (i < n)
+      rekeys_row(s, metrics_event_read(m, i), reliability, mobility);
+    if ((s->len >= REKEYS_BLOCK || i == n) && s->len > 0) {
+      if (fwrite(s->str, 1, s->len, f) != s->len)
+        ok = io_error(error, path, errno ? errno : EIO);
+      g_string_truncate(s, 0);
+    }
+  }
+  g_string_free(s, TRUE);
+  if (fclose(f) != 0 && ok)
+    ok = io_error(error, path, errno);
   return ok;
 }
 
@@ -847,7 +876,7 @@ gboolean report_write_full(const char *dir_arg, const Scenario *scn, const Metri
   ok = prov_append_json(prov, scn, "    ", error);
   GArray *fields = summary_fields(scn, s);
   ok = ok &&
-       write_gstring(tmp, "rekeys.csv", rekeys_csv(m, scn->reliability_report, scn->mobility), error) &&
+       write_rekeys(tmp, m, scn->reliability_report, scn->mobility, error) &&
        write_gstring(tmp, "summary.csv", summary_csv(fields), error) &&
        write_gstring(tmp, "summary.json", summary_json(fields, prov->str), error) &&
        write_gstring(tmp, "elements.csv", elements_csv(m), error);

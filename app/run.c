@@ -12,10 +12,12 @@
 #include "app/completion.h"
 #include "keytree/kt_wrap.h"
 #include "sim/sim.h"
+#include "sim/sim_order.h"
 
 typedef struct {
   const Scenario *scn;
   const Workload *wl;
+  SimOrder wl_order; /* the workload events' places among equal-time events */
   Metrics *metrics;
   Net *net;
   const RunHooks *hooks;
@@ -50,7 +52,7 @@ static guint element_index(const RunCtx *rc, NetElement e) {
 }
 
 static EventRecord *event_of(RunCtx *rc, uint32_t seq) {
-  if (seq == NET_NO_SEQ || seq >= rc->metrics->events->len)
+  if (seq == NET_NO_SEQ || seq >= metrics_n_events(rc->metrics))
     return NULL;
   return metrics_event(rc->metrics, seq);
 }
@@ -413,9 +415,22 @@ static gboolean check_sd(const Scenario *scn, const Workload *wl, const KtConfig
 
 /* ------------------------------------------------------------ the events */
 
+static void fire_event(void *ctx, uint64_t index);
+
+/* Schedules workload event `index` in the place sim_order reserved for it
+ * (fire_event schedules the next: one workload event pending at a time,
+ * each running exactly where it would if all had been scheduled at the
+ * start). */
+static void schedule_event(RunCtx *rc, uint64_t index) {
+  if (index < wl_n_events(rc->wl))
+    sim_order_schedule(&rc->wl_order, index, wl_event(rc->wl, index)->time,
+                       fire_event, rc, index);
+}
+
 static void fire_event(void *ctx, uint64_t index) {
   RunCtx *rc = ctx;
-  const WlEvent *e = &g_array_index(rc->wl->events, WlEvent, index);
+  schedule_event(rc, index + 1);
+  const WlEvent *e = wl_event(rc->wl, index);
   uint32_t rnc = e->cell / rc->scn->cells_per_rnc;
   static const EvKind kinds[] = {[WL_JOIN] = EV_JOIN, [WL_LEAVE] = EV_LEAVE, [WL_MOVE] = EV_MOVE};
   /* the network runs on internal indices; rekeys.csv names the UE's id */
@@ -526,7 +541,8 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
   AdversaryConfig ac = {.all_cells = scn->eavesdrop_all_cells,
                         .collusion = scn->collusion,
                         .record_before_join = scn->record_before_join,
-                        .n_cells = scn_n_cells(scn)};
+                        .n_cells = scn_n_cells(scn),
+                        .n_ues = wl->ue_id_end};
   rc.adversaries = adversaries_new(&ac);
   rc.scratch_keys = g_array_new(FALSE, FALSE, sizeof(KtKey));
   NetObserver obs = {.on_send = obs_send,
@@ -561,8 +577,8 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
   net_provision_done(rc.net);
   if (hooks && hooks->at_start)
     hooks->at_start(hooks->ctx, rc.net);
-  for (guint i = 0; i < wl->events->len; i++)
-    sim_schedule(g_array_index(wl->events, WlEvent, i).time, fire_event, &rc, i);
+  rc.wl_order = sim_order_reserve(wl_n_events(wl));
+  schedule_event(&rc, 0);
   gint64 t_loop = g_get_monotonic_time();
   double c_loop = cpu_now();
   if (!trace_failed)
@@ -572,7 +588,6 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
 
   Summary *s = &out->summary;
   rc.metrics->link_drops = sim_link_drops();
-  report_summarise(rc.metrics, s);
   s->final_members = kt_tree_members(tree);
   uint64_t keys = 0;
   for (uint32_t ue = 0; ue < wl->ue_id_end; ue++)
@@ -615,6 +630,9 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
   adversaries_free(rc.adversaries);
   g_array_free(rc.scratch_keys, TRUE);
   wl_free(wl);
+  /* after the network is freed: its latency samples (one per rekey) do not
+   * add to the run's peak memory */
+  report_summarise(rc.metrics, s);
   out->metrics = rc.metrics;
   out->wall_s = (g_get_monotonic_time() - t0) / 1e6;
   out->cpu_s = cpu_now() - c0;

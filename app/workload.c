@@ -426,11 +426,11 @@ Workload *wl_build(const Scenario *scn, GError **error) {
   wl->n_initial = scn->initial_members;
   wl->ids = ids;
   wl->ue_id_end = ue_ids_count(ids);
-  wl->events = g_array_sized_new(FALSE, FALSE, sizeof(WlEvent), all->len);
+  wl->events = rec_store_new(sizeof(WlEvent));
   for (guint i = 0; i < all->len; i++) {
     WlEvent e = g_array_index(all, Tagged, i).ev;
     e.ue = ue_ids_internal(ids, e.ue); /* validated on ids, run on indices */
-    g_array_append_val(wl->events, e);
+    rec_store_append(wl->events, &e);
   }
   g_array_free(all, TRUE);
   return wl;
@@ -439,7 +439,15 @@ Workload *wl_build(const Scenario *scn, GError **error) {
 void wl_free(Workload *wl) {
   if (!wl)
     return;
-  g_array_free(wl->events, TRUE);
+  rec_store_free(wl->events);
   ue_ids_free(wl->ids);
   g_free(wl);
+}
+
+uint32_t wl_n_events(const Workload *wl) {
+  return rec_store_len(wl->events);
+}
+
+const WlEvent *wl_event(const Workload *wl, uint32_t i) {
+  return rec_store_at(wl->events, i);
 }

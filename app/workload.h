@@ -39,6 +39,7 @@
 #include <glib.h>
 #include <stdint.h>
 
+#include "app/rec_store.h"
 #include "app/scenario.h"
 #include "app/ue_ids.h"
 
@@ -62,9 +63,14 @@ typedef struct {
 typedef struct {
   uint32_t n_initial; /* UEs 0..n_initial-1 are members at time 0 (index = id) */
   uint32_t ue_id_end; /* number of internal indices (UEs used): one past the largest */
-  GArray *events;     /* WlEvent, sorted by time, initial members excluded */
+  RecStore *events;   /* WlEvent, sorted by time, initial members excluded: wl_event */
   UeIds *ids;         /* external id <-> internal index */
 } Workload;
 
 Workload *wl_build(const Scenario *scn, GError **error);
 void wl_free(Workload *wl);
+uint32_t wl_n_events(const Workload *wl);
+/* Event `i` (< wl_n_events), valid until wl_free. The events are kept in a
+ * RecStore (app/rec_store.h): a run reads them in order, and the ones
+ * behind it leave its resident memory (one per move in a mobile run). */
+const WlEvent *wl_event(const Workload *wl, uint32_t i);

@@ -131,7 +131,7 @@ int main(int argc, char **argv) {
    * key (embodiment 1: the whole group; embodiment 2: the leaver's RNC) */
   double members_sum = 0;
   guint leaves = 0;
-  for (guint i = 0; i < r.metrics->events->len; i++) {
+  for (guint i = 0; i < metrics_n_events(r.metrics); i++) {
     const EventRecord *e = metrics_event(r.metrics, i);
     if (e->kind == EV_LEAVE) {
       members_sum += e->installs_expected;

@@ -5,6 +5,7 @@
 #include "nodes/msg.h"
 
 #include <glib.h>
+#include <stddef.h>
 #include <string.h>
 
 /* Fixed body bytes before the wraps, by body layout. */
@@ -147,8 +148,12 @@ static bool get_pad(Msg *m, const uint8_t *p, size_t left, const char **why) {
 
 /* ------------------------------------------------------------ public API */
 
+/* Only the fields before the wraps: a Msg is ~4 KB, most of it the wrap
+ * and RNC arrays, and a message is made or decoded per receiver and per
+ * key request, so zeroing them all showed in profiles. Nothing reads a
+ * wrap past n_wraps or an RNC past n_rncs. */
 void msg_init(Msg *m, MsgType type, uint32_t seq) {
-  memset(m, 0, sizeof *m);
+  memset(m, 0, offsetof(Msg, wraps));
   m->type = type;
   m->seq = seq;
   m->ue = MSG_NO_UE;
@@ -304,7 +309,10 @@ bool msg_decode(Msg *out, const uint8_t *buf, size_t len, const char **why) {
     return false;
   if (padded && !get_pad(&m, p, body - want, why))
     return false;
-  *out = m;
+  /* the fields and the wraps and RNCs there are (not the whole ~4 KB) */
+  memcpy(out, &m, offsetof(Msg, wraps));
+  memcpy(out->wraps, m.wraps, (size_t)m.n_wraps * sizeof m.wraps[0]);
+  memcpy(out->rncs, m.rncs, (size_t)m.n_rncs * sizeof m.rncs[0]);
   if (why)
     *why = NULL;
   return true;

@@ -112,7 +112,9 @@ typedef struct {
   uint32_t rncs[MSG_MAX_RNCS]; /* group key change: ascending */
 } Msg;
 
-/* Initialises every field (ue = MSG_NO_UE, no wraps, no RNC list). */
+/* Initialises every field before the wraps (ue = MSG_NO_UE, no wraps, no
+ * RNC list); wraps[] and rncs[] are left as they are (only the first
+ * n_wraps / n_rncs are ever read). */
 void msg_init(Msg *m, MsgType type, uint32_t seq);
 /* Size msg_encode() will write. */
 size_t msg_encoded_size(const Msg *m);
@@ -122,8 +124,8 @@ size_t msg_encoded_size(const Msg *m);
 bool msg_pad_to(Msg *m, size_t total);
 /* Writes the message; returns bytes written, or 0 if cap is too small. */
 size_t msg_encode(const Msg *m, uint8_t *buf, size_t cap);
-/* true and *out filled on success; false and *why set (static string) on
- * any malformed input. */
+/* true and *out filled on success (its fields, n_wraps wraps and n_rncs
+ * RNCs); false and *why set (static string) on any malformed input. */
 bool msg_decode(Msg *out, const uint8_t *buf, size_t len, const char **why);
 /* Data packets: header (type MSG_DATA, seq = the packet number) + body as
  * above. Same rules as the control messages: every length checked, a

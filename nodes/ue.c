@@ -493,8 +493,6 @@ static void install(Net *net, uint32_t ue, uint32_t seq, const KtKey *key) {
   if (indexed_kind(key->ref.id))
     index_slot(net, ue, slot, key->ref.id);
   node_slot_set(net, st, slot, key);
-  if (ues(net)->recovery)
-    ue_recovery_progress(ues(net)->recovery, ue);
   if (KT_KEY_ID_KIND(key->ref.id) == KT_KEY_GROUP && net->obs.on_group_install)
     net->obs.on_group_install(net->obs.ctx, ue, seq, key->ref);
   if (KT_KEY_ID_KIND(key->ref.id) == KT_KEY_SUBGROUP)
@@ -666,6 +664,7 @@ static void note_newer(Net *net, uint32_t ue, const KtWrap *w) {
 }
 
 static void run_waiting(Net *net, uint32_t ue);
+static bool has_pending(const Net *net, uint32_t ue);
 
 /* The move is over: wraps kept for a sub-group key it does not hold (its
  * new one came first, or it was never its) are not for it. */
@@ -736,12 +735,12 @@ static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *m
      * answers a request as the unicast answer would */
     if (ues(net)->recovery && net->cfg.loss.multicast_rounds > 0 && msg->mode == MSG_P2M &&
         k_of(net, st->group)->ref.version > held)
-      ue_recovery_answered(ues(net)->recovery, self);
+      ue_recovery_answered(ues(net)->recovery, self, has_pending(net, self));
     check_repair(net, self);
   } else if (msg->type == MSG_KEY_RECOVERY && msg->ue == self && ues(net)->recovery) {
-    ue_recovery_answered(ues(net)->recovery, self);
     for (uint8_t i = 0; i < msg->n_wraps; i++)
       process_wrap(net, self, msg->seq, &msg->wraps[i]);
+    ue_recovery_answered(ues(net)->recovery, self, has_pending(net, self));
   }
   if (msg->type == MSG_KEY_ASSIGNMENT && msg->mode == MSG_P2P && msg->ue == self) {
     end_move_path(net, self, msg);

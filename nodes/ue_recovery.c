@@ -14,7 +14,7 @@ typedef struct {
   uint32_t lost_block : 24; /* the last lost key-assignment block, 0: none */
   uint32_t flags : 8;
   uint32_t got_block : 24; /* the last one received, 0: none */
-  uint32_t tries : 8;      /* requests in a row that brought it no key */
+  uint32_t tries : 8;      /* requests in a row unanswered, or answered in vain */
 } RecState;
 G_STATIC_ASSERT(sizeof(RecState) == 12);
 
@@ -97,12 +97,11 @@ void ue_recovery_superseded(UeRecovery *rec, uint32_t ue) {
   s->flags &= ~(uint32_t)REC_MISSED;
 }
 
-void ue_recovery_answered(UeRecovery *rec, uint32_t ue) {
-  st(rec, ue)->flags &= ~(uint32_t)REC_AWAITING;
-}
-
-void ue_recovery_progress(UeRecovery *rec, uint32_t ue) {
-  st(rec, ue)->tries = 0;
+void ue_recovery_answered(UeRecovery *rec, uint32_t ue, bool still_waiting) {
+  RecState *s = st(rec, ue);
+  s->flags &= ~(uint32_t)REC_AWAITING;
+  if (!still_waiting)
+    s->tries = 0;
 }
 
 bool ue_recovery_due(Net *net, UeRecovery *rec, uint32_t ue, bool member, KtKeyRef held,
@@ -115,10 +114,8 @@ bool ue_recovery_due(Net *net, UeRecovery *rec, uint32_t ue, bool member, KtKeyR
   }
   bool newer = s->seen > held.version;
   bool missing = (s->flags & (REC_MISSED | REC_AWAITING)) || s->lost_block != 0 || waiting || newer;
-  if (!missing) {
-    s->tries = 0;
+  if (!missing)
     return false;
-  }
   if (s->tries >= RECOVERY_MAX_TRIES) {
     rec->abandoned++;
     *s = (RecState){0};

@@ -36,14 +36,12 @@ void ue_recovery_seen(Net *net, UeRecovery *rec, uint32_t ue, KtKeyRef group);
 /* A new membership (a join): what it missed before no longer applies (its
  * group key may have another id now). */
 void ue_recovery_reset(UeRecovery *rec, uint32_t ue);
-/* The answer came. */
-void ue_recovery_answered(UeRecovery *rec, uint32_t ue);
-/* The UE installed a key newer than the one it held in that slot. Only
- * this starts the count of tries again: an answer that brings nothing new
- * (what it waits for is no key the RNC has for it) is a try like an
- * unanswered request, so a UE gives up after RECOVERY_MAX_TRIES of either
- * instead of asking once per `retry` for ever. */
-void ue_recovery_progress(UeRecovery *rec, uint32_t ue);
+/* The answer came and was processed. `still_waiting`: wraps still wait
+ * at the UE for a key; the answer (the current keys of its place) did not
+ * give it, so it is a try like an unanswered request, and a UE gives up
+ * after RECOVERY_MAX_TRIES of either instead of asking once per `retry`
+ * for ever. Otherwise the count starts again (a later loss is a new one). */
+void ue_recovery_answered(UeRecovery *rec, uint32_t ue, bool still_waiting);
 /* A stateless scheme's member (kt_tree_stateless: sd) installed a newer
  * group key from a key assignment: every rekey of such a scheme carries
  * the whole group key to every member, so the key-assignment blocks it
@@ -57,7 +55,7 @@ void ue_recovery_superseded(UeRecovery *rec, uint32_t ue);
  * its group key's ref; `waiting`: wraps wait for a key at it. */
 bool ue_recovery_due(Net *net, UeRecovery *rec, uint32_t ue, bool member, KtKeyRef held,
                      bool waiting);
-/* Requests given up (RECOVERY_MAX_TRIES in a row without a new key). */
+/* Requests given up (RECOVERY_MAX_TRIES in a row unanswered or in vain). */
 uint64_t ue_recovery_abandoned(const UeRecovery *rec);
 /* The UE's timer number for net_set_timer (ue.c dispatches it here). */
 #define UE_TIMER_RECOVERY 1u

@@ -1,8 +1,15 @@
 /* sim_core.cc — the life cycle, clock and scheduling of sim.h over ns-3.
  *
  * One simulation per process at a time: the ns-3 Simulator singleton with
- * its default implementation and scheduler (equal-time events fire in
- * insertion order). sim_destroy() runs Simulator::Destroy(), which disposes
+ * its default implementation and ns3::PriorityQueueScheduler (a binary heap
+ * in one vector) in place of the default ns3::MapScheduler (a red-black
+ * tree, a node allocated per event). Every ns-3 scheduler removes the
+ * event of the least (time, uid) key first, and uids are unique and given
+ * in order of scheduling, so the order of events is the same with either
+ * (equal-time events fire in insertion order); the heap costs 32 bytes per
+ * pending event against the tree's ~80 and fewer cache misses (the
+ * recovery timers and requests of a lossy run keep ~0.1 pending events per
+ * member: docs/reliability.md "Cost"). sim_destroy() runs Simulator::Destroy(), which disposes
  * every node, device, channel and pending event, then has each module of
  * sim/ drop its own references (the *_reset hooks), so sim_init() can start
  * afresh in the same process. The top of sim/: it calls the other modules'
@@ -44,6 +51,8 @@ private:
   uint64_t m_arg;
 };
 
+constexpr const char *kSchedulerType = "ns3::PriorityQueueScheduler";
+
 uint64_t g_at_zero = 0;      /* sim_schedule calls for time 0 in this simulation */
 uint64_t g_settle_stops = 0; /* the stop events of sim_settle, not counted as executed */
 
@@ -72,7 +81,10 @@ const char *sim_ns3_version(void) {
 void sim_init(void) {
   Simulator::Destroy(); /* a no-op unless a previous simulation is still there */
   reset_state();
-  (void)Simulator::Now(); /* instantiate the default implementation and scheduler */
+  /* before the simulator exists (the header says why this scheduler); the
+   * bare scheduling benchmark below reads the same global value */
+  GlobalValue::Bind("SchedulerType", StringValue(kSchedulerType));
+  (void)Simulator::Now(); /* instantiate the default implementation and the scheduler */
 }
 
 void sim_destroy(void) {
@@ -137,7 +149,7 @@ uint64_t sim_events_executed(void) {
  *
  * The classic "hold" model: a private SimulatorImpl of the configured type
  * (the same class and scheduler as the global simulator, by default
- * ns3::DefaultSimulatorImpl with ns3::MapScheduler) holds kBenchPending
+ * ns3::DefaultSimulatorImpl with the scheduler sim_init() binds) holds kBenchPending
  * pending events; each executed event is an empty static function that
  * schedules one new event at a pseudo-random delay (1 ns .. ~1 ms, fixed-seed
  * xorshift) until `n` events in all have been scheduled, so the queue keeps a

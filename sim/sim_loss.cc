@@ -7,9 +7,13 @@
  * model's draws do not depend on what the other models drew.
  *
  * Models:
- *   - bernoulli: ns-3's RateErrorModel (ErrorUnit packet), asked once per
- *     receiver (IsCorrupt on a shared empty packet: with the packet unit the
- *     decision is one uniform draw against the rate, whatever the packet);
+ *   - bernoulli: ns-3's RateErrorModel (ErrorUnit packet) sets up the
+ *     model (its rate, its decision variable on the model's stream); with
+ *     the packet unit its decision (IsCorrupt) is one draw of that variable
+ *     (uniform on [0, 1)) against the rate, whatever the packet, so each
+ *     receiver's draw is taken from the variable directly (RanVar): the
+ *     same draws and outcomes, without a packet and two virtual calls per
+ *     receiver;
  *   - gilbert-elliott: a per-receiver two-state (good/bad) continuous-time
  *     Markov chain with rates good_to_bad and bad_to_good (1/s), and a loss
  *     probability per state. A receiver's state is drawn at its first
@@ -27,6 +31,7 @@
 #include "sim/sim_internal.h"
 
 #include <ns3/error-model.h>
+#include <ns3/pointer.h>
 #include <ns3/random-variable-stream.h>
 #include <ns3/rng-seed-manager.h>
 #include <ns3/simulator.h>
@@ -40,7 +45,8 @@ namespace {
 
 struct LossModel {
   SimLossParams params;
-  Ptr<RateErrorModel> rate;        /* bernoulli */
+  Ptr<RateErrorModel> rate;        /* bernoulli: the model ... */
+  Ptr<RandomVariableStream> rate_draw; /* ... and its decision variable */
   Ptr<UniformRandomVariable> draw; /* gilbert-elliott: the loss draw */
 };
 
@@ -55,7 +61,6 @@ std::vector<LossModel> g_models;
 std::vector<Condition> g_cond; /* by node id */
 SimLossStates g_states;
 Ptr<UniformRandomVariable> g_state_draw;
-Ptr<Packet> g_probe; /* the packet RateErrorModel is asked about */
 
 bool prob_ok(double p) {
   return std::isfinite(p) && p >= 0.0 && p <= 1.0;
@@ -100,7 +105,6 @@ void loss_reset() {
   g_cond.shrink_to_fit();
   g_states = SimLossStates{};
   g_state_draw = nullptr;
-  g_probe = nullptr;
 }
 
 } // namespace simint
@@ -135,8 +139,12 @@ SimLossId sim_loss_new(const SimLossParams *params, int64_t stream) {
     m.rate->SetUnit(RateErrorModel::ERROR_UNIT_PACKET);
     m.rate->SetRate(params->rate);
     m.rate->AssignStreams(stream);
-    if (!g_probe)
-      g_probe = Create<Packet>();
+    {
+      PointerValue ranvar;
+      m.rate->GetAttribute("RanVar", ranvar);
+      m.rate_draw = ranvar.Get<RandomVariableStream>();
+      SIM_CHECK(m.rate_draw, "RateErrorModel without its decision variable");
+    }
     break;
   case SIM_LOSS_GILBERT_ELLIOTT:
     SIM_CHECK(prob_ok(params->loss_good) && prob_ok(params->loss_bad), "bad loss (%g, %g)",
@@ -157,7 +165,7 @@ bool sim_loss_lost(SimLossId id, SimNodeId receiver) {
   case SIM_LOSS_NONE:
     return false;
   case SIM_LOSS_BERNOULLI:
-    return m.rate->IsCorrupt(g_probe);
+    return m.rate_draw->GetValue() < m.params.rate; /* RateErrorModel's DoCorruptPkt */
   case SIM_LOSS_GILBERT_ELLIOTT: {
     double p = bad_now(receiver) ? m.params.loss_bad : m.params.loss_good;
     return m.draw->GetValue() < p;

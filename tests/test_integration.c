@@ -70,7 +70,7 @@ static RunResult run_worked(int embodiment, bool join_rekey, const char *policy)
  * point-to-multipoint once per non-empty sub-group in scope. */
 static void test_worked_e1_no_join_rekey(void) {
   RunResult r = run_worked(1, false, "per-cell");
-  g_assert_cmpuint(r.metrics->events->len, ==, 2);
+  g_assert_cmpuint(metrics_n_events(r.metrics), ==, 2);
   EventRecord *join = metrics_event(r.metrics, 0), *leave = metrics_event(r.metrics, 1);
   g_assert_cmpint(join->kind, ==, EV_JOIN);
   g_assert_cmpuint(join->rnc, ==, 0);

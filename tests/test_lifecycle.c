@@ -370,7 +370,7 @@ static void run_case(gconstpointer data) {
   g_assert_no_error(error);
 
   assert_clean(&r);
-  g_assert_cmpuint(r.metrics->events->len, ==, N_EVENTS);
+  g_assert_cmpuint(metrics_n_events(r.metrics), ==, N_EVENTS);
   bool batch = strcmp(c->scheme, "batch") == 0;
   double bound = latency_bound(batch);
   for (guint i = 0; i < N_EVENTS; i++) {

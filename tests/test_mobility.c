@@ -257,7 +257,7 @@ static void run_hand(gconstpointer data) {
   g_assert_true(run_scenario(scn, &hooks, &r, &error));
   g_assert_no_error(error);
   assert_clean(&r);
-  g_assert_cmpuint(r.metrics->events->len, ==, 2);
+  g_assert_cmpuint(metrics_n_events(r.metrics), ==, 2);
   const EventRecord *mv = metrics_event(r.metrics, 0), *lv = metrics_event(r.metrics, 1);
   g_assert_cmpint(mv->kind, ==, EV_MOVE);
   g_assert_cmpuint(mv->from_cell, ==, 0);

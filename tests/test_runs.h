@@ -68,8 +68,8 @@ static inline guint members_replayed(const Workload *wl) {
   guint n = 0;
   for (uint32_t ue = 0; ue < wl->n_initial; ue++, n++)
     in[ue] = 1;
-  for (guint i = 0; i < wl->events->len; i++) {
-    const WlEvent *e = &g_array_index(wl->events, WlEvent, i);
+  for (guint i = 0; i < wl_n_events(wl); i++) {
+    const WlEvent *e = wl_event(wl, i);
     if (e->action == WL_MOVE)
       continue; /* a member stays one */
     bool join = e->action == WL_JOIN;

@@ -37,7 +37,7 @@ static RunResult run_worked(const char *scheme, int embodiment, bool join_rekey,
   for (int i = 0; i < 4; i++)
     g_free(o[i]);
   assert_clean(&r);
-  g_assert_cmpuint(r.metrics->events->len, ==, 2);
+  g_assert_cmpuint(metrics_n_events(r.metrics), ==, 2);
   return r;
 }
 

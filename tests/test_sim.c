@@ -3,6 +3,7 @@
  * channels, repeated init/destroy, event counting, the bare-event benchmark
  * and the memory per UE. */
 #include "sim/sim.h"
+#include "sim/sim_order.h"
 
 #include <glib.h>
 #include <math.h>
@@ -158,6 +159,42 @@ static void test_event_order(void) {
     g_assert_cmpfloat_with_epsilon(recs[i].t, at[i], TOL);
   }
   g_assert_cmpfloat_with_epsilon(sim_now(), 2.25, TOL);
+  sim_destroy();
+}
+
+/* sim_order: reserved events run where sim_schedule calls made at the
+ * reservation would have run (sim/sim_order.h), however late they are
+ * scheduled: after the events scheduled before the reservation, before
+ * those scheduled after it, among themselves by their number. */
+static SimOrder reserved;
+
+static void schedule_reserved(void *ctx, uint64_t arg) {
+  on_event(ctx, arg);
+  if (arg == 1) { /* at 0.5 s: numbers 1 and 0 for 1 s, in that order */
+    sim_order_schedule(&reserved, 1, 1.0, on_event, ctx, 31);
+    sim_order_schedule(&reserved, 0, 1.0, schedule_reserved, ctx, 30);
+  } else if (arg == 30) { /* number 2 for 2 s, from inside number 0 */
+    sim_order_schedule(&reserved, 2, 2.0, on_event, ctx, 32);
+    sim_schedule(0.0, on_event, ctx, 33); /* same time, after what is pending */
+  }
+}
+
+static void test_reserved_order(void) {
+  start();
+  sim_schedule(1.0, on_event, &nrec, 10);
+  reserved = sim_order_reserve(3);
+  sim_schedule(1.0, on_event, &nrec, 20);
+  sim_schedule(2.0, on_event, &nrec, 21);
+  sim_schedule(0.5, schedule_reserved, &nrec, 1);
+  sim_run(0);
+  static const uint32_t order[] = {1, 10, 30, 31, 20, 33, 32, 21};
+  static const double at[] = {0.5, 1, 1, 1, 1, 1, 2, 2};
+  g_assert_cmpint(nrec, ==, G_N_ELEMENTS(order));
+  for (int i = 0; i < nrec; i++) {
+    g_assert_cmpuint(recs[i].a, ==, order[i]);
+    g_assert_cmpfloat_with_epsilon(recs[i].t, at[i], TOL);
+  }
+  g_assert_cmpuint(sim_events_executed(), ==, G_N_ELEMENTS(order));
   sim_destroy();
 }
 
@@ -768,6 +805,7 @@ int main(int argc, char **argv) {
   /* first, while the heap is fresh, so the RSS delta is not hidden by reuse */
   g_test_add_func("/sim/memory/per-ue", test_memory_per_ue);
   g_test_add_func("/sim/events/order", test_event_order);
+  g_test_add_func("/sim/events/reserved-order", test_reserved_order);
   g_test_add_func("/sim/events/run-until", test_run_until);
   g_test_add_func("/sim/events/count", test_event_count);
   g_test_add_func("/sim/events/settle", test_settle);

@@ -61,7 +61,7 @@ static Workload *build_ok(const Scenario *s) {
 }
 
 static const WlEvent *ev(const Workload *wl, guint i) {
-  return &g_array_index(wl->events, WlEvent, i);
+  return wl_event(wl, i);
 }
 
 /* The UE id of an event as the CSV names it (events carry internal
@@ -81,7 +81,7 @@ static void check_consistent(const Scenario *s, const Workload *wl) {
   for (uint32_t u = 0; u < wl->ue_id_end; u++)
     cell[u] = u < wl->n_initial ? u % n_cells : WL_NO_CELL;
   double last = 0;
-  for (guint i = 0; i < wl->events->len; i++) {
+  for (guint i = 0; i < wl_n_events(wl); i++) {
     const WlEvent *e = ev(wl, i);
     g_assert_cmpfloat(e->time, >=, last);
     g_assert_cmpfloat(e->time, <=, s->duration);
@@ -113,14 +113,14 @@ static void test_initial(void) {
   Workload *wl = build_ok(s);
   g_assert_cmpuint(wl->n_initial, ==, 20);
   g_assert_cmpuint(wl->ue_id_end, ==, 20);
-  g_assert_cmpuint(wl->events->len, ==, 0);
+  g_assert_cmpuint(wl_n_events(wl), ==, 0);
   wl_free(wl);
   scn_free(s);
   /* Initial members are placed round-robin: UE 17 is in cell 1 of 16, so it
    * can leave from cell 1 and only from there. */
   s = make_scn("duration = 10", "initial-members = 20", "time,action,ue,cell\n1,leave,17,1\n");
   wl = build_ok(s);
-  g_assert_cmpuint(wl->events->len, ==, 1);
+  g_assert_cmpuint(wl_n_events(wl), ==, 1);
   g_assert_cmpuint(ev(wl, 0)->cell, ==, 1);
   wl_free(wl);
   scn_free(s);
@@ -143,7 +143,7 @@ static void test_csv_parse(void) {
   Scenario *s = scn_load(path, NULL, &error);
   g_assert_no_error(error);
   Workload *wl = build_ok(s);
-  g_assert_cmpuint(wl->events->len, ==, 3);
+  g_assert_cmpuint(wl_n_events(wl), ==, 3);
   g_assert_cmpuint(wl->ue_id_end, ==, 5); /* UEs 0..3 and 7 */
   const WlEvent want[] = {{1, WL_JOIN, 7, 3, WL_NO_CELL},
                           {2, WL_LEAVE, 2, 2, WL_NO_CELL},
@@ -191,7 +191,7 @@ static void test_csv_parse(void) {
                            {3, WL_LEAVE, 20, 0, WL_NO_CELL},
                            {5, WL_LEAVE, 9, 4, WL_NO_CELL},
                            {10, WL_LEAVE, 0, 0, WL_NO_CELL}};
-  g_assert_cmpuint(wl->events->len, ==, G_N_ELEMENTS(want2));
+  g_assert_cmpuint(wl_n_events(wl), ==, G_N_ELEMENTS(want2));
   for (guint i = 0; i < G_N_ELEMENTS(want2); i++) {
     g_assert_cmpfloat(ev(wl, i)->time, ==, want2[i].time);
     g_assert_cmpint(ev(wl, i)->action, ==, want2[i].action);
@@ -320,9 +320,9 @@ static void test_csv_errors(void) {
 /* ------------------------------------------------------------ churn */
 
 static bool same_events(const Workload *a, const Workload *b) {
-  if (a->events->len != b->events->len || a->ue_id_end != b->ue_id_end)
+  if (wl_n_events(a) != wl_n_events(b) || a->ue_id_end != b->ue_id_end)
     return false;
-  for (guint i = 0; i < a->events->len; i++) {
+  for (guint i = 0; i < wl_n_events(a); i++) {
     const WlEvent *x = ev(a, i), *y = ev(b, i);
     if (x->time != y->time || x->action != y->action || x->ue != y->ue || x->cell != y->cell)
       return false;
@@ -341,7 +341,7 @@ static Workload *churn(guint64 seed) {
 
 static void test_determinism(void) {
   Workload *a = churn(1), *b = churn(1), *c = churn(2), *d = churn(1ull + (1ull << 32));
-  g_assert_cmpuint(a->events->len, >, 100);
+  g_assert_cmpuint(wl_n_events(a), >, 100);
   g_assert_true(same_events(a, b));
   g_assert_false(same_events(a, c));
   g_assert_false(same_events(a, d)); /* the high half of the seed counts too */
@@ -360,7 +360,7 @@ static void test_generated_ids(void) {
   check_consistent(s, wl);
   uint32_t next = 501;
   guint generated = 0;
-  for (guint i = 0; i < wl->events->len; i++) {
+  for (guint i = 0; i < wl_n_events(wl); i++) {
     const WlEvent *e = ev(wl, i);
     if (id_of(wl, e) == 500) {
       g_assert_cmpuint(e->ue, ==, 100); /* the first index after the initial members */
@@ -381,7 +381,7 @@ static void test_generated_ids(void) {
   /* Without a CSV, generated ids start at initial-members. */
   s = make_scn("duration = 50", "initial-members = 7\njoin-rate = 1", NULL);
   wl = build_ok(s);
-  g_assert_cmpuint(wl->events->len, >, 0);
+  g_assert_cmpuint(wl_n_events(wl), >, 0);
   g_assert_cmpuint(id_of(wl, ev(wl, 0)), ==, 7);
   g_assert_cmpuint(ev(wl, 0)->ue, ==, 7);
   wl_free(wl);
@@ -409,7 +409,7 @@ static void test_csv_moves(void) {
                          "4,join,9,2\n5,move,9,3\n");
   Workload *wl = build_ok(s);
   check_consistent(s, wl);
-  g_assert_cmpuint(wl->events->len, ==, 5);
+  g_assert_cmpuint(wl_n_events(wl), ==, 5);
   const WlEvent want[] = {{1, WL_MOVE, 1, 5, 1},
                           {2, WL_MOVE, 1, 6, 5},
                           {3, WL_LEAVE, 1, 6, WL_NO_CELL},
@@ -435,10 +435,10 @@ static void test_generated_moves(void) {
                             "handover-rate = 0.1\nintra-rnc = 0.3\nintra-sgsn = 0.6", "");
   Workload *wl = build_ok(s);
   check_consistent(s, wl);
-  double n = wl->events->len;
+  double n = wl_n_events(wl);
   g_assert_cmpfloat(fabs(n - 10000), <=, 5 * 100);
   guint intra_rnc = 0, intra_sgsn = 0;
-  for (guint i = 0; i < wl->events->len; i++) {
+  for (guint i = 0; i < wl_n_events(wl); i++) {
     const WlEvent *e = ev(wl, i);
     g_assert_cmpint(e->action, ==, WL_MOVE);
     uint32_t fr = e->from / 4, tr = e->cell / 4;
@@ -461,13 +461,13 @@ static void test_generated_moves(void) {
   Workload *a = build_ok(st), *b = build_ok(mo);
   check_consistent(mo, b);
   guint j = 0, moves = 0;
-  for (guint i = 0; i < b->events->len; i++) {
+  for (guint i = 0; i < wl_n_events(b); i++) {
     const WlEvent *e = ev(b, i);
     if (e->action == WL_MOVE) {
       moves++;
       continue;
     }
-    g_assert_cmpuint(j, <, a->events->len);
+    g_assert_cmpuint(j, <, wl_n_events(a));
     g_assert_cmpfloat(e->time, ==, ev(a, j)->time);
     g_assert_cmpint(e->action, ==, ev(a, j)->action);
     g_assert_cmpuint(e->ue, ==, ev(a, j)->ue);
@@ -475,7 +475,7 @@ static void test_generated_moves(void) {
       g_assert_cmpuint(e->cell, ==, ev(a, j)->cell);
     j++;
   }
-  g_assert_cmpuint(j, ==, a->events->len);
+  g_assert_cmpuint(j, ==, wl_n_events(a));
   g_assert_cmpuint(moves, >, 0);
   wl_free(a), wl_free(b);
   scn_free(st), scn_free(mo);
@@ -485,15 +485,15 @@ static void test_generated_moves(void) {
   s = make_mobile("duration = 100", "initial-members = 10", "handover-rate = 1",
                   "sgsn-per-ggsn = 1\nrnc-per-sgsn = 1\ncells-per-rnc = 1");
   wl = build_ok(s);
-  g_assert_cmpuint(wl->events->len, ==, 0);
+  g_assert_cmpuint(wl_n_events(wl), ==, 0);
   wl_free(wl);
   scn_free(s);
   s = make_mobile("duration = 10", "initial-members = 10", "handover-rate = 1\nintra-rnc = 1",
                   "sgsn-per-ggsn = 1\ncells-per-rnc = 1");
   wl = build_ok(s);
   check_consistent(s, wl);
-  g_assert_cmpuint(wl->events->len, >, 0);
-  for (guint i = 0; i < wl->events->len; i++)
+  g_assert_cmpuint(wl_n_events(wl), >, 0);
+  for (guint i = 0; i < wl_n_events(wl); i++)
     g_assert_cmpuint(ev(wl, i)->cell, ==, 1 - ev(wl, i)->from); /* the other of 2 RNCs */
   wl_free(wl);
   scn_free(s);
@@ -503,11 +503,11 @@ static void test_poisson_count(void) {
   /* 10/s over 1000 s: 10000 joins expected, sigma = 100. */
   Scenario *s = make_scn("seed = 12345\nduration = 1000", "join-rate = 10", NULL);
   Workload *wl = build_ok(s);
-  double n = wl->events->len;
+  double n = wl_n_events(wl);
   g_assert_cmpfloat(fabs(n - 10000), <=, 5 * 100);
   /* Cells uniform over the 16: each near 625 (sigma ~24). */
   guint per_cell[16] = {0};
-  for (guint i = 0; i < wl->events->len; i++)
+  for (guint i = 0; i < wl_n_events(wl); i++)
     per_cell[ev(wl, i)->cell]++;
   for (unsigned c = 0; c < 16; c++)
     g_assert_cmpfloat(fabs(per_cell[c] - n / 16), <=, 5 * sqrt(n / 16 * 15 / 16));
@@ -520,8 +520,8 @@ static void test_poisson_count(void) {
                NULL);
   wl = build_ok(s);
   double p = 1 - exp(-1), mean = 20000 * p, sigma = sqrt(20000 * p * (1 - p));
-  g_assert_cmpfloat(fabs(wl->events->len - mean), <=, 5 * sigma);
-  for (guint i = 0; i < wl->events->len; i++)
+  g_assert_cmpfloat(fabs(wl_n_events(wl) - mean), <=, 5 * sigma);
+  for (guint i = 0; i < wl_n_events(wl); i++)
     g_assert_cmpint(ev(wl, i)->action, ==, WL_LEAVE);
   check_consistent(s, wl);
   wl_free(wl);
@@ -542,7 +542,7 @@ static void test_churn_consistent(void) {
                            "60,leave,40,2\n");
     Workload *wl = build_ok(s);
     check_consistent(s, wl);
-    for (guint i = 0; i < wl->events->len; i++) {
+    for (guint i = 0; i < wl_n_events(wl); i++) {
       const WlEvent *e = ev(wl, i);
       /* Generated churn leaves UEs named by the CSV alone. */
       if (id_of(wl, e) == 3)
@@ -568,7 +568,7 @@ static void test_csv_does_not_shift_draws(void) {
                          "time,action,ue,cell\n1,leave,3,\n");
   Workload *wa = build_ok(a), *wb = build_ok(b);
   guint ia = 0, ib = 0, compared = 0;
-  while (ia < wa->events->len && ib < wb->events->len) {
+  while (ia < wl_n_events(wa) && ib < wl_n_events(wb)) {
     if (ev(wa, ia)->ue == 3) {
       ia++;
       continue;
@@ -594,7 +594,7 @@ static void test_tie_order(void) {
    * without it and put a CSV join at that time (%.17g reads back exactly). */
   Scenario *s = make_scn("seed = 3\nduration = 20", "join-rate = 5", NULL);
   Workload *wl = build_ok(s);
-  g_assert_cmpuint(wl->events->len, >, 10);
+  g_assert_cmpuint(wl_n_events(wl), >, 10);
   double t = ev(wl, 10)->time;
   wl_free(wl);
   scn_free(s);

@@ -49,8 +49,8 @@ static void check_workload(const Scenario *s, const Workload *wl) {
   for (uint32_t ue = 0; ue < wl->n_initial; ue++)
     g_hash_table_insert(cell_of, GUINT_TO_POINTER(ue + 1), GUINT_TO_POINTER(ue % cells + 1));
   double last = 0;
-  for (guint i = 0; i < wl->events->len; i++) {
-    const WlEvent *e = &g_array_index(wl->events, WlEvent, i);
+  for (guint i = 0; i < wl_n_events(wl); i++) {
+    const WlEvent *e = wl_event(wl, i);
     FUZZ_CHECK(e->time >= last && e->time <= s->duration, "event %u at %g after %g", i, e->time,
                last);
     last = e->time;
