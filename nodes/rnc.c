@@ -482,10 +482,12 @@ static void send_place_keys(Net *net, uint32_t rnc, uint32_t ue, uint32_t seq) {
   net_send_dch_down(net, rnc, ue, &msg);
 }
 
-/* Key repair at the end of a move that keeps the UE's group: if the group
- * key this RNC has is newer than the one the UE said it holds (a new one
- * went to its old cell while it was changing cell), and the plan gives
- * the mover nothing, it gets every key of its place. */
+/* Key repair at the end of a move that keeps the UE's group
+ * (docs/flows.md, "Key repair"): if the group key this RNC has is newer
+ * than the one the UE said it holds (a new one went to its old cell while
+ * it was changing cell), and the plan gives the mover nothing, it gets
+ * every key of its place now; if a newer one is still in the core, the
+ * RNC notes that it owes it (pay_owed). */
 static void repair_keys(Net *net, uint32_t rnc, const Msg *req, const KtPlan *plan) {
   const KtKey *own = &rnc_of(net, rnc)->group;
   if (own->ref.version == 0)
