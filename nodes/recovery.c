@@ -39,7 +39,11 @@ void recovery_rounds_free(RecoveryRounds *r) {
  * node key per the tree (kt_tree_ue_keys lists them bottom-up), or NULL
  * (a scheme without one, or a stateless one). */
 static const KtKey *round_key(const Net *net, uint32_t ue) {
-  if (kt_tree_stateless(net->tree))
+  /* sd: nothing to wrap under; oft: a member computes its group key from
+   * its path's blinded keys, and a round's group key alone leaves it
+   * without the path (it would not compute the next group key, and
+   * nothing would tell it: oft's rekeys name no group key in the clear) */
+  if (kt_tree_stateless(net->tree) || kt_tree_member_computes(net->tree))
     return NULL;
   const KtKey *keys[KT_PLAN_MAX_KEYS];
   guint n = kt_tree_ue_keys(net->tree, ue, keys, G_N_ELEMENTS(keys));

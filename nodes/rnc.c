@@ -158,6 +158,12 @@ static bool add_delivery(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *pla
       msg->n_wraps = first;
       return false;
     }
+    if (d->target == KT_TO_UE && KT_KEY_ID_KIND(key->ref.id) == KT_KEY_GROUP &&
+        key->ref.version < plan_joining_floor(net->plans, d->target_id))
+      continue; /* a joiner whose join rekey's group key is still in the core
+                 * (embodiment 1): the group key this RNC has is one from
+                 * before its join (a move's eager rekey of its new sub-group
+                 * would hand it over); its join brings the new one */
     net_wrap(net, me(rnc), seq, &msg->wraps[msg->n_wraps++], key, under);
   }
   if (d->target != KT_TO_UE)

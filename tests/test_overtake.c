@@ -240,6 +240,41 @@ static void test_join_rekey_movers_backward(void) {
   run_result_clear(&r);
 }
 
+/* ------------------------------------------------------------------
+ * patent, embodiment 1, join rekey, one RNC of 2 cells, per-cell
+ * sub-groups of up to 4: members 0, 2 in cell 0 (sub-group A), 1 in cell 1
+ * (sub-group B); a 64 kbit/s stream sealed under the group key.
+ * t = 1.000: UE 3 joins in cell 0 (its request reaches the RNC at about
+ * 1.0106): it enters A, whose key changes at once; the new group key (join
+ * rekey) comes back from the BM-SC after the core round trip (about
+ * 1.035).
+ * t = 1.005: UE 2 moves to cell 1 (its cell update reaches the RNC at about
+ * 1.0156, inside that round trip): it enters B (1 p2p: B's key and the
+ * group key), and, eager, A is rekeyed as a leave of A only: its new key
+ * with the group key as the RNC has it, point-to-point to each remaining
+ * member, UEs 0 and 3 (2 p2p). The group key the RNC has then is the one
+ * from before UE 3's join: given to UE 3, it opens every packet sealed
+ * under it before the join (the joiner records 60 s): backward exposures
+ * with join rekey on. So UE 3's copy carries A's key only; its join brings
+ * the new group key. Move: 3 p2p, no p2m; no backward exposure. */
+static void test_joiner_not_given_old_group_key(void) {
+  const char *ini = "[run]\nseed = 4\nduration = 3\njoin-rekey = true\n"
+                    "[topology]\nggsn = 1\nsgsn-per-ggsn = 1\nrnc-per-sgsn = 1\n"
+                    "cells-per-rnc = 2\nsubgroup-size = 4\nsubgroup-policy = per-cell\n"
+                    "[workload]\ninitial-members = 3\nevents = events.csv\n"
+                    "[data]\nrate = 64000\n"
+                    "[mobility]\nhandover-rekey = eager\n";
+  End end = {0};
+  RunResult r = run_case(ini, "time,action,ue,cell\n1,join,3,0\n1.005,move,2,1\n", NULL, &end);
+  g_assert_cmpuint(end.member_pending, ==, 0);
+  g_assert_cmpuint(end.members, ==, 4);
+  const EventRecord *mv = metrics_event(r.metrics, 1);
+  assert_counts(mv, (Counts){.p2p = 3, .p2m = 0, .p2m_tx = 0, .core = 0});
+  g_assert_cmpuint(r.summary.data_sent, >, 0);
+  g_assert_cmpuint(r.summary.bwd_exposures, ==, 0);
+  run_result_clear(&r);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/overtake/lkh/node-key-in-gap", test_node_key_in_gap);
@@ -248,6 +283,8 @@ int main(int argc, char **argv) {
   g_test_add_func("/overtake/patent/new-subgroup-key-in-core",
                   test_patent_new_subgroup_key_in_core);
   g_test_add_func("/overtake/oft/e2-overtaken-blinded-keys", test_oft_overtaken);
+  g_test_add_func("/overtake/patent/joiner-not-given-old-group-key",
+                  test_joiner_not_given_old_group_key);
   g_test_add_func("/overtake/lkh/e2-join-rekey-movers-backward", test_join_rekey_movers_backward);
   return g_test_run();
 }

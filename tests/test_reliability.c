@@ -573,10 +573,12 @@ static void test_dch_and_zhang(void) {
  * member that missed a node key is not helped by any round, and a rekey
  * comes every 2 s in this trace: counting rounds per group key version
  * sent such a UE to a new round after every rekey and never to the unicast
- * answer, and it gave up with wraps waiting. Every member must still end on
- * the current key, with nothing waiting and no request given up. */
+ * answer, and it gave up with wraps waiting. An oft member that took a
+ * round's group key had no path to compute the next one and ended without
+ * it. Every member must end on the current key, with nothing waiting and
+ * no request given up. */
 static void test_rounds_churn(void) {
-  const char *schemes[] = {"patent", "lkh"};
+  const char *schemes[] = {"patent", "lkh", "oft"};
   for (guint m = 1; m <= 3; m += 2)
     for (guint i = 0; i < G_N_ELEMENTS(schemes); i++)
       for (int e = 1; e <= 2; e++) {
@@ -585,7 +587,12 @@ static void test_rounds_churn(void) {
                             "[reliability]\nmulticast-rounds = %u\n",
                             m);
         SummaryLoss l = run_lossy_churn_with(schemes[i], e, (ChurnVariant){extra, false}, NULL);
-        g_assert_cmpuint(l.round_tx, >, 0);
+        /* oft joins no round (its members need their path, not the group
+         * key alone): every request is answered by unicast */
+        if (strcmp(schemes[i], "oft") == 0)
+          g_assert_cmpuint(l.round_tx, ==, 0);
+        else
+          g_assert_cmpuint(l.round_tx, >, 0);
       }
 }
 
@@ -963,6 +970,8 @@ int main(int argc, char **argv) {
     g_autofree char *path = g_strdup_printf("/reliability/churn/%s", schemes[i]);
     g_test_add_data_func(path, schemes[i], test_lossy_churn);
   }
+  /* every scheme but oft: at this rate of moves between RNCs its members
+   * still end without the current key (docs/architecture.md, Open) */
   static const char *const all_schemes[] = {"patent", "unicast", "broadcast", "lkh",
                                             "sd",     "3gpp",    "batch"};
   for (guint i = 0; i < G_N_ELEMENTS(all_schemes); i++) {
