@@ -6,6 +6,7 @@
 
 void batch_buffer_init(BatchBuffer *b) {
   b->ops = g_array_new(FALSE, FALSE, sizeof(KtBatchOp));
+  b->waited = g_array_new(FALSE, FALSE, sizeof(uint32_t));
   b->seq = 0;
   b->armed = 0;
 }
@@ -13,6 +14,8 @@ void batch_buffer_init(BatchBuffer *b) {
 void batch_buffer_fini(BatchBuffer *b) {
   g_array_free(b->ops, TRUE);
   b->ops = NULL;
+  g_array_free(b->waited, TRUE);
+  b->waited = NULL;
 }
 
 bool batch_gather(BatchBuffer *b, uint32_t seq, bool join, uint32_t ue, uint32_t cell,
@@ -35,8 +38,17 @@ bool batch_gather(BatchBuffer *b, uint32_t seq, bool join, uint32_t ue, uint32_t
  * yet. The ops here of such a UE (its first one here is that join) wait in
  * the buffer for the next batch, unless the last of them is a leave (it
  * passed through this group and left it again before anything was applied:
- * they are dropped). The ops that go now are moved to `now`. */
-static void split_deferred(Net *net, BatchBuffer *b, uint32_t scope, GArray *now) {
+ * they are dropped). The ops that go now are moved to `now`.
+ *
+ * The leave was gathered at the old RNC before the join reached this one,
+ * so the old RNC applies it at its first boundary after it: at the latest
+ * at this batch's instant (its timer may fire after this one's). A UE that
+ * waited at the previous batch and still finds itself a member elsewhere
+ * lost its leave; once the run's duration is over its ops here are dropped
+ * (the run must end), and not before the second batch (a leave applied at
+ * the same instant as the first one is not lost). */
+static void split_deferred(Net *net, BatchBuffer *b, NetElement holder, uint32_t scope,
+                           GArray *now) {
   GArray *later = g_array_new(FALSE, FALSE, sizeof(KtBatchOp));
   GHashTable *seen = g_hash_table_new(g_direct_hash, g_direct_equal);
   GHashTable *last_join = g_hash_table_new(g_direct_hash, g_direct_equal); /* elsewhere UEs */
@@ -51,13 +63,28 @@ static void split_deferred(Net *net, BatchBuffer *b, uint32_t scope, GArray *now
     if (g_hash_table_contains(last_join, key))
       g_hash_table_insert(last_join, key, GINT_TO_POINTER(op->join ? 1 : 2));
   }
+  if (sim_now() >= net->cfg.data_until)
+    for (guint i = 0; i < b->waited->len; i++) {
+      gpointer key = GUINT_TO_POINTER(g_array_index(b->waited, uint32_t, i));
+      if (GPOINTER_TO_INT(g_hash_table_lookup(last_join, key)) == 1) {
+        g_hash_table_insert(last_join, key, GINT_TO_POINTER(2));
+        net_reject(net, holder, "a mover's join whose leave elsewhere was never applied");
+      }
+    }
+  g_array_set_size(b->waited, 0);
   for (guint i = 0; i < b->ops->len; i++) {
     const KtBatchOp *op = &g_array_index(b->ops, KtBatchOp, i);
-    int elsewhere = GPOINTER_TO_INT(g_hash_table_lookup(last_join, GUINT_TO_POINTER(op->ue)));
-    if (elsewhere == 0)
+    gpointer key = GUINT_TO_POINTER(op->ue);
+    int elsewhere = GPOINTER_TO_INT(g_hash_table_lookup(last_join, key));
+    if (elsewhere == 0) {
       g_array_append_vals(now, op, 1);
-    else if (elsewhere == 1)
+    } else if (elsewhere == 1 || elsewhere == 3) {
       g_array_append_vals(later, op, 1);
+      if (elsewhere == 1) { /* its first op left: noted once */
+        g_array_append_val(b->waited, op->ue);
+        g_hash_table_insert(last_join, key, GINT_TO_POINTER(3));
+      }
+    }
   }
   g_array_set_size(b->ops, 0);
   g_array_append_vals(b->ops, later->data, later->len);
@@ -67,14 +94,9 @@ static void split_deferred(Net *net, BatchBuffer *b, uint32_t scope, GArray *now
 }
 
 bool batch_deferred(Net *net, BatchBuffer *b, NetElement holder, double interval, double *delay) {
+  (void)net, (void)holder;
   if (b->ops->len == 0 || b->armed)
     return false;
-  if (sim_now() >= net->cfg.data_until) {
-    /* (a leave elsewhere that never came: the run is over) */
-    g_array_set_size(b->ops, 0);
-    net_reject(net, holder, "a mover's join whose leave elsewhere was never applied");
-    return false;
-  }
   b->armed = 1;
   double now = sim_now();
   double boundary = ((double)(uint64_t)(now / interval) + 1.0) * interval;
@@ -88,7 +110,7 @@ const KtPlan *batch_plan(Net *net, BatchBuffer *b, NetElement holder, uint32_t s
   if (b->ops->len == 0)
     return NULL;
   GArray *ops = g_array_new(FALSE, FALSE, sizeof(KtBatchOp));
-  split_deferred(net, b, scope, ops);
+  split_deferred(net, b, holder, scope, ops);
   if (ops->len == 0) {
     g_array_free(ops, TRUE);
     return NULL;
@@ -115,9 +137,13 @@ const KtPlan *batch_plan(Net *net, BatchBuffer *b, NetElement holder, uint32_t s
     /* A mover's bearer moved with its radio (docs/flows.md, "Handover",
      * batch): its leave releases the bearer where it listens now if that
      * is in this scope (else its move took it out of the scope already),
-     * and its join finds it there. */
+     * and its join finds it there. A joiner whose radio has moved on since
+     * its join is admitted nowhere here: it would listen to a cell it is
+     * not camped on (and a later release there would end its listening
+     * where it is); its move's join admits it where its radio went. */
     if (op->join) {
-      if (!radio_bearer_has(net->radio, op->ue, op->cell))
+      if (radio_ue_cell(net->radio, op->ue) == op->cell &&
+          !radio_bearer_has(net->radio, op->ue, op->cell))
         radio_bearer_join(net->radio, op->ue, op->cell);
     } else {
       uint32_t at = radio_ue_cell(net->radio, op->ue);

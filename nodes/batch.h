@@ -19,9 +19,10 @@
 #include "nodes/node.h"
 
 typedef struct {
-  GArray *ops;   /* KtBatchOp gathered */
-  uint32_t seq;  /* of the last op */
-  uint8_t armed; /* the holder's timer is set */
+  GArray *ops;    /* KtBatchOp gathered */
+  GArray *waited; /* uint32 UEs whose ops the last batch left for the next */
+  uint32_t seq;   /* of the last op */
+  uint8_t armed;  /* the holder's timer is set */
 } BatchBuffer;
 
 void batch_buffer_init(BatchBuffer *b);
@@ -36,6 +37,8 @@ bool batch_gather(BatchBuffer *b, uint32_t seq, bool join, uint32_t ue, uint32_t
 const KtPlan *batch_plan(Net *net, BatchBuffer *b, NetElement holder, uint32_t scope,
                          uint32_t *seq);
 /* After batch_plan: true if ops were left for the next batch (a mover's
- * join waiting for its leave elsewhere), the holder then setting its timer
- * `*delay` seconds from now (the next multiple of the interval). */
+ * join waiting for its leave elsewhere: one batch, but after the run's
+ * duration a UE waiting at a second one has its ops dropped by batch_plan),
+ * the holder then setting its timer `*delay` seconds from now (the next
+ * multiple of the interval). */
 bool batch_deferred(Net *net, BatchBuffer *b, NetElement holder, double interval, double *delay);

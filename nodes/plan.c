@@ -9,8 +9,9 @@ typedef struct {
 } PlanSlot;
 
 struct PlanBook {
-  GHashTable *slots;  /* seq -> PlanSlot* */
-  GHashTable *leaked; /* shared key id -> newest version a leaver held */
+  GHashTable *slots;   /* seq -> PlanSlot* */
+  GHashTable *leaked;  /* shared key id -> newest version a leaver held */
+  GHashTable *joining; /* UE id -> the group key version its join in flight made */
 };
 
 static void slot_free(gpointer p) {
@@ -23,6 +24,7 @@ PlanBook *plan_book_new(void) {
   PlanBook *b = g_new0(PlanBook, 1);
   b->slots = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, slot_free);
   b->leaked = g_hash_table_new(g_direct_hash, g_direct_equal);
+  b->joining = g_hash_table_new(g_direct_hash, g_direct_equal);
   return b;
 }
 
@@ -31,6 +33,7 @@ void plan_book_free(PlanBook *b) {
     return;
   g_hash_table_destroy(b->slots);
   g_hash_table_destroy(b->leaked);
+  g_hash_table_destroy(b->joining);
   g_free(b);
 }
 
@@ -53,6 +56,10 @@ const KtPlan *plan_get(const PlanBook *b, uint32_t seq) {
 }
 
 void plan_close(PlanBook *b, uint32_t seq) {
+  const PlanSlot *slot = slot_of(b, seq);
+  if (slot && slot->plan.kind == KT_EVENT_JOIN && slot->plan.group_changed &&
+      plan_joining_floor(b, slot->plan.ue) == slot->plan.group_after.version)
+    g_hash_table_remove(b->joining, GUINT_TO_POINTER(slot->plan.ue));
   g_hash_table_remove(b->slots, GUINT_TO_POINTER(seq));
 }
 
@@ -66,6 +73,13 @@ void plan_await(PlanBook *b, uint32_t seq, uint32_t n_rnc) {
   if (plan->kind == KT_EVENT_JOIN)
     parts += 1; /* the joiner's keys, on the accept */
   slot->parts_left = parts;
+  if (plan->kind == KT_EVENT_JOIN && plan->group_changed)
+    g_hash_table_insert(b->joining, GUINT_TO_POINTER(plan->ue),
+                        GUINT_TO_POINTER(plan->group_after.version));
+}
+
+uint32_t plan_joining_floor(const PlanBook *b, uint32_t ue) {
+  return GPOINTER_TO_UINT(g_hash_table_lookup(b->joining, GUINT_TO_POINTER(ue)));
 }
 
 void plan_part_done(PlanBook *b, uint32_t seq) {

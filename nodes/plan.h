@@ -42,6 +42,11 @@ void plan_close(PlanBook *book, uint32_t seq);
 void plan_await(PlanBook *book, uint32_t seq, uint32_t n_rnc);
 /* One part of `seq` done (nothing if no such plan); frees the last. */
 void plan_part_done(PlanBook *book, uint32_t seq);
+/* Embodiment 1, join rekey: the group key version UE `ue`'s join made,
+ * while that join's plan is in flight (its new group key still in the
+ * core); 0 otherwise. An older group key is one from before its join: no
+ * delivery may give it to the UE meanwhile (nodes/rnc.c). */
+uint32_t plan_joining_floor(const PlanBook *book, uint32_t ue);
 
 /* Whether delivery `d` of `plan` is the joiner's own keys (sent after the
  * accept in embodiment 1). */

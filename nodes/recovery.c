@@ -8,8 +8,8 @@ typedef struct {
 
 struct RecoveryRounds {
   GArray **askers;   /* per RNC: Asker, in order of arrival; NULL: no round open */
-  uint32_t *version; /* per UE id: the RNC's group key version of its last round */
-  uint8_t *served;   /* per UE id: rounds it was served by under that version */
+  uint8_t *served; /* per UE id: its requests that joined rounds since its last
+                     * unicast answer */
   uint32_t n_rnc, ue_capacity;
 };
 
@@ -20,7 +20,6 @@ RecoveryRounds *recovery_rounds_new(const Net *net) {
   r->n_rnc = net->n_rnc;
   r->ue_capacity = net->cfg.ue_capacity;
   r->askers = g_new0(GArray *, r->n_rnc ? r->n_rnc : 1);
-  r->version = g_new0(uint32_t, r->ue_capacity ? r->ue_capacity : 1);
   r->served = g_new0(uint8_t, r->ue_capacity ? r->ue_capacity : 1);
   return r;
 }
@@ -32,7 +31,6 @@ void recovery_rounds_free(RecoveryRounds *r) {
     if (r->askers[i])
       g_array_free(r->askers[i], TRUE);
   g_free(r->askers);
-  g_free(r->version);
   g_free(r->served);
   g_free(r);
 }
@@ -41,7 +39,11 @@ void recovery_rounds_free(RecoveryRounds *r) {
  * node key per the tree (kt_tree_ue_keys lists them bottom-up), or NULL
  * (a scheme without one, or a stateless one). */
 static const KtKey *round_key(const Net *net, uint32_t ue) {
-  if (kt_tree_stateless(net->tree))
+  /* sd: nothing to wrap under; oft: a member computes its group key from
+   * its path's blinded keys, and a round's group key alone leaves it
+   * without the path (it would not compute the next group key, and
+   * nothing would tell it: oft's rekeys name no group key in the clear) */
+  if (kt_tree_stateless(net->tree) || kt_tree_member_computes(net->tree))
     return NULL;
   const KtKey *keys[KT_PLAN_MAX_KEYS];
   guint n = kt_tree_ue_keys(net->tree, ue, keys, G_N_ELEMENTS(keys));
@@ -49,13 +51,13 @@ static const KtKey *round_key(const Net *net, uint32_t ue) {
 }
 
 /* Whether `ue`'s request joins the round of `rnc` (and counts it). */
-static bool joins_round(const Net *net, RecoveryRounds *r, uint32_t ue, const KtKey *group) {
+static bool joins_round(const Net *net, RecoveryRounds *r, uint32_t ue) {
   if (!r || !round_key(net, ue))
     return false;
-  if (r->version[ue] != group->ref.version) {
-    r->version[ue] = group->ref.version;
-    r->served[ue] = 0;
-  }
+  /* Counted across group key versions: a round helps only a UE holding
+   * its lowest key's current version, and one that missed that key (an
+   * LKH node key) must reach the unicast answer however often the group
+   * key changes meanwhile. */
   if (r->served[ue] >= net->cfg.loss.multicast_rounds)
     return false;
   r->served[ue]++;
@@ -78,7 +80,7 @@ bool recovery_answer(Net *net, RecoveryRounds *rounds, uint32_t rnc, NetElement 
       net->obs.on_refused(net->obs.ctx, rnc, ue);
     return false;
   }
-  if (joins_round(net, rounds, ue, group)) {
+  if (joins_round(net, rounds, ue)) {
     bool opens = rounds->askers[rnc] == NULL;
     if (opens)
       rounds->askers[rnc] = g_array_new(FALSE, FALSE, sizeof(Asker));

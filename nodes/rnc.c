@@ -29,7 +29,16 @@ typedef struct {
   KtKey group;        /* this RNC's copy of its scope's group key (version 0 = none) */
   uint32_t group_seq; /* the event that made `group` (NET_NO_SEQ: none) */
   BatchBuffer batch;
+  GArray *owed; /* OwedKeys: movers owed the group key on its way (repair_keys) */
 } Rnc;
+
+/* A mover whose move ended here while a newer group key than its own was
+ * on its way through the core: when this RNC's copy reaches `version`,
+ * the UE gets the keys of its place (move `seq`) unless that key's
+ * deliveries here reach it (pay_owed). */
+typedef struct {
+  uint32_t ue, version, seq;
+} OwedKeys;
 
 typedef struct {
   KtKey core_key; /* network-domain key shared with the BM-SC (embodiment 1) */
@@ -86,6 +95,22 @@ static const KtKey *resolve(Net *net, uint32_t rnc, const KtPlan *plan, KtKeyRef
   return planned;
 }
 
+/* A sub-group key (sub-group keys of their own, not node keys) planned
+ * for a UE that is no longer in that sub-group: it moved out since the
+ * plan (docs/flows.md, "Overlapping events"). Sent, it would give a
+ * stale holder the key that was changed because of it, and replace the
+ * key of the sub-group it is in. */
+static bool left_subgroup(const Net *net, uint32_t ue, KtKeyRef ref) {
+  if (KT_KEY_ID_KIND(ref.id) != KT_KEY_SUBGROUP || kt_tree_node_keys(net->tree))
+    return false;
+  const KtKey *keys[MSG_MAX_WRAPS];
+  guint n = kt_tree_ue_keys(net->tree, ue, keys, G_N_ELEMENTS(keys));
+  for (guint i = 0; i < n; i++)
+    if (keys[i]->ref.id == ref.id)
+      return false;
+  return true;
+}
+
 /* Wraps delivery d's keys under its `under` into msg and appends its
  * audience's cells (point-to-multipoint) to `cells`; false if it is not
  * sent (the reasons below). */
@@ -125,12 +150,20 @@ static bool add_delivery(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *pla
   }
   uint8_t first = msg->n_wraps;
   for (uint8_t k = 0; k < d->n_keys; k++) {
+    if (d->target == KT_TO_UE && left_subgroup(net, d->target_id, kt_delivery_key(plan, d, k)))
+      continue;
     const KtKey *key = resolve(net, rnc, plan, kt_delivery_key(plan, d, k));
     if (!key) {
       reject(net, rnc, "no value for a planned key");
       msg->n_wraps = first;
       return false;
     }
+    if (d->target == KT_TO_UE && KT_KEY_ID_KIND(key->ref.id) == KT_KEY_GROUP &&
+        key->ref.version < plan_joining_floor(net->plans, d->target_id))
+      continue; /* a joiner whose join rekey's group key is still in the core
+                 * (embodiment 1): the group key this RNC has is one from
+                 * before its join (a move's eager rekey of its new sub-group
+                 * would hand it over); its join brings the new one */
     net_wrap(net, me(rnc), seq, &msg->wraps[msg->n_wraps++], key, under);
   }
   if (d->target != KT_TO_UE)
@@ -337,16 +370,20 @@ static bool take_node_keys(Net *net, uint32_t rnc, const Msg *msg, const KtPlan 
   return true;
 }
 
+static void pay_owed(Net *net, uint32_t rnc, const KtPlan *plan);
+
 static void on_rab_assignment(Net *net, uint32_t rnc, const Msg *msg) {
   if (!take_group_key(net, rnc, msg))
     return;
   const KtPlan *plan = plan_get(net->plans, msg->seq);
   if (!take_node_keys(net, rnc, msg, plan))
     return;
-  if (plan && plan_has_group_work(plan, rnc)) {
+  bool work = plan && plan_has_group_work(plan, rnc);
+  if (work)
     execute(net, rnc, msg->seq, plan, KT_STAGE_GROUP, false);
+  pay_owed(net, rnc, plan);
+  if (work)
     plan_part_done(net->plans, msg->seq);
-  }
 }
 
 static void forward_to_ue(Net *net, uint32_t rnc, const Msg *msg) {
@@ -430,34 +467,108 @@ static void move_to_bmsc(Net *net, uint32_t rnc, const Msg *msg) {
   net_send_link(net, me(rnc), (NetElement){NET_SGSN, net_sgsn_of_rnc(net, rnc)}, &up);
 }
 
-/* Key repair at the end of a move that keeps the UE's group: if the group
- * key this RNC has is newer than the one the UE said it holds (a new one
- * went to its old cell while it was changing cell), and the plan gives
- * the mover nothing, it gets every key of its place point-to-point under
- * its private key (the tree's, the group key as this RNC has it). */
+/* Every key of `ue`'s place (the tree's, the group key as this RNC has
+ * it) point-to-point under its private key, counted on event `seq`. */
+static void send_place_keys(Net *net, uint32_t rnc, uint32_t ue, uint32_t seq) {
+  const KtKey *own = &rnc_of(net, rnc)->group;
+  const KtKey *priv = kt_tree_key(net->tree, KT_KEY_ID(KT_KEY_PRIVATE, ue));
+  const KtKey *keys[MSG_MAX_WRAPS];
+  guint n = kt_tree_ue_keys(net->tree, ue, keys, G_N_ELEMENTS(keys));
+  if (priv == NULL || n == 0)
+    return;
+  Msg msg;
+  msg_init(&msg, MSG_KEY_ASSIGNMENT, seq);
+  msg.mode = MSG_P2P;
+  msg.ue = ue;
+  for (guint i = 0; i < n; i++) {
+    const KtKey *k = KT_KEY_ID_KIND(keys[i]->ref.id) == KT_KEY_GROUP ? own : keys[i];
+    if (KT_KEY_ID_KIND(k->ref.id) != KT_KEY_PRIVATE)
+      net_wrap(net, me(rnc), seq, &msg.wraps[msg.n_wraps++], k, priv);
+  }
+  net_send_dch_down(net, rnc, ue, &msg);
+}
+
+/* Key repair at the end of a move that keeps the UE's group
+ * (docs/flows.md, "Key repair"): if the group key this RNC has is newer
+ * than the one the UE said it holds (a new one went to its old cell while
+ * it was changing cell), and the plan gives the mover nothing, it gets
+ * every key of its place now; if a newer one is still in the core, the
+ * RNC notes that it owes it (pay_owed). */
 static void repair_keys(Net *net, uint32_t rnc, const Msg *req, const KtPlan *plan) {
+  const KtKey *own = &rnc_of(net, rnc)->group;
+  if (own->ref.version == 0)
+    return;
+  /* Embodiment 1: a group key planned before the move, still in the core,
+   * newer than the UE's: its deliveries were planned where the UE was then
+   * (a point-to-point one at the old RNC, which no longer reaches it; a
+   * point-to-multipoint one under the sub-group it left). This RNC owes
+   * the UE that key: settled when the key arrives here (pay_owed). */
+  const KtKey *planned = kt_tree_group_key(net->tree, kt_tree_scope_of_rnc(net->tree, rnc));
+  if (net->cfg.embodiment == 1 && planned->ref.id == own->ref.id &&
+      planned->ref.version > own->ref.version && planned->ref.version > req->group_version) {
+    Rnc *r = rnc_of(net, rnc);
+    if (!r->owed)
+      r->owed = g_array_new(FALSE, FALSE, sizeof(OwedKeys));
+    OwedKeys o = {req->ue, planned->ref.version, req->seq};
+    g_array_append_val(r->owed, o);
+  }
   for (guint i = 0; i < plan->deliveries->len; i++) {
     const KtDelivery *d = &g_array_index(plan->deliveries, KtDelivery, i);
     if (d->target == KT_TO_UE && d->target_id == req->ue)
       return;
   }
-  const KtKey *own = &rnc_of(net, rnc)->group;
-  if (own->ref.version == 0 || req->group_version >= own->ref.version)
-    return;
-  const KtKey *priv = kt_tree_key(net->tree, KT_KEY_ID(KT_KEY_PRIVATE, req->ue));
-  const KtKey *keys[KT_PLAN_MAX_KEYS];
-  guint n = kt_tree_ue_keys(net->tree, req->ue, keys, G_N_ELEMENTS(keys));
-  if (priv == NULL || n == 0)
-    return;
-  Msg msg;
-  msg_init(&msg, MSG_KEY_ASSIGNMENT, req->seq);
-  msg.mode = MSG_P2P;
-  msg.ue = req->ue;
-  for (guint i = 0; i < n; i++) {
-    const KtKey *k = KT_KEY_ID_KIND(keys[i]->ref.id) == KT_KEY_GROUP ? own : keys[i];
-    net_wrap(net, me(rnc), req->seq, &msg.wraps[msg.n_wraps++], k, priv);
+  if (req->group_version < own->ref.version)
+    send_place_keys(net, rnc, req->ue, req->seq);
+}
+
+/* Whether a delivery of `plan` that this RNC sends reaches `ue` where the
+ * tree has it now: point-to-point to it, or under a key of its place. */
+static bool plan_reaches(const Net *net, uint32_t rnc, const KtPlan *plan, uint32_t ue) {
+  const KtKey *keys[MSG_MAX_WRAPS];
+  guint n = kt_tree_ue_keys(net->tree, ue, keys, G_N_ELEMENTS(keys));
+  for (guint i = 0; plan && i < plan->deliveries->len; i++) {
+    const KtDelivery *d = &g_array_index(plan->deliveries, KtDelivery, i);
+    if (d->rnc != rnc || d->stage != KT_STAGE_GROUP)
+      continue;
+    if (d->target == KT_TO_UE && d->target_id == ue)
+      return true;
+    for (guint k = 0; d->target != KT_TO_UE && k < n; k++)
+      if (keys[k]->ref.id == d->under.id)
+        return true;
   }
-  net_send_dch_down(net, rnc, req->ue, &msg);
+  return false;
+}
+
+/* The group key this RNC has now (from the RAB assignment of `plan`, or
+ * NULL) settles what it owes (repair_keys): a UE still a member here that
+ * the plan's deliveries here do not reach gets the keys of its place. */
+static void pay_owed(Net *net, uint32_t rnc, const KtPlan *plan) {
+  Rnc *r = rnc_of(net, rnc);
+  for (guint i = 0; r->owed && i < r->owed->len;) {
+    OwedKeys o = g_array_index(r->owed, OwedKeys, i);
+    if (o.version > r->group.ref.version) {
+      i++;
+      continue;
+    }
+    g_array_remove_index(r->owed, i);
+    if (kt_tree_is_member(net->tree, o.ue) &&
+        net_rnc_of_cell(net, kt_tree_ue_cell(net->tree, o.ue)) == rnc &&
+        !plan_reaches(net, rnc, plan, o.ue))
+      send_place_keys(net, rnc, o.ue, o.seq);
+  }
+}
+
+/* A moved member's key repair request (it names the event whose wrap
+ * waits, docs/flows.md "Key repair"): every key of its place, if it is a
+ * member here. */
+static void on_repair_request(Net *net, uint32_t rnc, NetElement from, const Msg *req) {
+  if (from.kind != NET_UE || req->ue != from.index || req->ue >= net->cfg.ue_capacity ||
+      !kt_tree_is_member(net->tree, req->ue) ||
+      net_rnc_of_cell(net, kt_tree_ue_cell(net->tree, req->ue)) != rnc) {
+    reject(net, rnc, "key repair request of a UE that is no member here");
+    return;
+  }
+  send_place_keys(net, rnc, req->ue, req->seq);
 }
 
 /* Embodiment 2, another RNC: the old RNC's group loses the UE, a full leave
@@ -670,8 +781,10 @@ static void rnc_on_message(Net *net, uint32_t self, NetElement from, const Msg *
     forward_to_ue(net, self, msg);
     break;
   case MSG_KEY_REQUEST:
-    if (recovery_answer(net, ((Rncs *)net->state[NET_RNC])->rounds, self, from, msg,
-                        &rnc_of(net, self)->group, rnc_of(net, self)->group_seq))
+    if (msg->seq != NET_NO_SEQ)
+      on_repair_request(net, self, from, msg);
+    else if (recovery_answer(net, ((Rncs *)net->state[NET_RNC])->rounds, self, from, msg,
+                             &rnc_of(net, self)->group, rnc_of(net, self)->group_seq))
       net_set_timer(net, me(self), net->cfg.loss.round_length, RNC_TIMER_ROUND);
     break;
   case MSG_CELL_UPDATE:
@@ -769,6 +882,8 @@ static void rnc_fini(Net *net) {
   for (uint32_t r = 0; r < net->n_rnc; r++) {
     kt_key_wipe(&s->rnc[r].group);
     batch_buffer_fini(&s->rnc[r].batch);
+    if (s->rnc[r].owed)
+      g_array_free(s->rnc[r].owed, TRUE);
   }
   kt_key_wipe(&s->core_key);
   g_free(s->handled);

@@ -24,14 +24,17 @@ typedef uint32_t UeSlot;
 /* A node key the UE holds, with its entry's link in the radio's holders
  * index (radio.h: the index's lists run through the UEs' slots). */
 typedef struct {
-  UeSlot key; /* first: a slot's UeSlot * is its UeNode * */
-  KtKeyId id; /* the node's key id, from the slot's creation (the ring is
-               * searched by id: no trip to the pool per entry) */
+  UeSlot key;  /* first: a slot's UeSlot * is its UeNode * */
+  KtKeyId id;  /* the node's key id, from the slot's creation (the ring is
+                * searched by id: no trip to the pool per entry) */
+  UeSlot prev; /* members that compute keys (oft): the version `key`
+                * replaced (KEY_POOL_NONE: none), under which a wrap that
+                * a computed version overtook still opens (node_slot_set) */
   RadioLink link;
 } UeNode;
 
 /* What a UE holds. Versions 0 mean "not held". 40 bytes per UE, plus, with
- * node keys (LKH), the interior keys of its path (16 bytes each, the array
+ * node keys (LKH), the interior keys of its path (20 bytes each, the array
  * sized to the path). Its keys are handles to the key pool's shared
  * copies; its private key is not in the pool: see own_private. */
 typedef struct {
@@ -46,8 +49,9 @@ typedef struct {
   uint8_t subgroup_indexed;   /* `subgroup` is in the radio's holders index */
   uint8_t waiting;            /* node keys: joined, its own keys not yet come */
   uint8_t busy;               /* UE_IDLE, or the procedure in progress (handover) */
-  uint8_t regroup;            /* moving to another RNC's group (embodiment 2): a new
+  uint8_t regroup : 1;        /* moving to another RNC's group (embodiment 2): a new
                                * membership once its new keys come */
+  uint8_t moved : 1;          /* has moved in this membership (key repair, below) */
   uint8_t move_nodes;         /* its first `move_nodes` node keys were held
                                * before the move (end_move_path) */
   uint8_t may_pend;           /* 0: none of the pending list's wraps is this UE's
@@ -60,7 +64,11 @@ typedef struct {
 typedef struct {
   uint32_t ue, seq;
   KtWrap wrap;
+  double since;  /* when it first waited (kept when it waits again) */
+  uint8_t asked; /* the key repair asked for it (once) */
 } PendingWrap;
+
+#define UE_REPAIR_WAIT 1.0 /* s: how long a moved member lets a wrap wait (key repair) */
 
 /* Handover serialisation (docs/flows.md, "Handover"): a move waits until
  * the UE's join (its accept) or previous move (its confirm) is complete;
@@ -79,9 +87,10 @@ typedef struct {
   GArray *pending;
   GHashTable *waiting; /* ue -> GArray of UeAction, in order; only UEs that wait */
   uint64_t verify_mismatches;
-  UeRecovery *recovery; /* with [reliability] recovery; NULL otherwise */
-  UeNas *nas;           /* with lossy dedicated channels; NULL otherwise */
-  KeyPool *keys;        /* what the slots hold */
+  UeRecovery *recovery;     /* with [reliability] recovery; NULL otherwise */
+  UeNas *nas;               /* with lossy dedicated channels; NULL otherwise */
+  KeyPool *keys;            /* what the slots hold */
+  const PendingWrap *again; /* the entry being processed again (retry_pending) */
 } Ues;
 
 static Ues *ues(const Net *net) {
@@ -105,6 +114,25 @@ static void slot_set(Net *net, UeSlot *slot, const KtKey *key) {
   UeSlot h = key ? key_pool_hold(ues(net)->keys, key) : KEY_POOL_NONE;
   key_pool_release(ues(net)->keys, *slot);
   *slot = h;
+}
+
+/* A node key slot (one of `st->nodes`; not the sub-group or group slot)
+ * takes `key`. Members that compute their path keys (oft): a newer
+ * version of the id it holds keeps the one it replaces as `prev`, since
+ * the member may compute a node key's new version before a wrap the key
+ * server made under the old one reaches it (a blinded key it has no
+ * other way to get). Elsewhere a node key's new version comes only in a
+ * wrap, and a wrap under an older version is stale. */
+static void node_slot_set(Net *net, UeState *st, UeSlot *slot, const KtKey *key) {
+  const KtKey *cur = k_of(net, *slot);
+  if (kt_tree_member_computes(net->tree) && slot != &st->subgroup && slot != &st->group &&
+      cur->ref.version != 0 && cur->ref.id == key->ref.id && cur->ref.version < key->ref.version) {
+    UeNode *node = (UeNode *)(void *)slot;
+    key_pool_release(ues(net)->keys, node->prev);
+    node->prev = node->key;
+    node->key = KEY_POOL_NONE;
+  }
+  slot_set(net, slot, key);
 }
 
 /* ---------------------------------------------------- the holders index
@@ -180,8 +208,10 @@ static void index_slot(Net *net, uint32_t ue, UeSlot *slot, KtKeyId id) {
 }
 
 static void wipe_nodes(Net *net, UeState *st) {
-  for (uint8_t i = 0; i < st->n_nodes; i++)
+  for (uint8_t i = 0; i < st->n_nodes; i++) {
     slot_set(net, &st->nodes[i].key, NULL);
+    slot_set(net, &st->nodes[i].prev, NULL);
+  }
   g_free(st->nodes);
   st->nodes = NULL;
   st->n_nodes = st->cap_nodes = 0;
@@ -246,6 +276,7 @@ static void end_move_path(Net *net, uint32_t ue, const Msg *msg) {
     if (st->nodes[i].key != KEY_POOL_NONE)
       radio_index_remove(net->radio, ue, gone, &st->nodes[i].link);
     slot_set(net, &st->nodes[i].key, NULL);
+    slot_set(net, &st->nodes[i].prev, NULL);
     /* the links name UEs, not places: the entries may move */
     memmove(&st->nodes[i], &st->nodes[i + 1], (size_t)(st->n_nodes - i - 1) * sizeof(UeNode));
     st->n_nodes--;
@@ -326,12 +357,60 @@ static const KtKey *held_key(const Net *net, uint32_t ue, KtKeyId id) {
   return slot ? k_of(net, *slot) : NULL;
 }
 
+/* Key repair of a moved member (docs/flows.md, "Key repair"): a wrap it
+ * keeps under a newer version of a node key it holds. That version may
+ * have gone to its old cell during its move's gap, where it no longer
+ * heard it; the group-key check of the move's key repair does not see it. */
+static bool repairable(const Net *net, const PendingWrap *p) {
+  const UeState *st = st_of(net, p->ue);
+  if (!st->moved || !st->member || p->asked || !kt_tree_node_keys(net->tree) ||
+      KT_KEY_ID_KIND(p->wrap.under.id) != KT_KEY_SUBGROUP)
+    return false;
+  const KtKey *held = held_key(net, p->ue, p->wrap.under.id);
+  return held && held->ref.id == p->wrap.under.id && held->ref.version != 0 &&
+         held->ref.version < p->wrap.under.version;
+}
+
 static void pend(Net *net, uint32_t ue, uint32_t seq, const KtWrap *wrap) {
-  PendingWrap p = {.ue = ue, .seq = seq, .wrap = *wrap};
+  const PendingWrap *again = ues(net)->again;
+  PendingWrap p = {.ue = ue,
+                   .seq = seq,
+                   .wrap = *wrap,
+                   .since = again ? again->since : sim_now(),
+                   .asked = again ? again->asked : 0};
   g_array_append_val(ues(net)->pending, p);
   st_of(net, ue)->may_pend = 1;
   if (ues(net)->recovery && st_of(net, ue)->member)
     ue_recovery_waiting(net, ues(net)->recovery, ue); /* it may never come */
+}
+
+/* After a key assignment heard or received: the repairable wraps that
+ * have waited UE_REPAIR_WAIT are asked for, once, in one MBMS key request
+ * naming the oldest one's event (the RNC answers with every key of the
+ * UE's place, rnc.c). No timer of its own: a member that misses keys
+ * hears later ones (static runs, and moves that need no repair, keep
+ * their events). */
+static void check_repair(Net *net, uint32_t ue) {
+  const UeState *st = st_of(net, ue);
+  if (!st->moved || !st->member || st->busy != UE_IDLE || !st->may_pend)
+    return;
+  GArray *pending = ues(net)->pending;
+  const PendingWrap *oldest = NULL;
+  for (guint i = 0; i < pending->len; i++) {
+    PendingWrap *p = &g_array_index(pending, PendingWrap, i);
+    if (p->ue != ue || !repairable(net, p) || p->since + UE_REPAIR_WAIT > sim_now() + 1e-9)
+      continue;
+    if (!oldest || p->since < oldest->since)
+      oldest = p;
+    p->asked = 1;
+  }
+  if (!oldest)
+    return;
+  Msg msg;
+  msg_init(&msg, MSG_KEY_REQUEST, oldest->seq);
+  msg.ue = ue;
+  msg.cell = radio_ue_cell(net->radio, ue);
+  net_send_dch_up(net, ue, &msg);
 }
 
 static void process_wrap(Net *net, uint32_t ue, uint32_t seq, const KtWrap *wrap);
@@ -361,7 +440,10 @@ static void retry_pending(Net *net, uint32_t ue) {
     return;
   for (guint i = 0; i < mine->len; i++) {
     PendingWrap *p = &g_array_index(mine, PendingWrap, i);
+    const PendingWrap *outer = ues(net)->again; /* (installs nest) */
+    ues(net)->again = p;
     process_wrap(net, p->ue, p->seq, &p->wrap);
+    ues(net)->again = outer;
   }
   g_array_free(mine, TRUE);
 }
@@ -420,7 +502,7 @@ static void install(Net *net, uint32_t ue, uint32_t seq, const KtKey *key) {
   }
   if (indexed_kind(key->ref.id))
     index_slot(net, ue, slot, key->ref.id);
-  slot_set(net, slot, key);
+  node_slot_set(net, st, slot, key);
   if (KT_KEY_ID_KIND(key->ref.id) == KT_KEY_GROUP && net->obs.on_group_install)
     net->obs.on_group_install(net->obs.ctx, ue, seq, key->ref);
   if (KT_KEY_ID_KIND(key->ref.id) == KT_KEY_SUBGROUP)
@@ -449,6 +531,7 @@ static void compute_keys(Net *net, uint32_t ue, uint32_t seq) {
       if (st->nodes[i].key != KEY_POOL_NONE)
         radio_index_remove(net->radio, ue, id, &st->nodes[i].link);
       slot_set(net, &st->nodes[i].key, NULL);
+      slot_set(net, &st->nodes[i].prev, NULL);
       st->nodes[i] = st->nodes[--st->n_nodes];
     } else {
       i++;
@@ -472,7 +555,7 @@ static void compute_keys(Net *net, uint32_t ue, uint32_t seq) {
       install(net, ue, seq, &out[i]); /* data, observers, pending wraps */
     } else if (slot) {
       index_slot(net, ue, slot, out[i].ref.id); /* computed keys are held too */
-      slot_set(net, slot, &out[i]);
+      node_slot_set(net, st, slot, &out[i]);
     }
     kt_key_wipe(&out[i]);
   }
@@ -492,6 +575,18 @@ static bool open_derived(Net *net, uint32_t ue, uint32_t seq, const KtWrap *wrap
   }
   kt_key_wipe(&under);
   return true;
+}
+
+/* The node key `ref` if the UE kept it as the version its slot replaced. */
+static const KtKey *previous_node_key(const Net *net, uint32_t ue, KtKeyRef ref) {
+  const UeState *st = st_of(net, ue);
+  for (uint8_t i = 0; i < st->n_nodes; i++) {
+    if (st->nodes[i].id != ref.id)
+      continue;
+    const KtKey *prev = k_of(net, st->nodes[i].prev);
+    return prev->ref.version == ref.version ? prev : NULL;
+  }
+  return NULL;
 }
 
 static void process_wrap(Net *net, uint32_t ue, uint32_t seq, const KtWrap *wrap) {
@@ -519,8 +614,14 @@ static void process_wrap(Net *net, uint32_t ue, uint32_t seq, const KtWrap *wrap
     pend(net, ue, seq, wrap);
     return;
   }
-  if (held->ref.version > wrap->under.version)
-    return; /* stale: made for a key this UE has already replaced */
+  if (held->ref.version > wrap->under.version) {
+    /* made under a node key version this UE has replaced since: it still
+     * opens with the version kept (a blinded key sent under it may be one
+     * the UE has not got otherwise); else stale */
+    held = previous_node_key(net, ue, wrap->under);
+    if (held == NULL)
+      return;
+  }
   KtKey key;
   if (!net_unwrap(net, (NetElement){NET_UE, ue}, &key, wrap, held))
     return;
@@ -606,6 +707,7 @@ static void on_key_assignment(Net *net, uint32_t self, const Msg *msg) {
   if (ues(net)->recovery && net->cfg.loss.multicast_rounds > 0 && msg->mode == MSG_P2M &&
       k_of(net, st->group)->ref.version > held)
     ue_recovery_answered(ues(net)->recovery, self, has_pending(net, self));
+  check_repair(net, self);
 }
 
 static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *msg,
@@ -907,6 +1009,7 @@ static void do_move(Net *net, uint32_t ue, uint32_t cell, uint32_t seq) {
     }
   }
   st->busy = UE_MOVING;
+  st->moved = 1;
   Msg msg;
   msg_init(&msg, MSG_CELL_UPDATE, seq);
   msg.ue = ue;
@@ -924,6 +1027,7 @@ static void do_join(Net *net, uint32_t ue, uint32_t cell, uint32_t seq) {
   UeState *st = st_of(net, ue);
   forget_for_rejoin(net, ue);
   st->member = 1;
+  st->moved = 0;
   if (kt_tree_node_keys(net->tree)) {
     g_assert(!st->subgroup_indexed); /* st->link is RADIO_INDEX_ANY's */
     st->waiting = 1;

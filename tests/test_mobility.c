@@ -198,8 +198,8 @@ static void check_end(void *ctx, const Net *net, const KtTree *tree, const Workl
     uint32_t cell = kt_tree_ue_cell(tree, ue);
     g_assert_cmpuint(net_ue_camped_cell(net, ue), ==, cell);
     g_assert_true(net_ue_listens(net, ue, cell));
-    /* its neighbours' bearers do not count it */
-    for (uint32_t c = (cell / cpr) * cpr; c < (cell / cpr + 1) * cpr; c++)
+    /* no other cell's bearer counts it, under any RNC */
+    for (uint32_t c = 0; c < kt_tree_config(tree)->n_rnc * cpr; c++)
       g_assert_true(c == cell || !net_ue_listens(net, ue, c));
     g_array_set_size(ring, 0);
     net_ue_copy_keys(net, ue, ring);
@@ -422,6 +422,165 @@ static void run_churn(gconstpointer data) {
   tmp_free(&t);
 }
 
+/* ------------------------------------------- batch: a join its radio left
+ *
+ * Embodiment 2, batch over the patent tree (interval 1 s), 2 RNCs of one
+ * cell under one SGSN (RNC r has cell r), sub-groups of 2, per-cell; 4
+ * initial members: S0 = {0, 2} in cell 0, S1 = {1, 3} in cell 1. A move's
+ * leave reaches the old RNC 14.6 ms after the radio moves, its join the
+ * new RNC 18.6 ms after (the relocation's hops), so:
+ * - t = 1.983, UE 0 to cell 1: RNC 0 gathers the leave before 2 s, RNC 1
+ *   the join after. RNC 0's batch at 2: S0 = {2}, its key to 2 (1 p2p),
+ *   RNC 0's group key under S0 (1 p2m, cell 0).
+ * - t = 2.99, UE 0 back to cell 0: its radio (and its bearer) is in cell 0
+ *   before RNC 1's batch at 3, whose leave comes after it. RNC 1's batch
+ *   at 3 is the first move's join: S1 is full, UE 0 gets a new sub-group
+ *   S1' (nobody else: no group key under it), RNC 1's group key under S1
+ *   (1 p2m, cell 1); UE 0's keys point-to-point cannot reach it (camped
+ *   under RNC 0: 1 rejected message, no p2p). The bearer of cell 1 does
+ *   not admit it: its radio is not there (docs/flows.md, "Handover",
+ *   batch). Both batches carry the first move's seq: its row is 1 p2p, 2
+ *   p2m, 2 tx.
+ * - At 4, RNC 1's timer (set at its leave, 3.0046) first: S1' empties, RNC
+ *   1's group key under S1 (1 p2m); then RNC 0's (the join, 3.0086; UE 0
+ *   no member now): S0 = {2, 0}, its key to 2 (1 p2p), UE 0 its keys (1
+ *   p2p), RNC 0's group key under S0 (1 p2m). Second move's row: 2 p2p, 2
+ *   p2m, 2 tx.
+ * - t = 5.5, UE 4 joins cell 0; RNC 0's batch at 6: S0 full, a new
+ *   sub-group {4} (no group key under it), RNC 0's group key under S0 (1
+ *   p2m, which UE 0 hears only if it listens in cell 0: before the fix the
+ *   release of its stray cell-1 admission at 4 ended its listening there)
+ *   and the joiner's keys (1 p2p).
+ * At the end every member (0 to 4) holds its current keys. */
+static void test_batch_join_radio_left(void) {
+  TmpScenario t =
+      tmp_scenario("[run]\nseed = 5\nduration = 8\nscheme = batch\nembodiment = 2\n"
+                   "[topology]\nggsn = 1\nsgsn-per-ggsn = 1\nrnc-per-sgsn = 2\n"
+                   "cells-per-rnc = 1\nsubgroup-size = 2\nsubgroup-policy = per-cell\n"
+                   "[workload]\ninitial-members = 4\nevents = events.csv\n",
+                   "time,action,ue,cell\n1.983,move,0,1\n2.99,move,0,0\n5.5,join,4,0\n");
+  GError *error = NULL;
+  Scenario *scn = scn_load(t.ini, NULL, &error);
+  g_assert_no_error(error);
+  EndState end = {0};
+  RunHooks hooks = {.at_end = check_end, .ctx = &end, .verify_data = true};
+  RunResult r;
+  g_assert_true(run_scenario(scn, &hooks, &r, &error));
+  g_assert_no_error(error);
+  g_assert_cmpuint(metrics_n_events(r.metrics), ==, 3);
+  const EventRecord *m1 = metrics_event(r.metrics, 0), *m2 = metrics_event(r.metrics, 1),
+                    *j = metrics_event(r.metrics, 2);
+  g_assert_cmpint(m1->kind, ==, EV_MOVE);
+  g_assert_cmpint(m2->kind, ==, EV_MOVE);
+  g_assert_cmpint(j->kind, ==, EV_JOIN);
+  g_assert_cmpuint(m1->signalling_msgs, ==, SIG_SGSN);
+  g_assert_cmpuint(m2->signalling_msgs, ==, SIG_SGSN);
+  assert_counts(m1, (Counts){1, 2, 2, 0});
+  assert_counts(m2, (Counts){2, 2, 2, 0});
+  assert_counts(j, (Counts){1, 1, 1, 0});
+  g_assert_cmpuint(r.summary.moves, ==, 2);
+  g_assert_cmpuint(r.summary.inter_rnc_moves, ==, 2);
+  g_assert_cmpuint(r.summary.rejected_msgs, ==, 1); /* UE 0's keys from RNC 1 at 3 */
+  g_assert_cmpuint(r.summary.unwrap_failures, ==, 0);
+  g_assert_cmpuint(r.summary.incomplete_rekeys, ==, 0);
+  g_assert_cmpuint(end.members, ==, 5);
+  g_assert_cmpuint(end.checked, ==, 5);
+  run_result_clear(&r);
+  scn_free(scn);
+  tmp_free(&t);
+}
+
+/* Batch, a join deferred at the run's end (docs/flows.md, "Handover",
+ * batch): the network and members of batch-join-radio-left, duration 3.
+ * - t = 2.3, UE 4 joins cell 1: RNC 1's timer is set (for 3) before RNC
+ *   0's, so at 3 RNC 1's batch comes first.
+ * - t = 2.9, UE 0 to cell 1: RNC 0 gathers the leave (2.9146), RNC 1 the
+ *   join (2.9186). At 3 RNC 1 finds UE 0 still a member of RNC 0's group:
+ *   its join waits; UE 4 joins (S1 full: a new sub-group {4}, no group key
+ *   under it), RNC 1's group key under S1 (1 p2m), UE 4's keys (1 p2p).
+ *   RNC 0 then applies the leave: S0 = {2}, its key to 2 (1 p2p), the
+ *   group key under S0 (1 p2m). Both batches on the move's row (the last
+ *   op each gathered): 2 p2p, 2 p2m, 2 tx; the join's row nothing.
+ * - t = 2.99, UE 0 back to cell 0: RNC 1 gathers its leave (3.0046), RNC 0
+ *   its join (3.0086); t = 2.998, UE 3 leaves (RNC 1, after 3).
+ * - At 4 RNC 1 first (its timer set again at 3): UE 0 is no member now,
+ *   its join and leave there cancel; UE 3's leave: S1 = {1}, its key to 1
+ *   (1 p2p), the group key under S1 and under {4} (2 p2m, cell 1 each):
+ *   the leave's row. RNC 0: UE 0 joins S0 = {2, 0}: its key to 2 and UE
+ *   0's keys (2 p2p), the group key under S0 (1 p2m): the second move's
+ *   row.
+ * Nothing rejected; members 0, 1, 2, 4. (Dropping the deferred join at 3,
+ * the first batch at the duration, made RNC 1's batch at 4 a leave of a
+ * non-member, rejected whole: UE 3 stayed a member.) */
+static void test_batch_deferred_at_end(void) {
+  TmpScenario t = tmp_scenario("[run]\nseed = 5\nduration = 3\nscheme = batch\nembodiment = 2\n"
+                               "[topology]\nggsn = 1\nsgsn-per-ggsn = 1\nrnc-per-sgsn = 2\n"
+                               "cells-per-rnc = 1\nsubgroup-size = 2\nsubgroup-policy = per-cell\n"
+                               "[workload]\ninitial-members = 4\nevents = events.csv\n",
+                               "time,action,ue,cell\n2.3,join,4,1\n2.9,move,0,1\n2.99,move,0,0\n"
+                               "2.998,leave,3,\n");
+  GError *error = NULL;
+  Scenario *scn = scn_load(t.ini, NULL, &error);
+  g_assert_no_error(error);
+  EndState end = {0};
+  RunHooks hooks = {.at_end = check_end, .ctx = &end, .verify_data = true};
+  RunResult r;
+  g_assert_true(run_scenario(scn, &hooks, &r, &error));
+  g_assert_no_error(error);
+  assert_clean(&r);
+  g_assert_cmpuint(metrics_n_events(r.metrics), ==, 4);
+  const Counts want[] = {{0, 0, 0, 0}, {2, 2, 2, 0}, {2, 1, 1, 0}, {1, 2, 2, 0}};
+  const EvKind kinds[] = {EV_JOIN, EV_MOVE, EV_MOVE, EV_LEAVE};
+  for (guint i = 0; i < G_N_ELEMENTS(want); i++) {
+    const EventRecord *e = metrics_event(r.metrics, i);
+    g_assert_cmpint(e->kind, ==, kinds[i]);
+    assert_counts(e, want[i]);
+  }
+  g_assert_cmpuint(end.members, ==, 4);
+  g_assert_cmpuint(end.checked, ==, 4);
+  run_result_clear(&r);
+  scn_free(scn);
+  tmp_free(&t);
+}
+
+/* Batch, embodiment 2, fast movers between two RNCs of one cell (a move
+ * per member per second, batches every second, churn to the end): the
+ * seeds where, before the two fixes above, members ended without their
+ * group's current key. Every member holds the current keys of where it is
+ * at the end, and every rekey completed. */
+static void test_batch_fast_movers(gconstpointer data) {
+  const char *tree = data;
+  static const char *const seeds[] = {"28241", "2", "8", "26"};
+  TmpScenario t =
+      tmp_scenario("[run]\nscheme = batch\nembodiment = 2\njoin-rekey = true\nduration = 20\n"
+                   "[topology]\nggsn = 1\nsgsn-per-ggsn = 2\nrnc-per-sgsn = 1\ncells-per-rnc = 1\n"
+                   "subgroup-size = 2\nsubgroup-policy = per-cell\n"
+                   "[workload]\ninitial-members = 20\njoin-rate = 3\nmean-membership = 20\n"
+                   "[mobility]\nhandover-rate = 1\nhandover-rekey = lazy\n"
+                   "[loss]\ncommon = bernoulli\ncommon-loss = 0\n",
+                   NULL);
+  for (guint i = 0; i < G_N_ELEMENTS(seeds); i++) {
+    g_autofree char *seed = g_strdup_printf("run.seed=%s", seeds[i]);
+    g_autofree char *batch_tree = g_strdup_printf("run.batch-tree=%s", tree);
+    const char *const overrides[] = {seed, batch_tree, NULL};
+    GError *error = NULL;
+    Scenario *scn = scn_load(t.ini, overrides, &error);
+    g_assert_no_error(error);
+    EndState end = {0};
+    RunHooks hooks = {.at_end = check_end, .ctx = &end};
+    RunResult r;
+    g_assert_true(run_scenario(scn, &hooks, &r, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(r.summary.inter_rnc_moves, >, 100);
+    g_assert_cmpuint(r.summary.loss.members_without_current_key, ==, 0);
+    g_assert_cmpuint(r.summary.incomplete_rekeys, ==, 0);
+    g_assert_cmpuint(end.checked, ==, end.members);
+    run_result_clear(&r);
+    scn_free(scn);
+  }
+  tmp_free(&t);
+}
+
 /* handover-rate 0 with a [mobility] section: the same run as without one
  * (only the mobility columns are added). */
 static void test_static_same(void) {
@@ -478,5 +637,9 @@ int main(int argc, char **argv) {
     g_test_add_data_func(name, c, run_churn);
   }
   g_test_add_func("/mobility/static-same", test_static_same);
+  g_test_add_func("/mobility/batch-join-radio-left", test_batch_join_radio_left);
+  g_test_add_func("/mobility/batch-deferred-at-end", test_batch_deferred_at_end);
+  g_test_add_data_func("/mobility/batch-fast-movers/patent", "patent", test_batch_fast_movers);
+  g_test_add_data_func("/mobility/batch-fast-movers/lkh", "lkh", test_batch_fast_movers);
   return g_test_run();
 }
