@@ -84,7 +84,7 @@ struct Adversaries {
   gpointer *kept;     /* per UE index: its kept keys (see Kept), NULL: none */
   uint32_t kept_cap;  /* entries in kept (0 until the first move) */
   GHashTable *shared; /* ref -> SharedKey: the kept keys, one copy each */
-  GHashTable *moved; /* ue -> Listener* (without collusion) */
+  GHashTable *moved;  /* ue -> Listener* (without collusion) */
   AdversaryCounts counts;
   GArray *scratch_keys;     /* KtKey: a joiner's keys during its check */
   GHashTable *scratch_held; /* ref -> index in scratch_keys + 1 */
@@ -394,7 +394,7 @@ Adversaries *adversaries_new(const AdversaryConfig *config) {
   a->chains = g_hash_table_new_full(chain_hash, chain_equal, g_free, NULL);
   a->waiting = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
   a->left_at = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
-    a->shared = g_hash_table_new(mix_hash, g_direct_equal);
+  a->shared = g_hash_table_new(mix_hash, g_direct_equal);
   a->moved = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, listener_free);
   a->scratch_keys = g_array_new(FALSE, FALSE, sizeof(KtKey));
   a->scratch_held = g_hash_table_new(mix_hash, g_direct_equal);

@@ -428,8 +428,7 @@ static void fire_event(void *ctx, uint64_t index);
  * start). */
 static void schedule_event(RunCtx *rc, uint64_t index) {
   if (index < wl_n_events(rc->wl))
-    sim_order_schedule(&rc->wl_order, index, wl_event(rc->wl, index)->time,
-                       fire_event, rc, index);
+    sim_order_schedule(&rc->wl_order, index, wl_event(rc->wl, index)->time, fire_event, rc, index);
 }
 
 static void fire_event(void *ctx, uint64_t index) {

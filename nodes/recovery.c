@@ -7,9 +7,9 @@ typedef struct {
 } Asker;
 
 struct RecoveryRounds {
-  GArray **askers;   /* per RNC: Asker, in order of arrival; NULL: no round open */
+  GArray **askers; /* per RNC: Asker, in order of arrival; NULL: no round open */
   uint8_t *served; /* per UE id: its requests that joined rounds since its last
-                     * unicast answer */
+                    * unicast answer */
   uint32_t n_rnc, ue_capacity;
 };
 

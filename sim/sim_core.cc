@@ -34,23 +34,6 @@ using namespace ns3;
 
 namespace {
 
-/* A C callback as an ns-3 event: one small allocation per event, no
- * std::function. */
-class CEvent : public EventImpl {
-public:
-  CEvent(SimEventFn fn, void *ctx, uint64_t arg) : m_fn(fn), m_ctx(ctx), m_arg(arg) {}
-
-protected:
-  void Notify() override {
-    m_fn(m_ctx, m_arg);
-  }
-
-private:
-  SimEventFn m_fn;
-  void *m_ctx;
-  uint64_t m_arg;
-};
-
 constexpr const char *kSchedulerType = "ns3::PriorityQueueScheduler";
 
 uint64_t g_at_zero = 0;      /* sim_schedule calls for time 0 in this simulation */
@@ -113,7 +96,7 @@ void sim_schedule(double delay_s, SimEventFn fn, void *ctx, uint64_t arg) {
   SIM_CHECK(fn != nullptr, "null event function");
   if (delay_s == 0.0 && Simulator::Now().IsZero())
     g_at_zero++;
-  Simulator::Schedule(Seconds(delay_s), Ptr<EventImpl>(new CEvent(fn, ctx, arg), false));
+  Simulator::Schedule(Seconds(delay_s), Ptr<EventImpl>(new simint::CEvent(fn, ctx, arg), false));
 }
 
 void sim_run(double until_s) {

@@ -12,6 +12,7 @@
 
 #include "sim/sim.h"
 
+#include <ns3/event-impl.h>
 #include <ns3/node.h>
 #include <ns3/packet.h>
 #include <ns3/pcap-file-wrapper.h>
@@ -42,6 +43,23 @@ constexpr double kSimMaxTimeS = 4.0e9;
 constexpr int64_t kSimMaxTimeNs = 4000000000LL * 1000000000LL;
 
 namespace simint {
+
+/* A C callback as an ns-3 event: one small allocation per event, no
+ * std::function (sim_core.cc's events, sim_order.cc's). */
+class CEvent : public ns3::EventImpl {
+public:
+  CEvent(SimEventFn fn, void *ctx, uint64_t arg) : m_fn(fn), m_ctx(ctx), m_arg(arg) {}
+
+protected:
+  void Notify() override {
+    m_fn(m_ctx, m_arg);
+  }
+
+private:
+  SimEventFn m_fn;
+  void *m_ctx;
+  uint64_t m_arg;
+};
 
 /* The ns-3 node behind `id` (aborts on an unknown id). */
 ns3::Node *node(SimNodeId id);

@@ -46,22 +46,6 @@ template struct Reach<EventsTag, &DefaultSimulatorImpl::m_events>;
 template struct Reach<UidTag, &DefaultSimulatorImpl::m_uid>;
 template struct Reach<UnscheduledTag, &DefaultSimulatorImpl::m_unscheduledEvents>;
 
-/* A C callback as an ns-3 event (as sim_core.cc's). */
-class OrderedEvent : public EventImpl {
-public:
-  OrderedEvent(SimEventFn fn, void *ctx, uint64_t arg) : m_fn(fn), m_ctx(ctx), m_arg(arg) {}
-
-protected:
-  void Notify() override {
-    m_fn(m_ctx, m_arg);
-  }
-
-private:
-  SimEventFn m_fn;
-  void *m_ctx;
-  uint64_t m_arg;
-};
-
 DefaultSimulatorImpl *default_impl() {
   auto *impl = dynamic_cast<DefaultSimulatorImpl *>(PeekPointer(Simulator::GetImplementation()));
   SIM_CHECK(impl != nullptr, "sim_order needs ns3::DefaultSimulatorImpl");
@@ -93,7 +77,7 @@ void sim_order_schedule(const SimOrder *r, uint64_t k, double at_s, SimEventFn f
             Simulator::Now().GetSeconds());
   DefaultSimulatorImpl *impl = default_impl();
   Scheduler::Event ev;
-  ev.impl = new OrderedEvent(fn, ctx, arg); /* the scheduler's reference: Unref after it runs */
+  ev.impl = new simint::CEvent(fn, ctx, arg); /* the scheduler's reference: Unref after it runs */
   ev.key.m_ts = static_cast<uint64_t>(at.GetTimeStep());
   ev.key.m_uid = r->first + static_cast<uint32_t>(k);
   ev.key.m_context = r->context;

@@ -630,10 +630,9 @@ int main(int argc, char **argv) {
   }
   for (guint i = 0; i < G_N_ELEMENTS(churn); i++) {
     const ChurnCase *c = &churn[i];
-    g_autofree char *name =
-        g_strdup_printf("/mobility/churn%s%s/%s/e%d/%s/%s", c->two_rncs ? "-two-rncs" : "",
-                        c->join_rekey ? "-join-rekey" : "", c->scheme, c->embodiment, c->rekey,
-                        c->policy);
+    g_autofree char *name = g_strdup_printf(
+        "/mobility/churn%s%s/%s/e%d/%s/%s", c->two_rncs ? "-two-rncs" : "",
+        c->join_rekey ? "-join-rekey" : "", c->scheme, c->embodiment, c->rekey, c->policy);
     g_test_add_data_func(name, c, run_churn);
   }
   g_test_add_func("/mobility/static-same", test_static_same);

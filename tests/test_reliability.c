@@ -582,10 +582,9 @@ static void test_rounds_churn(void) {
   for (guint m = 1; m <= 3; m += 2)
     for (guint i = 0; i < G_N_ELEMENTS(schemes); i++)
       for (int e = 1; e <= 2; e++) {
-        g_autofree char *extra =
-            g_strdup_printf("[loss]\ncommon = bernoulli\ncommon-loss = 0.2\n"
-                            "[reliability]\nmulticast-rounds = %u\n",
-                            m);
+        g_autofree char *extra = g_strdup_printf("[loss]\ncommon = bernoulli\ncommon-loss = 0.2\n"
+                                                 "[reliability]\nmulticast-rounds = %u\n",
+                                                 m);
         SummaryLoss l = run_lossy_churn_with(schemes[i], e, (ChurnVariant){extra, false}, NULL);
         /* oft joins no round (its members need their path, not the group
          * key alone): every request is answered by unicast */
