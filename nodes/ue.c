@@ -596,8 +596,11 @@ static void process_wrap(Net *net, uint32_t ue, uint32_t seq, const KtWrap *wrap
   if (!held && kt_tree_node_keys(net->tree) && !kt_tree_stateless(net->tree) &&
       KT_KEY_ID_KIND(wrap->under.id) == KT_KEY_SUBGROUP) {
     /* node keys: the tree made this UE a holder of a node key (a split
-     * above it, or its own join) that is still on its way: keep the wrap */
-    pend(net, ue, seq, wrap);
+     * above it, or its own join) that is still on its way: keep the wrap;
+     * unless the node is gone (a later event deleted it): nobody sends
+     * its key any more */
+    if (kt_tree_key(net->tree, wrap->under.id) != NULL)
+      pend(net, ue, seq, wrap);
     return;
   }
   if (st_of(net, ue)->busy == UE_MOVING && KT_KEY_ID_KIND(wrap->under.id) == KT_KEY_SUBGROUP &&
@@ -798,6 +801,22 @@ static void ue_on_common(Net *net, const uint32_t *to, guint n, NetElement from,
   }
 }
 
+/* Wraps waiting at `ue` under a node key it does not hold and the tree no
+ * longer has (a later event deleted the node after they were sent): no
+ * key will ever open them, and a key request cannot bring one. */
+static void drop_vanished_pending(Net *net, uint32_t ue) {
+  GArray *pending = ues(net)->pending;
+  for (guint i = 0; st_of(net, ue)->may_pend && i < pending->len;) {
+    const PendingWrap *p = &g_array_index(pending, PendingWrap, i);
+    if (p->ue == ue && kt_tree_node_keys(net->tree) &&
+        KT_KEY_ID_KIND(p->wrap.under.id) == KT_KEY_SUBGROUP &&
+        !held_key(net, ue, p->wrap.under.id) && kt_tree_key(net->tree, p->wrap.under.id) == NULL)
+      g_array_remove_index(pending, i);
+    else
+      i++;
+  }
+}
+
 static bool has_pending(const Net *net, uint32_t ue) {
   const GArray *pending = ues(net)->pending;
   for (guint i = 0; st_of(net, ue)->may_pend && i < pending->len; i++)
@@ -836,6 +855,7 @@ static void ue_on_timer(Net *net, uint32_t self, uint32_t timer) {
     return;
   }
   g_assert(timer == UE_TIMER_RECOVERY && ues(net)->recovery);
+  drop_vanished_pending(net, self);
   const UeState *st = st_of(net, self);
   if (!ue_recovery_due(net, ues(net)->recovery, self, st->member, k_of(net, st->group)->ref,
                        has_pending(net, self)))

@@ -595,6 +595,40 @@ static void test_rounds_churn(void) {
       }
 }
 
+/* oft under loss, embodiment 1 (a random campaign's case): wraps made
+ * under a node key that a later event deleted, reaching a member that
+ * never held that key, can never open; kept, they made the member ask in
+ * vain until it gave up, and were counted as waiting at the end. They are
+ * dropped (docs/reliability.md, "Detection"). Every member ends on the
+ * current key, nothing waits, nothing is given up. */
+static void test_oft_vanished_node(void) {
+  const char *ini = "[run]\nname = oftvanish\nseed = 408341\nduration = 20\nscheme = oft\n"
+                    "join-rekey = true\n"
+                    "[topology]\nggsn = 1\nsgsn-per-ggsn = 1\nrnc-per-sgsn = 1\ncells-per-rnc = 3\n"
+                    "subgroup-size = 1\nsubgroup-policy = per-rnc\n"
+                    "[workload]\ninitial-members = 5\njoin-rate = 3\nmean-membership = 20\n"
+                    "[security]\ncollusion = true\n"
+                    "[loss]\ncommon = bernoulli\ncommon-loss = 0.2\n"
+                    "[reliability]\nrecovery = true\n";
+  ChurnCheck c = {.left = g_array_new(FALSE, FALSE, sizeof(double)),
+                  .recoveries = g_array_new(FALSE, FALSE, sizeof(SentRecovery)),
+                  .missed = g_hash_table_new(g_direct_hash, g_direct_equal)};
+  RunHooks hooks = {.on_send = churn_on_send, .at_end = churn_at_end, .ctx = &c};
+  RunResult r = run_text(ini, NULL, NULL, &hooks);
+  const SummaryLoss *l = &r.summary.loss;
+  g_assert_cmpuint(l->key_requests, >, 0);
+  g_assert_cmpuint(c.members_checked, ==, r.summary.final_members);
+  g_assert_cmpuint(l->members_without_current_key, ==, 0);
+  g_assert_cmpuint(l->recovery_abandoned, ==, 0);
+  g_assert_cmpuint(c.member_pending, ==, 0);
+  g_assert_cmpuint(c.departed_opened, ==, 0);
+  g_assert_cmpuint(r.summary.incomplete_rekeys, ==, 0);
+  run_result_clear(&r);
+  g_array_free(c.left, TRUE);
+  g_array_free(c.recoveries, TRUE);
+  g_hash_table_destroy(c.missed);
+}
+
 static void test_lossy_churn(gconstpointer scheme) {
   for (int e = 1; e <= 2; e++)
     run_lossy_churn(scheme, e);
@@ -989,6 +1023,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/reliability/rounds-served", test_rounds_served);
   g_test_add_func("/reliability/rounds-bystander", test_rounds_bystander);
   g_test_add_func("/reliability/rounds-churn", test_rounds_churn);
+  g_test_add_func("/reliability/oft-vanished-node", test_oft_vanished_node);
   g_test_add_func("/reliability/nas-aborted", test_nas_aborted);
   g_test_add_func("/reliability/nas-leave-replaces-join", test_nas_leave_replaces_join);
   return g_test_run();
