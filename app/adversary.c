@@ -58,6 +58,12 @@ typedef struct {
   uint32_t first, last; /* indices in log, or NO_REC */
 } Chain;
 
+/* A group (by its group key's id) a UE moved away from, and when. */
+typedef struct {
+  KtKeyId group;
+  double time;
+} Departure;
+
 typedef struct {
   double time; /* the join reached the network */
   double from; /* recorded traffic from here on is tried (see on_join) */
@@ -68,15 +74,16 @@ typedef struct {
 
 struct Adversaries {
   AdversaryConfig cfg;
-  GHashTable *by_ue;   /* ue -> Listener* (without collusion) */
-  Listener *coalition; /* with collusion, once someone left */
-  GHashTable *by_ref;  /* ref (as pointer) -> GArray of Holder */
-  GPtrArray *log;      /* chunks of LOG_CHUNK Rec, in time order */
-  guint log_len;       /* Recs in log */
-  GHashTable *chains;  /* set of Chain (by ref and cell) */
-  guint log_kept;      /* log_len after the last prune */
-  GHashTable *waiting; /* ue -> JoinWait* */
-  GHashTable *left_at; /* ue -> double*: when its last leave reached the network */
+  GHashTable *by_ue;      /* ue -> Listener* (without collusion) */
+  Listener *coalition;    /* with collusion, once someone left */
+  GHashTable *by_ref;     /* ref (as pointer) -> GArray of Holder */
+  GPtrArray *log;         /* chunks of LOG_CHUNK Rec, in time order */
+  guint log_len;          /* Recs in log */
+  GHashTable *chains;     /* set of Chain (by ref and cell) */
+  guint log_kept;         /* log_len after the last prune */
+  GHashTable *waiting;    /* ue -> JoinWait* */
+  GHashTable *left_at;    /* ue -> double*: when its last leave reached the network */
+  GHashTable *moved_from; /* ue -> GArray of Departure: groups it moved away from */
   /* Mobility (docs/security.md, "Handover"): per UE that moved within its
    * group, the keys it held before (it keeps them: they join its listener
    * when it leaves); per UE that moved to another RNC's group (embodiment
@@ -394,6 +401,8 @@ Adversaries *adversaries_new(const AdversaryConfig *config) {
   a->chains = g_hash_table_new_full(chain_hash, chain_equal, g_free, NULL);
   a->waiting = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
   a->left_at = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+  a->moved_from =
+      g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)g_array_unref);
   a->shared = g_hash_table_new(mix_hash, g_direct_equal);
   a->moved = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, listener_free);
   a->scratch_keys = g_array_new(FALSE, FALSE, sizeof(KtKey));
@@ -415,6 +424,7 @@ void adversaries_free(Adversaries *a) {
     listener_free(a->coalition);
   g_hash_table_destroy(a->waiting);
   g_hash_table_destroy(a->left_at);
+  g_hash_table_destroy(a->moved_from);
   for (uint32_t ue = 0; ue < a->kept_cap; ue++)
     kept_release(a, a->kept[ue]);
   g_free(a->kept);
@@ -492,12 +502,38 @@ static Listener *listener_at(Adversaries *a, GHashTable *table, uint32_t ue, uin
 
 void adversaries_on_move_away(Adversaries *a, uint32_t ue, uint32_t cell, const GArray *keys,
                               double now) {
-  (void)now; /* it hears from now on: whatever it opens was sent after it left */
   g_assert(cell < a->cfg.n_cells);
   Listener *l = listener_at(a, a->moved, ue, cell);
   for (guint i = 0; i < keys->len; i++)
     learn(a, l, &g_array_index(keys, KtKey, i));
   learn_kept(a, l, ue);
+  /* a departure from that group (embodiment 2): a later join of it tries
+   * only what was sent since (adversaries_on_member_keys) */
+  GArray *d = g_hash_table_lookup(a->moved_from, GUINT_TO_POINTER(ue));
+  for (guint i = 0; i < keys->len; i++) {
+    KtKeyId id = g_array_index(keys, KtKey, i).ref.id;
+    if (KT_KEY_ID_KIND(id) != KT_KEY_GROUP)
+      continue;
+    if (!d) {
+      d = g_array_new(FALSE, FALSE, sizeof(Departure));
+      g_hash_table_insert(a->moved_from, GUINT_TO_POINTER(ue), d);
+    }
+    guint j = 0;
+    while (j < d->len && g_array_index(d, Departure, j).group != id)
+      j++;
+    if (j == d->len)
+      g_array_set_size(d, d->len + 1);
+    g_array_index(d, Departure, j) = (Departure){id, now};
+  }
+}
+
+/* When `ue` last moved away from the group of key id `group`, or -inf. */
+static double moved_away_at(const Adversaries *a, uint32_t ue, KtKeyId group) {
+  const GArray *d = g_hash_table_lookup(a->moved_from, GUINT_TO_POINTER(ue));
+  for (guint j = 0; d && j < d->len; j++)
+    if (g_array_index(d, Departure, j).group == group)
+      return g_array_index(d, Departure, j).time;
+  return -G_MAXDOUBLE;
 }
 
 void adversaries_on_leave(Adversaries *a, uint32_t ue, uint32_t cell, const GArray *keys,
@@ -606,6 +642,11 @@ void adversaries_on_member_keys(Adversaries *a, uint32_t ue, const GArray *keys)
     bool had = false;
     for (uint32_t h = 0; h < w->n_had; h++)
       had = had || kt_ref_equal(w->had[h], k->ref);
+    /* the group this join gave: if the UE moved away from it before, it
+     * was a member until then, and entitled to what was sent */
+    if (!had && KT_KEY_ID_KIND(k->ref.id) == KT_KEY_GROUP &&
+        moved_away_at(a, ue, k->ref.id) > w->from)
+      w->from = moved_away_at(a, ue, k->ref.id);
     for (guint b = 0; b < G_N_ELEMENTS(before); b++)
       had = had || (before[b] && listener_holds(a, before[b], k->ref));
     if (!had)

@@ -196,6 +196,31 @@ static void test_backward_held_before(void) {
   fx_clear(&fx);
 }
 
+/* A UE that moved away from a group (embodiment 2) at t = 3 and joins it
+ * again at t = 5 was a member until 3: a packet sealed under that group's
+ * key at 2 is not a backward exposure even if the key reaches it only
+ * after its join; one sealed at 4, after it moved away, is. */
+static void test_backward_mover_returns(void) {
+  Fx fx;
+  fx_init(&fx);
+  AdversaryConfig cfg = {.n_cells = 1, .record_before_join = 60};
+  Adversaries *a = adversaries_new(&cfg);
+  KtKey g1 = fresh(&fx, KT_KEY_GROUP, 2, 1), g2 = fresh(&fx, KT_KEY_GROUP, 2, 2);
+  uint32_t cell0[] = {0};
+  KtData d2 = data(&fx, 1, &g2);
+  adversaries_on_common_data(a, 2.0, cell0, 1, &d2);
+  adversaries_on_move_away(a, 7, 0, holding(&fx, &g1, NULL), 3.0);
+  KtData d4 = data(&fx, 2, &g2);
+  adversaries_on_common_data(a, 4.0, cell0, 1, &d4);
+  adversaries_on_join(a, 7, 0, holding(&fx, &g1, NULL), 5.0);
+  adversaries_on_member_keys(a, 7, holding(&fx, &g2, NULL));
+  AdversaryCounts c = adversaries_counts(a);
+  g_assert_cmpuint(c.bwd_exposures, ==, 1); /* the packet at 4 */
+  g_assert_cmpuint(c.bwd_data, ==, 1);
+  adversaries_free(a);
+  fx_clear(&fx);
+}
+
 /* With fresh keys (join rekey) the joiner opens nothing it recorded. */
 static void test_backward_join_rekey(void) {
   Fx fx;
@@ -320,6 +345,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/adversary/backward", test_backward);
   g_test_add_func("/adversary/backward-join-rekey", test_backward_join_rekey);
   g_test_add_func("/adversary/backward-held-before", test_backward_held_before);
+  g_test_add_func("/adversary/backward-mover-returns", test_backward_mover_returns);
   g_test_add_func("/adversary/backward-all-cells", test_backward_all_cells);
   g_test_add_func("/adversary/backward-pruning", test_backward_pruning);
   return g_test_run();
