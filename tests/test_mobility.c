@@ -453,20 +453,14 @@ static void run_churn(gconstpointer data) {
  *   and the joiner's keys (1 p2p).
  * At the end every member (0 to 4) holds its current keys. */
 static void test_batch_join_radio_left(void) {
-  TmpScenario t =
-      tmp_scenario("[run]\nseed = 5\nduration = 8\nscheme = batch\nembodiment = 2\n"
-                   "[topology]\nggsn = 1\nsgsn-per-ggsn = 1\nrnc-per-sgsn = 2\n"
-                   "cells-per-rnc = 1\nsubgroup-size = 2\nsubgroup-policy = per-cell\n"
-                   "[workload]\ninitial-members = 4\nevents = events.csv\n",
-                   "time,action,ue,cell\n1.983,move,0,1\n2.99,move,0,0\n5.5,join,4,0\n");
-  GError *error = NULL;
-  Scenario *scn = scn_load(t.ini, NULL, &error);
-  g_assert_no_error(error);
   EndState end = {0};
   RunHooks hooks = {.at_end = check_end, .ctx = &end, .verify_data = true};
-  RunResult r;
-  g_assert_true(run_scenario(scn, &hooks, &r, &error));
-  g_assert_no_error(error);
+  RunResult r =
+      run_text("[run]\nseed = 5\nduration = 8\nscheme = batch\nembodiment = 2\n"
+               "[topology]\nggsn = 1\nsgsn-per-ggsn = 1\nrnc-per-sgsn = 2\n"
+               "cells-per-rnc = 1\nsubgroup-size = 2\nsubgroup-policy = per-cell\n"
+               "[workload]\ninitial-members = 4\nevents = events.csv\n",
+               "time,action,ue,cell\n1.983,move,0,1\n2.99,move,0,0\n5.5,join,4,0\n", NULL, &hooks);
   g_assert_cmpuint(metrics_n_events(r.metrics), ==, 3);
   const EventRecord *m1 = metrics_event(r.metrics, 0), *m2 = metrics_event(r.metrics, 1),
                     *j = metrics_event(r.metrics, 2);
@@ -486,8 +480,6 @@ static void test_batch_join_radio_left(void) {
   g_assert_cmpuint(end.members, ==, 5);
   g_assert_cmpuint(end.checked, ==, 5);
   run_result_clear(&r);
-  scn_free(scn);
-  tmp_free(&t);
 }
 
 /* Batch, a join deferred at the run's end (docs/flows.md, "Handover",
@@ -513,20 +505,15 @@ static void test_batch_join_radio_left(void) {
  * the first batch at the duration, made RNC 1's batch at 4 a leave of a
  * non-member, rejected whole: UE 3 stayed a member.) */
 static void test_batch_deferred_at_end(void) {
-  TmpScenario t = tmp_scenario("[run]\nseed = 5\nduration = 3\nscheme = batch\nembodiment = 2\n"
-                               "[topology]\nggsn = 1\nsgsn-per-ggsn = 1\nrnc-per-sgsn = 2\n"
-                               "cells-per-rnc = 1\nsubgroup-size = 2\nsubgroup-policy = per-cell\n"
-                               "[workload]\ninitial-members = 4\nevents = events.csv\n",
-                               "time,action,ue,cell\n2.3,join,4,1\n2.9,move,0,1\n2.99,move,0,0\n"
-                               "2.998,leave,3,\n");
-  GError *error = NULL;
-  Scenario *scn = scn_load(t.ini, NULL, &error);
-  g_assert_no_error(error);
   EndState end = {0};
   RunHooks hooks = {.at_end = check_end, .ctx = &end, .verify_data = true};
-  RunResult r;
-  g_assert_true(run_scenario(scn, &hooks, &r, &error));
-  g_assert_no_error(error);
+  RunResult r = run_text("[run]\nseed = 5\nduration = 3\nscheme = batch\nembodiment = 2\n"
+                         "[topology]\nggsn = 1\nsgsn-per-ggsn = 1\nrnc-per-sgsn = 2\n"
+                         "cells-per-rnc = 1\nsubgroup-size = 2\nsubgroup-policy = per-cell\n"
+                         "[workload]\ninitial-members = 4\nevents = events.csv\n",
+                         "time,action,ue,cell\n2.3,join,4,1\n2.9,move,0,1\n2.99,move,0,0\n"
+                         "2.998,leave,3,\n",
+                         NULL, &hooks);
   assert_clean(&r);
   g_assert_cmpuint(metrics_n_events(r.metrics), ==, 4);
   const Counts want[] = {{0, 0, 0, 0}, {2, 2, 2, 0}, {2, 1, 1, 0}, {1, 2, 2, 0}};
@@ -539,8 +526,6 @@ static void test_batch_deferred_at_end(void) {
   g_assert_cmpuint(end.members, ==, 4);
   g_assert_cmpuint(end.checked, ==, 4);
   run_result_clear(&r);
-  scn_free(scn);
-  tmp_free(&t);
 }
 
 /* Batch, embodiment 2, fast movers between two RNCs of one cell (a move
@@ -551,34 +536,25 @@ static void test_batch_deferred_at_end(void) {
 static void test_batch_fast_movers(gconstpointer data) {
   const char *tree = data;
   static const char *const seeds[] = {"28241", "2", "8", "26"};
-  TmpScenario t =
-      tmp_scenario("[run]\nscheme = batch\nembodiment = 2\njoin-rekey = true\nduration = 20\n"
-                   "[topology]\nggsn = 1\nsgsn-per-ggsn = 2\nrnc-per-sgsn = 1\ncells-per-rnc = 1\n"
-                   "subgroup-size = 2\nsubgroup-policy = per-cell\n"
-                   "[workload]\ninitial-members = 20\njoin-rate = 3\nmean-membership = 20\n"
-                   "[mobility]\nhandover-rate = 1\nhandover-rekey = lazy\n"
-                   "[loss]\ncommon = bernoulli\ncommon-loss = 0\n",
-                   NULL);
+  const char *ini = "[run]\nscheme = batch\nembodiment = 2\njoin-rekey = true\nduration = 20\n"
+                    "[topology]\nggsn = 1\nsgsn-per-ggsn = 2\nrnc-per-sgsn = 1\ncells-per-rnc = 1\n"
+                    "subgroup-size = 2\nsubgroup-policy = per-cell\n"
+                    "[workload]\ninitial-members = 20\njoin-rate = 3\nmean-membership = 20\n"
+                    "[mobility]\nhandover-rate = 1\nhandover-rekey = lazy\n"
+                    "[loss]\ncommon = bernoulli\ncommon-loss = 0\n";
   for (guint i = 0; i < G_N_ELEMENTS(seeds); i++) {
     g_autofree char *seed = g_strdup_printf("run.seed=%s", seeds[i]);
     g_autofree char *batch_tree = g_strdup_printf("run.batch-tree=%s", tree);
     const char *const overrides[] = {seed, batch_tree, NULL};
-    GError *error = NULL;
-    Scenario *scn = scn_load(t.ini, overrides, &error);
-    g_assert_no_error(error);
     EndState end = {0};
     RunHooks hooks = {.at_end = check_end, .ctx = &end};
-    RunResult r;
-    g_assert_true(run_scenario(scn, &hooks, &r, &error));
-    g_assert_no_error(error);
+    RunResult r = run_text(ini, NULL, overrides, &hooks);
     g_assert_cmpuint(r.summary.inter_rnc_moves, >, 100);
     g_assert_cmpuint(r.summary.loss.members_without_current_key, ==, 0);
     g_assert_cmpuint(r.summary.incomplete_rekeys, ==, 0);
     g_assert_cmpuint(end.checked, ==, end.members);
     run_result_clear(&r);
-    scn_free(scn);
   }
-  tmp_free(&t);
 }
 
 /* handover-rate 0 with a [mobility] section: the same run as without one

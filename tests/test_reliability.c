@@ -314,6 +314,31 @@ static void churn_at_end(void *ctx, const Net *net, const KtTree *tree, const Wo
   c->member_pending = net_member_pending_wraps(net);
 }
 
+static ChurnCheck churn_check_new(void) {
+  return (ChurnCheck){.left = g_array_new(FALSE, FALSE, sizeof(double)),
+                      .recoveries = g_array_new(FALSE, FALSE, sizeof(SentRecovery)),
+                      .missed = g_hash_table_new(g_direct_hash, g_direct_equal)};
+}
+
+static void churn_check_clear(ChurnCheck *c) {
+  g_array_free(c->left, TRUE);
+  g_array_free(c->recoveries, TRUE);
+  g_hash_table_destroy(c->missed);
+}
+
+/* Recovery did its job: every member checked holds its scope's current
+ * key, nothing waits at a member, no request was given up, no rekey is
+ * incomplete, and no departed UE got or opened an answer. */
+static void assert_all_recovered(const RunResult *r, const ChurnCheck *c) {
+  g_assert_cmpuint(c->members_checked, ==, r->summary.final_members);
+  g_assert_cmpuint(r->summary.loss.members_without_current_key, ==, 0);
+  g_assert_cmpuint(r->summary.loss.recovery_abandoned, ==, 0);
+  g_assert_cmpuint(c->member_pending, ==, 0);
+  g_assert_cmpuint(r->summary.incomplete_rekeys, ==, 0);
+  g_assert_cmpuint(c->replies_to_departed, ==, 0);
+  g_assert_cmpuint(c->departed_opened, ==, 0);
+}
+
 /* A churn trace: 24 initial members on 8 cells, then at 1, 3, 5 … s a
  * leave of a random member or a join of a new UE in a random cell. */
 static char *churn_csv(guint32 seed) {
@@ -370,9 +395,7 @@ static SummaryLoss run_lossy_churn_with(const char *scheme, int embodiment, Chur
       "[reliability]\nrecovery = true\n",
       3 + embodiment, name, tree ? tree + 1 : "patent", embodiment, v.extra);
   g_autofree char *csv = churn_csv(17);
-  ChurnCheck c = {.left = g_array_new(FALSE, FALSE, sizeof(double)),
-                  .recoveries = g_array_new(FALSE, FALSE, sizeof(SentRecovery)),
-                  .missed = g_hash_table_new(g_direct_hash, g_direct_equal)};
+  ChurnCheck c = churn_check_new();
   RunHooks hooks = {
       .on_send = churn_on_send, .on_common_loss = churn_on_loss, .at_end = churn_at_end, .ctx = &c};
   RunResult r = run_text(ini, csv, NULL, &hooks);
@@ -402,9 +425,7 @@ static SummaryLoss run_lossy_churn_with(const char *scheme, int embodiment, Chur
                  " recovery answers, %u members",
                  scheme, embodiment, l->common_losses, l->recovery_replies, c.members_checked);
   run_result_clear(&r);
-  g_array_free(c.left, TRUE);
-  g_array_free(c.recoveries, TRUE);
-  g_hash_table_destroy(c.missed);
+  churn_check_clear(&c);
   return out;
 }
 
@@ -610,23 +631,14 @@ static void test_oft_vanished_node(void) {
                     "[security]\ncollusion = true\n"
                     "[loss]\ncommon = bernoulli\ncommon-loss = 0.2\n"
                     "[reliability]\nrecovery = true\n";
-  ChurnCheck c = {.left = g_array_new(FALSE, FALSE, sizeof(double)),
-                  .recoveries = g_array_new(FALSE, FALSE, sizeof(SentRecovery)),
-                  .missed = g_hash_table_new(g_direct_hash, g_direct_equal)};
+  ChurnCheck c = churn_check_new();
   RunHooks hooks = {.on_send = churn_on_send, .at_end = churn_at_end, .ctx = &c};
   RunResult r = run_text(ini, NULL, NULL, &hooks);
   const SummaryLoss *l = &r.summary.loss;
   g_assert_cmpuint(l->key_requests, >, 0);
-  g_assert_cmpuint(c.members_checked, ==, r.summary.final_members);
-  g_assert_cmpuint(l->members_without_current_key, ==, 0);
-  g_assert_cmpuint(l->recovery_abandoned, ==, 0);
-  g_assert_cmpuint(c.member_pending, ==, 0);
-  g_assert_cmpuint(c.departed_opened, ==, 0);
-  g_assert_cmpuint(r.summary.incomplete_rekeys, ==, 0);
+  assert_all_recovered(&r, &c);
   run_result_clear(&r);
-  g_array_free(c.left, TRUE);
-  g_array_free(c.recoveries, TRUE);
-  g_hash_table_destroy(c.missed);
+  churn_check_clear(&c);
 }
 
 static void test_lossy_churn(gconstpointer scheme) {
@@ -658,9 +670,7 @@ static void test_regroup_recovery(gconstpointer scheme) {
       "[loss]\ncommon = bernoulli\ncommon-loss = 0.2\n"
       "[reliability]\nrecovery = true\n",
       (const char *)scheme);
-  ChurnCheck c = {.left = g_array_new(FALSE, FALSE, sizeof(double)),
-                  .recoveries = g_array_new(FALSE, FALSE, sizeof(SentRecovery)),
-                  .missed = g_hash_table_new(g_direct_hash, g_direct_equal)};
+  ChurnCheck c = churn_check_new();
   RunHooks hooks = {.on_send = churn_on_send, .at_end = churn_at_end, .ctx = &c};
   RunResult r = run_text(ini, NULL, NULL, &hooks);
   const SummaryLoss *l = &r.summary.loss;
@@ -670,18 +680,10 @@ static void test_regroup_recovery(gconstpointer scheme) {
   /* default timeout 0.2 s, retry 1 s; a round trip on idle links is well
    * under 1 s */
   g_assert_cmpfloat(r.summary.sim_end_s, <, 40 + 0.2 + 8 * 1.0 + 1.0);
-  g_assert_cmpuint(c.members_checked, ==, r.summary.final_members);
-  g_assert_cmpuint(l->members_without_current_key, ==, 0);
-  g_assert_cmpuint(l->recovery_abandoned, ==, 0);
-  g_assert_cmpuint(c.replies_to_departed, ==, 0);
-  g_assert_cmpuint(c.departed_opened, ==, 0);
+  assert_all_recovered(&r, &c);
   g_assert_cmpuint(r.summary.unwrap_failures, ==, 0);
-  g_assert_cmpuint(r.summary.incomplete_rekeys, ==, 0);
-  g_assert_cmpuint(c.member_pending, ==, 0);
   run_result_clear(&r);
-  g_array_free(c.left, TRUE);
-  g_array_free(c.recoveries, TRUE);
-  g_hash_table_destroy(c.missed);
+  churn_check_clear(&c);
 }
 
 /* Edges with every common-channel reception lost, both embodiments: a UE
@@ -704,9 +706,7 @@ static void test_edges(void) {
         "[workload]\ninitial-members = 8\nevents = events.csv\n"
         "[loss]\ncommon = bernoulli\ncommon-loss = 1\n[reliability]\nrecovery = true\n",
         e);
-    ChurnCheck c = {.left = g_array_new(FALSE, FALSE, sizeof(double)),
-                    .recoveries = g_array_new(FALSE, FALSE, sizeof(SentRecovery)),
-                    .missed = g_hash_table_new(g_direct_hash, g_direct_equal)};
+    ChurnCheck c = churn_check_new();
     RunHooks hooks = {.on_send = churn_on_send, .at_end = churn_at_end, .ctx = &c};
     RunResult r = run_text(ini, csv, NULL, &hooks);
     /* UE 0 rejoins elsewhere faster than its deactivation's round trip:
@@ -726,9 +726,7 @@ static void test_edges(void) {
     g_assert_cmpuint(r.summary.loss.refused_requests, ==, 0);
     g_assert_cmpuint(r.summary.loss.recovery_replies, >, 0);
     run_result_clear(&r);
-    g_array_free(c.left, TRUE);
-    g_array_free(c.recoveries, TRUE);
-    g_hash_table_destroy(c.missed);
+    churn_check_clear(&c);
   }
 }
 
