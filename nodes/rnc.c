@@ -530,12 +530,28 @@ static bool has_ref(const KtKeyRef *refs, guint n, KtKeyRef ref) {
   return false;
 }
 
+/* Whether `plan` sends key `ref` to `ue` point-to-point through an RNC
+ * other than `rnc`. */
+static bool sent_elsewhere(const Net *net, const KtPlan *plan, uint32_t rnc, uint32_t ue,
+                           KtKeyRef ref) {
+  (void)net;
+  for (guint i = 0; i < plan->deliveries->len; i++) {
+    const KtDelivery *d = &g_array_index(plan->deliveries, KtDelivery, i);
+    if (d->target != KT_TO_UE || d->target_id != ue || d->rnc == rnc)
+      continue;
+    for (guint k = 0; k < d->n_keys; k++)
+      if (kt_ref_equal(kt_delivery_key(plan, d, k), ref))
+        return true;
+  }
+  return false;
+}
+
 /* Whether the deliveries of `plan` that this RNC sends bring `ue` the
  * plan's group key where the tree has it now: point-to-point to it, or
- * under a key of its place that it holds. A version of that key the plan
- * itself made is held only if one of these deliveries brings it too: the
- * plan may have sent it to the UE through its old RNC, which no longer
- * reaches it (3gpp: the new MSK point-to-point there, the MTK under it
+ * under a key of its place that it holds. A version of that key which the
+ * plan sent the UE point-to-point through another RNC (its old one, which
+ * no longer reaches it) is held only if one of these deliveries brings it
+ * too (3gpp: the leave's new MSK point-to-point there, the MTK under it
  * here; docs/flows.md, "Key repair"). */
 static bool plan_reaches(const Net *net, uint32_t rnc, const KtPlan *plan, uint32_t ue) {
   if (!plan)
@@ -548,15 +564,13 @@ static bool plan_reaches(const Net *net, uint32_t rnc, const KtPlan *plan, uint3
     more = false;
     for (guint i = 0; i < plan->deliveries->len; i++) {
       const KtDelivery *d = &g_array_index(plan->deliveries, KtDelivery, i);
-      if (d->rnc != rnc)
+      if (d->rnc != rnc || d->stage != KT_STAGE_GROUP)
         continue;
       bool reaches = d->target == KT_TO_UE && d->target_id == ue;
-      if (d->target != KT_TO_UE && d->exclude_ue != ue) {
-        for (guint k = 0; !reaches && k < n; k++)
-          reaches = keys[k]->ref.id == d->under.id;
-        bool made = kt_plan_key(plan, d->under) && !kt_plan_replaced(plan, d->under);
-        reaches = reaches && (!made || has_ref(got, n_got, d->under));
-      }
+      for (guint k = 0; !reaches && d->target != KT_TO_UE && k < n; k++)
+        reaches = keys[k]->ref.id == d->under.id;
+      if (reaches && d->target != KT_TO_UE && sent_elsewhere(net, plan, rnc, ue, d->under))
+        reaches = has_ref(got, n_got, d->under);
       for (guint k = 0; reaches && k < d->n_keys; k++) {
         KtKeyRef key = kt_delivery_key(plan, d, k);
         if (KT_KEY_ID_KIND(key.id) == KT_KEY_GROUP)
