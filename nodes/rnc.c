@@ -532,9 +532,7 @@ static bool has_ref(const KtKeyRef *refs, guint n, KtKeyRef ref) {
 
 /* Whether `plan` sends key `ref` to `ue` point-to-point through an RNC
  * other than `rnc`. */
-static bool sent_elsewhere(const Net *net, const KtPlan *plan, uint32_t rnc, uint32_t ue,
-                           KtKeyRef ref) {
-  (void)net;
+static bool sent_elsewhere(const KtPlan *plan, uint32_t rnc, uint32_t ue, KtKeyRef ref) {
   for (guint i = 0; i < plan->deliveries->len; i++) {
     const KtDelivery *d = &g_array_index(plan->deliveries, KtDelivery, i);
     if (d->target != KT_TO_UE || d->target_id != ue || d->rnc == rnc)
@@ -569,7 +567,7 @@ static bool plan_reaches(const Net *net, uint32_t rnc, const KtPlan *plan, uint3
       bool reaches = d->target == KT_TO_UE && d->target_id == ue;
       for (guint k = 0; !reaches && d->target != KT_TO_UE && k < n; k++)
         reaches = keys[k]->ref.id == d->under.id;
-      if (reaches && d->target != KT_TO_UE && sent_elsewhere(net, plan, rnc, ue, d->under))
+      if (reaches && d->target != KT_TO_UE && sent_elsewhere(plan, rnc, ue, d->under))
         reaches = has_ref(got, n_got, d->under);
       for (guint k = 0; reaches && k < d->n_keys; k++) {
         KtKeyRef key = kt_delivery_key(plan, d, k);
