@@ -944,8 +944,8 @@ static void camp_elsewhere(void *ctx, uint64_t arg) {
 static void test_dch_in_sequence_moved(void) {
   uint8_t f1[100], f2[10];
   inseq_start(2, f1, f2);
-  inseq.other = sim_ran_new(sim_node_new(), 1, &(SimChannel){8000, 0.05},
-                            &(SimChannel){8000, 0.05});
+  inseq.other =
+      sim_ran_new(sim_node_new(), 1, &(SimChannel){8000, 0.05}, &(SimChannel){8000, 0.05});
   sim_ran_set_dch_loss(inseq.other, inseq.lose_none, 2);
   sim_schedule(0.155, set_loss, NULL, 0);
   sim_schedule(0.155, camp_elsewhere, NULL, 0);
