@@ -72,7 +72,8 @@ typedef struct {
   void (*on_link)(void *ctx, SimLinkId link, SimNodeId to, SimNodeId from, const uint8_t *bytes,
                   size_t len);
   /* a dedicated-channel packet arrived: uplink at the RNC (to = RNC node,
-   * ue = sender) or downlink at the UE (to = UE node) */
+   * ue = sender) or downlink at the UE (to = UE node); with a lossy
+   * dedicated channel, in sequence (sim_dch_frames_held) */
   void (*on_dch)(void *ctx, SimRanId ran, SimNodeId to, SimNodeId ue, const uint8_t *bytes,
                  size_t len);
   /* a common-channel transmission arrived at every UE of cell `cell`

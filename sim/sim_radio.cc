@@ -12,7 +12,11 @@
  * busy_until times inside the UE's device; there are no per-UE queues or
  * channels. On arrival the receiving device hands the packet to its ns-3
  * receive callback (the node's protocol handlers; none are installed today)
- * and the payload to receiver.on_dch.
+ * and the payload to receiver.on_dch. With a lossy dedicated channel (RLC
+ * AM, sim_ran_set_dch_loss) a lost frame is sent again, and frames are
+ * handed up in sequence: each is numbered when first sent (DchFrame), and
+ * one that arrives before an earlier one is resolved waits in
+ * sim_dch_seq.cc as its DchDelivery event.
  *
  * Common channels: n_cells per RAN, each serialised the same way at
  * common_rate with common_delay; ONE event per transmission delivers the
