@@ -960,6 +960,30 @@ static void test_dch_in_sequence_moved(void) {
   sim_destroy();
 }
 
+/* A new attachment is a new sequence: frame 1, lost at 0.15, is sent
+ * again at 0.20 while the UE is still camped on the first RAN (arriving,
+ * intact, at 0.35 s; frame 2 waits for it from 0.16). At 0.21 the UE camps
+ * on another RAN and a frame of 10 bytes is sent there: it arrives at
+ * 0.21 + 0.01 + 0.05 = 0.27 s and is handed up then, not behind frame 1;
+ * frames 1 and 2 still reach the UE over the first RAN at 0.35 s. */
+static void test_dch_in_sequence_new_attachment(void) {
+  uint8_t f1[100], f2[10];
+  inseq_start(2, f1, f2);
+  inseq.other =
+      sim_ran_new(sim_node_new(), 1, &(SimChannel){8000, 0.05}, &(SimChannel){8000, 0.05});
+  sim_ran_set_dch_loss(inseq.other, inseq.lose_none, 2);
+  sim_schedule(0.155, set_loss, NULL, 0);
+  sim_schedule(0.21, camp_elsewhere, NULL, 0);
+  sim_run(0);
+  g_assert_cmpint(nrec, ==, 3);
+  check_dch_rec(&recs[0], 0.27, inseq.other, inseq.ue, inseq.dn3, sizeof inseq.dn3);
+  check_dch_rec(&recs[1], 0.35, inseq.ran, inseq.ue, f1, sizeof f1);
+  check_dch_rec(&recs[2], 0.35, inseq.ran, inseq.ue, f2, sizeof f2);
+  g_assert_cmpuint(n_dch_losses, ==, 1);
+  g_assert_cmpuint(sim_dch_frames_held(), ==, 0);
+  sim_destroy();
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   /* first, while the heap is fresh, so the RSS delta is not hidden by reuse */
@@ -984,6 +1008,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/sim/loss/dch-in-sequence", test_dch_in_sequence);
   g_test_add_func("/sim/loss/dch-in-sequence-lost", test_dch_in_sequence_lost);
   g_test_add_func("/sim/loss/dch-in-sequence-moved", test_dch_in_sequence_moved);
+  g_test_add_func("/sim/loss/dch-in-sequence-new-attachment", test_dch_in_sequence_new_attachment);
   g_test_add_func("/sim/lifecycle/init-twice", test_init_twice);
   g_test_add_func("/sim/bench/bare", test_bench);
   return g_test_run();
