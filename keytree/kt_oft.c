@@ -11,7 +11,9 @@
  * key server (not the member's private key); the root's key is the scope's
  * group key. A member holds its leaf key and the blinded keys of the
  * siblings of its path, and computes its path's node keys up to the group
- * key (kt_tree_member_compute; two evaluations per level: g and mix).
+ * key (kt_tree_member_compute; two evaluations per key: g and mix), each
+ * version whose inputs it holds (record_mix keeps what each of a node's
+ * last versions was mixed from).
  * Key ids: node key of node v = KT_KEY_SUBGROUP index 2v, its blinded key
  * index 2v + 1, same version (the root's node key is the group key).
  *
@@ -540,8 +542,7 @@ static guint oft_member_compute(const KtTree *t, uint32_t ue, const KtKey *const
       }
       KtKey *k = &out[h.n_done++];
       k->ref = (KtKeyRef){cur.id, m->version};
-      mix(m->in_id[0] == OFT_NONE ? NULL : in[0], m->in_id[1] == OFT_NONE ? NULL : in[1],
-          k->bytes);
+      mix(m->in_id[0] == OFT_NONE ? NULL : in[0], m->in_id[1] == OFT_NONE ? NULL : in[1], k->bytes);
       sodium_memzero(in, sizeof in);
       *evals += ev + 1;
       have = m->version;

@@ -24,12 +24,12 @@ typedef uint32_t UeSlot;
 /* A node key the UE holds, with its entry's link in the radio's holders
  * index (radio.h: the index's lists run through the UEs' slots). */
 typedef struct {
-  UeSlot key;  /* first: a slot's UeSlot * is its UeNode * */
-  KtKeyId id;  /* the node's key id, from the slot's creation (the ring is
-                * searched by id: no trip to the pool per entry) */
-  UeSlot prev; /* members that compute keys (oft): the version `key`
-                * replaced (KEY_POOL_NONE: none), under which a wrap that
-                * a computed version overtook still opens (node_slot_set) */
+  UeSlot key;   /* first: a slot's UeSlot * is its UeNode * */
+  KtKeyId id;   /* the node's key id, from the slot's creation (the ring is
+                 * searched by id: no trip to the pool per entry) */
+  UeSlot prev;  /* members that compute keys (oft): the version `key`
+                 * replaced (KEY_POOL_NONE: none), under which a wrap that
+                 * a computed version overtook still opens (node_slot_set) */
   UeSlot older; /* oft: the version `prev` replaced: a wrap made under it
                  * may come after two newer versions were computed (rekeys
                  * of one RNC within milliseconds) */
