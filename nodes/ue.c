@@ -55,6 +55,8 @@ typedef struct {
   uint8_t regroup : 1;        /* moving to another RNC's group (embodiment 2): a new
                                * membership once its new keys come */
   uint8_t moved : 1;          /* has moved in this membership (key repair, below) */
+  uint8_t computed : 1;       /* oft: computed keys in the key assignment being
+                               * processed (drop_gone_nodes after it) */
   uint8_t move_nodes;         /* its first `move_nodes` node keys were held
                                * before the move (end_move_path) */
   uint8_t may_pend;           /* 0: none of the pending list's wraps is this UE's
@@ -526,10 +528,22 @@ static void count_evals(Net *net, uint32_t ue, guint evals) {
 }
 
 /* oft: node keys of nodes that no longer exist (a leave moved the UE's
- * subtree up) are dropped, after they served as inputs (a path key's
- * version made before the node went may still be needed: kt_oft.c). */
+ * subtree up) are dropped once the member has caught up (it holds its
+ * scope's current group key), after a key assignment: until then a path
+ * key's version made before the node went may still need them (kt_oft.c),
+ * and the tree deletes a node when the leave is planned, before the
+ * member has heard of it. */
 static void drop_gone_nodes(Net *net, uint32_t ue) {
   UeState *st = st_of(net, ue);
+  if (!st->computed)
+    return;
+  if (kt_tree_is_member(net->tree, ue)) {
+    uint32_t rnc = net_rnc_of_cell(net, kt_tree_ue_cell(net->tree, ue));
+    KtKeyRef current = kt_tree_group_key(net->tree, kt_tree_scope_of_rnc(net->tree, rnc))->ref;
+    if (!kt_ref_equal(k_of(net, st->group)->ref, current))
+      return; /* not caught up yet */
+  }
+  st->computed = 0;
   for (uint8_t i = 0; i < st->n_nodes;) {
     KtKeyId id = st->nodes[i].id;
     if (kt_tree_key(net->tree, id) == NULL) {
@@ -546,12 +560,14 @@ static void drop_gone_nodes(Net *net, uint32_t ue) {
 }
 
 /* oft: after a new leaf or blinded key, the path keys it now gives (each
- * installed, the group key last); then the keys of nodes that no longer
- * exist are dropped (drop_gone_nodes). */
+ * installed, the group key last). The keys of nodes that no longer exist
+ * are dropped once the whole key assignment is processed
+ * (drop_gone_nodes). */
 static void compute_keys(Net *net, uint32_t ue, uint32_t seq) {
   if (!kt_tree_member_computes(net->tree) || !st_of(net, ue)->member)
     return;
   UeState *st = st_of(net, ue);
+  st->computed = 1;
   /* what it holds: each node key with the version it replaced, and both
    * group keys (a path key's version is computed from the inputs it was
    * mixed from, which need not be the newest: kt_oft.c) */
@@ -584,7 +600,6 @@ static void compute_keys(Net *net, uint32_t ue, uint32_t seq) {
     }
     kt_key_wipe(&out[i]);
   }
-  drop_gone_nodes(net, ue);
 }
 
 /* sd: a wrap under a subset key the UE's labels give. */
@@ -732,6 +747,7 @@ static void on_key_assignment(Net *net, uint32_t self, const Msg *msg) {
     note_newer(net, self, &msg->wraps[i]);
     process_wrap(net, self, msg->seq, &msg->wraps[i]);
   }
+  drop_gone_nodes(net, self);
   if (ues(net)->recovery && st->member && kt_tree_stateless(net->tree) &&
       k_of(net, st->group)->ref.version > held)
     ue_recovery_superseded(ues(net)->recovery, self); /* (a stateless scheme) */
@@ -789,6 +805,7 @@ static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *m
   } else if (msg->type == MSG_KEY_RECOVERY && msg->ue == self && ues(net)->recovery) {
     for (uint8_t i = 0; i < msg->n_wraps; i++)
       process_wrap(net, self, msg->seq, &msg->wraps[i]);
+    drop_gone_nodes(net, self);
     ue_recovery_answered(ues(net)->recovery, self, has_pending(net, self));
   }
   if (msg->type == MSG_KEY_ASSIGNMENT && msg->mode == MSG_P2P && msg->ue == self) {
