@@ -86,6 +86,17 @@ uint32_t plan_joining_floor(const PlanBook *b, uint32_t ue) {
   return GPOINTER_TO_UINT(g_hash_table_lookup(b->joining, GUINT_TO_POINTER(ue)));
 }
 
+bool plan_joiner_above(const PlanBook *b, uint32_t version,
+                       bool (*pred)(const void *ctx, uint32_t ue), const void *ctx) {
+  GHashTableIter it;
+  gpointer ue, floor;
+  g_hash_table_iter_init(&it, b->joining);
+  while (g_hash_table_iter_next(&it, &ue, &floor))
+    if (GPOINTER_TO_UINT(floor) > version && pred(ctx, GPOINTER_TO_UINT(ue)))
+      return true;
+  return false;
+}
+
 void plan_part_done(PlanBook *b, uint32_t seq) {
   PlanSlot *slot = slot_of(b, seq);
   if (!slot)

@@ -53,6 +53,13 @@ bool plan_rnc_first(PlanBook *book, uint32_t seq, uint32_t rnc);
  * core); 0 otherwise. An older group key is one from before its join: no
  * delivery may give it to the UE meanwhile (nodes/rnc.c). */
 uint32_t plan_joining_floor(const PlanBook *book, uint32_t ue);
+/* Whether some UE whose join is in flight made a group key newer than
+ * `version` (plan_joining_floor above it) and satisfies `pred(ctx, ue)`:
+ * a point-to-multipoint wrap of group key `version` under a key such a
+ * joiner holds would give it a key from before its join (a recovery round,
+ * nodes/recovery.c). The joiners in flight are few: all are tried. */
+bool plan_joiner_above(const PlanBook *book, uint32_t version,
+                       bool (*pred)(const void *ctx, uint32_t ue), const void *ctx);
 
 /* Whether delivery `d` of `plan` is the joiner's own keys (sent after the
  * accept in embodiment 1). */

@@ -1,6 +1,8 @@
 /* recovery.c — see recovery.h. */
 #include "nodes/recovery.h"
 
+#include "nodes/plan.h"
+
 /* One asker of an open round. */
 typedef struct {
   uint32_t ue, cell;
@@ -103,11 +105,33 @@ bool recovery_answer(Net *net, RecoveryRounds *rounds, uint32_t rnc, NetElement 
     if (KT_KEY_ID_KIND(key->ref.id) == KT_KEY_GROUP && group->ref.id == key->ref.id &&
         group->ref.version != 0)
       key = group; /* embodiment 1: the BM-SC's newer one may still be on its way */
+    if (KT_KEY_ID_KIND(key->ref.id) == KT_KEY_GROUP &&
+        key->ref.version < plan_joining_floor(net->plans, ue))
+      continue; /* a key from before the asker's join (docs/flows.md,
+                 * "Overlapping events" 4): its join brings the new one */
     net_wrap(net, me, group_seq, &reply.wraps[reply.n_wraps++], key, priv);
   }
   if (reply.n_wraps == 0)
     return false;
   net_send_dch_down(net, rnc, ue, &reply);
+  return false;
+}
+
+typedef struct {
+  const Net *net;
+  KtKeyRef under;
+} HeldUnder;
+
+/* Whether `ue` holds the key of `ctx` (a HeldUnder) per the tree. */
+static bool holds_under(const void *ctx, uint32_t ue) {
+  const HeldUnder *h = ctx;
+  if (!kt_tree_is_member(h->net->tree, ue))
+    return false;
+  const KtKey *keys[KT_PLAN_MAX_KEYS];
+  guint n = kt_tree_ue_keys(h->net->tree, ue, keys, G_N_ELEMENTS(keys));
+  for (guint i = 0; i < n; i++)
+    if (keys[i]->ref.id == h->under.id && keys[i]->ref.version == h->under.version)
+      return true;
   return false;
 }
 
@@ -145,6 +169,13 @@ void recovery_round_end(Net *net, RecoveryRounds *rounds, uint32_t rnc, const Kt
       g_array_append_val(c, a->cell);
   }
   for (guint k = 0; k < under->len; k++) {
+    /* a joiner whose join's group key is still in the core may hold the
+     * key (a split made it a holder of the node): the RNC's group key is
+     * one from before its join (docs/flows.md, "Overlapping events" 4);
+     * no round for that key, its askers ask again at their retry */
+    HeldUnder h = {net, g_array_index(under, const KtKey *, k)->ref};
+    if (plan_joiner_above(net->plans, group->ref.version, holds_under, &h))
+      continue;
     Msg msg;
     msg_init(&msg, MSG_KEY_ASSIGNMENT, NET_NO_SEQ); /* a round belongs to no event */
     msg.mode = MSG_P2M;
