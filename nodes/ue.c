@@ -949,6 +949,15 @@ static void fetch_ahead(const Net *net, const uint32_t *to, guint n) {
     net->obs.on_common_reach(net->obs.ctx, to, n);
 }
 
+/* The node keys (LKH) of the UEs `to`, whose states were fetched ahead a
+ * chunk earlier: a second miss per UE otherwise (the array is its own). */
+static void fetch_nodes_ahead(const Net *net, const uint32_t *to, guint n) {
+  const UeState *all = ues(net)->ue;
+  for (guint i = 0; i < n; i++)
+    for (guint b = 0; b < all[to[i]].n_nodes * sizeof(UeNode); b += 64)
+      __builtin_prefetch((const char *)all[to[i]].nodes + b);
+}
+
 /* node.h's on_common: a point-to-multipoint key assignment heard by the UEs
  * `to` of one cell, each in turn, none lost. Of ue_on_message only the key
  * assignment's part applies to it (the accepts, confirms and
@@ -970,11 +979,19 @@ static void ue_on_common(Net *net, const uint32_t *to, guint n, NetElement from,
     g_array_set_size(ues(net)->installs, n); /* (one install per holder at most) */
   for (uint8_t w = 0; w < msg->n_wraps; w++)
     b.memo[w] = (OpenMemo){KEY_POOL_NONE, KEY_POOL_NONE, {0, 0}};
-  fetch_ahead(net, to, MIN(n, UE_FETCH_CHUNK));
+  /* the states a chunk ahead; with node keys two chunks ahead, and their
+   * node keys a chunk ahead (read from the states fetched before) */
+  guint ahead = kt_tree_node_keys(net->tree) ? 2 : 1;
+  for (guint k = 0; k < ahead && k * UE_FETCH_CHUNK < n; k++)
+    fetch_ahead(net, to + k * UE_FETCH_CHUNK, MIN(n - k * UE_FETCH_CHUNK, UE_FETCH_CHUNK));
+  if (ahead == 2)
+    fetch_nodes_ahead(net, to, MIN(n, UE_FETCH_CHUNK));
   for (guint c = 0; c < n; c += UE_FETCH_CHUNK) {
-    guint end = MIN(n, c + UE_FETCH_CHUNK);
-    if (end < n)
-      fetch_ahead(net, to + end, MIN(n - end, UE_FETCH_CHUNK));
+    guint end = MIN(n, c + UE_FETCH_CHUNK), far = c + ahead * UE_FETCH_CHUNK;
+    if (far < n)
+      fetch_ahead(net, to + far, MIN(n - far, UE_FETCH_CHUNK));
+    if (ahead == 2 && end < n)
+      fetch_nodes_ahead(net, to + end, MIN(n - end, UE_FETCH_CHUNK));
     for (guint i = c; i < end; i++)
       if (plain)
         common_holder(net, &b, to[i], msg);
