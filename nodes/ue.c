@@ -943,8 +943,10 @@ static void common_holder(Net *net, CommonBatch *b, uint32_t ue, const Msg *msg)
  * what it keeps per UE) ahead of their turn. */
 static void fetch_ahead(const Net *net, const uint32_t *to, guint n) {
   const UeState *all = ues(net)->ue;
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < n; i++) { /* (a state may straddle two cache lines) */
     __builtin_prefetch(&all[to[i]]);
+    __builtin_prefetch((const char *)&all[to[i] + 1] - 1);
+  }
   if (net->obs.on_common_reach)
     net->obs.on_common_reach(net->obs.ctx, to, n);
 }
