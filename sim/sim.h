@@ -72,7 +72,8 @@ typedef struct {
   void (*on_link)(void *ctx, SimLinkId link, SimNodeId to, SimNodeId from, const uint8_t *bytes,
                   size_t len);
   /* a dedicated-channel packet arrived: uplink at the RNC (to = RNC node,
-   * ue = sender) or downlink at the UE (to = UE node) */
+   * ue = sender) or downlink at the UE (to = UE node); with a lossy
+   * dedicated channel, in sequence (sim_dch_frames_held) */
   void (*on_dch)(void *ctx, SimRanId ran, SimNodeId to, SimNodeId ue, const uint8_t *bytes,
                  size_t len);
   /* a common-channel transmission arrived at every UE of cell `cell`
@@ -165,6 +166,16 @@ bool sim_loss_is_none(SimLossId loss);
  * back), serialised again, up to `max_retx` retransmissions; reported
  * through receiver.on_dch_loss. */
 void sim_ran_set_dch_loss(SimRanId ran, SimLossId loss, uint32_t max_retx);
+/* With a lossy dedicated channel, frames are handed up in sequence, as RLC
+ * AM does (sim_dch_seq.h): per UE, direction (downlink at the UE, uplink at
+ * the RNC) and attachment to a RAN, a frame that arrives while an earlier
+ * one is still on its way (lost, to be sent again) is held until every
+ * earlier one has arrived (then it is handed up right after them, at the
+ * same instant) or was lost for good (then at that instant). The frames
+ * held now: 0 once sim_run(0) has returned (every unheld frame has a
+ * pending event that resolves it); sim_destroy frees what a run stopped
+ * early holds. */
+size_t sim_dch_frames_held(void);
 /* Bernoulli loss of every frame arriving over `link` (both ways): ns-3's
  * RateErrorModel as the receive error model of both devices (stream
  * numbers `stream` and `stream + 1`); a lost frame is a PhyRxDrop, counted

@@ -15,6 +15,7 @@
  * afresh in the same process. The top of sim/: it calls the other modules'
  * resets, and none of them calls it (nodes and receivers: sim_nodes.cc).
  */
+#include "sim/sim_dch_seq.h"
 #include "sim/sim_internal.h"
 
 #include <ns3/event-impl.h>
@@ -44,6 +45,7 @@ void reset_state() {
   g_settle_stops = 0;
   simint::pcap_reset();
   simint::link_reset();
+  simint::dch_seq_reset(); /* its held frames refer to radio devices */
   simint::radio_reset();
   simint::loss_reset();
   simint::nodes_reset();

@@ -12,7 +12,11 @@
  * busy_until times inside the UE's device; there are no per-UE queues or
  * channels. On arrival the receiving device hands the packet to its ns-3
  * receive callback (the node's protocol handlers; none are installed today)
- * and the payload to receiver.on_dch.
+ * and the payload to receiver.on_dch. With a lossy dedicated channel (RLC
+ * AM, sim_ran_set_dch_loss) a lost frame is sent again, and frames are
+ * handed up in sequence: each is numbered when first sent (DchFrame), and
+ * one that arrives before an earlier one is resolved waits in
+ * sim_dch_seq.cc as its DchDelivery event.
  *
  * Common channels: n_cells per RAN, each serialised the same way at
  * common_rate with common_delay; ONE event per transmission delivers the
@@ -57,6 +61,7 @@
  * Addresses are not stored: a device's MAC-48 address is derived from its
  * node id (02:4d:<node id, 4 bytes big-endian>).
  */
+#include "sim/sim_dch_seq.h"
 #include "sim/sim_internal.h"
 
 #include <ns3/channel.h>
@@ -79,6 +84,24 @@ using namespace ns3;
 namespace simint {
 
 class RadioChannel;
+class RadioDevice;
+
+/* One frame on a dedicated channel, as its events carry it: who sends it
+ * to whom over which RAN, its bytes, how often it was sent again, and its
+ * place in sequence (sim_dch_seq.h; only with a lossy dedicated channel). */
+struct DchFrame {
+  Ptr<RadioDevice> from, to;
+  Ptr<Packet> p;
+  SimRanId ran;     /* the RAN crossed (the UE may have moved since) */
+  uint32_t attempt; /* 0: first transmission; k: k-th retransmission */
+  DchSeqNo no;      /* its attachment and number, if numbered */
+  uint16_t protocol;
+  bool uplink;
+  bool numbered;
+  RadioDevice &Ue() const {
+    return uplink ? *from : *to;
+  }
+};
 
 /* The bytes of a queued common-channel transmission, shared (refs) by the
  * cells it was sent on; freed with its last reference. */
@@ -236,18 +259,21 @@ public:
   /* The UE device of node `node_id` on this channel, or null. */
   RadioDevice *UeOfNode(uint32_t node_id) const;
 
-  /* Serialises `p` on `ue`'s dedicated channel (uplink: from = ue, to = RNC). */
-  void TransmitDch(RadioDevice &from, RadioDevice &to, RadioDevice &ue, bool uplink, Ptr<Packet> p,
-                   uint16_t protocol, uint32_t attempt = 0);
+  /* A new frame from `from` to `to` on the UE's dedicated channel (uplink:
+   * from = the UE, to = the RNC), numbered if the channel is lossy. */
+  void SendDch(RadioDevice &from, RadioDevice &to, bool uplink, Ptr<Packet> p, uint16_t protocol);
+  /* Serialises frame `f` on its UE's dedicated channel. */
+  void TransmitDch(const DchFrame &f);
   /* RLC acknowledged mode on the dedicated channels (sim_ran_set_dch_loss):
-   * whether the frame that reached `to` was lost; if so, it is sent again
-   * a status report's way back later (dch_delay), up to the limit. */
-  bool DchLost(RadioDevice &from, RadioDevice &to, RadioDevice &ue, bool uplink, Ptr<Packet> p,
-               uint16_t protocol, uint32_t attempt);
+   * whether the frame that reached its receiver was lost; if so, it is
+   * sent again a status report's way back later (dch_delay), up to the
+   * limit, after which it is resolved as lost for good. */
+  bool DchLost(const DchFrame &f);
   void SetDchLoss(SimLossId loss, uint32_t max_retx) {
     m_dchLoss = loss;
     m_hasDchLoss = true;
     m_maxRetx = max_retx;
+    dch_seq_enable();
   }
   void TransmitCommon(uint32_t cell, const uint8_t *bytes, size_t len);
   /* The arrival of the cell's transmission in ns-3: schedules the cell's
@@ -318,45 +344,42 @@ std::vector<Ptr<RadioChannel>> g_rans;
 std::vector<uint32_t> g_ue_slot; /* by node id: slot of the UE in the RAN it is camped on */
 std::vector<uint32_t> g_ue_ran;  /* by node id: the RAN it is camped on, or kNoSlot */
 
-/* A dedicated-channel packet reaching the far end. */
+/* A dedicated-channel frame reaching the far end. */
 class DchArrival : public EventImpl {
 public:
-  DchArrival(Ptr<RadioDevice> from, Ptr<RadioDevice> to, bool uplink, Ptr<Packet> p,
-             uint16_t protocol, SimRanId ran, uint32_t attempt)
-      : m_from(from), m_to(to), m_p(p), m_ran(ran), m_attempt(attempt), m_protocol(protocol),
-        m_uplink(uplink) {}
+  explicit DchArrival(const DchFrame &f) : m_f(f) {}
 
 protected:
   void Notify() override;
 
 private:
-  Ptr<RadioDevice> m_from, m_to;
-  Ptr<Packet> m_p;
-  SimRanId m_ran;     /* the RAN crossed (the UE may have moved since) */
-  uint32_t m_attempt; /* 0: first transmission; k: k-th retransmission */
-  uint16_t m_protocol;
-  bool m_uplink;
+  DchFrame m_f;
 };
 
 /* An RLC AM retransmission falling due (the status report reached the
  * sender): sent again on the same RAN if the UE is still camped there. */
 class DchRetransmit : public EventImpl {
 public:
-  DchRetransmit(Ptr<RadioDevice> from, Ptr<RadioDevice> to, bool uplink, Ptr<Packet> p,
-                uint16_t protocol, SimRanId ran, uint32_t attempt)
-      : m_from(from), m_to(to), m_p(p), m_ran(ran), m_attempt(attempt), m_protocol(protocol),
-        m_uplink(uplink) {}
+  explicit DchRetransmit(const DchFrame &f) : m_f(f) {}
 
 protected:
   void Notify() override;
 
 private:
-  Ptr<RadioDevice> m_from, m_to;
-  Ptr<Packet> m_p;
-  SimRanId m_ran;
-  uint32_t m_attempt;
-  uint16_t m_protocol;
-  bool m_uplink;
+  DchFrame m_f;
+};
+
+/* A frame that arrived while an earlier one of its sequence was still on
+ * its way (sim_dch_seq.h): handed up when that one is resolved. */
+class DchDelivery : public EventImpl {
+public:
+  explicit DchDelivery(const DchFrame &f) : m_f(f) {}
+
+protected:
+  void Notify() override;
+
+private:
+  DchFrame m_f;
 };
 
 /* A common-channel transmission reaching its cell. */
@@ -435,23 +458,45 @@ static void report_dch_loss(SimRanId ran, SimNodeId ue, const Packet &p, bool lo
     });
 }
 
-void DchArrival::Notify() {
-  RadioChannel &ch = ran_of(m_ran);
-  RadioDevice &ue = m_uplink ? *m_from : *m_to;
-  if (ch.DchLost(*m_from, *m_to, ue, m_uplink, m_p, m_protocol, m_attempt))
+/* Frame `f` is resolved: it arrived intact (`arrived`) or is lost for
+ * good. Unnumbered, it is handed up at once; numbered, in sequence
+ * (sim_dch_seq.h): now if every earlier frame of its sequence is resolved,
+ * followed by the held ones it was holding up, else when they are. */
+static void resolve_dch(const DchFrame &f, bool arrived) {
+  if (!f.numbered) {
+    if (arrived)
+      f.to->Receive(f.p, f.protocol, *f.from, f.uplink, f.ran);
     return;
-  m_to->Receive(m_p, m_protocol, *m_from, m_uplink, m_ran);
+  }
+  SimNodeId ue = f.Ue().NodeId();
+  if (!dch_seq_take(ue, f.uplink, f.no)) {
+    dch_seq_hold(ue, f.uplink, f.no, arrived ? Ptr<EventImpl>(new DchDelivery(f), false) : nullptr);
+    return;
+  }
+  if (arrived)
+    f.to->Receive(f.p, f.protocol, *f.from, f.uplink, f.ran);
+  dch_seq_flush(ue, f.uplink, f.no.attach);
+}
+
+void DchArrival::Notify() {
+  if (!ran_of(m_f.ran).DchLost(m_f))
+    resolve_dch(m_f, true);
 }
 
 void DchRetransmit::Notify() {
-  RadioChannel &ch = ran_of(m_ran);
-  RadioDevice &ue = m_uplink ? *m_from : *m_to;
+  RadioChannel &ch = ran_of(m_f.ran);
+  RadioDevice &ue = m_f.Ue();
   if (ch.UeOfNode(ue.NodeId()) != &ue) {
     /* the UE camped elsewhere meanwhile: this RAN reaches it no more */
-    report_dch_loss(m_ran, ue.NodeId(), *m_p, true);
+    report_dch_loss(m_f.ran, ue.NodeId(), *m_f.p, true);
+    resolve_dch(m_f, false);
     return;
   }
-  ch.TransmitDch(*m_from, *m_to, ue, m_uplink, m_p, m_protocol, m_attempt);
+  ch.TransmitDch(m_f);
+}
+
+void DchDelivery::Notify() {
+  m_f.to->Receive(m_f.p, m_f.protocol, *m_f.from, m_f.uplink, m_f.ran);
 }
 
 /* ---- RadioDevice ---- */
@@ -476,6 +521,7 @@ void RadioDevice::MoveTo(Ptr<RadioChannel> channel) {
   SIM_CHECK(m_channel && !m_isRnc, "only an attached UE device moves");
   m_channel = channel;
   m_busyUp = m_busyDown = 0;
+  dch_seq_reattach(m_nodeId); /* RLC is re-established: numbers start afresh */
 }
 
 Ptr<Channel> RadioDevice::GetChannel() const {
@@ -528,14 +574,13 @@ bool RadioDevice::Send(Ptr<Packet> packet, const Address &dest, uint16_t protoco
   if (!m_channel)
     return false;
   if (!m_isRnc) {
-    RadioDevice &rnc = *m_channel->Rnc();
-    m_channel->TransmitDch(*this, rnc, *this, true, packet, protocolNumber);
+    m_channel->SendDch(*this, *m_channel->Rnc(), true, packet, protocolNumber);
     return true;
   }
   RadioDevice *ue = m_channel->UeOfNode(NodeOf(dest));
   if (ue == nullptr)
     return false;
-  m_channel->TransmitDch(*this, *ue, *ue, false, packet, protocolNumber);
+  m_channel->SendDch(*this, *ue, false, packet, protocolNumber);
   return true;
 }
 
@@ -602,30 +647,39 @@ void RadioChannel::RemoveUe(uint32_t slot) {
   m_ues.pop_back();
 }
 
-void RadioChannel::TransmitDch(RadioDevice &from, RadioDevice &to, RadioDevice &ue, bool uplink,
-                               Ptr<Packet> p, uint16_t protocol, uint32_t attempt) {
-  if (m_pcap)
-    TracePcap(uplink ? SIM_PCAP_DCH_UP : SIM_PCAP_DCH_DOWN, 0xffff, ue.NodeId(), *p);
-  int64_t now = Simulator::Now().GetTimeStep();
-  int64_t &busy = uplink ? ue.m_busyUp : ue.m_busyDown;
-  int64_t end = AddSteps(std::max(now, busy), TxSteps(p->GetSize(), m_dchRate));
-  busy = end;
-  Simulator::ScheduleWithContext(to.NodeId(), TimeStep(AddSteps(end, m_dchDelay) - now),
-                                 new DchArrival(&from, &to, uplink, p, protocol, m_ran, attempt));
+void RadioChannel::SendDch(RadioDevice &from, RadioDevice &to, bool uplink, Ptr<Packet> p,
+                           uint16_t protocol) {
+  DchFrame f{&from, &to, p, m_ran, 0, DchSeqNo{0, 0}, protocol, uplink, m_hasDchLoss};
+  if (f.numbered)
+    f.no = dch_seq_number(f.Ue().NodeId(), uplink);
+  TransmitDch(f);
 }
 
-bool RadioChannel::DchLost(RadioDevice &from, RadioDevice &to, RadioDevice &ue, bool uplink,
-                           Ptr<Packet> p, uint16_t protocol, uint32_t attempt) {
-  if (!m_hasDchLoss || !sim_loss_lost(m_dchLoss, ue.NodeId()))
+void RadioChannel::TransmitDch(const DchFrame &f) {
+  RadioDevice &ue = f.Ue();
+  if (m_pcap)
+    TracePcap(f.uplink ? SIM_PCAP_DCH_UP : SIM_PCAP_DCH_DOWN, 0xffff, ue.NodeId(), *f.p);
+  int64_t now = Simulator::Now().GetTimeStep();
+  int64_t &busy = f.uplink ? ue.m_busyUp : ue.m_busyDown;
+  int64_t end = AddSteps(std::max(now, busy), TxSteps(f.p->GetSize(), m_dchRate));
+  busy = end;
+  Simulator::ScheduleWithContext(f.to->NodeId(), TimeStep(AddSteps(end, m_dchDelay) - now),
+                                 new DchArrival(f));
+}
+
+bool RadioChannel::DchLost(const DchFrame &f) {
+  SimNodeId ue = f.Ue().NodeId();
+  if (!m_hasDchLoss || !sim_loss_lost(m_dchLoss, ue))
     return false;
-  if (attempt >= m_maxRetx) {
-    report_dch_loss(m_ran, ue.NodeId(), *p, true);
+  if (f.attempt >= m_maxRetx) {
+    report_dch_loss(m_ran, ue, *f.p, true);
+    resolve_dch(f, false);
     return true;
   }
-  report_dch_loss(m_ran, ue.NodeId(), *p, false);
-  Simulator::ScheduleWithContext(
-      from.NodeId(), TimeStep(m_dchDelay),
-      new DchRetransmit(&from, &to, uplink, p, protocol, m_ran, attempt + 1));
+  report_dch_loss(m_ran, ue, *f.p, false);
+  DchFrame again = f;
+  again.attempt++;
+  Simulator::ScheduleWithContext(f.from->NodeId(), TimeStep(m_dchDelay), new DchRetransmit(again));
   return true;
 }
 
@@ -805,6 +859,10 @@ bool sim_pcap_ran(SimRanId ran, const char *path) {
 
 void sim_ran_set_dch_loss(SimRanId ran, SimLossId loss, uint32_t max_retx) {
   simint::ran_of(ran).SetDchLoss(loss, max_retx);
+}
+
+size_t sim_dch_frames_held(void) {
+  return simint::dch_seq_held();
 }
 
 bool sim_ran_has_ue(SimRanId ran, SimNodeId ue) {

@@ -641,6 +641,46 @@ static void test_oft_vanished_node(void) {
   churn_check_clear(&c);
 }
 
+/* Patent, embodiment 1, lossy dedicated channels (a random campaign's
+ * case: scripts/campaign --runs 2000 --seed 20): a UE moved between the
+ * cells of its RNC twice within 25 ms (per-cell sub-groups); the first
+ * move's key assignment (its new sub-group key) lost a frame on the
+ * dedicated channel and, sent again, would reach the UE 20 ms after the
+ * second move's, so the older sub-group key took the UE's one sub-group
+ * slot and the member ended without the current group key, never asking
+ * for it. RLC AM hands frames up in sequence (docs/reliability.md,
+ * "Dedicated channels"): the second key assignment waits for the first,
+ * and every member ends on the current key with nothing waiting and
+ * nothing held in the channel. */
+static void dch_order_at_end(void *ctx, const Net *net, const KtTree *tree, const Workload *wl) {
+  churn_at_end(ctx, net, tree, wl);
+  g_assert_cmpuint(sim_dch_frames_held(), ==, 0);
+}
+
+static void test_dch_in_sequence_moves(void) {
+  const char *ini = "[run]\nname = dchorder\nseed = 778228\nduration = 20\nscheme = patent\n"
+                    "embodiment = 1\njoin-rekey = false\n"
+                    "[topology]\nggsn = 1\nsgsn-per-ggsn = 1\nrnc-per-sgsn = 1\ncells-per-rnc = 2\n"
+                    "subgroup-size = 3\nsubgroup-policy = per-cell\n"
+                    "[links]\ncore-rate = 1e9\ncore-delay = 0.005\niu-rate = 1.55e8\n"
+                    "iu-delay = 0.002\ndch-rate = 384000\ndch-delay = 0.01\n"
+                    "common-rate = 128000\ncommon-delay = 0.02\n"
+                    "[workload]\ninitial-members = 1\njoin-rate = 3\nmean-membership = 50\n"
+                    "[mobility]\nhandover-rate = 0.3\nhandover-rekey = lazy\nintra-rnc = 0.5\n"
+                    "[security]\ncollusion = true\n"
+                    "[loss]\ncommon = bernoulli\ncommon-loss = 0.2\ndch = bernoulli\n"
+                    "dch-loss = 0.2\n"
+                    "[reliability]\nrecovery = true\nrepeat = 3\n";
+  ChurnCheck c = churn_check_new();
+  RunHooks hooks = {.on_send = churn_on_send, .at_end = dch_order_at_end, .ctx = &c};
+  RunResult r = run_text(ini, NULL, NULL, &hooks);
+  g_assert_cmpuint(r.summary.moves, >, 0);
+  g_assert_cmpuint(r.summary.loss.retransmissions, >, 0);
+  assert_all_recovered(&r, &c);
+  run_result_clear(&r);
+  churn_check_clear(&c);
+}
+
 static void test_lossy_churn(gconstpointer scheme) {
   for (int e = 1; e <= 2; e++)
     run_lossy_churn(scheme, e);
@@ -1022,6 +1062,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/reliability/rounds-bystander", test_rounds_bystander);
   g_test_add_func("/reliability/rounds-churn", test_rounds_churn);
   g_test_add_func("/reliability/oft-vanished-node", test_oft_vanished_node);
+  g_test_add_func("/reliability/dch-in-sequence-moves", test_dch_in_sequence_moves);
   g_test_add_func("/reliability/nas-aborted", test_nas_aborted);
   g_test_add_func("/reliability/nas-leave-replaces-join", test_nas_leave_replaces_join);
   return g_test_run();

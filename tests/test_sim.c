@@ -800,6 +800,190 @@ static void test_loss_dch_am(void) {
   sim_destroy();
 }
 
+/* ---- RLC AM: in-sequence delivery (sim_dch_frames_held, docs/reliability.md) ----
+ *
+ * Which frames are lost is set by the test, not drawn: a Bernoulli model of
+ * rate 1 loses every frame and one of rate 0 none, and the test switches a
+ * RAN's model at fixed times (sim_ran_set_dch_loss). Every case: dedicated
+ * channel 8000 bit/s, delay 0.05 s; frame 1 of 100 bytes (0.1 s on the
+ * air) and frame 2 of 10 bytes (0.01 s) handed down at 0, so frame 1
+ * would arrive at 0.15 s and frame 2, behind it, at 0.11 + 0.05 = 0.16 s. */
+
+typedef struct {
+  SimRanId ran, other;
+  SimNodeId ue;
+  SimLossId lose_all, lose_none;
+  uint32_t max_retx;
+  size_t held_at_probe;
+  uint8_t up[10], dn3[10];
+} InSeq;
+
+static InSeq inseq;
+
+static void set_loss(void *ctx, uint64_t lose) {
+  (void)ctx;
+  sim_ran_set_dch_loss(inseq.ran, lose ? inseq.lose_all : inseq.lose_none, inseq.max_retx);
+}
+
+/* frame 1 lost, frame 2 not: the loss stops between their arrivals */
+static void stop_losing_and_send_up(void *ctx, uint64_t arg) {
+  set_loss(ctx, 0);
+  if (arg)
+    sim_dch_up(inseq.ran, inseq.ue, inseq.up, sizeof inseq.up);
+}
+
+static void probe_held(void *ctx, uint64_t arg) {
+  (void)ctx;
+  (void)arg;
+  inseq.held_at_probe = sim_dch_frames_held();
+}
+
+static void inseq_start(uint32_t max_retx, uint8_t *f1, uint8_t *f2) {
+  start();
+  memset(&inseq, 0, sizeof inseq);
+  SimNodeId rnc = sim_node_new();
+  inseq.ue = sim_node_new();
+  inseq.ran = sim_ran_new(rnc, 1, &(SimChannel){8000, 0.05}, &(SimChannel){8000, 0.05});
+  sim_ran_attach(inseq.ran, inseq.ue);
+  sim_loss_seed(1);
+  inseq.lose_all = sim_loss_new(&(SimLossParams){.model = SIM_LOSS_BERNOULLI, .rate = 1}, 2);
+  inseq.lose_none = sim_loss_new(&(SimLossParams){.model = SIM_LOSS_BERNOULLI, .rate = 0}, 3);
+  inseq.max_retx = max_retx;
+  set_loss(NULL, 1);
+  fill(f1, 100, 21);
+  fill(f2, 10, 22);
+  fill(inseq.up, sizeof inseq.up, 23);
+  fill(inseq.dn3, sizeof inseq.dn3, 24);
+  sim_dch_down(inseq.ran, inseq.ue, f1, 100);
+  sim_dch_down(inseq.ran, inseq.ue, f2, 10);
+}
+
+static void check_dch_rec(const Rec *r, double t, SimRanId ran, SimNodeId to, const uint8_t *m,
+                          size_t len) {
+  g_assert_cmpint(r->kind, ==, K_DCH);
+  g_assert_cmpfloat_with_epsilon(r->t, t, TOL);
+  g_assert_cmpuint(r->a, ==, ran);
+  g_assert_cmpuint(r->b, ==, to);
+  check_payload(r, m, len);
+}
+
+/* Frame 1 is lost once: lost at 0.15, sent again 0.05 s later (0.20) on
+ * the idle channel, it arrives at 0.20 + 0.1 + 0.05 = 0.35 s, the rule's
+ * (k + 1)(8L/rate + delay) + k delay with k = 1. Frame 2 arrived intact at
+ * 0.16 and waits: it is handed up at 0.35 s, right after frame 1 (before
+ * in-sequence delivery it was handed up at 0.16, first). An uplink frame
+ * of 10 bytes sent at 0.155 is another sequence: it arrives and is handed
+ * up at 0.155 + 0.01 + 0.05 = 0.215 s, while frame 2 still waits. */
+static void test_dch_in_sequence(void) {
+  uint8_t f1[100], f2[10];
+  inseq_start(2, f1, f2);
+  sim_schedule(0.155, stop_losing_and_send_up, NULL, 1);
+  sim_schedule(0.3, probe_held, NULL, 0);
+  sim_run(0);
+  g_assert_cmpint(nrec, ==, 3);
+  SimNodeId rnc = 0;
+  check_dch_rec(&recs[0], 0.215, inseq.ran, rnc, inseq.up, sizeof inseq.up);
+  check_dch_rec(&recs[1], 0.35, inseq.ran, inseq.ue, f1, sizeof f1);
+  check_dch_rec(&recs[2], 0.35, inseq.ran, inseq.ue, f2, sizeof f2);
+  g_assert_cmpuint(inseq.held_at_probe, ==, 1); /* frame 2, at 0.3 s */
+  g_assert_cmpuint(sim_dch_frames_held(), ==, 0);
+  g_assert_cmpuint(n_dch_losses, ==, 1);
+  g_assert_cmpfloat_with_epsilon(dch_losses[0].t, 0.15, TOL);
+  g_assert_false(dch_losses[0].final);
+  sim_destroy();
+
+  /* a run stopped while frame 2 waits (0.3 s) has handed up nothing of
+   * the downlink; sim_destroy frees the held frame (the sanitizer build
+   * checks it), and the next simulation starts with nothing held */
+  inseq_start(2, f1, f2);
+  sim_schedule(0.155, stop_losing_and_send_up, NULL, 0);
+  sim_run(0.3);
+  g_assert_cmpint(nrec, ==, 0);
+  g_assert_cmpuint(sim_dch_frames_held(), ==, 1);
+  sim_destroy();
+  start();
+  g_assert_cmpuint(sim_dch_frames_held(), ==, 0);
+  sim_destroy();
+}
+
+/* Frame 1 lost for good (dch-max-retx 1): lost at 0.15, sent again at
+ * 0.20, lost again on arrival at 0.35 (the loss is back from 0.165 on):
+ * the limit is reached. Frame 2, intact at 0.16, is handed up at 0.35 s,
+ * the instant frame 1 is declared lost. */
+static void test_dch_in_sequence_lost(void) {
+  uint8_t f1[100], f2[10];
+  inseq_start(1, f1, f2);
+  sim_schedule(0.155, set_loss, NULL, 0);
+  sim_schedule(0.165, set_loss, NULL, 1);
+  sim_run(0);
+  g_assert_cmpint(nrec, ==, 1);
+  check_dch_rec(&recs[0], 0.35, inseq.ran, inseq.ue, f2, sizeof f2);
+  g_assert_cmpuint(n_dch_losses, ==, 2);
+  g_assert_cmpfloat_with_epsilon(dch_losses[0].t, 0.15, TOL);
+  g_assert_false(dch_losses[0].final);
+  g_assert_cmpfloat_with_epsilon(dch_losses[1].t, 0.35, TOL);
+  g_assert_true(dch_losses[1].final);
+  g_assert_cmpuint(sim_dch_frames_held(), ==, 0);
+  sim_destroy();
+}
+
+/* The UE camps on another RAN at 0.155 (its RNC's channel loses nothing)
+ * while frame 1 waits for its retransmission: frame 2 still arrives over
+ * the old RAN at 0.16 and waits; at 0.20 the retransmission falls due
+ * with the UE elsewhere, frame 1 is lost for good and frame 2 is handed
+ * up then (reported with the RAN it crossed). A frame of 10 bytes sent
+ * over the new RAN at 0.155 starts a new sequence: handed up on arrival,
+ * 0.155 + 0.01 + 0.05 = 0.215 s. */
+static void camp_elsewhere(void *ctx, uint64_t arg) {
+  (void)ctx;
+  (void)arg;
+  sim_ran_attach(inseq.other, inseq.ue);
+  sim_dch_down(inseq.other, inseq.ue, inseq.dn3, sizeof inseq.dn3);
+}
+
+static void test_dch_in_sequence_moved(void) {
+  uint8_t f1[100], f2[10];
+  inseq_start(2, f1, f2);
+  inseq.other =
+      sim_ran_new(sim_node_new(), 1, &(SimChannel){8000, 0.05}, &(SimChannel){8000, 0.05});
+  sim_ran_set_dch_loss(inseq.other, inseq.lose_none, 2);
+  sim_schedule(0.155, set_loss, NULL, 0);
+  sim_schedule(0.155, camp_elsewhere, NULL, 0);
+  sim_run(0);
+  g_assert_cmpint(nrec, ==, 2);
+  check_dch_rec(&recs[0], 0.20, inseq.ran, inseq.ue, f2, sizeof f2);
+  check_dch_rec(&recs[1], 0.215, inseq.other, inseq.ue, inseq.dn3, sizeof inseq.dn3);
+  g_assert_cmpuint(n_dch_losses, ==, 2);
+  g_assert_cmpfloat_with_epsilon(dch_losses[1].t, 0.20, TOL);
+  g_assert_true(dch_losses[1].final);
+  g_assert_cmpuint(sim_dch_frames_held(), ==, 0);
+  sim_destroy();
+}
+
+/* A new attachment is a new sequence: frame 1, lost at 0.15, is sent
+ * again at 0.20 while the UE is still camped on the first RAN (arriving,
+ * intact, at 0.35 s; frame 2 waits for it from 0.16). At 0.21 the UE camps
+ * on another RAN and a frame of 10 bytes is sent there: it arrives at
+ * 0.21 + 0.01 + 0.05 = 0.27 s and is handed up then, not behind frame 1;
+ * frames 1 and 2 still reach the UE over the first RAN at 0.35 s. */
+static void test_dch_in_sequence_new_attachment(void) {
+  uint8_t f1[100], f2[10];
+  inseq_start(2, f1, f2);
+  inseq.other =
+      sim_ran_new(sim_node_new(), 1, &(SimChannel){8000, 0.05}, &(SimChannel){8000, 0.05});
+  sim_ran_set_dch_loss(inseq.other, inseq.lose_none, 2);
+  sim_schedule(0.155, set_loss, NULL, 0);
+  sim_schedule(0.21, camp_elsewhere, NULL, 0);
+  sim_run(0);
+  g_assert_cmpint(nrec, ==, 3);
+  check_dch_rec(&recs[0], 0.27, inseq.other, inseq.ue, inseq.dn3, sizeof inseq.dn3);
+  check_dch_rec(&recs[1], 0.35, inseq.ran, inseq.ue, f1, sizeof f1);
+  check_dch_rec(&recs[2], 0.35, inseq.ran, inseq.ue, f2, sizeof f2);
+  g_assert_cmpuint(n_dch_losses, ==, 1);
+  g_assert_cmpuint(sim_dch_frames_held(), ==, 0);
+  sim_destroy();
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   /* first, while the heap is fresh, so the RSS delta is not hidden by reuse */
@@ -821,6 +1005,10 @@ int main(int argc, char **argv) {
   g_test_add_func("/sim/loss/gilbert-elliott-chain", test_loss_ge_chain);
   g_test_add_func("/sim/loss/seeded", test_loss_seeded);
   g_test_add_func("/sim/loss/dch-am", test_loss_dch_am);
+  g_test_add_func("/sim/loss/dch-in-sequence", test_dch_in_sequence);
+  g_test_add_func("/sim/loss/dch-in-sequence-lost", test_dch_in_sequence_lost);
+  g_test_add_func("/sim/loss/dch-in-sequence-moved", test_dch_in_sequence_moved);
+  g_test_add_func("/sim/loss/dch-in-sequence-new-attachment", test_dch_in_sequence_new_attachment);
   g_test_add_func("/sim/lifecycle/init-twice", test_init_twice);
   g_test_add_func("/sim/bench/bare", test_bench);
   return g_test_run();
