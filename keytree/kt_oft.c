@@ -11,7 +11,9 @@
  * key server (not the member's private key); the root's key is the scope's
  * group key. A member holds its leaf key and the blinded keys of the
  * siblings of its path, and computes its path's node keys up to the group
- * key (kt_tree_member_compute; two evaluations per level: g and mix).
+ * key (kt_tree_member_compute; two evaluations per key: g and mix), each
+ * version whose inputs it holds (record_mix keeps what each of a node's
+ * last versions was mixed from).
  * Key ids: node key of node v = KT_KEY_SUBGROUP index 2v, its blinded key
  * index 2v + 1, same version (the root's node key is the group key).
  *
@@ -60,6 +62,24 @@
 /* Deepest leaf: a joiner gets its leaf key and a blinded key per level. */
 #define OFT_MAX_DEPTH (KT_PLAN_MAX_KEYS - 1u)
 
+/* One version of an interior node's key as the key server mixed it: the
+ * version and the blinded keys it came from (child node id, OFT_NONE for a
+ * missing child, and that blinded key's version). Public, as the tree's
+ * structure is: a member computes a version from the inputs it holds. */
+typedef struct {
+  uint32_t version;
+  uint32_t in_id[2], in_version[2]; /* left, right */
+} OftMix;
+
+/* The versions kept per interior node (its last ones): a member that
+ * computes versions one at a time as their inputs arrive needs each
+ * version that a wrap may have been made under while later ones were
+ * already planned (rekeys of one RNC within milliseconds; a node near the
+ * root changes with nearly every event of its scope). The array grows
+ * with the node's changes up to this many, so a node that rarely changes
+ * keeps few. */
+#define OFT_HISTORY 16
+
 typedef struct {
   KtKey key;                              /* node key (a root's is the group key: unused here) */
   KtKey blind;                            /* g(key), same version */
@@ -68,6 +88,8 @@ typedef struct {
   uint32_t ue;                            /* a leaf's member, else KT_NO_UE */
   uint32_t leaves;                        /* members below */
   GArray *rncs;                           /* KtRncCount: members below per RNC */
+  OftMix *mixes;                          /* interior: its last versions, oldest first */
+  uint8_t n_mixes, cap_mixes;
 } OftNode;
 
 typedef struct {
@@ -133,6 +155,7 @@ static void node_free(KtTree *t, OftNode *n) {
   kt_key_wipe(&n->key);
   kt_key_wipe(&n->blind);
   g_array_free(n->rncs, TRUE);
+  g_free(n->mixes);
   g_free(n);
 }
 
@@ -222,6 +245,25 @@ static void new_leaf_key(KtTree *t, OftNode *leaf, KtPlan *plan) {
   reblind(leaf, plan);
 }
 
+/* Records that version `version` of interior node `n`'s key is the mix of
+ * the blinded keys of `l` and `r` as they are now (the oldest record goes
+ * when the history is full). */
+static void record_mix(OftNode *n, const OftNode *l, const OftNode *r, uint32_t version) {
+  if (n->n_mixes == OFT_HISTORY) {
+    memmove(&n->mixes[0], &n->mixes[1], (OFT_HISTORY - 1) * sizeof(OftMix));
+    n->n_mixes--;
+  } else if (n->n_mixes == n->cap_mixes) {
+    n->cap_mixes = (uint8_t)MIN(OFT_HISTORY, n->cap_mixes ? 2 * n->cap_mixes : 2);
+    n->mixes = g_renew(OftMix, n->mixes, n->cap_mixes);
+  }
+  OftMix *m = &n->mixes[n->n_mixes++];
+  m->version = version;
+  m->in_id[0] = l ? l->id : OFT_NONE;
+  m->in_version[0] = l ? l->blind.ref.version : 0;
+  m->in_id[1] = r ? r->id : OFT_NONE;
+  m->in_version[1] = r ? r->blind.ref.version : 0;
+}
+
 /* Recomputes every node key from `n` up to the root (each a next version;
  * old and new values into the plan, as kt_priv_rekey would). */
 static void recompute_up(KtTree *t, OftNode *n, KtPlan *plan) {
@@ -235,6 +277,7 @@ static void recompute_up(KtTree *t, OftNode *n, KtPlan *plan) {
     mix(l ? l->blind.bytes : NULL, r ? r->blind.bytes : NULL, k->bytes);
     k->ref = is_root(n) ? old : node_ref(n->id, 0);
     k->ref.version = old.version + 1;
+    record_mix(n, l, r, k->ref.version);
     kt_priv_plan_push_key(plan, k);
     if (!is_root(n))
       reblind(n, plan);
@@ -418,52 +461,97 @@ static guint oft_member_keys(const KtTree *t, const KtUeRec *rec, const KtKey **
   return n;
 }
 
-static const KtKey *held_key(const KtKey *const *held, guint n_held, KtKeyRef want) {
-  for (guint i = 0; i < n_held; i++)
-    if (kt_ref_equal(held[i]->ref, want))
-      return held[i];
+/* What a member has to compute with: what it holds (`held`, the current
+ * and previous versions of its slots) and what it computed in this call. */
+typedef struct {
+  const KtKey *const *held;
+  guint n_held;
+  const KtKey *done;
+  guint n_done;
+} OftHave;
+
+static const KtKey *have_key(const OftHave *h, KtKeyRef want) {
+  for (guint i = 0; i < h->n_held; i++)
+    if (kt_ref_equal(h->held[i]->ref, want))
+      return h->held[i];
+  for (guint i = 0; i < h->n_done; i++)
+    if (kt_ref_equal(h->done[i].ref, want))
+      return &h->done[i];
   return NULL;
 }
 
+/* The newest version of `id` the member has (0: none). */
+static uint32_t have_version(const OftHave *h, KtKeyId id) {
+  uint32_t v = 0;
+  for (guint i = 0; i < h->n_held; i++)
+    if (h->held[i]->ref.id == id && h->held[i]->ref.version > v)
+      v = h->held[i]->ref.version;
+  for (guint i = 0; i < h->n_done; i++)
+    if (h->done[i].ref.id == id && h->done[i].ref.version > v)
+      v = h->done[i].ref.version;
+  return v;
+}
+
+/* The blinded key of version `version` of node `id` into `out`: held as
+ * such, or blinded from the node key held (one evaluation); false if the
+ * member has neither. A missing child is 32 zero bytes. */
+static bool have_blind(const OftHave *h, uint32_t id, uint32_t version,
+                       unsigned char out[KT_KEYBYTES], guint *evals) {
+  if (id == OFT_NONE) {
+    memset(out, 0, KT_KEYBYTES);
+    return true;
+  }
+  const KtKey *k = have_key(h, blind_ref(id, version));
+  if (k != NULL) {
+    memcpy(out, k->bytes, KT_KEYBYTES);
+    return true;
+  }
+  if ((k = have_key(h, node_ref(id, version))) == NULL)
+    return false;
+  blind_of(k->bytes, out);
+  (*evals)++;
+  return true;
+}
+
+/* A member computes, bottom-up along its path, every version of a path
+ * key newer than the one it has whose inputs it holds (record_mix: the
+ * blinded keys the key server mixed for that version), oldest first. Not
+ * only the tree's current version: when rekeys of its RNC follow each
+ * other within milliseconds, a wrap made under an intermediate version
+ * may still be on its way, and a blinded key sent only under it would be
+ * lost otherwise. Each key costs a blinding of its own side's key and a
+ * mix (2 evaluations). */
 static guint oft_member_compute(const KtTree *t, uint32_t ue, const KtKey *const *held,
                                 guint n_held, KtKey *out, guint cap, guint *evals) {
   const KtUeRec *rec = kt_priv_member(t, ue);
-  const OftNode *x = node_at(t, rec->subgroup);
-  const KtKey *cur = held_key(held, n_held, x->key.ref);
-  if (cur == NULL)
-    return 0; /* its leaf key is still on its way */
-  unsigned char k[KT_KEYBYTES];
-  memcpy(k, cur->bytes, KT_KEYBYTES);
-  guint n = 0;
-  for (; !is_root(x) && n < cap; x = parent_of(t, x)) {
+  OftHave h = {held, n_held, out, 0};
+  for (const OftNode *x = node_at(t, rec->subgroup); !is_root(x); x = parent_of(t, x)) {
     const OftNode *p = parent_of(t, x);
-    const OftNode *sib = sibling_of(t, x);
-    const KtKey *sb = NULL;
-    if (sib != NULL && (sb = held_key(held, n_held, sib->blind.ref)) == NULL)
-      break; /* a sibling's blinded key is still on its way */
-    KtKeyRef pref = is_root(p) ? t->group[p->scope].ref : p->key.ref;
-    const KtKey *have = held_key(held, n_held, pref);
-    if (have != NULL) {
-      memcpy(k, have->bytes, KT_KEYBYTES); /* computed before: held */
-      continue;
+    KtKeyRef cur = is_root(p) ? t->group[p->scope].ref : p->key.ref;
+    uint32_t have = have_version(&h, cur.id);
+    for (uint8_t i = 0; i < p->n_mixes && h.n_done < cap; i++) {
+      const OftMix *m = &p->mixes[i];
+      if (m->version <= have)
+        continue;
+      unsigned char in[2][KT_KEYBYTES];
+      guint ev = 0;
+      if (!have_blind(&h, m->in_id[0], m->in_version[0], in[0], &ev) ||
+          !have_blind(&h, m->in_id[1], m->in_version[1], in[1], &ev)) {
+        sodium_memzero(in, sizeof in);
+        continue; /* an input is still on its way */
+      }
+      KtKey *k = &out[h.n_done++];
+      k->ref = (KtKeyRef){cur.id, m->version};
+      mix(m->in_id[0] == OFT_NONE ? NULL : in[0], m->in_id[1] == OFT_NONE ? NULL : in[1], k->bytes);
+      sodium_memzero(in, sizeof in);
+      *evals += ev + 1;
+      have = m->version;
+      const KtKey *truth = is_root(p) ? &t->group[p->scope] : &p->key;
+      if (m->version == cur.version && sodium_memcmp(truth->bytes, k->bytes, KT_KEYBYTES) != 0)
+        g_error("kt_oft: member %u computed a wrong key for node %u", ue, p->id);
     }
-    unsigned char gx[KT_KEYBYTES];
-    blind_of(k, gx);
-    if (x->pos == 0)
-      mix(gx, sb ? sb->bytes : NULL, k);
-    else
-      mix(sb ? sb->bytes : NULL, gx, k);
-    *evals += 2;
-    sodium_memzero(gx, sizeof gx);
-    const KtKey *truth = is_root(p) ? &t->group[p->scope] : &p->key;
-    if (sodium_memcmp(truth->bytes, k, KT_KEYBYTES) != 0)
-      g_error("kt_oft: member %u computed a wrong key for node %u", ue, p->id);
-    out[n].ref = pref;
-    memcpy(out[n].bytes, k, KT_KEYBYTES);
-    n++;
   }
-  sodium_memzero(k, sizeof k);
-  return n;
+  return h.n_done;
 }
 
 /* ---- queries ------------------------------------------------------------------ */

@@ -173,11 +173,14 @@ bool kt_tree_stateless(const KtTree *tree);
  * each one-way function or PRG evaluation is counted in *evals.
  *   kt_tree_member_compute (oft): from `held` (the member's keys: its leaf
  *     key, the blinded keys of its path's siblings, its path's node keys,
- *     the group key), the path keys it can compute now and does not hold
- *     at their current version, bottom-up (the group key last), into
- *     out[0..cap); returns how many. A key is computed only when every input
- *     is held at the tree's current version, so a member that still waits
- *     for one computes nothing wrong. 0 for other schemes.
+ *     the group key, and the versions of them it still keeps), every
+ *     version of a path key newer than the one it has that the key server
+ *     recorded (its last versions per node, with the blinded keys each was
+ *     mixed from) and whose inputs it holds, not only the current one:
+ *     bottom-up, oldest first per key (the group key last), into
+ *     out[0..cap); returns how many. The inputs are named by id and
+ *     version, so nothing wrong is computed while one is on its way.
+ *     0 for other schemes.
  *   kt_tree_member_open (sd): the key `want` (a wrap's `under`) if member
  *     `ue` can derive it from its long-term secrets (its labels); false
  *     otherwise (it is not in that subset) and for other schemes.

@@ -24,17 +24,20 @@ typedef uint32_t UeSlot;
 /* A node key the UE holds, with its entry's link in the radio's holders
  * index (radio.h: the index's lists run through the UEs' slots). */
 typedef struct {
-  UeSlot key;  /* first: a slot's UeSlot * is its UeNode * */
-  KtKeyId id;  /* the node's key id, from the slot's creation (the ring is
-                * searched by id: no trip to the pool per entry) */
-  UeSlot prev; /* members that compute keys (oft): the version `key`
-                * replaced (KEY_POOL_NONE: none), under which a wrap that
-                * a computed version overtook still opens (node_slot_set) */
+  UeSlot key;   /* first: a slot's UeSlot * is its UeNode * */
+  KtKeyId id;   /* the node's key id, from the slot's creation (the ring is
+                 * searched by id: no trip to the pool per entry) */
+  UeSlot prev;  /* members that compute keys (oft): the version `key`
+                 * replaced (KEY_POOL_NONE: none), under which a wrap that
+                 * a computed version overtook still opens (node_slot_set) */
+  UeSlot older; /* oft: the version `prev` replaced: a wrap made under it
+                 * may come after two newer versions were computed (rekeys
+                 * of one RNC within milliseconds) */
   RadioLink link;
 } UeNode;
 
 /* What a UE holds. Versions 0 mean "not held". 40 bytes per UE, plus, with
- * node keys (LKH), the interior keys of its path (20 bytes each, the array
+ * node keys (LKH), the interior keys of its path (24 bytes each, the array
  * sized to the path). Its keys are handles to the key pool's shared
  * copies; its private key is not in the pool: see own_private. */
 typedef struct {
@@ -52,6 +55,8 @@ typedef struct {
   uint8_t regroup : 1;        /* moving to another RNC's group (embodiment 2): a new
                                * membership once its new keys come */
   uint8_t moved : 1;          /* has moved in this membership (key repair, below) */
+  uint8_t computed : 1;       /* oft: computed keys in the key assignment being
+                               * processed (drop_gone_nodes after it) */
   uint8_t move_nodes;         /* its first `move_nodes` node keys were held
                                * before the move (end_move_path) */
   uint8_t may_pend;           /* 0: none of the pending list's wraps is this UE's
@@ -119,7 +124,8 @@ static void slot_set(Net *net, UeSlot *slot, const KtKey *key) {
 
 /* A node key slot (one of `st->nodes`; not the sub-group or group slot)
  * takes `key`. Members that compute their path keys (oft): a newer
- * version of the id it holds keeps the one it replaces as `prev`, since
+ * version of the id it holds keeps the one it replaces as `prev` (and
+ * that one's predecessor as `older`), since
  * the member may compute a node key's new version before a wrap the key
  * server made under the old one reaches it (a blinded key it has no
  * other way to get). Elsewhere a node key's new version comes only in a
@@ -129,7 +135,8 @@ static void node_slot_set(Net *net, UeState *st, UeSlot *slot, const KtKey *key)
   if (kt_tree_member_computes(net->tree) && slot != &st->subgroup && slot != &st->group &&
       cur->ref.version != 0 && cur->ref.id == key->ref.id && cur->ref.version < key->ref.version) {
     UeNode *node = (UeNode *)(void *)slot;
-    key_pool_release(ues(net)->keys, node->prev);
+    key_pool_release(ues(net)->keys, node->older);
+    node->older = node->prev;
     node->prev = node->key;
     node->key = KEY_POOL_NONE;
   }
@@ -212,6 +219,7 @@ static void wipe_nodes(Net *net, UeState *st) {
   for (uint8_t i = 0; i < st->n_nodes; i++) {
     slot_set(net, &st->nodes[i].key, NULL);
     slot_set(net, &st->nodes[i].prev, NULL);
+    slot_set(net, &st->nodes[i].older, NULL);
   }
   g_free(st->nodes);
   st->nodes = NULL;
@@ -278,6 +286,7 @@ static void end_move_path(Net *net, uint32_t ue, const Msg *msg) {
       radio_index_remove(net->radio, ue, gone, &st->nodes[i].link);
     slot_set(net, &st->nodes[i].key, NULL);
     slot_set(net, &st->nodes[i].prev, NULL);
+    slot_set(net, &st->nodes[i].older, NULL);
     /* the links name UEs, not places: the entries may move */
     memmove(&st->nodes[i], &st->nodes[i + 1], (size_t)(st->n_nodes - i - 1) * sizeof(UeNode));
     st->n_nodes--;
@@ -519,13 +528,23 @@ static void count_evals(Net *net, uint32_t ue, guint evals) {
     net->obs.on_unwrap(net->obs.ctx, (NetElement){NET_UE, ue}, true);
 }
 
-/* oft: after a new leaf or blinded key, the path keys it now gives (each
- * installed, the group key last). Node keys of nodes that no longer exist
- * (a leave moved the UE's subtree up) are dropped first. */
-static void compute_keys(Net *net, uint32_t ue, uint32_t seq) {
-  if (!kt_tree_member_computes(net->tree) || !st_of(net, ue)->member)
-    return;
+/* oft: node keys of nodes that no longer exist (a leave moved the UE's
+ * subtree up) are dropped once the member has caught up (it holds its
+ * scope's current group key), after a key assignment: until then a path
+ * key's version made before the node went may still need them (kt_oft.c),
+ * and the tree deletes a node when the leave is planned, before the
+ * member has heard of it. */
+static void drop_gone_nodes(Net *net, uint32_t ue) {
   UeState *st = st_of(net, ue);
+  if (!st->computed)
+    return;
+  if (kt_tree_is_member(net->tree, ue)) {
+    uint32_t rnc = net_rnc_of_cell(net, kt_tree_ue_cell(net->tree, ue));
+    KtKeyRef current = kt_tree_group_key(net->tree, kt_tree_scope_of_rnc(net->tree, rnc))->ref;
+    if (!kt_ref_equal(k_of(net, st->group)->ref, current))
+      return; /* not caught up yet */
+  }
+  st->computed = 0;
   for (uint8_t i = 0; i < st->n_nodes;) {
     KtKeyId id = st->nodes[i].id;
     if (kt_tree_key(net->tree, id) == NULL) {
@@ -533,18 +552,40 @@ static void compute_keys(Net *net, uint32_t ue, uint32_t seq) {
         radio_index_remove(net->radio, ue, id, &st->nodes[i].link);
       slot_set(net, &st->nodes[i].key, NULL);
       slot_set(net, &st->nodes[i].prev, NULL);
+      slot_set(net, &st->nodes[i].older, NULL);
       st->nodes[i] = st->nodes[--st->n_nodes];
     } else {
       i++;
     }
   }
-  const KtKey *held[UINT8_MAX + 1];
+}
+
+/* oft: after a new leaf or blinded key, the path keys it now gives (each
+ * installed, the group key last). The keys of nodes that no longer exist
+ * are dropped once the whole key assignment is processed
+ * (drop_gone_nodes). */
+static void compute_keys(Net *net, uint32_t ue, uint32_t seq) {
+  if (!kt_tree_member_computes(net->tree) || !st_of(net, ue)->member)
+    return;
+  UeState *st = st_of(net, ue);
+  st->computed = 1;
+  /* what it holds: each node key with the version it replaced, and both
+   * group keys (a path key's version is computed from the inputs it was
+   * mixed from, which need not be the newest: kt_oft.c) */
+  const KtKey *held[3 * UINT8_MAX + 2];
   guint n_held = 0;
-  for (uint8_t i = 0; i < st->n_nodes; i++)
+  for (uint8_t i = 0; i < st->n_nodes; i++) {
     held[n_held++] = k_of(net, st->nodes[i].key);
+    if (st->nodes[i].prev != KEY_POOL_NONE)
+      held[n_held++] = k_of(net, st->nodes[i].prev);
+    if (st->nodes[i].older != KEY_POOL_NONE)
+      held[n_held++] = k_of(net, st->nodes[i].older);
+  }
   if (st->group != KEY_POOL_NONE)
     held[n_held++] = k_of(net, st->group);
-  KtKey out[KT_PLAN_MAX_KEYS];
+  if (st->prev_group != KEY_POOL_NONE)
+    held[n_held++] = k_of(net, st->prev_group);
+  KtKey out[2 * KT_PLAN_MAX_KEYS];
   guint evals = 0;
   guint n = kt_tree_member_compute(net->tree, ue, held, n_held, out, G_N_ELEMENTS(out), &evals);
   count_evals(net, ue, evals);
@@ -578,14 +619,18 @@ static bool open_derived(Net *net, uint32_t ue, uint32_t seq, const KtWrap *wrap
   return true;
 }
 
-/* The node key `ref` if the UE kept it as the version its slot replaced. */
+/* The node key `ref` if the UE kept it as one of the two versions its slot
+ * replaced. */
 static const KtKey *previous_node_key(const Net *net, uint32_t ue, KtKeyRef ref) {
   const UeState *st = st_of(net, ue);
   for (uint8_t i = 0; i < st->n_nodes; i++) {
     if (st->nodes[i].id != ref.id)
       continue;
     const KtKey *prev = k_of(net, st->nodes[i].prev);
-    return prev->ref.version == ref.version ? prev : NULL;
+    if (prev->ref.version == ref.version)
+      return prev;
+    const KtKey *older = k_of(net, st->nodes[i].older);
+    return older->ref.version == ref.version ? older : NULL;
   }
   return NULL;
 }
@@ -703,6 +748,7 @@ static void on_key_assignment(Net *net, uint32_t self, const Msg *msg) {
     note_newer(net, self, &msg->wraps[i]);
     process_wrap(net, self, msg->seq, &msg->wraps[i]);
   }
+  drop_gone_nodes(net, self);
   if (ues(net)->recovery && st->member && kt_tree_stateless(net->tree) &&
       k_of(net, st->group)->ref.version > held)
     ue_recovery_superseded(ues(net)->recovery, self); /* (a stateless scheme) */
@@ -760,6 +806,7 @@ static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *m
   } else if (msg->type == MSG_KEY_RECOVERY && msg->ue == self && ues(net)->recovery) {
     for (uint8_t i = 0; i < msg->n_wraps; i++)
       process_wrap(net, self, msg->seq, &msg->wraps[i]);
+    drop_gone_nodes(net, self);
     ue_recovery_answered(ues(net)->recovery, self, has_pending(net, self));
   }
   if (msg->type == MSG_KEY_ASSIGNMENT && msg->mode == MSG_P2P && msg->ue == self) {
