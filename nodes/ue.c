@@ -980,6 +980,7 @@ static void common_holder(Net *net, CommonBatch *b, uint32_t ue, const Msg *msg)
   forget_group(net, b);
   for (; i < msg->n_wraps; i++)
     process_wrap(net, ue, msg->seq, &msg->wraps[i]);
+  drop_gone_nodes(net, ue); /* (as on_key_assignment) */
   check_repair(net, ue);
 }
 
