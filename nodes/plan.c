@@ -6,6 +6,8 @@
 typedef struct {
   KtPlan plan;
   uint32_t parts_left;
+  GArray *rncs_done; /* uint32: RNCs that did their group-stage part (plan_rnc_first);
+                      * NULL until the first */
 } PlanSlot;
 
 struct PlanBook {
@@ -17,6 +19,8 @@ struct PlanBook {
 static void slot_free(gpointer p) {
   PlanSlot *slot = p;
   kt_plan_free(&slot->plan);
+  if (slot->rncs_done)
+    g_array_free(slot->rncs_done, TRUE);
   g_free(slot);
 }
 
@@ -89,6 +93,19 @@ void plan_part_done(PlanBook *b, uint32_t seq) {
   g_assert(slot->parts_left > 0);
   if (--slot->parts_left == 0)
     plan_close(b, seq);
+}
+
+bool plan_rnc_first(PlanBook *b, uint32_t seq, uint32_t rnc) {
+  PlanSlot *slot = slot_of(b, seq);
+  if (!slot)
+    return false;
+  if (!slot->rncs_done)
+    slot->rncs_done = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+  for (guint i = 0; i < slot->rncs_done->len; i++)
+    if (g_array_index(slot->rncs_done, uint32_t, i) == rnc)
+      return false;
+  g_array_append_val(slot->rncs_done, rnc);
+  return true;
 }
 
 bool plan_is_joiner_delivery(const KtPlan *plan, const KtDelivery *d) {

@@ -42,6 +42,12 @@ void plan_close(PlanBook *book, uint32_t seq);
 void plan_await(PlanBook *book, uint32_t seq, uint32_t n_rnc);
 /* One part of `seq` done (nothing if no such plan); frees the last. */
 void plan_part_done(PlanBook *book, uint32_t seq);
+/* Embodiment 1: true the first time RNC `rnc` asks for `seq` (in flight),
+ * false afterwards. A plan whose new node keys do not fit one request
+ * reaches each RNC in several RAB assignment requests, and the RNC carries
+ * out its part (and counts it done) on the first only (docs/schemes.md,
+ * lkh: "a request holds at most 31 node keys"). */
+bool plan_rnc_first(PlanBook *book, uint32_t seq, uint32_t rnc);
 /* Embodiment 1, join rekey: the group key version UE `ue`'s join made,
  * while that join's plan is in flight (its new group key still in the
  * core); 0 otherwise. An older group key is one from before its join: no

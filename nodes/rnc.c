@@ -378,7 +378,9 @@ static void on_rab_assignment(Net *net, uint32_t rnc, const Msg *msg) {
   const KtPlan *plan = plan_get(net->plans, msg->seq);
   if (!take_node_keys(net, rnc, msg, plan))
     return;
-  bool work = plan && plan_has_group_work(plan, rnc);
+  /* (a further request of the same event, with more node keys, is not
+   * carried out again: plan_rnc_first) */
+  bool work = plan && plan_has_group_work(plan, rnc) && plan_rnc_first(net->plans, msg->seq, rnc);
   if (work)
     execute(net, rnc, msg->seq, plan, KT_STAGE_GROUP, false);
   pay_owed(net, rnc, plan);
@@ -521,20 +523,62 @@ static void repair_keys(Net *net, uint32_t rnc, const Msg *req, const KtPlan *pl
     send_place_keys(net, rnc, req->ue, req->seq);
 }
 
-/* Whether a delivery of `plan` that this RNC sends reaches `ue` where the
- * tree has it now: point-to-point to it, or under a key of its place. */
+static bool has_ref(const KtKeyRef *refs, guint n, KtKeyRef ref) {
+  for (guint i = 0; i < n; i++)
+    if (kt_ref_equal(refs[i], ref))
+      return true;
+  return false;
+}
+
+/* Whether `plan` sends key `ref` to `ue` point-to-point through an RNC
+ * other than `rnc`. */
+static bool sent_elsewhere(const KtPlan *plan, uint32_t rnc, uint32_t ue, KtKeyRef ref) {
+  for (guint i = 0; i < plan->deliveries->len; i++) {
+    const KtDelivery *d = &g_array_index(plan->deliveries, KtDelivery, i);
+    if (d->target != KT_TO_UE || d->target_id != ue || d->rnc == rnc)
+      continue;
+    for (guint k = 0; k < d->n_keys; k++)
+      if (kt_ref_equal(kt_delivery_key(plan, d, k), ref))
+        return true;
+  }
+  return false;
+}
+
+/* Whether the deliveries of `plan` that this RNC sends bring `ue` the
+ * plan's group key where the tree has it now: point-to-point to it, or
+ * under a key of its place that it holds. A version of that key which the
+ * plan sent the UE point-to-point through another RNC (its old one, which
+ * no longer reaches it) is held only if one of these deliveries brings it
+ * too (3gpp: the leave's new MSK point-to-point there, the MTK under it
+ * here; docs/flows.md, "Key repair"). */
 static bool plan_reaches(const Net *net, uint32_t rnc, const KtPlan *plan, uint32_t ue) {
+  if (!plan)
+    return false;
   const KtKey *keys[MSG_MAX_WRAPS];
   guint n = kt_tree_ue_keys(net->tree, ue, keys, G_N_ELEMENTS(keys));
-  for (guint i = 0; plan && i < plan->deliveries->len; i++) {
-    const KtDelivery *d = &g_array_index(plan->deliveries, KtDelivery, i);
-    if (d->rnc != rnc || d->stage != KT_STAGE_GROUP)
-      continue;
-    if (d->target == KT_TO_UE && d->target_id == ue)
-      return true;
-    for (guint k = 0; d->target != KT_TO_UE && k < n; k++)
-      if (keys[k]->ref.id == d->under.id)
-        return true;
+  KtKeyRef got[MSG_MAX_WRAPS]; /* the keys these deliveries bring it so far */
+  guint n_got = 0;
+  for (bool more = true; more;) { /* until no delivery brings it more */
+    more = false;
+    for (guint i = 0; i < plan->deliveries->len; i++) {
+      const KtDelivery *d = &g_array_index(plan->deliveries, KtDelivery, i);
+      if (d->rnc != rnc || d->stage != KT_STAGE_GROUP)
+        continue;
+      bool reaches = d->target == KT_TO_UE && d->target_id == ue;
+      for (guint k = 0; !reaches && d->target != KT_TO_UE && k < n; k++)
+        reaches = keys[k]->ref.id == d->under.id;
+      if (reaches && d->target != KT_TO_UE && sent_elsewhere(plan, rnc, ue, d->under))
+        reaches = has_ref(got, n_got, d->under);
+      for (guint k = 0; reaches && k < d->n_keys; k++) {
+        KtKeyRef key = kt_delivery_key(plan, d, k);
+        if (KT_KEY_ID_KIND(key.id) == KT_KEY_GROUP)
+          return true;
+        if (!has_ref(got, n_got, key) && n_got < G_N_ELEMENTS(got)) {
+          got[n_got++] = key;
+          more = true;
+        }
+      }
+    }
   }
   return false;
 }

@@ -55,6 +55,7 @@ typedef struct {
   uint8_t regroup : 1;        /* moving to another RNC's group (embodiment 2): a new
                                * membership once its new keys come */
   uint8_t moved : 1;          /* has moved in this membership (key repair, below) */
+  uint8_t repair_armed : 1;   /* its key repair timer is set (arm_repair) */
   uint8_t computed : 1;       /* oft: computed keys in the key assignment being
                                * processed (drop_gone_nodes after it) */
   uint8_t move_nodes;         /* its first `move_nodes` node keys were held
@@ -74,6 +75,7 @@ typedef struct {
 } PendingWrap;
 
 #define UE_REPAIR_WAIT 1.0 /* s: how long a moved member lets a wrap wait (key repair) */
+#define UE_TIMER_REPAIR 3u /* the key repair's timer (beside ue_recovery.h's and ue_nas.h's) */
 
 /* Handover serialisation (docs/flows.md, "Handover"): a move waits until
  * the UE's join (its accept) or previous move (its confirm) is complete;
@@ -381,6 +383,31 @@ static bool repairable(const Net *net, const PendingWrap *p) {
          held->ref.version < p->wrap.under.version;
 }
 
+/* The key repair's timer (docs/flows.md, "Key repair"): set, if it is not
+ * already, for when the longest-waiting repairable wrap not asked for yet
+ * will have waited UE_REPAIR_WAIT. One timer per UE at a time; a wrap
+ * that opens meanwhile leaves it to fire for nothing. While a move is in
+ * progress nothing is asked (its confirm arms the timer again). */
+static void arm_repair(Net *net, uint32_t ue) {
+  UeState *st = st_of(net, ue);
+  if (st->repair_armed || !st->moved || !st->member || !st->may_pend)
+    return;
+  const GArray *pending = ues(net)->pending;
+  double oldest = -1.0;
+  for (guint i = 0; i < pending->len; i++) {
+    const PendingWrap *p = &g_array_index(pending, PendingWrap, i);
+    if (p->ue == ue && repairable(net, p) && (oldest < 0.0 || p->since < oldest))
+      oldest = p->since;
+  }
+  if (oldest < 0.0)
+    return;
+  double delay = oldest + UE_REPAIR_WAIT - sim_now();
+  if (delay <= 1e-9 && st->busy != UE_IDLE)
+    return; /* due, but asked only when idle (check_repair) */
+  st->repair_armed = 1;
+  net_set_timer(net, (NetElement){NET_UE, ue}, MAX(delay, 0.0), UE_TIMER_REPAIR);
+}
+
 static void pend(Net *net, uint32_t ue, uint32_t seq, const KtWrap *wrap) {
   const PendingWrap *again = ues(net)->again;
   PendingWrap p = {.ue = ue,
@@ -390,16 +417,16 @@ static void pend(Net *net, uint32_t ue, uint32_t seq, const KtWrap *wrap) {
                    .asked = again ? again->asked : 0};
   g_array_append_val(ues(net)->pending, p);
   st_of(net, ue)->may_pend = 1;
+  arm_repair(net, ue);
   if (ues(net)->recovery && st_of(net, ue)->member)
     ue_recovery_waiting(net, ues(net)->recovery, ue); /* it may never come */
 }
 
-/* After a key assignment heard or received: the repairable wraps that
+/* The key repair's timer fired (arm_repair): the repairable wraps that
  * have waited UE_REPAIR_WAIT are asked for, once, in one MBMS key request
  * naming the oldest one's event (the RNC answers with every key of the
- * UE's place, rnc.c). No timer of its own: a member that misses keys
- * hears later ones (static runs, and moves that need no repair, keep
- * their events). */
+ * UE's place, rnc.c). Asking at the next key assignment it hears instead
+ * left a wrap waiting for good when none came (the end of key traffic). */
 static void check_repair(Net *net, uint32_t ue) {
   const UeState *st = st_of(net, ue);
   if (!st->moved || !st->member || st->busy != UE_IDLE || !st->may_pend)
@@ -757,7 +784,6 @@ static void on_key_assignment(Net *net, uint32_t self, const Msg *msg) {
   if (ues(net)->recovery && net->cfg.loss.multicast_rounds > 0 && msg->mode == MSG_P2M &&
       k_of(net, st->group)->ref.version > held)
     ue_recovery_answered(ues(net)->recovery, self, has_pending(net, self));
-  check_repair(net, self);
 }
 
 static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *msg,
@@ -786,6 +812,7 @@ static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *m
       end_wait(net, self);
     }
     st->busy = UE_IDLE;
+    arm_repair(net, self); /* (wraps that waited through the move) */
     run_waiting(net, self);
     return;
   }
@@ -1109,6 +1136,12 @@ static void on_nas_timer(Net *net, uint32_t self, uint32_t timer) {
 static void ue_on_timer(Net *net, uint32_t self, uint32_t timer) {
   if (UE_TIMER_KIND(timer) == UE_TIMER_NAS && ues(net)->nas) {
     on_nas_timer(net, self, timer);
+    return;
+  }
+  if (timer == UE_TIMER_REPAIR) {
+    st_of(net, self)->repair_armed = 0;
+    check_repair(net, self);
+    arm_repair(net, self); /* wraps that began to wait since */
     return;
   }
   g_assert(timer == UE_TIMER_RECOVERY && ues(net)->recovery);

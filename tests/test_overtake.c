@@ -54,23 +54,30 @@ static RunResult run_case(const char *ini, const char *csv, const char *const *o
  * d (L - 1) = 4 p2m; transmissions: N1 under N5 (cell 0), N1 under N3
  * (cell 0), root under N1 (cells 0, 1), root under N2 (cell 1) = 5; core:
  * GGSN, SGSN, RNC = 3.
+ * t = 2.035 or so: the wrap has waited 1 s; UE 0's own timer fires: it
+ * asks once (MBMS key request naming the first leave: +1 signalling) and
+ * the RNC sends every key of its place (+1 p2p), both on the first leave's
+ * row; then what waited opens.
  * t = 2.5: UE 7 leaves from cell 1 (its path N6, N2, the root; N2's
  * subtree is still full): by the same rule 1 p2p, 4 p2m; transmissions:
  * N2 under N4 and under N6 (cell 1 each), the root under N1 (UE 0 in cell
- * 1, UEs 4, 6 in cell 0: 2) and under N2 (cell 1): 5; core 3. UE 0 hears
- * the new group key on cell 1 more than 1 s after its wrap began to wait:
- * it asks once (MBMS key request naming the first leave: +1 signalling)
- * and the RNC sends every key of its place (+1 p2p), both on the first
- * leave's row; then what waited opens. The move: cell update and confirm,
- * 2 signalling, nothing else. */
+ * 1, UEs 4, 6 in cell 0: 2) and under N2 (cell 1): 5; core 3. The move:
+ * cell update and confirm, 2 signalling, nothing else.
+ * Without the second leave (node-key-in-gap-at-end) nothing more is heard
+ * on cell 1: the repair is the same (the UE's timer, not a later key
+ * assignment, makes it ask; it once waited for good there). */
+static const char node_key_gap_ini[] = "[run]\nseed = 3\nduration = 4\nscheme = lkh\n"
+                                       "lkh-degree = 2\n"
+                                       "[topology]\nggsn = 1\nsgsn-per-ggsn = 1\n"
+                                       "rnc-per-sgsn = 1\ncells-per-rnc = 2\n"
+                                       "subgroup-size = 4\n"
+                                       "[workload]\ninitial-members = 8\nevents = events.csv\n";
+
 static void test_node_key_in_gap(void) {
-  const char *ini = "[run]\nseed = 3\nduration = 4\nscheme = lkh\nlkh-degree = 2\n"
-                    "[topology]\nggsn = 1\nsgsn-per-ggsn = 1\nrnc-per-sgsn = 1\n"
-                    "cells-per-rnc = 2\nsubgroup-size = 4\n"
-                    "[workload]\ninitial-members = 8\nevents = events.csv\n";
   End end = {0};
   RunResult r =
-      run_case(ini, "time,action,ue,cell\n1,leave,2,\n1.005,move,0,1\n2.5,leave,7,\n", NULL, &end);
+      run_case(node_key_gap_ini, "time,action,ue,cell\n1,leave,2,\n1.005,move,0,1\n2.5,leave,7,\n",
+               NULL, &end);
   assert_clean(&r);
   g_assert_cmpuint(end.member_pending, ==, 0);
   g_assert_cmpuint(end.members, ==, 6);
@@ -80,6 +87,22 @@ static void test_node_key_in_gap(void) {
   g_assert_cmpuint(lv2->signalling_msgs, ==, 8);
   g_assert_cmpint(lv->kind, ==, EV_LEAVE);
   g_assert_cmpint(mv->kind, ==, EV_MOVE);
+  assert_counts(lv, (Counts){.p2p = 1 + 1, .p2m = 4, .p2m_tx = 5, .core = 3});
+  g_assert_cmpuint(lv->signalling_msgs, ==, 8 + 1);
+  assert_counts(mv, (Counts){0, 0, 0, 0});
+  g_assert_cmpuint(mv->signalling_msgs, ==, 2);
+  g_assert_cmpuint(r.summary.loss.key_requests, ==, 1);
+  run_result_clear(&r);
+}
+
+static void test_node_key_in_gap_at_end(void) {
+  End end = {0};
+  RunResult r =
+      run_case(node_key_gap_ini, "time,action,ue,cell\n1,leave,2,\n1.005,move,0,1\n", NULL, &end);
+  assert_clean(&r);
+  g_assert_cmpuint(end.member_pending, ==, 0);
+  g_assert_cmpuint(end.members, ==, 7);
+  const EventRecord *lv = metrics_event(r.metrics, 0), *mv = metrics_event(r.metrics, 1);
   assert_counts(lv, (Counts){.p2p = 1 + 1, .p2m = 4, .p2m_tx = 5, .core = 3});
   g_assert_cmpuint(lv->signalling_msgs, ==, 8 + 1);
   assert_counts(mv, (Counts){0, 0, 0, 0});
@@ -118,6 +141,40 @@ static void test_unicast_key_follows(void) {
   g_assert_cmpuint(end.members, ==, 3);
   const EventRecord *lv = metrics_event(r.metrics, 0), *mv = metrics_event(r.metrics, 1);
   assert_counts(lv, (Counts){.p2p = 2, .core = 4});
+  assert_counts(mv, (Counts){.p2p = 1});
+  g_assert_cmpuint(mv->signalling_msgs, ==, 2 + 2 * 2);
+  run_result_clear(&r);
+}
+
+/* 3gpp (docs/schemes.md), embodiment 1, the network and trace above: the
+ * key that follows the mover is the MSK's. UE 1's leave (msk-on-leave):
+ * the new MSK point-to-point under each remaining member's MUK from its
+ * RNC (planned: UE 0 at RNC 0, UEs 2 and 3 at RNC 1), then the new MTK
+ * under the new MSK point-to-multipoint once per RNC with members (RNC 0:
+ * cell 0, UE 0; RNC 1: cells 2 and 3 as planned, cell 3 once UE 2 has
+ * gone), all on the RAB assignment requests (about 1.415). UE 2's
+ * relocation is over by about 1.12: RNC 1's MSK to it is refused (camped
+ * under RNC 0), and RNC 0 owes it the new MTK. RNC 0's deliveries of that
+ * event do not bring it: the MTK goes under the new MSK, which the plan
+ * sent UE 2 through RNC 1 only (before, the MTK's delivery under "a key of
+ * its place" counted as reaching it, and UE 2 waited for the MSK for
+ * good). So RNC 0 sends UE 2 every key of its place, 1 p2p on the move's
+ * row. Leave: 2 p2p (UEs 0 and 3), 2 p2m (one per RNC), 2 transmissions
+ * (cell 0; cell 3), core GGSN + SGSN + 2 RNCs = 4. */
+static void test_3gpp_msk_through_old_rnc(void) {
+  const char *ini = "[run]\nseed = 3\nduration = 3\nscheme = 3gpp\n"
+                    "[topology]\nggsn = 1\nsgsn-per-ggsn = 1\nrnc-per-sgsn = 2\n"
+                    "cells-per-rnc = 2\nsubgroup-size = 4\n"
+                    "[links]\ncore-delay = 0.1\n"
+                    "[workload]\ninitial-members = 4\nevents = events.csv\n";
+  End end = {0};
+  RunResult r = run_case(ini, "time,action,ue,cell\n1,leave,1,\n1.1,move,2,0\n", NULL, &end);
+  g_assert_cmpuint(r.summary.rejected_msgs, ==, 1);
+  g_assert_cmpuint(r.summary.incomplete_rekeys, ==, 0);
+  g_assert_cmpuint(end.member_pending, ==, 0);
+  g_assert_cmpuint(end.members, ==, 3);
+  const EventRecord *lv = metrics_event(r.metrics, 0), *mv = metrics_event(r.metrics, 1);
+  assert_counts(lv, (Counts){.p2p = 2, .p2m = 2, .p2m_tx = 2, .core = 4});
   assert_counts(mv, (Counts){.p2p = 1});
   g_assert_cmpuint(mv->signalling_msgs, ==, 2 + 2 * 2);
   run_result_clear(&r);
@@ -278,7 +335,9 @@ static void test_joiner_not_given_old_group_key(void) {
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/overtake/lkh/node-key-in-gap", test_node_key_in_gap);
+  g_test_add_func("/overtake/lkh/node-key-in-gap-at-end", test_node_key_in_gap_at_end);
   g_test_add_func("/overtake/unicast/key-follows-mover", test_unicast_key_follows);
+  g_test_add_func("/overtake/3gpp/msk-through-old-rnc", test_3gpp_msk_through_old_rnc);
   g_test_add_func("/overtake/patent/lazy-left-subgroup", test_patent_lazy_left_subgroup);
   g_test_add_func("/overtake/patent/new-subgroup-key-in-core",
                   test_patent_new_subgroup_key_in_core);

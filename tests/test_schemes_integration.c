@@ -200,6 +200,42 @@ static void test_batch_lkh_e2(void) {
   run_result_clear(&r);
 }
 
+/* sd, embodiment 1, join rekey, sd-capacity 256, one RNC of one cell:
+ * members 0..127 hold leaves 0..127 (in order of first join); leaves
+ * 128..255 are given to nobody, so the right half (node 3) is one revoked
+ * subtree. UEs 0, 4, 8, ..., 124 leave, one every 0.5 s: then each block
+ * of 4 leaves (a node of height 2, b) has its first leaf revoked, and NNL's
+ * cover (docs/schemes.md, sd) is S(b, its first leaf) per block: at every
+ * node above, both children's chains end at themselves (a branching node,
+ * or the revoked node 3 under the root), which adds nothing. So the 32nd
+ * leave's cover has c = 32 subsets, all under the one RNC: 1 p2m message
+ * of 32 wraps (ceil(32 / 32)), 1 transmission. UE 128 then joins (leaf
+ * 128, counted as revoked: the cover is the same): the same 1 p2m, and the
+ * joiner's group key point-to-point, 1 p2p. The 32 new subset keys travel
+ * in the core requests (docs/schemes.md, lkh: at most 31 node keys in
+ * one): 2 requests, each BM-SC -> GGSN -> SGSN -> RNC, 6 core messages.
+ * The RNC carries out its part on the first only: acting on both sent the
+ * p2m twice and, counting its part done twice, ended the join's plan
+ * before the activation accept, so the joiner never got its key. */
+static void test_sd_e1_two_requests(void) {
+  const char *ini = "[run]\nseed = 3\nduration = 20\nscheme = sd\nsd-capacity = 256\n"
+                    "join-rekey = true\n"
+                    "[topology]\nggsn = 1\nsgsn-per-ggsn = 1\nrnc-per-sgsn = 1\n"
+                    "cells-per-rnc = 1\n"
+                    "[workload]\ninitial-members = 128\nevents = events.csv\n";
+  GString *csv = g_string_new("time,action,ue,cell\n");
+  for (guint i = 0; i < 32; i++)
+    g_string_append_printf(csv, "%g,leave,%u,\n", 1.0 + 0.5 * i, 4 * i);
+  g_string_append(csv, "18,join,128,0\n");
+  RunResult r = run_text(ini, csv->str, NULL, NULL);
+  g_string_free(csv, TRUE);
+  assert_clean(&r);
+  assert_counts(metrics_event(r.metrics, 31), (Counts){.p2m = 1, .p2m_tx = 1, .core = 6});
+  assert_counts(metrics_event(r.metrics, 32), (Counts){.p2p = 1, .p2m = 1, .p2m_tx = 1, .core = 6});
+  g_assert_cmpuint(r.summary.final_members, ==, 97);
+  run_result_clear(&r);
+}
+
 /* batch, patent tree, embodiment 1 on the worked-example network; the join
  * (1 s) and the leave (2 s, reaching the BM-SC after the boundary at 2 s)
  * fall in different batches. Join batch: sub-group 111's key changes (3
@@ -514,6 +550,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/schemes-it/3gpp-leak-window", test_3gpp_leak_window);
   g_test_add_func("/schemes-it/oft-joins-within-20ms", test_oft_joins_within_20ms);
   g_test_add_func("/schemes-it/batch-lkh-e2", test_batch_lkh_e2);
+  g_test_add_func("/schemes-it/sd-e1-two-requests", test_sd_e1_two_requests);
   g_test_add_func("/schemes-it/batch-patent-e1", test_batch_patent_e1);
   g_test_add_func("/schemes-it/cli", test_cli);
   return g_test_run();
