@@ -768,10 +768,19 @@ static void drop_foreign_pending(Net *net, uint32_t ue) {
 }
 
 /* A key assignment to this UE, or heard on its cell: its wraps. */
+static void on_wraps_from(Net *net, uint32_t self, const Msg *msg, uint8_t first);
+
 static void on_key_assignment(Net *net, uint32_t self, const Msg *msg) {
+  on_wraps_from(net, self, msg, 0);
+}
+
+/* on_key_assignment from the message's wrap `first` on (those before it
+ * were processed: ue_on_common's plain path, which runs without recovery,
+ * the only part that reads the group key held before the message). */
+static void on_wraps_from(Net *net, uint32_t self, const Msg *msg, uint8_t first) {
   UeState *st = st_of(net, self);
   uint32_t held = k_of(net, st->group)->ref.version;
-  for (uint8_t i = 0; i < msg->n_wraps; i++) {
+  for (uint8_t i = first; i < msg->n_wraps; i++) {
     note_newer(net, self, &msg->wraps[i]);
     process_wrap(net, self, msg->seq, &msg->wraps[i]);
   }
@@ -998,17 +1007,14 @@ static void common_holder(Net *net, CommonBatch *b, uint32_t ue, const Msg *msg)
     while (i < msg->n_wraps && plain_wrap(net, b, ue, msg->seq, &msg->wraps[i], &b->memo[i]))
       i++;
   if (i == msg->n_wraps && msg->n_wraps == 1)
-    return; /* (check_repair: nothing pending) */
+    return;
   /* a holder's reports go before anything else it does, and before a later
    * wrap of the message changes its keys (observers read them) */
   report_batch(net, b);
   if (i == msg->n_wraps)
     return;
   forget_group(net, b);
-  for (; i < msg->n_wraps; i++)
-    process_wrap(net, ue, msg->seq, &msg->wraps[i]);
-  drop_gone_nodes(net, ue); /* (as on_key_assignment) */
-  check_repair(net, ue);
+  on_wraps_from(net, ue, msg, i);
 }
 
 /* The UEs whose states are fetched ahead, a chunk at a time. */
