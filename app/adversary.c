@@ -574,6 +574,10 @@ void adversaries_on_join(Adversaries *a, uint32_t ue, uint32_t cell, const GArra
   g_hash_table_replace(a->waiting, GUINT_TO_POINTER(ue), w);
 }
 
+bool adversaries_any_waiting(const Adversaries *a) {
+  return g_hash_table_size(a->waiting) > 0;
+}
+
 bool adversaries_waiting(const Adversaries *a, uint32_t ue) {
   /* asked at every group key installation: usually nobody is waiting */
   return g_hash_table_size(a->waiting) > 0 &&

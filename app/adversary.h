@@ -70,6 +70,8 @@ void adversaries_on_join(Adversaries *a, uint32_t ue, uint32_t cell, const GArra
                          double now);
 /* Whether UE `ue` joined and has not yet had its backward check. */
 bool adversaries_waiting(const Adversaries *a, uint32_t ue);
+/* Whether any UE is adversaries_waiting (none: no UE need be asked). */
+bool adversaries_any_waiting(const Adversaries *a);
 /* UE `ue` has installed a group key; `keys` are all it holds now. The first
  * call after a join runs its backward check. */
 void adversaries_on_member_keys(Adversaries *a, uint32_t ue, const GArray *keys);

@@ -125,3 +125,21 @@ void completion_on_install(RekeyCompletion *c, uint32_t ue, KtKeyRef ref, double
   }
   u->counted = ref.version;
 }
+
+void completion_on_installs(RekeyCompletion *c, const uint32_t *ues, uint32_t n, KtKeyRef ref,
+                            double now) {
+  uint32_t next = 0; /* installs of exactly ref.version after the one before it */
+  for (uint32_t i = 0; i < n; i++) {
+    g_assert(ues[i] < c->ue_capacity);
+    UeProgress *u = &c->ue[ues[i]];
+    if (u->counted != NOT_A_MEMBER && u->scope_key == ref.id && u->counted + 1 == ref.version) {
+      u->counted = ref.version;
+      next++;
+    } else {
+      completion_on_install(c, ues[i], ref, now);
+    }
+  }
+  uint32_t ev = next ? event_of_version(c, ref.id, ref.version) : NO_EVENT;
+  if (ev != NO_EVENT)
+    metrics_installed_n(c->metrics, ev, now, next);
+}

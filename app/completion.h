@@ -34,3 +34,8 @@ void completion_on_plan(RekeyCompletion *c, uint32_t seq, const KtPlan *plan,
 void completion_prefetch(const RekeyCompletion *c, const uint32_t *ues, uint32_t n);
 /* UE `ue` installed group key `ref` at `now`. */
 void completion_on_install(RekeyCompletion *c, uint32_t ue, KtKeyRef ref, double now);
+/* The UEs `ues` installed group key `ref` at `now`: as completion_on_install
+ * for each (the installs that complete exactly the version of `ref` are
+ * counted at once). */
+void completion_on_installs(RekeyCompletion *c, const uint32_t *ues, uint32_t n, KtKeyRef ref,
+                            double now);

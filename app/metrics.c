@@ -131,6 +131,12 @@ void metrics_unwrapped(Metrics *m, guint el, bool ok) {
     c->unwrap_failures++;
 }
 
+void metrics_unwrapped_n(Metrics *m, guint el, uint32_t ok, uint32_t failed) {
+  ElCounters *c = element(m, el);
+  c->unwraps += ok;
+  c->unwrap_failures += failed;
+}
+
 void metrics_rejected(Metrics *m, guint el) {
   element(m, el)->rejected++;
   m->rejected_msgs++;
@@ -160,6 +166,20 @@ void metrics_installed(Metrics *m, uint32_t seq, double now) {
   e->installs_done++;
   e->last_install = now;
   check_done(e);
+}
+
+void metrics_installed_n(Metrics *m, uint32_t seq, double now, uint32_t n) {
+  if (n == 0)
+    return;
+  EventRecord *e = metrics_event(m, seq);
+  /* check_done after each of n installs: done is set if the count passes
+   * installs_expected on the way */
+  uint32_t before = e->installs_done;
+  e->installs_done += n;
+  e->last_install = now;
+  if (e->installs_expected > 0 && before < e->installs_expected &&
+      e->installs_done >= e->installs_expected && e->done < 0)
+    e->done = now;
 }
 
 void metrics_install_not_expected(Metrics *m, uint32_t seq) {

@@ -88,6 +88,9 @@ void metrics_sent(Metrics *m, guint element, size_t bytes, uint32_t n);
 void metrics_received(Metrics *m, guint element, size_t bytes, uint32_t n);
 void metrics_wrapped(Metrics *m, guint element, uint32_t seq, guint n);
 void metrics_unwrapped(Metrics *m, guint element, bool ok);
+/* `ok` unwraps and `failed` failed ones by `element` (as many calls of
+ * metrics_unwrapped). */
+void metrics_unwrapped_n(Metrics *m, guint element, uint32_t ok, uint32_t failed);
 /* Counts a rejected (malformed) message at `element` and in rejected_msgs. */
 void metrics_rejected(Metrics *m, guint element);
 /* Counts a packet the channel model dropped (link_drops). */
@@ -97,6 +100,8 @@ void metrics_link_dropped(Metrics *m);
 void metrics_request_reached_network(Metrics *m, uint32_t seq, double now);
 void metrics_expect_installs(Metrics *m, uint32_t seq, uint32_t n);
 void metrics_installed(Metrics *m, uint32_t seq, double now);
+/* `n` installs at `now` (as n calls of metrics_installed). */
+void metrics_installed_n(Metrics *m, uint32_t seq, double now, uint32_t n);
 /* One expected installation will not happen (the member left first). */
 void metrics_install_not_expected(Metrics *m, uint32_t seq);
 /* True once the request reached the network and all `installs_expected`

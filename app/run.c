@@ -127,6 +127,11 @@ static void obs_unwrap(void *ctx, NetElement by, bool ok) {
   metrics_unwrapped(rc->metrics, element_index(rc, by), ok);
 }
 
+static void obs_ue_unwraps(void *ctx, uint32_t ok, uint32_t failed) {
+  RunCtx *rc = ctx;
+  metrics_unwrapped_n(rc->metrics, metrics_element(rc->metrics, EL_UE, 0), ok, failed);
+}
+
 static void obs_request(void *ctx, uint32_t seq) {
   RunCtx *rc = ctx;
   if (event_of(rc, seq))
@@ -183,6 +188,18 @@ static void obs_install(void *ctx, uint32_t ue, uint32_t seq, KtKeyRef ref) {
     adversaries_on_member_keys(rc->adversaries, ue, ue_keys(rc, ue));
     wipe_scratch_keys(rc);
   }
+}
+
+static void obs_group_installs(void *ctx, const uint32_t *ues, uint32_t n, uint32_t seq,
+                               KtKeyRef ref) {
+  (void)seq;
+  RunCtx *rc = ctx;
+  completion_on_installs(rc->completion, ues, n, ref, sim_now());
+  for (uint32_t i = 0; i < n && adversaries_any_waiting(rc->adversaries); i++)
+    if (adversaries_waiting(rc->adversaries, ues[i])) {
+      adversaries_on_member_keys(rc->adversaries, ues[i], ue_keys(rc, ues[i]));
+      wipe_scratch_keys(rc);
+    }
 }
 
 static void obs_common_reach(void *ctx, const uint32_t *ues, uint32_t n) {
@@ -556,6 +573,8 @@ gboolean run_scenario(const Scenario *scn, const RunHooks *hooks, RunResult *out
                      .on_unwrap = obs_unwrap,
                      .on_request = obs_request,
                      .on_group_install = obs_install,
+                     .on_ue_unwraps = obs_ue_unwraps,
+                     .on_group_installs = obs_group_installs,
                      .on_common_reach = obs_common_reach,
                      .on_plan = obs_plan,
                      .on_membership = obs_membership,

@@ -82,6 +82,12 @@ uint32_t key_pool_hold(KeyPool *p, const KtKey *key) {
   return p->last = h;
 }
 
+uint32_t key_pool_ref(KeyPool *p, uint32_t h) {
+  g_assert(h != KEY_POOL_NONE && h < p->n && p->e[h].holders > 0);
+  p->e[h].holders++;
+  return h;
+}
+
 void key_pool_release(KeyPool *p, uint32_t h) {
   if (h == KEY_POOL_NONE)
     return;

@@ -27,6 +27,9 @@ KeyPool *key_pool_new(void);
 void key_pool_free(KeyPool *pool);
 /* A handle to an entry equal to `key` (version >= 1), one more holder. */
 uint32_t key_pool_hold(KeyPool *pool, const KtKey *key);
+/* One more holder of `h`, an entry in use: what key_pool_hold of its key
+ * returns, without comparing bytes (the caller knows it is that key). */
+uint32_t key_pool_ref(KeyPool *pool, uint32_t h);
 /* One holder fewer of `h` (KEY_POOL_NONE: nothing). */
 void key_pool_release(KeyPool *pool, uint32_t h);
 /* The key of `h` (never NULL). */

@@ -60,6 +60,16 @@ typedef struct {
   void (*on_request)(void *ctx, uint32_t seq);
   /* UE `ue` installed group key `ref`, delivered by a message of event `seq` */
   void (*on_group_install)(void *ctx, uint32_t ue, uint32_t seq, KtKeyRef ref);
+  /* may be NULL (then UEs report one by one, as above): what on_unwrap
+   * (by UEs) and on_group_install report, for many UEs at once: the
+   * holders that hear one common-channel transmission report their
+   * unwraps (`n_ok` that opened, `n_failed` that did not) and their
+   * installs of group key `ref` of event `seq` (the UEs `ues`, in the
+   * order they installed it) in one call each; the counts are those of
+   * the calls one by one. */
+  void (*on_ue_unwraps)(void *ctx, uint32_t n_ok, uint32_t n_failed);
+  void (*on_group_installs)(void *ctx, const uint32_t *ues, uint32_t n, uint32_t seq,
+                            KtKeyRef ref);
   /* may be NULL: a common-channel key assignment is about to reach the UEs
    * `ues`, none lost (each may then install a key: on_group_install). A
    * hint to fetch what is kept per UE ahead (nothing to count on it). */

@@ -113,6 +113,14 @@ void net_send_data_common(Net *net, uint32_t rnc, const GArray *cells, const KtD
 void net_wrap(Net *net, NetElement by, uint32_t seq, KtWrap *out, const KtKey *key,
               const KtKey *under);
 bool net_unwrap(Net *net, NetElement by, KtKey *out, const KtWrap *wrap, const KtKey *under);
+/* For a caller that answers repeats of an open itself (ue.c's common
+ * path; crypto = shared only, net->unwrap_share set): net_open decrypts as
+ * net_unwrap does (0, or -1 if `under` does not open `wrap`) and reports
+ * nothing (the caller reports each holder's unwrap); net_open_repeats
+ * counts `n` opens the caller answered from one net_open made, with the
+ * same wrap and the same key bytes, as shared ones. */
+int net_open(Net *net, KtKey *out, const KtWrap *wrap, const KtKey *under);
+void net_open_repeats(Net *net, uint64_t n);
 
 /* Timers: after `delay_s`, element `el`'s on_timer(el.index, timer). One
  * sim event each, in the order set (equal times keep that order). */

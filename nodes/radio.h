@@ -22,7 +22,9 @@
  * the cell's top bit), per listener one uint32 in its cell's array
  * (swap-removal, no per-UE position), per indexed (UE, key id) one
  * RadioLink (8 bytes) in the UE's own key slot, and one hash entry per
- * (cell, key id) with holders (its first and last holder).
+ * (cell, key id) with holders (its first and last holder); per list read
+ * and unchanged since, a copy of it (4 bytes per holder: reading a list
+ * from its links is a cache miss per holder).
  * Includes only sim/ and GLib.
  */
 #pragma once

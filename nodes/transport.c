@@ -403,6 +403,16 @@ bool net_unwrap(Net *net, NetElement by, KtKey *out, const KtWrap *wrap, const K
   return ok;
 }
 
+int net_open(Net *net, KtKey *out, const KtWrap *wrap, const KtKey *under) {
+  g_assert(net->unwrap_share);
+  return unwrap_share_open(net->unwrap_share, out, wrap, under);
+}
+
+void net_open_repeats(Net *net, uint64_t n) {
+  g_assert(net->unwrap_share);
+  unwrap_share_note_repeats(net->unwrap_share, n);
+}
+
 /* ---------------------------------------------------------------- timers */
 
 /* arg: kind (8 bits) | timer (24 bits) | element index (32 bits) */

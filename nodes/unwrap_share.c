@@ -68,6 +68,10 @@ int unwrap_share_open(UnwrapShare *s, KtKey *out, const KtWrap *wrap, const KtKe
   return sl->rc;
 }
 
+void unwrap_share_note_repeats(UnwrapShare *s, uint64_t n) {
+  s->hits += n;
+}
+
 uint64_t unwrap_share_hits(const UnwrapShare *s) {
   return s ? s->hits : 0;
 }

@@ -29,5 +29,9 @@ void unwrap_share_free(UnwrapShare *s);
 /* As kt_unwrap(out, wrap, under): 0 and *out set if `under` opens `wrap`,
  * -1 (out untouched) if not. */
 int unwrap_share_open(UnwrapShare *s, KtKey *out, const KtWrap *wrap, const KtKey *under);
+/* `n` opens the caller answered itself from one this share made, knowing
+ * them byte-for-byte repeats of it (the same wrap, the same key entry):
+ * counted as answered from a remembered one. */
+void unwrap_share_note_repeats(UnwrapShare *s, uint64_t n);
 /* Opens answered from a remembered one (tests, benchmark). */
 uint64_t unwrap_share_hits(const UnwrapShare *s);

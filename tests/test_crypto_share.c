@@ -170,7 +170,11 @@ static void test_modes_agree(void) {
                                            {"run.scheme=broadcast", NULL},
                                            {"run.scheme=lkh", "run.lkh-degree=3"},
                                            {"run.scheme=batch", "run.batch-tree=patent"},
-                                           {"run.scheme=batch", "run.batch-tree=lkh"}};
+                                           {"run.scheme=batch", "run.batch-tree=lkh"},
+                                           /* moves: holders that keep a wrap (a mover's
+                                            * new sub-group key still on its way) among
+                                            * those that open one (ue.c's plain path) */
+                                           {"run.scheme=patent", "mobility.handover-rate=0.05"}};
   for (gsize s = 0; s < G_N_ELEMENTS(schemes); s++)
     for (int e = 1; e <= 2; e++) {
       const char *emb = e == 1 ? "run.embodiment=1" : "run.embodiment=2";
