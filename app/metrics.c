@@ -124,11 +124,7 @@ void metrics_wrapped(Metrics *m, guint el, uint32_t seq, guint n) {
 }
 
 void metrics_unwrapped(Metrics *m, guint el, bool ok) {
-  ElCounters *c = element(m, el);
-  if (ok)
-    c->unwraps++;
-  else
-    c->unwrap_failures++;
+  metrics_unwrapped_n(m, el, ok, !ok);
 }
 
 void metrics_unwrapped_n(Metrics *m, guint el, uint32_t ok, uint32_t failed) {
@@ -162,18 +158,15 @@ static void check_done(EventRecord *e) {
 }
 
 void metrics_installed(Metrics *m, uint32_t seq, double now) {
-  EventRecord *e = metrics_event(m, seq);
-  e->installs_done++;
-  e->last_install = now;
-  check_done(e);
+  metrics_installed_n(m, seq, now, 1);
 }
 
 void metrics_installed_n(Metrics *m, uint32_t seq, double now, uint32_t n) {
   if (n == 0)
     return;
   EventRecord *e = metrics_event(m, seq);
-  /* check_done after each of n installs: done is set if the count passes
-   * installs_expected on the way */
+  /* as n installs one at a time, each followed by check_done: done is
+   * set if the count reaches installs_expected on the way */
   uint32_t before = e->installs_done;
   e->installs_done += n;
   e->last_install = now;

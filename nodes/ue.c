@@ -945,14 +945,13 @@ static void install_plain(Net *net, CommonBatch *b, uint32_t ue, uint32_t seq, U
 }
 
 /* The rest of process_wrap once plain holder `ue` opened the memo's wrap. */
-static bool plain_opened(Net *net, CommonBatch *b, uint32_t ue, uint32_t seq, const OpenMemo *m) {
+static void plain_opened(Net *net, CommonBatch *b, uint32_t ue, uint32_t seq, const OpenMemo *m) {
   if (m->result == KEY_POOL_NONE) {
     b->n_failed++;
-    return true;
+    return;
   }
   b->n_ok++;
   install_plain(net, b, ue, seq, m->result, m->ref);
-  return true;
 }
 
 /* process_wrap(ue, seq, w) for a plain holder: true if done here (w opened
@@ -978,11 +977,11 @@ static bool plain_wrap(Net *net, CommonBatch *b, uint32_t ue, uint32_t seq, cons
     return false;
   if (h != KEY_POOL_NONE && h == m->under) { /* the memo's key: it opens as it did */
     b->repeats++;
-    return plain_opened(net, b, ue, seq, m);
+    plain_opened(net, b, ue, seq, m);
+    return true;
   }
   const KtKey *held = k_of(net, h);
-  if (held->ref.version == 0 || held->ref.id != w->under.id ||
-      held->ref.version > w->under.version)
+  if (held->ref.version == 0 || held->ref.id != w->under.id || held->ref.version > w->under.version)
     return true; /* not for it, or under a version it replaced: dropped */
   if (held->ref.version < w->under.version)
     return false; /* it waits for that version (pend) */
@@ -996,7 +995,8 @@ static bool plain_wrap(Net *net, CommonBatch *b, uint32_t ue, uint32_t seq, cons
   m->ref = key.ref;
   kt_key_wipe(&key);
   forget_group(net, b);
-  return plain_opened(net, b, ue, seq, m);
+  plain_opened(net, b, ue, seq, m);
+  return true;
 }
 
 /* on_key_assignment(ue, msg) on the plain path where it can be taken. */

@@ -111,6 +111,32 @@ static void test_node_key_in_gap_at_end(void) {
   run_result_clear(&r);
 }
 
+/* The network and trace of the two cases below (UE 1 leaves at 1, UE 2
+ * moves from cell 2 to cell 0 at 1.1) under `scheme`, with what both
+ * expect of the move: RNC 1's point-to-point key to UE 2 refused (camped
+ * under another RNC), RNC 0's 1 p2p of the keys of its place, relocation
+ * signalling 2 + 4, every member on its keys. The leave's counts are the
+ * caller's (metrics_event(r.metrics, 0)). */
+static RunResult run_key_follows_mover(const char *scheme) {
+  g_autofree char *ini =
+      g_strdup_printf("[run]\nseed = 3\nduration = 3\nscheme = %s\n"
+                      "[topology]\nggsn = 1\nsgsn-per-ggsn = 1\nrnc-per-sgsn = 2\n"
+                      "cells-per-rnc = 2\nsubgroup-size = 4\n"
+                      "[links]\ncore-delay = 0.1\n"
+                      "[workload]\ninitial-members = 4\nevents = events.csv\n",
+                      scheme);
+  End end = {0};
+  RunResult r = run_case(ini, "time,action,ue,cell\n1,leave,1,\n1.1,move,2,0\n", NULL, &end);
+  g_assert_cmpuint(r.summary.rejected_msgs, ==, 1);
+  g_assert_cmpuint(r.summary.incomplete_rekeys, ==, 0);
+  g_assert_cmpuint(end.member_pending, ==, 0);
+  g_assert_cmpuint(end.members, ==, 3);
+  const EventRecord *mv = metrics_event(r.metrics, 1);
+  assert_counts(mv, (Counts){.p2p = 1});
+  g_assert_cmpuint(mv->signalling_msgs, ==, 2 + 2 * 2);
+  return r;
+}
+
 /* ------------------------------------------------------------------ 3
  * A group key still in the core when a move ends (docs/flows.md, "Key
  * repair"). unicast, embodiment 1: 1 GGSN, 1 SGSN, 2 RNCs of 2 cells, members 0..3
@@ -128,21 +154,8 @@ static void test_node_key_in_gap_at_end(void) {
  * 0 it sends UE 2 the keys of its place, 1 p2p on the move's row. Leave:
  * 2 p2p (UEs 0 and 3), core GGSN + SGSN + 2 RNCs = 4. */
 static void test_unicast_key_follows(void) {
-  const char *ini = "[run]\nseed = 3\nduration = 3\nscheme = unicast\n"
-                    "[topology]\nggsn = 1\nsgsn-per-ggsn = 1\nrnc-per-sgsn = 2\n"
-                    "cells-per-rnc = 2\nsubgroup-size = 4\n"
-                    "[links]\ncore-delay = 0.1\n"
-                    "[workload]\ninitial-members = 4\nevents = events.csv\n";
-  End end = {0};
-  RunResult r = run_case(ini, "time,action,ue,cell\n1,leave,1,\n1.1,move,2,0\n", NULL, &end);
-  g_assert_cmpuint(r.summary.rejected_msgs, ==, 1);
-  g_assert_cmpuint(r.summary.incomplete_rekeys, ==, 0);
-  g_assert_cmpuint(end.member_pending, ==, 0);
-  g_assert_cmpuint(end.members, ==, 3);
-  const EventRecord *lv = metrics_event(r.metrics, 0), *mv = metrics_event(r.metrics, 1);
-  assert_counts(lv, (Counts){.p2p = 2, .core = 4});
-  assert_counts(mv, (Counts){.p2p = 1});
-  g_assert_cmpuint(mv->signalling_msgs, ==, 2 + 2 * 2);
+  RunResult r = run_key_follows_mover("unicast");
+  assert_counts(metrics_event(r.metrics, 0), (Counts){.p2p = 2, .core = 4});
   run_result_clear(&r);
 }
 
@@ -162,21 +175,8 @@ static void test_unicast_key_follows(void) {
  * row. Leave: 2 p2p (UEs 0 and 3), 2 p2m (one per RNC), 2 transmissions
  * (cell 0; cell 3), core GGSN + SGSN + 2 RNCs = 4. */
 static void test_3gpp_msk_through_old_rnc(void) {
-  const char *ini = "[run]\nseed = 3\nduration = 3\nscheme = 3gpp\n"
-                    "[topology]\nggsn = 1\nsgsn-per-ggsn = 1\nrnc-per-sgsn = 2\n"
-                    "cells-per-rnc = 2\nsubgroup-size = 4\n"
-                    "[links]\ncore-delay = 0.1\n"
-                    "[workload]\ninitial-members = 4\nevents = events.csv\n";
-  End end = {0};
-  RunResult r = run_case(ini, "time,action,ue,cell\n1,leave,1,\n1.1,move,2,0\n", NULL, &end);
-  g_assert_cmpuint(r.summary.rejected_msgs, ==, 1);
-  g_assert_cmpuint(r.summary.incomplete_rekeys, ==, 0);
-  g_assert_cmpuint(end.member_pending, ==, 0);
-  g_assert_cmpuint(end.members, ==, 3);
-  const EventRecord *lv = metrics_event(r.metrics, 0), *mv = metrics_event(r.metrics, 1);
-  assert_counts(lv, (Counts){.p2p = 2, .p2m = 2, .p2m_tx = 2, .core = 4});
-  assert_counts(mv, (Counts){.p2p = 1});
-  g_assert_cmpuint(mv->signalling_msgs, ==, 2 + 2 * 2);
+  RunResult r = run_key_follows_mover("3gpp");
+  assert_counts(metrics_event(r.metrics, 0), (Counts){.p2p = 2, .p2m = 2, .p2m_tx = 2, .core = 4});
   run_result_clear(&r);
 }
 

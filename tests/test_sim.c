@@ -941,15 +941,21 @@ static void camp_elsewhere(void *ctx, uint64_t arg) {
   sim_dch_down(inseq.other, inseq.ue, inseq.dn3, sizeof inseq.dn3);
 }
 
-static void test_dch_in_sequence_moved(void) {
-  uint8_t f1[100], f2[10];
+/* The cases of inseq_start(2) with a second RAN (lossless dedicated
+ * channel) that the UE camps on at `at`, sending frame dn3 there. */
+static void inseq_run_camping_at(double at, uint8_t *f1, uint8_t *f2) {
   inseq_start(2, f1, f2);
   inseq.other =
       sim_ran_new(sim_node_new(), 1, &(SimChannel){8000, 0.05}, &(SimChannel){8000, 0.05});
   sim_ran_set_dch_loss(inseq.other, inseq.lose_none, 2);
   sim_schedule(0.155, set_loss, NULL, 0);
-  sim_schedule(0.155, camp_elsewhere, NULL, 0);
+  sim_schedule(at, camp_elsewhere, NULL, 0);
   sim_run(0);
+}
+
+static void test_dch_in_sequence_moved(void) {
+  uint8_t f1[100], f2[10];
+  inseq_run_camping_at(0.155, f1, f2);
   g_assert_cmpint(nrec, ==, 2);
   check_dch_rec(&recs[0], 0.20, inseq.ran, inseq.ue, f2, sizeof f2);
   check_dch_rec(&recs[1], 0.215, inseq.other, inseq.ue, inseq.dn3, sizeof inseq.dn3);
@@ -968,13 +974,7 @@ static void test_dch_in_sequence_moved(void) {
  * frames 1 and 2 still reach the UE over the first RAN at 0.35 s. */
 static void test_dch_in_sequence_new_attachment(void) {
   uint8_t f1[100], f2[10];
-  inseq_start(2, f1, f2);
-  inseq.other =
-      sim_ran_new(sim_node_new(), 1, &(SimChannel){8000, 0.05}, &(SimChannel){8000, 0.05});
-  sim_ran_set_dch_loss(inseq.other, inseq.lose_none, 2);
-  sim_schedule(0.155, set_loss, NULL, 0);
-  sim_schedule(0.21, camp_elsewhere, NULL, 0);
-  sim_run(0);
+  inseq_run_camping_at(0.21, f1, f2);
   g_assert_cmpint(nrec, ==, 3);
   check_dch_rec(&recs[0], 0.27, inseq.other, inseq.ue, inseq.dn3, sizeof inseq.dn3);
   check_dch_rec(&recs[1], 0.35, inseq.ran, inseq.ue, f1, sizeof f1);
