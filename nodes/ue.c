@@ -1,5 +1,5 @@
 /* ue.c — the UE (see ue.h). A wrap under a newer version of a key it holds
- * waits in the pending list until that version arrives (the new sub-group
+ * waits in its pending list (ue_pending.h) until that version arrives (the new sub-group
  * key may still be on the dedicated channel when the group key arrives on
  * the common channel).
  *
@@ -15,6 +15,7 @@
 #include "nodes/key_pool.h"
 #include "nodes/radio.h"
 #include "nodes/ue_nas.h"
+#include "nodes/ue_pending.h"
 #include "nodes/ue_recovery.h"
 
 /* A key slot: a handle into the UEs' key pool (key_pool.h: one shared copy
@@ -58,21 +59,12 @@ typedef struct {
   uint8_t repair_armed : 1;   /* its key repair timer is set (arm_repair) */
   uint8_t computed : 1;       /* oft: computed keys in the key assignment being
                                * processed (drop_gone_nodes after it) */
+  uint8_t pends : 1;          /* it keeps wraps in the pending store (what
+                               * ue_pending_has says, read here on the hot
+                               * paths without a hash lookup) */
   uint8_t move_nodes;         /* its first `move_nodes` node keys were held
                                * before the move (end_move_path) */
-  uint8_t may_pend;           /* 0: none of the pending list's wraps is this UE's
-                               * (set by pend, cleared when its last one is taken
-                               * out), so the scans of the list skip the UE */
 } UeState;
-
-/* A wrap a UE received under a newer version of a key it holds: kept until
- * the UE installs that version. */
-typedef struct {
-  uint32_t ue, seq;
-  KtWrap wrap;
-  double since;  /* when it first waited (kept when it waits again) */
-  uint8_t asked; /* the key repair asked for it (once) */
-} PendingWrap;
 
 #define UE_REPAIR_WAIT 1.0 /* s: how long a moved member lets a wrap wait (key repair) */
 #define UE_TIMER_REPAIR 3u /* the key repair's timer (beside ue_recovery.h's and ue_nas.h's) */
@@ -91,13 +83,13 @@ typedef struct {
 
 typedef struct {
   UeState *ue; /* per UE id */
-  GArray *pending;
+  UePending *pending; /* wraps kept under a key version not held yet (ue_pending.h) */
   GHashTable *waiting; /* ue -> GArray of UeAction, in order; only UEs that wait */
   uint64_t verify_mismatches;
   UeRecovery *recovery;     /* with [reliability] recovery; NULL otherwise */
   UeNas *nas;               /* with lossy dedicated channels; NULL otherwise */
   KeyPool *keys;            /* what the slots hold */
-  const PendingWrap *again; /* the entry being processed again (retry_pending) */
+  const UePendingWrap *again; /* the entry being processed again (retry_pending) */
   GArray *installs;         /* uint32 UEs: ue_on_common's group installs to report */
 } Ues;
 
@@ -264,6 +256,31 @@ static void end_regroup(Net *net, uint32_t ue) {
   }
 }
 
+/* ------------------------------------------------ wraps kept waiting
+ *
+ * The UE's pending wraps (ue_pending.h: its own list, in arrival order).
+ * The drops below test one UE's wraps, the UE's own rule each. */
+
+typedef struct {
+  const Net *net;
+  uint32_t ue;
+  KtKeyId id; /* under_id's key id */
+} KeptCtx;
+
+/* Drops `ue`'s kept wraps that `match` (NULL: all). */
+static void drop_kept(Net *net, uint32_t ue, UePendingMatch match, KtKeyId id) {
+  UeState *st = st_of(net, ue);
+  if (!st->pends)
+    return;
+  KeptCtx c = {net, ue, id};
+  st->pends = ue_pending_drop(ues(net)->pending, ue, match, &c) > 0;
+}
+
+/* A wrap under the key id `id`. */
+static bool under_id(const UePendingWrap *w, void *ctx) {
+  return w->wrap.under.id == ((const KeptCtx *)ctx)->id;
+}
+
 /* Node keys (LKH), a move within the group that gives the UE a new path
  * (embodiment 1, another RNC; with batch rekeying, any move: it is a leave
  * and a join; docs/flows.md, "Handover"): its new path comes point-to-point
@@ -293,14 +310,7 @@ static void end_move_path(Net *net, uint32_t ue, const Msg *msg) {
     memmove(&st->nodes[i], &st->nodes[i + 1], (size_t)(st->n_nodes - i - 1) * sizeof(UeNode));
     st->n_nodes--;
     /* wraps it kept under a newer version of that key will not open */
-    GArray *pending = ues(net)->pending;
-    for (guint j = 0; st->may_pend && j < pending->len;) {
-      const PendingWrap *p = &g_array_index(pending, PendingWrap, j);
-      if (p->ue == ue && p->wrap.under.id == gone)
-        g_array_remove_index(pending, j);
-      else
-        j++;
-    }
+    drop_kept(net, ue, under_id, gone);
   }
   st->move_nodes = 0;
 }
@@ -373,12 +383,12 @@ static const KtKey *held_key(const Net *net, uint32_t ue, KtKeyId id) {
  * keeps under a newer version of a node key it holds. That version may
  * have gone to its old cell during its move's gap, where it no longer
  * heard it; the group-key check of the move's key repair does not see it. */
-static bool repairable(const Net *net, const PendingWrap *p) {
-  const UeState *st = st_of(net, p->ue);
+static bool repairable(const Net *net, uint32_t ue, const UePendingWrap *p) {
+  const UeState *st = st_of(net, ue);
   if (!st->moved || !st->member || p->asked || !kt_tree_node_keys(net->tree) ||
       KT_KEY_ID_KIND(p->wrap.under.id) != KT_KEY_SUBGROUP)
     return false;
-  const KtKey *held = held_key(net, p->ue, p->wrap.under.id);
+  const KtKey *held = held_key(net, ue, p->wrap.under.id);
   return held && held->ref.id == p->wrap.under.id && held->ref.version != 0 &&
          held->ref.version < p->wrap.under.version;
 }
@@ -390,13 +400,14 @@ static bool repairable(const Net *net, const PendingWrap *p) {
  * progress nothing is asked (its confirm arms the timer again). */
 static void arm_repair(Net *net, uint32_t ue) {
   UeState *st = st_of(net, ue);
-  if (st->repair_armed || !st->moved || !st->member || !st->may_pend)
+  if (st->repair_armed || !st->moved || !st->member || !st->pends)
     return;
-  const GArray *pending = ues(net)->pending;
+  guint n;
+  const UePendingWrap *kept = ue_pending_of(ues(net)->pending, ue, &n);
   double oldest = -1.0;
-  for (guint i = 0; i < pending->len; i++) {
-    const PendingWrap *p = &g_array_index(pending, PendingWrap, i);
-    if (p->ue == ue && repairable(net, p) && (oldest < 0.0 || p->since < oldest))
+  for (guint i = 0; i < n; i++) {
+    const UePendingWrap *p = &kept[i];
+    if (repairable(net, ue, p) && (oldest < 0.0 || p->since < oldest))
       oldest = p->since;
   }
   if (oldest < 0.0)
@@ -409,14 +420,13 @@ static void arm_repair(Net *net, uint32_t ue) {
 }
 
 static void pend(Net *net, uint32_t ue, uint32_t seq, const KtWrap *wrap) {
-  const PendingWrap *again = ues(net)->again;
-  PendingWrap p = {.ue = ue,
-                   .seq = seq,
-                   .wrap = *wrap,
-                   .since = again ? again->since : sim_now(),
-                   .asked = again ? again->asked : 0};
-  g_array_append_val(ues(net)->pending, p);
-  st_of(net, ue)->may_pend = 1;
+  const UePendingWrap *again = ues(net)->again;
+  UePendingWrap p = {.seq = seq,
+                     .wrap = *wrap,
+                     .since = again ? again->since : sim_now(),
+                     .asked = again ? again->asked : 0};
+  ue_pending_add(ues(net)->pending, ue, &p);
+  st_of(net, ue)->pends = 1;
   arm_repair(net, ue);
   if (ues(net)->recovery && st_of(net, ue)->member)
     ue_recovery_waiting(net, ues(net)->recovery, ue); /* it may never come */
@@ -429,13 +439,14 @@ static void pend(Net *net, uint32_t ue, uint32_t seq, const KtWrap *wrap) {
  * left a wrap waiting for good when none came (the end of key traffic). */
 static void check_repair(Net *net, uint32_t ue) {
   const UeState *st = st_of(net, ue);
-  if (!st->moved || !st->member || st->busy != UE_IDLE || !st->may_pend)
+  if (!st->moved || !st->member || st->busy != UE_IDLE || !st->pends)
     return;
-  GArray *pending = ues(net)->pending;
-  const PendingWrap *oldest = NULL;
-  for (guint i = 0; i < pending->len; i++) {
-    PendingWrap *p = &g_array_index(pending, PendingWrap, i);
-    if (p->ue != ue || !repairable(net, p) || p->since + UE_REPAIR_WAIT > sim_now() + 1e-9)
+  guint n;
+  UePendingWrap *kept = ue_pending_of(ues(net)->pending, ue, &n);
+  const UePendingWrap *oldest = NULL; /* (the first to arrive of equal ages) */
+  for (guint i = 0; i < n; i++) {
+    UePendingWrap *p = &kept[i];
+    if (!repairable(net, ue, p) || p->since + UE_REPAIR_WAIT > sim_now() + 1e-9)
       continue;
     if (!oldest || p->since < oldest->since)
       oldest = p;
@@ -453,36 +464,23 @@ static void check_repair(Net *net, uint32_t ue) {
 static void process_wrap(Net *net, uint32_t ue, uint32_t seq, const KtWrap *wrap);
 static void compute_keys(Net *net, uint32_t ue, uint32_t seq);
 
+/* The UE installed a key: its kept wraps are taken out and processed
+ * again, in arrival order (ue_pending.h); pend keeps those that still do
+ * not open, at the end of its list in the same order. */
 static void retry_pending(Net *net, uint32_t ue) {
-  /* the list is short (only wraps racing their key); take this UE's out,
-   * then process them again */
   UeState *st = st_of(net, ue);
-  if (!st->may_pend)
+  if (!st->pends)
     return;
-  GArray *pending = ues(net)->pending;
-  GArray *mine = NULL;
-  for (guint i = 0; i < pending->len;) {
-    PendingWrap *p = &g_array_index(pending, PendingWrap, i);
-    if (p->ue != ue) {
-      i++;
-      continue;
-    }
-    if (!mine)
-      mine = g_array_new(FALSE, FALSE, sizeof(PendingWrap));
-    g_array_append_val(mine, *p);
-    g_array_remove_index_fast(pending, i);
-  }
-  st->may_pend = 0; /* pend sets it again for what is kept once more */
-  if (!mine)
-    return;
+  GArray *mine = ue_pending_take(ues(net)->pending, ue);
+  st->pends = 0; /* pend sets it again for what is kept once more */
   for (guint i = 0; i < mine->len; i++) {
-    PendingWrap *p = &g_array_index(mine, PendingWrap, i);
-    const PendingWrap *outer = ues(net)->again; /* (installs nest) */
+    const UePendingWrap *p = &g_array_index(mine, UePendingWrap, i);
+    const UePendingWrap *outer = ues(net)->again; /* (installs nest) */
     ues(net)->again = p;
-    process_wrap(net, p->ue, p->seq, &p->wrap);
+    process_wrap(net, ue, p->seq, &p->wrap);
     ues(net)->again = outer;
   }
-  g_array_free(mine, TRUE);
+  g_array_unref(mine);
 }
 
 /* Node keys: a UE whose leave was accepted stops waiting for the node keys
@@ -490,15 +488,13 @@ static void retry_pending(Net *net, uint32_t ue) {
  * the RNC sends it no key after the leave). Other schemes keep theirs (a
  * newer version of a key it holds can still come and open the wrap). */
 static void drop_pending(Net *net, uint32_t ue) {
-  UeState *st = st_of(net, ue);
-  GArray *pending = ues(net)->pending;
-  for (guint i = 0; st->may_pend && i < pending->len;) {
-    if (g_array_index(pending, PendingWrap, i).ue == ue)
-      g_array_remove_index(pending, i);
-    else
-      i++;
-  }
-  st->may_pend = 0;
+  drop_kept(net, ue, NULL, 0);
+}
+
+/* A wrap under a key id the UE has no slot for. */
+static bool not_held(const UePendingWrap *w, void *ctx) {
+  const KeptCtx *c = ctx;
+  return !held_key(c->net, c->ue, w->wrap.under.id);
 }
 
 /* The end of a joiner's wait (see above): the wraps it kept under node ids
@@ -509,14 +505,7 @@ static void end_wait(Net *net, uint32_t ue) {
     return;
   radio_index_remove(net->radio, ue, RADIO_INDEX_ANY, &st->link);
   st->waiting = 0;
-  GArray *pending = ues(net)->pending;
-  for (guint i = 0; st->may_pend && i < pending->len;) {
-    const PendingWrap *p = &g_array_index(pending, PendingWrap, i);
-    if (p->ue == ue && !held_key(net, ue, p->wrap.under.id))
-      g_array_remove_index(pending, i);
-    else
-      i++;
-  }
+  drop_kept(net, ue, not_held, 0);
 }
 
 static void install(Net *net, uint32_t ue, uint32_t seq, const KtKey *key) {
@@ -754,17 +743,16 @@ static bool has_pending(const Net *net, uint32_t ue);
 
 /* The move is over: wraps kept for a sub-group key it does not hold (its
  * new one came first, or it was never its) are not for it. */
+static bool foreign(const UePendingWrap *w, void *ctx) {
+  const KeptCtx *c = ctx;
+  if (KT_KEY_ID_KIND(w->wrap.under.id) != KT_KEY_SUBGROUP)
+    return false;
+  const KtKey *held = held_key(c->net, c->ue, w->wrap.under.id);
+  return !held || held->ref.id != w->wrap.under.id;
+}
+
 static void drop_foreign_pending(Net *net, uint32_t ue) {
-  GArray *pending = ues(net)->pending;
-  for (guint i = 0; st_of(net, ue)->may_pend && i < pending->len;) {
-    const PendingWrap *p = &g_array_index(pending, PendingWrap, i);
-    const KtKey *held = p->ue == ue ? held_key(net, ue, p->wrap.under.id) : NULL;
-    if (p->ue == ue && KT_KEY_ID_KIND(p->wrap.under.id) == KT_KEY_SUBGROUP &&
-        (!held || held->ref.id != p->wrap.under.id))
-      g_array_remove_index(pending, i);
-    else
-      i++;
-  }
+  drop_kept(net, ue, foreign, 0);
 }
 
 /* A key assignment to this UE, or heard on its cell: its wraps. */
@@ -1003,7 +991,7 @@ static bool plain_wrap(Net *net, CommonBatch *b, uint32_t ue, uint32_t seq, cons
 static void common_holder(Net *net, CommonBatch *b, uint32_t ue, const Msg *msg) {
   const UeState *st = st_of(net, ue);
   uint8_t i = 0;
-  if (st->busy != UE_MOVING && !st->may_pend)
+  if (st->busy != UE_MOVING && !st->pends)
     while (i < msg->n_wraps && plain_wrap(net, b, ue, msg->seq, &msg->wraps[i], &b->memo[i]))
       i++;
   if (i == msg->n_wraps && msg->n_wraps == 1)
@@ -1094,25 +1082,20 @@ static void ue_on_common(Net *net, const uint32_t *to, guint n, NetElement from,
 /* Wraps waiting at `ue` under a node key it does not hold and the tree no
  * longer has (a later event deleted the node after they were sent): no
  * key will ever open them, and a key request cannot bring one. */
+static bool vanished(const UePendingWrap *w, void *ctx) {
+  const KeptCtx *c = ctx;
+  return KT_KEY_ID_KIND(w->wrap.under.id) == KT_KEY_SUBGROUP &&
+         !held_key(c->net, c->ue, w->wrap.under.id) &&
+         kt_tree_key(c->net->tree, w->wrap.under.id) == NULL;
+}
+
 static void drop_vanished_pending(Net *net, uint32_t ue) {
-  GArray *pending = ues(net)->pending;
-  for (guint i = 0; st_of(net, ue)->may_pend && i < pending->len;) {
-    const PendingWrap *p = &g_array_index(pending, PendingWrap, i);
-    if (p->ue == ue && kt_tree_node_keys(net->tree) &&
-        KT_KEY_ID_KIND(p->wrap.under.id) == KT_KEY_SUBGROUP &&
-        !held_key(net, ue, p->wrap.under.id) && kt_tree_key(net->tree, p->wrap.under.id) == NULL)
-      g_array_remove_index(pending, i);
-    else
-      i++;
-  }
+  if (kt_tree_node_keys(net->tree))
+    drop_kept(net, ue, vanished, 0);
 }
 
 static bool has_pending(const Net *net, uint32_t ue) {
-  const GArray *pending = ues(net)->pending;
-  for (guint i = 0; st_of(net, ue)->may_pend && i < pending->len; i++)
-    if (g_array_index(pending, PendingWrap, i).ue == ue)
-      return true;
-  return false;
+  return st_of(net, ue)->pends;
 }
 
 static void send_context_request(Net *net, uint32_t ue, MsgType type, uint32_t seq);
@@ -1167,7 +1150,7 @@ static void ue_init(Net *net, const KtKey *core_key) {
   (void)core_key; /* a UE never holds it */
   Ues *u = g_new0(Ues, 1);
   u->ue = g_new0(UeState, net->cfg.ue_capacity ? net->cfg.ue_capacity : 1);
-  u->pending = g_array_new(FALSE, FALSE, sizeof(PendingWrap));
+  u->pending = ue_pending_new();
   if (net->cfg.loss.recovery)
     u->recovery = ue_recovery_new(net->cfg.ue_capacity);
   if (net->cfg.loss.nas)
@@ -1192,7 +1175,7 @@ static void ue_fini(Net *net) {
   g_assert(key_pool_size(u->keys) == 0);
   key_pool_free(u->keys);
   g_free(u->ue);
-  g_array_free(u->pending, TRUE);
+  ue_pending_free(u->pending);
   g_array_free(u->installs, TRUE);
   ue_recovery_free(u->recovery);
   ue_nas_free(u->nas);
@@ -1493,13 +1476,13 @@ uint64_t ue_data_verify_mismatches(const Net *net) {
 }
 
 uint32_t ue_pending_wraps(const Net *net) {
-  return ues(net)->pending->len;
+  return ue_pending_count(ues(net)->pending);
+}
+
+static bool is_member(uint32_t ue, const void *net) {
+  return st_of(net, ue)->member;
 }
 
 uint32_t ue_member_pending_wraps(const Net *net) {
-  uint32_t n = 0;
-  const GArray *pending = ues(net)->pending;
-  for (guint i = 0; i < pending->len; i++)
-    n += st_of(net, g_array_index(pending, PendingWrap, i).ue)->member;
-  return n;
+  return ue_pending_count_of(ues(net)->pending, is_member, net);
 }
