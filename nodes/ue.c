@@ -82,15 +82,15 @@ typedef struct {
 } UeAction;
 
 typedef struct {
-  UeState *ue; /* per UE id */
-  UePending *pending; /* wraps kept under a key version not held yet (ue_pending.h) */
+  UeState *ue;         /* per UE id */
+  UePending *pending;  /* wraps kept under a key version not held yet (ue_pending.h) */
   GHashTable *waiting; /* ue -> GArray of UeAction, in order; only UEs that wait */
   uint64_t verify_mismatches;
-  UeRecovery *recovery;     /* with [reliability] recovery; NULL otherwise */
-  UeNas *nas;               /* with lossy dedicated channels; NULL otherwise */
-  KeyPool *keys;            /* what the slots hold */
+  UeRecovery *recovery;       /* with [reliability] recovery; NULL otherwise */
+  UeNas *nas;                 /* with lossy dedicated channels; NULL otherwise */
+  KeyPool *keys;              /* what the slots hold */
   const UePendingWrap *again; /* the entry being processed again (retry_pending) */
-  GArray *installs;         /* uint32 UEs: ue_on_common's group installs to report */
+  GArray *installs;           /* uint32 UEs: ue_on_common's group installs to report */
 } Ues;
 
 static Ues *ues(const Net *net) {

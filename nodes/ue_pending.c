@@ -10,8 +10,7 @@ struct UePending {
 
 UePending *ue_pending_new(void) {
   UePending *s = g_new0(UePending, 1);
-  s->of = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
-                                (GDestroyNotify)g_array_unref);
+  s->of = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)g_array_unref);
   return s;
 }
 

@@ -192,6 +192,8 @@ static const Rank ranks[] = {
     {"radio.c", 0, "radio.h"},
     {"key_pool.h", 0, NULL},
     {"key_pool.c", 0, "key_pool.h"},
+    {"ue_pending.h", 0, NULL},
+    {"ue_pending.c", 0, "ue_pending.h"},
     {"plan.h", 0, NULL},
     {"plan.c", 0, "plan.h"},
     {"unwrap_share.h", 0, NULL},
