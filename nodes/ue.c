@@ -471,16 +471,16 @@ static void retry_pending(Net *net, uint32_t ue) {
   UeState *st = st_of(net, ue);
   if (!st->pends)
     return;
-  GArray *mine = ue_pending_take(ues(net)->pending, ue);
+  UePendingList *mine = ue_pending_take(ues(net)->pending, ue);
   st->pends = 0; /* pend sets it again for what is kept once more */
   for (guint i = 0; i < mine->len; i++) {
-    const UePendingWrap *p = &g_array_index(mine, UePendingWrap, i);
+    const UePendingWrap *p = &mine->w[i];
     const UePendingWrap *outer = ues(net)->again; /* (installs nest) */
     ues(net)->again = p;
     process_wrap(net, ue, p->seq, &p->wrap);
     ues(net)->again = outer;
   }
-  g_array_unref(mine);
+  g_free(mine);
 }
 
 /* Node keys: a UE whose leave was accepted stops waiting for the node keys

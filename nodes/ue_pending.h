@@ -7,7 +7,9 @@
  * still does not open) goes to the end, so the wraps kept again keep their
  * order among themselves. The order depends on nothing but that UE's own
  * history. Only UEs that keep a wrap have a list (no memory per UE
- * otherwise), and every operation on one UE's wraps costs time in
+ * otherwise; a list is one block sized to its wraps: bursts of thousands of
+ * UEs keeping one wrap each for a few milliseconds are common with LKH),
+ * and every operation on one UE's wraps costs time in
  * proportion to that UE's wraps, not to every UE's.
  *
  * What a wrap means (whether it opens, whether to drop it) is the UE's
@@ -31,6 +33,12 @@ typedef struct {
   uint8_t asked; /* the key repair asked for it (once) */
 } UePendingWrap;
 
+/* A UE's wraps as ue_pending_take hands them over. */
+typedef struct {
+  guint len, cap;
+  UePendingWrap w[]; /* in arrival order */
+} UePendingList;
+
 UePending *ue_pending_new(void);
 void ue_pending_free(UePending *store);
 
@@ -41,8 +49,8 @@ bool ue_pending_has(const UePending *store, uint32_t ue);
  * mark (`asked`); valid until the store next changes. */
 UePendingWrap *ue_pending_of(UePending *store, uint32_t ue, guint *n);
 /* Takes every wrap of `ue` out, in order (NULL if none): the caller owns
- * the array (g_array_unref). */
-GArray *ue_pending_take(UePending *store, uint32_t ue);
+ * the list (g_free). */
+UePendingList *ue_pending_take(UePending *store, uint32_t ue);
 
 /* Whether a wrap is to be dropped; `ctx` is the caller's. */
 typedef bool (*UePendingMatch)(const UePendingWrap *w, void *ctx);

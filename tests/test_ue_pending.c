@@ -53,11 +53,11 @@ static void test_order(void) {
   g_assert_false(ue_pending_has(s, 5)); /* a UE that kept nothing */
 
   /* a retry of a: all four taken, in arrival order; b's untouched */
-  GArray *taken = ue_pending_take(s, a);
+  UePendingList *taken = ue_pending_take(s, a);
   g_assert_nonnull(taken);
   g_assert_cmpuint(taken->len, ==, 4);
   for (guint i = 0; i < 4; i++)
-    g_assert_cmpuint(g_array_index(taken, UePendingWrap, i).seq, ==, want_a[i]);
+    g_assert_cmpuint(taken->w[i].seq, ==, want_a[i]);
   g_assert_false(ue_pending_has(s, a));
   g_assert_cmpuint(ue_pending_count(s), ==, 3);
   assert_list(s, b, want_b, 3);
@@ -68,9 +68,9 @@ static void test_order(void) {
    * (b's list is its own: a's do not go between b's) */
   UePendingWrap w8 = wrap(8, 1);
   ue_pending_add(s, b, &w8);
-  ue_pending_add(s, a, &g_array_index(taken, UePendingWrap, 1));
-  ue_pending_add(s, a, &g_array_index(taken, UePendingWrap, 3));
-  g_array_unref(taken);
+  ue_pending_add(s, a, &taken->w[1]);
+  ue_pending_add(s, a, &taken->w[3]);
+  g_free(taken);
   UePendingWrap w9 = wrap(9, 1);
   ue_pending_add(s, a, &w9);
   const uint32_t want_a2[] = {3, 6, 9}, want_b2[] = {2, 5, 7, 8};
