@@ -45,10 +45,13 @@ static gpointer holders_key(uint32_t cell, uint32_t key_id) {
 }
 
 /* The (cell, key id) keys differ in both halves (a node id spans cells):
- * mix them (g_direct_hash would keep the low 32 bits, the key id alone). */
+ * mix all 64 bits (g_direct_hash would keep the low 32, the key id alone;
+ * folding the halves together first, key id ^ cell, made keys collide
+ * wherever sub-group indices follow their cells, and a lookup walked long
+ * probe chains at a million members). */
 static guint holders_hash(gconstpointer k) {
-  guint64 v = GPOINTER_TO_SIZE(k);
-  return (guint)((v ^ v >> 32) * 0x9e3779b1u);
+  guint64 v = GPOINTER_TO_SIZE(k) * UINT64_C(0x9e3779b97f4a7c15);
+  return (guint)(v >> 32);
 }
 
 typedef struct {

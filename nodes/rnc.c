@@ -10,7 +10,9 @@
  * whole tree), on the RAB assignment request / the activation accept from
  * the core in embodiment 1 (the group key lives at the BM-SC). The plan's
  * life cycle is nodes/plan.c's. With batch rekeying in embodiment 2 the RNC
- * gathers the requests and rekeys on its own timer (nodes/batch.h). */
+ * gathers the requests and rekeys on its own timer (nodes/batch.h). The
+ * RNC's part of a handover is nodes/rnc_move.c's, the movers' key repair
+ * nodes/rnc_repair.c's; what the three share is nodes/rnc_private.h. */
 #include "nodes/rnc.h"
 
 #include <sodium.h>
@@ -22,49 +24,7 @@
 #include "nodes/plan.h"
 #include "nodes/radio.h"
 #include "nodes/recovery.h"
-
-enum { RNC_TIMER_BATCH = 0, RNC_TIMER_PERIODIC = 1 /* .. 2 */, RNC_TIMER_ROUND = 0x10 };
-
-typedef struct {
-  KtKey group;        /* this RNC's copy of its scope's group key (version 0 = none) */
-  uint32_t group_seq; /* the event that made `group` (NET_NO_SEQ: none) */
-  BatchBuffer batch;
-  GArray *owed; /* OwedKeys: movers owed the group key on its way (repair_keys) */
-} Rnc;
-
-/* A mover whose move ended here while a newer group key than its own was
- * on its way through the core: when this RNC's copy reaches `version`,
- * the UE gets the keys of its place (move `seq`) unless that key's
- * deliveries here reach it (pay_owed). */
-typedef struct {
-  uint32_t ue, version, seq;
-} OwedKeys;
-
-typedef struct {
-  KtKey core_key; /* network-domain key shared with the BM-SC (embodiment 1) */
-  Rnc *rnc;       /* per RNC */
-  /* NAS retransmission on (cfg.loss.nas): per UE id, 1 + the seq of its
-   * last context request taken up by an RNC (0: none) */
-  uint32_t *handled;
-  RecoveryRounds *rounds; /* multicast rounds of recovery; NULL: none */
-} Rncs;
-
-static Rnc *rnc_of(Net *net, uint32_t rnc) {
-  g_assert(rnc < net->n_rnc);
-  return &((Rncs *)net->state[NET_RNC])->rnc[rnc];
-}
-
-static const KtKey *core_key(const Net *net) {
-  return &((const Rncs *)net->state[NET_RNC])->core_key;
-}
-
-static NetElement me(uint32_t rnc) {
-  return (NetElement){NET_RNC, rnc};
-}
-
-static void reject(Net *net, uint32_t rnc, const char *why) {
-  net_reject(net, me(rnc), why);
-}
+#include "nodes/rnc_private.h"
 
 /* The value of `ref` as this RNC can use it. A group key is the RNC's own
  * copy (from the BM-SC in embodiment 1); a sub-group or private key is the
@@ -145,7 +105,7 @@ static bool add_delivery(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *pla
     return false; /* the sub-group (node) emptied and was deleted while the
                    * group key was on its way from the BM-SC: nobody is left */
   if (!under) {
-    reject(net, rnc, "no usable wrapping key for a planned delivery");
+    rnc_reject(net, rnc, "no usable wrapping key for a planned delivery");
     return false;
   }
   uint8_t first = msg->n_wraps;
@@ -154,7 +114,7 @@ static bool add_delivery(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *pla
       continue;
     const KtKey *key = resolve(net, rnc, plan, kt_delivery_key(plan, d, k));
     if (!key) {
-      reject(net, rnc, "no value for a planned key");
+      rnc_reject(net, rnc, "no value for a planned key");
       msg->n_wraps = first;
       return false;
     }
@@ -164,7 +124,7 @@ static bool add_delivery(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *pla
                  * (embodiment 1): the group key this RNC has is one from
                  * before its join (a move's eager rekey of its new sub-group
                  * would hand it over); its join brings the new one */
-    net_wrap(net, me(rnc), seq, &msg->wraps[msg->n_wraps++], key, under);
+    net_wrap(net, rnc_me(rnc), seq, &msg->wraps[msg->n_wraps++], key, under);
   }
   if (d->target != KT_TO_UE)
     kt_tree_audience_cells(net->tree, d, cells);
@@ -209,8 +169,8 @@ static void send_message(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *pla
   net_send_common(net, rnc, cells, &msg);
 }
 
-static void execute(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *plan, KtStage stage,
-                    bool joiner_p2p) {
+void rnc_execute(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *plan, KtStage stage,
+                 bool joiner_p2p) {
   guint len = plan->deliveries->len;
   for (guint i = 0; i < len; i++) {
     const KtDelivery *d = &g_array_index(plan->deliveries, KtDelivery, i);
@@ -227,19 +187,19 @@ static void execute(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *plan, Kt
 
 /* Embodiment 2: the RNC holds the whole tree of its group, so it carries
  * out the group part at once, the new group key being its own. */
-static void execute_group_part(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *plan) {
+void rnc_execute_group_part(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *plan) {
   Rnc *r = rnc_of(net, rnc);
   const KtKey *next = plan_new_group_key(plan);
   if (next) {
     r->group = *next;
     r->group_seq = seq;
   }
-  execute(net, rnc, seq, plan, KT_STAGE_GROUP, false);
-  execute(net, rnc, seq, plan, KT_STAGE_GROUP, true);
+  rnc_execute(net, rnc, seq, plan, KT_STAGE_GROUP, false);
+  rnc_execute(net, rnc, seq, plan, KT_STAGE_GROUP, true);
   if (plan->group_retired)
     data_key_retired(net, plan->scope, &r->group);
   else if (next)
-    data_key_sent(net, me(rnc), plan->scope, &r->group);
+    data_key_sent(net, rnc_me(rnc), plan->scope, &r->group);
 }
 
 /* NAS retransmission (docs/reliability.md, "Lost signalling"): a request
@@ -265,11 +225,11 @@ static bool nas_answered(Net *net, uint32_t rnc, const Msg *msg, bool join) {
 
 static void on_request(Net *net, uint32_t rnc, NetElement from, const Msg *msg) {
   if (from.kind != NET_UE || msg->ue != from.index) {
-    reject(net, rnc, "context request not from the UE it names");
+    rnc_reject(net, rnc, "context request not from the UE it names");
     return;
   }
   if (msg->cell >= net->n_cells || net_rnc_of_cell(net, msg->cell) != rnc) {
-    reject(net, rnc, "context request for a cell of another RNC");
+    rnc_reject(net, rnc, "context request for a cell of another RNC");
     return;
   }
   bool join = msg->type == MSG_ACTIVATE_REQ;
@@ -286,20 +246,21 @@ static void on_request(Net *net, uint32_t rnc, NetElement from, const Msg *msg) 
     double delay;
     if (net->cfg.embodiment == 2 && batch_gather(&rnc_of(net, rnc)->batch, msg->seq, join, msg->ue,
                                                  msg->cell, net->cfg.batch_interval, &delay))
-      net_set_timer(net, me(rnc), delay, RNC_TIMER_BATCH);
-    net_send_link(net, me(rnc), sgsn, msg);
+      net_set_timer(net, rnc_me(rnc), delay, RNC_TIMER_BATCH);
+    net_send_link(net, rnc_me(rnc), sgsn, msg);
     return;
   }
   KtPlan *plan = plan_begin(net->plans, msg->seq);
   if (!plan) {
-    reject(net, rnc, "context request for an event already in progress");
+    rnc_reject(net, rnc, "context request for an event already in progress");
     return;
   }
   bool ok = join ? kt_tree_join(net->tree, msg->ue, msg->cell, net->cfg.join_rekey, plan)
                  : kt_tree_leave(net->tree, msg->ue, plan);
   if (!ok) {
     plan_close(net->plans, msg->seq);
-    reject(net, rnc, join ? "activation of a UE that is a member" : "deactivation of a non-member");
+    rnc_reject(net, rnc,
+               join ? "activation of a UE that is a member" : "deactivation of a non-member");
     return;
   }
   /* the RNC admits the UE to (releases it from) its cell's MBMS bearer */
@@ -316,26 +277,26 @@ static void on_request(Net *net, uint32_t rnc, NetElement from, const Msg *msg) 
   if (net->obs.on_plan)
     net->obs.on_plan(net->obs.ctx, msg->seq, plan, kt_tree_scope_members(net->tree, plan->scope));
 
-  execute(net, rnc, msg->seq, plan, KT_STAGE_LOCAL, false);
+  rnc_execute(net, rnc, msg->seq, plan, KT_STAGE_LOCAL, false);
   if (net->cfg.embodiment == 2) {
-    execute_group_part(net, rnc, msg->seq, plan);
+    rnc_execute_group_part(net, rnc, msg->seq, plan);
     plan_close(net->plans, msg->seq);
   } else {
     plan_await(net->plans, msg->seq, net->n_rnc);
   }
-  net_send_link(net, me(rnc), sgsn, msg);
+  net_send_link(net, rnc_me(rnc), sgsn, msg);
 }
 
 /* A group key from the core, wrapped under the core key: install it if it is
  * newer than the RNC's copy. */
-static bool take_group_key(Net *net, uint32_t rnc, const Msg *msg) {
+bool rnc_take_group_key(Net *net, uint32_t rnc, const Msg *msg) {
   if (msg->n_wraps < 1 || KT_KEY_ID_KIND(msg->wraps[0].key.id) != KT_KEY_GROUP) {
-    reject(net, rnc, "core message without a group key");
+    rnc_reject(net, rnc, "core message without a group key");
     return false;
   }
   KtKey key;
-  if (!net_unwrap(net, me(rnc), &key, &msg->wraps[0], core_key(net))) {
-    reject(net, rnc, "group key from the core does not open under the core key");
+  if (!net_unwrap(net, rnc_me(rnc), &key, &msg->wraps[0], rnc_core_key(net))) {
+    rnc_reject(net, rnc, "group key from the core does not open under the core key");
     return false;
   }
   KtKey *own = &rnc_of(net, rnc)->group;
@@ -355,25 +316,23 @@ static bool take_node_keys(Net *net, uint32_t rnc, const Msg *msg, const KtPlan 
   for (uint8_t i = 1; i < msg->n_wraps; i++) {
     KtKey key;
     if (KT_KEY_ID_KIND(msg->wraps[i].key.id) != KT_KEY_SUBGROUP ||
-        !net_unwrap(net, me(rnc), &key, &msg->wraps[i], core_key(net))) {
-      reject(net, rnc, "node key from the core does not open under the core key");
+        !net_unwrap(net, rnc_me(rnc), &key, &msg->wraps[i], rnc_core_key(net))) {
+      rnc_reject(net, rnc, "node key from the core does not open under the core key");
       return false;
     }
     const KtKey *planned = plan ? kt_plan_key(plan, key.ref) : NULL;
     bool same = !plan || (planned && sodium_memcmp(planned->bytes, key.bytes, KT_KEYBYTES) == 0);
     kt_key_wipe(&key);
     if (!same) {
-      reject(net, rnc, "node key from the core differs from the plan");
+      rnc_reject(net, rnc, "node key from the core differs from the plan");
       return false;
     }
   }
   return true;
 }
 
-static void pay_owed(Net *net, uint32_t rnc, const KtPlan *plan);
-
 static void on_rab_assignment(Net *net, uint32_t rnc, const Msg *msg) {
-  if (!take_group_key(net, rnc, msg))
+  if (!rnc_take_group_key(net, rnc, msg))
     return;
   const KtPlan *plan = plan_get(net->plans, msg->seq);
   if (!take_node_keys(net, rnc, msg, plan))
@@ -382,15 +341,15 @@ static void on_rab_assignment(Net *net, uint32_t rnc, const Msg *msg) {
    * carried out again: plan_rnc_first) */
   bool work = plan && plan_has_group_work(plan, rnc) && plan_rnc_first(net->plans, msg->seq, rnc);
   if (work)
-    execute(net, rnc, msg->seq, plan, KT_STAGE_GROUP, false);
-  pay_owed(net, rnc, plan);
+    rnc_execute(net, rnc, msg->seq, plan, KT_STAGE_GROUP, false);
+  rnc_pay_owed(net, rnc, plan);
   if (work)
     plan_part_done(net->plans, msg->seq);
 }
 
 static void forward_to_ue(Net *net, uint32_t rnc, const Msg *msg) {
   if (!radio_ue_seen(net->radio, msg->ue)) {
-    reject(net, rnc, "accept for an unknown UE");
+    rnc_reject(net, rnc, "accept for an unknown UE");
     return;
   }
   Msg to_ue = *msg;
@@ -400,12 +359,12 @@ static void forward_to_ue(Net *net, uint32_t rnc, const Msg *msg) {
 
 static void on_activate_accept(Net *net, uint32_t rnc, const Msg *msg) {
   if (net->cfg.embodiment == 1) {
-    if (!take_group_key(net, rnc, msg))
+    if (!rnc_take_group_key(net, rnc, msg))
       return;
     /* (batch: the joiner's keys come with the batch, not the accept) */
     const KtPlan *plan = net->cfg.batch ? NULL : plan_get(net->plans, msg->seq);
     if (plan) {
-      execute(net, rnc, msg->seq, plan, KT_STAGE_GROUP, true);
+      rnc_execute(net, rnc, msg->seq, plan, KT_STAGE_GROUP, true);
       plan_part_done(net->plans, msg->seq);
     }
   }
@@ -420,8 +379,8 @@ static void on_data(Net *net, uint32_t rnc, const KtData *in) {
   const KtData *out = in;
   if (net->cfg.embodiment == 2) {
     unsigned char payload[KT_DATA_MAX_PAYLOAD];
-    if (kt_data_open(payload, in, core_key(net)) != 0) {
-      reject(net, rnc, "data packet does not open under the core key");
+    if (kt_data_open(payload, in, rnc_core_key(net)) != 0) {
+      rnc_reject(net, rnc, "data packet does not open under the core key");
       return;
     }
     if (radio_rnc_listeners(net->radio, rnc) == 0)
@@ -432,375 +391,6 @@ static void on_data(Net *net, uint32_t rnc, const KtData *in) {
   }
   radio_bearer_cells(net->radio, rnc, net->scratch);
   net_send_data_common(net, rnc, net->scratch, out);
-}
-
-/* ---- handover (docs/flows.md, "Handover") ------------------------------- */
-
-static void confirm_move(Net *net, uint32_t rnc, const Msg *req) {
-  Msg msg;
-  msg_init(&msg, MSG_CELL_UPDATE_CONFIRM, req->seq);
-  msg.ue = req->ue;
-  msg.cell = req->cell;
-  msg.from_cell = req->from_cell;
-  net_send_dch_down(net, rnc, req->ue, &msg);
-}
-
-static void relocate(Net *net, uint32_t rnc, const Msg *in, MsgType type, const KtKey *group) {
-  Msg msg = *in;
-  msg.type = type;
-  msg.n_wraps = 0;
-  if (group) {
-    /* embodiment 1: the UE's MBMS context moves with the group key in use
-     * here, under the core key (as an activation accept carries it) */
-    msg.n_wraps = 1;
-    net_wrap(net, me(rnc), NET_NO_SEQ /* signalling, not a rekey */, &msg.wraps[0], group,
-             core_key(net));
-  }
-  handover_forward(net, me(rnc), &msg);
-}
-
-/* Embodiment 1: the MBMS key change request of a handover, up to the
- * BM-SC (docs/flows.md, "Handover", step 7; with batch rekeying it has
- * the BM-SC gather the move). */
-static void move_to_bmsc(Net *net, uint32_t rnc, const Msg *msg) {
-  Msg up = *msg;
-  up.type = MSG_MOVE_KEY_REQ;
-  up.n_wraps = 0;
-  net_send_link(net, me(rnc), (NetElement){NET_SGSN, net_sgsn_of_rnc(net, rnc)}, &up);
-}
-
-/* Every key of `ue`'s place (the tree's, the group key as this RNC has
- * it) point-to-point under its private key, counted on event `seq`. */
-static void send_place_keys(Net *net, uint32_t rnc, uint32_t ue, uint32_t seq) {
-  const KtKey *own = &rnc_of(net, rnc)->group;
-  const KtKey *priv = kt_tree_key(net->tree, KT_KEY_ID(KT_KEY_PRIVATE, ue));
-  const KtKey *keys[MSG_MAX_WRAPS];
-  guint n = kt_tree_ue_keys(net->tree, ue, keys, G_N_ELEMENTS(keys));
-  if (priv == NULL || n == 0)
-    return;
-  Msg msg;
-  msg_init(&msg, MSG_KEY_ASSIGNMENT, seq);
-  msg.mode = MSG_P2P;
-  msg.ue = ue;
-  for (guint i = 0; i < n; i++) {
-    const KtKey *k = KT_KEY_ID_KIND(keys[i]->ref.id) == KT_KEY_GROUP ? own : keys[i];
-    if (KT_KEY_ID_KIND(k->ref.id) != KT_KEY_PRIVATE)
-      net_wrap(net, me(rnc), seq, &msg.wraps[msg.n_wraps++], k, priv);
-  }
-  net_send_dch_down(net, rnc, ue, &msg);
-}
-
-/* Key repair at the end of a move that keeps the UE's group
- * (docs/flows.md, "Key repair"): if the group key this RNC has is newer
- * than the one the UE said it holds (a new one went to its old cell while
- * it was changing cell), and the plan gives the mover nothing, it gets
- * every key of its place now; if a newer one is still in the core, the
- * RNC notes that it owes it (pay_owed). */
-static void repair_keys(Net *net, uint32_t rnc, const Msg *req, const KtPlan *plan) {
-  const KtKey *own = &rnc_of(net, rnc)->group;
-  if (own->ref.version == 0)
-    return;
-  /* Embodiment 1: a group key planned before the move, still in the core,
-   * newer than the UE's: its deliveries were planned where the UE was then
-   * (a point-to-point one at the old RNC, which no longer reaches it; a
-   * point-to-multipoint one under the sub-group it left). This RNC owes
-   * the UE that key: settled when the key arrives here (pay_owed). */
-  const KtKey *planned = kt_tree_group_key(net->tree, kt_tree_scope_of_rnc(net->tree, rnc));
-  if (net->cfg.embodiment == 1 && planned->ref.id == own->ref.id &&
-      planned->ref.version > own->ref.version && planned->ref.version > req->group_version) {
-    Rnc *r = rnc_of(net, rnc);
-    if (!r->owed)
-      r->owed = g_array_new(FALSE, FALSE, sizeof(OwedKeys));
-    OwedKeys o = {req->ue, planned->ref.version, req->seq};
-    g_array_append_val(r->owed, o);
-  }
-  for (guint i = 0; i < plan->deliveries->len; i++) {
-    const KtDelivery *d = &g_array_index(plan->deliveries, KtDelivery, i);
-    if (d->target == KT_TO_UE && d->target_id == req->ue)
-      return;
-  }
-  if (req->group_version < own->ref.version)
-    send_place_keys(net, rnc, req->ue, req->seq);
-}
-
-static bool has_ref(const KtKeyRef *refs, guint n, KtKeyRef ref) {
-  for (guint i = 0; i < n; i++)
-    if (kt_ref_equal(refs[i], ref))
-      return true;
-  return false;
-}
-
-/* Whether `plan` sends key `ref` to `ue` point-to-point through an RNC
- * other than `rnc`. */
-static bool sent_elsewhere(const KtPlan *plan, uint32_t rnc, uint32_t ue, KtKeyRef ref) {
-  for (guint i = 0; i < plan->deliveries->len; i++) {
-    const KtDelivery *d = &g_array_index(plan->deliveries, KtDelivery, i);
-    if (d->target != KT_TO_UE || d->target_id != ue || d->rnc == rnc)
-      continue;
-    for (guint k = 0; k < d->n_keys; k++)
-      if (kt_ref_equal(kt_delivery_key(plan, d, k), ref))
-        return true;
-  }
-  return false;
-}
-
-/* Whether the deliveries of `plan` that this RNC sends bring `ue` the
- * plan's group key where the tree has it now: point-to-point to it, or
- * under a key of its place that it holds. A version of that key which the
- * plan sent the UE point-to-point through another RNC (its old one, which
- * no longer reaches it) is held only if one of these deliveries brings it
- * too (3gpp: the leave's new MSK point-to-point there, the MTK under it
- * here; docs/flows.md, "Key repair"). */
-static bool plan_reaches(const Net *net, uint32_t rnc, const KtPlan *plan, uint32_t ue) {
-  if (!plan)
-    return false;
-  const KtKey *keys[MSG_MAX_WRAPS];
-  guint n = kt_tree_ue_keys(net->tree, ue, keys, G_N_ELEMENTS(keys));
-  KtKeyRef got[MSG_MAX_WRAPS]; /* the keys these deliveries bring it so far */
-  guint n_got = 0;
-  for (bool more = true; more;) { /* until no delivery brings it more */
-    more = false;
-    for (guint i = 0; i < plan->deliveries->len; i++) {
-      const KtDelivery *d = &g_array_index(plan->deliveries, KtDelivery, i);
-      if (d->rnc != rnc || d->stage != KT_STAGE_GROUP)
-        continue;
-      bool reaches = d->target == KT_TO_UE && d->target_id == ue;
-      for (guint k = 0; !reaches && d->target != KT_TO_UE && k < n; k++)
-        reaches = keys[k]->ref.id == d->under.id;
-      if (reaches && d->target != KT_TO_UE && sent_elsewhere(plan, rnc, ue, d->under))
-        reaches = has_ref(got, n_got, d->under);
-      for (guint k = 0; reaches && k < d->n_keys; k++) {
-        KtKeyRef key = kt_delivery_key(plan, d, k);
-        if (KT_KEY_ID_KIND(key.id) == KT_KEY_GROUP)
-          return true;
-        if (!has_ref(got, n_got, key) && n_got < G_N_ELEMENTS(got)) {
-          got[n_got++] = key;
-          more = true;
-        }
-      }
-    }
-  }
-  return false;
-}
-
-/* The group key this RNC has now (from the RAB assignment of `plan`, or
- * NULL) settles what it owes (repair_keys): a UE still a member here that
- * the plan's deliveries here do not reach gets the keys of its place. */
-static void pay_owed(Net *net, uint32_t rnc, const KtPlan *plan) {
-  Rnc *r = rnc_of(net, rnc);
-  for (guint i = 0; r->owed && i < r->owed->len;) {
-    OwedKeys o = g_array_index(r->owed, OwedKeys, i);
-    if (o.version > r->group.ref.version) {
-      i++;
-      continue;
-    }
-    g_array_remove_index(r->owed, i);
-    if (kt_tree_is_member(net->tree, o.ue) &&
-        net_rnc_of_cell(net, kt_tree_ue_cell(net->tree, o.ue)) == rnc &&
-        !plan_reaches(net, rnc, plan, o.ue))
-      send_place_keys(net, rnc, o.ue, o.seq);
-  }
-}
-
-/* A moved member's key repair request (it names the event whose wrap
- * waits, docs/flows.md "Key repair"): every key of its place, if it is a
- * member here. */
-static void on_repair_request(Net *net, uint32_t rnc, NetElement from, const Msg *req) {
-  if (from.kind != NET_UE || req->ue != from.index || req->ue >= net->cfg.ue_capacity ||
-      !kt_tree_is_member(net->tree, req->ue) ||
-      net_rnc_of_cell(net, kt_tree_ue_cell(net->tree, req->ue)) != rnc) {
-    reject(net, rnc, "key repair request of a UE that is no member here");
-    return;
-  }
-  send_place_keys(net, rnc, req->ue, req->seq);
-}
-
-/* Embodiment 2, another RNC: the old RNC's group loses the UE, a full leave
- * (at the old RNC, on the relocation request). */
-static void move_leave_part(Net *net, uint32_t rnc, const Msg *msg) {
-  if (net->obs.on_move)
-    net->obs.on_move(net->obs.ctx, msg->ue, msg->from_cell, msg->cell, true);
-  KtPlan *plan = plan_begin(net->plans, msg->seq);
-  if (!plan || !kt_tree_leave(net->tree, msg->ue, plan)) {
-    if (plan)
-      plan_close(net->plans, msg->seq);
-    reject(net, rnc, "relocation of a UE that is not a member here");
-    return;
-  }
-  uint32_t listening = radio_ue_cell(net->radio, msg->ue);
-  if (radio_bearer_has(net->radio, msg->ue, listening))
-    radio_bearer_leave(net->radio, msg->ue, listening);
-  /* (the UE drops the wraps it kept for its old group's keys itself, when
-   * its move is over: ue.c, drop_foreign_pending) */
-  plan_note_leavers(net->plans, plan);
-  if (net->obs.on_plan)
-    net->obs.on_plan(net->obs.ctx, msg->seq, plan, kt_tree_scope_members(net->tree, plan->scope));
-  execute(net, rnc, msg->seq, plan, KT_STAGE_LOCAL, false);
-  execute_group_part(net, rnc, msg->seq, plan);
-  plan_close(net->plans, msg->seq);
-}
-
-/* Embodiment 2, another RNC: the new RNC's group gains the UE, a join (at
- * the new RNC, on the relocation acknowledge). */
-static void move_join_part(Net *net, uint32_t rnc, const Msg *msg) {
-  KtPlan *plan = plan_begin(net->plans, msg->seq);
-  if (!plan || !kt_tree_join(net->tree, msg->ue, msg->cell, net->cfg.join_rekey, plan)) {
-    if (plan)
-      plan_close(net->plans, msg->seq);
-    reject(net, rnc, "relocation of a UE that is a member already");
-    return;
-  }
-  radio_bearer_join(net->radio, msg->ue, msg->cell);
-  if (net->obs.on_membership)
-    net->obs.on_membership(net->obs.ctx, msg->ue, msg->cell, true);
-  if (net->obs.on_plan)
-    net->obs.on_plan(net->obs.ctx, msg->seq, plan, kt_tree_scope_members(net->tree, plan->scope));
-  execute(net, rnc, msg->seq, plan, KT_STAGE_LOCAL, false);
-  execute_group_part(net, rnc, msg->seq, plan);
-  plan_close(net->plans, msg->seq);
-}
-
-/* Gathers one op of a move at this RNC's batch (embodiment 2). */
-static void gather_here(Net *net, uint32_t rnc, uint32_t seq, bool join, uint32_t ue,
-                        uint32_t cell) {
-  double delay;
-  if (batch_gather(&rnc_of(net, rnc)->batch, seq, join, ue, cell, net->cfg.batch_interval, &delay))
-    net_set_timer(net, me(rnc), delay, RNC_TIMER_BATCH);
-}
-
-/* Batch rekeying (docs/flows.md, "Handover", batch): a move is gathered as
- * a leave of its old cell and a join of its new one, at the holder of the
- * tree, and changes the keys at the batch. The signalling is that of any
- * move. Embodiment 2: within an RNC both ops at this RNC now; between
- * RNCs the leave at the old RNC on the relocation request, the join here
- * on the acknowledge. Embodiment 1: both at the BM-SC, told by the MBMS
- * key change request of a handover (sent here when the move is otherwise
- * over: at once within an RNC, on the acknowledge between RNCs). */
-static void move_batch(Net *net, uint32_t rnc, const Msg *msg) {
-  bool here = net_rnc_of_cell(net, msg->from_cell) == rnc;
-  if (!here) {
-    relocate(net, rnc, msg, MSG_RELOCATION_REQ, NULL);
-    return;
-  }
-  if (net->obs.on_move)
-    net->obs.on_move(net->obs.ctx, msg->ue, msg->from_cell, msg->cell, false);
-  if (net->cfg.embodiment == 2) {
-    gather_here(net, rnc, msg->seq, false, msg->ue, msg->from_cell);
-    gather_here(net, rnc, msg->seq, true, msg->ue, msg->cell);
-  } else {
-    move_to_bmsc(net, rnc, msg);
-  }
-  confirm_move(net, rnc, msg);
-}
-
-/* A cell update reaches the RNC of the UE's new cell. A move within the
- * UE's group is planned here at once (the key tree is one object); within
- * this RNC it is carried out and confirmed at once, otherwise the old RNC
- * does its part on the relocation request and this RNC the rest on the
- * acknowledge. Embodiment 2, another RNC: relocation first (leave there,
- * then join here). */
-static void on_cell_update(Net *net, uint32_t rnc, NetElement from, const Msg *msg) {
-  if (from.kind != NET_UE || msg->ue != from.index) {
-    reject(net, rnc, "cell update not from the UE it names");
-    return;
-  }
-  if (msg->cell >= net->n_cells || net_rnc_of_cell(net, msg->cell) != rnc ||
-      msg->from_cell >= net->n_cells || msg->from_cell == msg->cell) {
-    reject(net, rnc, "cell update for a cell of another RNC, or no move");
-    return;
-  }
-  if (net->obs.on_request)
-    net->obs.on_request(net->obs.ctx, msg->seq);
-  if (net->cfg.batch) {
-    move_batch(net, rnc, msg);
-    return;
-  }
-  if (kt_tree_ue_cell(net->tree, msg->ue) != msg->from_cell) {
-    /* not a member where it says it was: the radio moved, the keys
-     * cannot; confirmed so that the UE goes on */
-    reject(net, rnc, "cell update of a UE that is not a member of the cell it left");
-    confirm_move(net, rnc, msg);
-    return;
-  }
-  bool here = net_rnc_of_cell(net, msg->from_cell) == rnc;
-  if (!kt_tree_move_keeps_scope(net->tree, msg->ue, msg->cell)) {
-    relocate(net, rnc, msg, MSG_RELOCATION_REQ, NULL);
-    return;
-  }
-  KtPlan *plan = plan_begin(net->plans, msg->seq);
-  if (!plan) {
-    reject(net, rnc, "cell update for an event already in progress");
-    return;
-  }
-  if (net->obs.on_move)
-    net->obs.on_move(net->obs.ctx, msg->ue, msg->from_cell, msg->cell, false);
-  bool ok = kt_tree_move(net->tree, msg->ue, msg->cell, net->cfg.handover_rekey, plan);
-  g_assert(ok); /* checked above: a member, its cell, the same scope */
-  plan_note_leavers(net->plans, plan);
-  if (net->obs.on_plan)
-    net->obs.on_plan(net->obs.ctx, msg->seq, plan, kt_tree_scope_members(net->tree, plan->scope));
-  if (!here) {
-    relocate(net, rnc, msg, MSG_RELOCATION_REQ, NULL);
-    return;
-  }
-  execute(net, rnc, msg->seq, plan, KT_STAGE_LOCAL, false);
-  repair_keys(net, rnc, msg, plan);
-  plan_close(net->plans, msg->seq);
-  confirm_move(net, rnc, msg);
-}
-
-/* The relocation request reaches the UE's old RNC: its part of the move
- * (embodiment 1: the old sub-group's eager rekey; 2: the leave), then the
- * acknowledge back. */
-static void on_relocation_req(Net *net, uint32_t rnc, const Msg *msg) {
-  const KtPlan *plan = plan_get(net->plans, msg->seq);
-  if (net->cfg.batch) {
-    bool away = net->cfg.embodiment == 2;
-    if (net->obs.on_move)
-      net->obs.on_move(net->obs.ctx, msg->ue, msg->from_cell, msg->cell, away);
-    if (away)
-      gather_here(net, rnc, msg->seq, false, msg->ue, msg->from_cell);
-  } else if (plan && plan->kind == KT_EVENT_MOVE)
-    execute(net, rnc, msg->seq, plan, KT_STAGE_LOCAL, false);
-  else if (net->cfg.embodiment == 2)
-    move_leave_part(net, rnc, msg);
-  relocate(net, rnc, msg, MSG_RELOCATION_ACK,
-           net->cfg.embodiment == 1 ? &rnc_of(net, rnc)->group : NULL);
-}
-
-/* The acknowledge reaches the new RNC: its part (embodiment 1: the mover's
- * keys; 2: the join), then the confirm to the UE. */
-static void on_relocation_ack(Net *net, uint32_t rnc, const Msg *msg) {
-  if (net->cfg.batch) {
-    if (net->cfg.embodiment == 1 && msg->n_wraps > 0 && !take_group_key(net, rnc, msg))
-      return;
-    if (net->cfg.embodiment == 2) {
-      if (net->obs.on_membership)
-        net->obs.on_membership(net->obs.ctx, msg->ue, msg->cell, true);
-      gather_here(net, rnc, msg->seq, true, msg->ue, msg->cell);
-    } else {
-      move_to_bmsc(net, rnc, msg);
-    }
-  } else if (net->cfg.embodiment == 1) {
-    if (msg->n_wraps > 0 && !take_group_key(net, rnc, msg))
-      return;
-    const KtPlan *plan = plan_get(net->plans, msg->seq);
-    if (plan && plan->kind == KT_EVENT_MOVE) {
-      execute(net, rnc, msg->seq, plan, KT_STAGE_LOCAL, false);
-      repair_keys(net, rnc, msg, plan);
-      if (plan_has_group_work(plan, UINT32_MAX)) {
-        /* work at other RNCs (node keys): through the core, as a leave's
-         * group stage, the BM-SC listing them */
-        plan_await(net->plans, msg->seq, net->n_rnc);
-        move_to_bmsc(net, rnc, msg);
-      } else {
-        plan_close(net->plans, msg->seq);
-      }
-    }
-  } else {
-    move_join_part(net, rnc, msg);
-  }
-  confirm_move(net, rnc, msg);
 }
 
 static void rnc_on_message(Net *net, uint32_t self, NetElement from, const Msg *msg,
@@ -826,25 +416,25 @@ static void rnc_on_message(Net *net, uint32_t self, NetElement from, const Msg *
     break;
   case MSG_KEY_REQUEST:
     if (msg->seq != NET_NO_SEQ)
-      on_repair_request(net, self, from, msg);
+      rnc_on_repair_request(net, self, from, msg);
     else if (recovery_answer(net, ((Rncs *)net->state[NET_RNC])->rounds, self, from, msg,
                              &rnc_of(net, self)->group, rnc_of(net, self)->group_seq))
-      net_set_timer(net, me(self), net->cfg.loss.round_length, RNC_TIMER_ROUND);
+      net_set_timer(net, rnc_me(self), net->cfg.loss.round_length, RNC_TIMER_ROUND);
     break;
   case MSG_CELL_UPDATE:
-    on_cell_update(net, self, from, msg);
+    rnc_on_cell_update(net, self, from, msg);
     break;
   case MSG_RELOCATION_REQ:
   case MSG_RELOCATION_ACK:
     if (handover_dest_rnc(net, msg) != self)
-      reject(net, self, "relocation message for another RNC");
+      rnc_reject(net, self, "relocation message for another RNC");
     else if (msg->type == MSG_RELOCATION_REQ)
-      on_relocation_req(net, self, msg);
+      rnc_on_relocation_req(net, self, msg);
     else
-      on_relocation_ack(net, self, msg);
+      rnc_on_relocation_ack(net, self, msg);
     break;
   default:
-    reject(net, self, "message type not handled by an RNC");
+    rnc_reject(net, self, "message type not handled by an RNC");
     break;
   }
 }
@@ -852,7 +442,7 @@ static void rnc_on_message(Net *net, uint32_t self, NetElement from, const Msg *
 /* Embodiment 2, batch: the batch's one plan, carried out at once. */
 static void on_batch_timer(Net *net, uint32_t rnc) {
   uint32_t seq;
-  const KtPlan *plan = batch_plan(net, &rnc_of(net, rnc)->batch, me(rnc),
+  const KtPlan *plan = batch_plan(net, &rnc_of(net, rnc)->batch, rnc_me(rnc),
                                   kt_tree_scope_of_rnc(net->tree, rnc), &seq);
   if (!plan)
     return;
@@ -862,8 +452,8 @@ static void on_batch_timer(Net *net, uint32_t rnc) {
     rnc_of(net, rnc)->group = *next;
     rnc_of(net, rnc)->group_seq = seq;
   }
-  execute(net, rnc, seq, plan, KT_STAGE_LOCAL, false);
-  execute_group_part(net, rnc, seq, plan);
+  rnc_execute(net, rnc, seq, plan, KT_STAGE_LOCAL, false);
+  rnc_execute_group_part(net, rnc, seq, plan);
   plan_close(net->plans, seq);
 }
 
@@ -872,20 +462,20 @@ static void on_batch_timer(Net *net, uint32_t rnc) {
 static void on_batch(Net *net, uint32_t rnc) {
   on_batch_timer(net, rnc);
   double delay;
-  if (batch_deferred(net, &rnc_of(net, rnc)->batch, me(rnc), net->cfg.batch_interval, &delay))
-    net_set_timer(net, me(rnc), delay, RNC_TIMER_BATCH);
+  if (batch_deferred(net, &rnc_of(net, rnc)->batch, rnc_me(rnc), net->cfg.batch_interval, &delay))
+    net_set_timer(net, rnc_me(rnc), delay, RNC_TIMER_BATCH);
 }
 
 /* Embodiment 2, a periodic rekey (3gpp's MSK or MTK period) of the RNC's
  * own group: carried out at once, as a batch's plan. */
 static void on_periodic_timer(Net *net, uint32_t rnc, uint32_t timer) {
   uint32_t seq;
-  const KtPlan *plan = periodic_plan(net, me(rnc), kt_tree_scope_of_rnc(net->tree, rnc), timer,
+  const KtPlan *plan = periodic_plan(net, rnc_me(rnc), kt_tree_scope_of_rnc(net->tree, rnc), timer,
                                      RNC_TIMER_PERIODIC, &seq);
   if (!plan)
     return;
-  execute(net, rnc, seq, plan, KT_STAGE_LOCAL, false);
-  execute_group_part(net, rnc, seq, plan);
+  rnc_execute(net, rnc, seq, plan, KT_STAGE_LOCAL, false);
+  rnc_execute_group_part(net, rnc, seq, plan);
   plan_close(net->plans, seq);
 }
 
@@ -918,7 +508,7 @@ static void rnc_init(Net *net, const KtKey *core) {
   s->rounds = recovery_rounds_new(net);
   net->state[NET_RNC] = s;
   for (uint32_t r = 0; net->cfg.embodiment == 2 && r < net->n_rnc; r++)
-    periodic_arm(net, me(r), RNC_TIMER_PERIODIC);
+    periodic_arm(net, rnc_me(r), RNC_TIMER_PERIODIC);
 }
 
 static void rnc_fini(Net *net) {
