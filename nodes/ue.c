@@ -7,106 +7,25 @@
  * packet's key is bookkeeping (its current or previous group key has the
  * packet's id and version). With verify_data the same check is done by real
  * decryption and disagreements are counted, so tests can show the two agree.
+ *
+ * The holders of a common-channel key assignment are served a transmission
+ * at a time by ue_common.c, which falls back on ue_on_wraps_from here for
+ * a holder it cannot serve plainly; what the two share is ue_private.h.
  */
 #include "nodes/ue.h"
 
 #include <string.h>
 
-#include "nodes/key_pool.h"
-#include "nodes/radio.h"
-#include "nodes/ue_nas.h"
-#include "nodes/ue_pending.h"
-#include "nodes/ue_recovery.h"
-
-/* A key slot: a handle into the UEs' key pool (key_pool.h: one shared copy
- * per key version and bytes), KEY_POOL_NONE when empty. */
-typedef uint32_t UeSlot;
-
-/* A node key the UE holds, with its entry's link in the radio's holders
- * index (radio.h: the index's lists run through the UEs' slots). */
-typedef struct {
-  UeSlot key;   /* first: a slot's UeSlot * is its UeNode * */
-  KtKeyId id;   /* the node's key id, from the slot's creation (the ring is
-                 * searched by id: no trip to the pool per entry) */
-  UeSlot prev;  /* members that compute keys (oft): the version `key`
-                 * replaced (KEY_POOL_NONE: none), under which a wrap that
-                 * a computed version overtook still opens (node_slot_set) */
-  UeSlot older; /* oft: the version `prev` replaced: a wrap made under it
-                 * may come after two newer versions were computed (rekeys
-                 * of one RNC within milliseconds) */
-  RadioLink link;
-} UeNode;
-
-/* What a UE holds. Versions 0 mean "not held". 40 bytes per UE, plus, with
- * node keys (LKH), the interior keys of its path (24 bytes each, the array
- * sized to the path). Its keys are handles to the key pool's shared
- * copies; its private key is not in the pool: see own_private. */
-typedef struct {
-  UeSlot subgroup, group;
-  UeSlot prev_group;          /* the group key before `group`: data sealed under it
-                               * may still arrive (switch-delay) */
-  RadioLink link;             /* the index entry of `subgroup`, or (node keys) of
-                               * RADIO_INDEX_ANY while `waiting` */
-  UeNode *nodes;              /* node keys: interior (non-root) keys held, any order */
-  uint8_t n_nodes, cap_nodes; /* used / allocated entries of `nodes` */
-  uint8_t member;             /* joined and not left (as the UE sees it) */
-  uint8_t subgroup_indexed;   /* `subgroup` is in the radio's holders index */
-  uint8_t waiting;            /* node keys: joined, its own keys not yet come */
-  uint8_t busy;               /* UE_IDLE, or the procedure in progress (handover) */
-  uint8_t regroup : 1;        /* moving to another RNC's group (embodiment 2): a new
-                               * membership once its new keys come */
-  uint8_t moved : 1;          /* has moved in this membership (key repair, below) */
-  uint8_t repair_armed : 1;   /* its key repair timer is set (arm_repair) */
-  uint8_t computed : 1;       /* oft: computed keys in the key assignment being
-                               * processed (drop_gone_nodes after it) */
-  uint8_t pends : 1;          /* it keeps wraps in the pending store (what
-                               * ue_pending_has says, read here on the hot
-                               * paths without a hash lookup) */
-  uint8_t move_nodes;         /* its first `move_nodes` node keys were held
-                               * before the move (end_move_path) */
-} UeState;
+#include "nodes/ue_private.h"
 
 #define UE_REPAIR_WAIT 1.0 /* s: how long a moved member lets a wrap wait (key repair) */
 #define UE_TIMER_REPAIR 3u /* the key repair's timer (beside ue_recovery.h's and ue_nas.h's) */
 
-/* Handover serialisation (docs/flows.md, "Handover"): a move waits until
- * the UE's join (its accept) or previous move (its confirm) is complete;
- * a join or leave that falls due while a move waits or is in progress
- * waits behind it. Joins and leaves of a UE that never moves wait for
- * nothing, as before mobility existed. */
-enum { UE_IDLE = 0, UE_JOINING, UE_MOVING };
 typedef enum { ACT_JOIN, ACT_LEAVE, ACT_MOVE } UeActionKind;
 typedef struct {
   UeActionKind kind;
   uint32_t cell, seq;
 } UeAction;
-
-typedef struct {
-  UeState *ue;         /* per UE id */
-  UePending *pending;  /* wraps kept under a key version not held yet (ue_pending.h) */
-  GHashTable *waiting; /* ue -> GArray of UeAction, in order; only UEs that wait */
-  uint64_t verify_mismatches;
-  UeRecovery *recovery;       /* with [reliability] recovery; NULL otherwise */
-  UeNas *nas;                 /* with lossy dedicated channels; NULL otherwise */
-  KeyPool *keys;              /* what the slots hold */
-  const UePendingWrap *again; /* the entry being processed again (retry_pending) */
-  GArray *installs;           /* uint32 UEs: ue_on_common's group installs to report */
-} Ues;
-
-static Ues *ues(const Net *net) {
-  return net->state[NET_UE];
-}
-
-static UeState *st_of(const Net *net, uint32_t ue) {
-  g_assert(ue < net->cfg.ue_capacity);
-  return &ues(net)->ue[ue];
-}
-
-/* The key in slot `h` (a zero key, version 0, if empty). Valid until the
- * next slot_set (the pool's entries may move). */
-static const KtKey *k_of(const Net *net, UeSlot h) {
-  return key_pool_key(ues(net)->keys, h);
-}
 
 /* Slot `slot` holds `key` from now on (NULL: nothing); what it held is
  * released (wiped with its last holder). */
@@ -756,16 +675,14 @@ static void drop_foreign_pending(Net *net, uint32_t ue) {
 }
 
 /* A key assignment to this UE, or heard on its cell: its wraps. */
-static void on_wraps_from(Net *net, uint32_t self, const Msg *msg, uint8_t first);
-
-static void on_key_assignment(Net *net, uint32_t self, const Msg *msg) {
-  on_wraps_from(net, self, msg, 0);
+void ue_on_key_assignment(Net *net, uint32_t self, const Msg *msg) {
+  ue_on_wraps_from(net, self, msg, 0);
 }
 
 /* on_key_assignment from the message's wrap `first` on (those before it
  * were processed: ue_on_common's plain path, which runs without recovery,
  * the only part that reads the group key held before the message). */
-static void on_wraps_from(Net *net, uint32_t self, const Msg *msg, uint8_t first) {
+void ue_on_wraps_from(Net *net, uint32_t self, const Msg *msg, uint8_t first) {
   UeState *st = st_of(net, self);
   uint32_t held = k_of(net, st->group)->ref.version;
   for (uint8_t i = first; i < msg->n_wraps; i++) {
@@ -826,7 +743,7 @@ static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *m
   if (msg->type == MSG_KEY_ASSIGNMENT && msg->mode == MSG_P2P && msg->ue == self)
     end_regroup(net, self); /* its new group's keys */
   if (msg->type == MSG_KEY_ASSIGNMENT && (msg->mode == MSG_P2M || msg->ue == self)) {
-    on_key_assignment(net, self, msg);
+    ue_on_key_assignment(net, self, msg);
   } else if (msg->type == MSG_KEY_RECOVERY && msg->ue == self && ues(net)->recovery) {
     for (uint8_t i = 0; i < msg->n_wraps; i++)
       process_wrap(net, self, msg->seq, &msg->wraps[i]);
@@ -837,246 +754,6 @@ static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *m
     end_move_path(net, self, msg);
     end_wait(net, self);
   }
-}
-
-/* ------------------------------------------ a transmission's plain holders
- *
- * A point-to-multipoint key assignment reaches tens of holders of one key
- * (at 100 000 members, a sub-group of 64), and nearly all of them do the
- * same: open the one wrap under the key they all hold and install the
- * group key inside. For a holder that is plain for a wrap (not moving,
- * nothing kept pending, a scheme whose members hold a sub-group and a
- * group key and get keys whole, no recovery) ue_on_common does here
- * exactly what process_wrap would, with what the transmission's first
- * such holder found:
- *   - the open is that holder's: the memo holds (key_pool_ref) the pool
- *     entry of the key it opened with and that of the key it got, so a
- *     holder whose slot names the same entry holds the same bytes, for as
- *     long as the memo lives; one with another entry opens for itself;
- *   - the install takes one more reference to the key's entry;
- *   - the unwraps and installs are reported once per transmission
- *     (NetObserver.on_ue_unwraps, on_group_installs) with the counts of
- *     the one-by-one reports; before any holder runs process_wrap itself,
- *     what was gathered is reported, so the observer sees the reports in
- *     the one-by-one order but for the unwraps of a run of holders coming
- *     before their installs (the two count different things).
- * With crypto = per-ue every holder runs on_key_assignment (the reference
- * the shared mode is compared with, tests/test_crypto_share.c). */
-
-typedef struct {
-  UeSlot under;  /* the entry the wrap was opened with (held); KEY_POOL_NONE: no memo yet */
-  UeSlot result; /* the entry of the key it opened to (held); KEY_POOL_NONE: it did not open */
-  KtKeyRef ref;  /* result's */
-} OpenMemo;
-
-typedef struct {
-  OpenMemo memo[MSG_MAX_WRAPS];
-  uint32_t n_ok, n_failed; /* unwraps not reported yet */
-  uint64_t repeats;        /* opens answered from a memo */
-  uint32_t seq;            /* what ues(net)->installs installed */
-  KtKeyRef ref;
-  guint n_installs; /* of ues(net)->installs, sized to the transmission's holders */
-  UeSlot group;     /* the group key entry last met at a holder, and its ref */
-  KtKeyRef group_ref;
-} CommonBatch;
-
-/* Whether this run's holders can take the plain path at all. */
-static bool plain_path(const Net *net) {
-  return net->unwrap_share && !ues(net)->recovery && !kt_tree_node_keys(net->tree) &&
-         !kt_tree_member_computes(net->tree) && !kt_tree_stateless(net->tree) &&
-         (!net->obs.on_unwrap || net->obs.on_ue_unwraps) &&
-         (!net->obs.on_group_install || net->obs.on_group_installs);
-}
-
-static void report_batch(Net *net, CommonBatch *b) {
-  if ((b->n_ok || b->n_failed) && net->obs.on_unwrap)
-    net->obs.on_ue_unwraps(net->obs.ctx, b->n_ok, b->n_failed);
-  b->n_ok = b->n_failed = 0;
-  if (b->n_installs && net->obs.on_group_install)
-    net->obs.on_group_installs(net->obs.ctx, (const uint32_t *)(void *)ues(net)->installs->data,
-                               b->n_installs, b->seq, b->ref);
-  b->n_installs = 0;
-}
-
-/* The group key entry cached is none (whose ref is always right): an entry
- * freed and taken again (key_pool_hold) would be another key. */
-static void forget_group(const Net *net, CommonBatch *b) {
-  b->group = KEY_POOL_NONE;
-  b->group_ref = k_of(net, KEY_POOL_NONE)->ref;
-}
-
-/* install() of the group key `ref` in pool entry `h` at plain holder `ue`. */
-static void install_plain(Net *net, CommonBatch *b, uint32_t ue, uint32_t seq, UeSlot h,
-                          KtKeyRef ref) {
-  UeState *st = st_of(net, ue);
-  KeyPool *keys = ues(net)->keys;
-  if (st->group != b->group) { /* (most holders hold the same entry) */
-    b->group = st->group;
-    b->group_ref = k_of(net, st->group)->ref;
-  }
-  KtKeyRef cur = b->group_ref;
-  if (cur.id == ref.id && cur.version >= ref.version)
-    return;
-  if (b->n_installs && (b->seq != seq || !kt_ref_equal(b->ref, ref)))
-    report_batch(net, b); /* (the reports of one ref and event go together) */
-  if (cur.id == ref.id) {
-    key_pool_release(keys, st->prev_group);
-    st->prev_group = st->group;
-    st->group = KEY_POOL_NONE;
-  }
-  UeSlot was = st->group;
-  st->group = key_pool_ref(keys, h);
-  key_pool_release(keys, was);
-  b->seq = seq;
-  b->ref = ref;
-  g_array_index(ues(net)->installs, uint32_t, b->n_installs++) = ue;
-}
-
-/* The rest of process_wrap once plain holder `ue` opened the memo's wrap. */
-static void plain_opened(Net *net, CommonBatch *b, uint32_t ue, uint32_t seq, const OpenMemo *m) {
-  if (m->result == KEY_POOL_NONE) {
-    b->n_failed++;
-    return;
-  }
-  b->n_ok++;
-  install_plain(net, b, ue, seq, m->result, m->ref);
-}
-
-/* process_wrap(ue, seq, w) for a plain holder: true if done here (w opened
- * with the memo's entry and its key installed, or dropped as process_wrap
- * drops it); false, with nothing done, if the holder must run process_wrap
- * (it keeps the wrap, or opens it with other bytes, or w is not a group key
- * under a sub-group or group key). */
-static bool plain_wrap(Net *net, CommonBatch *b, uint32_t ue, uint32_t seq, const KtWrap *w,
-                       OpenMemo *m) {
-  const UeState *st = st_of(net, ue);
-  UeSlot h;
-  switch (KT_KEY_ID_KIND(w->under.id)) {
-  case KT_KEY_SUBGROUP:
-    h = st->subgroup;
-    break;
-  case KT_KEY_GROUP:
-    h = st->group;
-    break;
-  default:
-    return false;
-  }
-  if (KT_KEY_ID_KIND(w->key.id) != KT_KEY_GROUP || st->n_nodes != 0)
-    return false;
-  if (h != KEY_POOL_NONE && h == m->under) { /* the memo's key: it opens as it did */
-    b->repeats++;
-    plain_opened(net, b, ue, seq, m);
-    return true;
-  }
-  const KtKey *held = k_of(net, h);
-  if (held->ref.version == 0 || held->ref.id != w->under.id || held->ref.version > w->under.version)
-    return true; /* not for it, or under a version it replaced: dropped */
-  if (held->ref.version < w->under.version)
-    return false; /* it waits for that version (pend) */
-  if (m->under != KEY_POOL_NONE)
-    return false; /* other bytes than the memo's: it opens for itself */
-  KeyPool *keys = ues(net)->keys;
-  KtKey key = {0};
-  int rc = net_open(net, &key, w, held);
-  m->under = key_pool_ref(keys, h);
-  m->result = rc == 0 ? key_pool_hold(keys, &key) : KEY_POOL_NONE;
-  m->ref = key.ref;
-  kt_key_wipe(&key);
-  forget_group(net, b);
-  plain_opened(net, b, ue, seq, m);
-  return true;
-}
-
-/* on_key_assignment(ue, msg) on the plain path where it can be taken. */
-static void common_holder(Net *net, CommonBatch *b, uint32_t ue, const Msg *msg) {
-  const UeState *st = st_of(net, ue);
-  uint8_t i = 0;
-  if (st->busy != UE_MOVING && !st->pends)
-    while (i < msg->n_wraps && plain_wrap(net, b, ue, msg->seq, &msg->wraps[i], &b->memo[i]))
-      i++;
-  if (i == msg->n_wraps && msg->n_wraps == 1)
-    return;
-  /* a holder's reports go before anything else it does, and before a later
-   * wrap of the message changes its keys (observers read them) */
-  report_batch(net, b);
-  if (i == msg->n_wraps)
-    return;
-  forget_group(net, b);
-  on_wraps_from(net, ue, msg, i);
-}
-
-/* The UEs whose states are fetched ahead, a chunk at a time. */
-#define UE_FETCH_CHUNK 16u
-
-/* Fetches the states of the UEs `to` (and, through the observer's hint,
- * what it keeps per UE) ahead of their turn. */
-static void fetch_ahead(const Net *net, const uint32_t *to, guint n) {
-  const UeState *all = ues(net)->ue;
-  for (guint i = 0; i < n; i++) { /* (a state may straddle two cache lines) */
-    __builtin_prefetch(&all[to[i]]);
-    __builtin_prefetch((const char *)&all[to[i] + 1] - 1);
-  }
-  if (net->obs.on_common_reach)
-    net->obs.on_common_reach(net->obs.ctx, to, n);
-}
-
-/* The node keys (LKH) of the UEs `to`, whose states were fetched ahead a
- * chunk earlier: a second miss per UE otherwise (the array is its own). */
-static void fetch_nodes_ahead(const Net *net, const uint32_t *to, guint n) {
-  const UeState *all = ues(net)->ue;
-  for (guint i = 0; i < n; i++)
-    for (guint b = 0; b < all[to[i]].n_nodes * sizeof(UeNode); b += 64)
-      __builtin_prefetch((const char *)all[to[i]].nodes + b);
-}
-
-/* node.h's on_common: a point-to-multipoint key assignment heard by the UEs
- * `to` of one cell, each in turn, none lost. Of ue_on_message only the key
- * assignment's part applies to it (the accepts, confirms and
- * point-to-point parts test a type or a mode it does not have), so that is
- * what each UE runs, as it would one by one; the call per transmission
- * (not per UE) lets the next chunk of UEs' states be fetched while a chunk
- * runs: the holders of a key are spread over the UE array, a cache miss
- * each otherwise. */
-static void ue_on_common(Net *net, const uint32_t *to, guint n, NetElement from, const Msg *msg) {
-  (void)from;
-  g_assert(msg->type == MSG_KEY_ASSIGNMENT && msg->mode == MSG_P2M);
-  bool plain = plain_path(net);
-  CommonBatch b;
-  b.n_ok = b.n_failed = 0;
-  b.repeats = 0;
-  b.n_installs = 0;
-  forget_group(net, &b);
-  if (plain && ues(net)->installs->len < n)
-    g_array_set_size(ues(net)->installs, n); /* (one install per holder at most) */
-  for (uint8_t w = 0; w < msg->n_wraps; w++)
-    b.memo[w] = (OpenMemo){KEY_POOL_NONE, KEY_POOL_NONE, {0, 0}};
-  /* the states a chunk ahead; with node keys two chunks ahead, and their
-   * node keys a chunk ahead (read from the states fetched before) */
-  guint ahead = kt_tree_node_keys(net->tree) ? 2 : 1;
-  for (guint k = 0; k < ahead && k * UE_FETCH_CHUNK < n; k++)
-    fetch_ahead(net, to + k * UE_FETCH_CHUNK, MIN(n - k * UE_FETCH_CHUNK, UE_FETCH_CHUNK));
-  if (ahead == 2)
-    fetch_nodes_ahead(net, to, MIN(n, UE_FETCH_CHUNK));
-  for (guint c = 0; c < n; c += UE_FETCH_CHUNK) {
-    guint end = MIN(n, c + UE_FETCH_CHUNK), far = c + ahead * UE_FETCH_CHUNK;
-    if (far < n)
-      fetch_ahead(net, to + far, MIN(n - far, UE_FETCH_CHUNK));
-    if (ahead == 2 && end < n)
-      fetch_nodes_ahead(net, to + end, MIN(n - end, UE_FETCH_CHUNK));
-    for (guint i = c; i < end; i++)
-      if (plain)
-        common_holder(net, &b, to[i], msg);
-      else
-        on_key_assignment(net, to[i], msg);
-  }
-  if (!plain)
-    return;
-  report_batch(net, &b);
-  for (uint8_t w = 0; w < msg->n_wraps; w++) {
-    key_pool_release(ues(net)->keys, b.memo[w].under);
-    key_pool_release(ues(net)->keys, b.memo[w].result);
-  }
-  net_open_repeats(net, b.repeats);
 }
 
 /* Wraps waiting at `ue` under a node key it does not hold and the tree no

@@ -3,7 +3,8 @@
  * A UE opens MBMS key assignments with the keys it really holds (libsodium
  * decryption, no bookkeeping shortcut) and keeps only what it opened; it
  * keeps its keys after it leaves (that is what an eavesdropper would do).
- * Its state is private to ue.c; other files of nodes/ use only this API.
+ * Its state is private to ue.c and ue_common.c (nodes/ue_private.h);
+ * other files of nodes/ use only this API.
  *
  * Includes only nodes/node.h.
  */
