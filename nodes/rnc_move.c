@@ -5,10 +5,13 @@
  * with batch rekeying, the move gathered for the batch), then the confirm
  * to the UE. The messages' path through the core is nodes/handover.c's;
  * the movers' key repair nodes/rnc_repair.c's. */
+#include "nodes/rnc_move.h"
+
 #include "nodes/handover.h"
 #include "nodes/plan.h"
 #include "nodes/radio.h"
-#include "nodes/rnc_private.h"
+#include "nodes/rnc_repair.h"
+#include "nodes/rnc_send.h"
 
 static void confirm_move(Net *net, uint32_t rnc, const Msg *req) {
   Msg msg;

@@ -4,8 +4,10 @@
  * core when its move ended; the RNC of its new cell gives it every key of
  * its place point-to-point, now or when that key arrives (what it owes),
  * and answers a moved member's own key repair request the same way. */
+#include "nodes/rnc_repair.h"
+
 #include "nodes/plan.h"
-#include "nodes/rnc_private.h"
+#include "nodes/rnc_send.h"
 
 /* Every key of `ue`'s place (the tree's, the group key as this RNC has
  * it) point-to-point under its private key, counted on event `seq`. */

@@ -1,13 +1,10 @@
-/* rnc_private.h — what the RNC's files share and nothing else sees: the
- * RNCs' state and the steps that cross file boundaries. The element's
- * public face is nodes/rnc.h (its NodeOps).
- *
- *   rnc.c         requests, the core's RAB assignments and accepts, data,
- *                 timers (batch, periodic, recovery rounds), dispatch
- *   rnc_move.c    the RNC's part of a handover (cell update, SRNS
- *                 relocation; docs/flows.md, "Handover")
- *   rnc_repair.c  key repair of movers (docs/flows.md, "Key repair")
- */
+/* rnc_send.h — each RNC's state (its copy of its scope's group key, the
+ * core key, its batch, what it owes movers) and how an RNC carries out a
+ * plan: the keys resolved as the RNC can use them, wrapped and sent in key
+ * assignments (point-to-point on a UE's dedicated channel,
+ * point-to-multipoint on its cells' common channels), and the group key
+ * taken from the core. Used by the RNC's files only (rnc.c, rnc_move.c,
+ * rnc_repair.c); the element's public face is nodes/rnc.h. */
 #pragma once
 #include "nodes/batch.h"
 #include "nodes/node.h"
@@ -56,27 +53,13 @@ static inline void rnc_reject(Net *net, uint32_t rnc, const char *why) {
   net_reject(net, rnc_me(rnc), why);
 }
 
-/* rnc.c: plan `plan`'s deliveries of `stage` made by this RNC (in the
+/* plan `plan`'s deliveries of `stage` made by this RNC (in the
  * group stage, the joiner's point-to-point ones or the others) */
 void rnc_execute(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *plan, KtStage stage,
                  bool joiner_p2p);
-/* rnc.c, embodiment 2: the group part of `plan` at once, the new group key
+/* Embodiment 2: the group part of `plan` at once, the new group key
  * being the RNC's own */
 void rnc_execute_group_part(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *plan);
-/* rnc.c: a group key from the core, under the core key, taken if newer than
+/* a group key from the core, under the core key, taken if newer than
  * the RNC's copy; false (rejected) if the message has none that opens */
 bool rnc_take_group_key(Net *net, uint32_t rnc, const Msg *msg);
-
-/* rnc_move.c: the messages of a handover that reach an RNC */
-void rnc_on_cell_update(Net *net, uint32_t rnc, NetElement from, const Msg *msg);
-void rnc_on_relocation_req(Net *net, uint32_t rnc, const Msg *msg);
-void rnc_on_relocation_ack(Net *net, uint32_t rnc, const Msg *msg);
-
-/* rnc_repair.c: at the end of a move that keeps the UE's group, the keys
- * of its place if its group key is older than this RNC's (or a note that
- * the RNC owes it a key still in the core) */
-void rnc_repair_keys(Net *net, uint32_t rnc, const Msg *req, const KtPlan *plan);
-/* rnc_repair.c: the group key this RNC has now settles what it owes */
-void rnc_pay_owed(Net *net, uint32_t rnc, const KtPlan *plan);
-/* rnc_repair.c: a moved member's key repair request */
-void rnc_on_repair_request(Net *net, uint32_t rnc, NetElement from, const Msg *req);
