@@ -8,147 +8,22 @@
  * packet's id and version). With verify_data the same check is done by real
  * decryption and disagreements are counted, so tests can show the two agree.
  *
- * The holders of a common-channel key assignment are served a transmission
- * at a time by ue_common.c, which falls back on ue_on_wraps_from here for
- * a holder it cannot serve plainly; what the two share is ue_private.h.
+ * The UE's state and key ring are ue_ring.c's, its own procedures (join,
+ * leave, move) ue_actions.c's. The holders of a common-channel key
+ * assignment are served a transmission at a time by ue_common.c, which
+ * falls back on ue_on_wraps_from here (ue_private.h) for a holder it
+ * cannot serve plainly.
  */
 #include "nodes/ue.h"
 
 #include <string.h>
 
+#include "nodes/ue_actions.h"
+#include "nodes/ue_common.h"
 #include "nodes/ue_private.h"
 
 #define UE_REPAIR_WAIT 1.0 /* s: how long a moved member lets a wrap wait (key repair) */
 #define UE_TIMER_REPAIR 3u /* the key repair's timer (beside ue_recovery.h's and ue_nas.h's) */
-
-typedef enum { ACT_JOIN, ACT_LEAVE, ACT_MOVE } UeActionKind;
-typedef struct {
-  UeActionKind kind;
-  uint32_t cell, seq;
-} UeAction;
-
-/* Slot `slot` holds `key` from now on (NULL: nothing); what it held is
- * released (wiped with its last holder). */
-static void slot_set(Net *net, UeSlot *slot, const KtKey *key) {
-  UeSlot h = key ? key_pool_hold(ues(net)->keys, key) : KEY_POOL_NONE;
-  key_pool_release(ues(net)->keys, *slot);
-  *slot = h;
-}
-
-/* A node key slot (one of `st->nodes`; not the sub-group or group slot)
- * takes `key`. Members that compute their path keys (oft): a newer
- * version of the id it holds keeps the one it replaces as `prev` (and
- * that one's predecessor as `older`), since
- * the member may compute a node key's new version before a wrap the key
- * server made under the old one reaches it (a blinded key it has no
- * other way to get). Elsewhere a node key's new version comes only in a
- * wrap, and a wrap under an older version is stale. */
-static void node_slot_set(Net *net, UeState *st, UeSlot *slot, const KtKey *key) {
-  const KtKey *cur = k_of(net, *slot);
-  if (kt_tree_member_computes(net->tree) && slot != &st->subgroup && slot != &st->group &&
-      cur->ref.version != 0 && cur->ref.id == key->ref.id && cur->ref.version < key->ref.version) {
-    UeNode *node = (UeNode *)(void *)slot;
-    key_pool_release(ues(net)->keys, node->older);
-    node->older = node->prev;
-    node->prev = node->key;
-    node->key = KEY_POOL_NONE;
-  }
-  slot_set(net, slot, key);
-}
-
-/* ---------------------------------------------------- the holders index
- *
- * The UE keeps the radio network's index of "UEs camped on cell c whose own
- * ring holds sub-group (node) key id k" (nodes/radio.h) true for itself:
- * a key id enters when the UE installs a key of a new id during its
- * current membership (or is provisioned with it), leaves when the UE
- * starts a new membership (a rejoin: its old keys stay in its ring, as an
- * eavesdropper's would, but it no longer listens for them), and moves with
- * the UE when it camps on another cell. Group keys need no index: every
- * listener of the cell holds its scope's group key id.
- *
- * Node keys (LKH) on their way: a joiner's path can be rekeyed (or a
- * concurrent event's key wrapped under a node of its path) before its own
- * keys arrive, so it cannot know yet which node ids will be its. From its
- * join request until the first point-to-point key assignment to it (its
- * keys), it is indexed under RADIO_INDEX_ANY: it hears every key
- * assignment under a sub-group or node key on its cell and keeps the wraps
- * it cannot open; once its keys are installed it opens those it now can and
- * drops the rest (they were for other members). */
-
-static bool indexed_kind(KtKeyId id) {
-  return KT_KEY_ID_KIND(id) == KT_KEY_SUBGROUP;
-}
-
-/* Calls fn for each key id of `ue` in the index. */
-static void each_indexed(Net *net, uint32_t ue,
-                         void (*fn)(Radio *, uint32_t, uint32_t, RadioLink *)) {
-  UeState *st = st_of(net, ue);
-  if (st->subgroup_indexed)
-    fn(net->radio, ue, k_of(net, st->subgroup)->ref.id, &st->link);
-  if (st->waiting)
-    fn(net->radio, ue, RADIO_INDEX_ANY, &st->link);
-  for (uint8_t i = 0; i < st->n_nodes; i++)
-    if (st->nodes[i].key != KEY_POOL_NONE)
-      fn(net->radio, ue, st->nodes[i].id, &st->nodes[i].link);
-}
-
-/* The index's way to the link of `ue`'s entry for `key_id` (radio.h). */
-static RadioLink *index_link(void *ctx, uint32_t ue, uint32_t key_id) {
-  UeState *st = st_of(ctx, ue);
-  if (key_id == RADIO_INDEX_ANY ||
-      (st->subgroup_indexed && k_of(ctx, st->subgroup)->ref.id == key_id))
-    return &st->link;
-  for (uint8_t i = 0; i < st->n_nodes; i++)
-    if (st->nodes[i].id == key_id && st->nodes[i].key != KEY_POOL_NONE)
-      return &st->nodes[i].link;
-  g_assert_not_reached(); /* the index names only holders */
-}
-
-/* The link of key slot `slot` of `st` (a sub-group slot, or a node key's). */
-static RadioLink *slot_link(UeState *st, UeSlot *slot) {
-  return slot == &st->subgroup ? &st->link : &((UeNode *)(void *)slot)->link;
-}
-
-/* `slot` (a sub-group or node key slot of `ue`) is about to hold key id
- * `id`: the index follows. */
-static void index_slot(Net *net, uint32_t ue, UeSlot *slot, KtKeyId id) {
-  UeState *st = st_of(net, ue);
-  if (slot == &st->subgroup) {
-    g_assert(!st->waiting); /* st->link is the sub-group key's */
-    KtKeyId was = k_of(net, *slot)->ref.id;
-    if (st->subgroup_indexed && was == id)
-      return;
-    if (st->subgroup_indexed)
-      radio_index_remove(net->radio, ue, was, &st->link);
-    radio_index_add(net->radio, ue, id, &st->link);
-    st->subgroup_indexed = 1;
-  } else if (*slot == KEY_POOL_NONE) {
-    radio_index_add(net->radio, ue, id, slot_link(st, slot)); /* a node key not held before */
-  }
-}
-
-static void wipe_nodes(Net *net, UeState *st) {
-  for (uint8_t i = 0; i < st->n_nodes; i++) {
-    slot_set(net, &st->nodes[i].key, NULL);
-    slot_set(net, &st->nodes[i].prev, NULL);
-    slot_set(net, &st->nodes[i].older, NULL);
-  }
-  g_free(st->nodes);
-  st->nodes = NULL;
-  st->n_nodes = st->cap_nodes = 0;
-}
-
-/* A new membership: the index forgets the UE's keys (they stay in its
- * ring) and its node keys are dropped (its key list is its new path). */
-static void forget_for_rejoin(Net *net, uint32_t ue) {
-  UeState *st = st_of(net, ue);
-  each_indexed(net, ue, radio_index_remove);
-  st->subgroup_indexed = 0;
-  st->waiting = 0;
-  st->move_nodes = 0;
-  wipe_nodes(net, st);
-}
 
 /* A move to another RNC's group in embodiment 2 is a leave and a join
  * (docs/flows.md, "Handover"), so a new membership as a rejoin is one. Its
@@ -156,14 +31,14 @@ static void forget_for_rejoin(Net *net, uint32_t ue) {
  * assignment of its new group reaches it (or the move's confirm, should
  * none come): by then the old RNC has planned the leave and the network's
  * observers have copied what it held. Until then a node-key UE is indexed
- * under RADIO_INDEX_ANY, as a joiner is (set in do_move). */
+ * under RADIO_INDEX_ANY, as a joiner is (set in ue_actions.c, do_move). */
 static void end_regroup(Net *net, uint32_t ue) {
   UeState *st = st_of(net, ue);
   if (!st->regroup)
     return;
   st->regroup = 0;
   bool waiting = st->waiting;
-  forget_for_rejoin(net, ue);
+  ue_forget_for_rejoin(net, ue);
   /* what it missed of its old group is no concern of its new one: compared
    * with the new group's key, the old group's newer versions it saw would
    * have it ask forever */
@@ -222,9 +97,9 @@ static void end_move_path(Net *net, uint32_t ue, const Msg *msg) {
     KtKeyId gone = st->nodes[i].id;
     if (st->nodes[i].key != KEY_POOL_NONE)
       radio_index_remove(net->radio, ue, gone, &st->nodes[i].link);
-    slot_set(net, &st->nodes[i].key, NULL);
-    slot_set(net, &st->nodes[i].prev, NULL);
-    slot_set(net, &st->nodes[i].older, NULL);
+    ue_slot_set(net, &st->nodes[i].key, NULL);
+    ue_slot_set(net, &st->nodes[i].prev, NULL);
+    ue_slot_set(net, &st->nodes[i].older, NULL);
     /* the links name UEs, not places: the entries may move */
     memmove(&st->nodes[i], &st->nodes[i + 1], (size_t)(st->n_nodes - i - 1) * sizeof(UeNode));
     st->n_nodes--;
@@ -232,70 +107,6 @@ static void end_move_path(Net *net, uint32_t ue, const Msg *msg) {
     drop_kept(net, ue, under_id, gone);
   }
   st->move_nodes = 0;
-}
-
-/* The UE's private key. It is provisioned once and never changes, and its
- * bytes are the network's copy's (both come from kt_keygen_private, a pure
- * function of the UE id), so the UE holds it by reference to that one copy
- * (the key tree's) instead of a second one per UE; before the network has
- * seen the UE it is derived into `scratch`. NULL before the UE appears. */
-static const KtKey *own_private(const Net *net, uint32_t ue, KtKey *scratch) {
-  const KtKey *k = kt_tree_key(net->tree, KT_KEY_ID(KT_KEY_PRIVATE, ue));
-  if (k != NULL || !radio_ue_seen(net->radio, ue))
-    return k;
-  kt_keygen_private(net->keygen, scratch, ue);
-  return scratch;
-}
-
-/* Room for `more` node keys beyond those held (the array is sized to the
- * path, not doubled: it is most of a UE's memory with node keys). */
-static void reserve_nodes(UeState *st, guint more) {
-  guint cap = st->n_nodes + more;
-  if (cap <= st->cap_nodes)
-    return;
-  g_assert(cap <= UINT8_MAX);
-  st->nodes = g_renew(UeNode, st->nodes, cap);
-  st->cap_nodes = (uint8_t)cap;
-}
-
-/* The UE's slot for key `id`, or NULL (none; a private key is not in a
- * slot: held_key); with `create`, a node key not held yet gets a new, empty
- * slot. */
-static UeSlot *key_slot(const Net *net, uint32_t ue, KtKeyId id, bool create) {
-  UeState *st = st_of(net, ue);
-  switch (KT_KEY_ID_KIND(id)) {
-  case KT_KEY_SUBGROUP:
-    if (!kt_tree_node_keys(net->tree))
-      return &st->subgroup;
-    for (uint8_t i = 0; i < st->n_nodes; i++)
-      if (st->nodes[i].id == id)
-        return &st->nodes[i].key;
-    if (!create)
-      return NULL;
-    if (st->n_nodes == st->cap_nodes)
-      reserve_nodes(st, 2); /* a path grows by a level or two at a time */
-    UeNode *slot = &st->nodes[st->n_nodes++];
-    memset(slot, 0, sizeof *slot);
-    slot->id = id; /* filled at once by the caller */
-    return &slot->key;
-  case KT_KEY_GROUP:
-    return &st->group;
-  default:
-    return NULL;
-  }
-}
-
-/* The UE's key of id `id` as it holds it (a zero key, version 0, for an
- * empty slot; another UE's private key id gives the zero key too), or NULL
- * if it has no slot for it. Valid until the next slot_set. */
-static const KtKey *held_key(const Net *net, uint32_t ue, KtKeyId id) {
-  static const KtKey none;
-  if (KT_KEY_ID_KIND(id) == KT_KEY_PRIVATE) {
-    const KtKey *own = id == KT_KEY_ID(KT_KEY_PRIVATE, ue) ? kt_tree_key(net->tree, id) : NULL;
-    return own ? own : &none;
-  }
-  const UeSlot *slot = key_slot(net, ue, id, false);
-  return slot ? k_of(net, *slot) : NULL;
 }
 
 /* Key repair of a moved member (docs/flows.md, "Key repair"): a wrap it
@@ -307,7 +118,7 @@ static bool repairable(const Net *net, uint32_t ue, const UePendingWrap *p) {
   if (!st->moved || !st->member || p->asked || !kt_tree_node_keys(net->tree) ||
       KT_KEY_ID_KIND(p->wrap.under.id) != KT_KEY_SUBGROUP)
     return false;
-  const KtKey *held = held_key(net, ue, p->wrap.under.id);
+  const KtKey *held = ue_held_key(net, ue, p->wrap.under.id);
   return held && held->ref.id == p->wrap.under.id && held->ref.version != 0 &&
          held->ref.version < p->wrap.under.version;
 }
@@ -413,7 +224,7 @@ static void drop_pending(Net *net, uint32_t ue) {
 /* A wrap under a key id the UE has no slot for. */
 static bool not_held(const UePendingWrap *w, void *ctx) {
   const KeptCtx *c = ctx;
-  return !held_key(c->net, c->ue, w->wrap.under.id);
+  return !ue_held_key(c->net, c->ue, w->wrap.under.id);
 }
 
 /* The end of a joiner's wait (see above): the wraps it kept under node ids
@@ -431,7 +242,7 @@ static void install(Net *net, uint32_t ue, uint32_t seq, const KtKey *key) {
   UeState *st = st_of(net, ue);
   if (KT_KEY_ID_KIND(key->ref.id) == KT_KEY_PRIVATE)
     return; /* a private key is never delivered */
-  UeSlot *slot = key_slot(net, ue, key->ref.id, true);
+  UeSlot *slot = ue_key_slot(net, ue, key->ref.id, true);
   if (!slot)
     return;
   /* a different id is a new sub-group (or group, after moving RNC in
@@ -445,9 +256,9 @@ static void install(Net *net, uint32_t ue, uint32_t seq, const KtKey *key) {
     st->prev_group = st->group;
     st->group = KEY_POOL_NONE;
   }
-  if (indexed_kind(key->ref.id))
-    index_slot(net, ue, slot, key->ref.id);
-  node_slot_set(net, st, slot, key);
+  if (ue_indexed_kind(key->ref.id))
+    ue_index_slot(net, ue, slot, key->ref.id);
+  ue_node_slot_set(net, st, slot, key);
   if (KT_KEY_ID_KIND(key->ref.id) == KT_KEY_GROUP && net->obs.on_group_install)
     net->obs.on_group_install(net->obs.ctx, ue, seq, key->ref);
   if (KT_KEY_ID_KIND(key->ref.id) == KT_KEY_SUBGROUP)
@@ -485,9 +296,9 @@ static void drop_gone_nodes(Net *net, uint32_t ue) {
     if (kt_tree_key(net->tree, id) == NULL) {
       if (st->nodes[i].key != KEY_POOL_NONE)
         radio_index_remove(net->radio, ue, id, &st->nodes[i].link);
-      slot_set(net, &st->nodes[i].key, NULL);
-      slot_set(net, &st->nodes[i].prev, NULL);
-      slot_set(net, &st->nodes[i].older, NULL);
+      ue_slot_set(net, &st->nodes[i].key, NULL);
+      ue_slot_set(net, &st->nodes[i].prev, NULL);
+      ue_slot_set(net, &st->nodes[i].older, NULL);
       st->nodes[i] = st->nodes[--st->n_nodes];
     } else {
       i++;
@@ -527,12 +338,12 @@ static void compute_keys(Net *net, uint32_t ue, uint32_t seq) {
   for (guint i = 0; i < n; i++) {
     UeSlot *slot = KT_KEY_ID_KIND(out[i].ref.id) == KT_KEY_PRIVATE
                        ? NULL
-                       : key_slot(net, ue, out[i].ref.id, true);
+                       : ue_key_slot(net, ue, out[i].ref.id, true);
     if (KT_KEY_ID_KIND(out[i].ref.id) == KT_KEY_GROUP) {
       install(net, ue, seq, &out[i]); /* data, observers, pending wraps */
     } else if (slot) {
-      index_slot(net, ue, slot, out[i].ref.id); /* computed keys are held too */
-      node_slot_set(net, st, slot, &out[i]);
+      ue_index_slot(net, ue, slot, out[i].ref.id); /* computed keys are held too */
+      ue_node_slot_set(net, st, slot, &out[i]);
     }
     kt_key_wipe(&out[i]);
   }
@@ -571,7 +382,7 @@ static const KtKey *previous_node_key(const Net *net, uint32_t ue, KtKeyRef ref)
 }
 
 static void process_wrap(Net *net, uint32_t ue, uint32_t seq, const KtWrap *wrap) {
-  const KtKey *held = held_key(net, ue, wrap->under.id);
+  const KtKey *held = ue_held_key(net, ue, wrap->under.id);
   if (held == NULL && kt_tree_member_computes(net->tree) && open_derived(net, ue, seq, wrap))
     return;
   if (!held && kt_tree_node_keys(net->tree) && !kt_tree_stateless(net->tree) &&
@@ -657,7 +468,6 @@ static void note_newer(Net *net, uint32_t ue, const KtWrap *w) {
       ue_recovery_seen(net, ues(net)->recovery, ue, refs[i]);
 }
 
-static void run_waiting(Net *net, uint32_t ue);
 static bool has_pending(const Net *net, uint32_t ue);
 
 /* The move is over: wraps kept for a sub-group key it does not hold (its
@@ -666,7 +476,7 @@ static bool foreign(const UePendingWrap *w, void *ctx) {
   const KeptCtx *c = ctx;
   if (KT_KEY_ID_KIND(w->wrap.under.id) != KT_KEY_SUBGROUP)
     return false;
-  const KtKey *held = held_key(c->net, c->ue, w->wrap.under.id);
+  const KtKey *held = ue_held_key(c->net, c->ue, w->wrap.under.id);
   return !held || held->ref.id != w->wrap.under.id;
 }
 
@@ -715,7 +525,7 @@ static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *m
     /* a leave that replaced an unanswered join ends that join too */
     if (st->busy == UE_JOINING && !st->member) {
       st->busy = UE_IDLE;
-      run_waiting(net, self);
+      ue_run_waiting(net, self);
     }
   }
   if ((msg->type == MSG_ACTIVATE_ACCEPT && st->busy == UE_JOINING) ||
@@ -727,7 +537,7 @@ static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *m
     }
     st->busy = UE_IDLE;
     arm_repair(net, self); /* (wraps that waited through the move) */
-    run_waiting(net, self);
+    ue_run_waiting(net, self);
     return;
   }
   /* point-to-point: addressed to this UE; point-to-multipoint: heard on its
@@ -762,7 +572,7 @@ static void ue_on_message(Net *net, uint32_t self, NetElement from, const Msg *m
 static bool vanished(const UePendingWrap *w, void *ctx) {
   const KeptCtx *c = ctx;
   return KT_KEY_ID_KIND(w->wrap.under.id) == KT_KEY_SUBGROUP &&
-         !held_key(c->net, c->ue, w->wrap.under.id) &&
+         !ue_held_key(c->net, c->ue, w->wrap.under.id) &&
          kt_tree_key(c->net->tree, w->wrap.under.id) == NULL;
 }
 
@@ -775,16 +585,14 @@ static bool has_pending(const Net *net, uint32_t ue) {
   return st_of(net, ue)->pends;
 }
 
-static void send_context_request(Net *net, uint32_t ue, MsgType type, uint32_t seq);
-
 /* NAS (ue_nas.h): T3380 or T3390 expired with no accept. */
 static void on_nas_timer(Net *net, uint32_t self, uint32_t timer) {
   UeNasProc proc;
   uint32_t seq;
   UeNasDue due = ue_nas_due(net, ues(net)->nas, self, timer, &proc, &seq);
   if (due == UE_NAS_RESEND) {
-    send_context_request(net, self, proc == UE_NAS_JOIN ? MSG_ACTIVATE_REQ : MSG_DEACTIVATE_REQ,
-                         seq);
+    ue_send_context_request(net, self, proc == UE_NAS_JOIN ? MSG_ACTIVATE_REQ : MSG_DEACTIVATE_REQ,
+                            seq);
   } else if (due == UE_NAS_ABORT && proc == UE_NAS_JOIN) {
     /* TS 24.008: the activation is aborted; the UE is no member as it
      * sees it (a leave already started replaced the join) */
@@ -792,7 +600,7 @@ static void on_nas_timer(Net *net, uint32_t self, uint32_t timer) {
     st->member = 0;
     if (st->busy == UE_JOINING) {
       st->busy = UE_IDLE;
-      run_waiting(net, self);
+      ue_run_waiting(net, self);
     }
   }
   /* a leave aborted: deactivated locally (member is 0 already) */
@@ -837,17 +645,17 @@ static void ue_init(Net *net, const KtKey *core_key) {
   u->keys = key_pool_new();
   u->installs = g_array_new(FALSE, FALSE, sizeof(uint32_t));
   net->state[NET_UE] = u;
-  radio_index_set_links(net->radio, index_link, net);
+  radio_index_set_links(net->radio, ue_index_link, net);
 }
 
 static void ue_fini(Net *net) {
   Ues *u = ues(net);
   for (uint32_t i = 0; i < net->cfg.ue_capacity; i++) {
     UeState *st = &u->ue[i];
-    slot_set(net, &st->subgroup, NULL);
-    slot_set(net, &st->group, NULL);
-    wipe_nodes(net, st);
-    slot_set(net, &st->prev_group, NULL);
+    ue_slot_set(net, &st->subgroup, NULL);
+    ue_slot_set(net, &st->group, NULL);
+    ue_wipe_nodes(net, st);
+    ue_slot_set(net, &st->prev_group, NULL);
   }
   g_assert(key_pool_size(u->keys) == 0);
   key_pool_free(u->keys);
@@ -875,169 +683,6 @@ const NodeOps ue_ops = {.name = "ue",
                         .on_block = ue_on_block,
                         .on_common = ue_on_common};
 
-/* ------------------------------------------------------------- actions */
-
-void ue_appear(Net *net, uint32_t ue, uint32_t cell) {
-  g_assert(ue < net->cfg.ue_capacity);
-  g_assert(cell < net->n_cells);
-  /* the index is per cell: the UE's entries move with it */
-  bool moves = radio_ue_seen(net->radio, ue) && radio_ue_cell(net->radio, ue) != cell;
-  if (moves)
-    each_indexed(net, ue, radio_index_remove);
-  radio_camp(net->radio, ue, cell); /* its private key: own_private */
-  if (moves)
-    each_indexed(net, ue, radio_index_add);
-}
-
-/* Queues an action behind a handover; true if it must wait (a move
- * waits also behind a join in progress). */
-static bool must_wait(Net *net, uint32_t ue, UeActionKind kind, uint32_t cell, uint32_t seq) {
-  Ues *u = ues(net);
-  GArray *q = g_hash_table_lookup(u->waiting, GUINT_TO_POINTER(ue));
-  uint8_t busy = st_of(net, ue)->busy;
-  bool wait = q != NULL || busy == UE_MOVING || (kind == ACT_MOVE && busy != UE_IDLE);
-  if (!wait)
-    return false;
-  if (q == NULL) {
-    q = g_array_new(FALSE, FALSE, sizeof(UeAction));
-    g_hash_table_insert(u->waiting, GUINT_TO_POINTER(ue), q);
-  }
-  UeAction a = {kind, cell, seq};
-  g_array_append_val(q, a);
-  return true;
-}
-
-static void do_join(Net *net, uint32_t ue, uint32_t cell, uint32_t seq);
-static void do_leave(Net *net, uint32_t ue, uint32_t seq);
-static void do_move(Net *net, uint32_t ue, uint32_t cell, uint32_t seq);
-
-/* The UE's procedure ended: its waiting actions start, in order, until one
- * is a procedure that must end first. */
-static void run_waiting(Net *net, uint32_t ue) {
-  Ues *u = ues(net);
-  GArray *q = g_hash_table_lookup(u->waiting, GUINT_TO_POINTER(ue));
-  if (q == NULL)
-    return;
-  g_array_ref(q);
-  g_hash_table_remove(u->waiting, GUINT_TO_POINTER(ue));
-  guint i = 0;
-  while (i < q->len && st_of(net, ue)->busy == UE_IDLE) {
-    UeAction a = g_array_index(q, UeAction, i++);
-    if (a.kind == ACT_JOIN)
-      do_join(net, ue, a.cell, a.seq);
-    else if (a.kind == ACT_LEAVE)
-      do_leave(net, ue, a.seq);
-    else
-      do_move(net, ue, a.cell, a.seq);
-  }
-  if (i < q->len) {
-    g_array_remove_range(q, 0, i);
-    g_hash_table_insert(u->waiting, GUINT_TO_POINTER(ue), g_array_ref(q));
-  }
-  g_array_unref(q);
-}
-
-void ue_start_join(Net *net, uint32_t ue, uint32_t cell, uint32_t seq) {
-  if (!must_wait(net, ue, ACT_JOIN, cell, seq))
-    do_join(net, ue, cell, seq);
-}
-
-void ue_start_leave(Net *net, uint32_t ue, uint32_t seq) {
-  if (!must_wait(net, ue, ACT_LEAVE, 0, seq))
-    do_leave(net, ue, seq);
-}
-
-void ue_start_move(Net *net, uint32_t ue, uint32_t cell, uint32_t seq) {
-  if (!must_wait(net, ue, ACT_MOVE, cell, seq))
-    do_move(net, ue, cell, seq);
-}
-
-uint32_t ue_actions_waiting(const Net *net) {
-  GHashTableIter it;
-  gpointer q;
-  uint32_t n = 0;
-  g_hash_table_iter_init(&it, ues(net)->waiting);
-  while (g_hash_table_iter_next(&it, NULL, &q))
-    n += ((GArray *)q)->len;
-  return n;
-}
-
-/* A handover (docs/flows.md, "Handover"): the radio camps on the new cell
- * first, then the UE sends a cell update to the RNC of that cell, with the
- * version of the group key it holds (for the key repair). */
-static void do_move(Net *net, uint32_t ue, uint32_t cell, uint32_t seq) {
-  UeState *st = st_of(net, ue);
-  uint32_t from = radio_ue_cell(net->radio, ue);
-  if (!st->member || from == cell) {
-    g_debug("move of UE %u to cell %u skipped (not a member, or camped there)", ue, cell);
-    return;
-  }
-  /* the holders index is per cell: the UE's entries move with its radio */
-  each_indexed(net, ue, radio_index_remove);
-  radio_move(net->radio, ue, cell);
-  each_indexed(net, ue, radio_index_add);
-  if (kt_tree_node_keys(net->tree) && !kt_tree_member_computes(net->tree))
-    st->move_nodes = st->n_nodes; /* end_move_path */
-  if (net->cfg.embodiment == 2 && net_rnc_of_cell(net, from) != net_rnc_of_cell(net, cell)) {
-    st->move_nodes = 0;
-    st->regroup = 1; /* end_regroup */
-    if (kt_tree_node_keys(net->tree) && !st->waiting) {
-      st->waiting = 1;
-      radio_index_add(net->radio, ue, RADIO_INDEX_ANY, &st->link);
-    }
-  }
-  st->busy = UE_MOVING;
-  st->moved = 1;
-  Msg msg;
-  msg_init(&msg, MSG_CELL_UPDATE, seq);
-  msg.ue = ue;
-  msg.cell = cell;
-  msg.from_cell = from;
-  msg.group_version = k_of(net, st->group)->ref.version;
-  net_send_dch_up(net, ue, &msg);
-}
-
-static void do_join(Net *net, uint32_t ue, uint32_t cell, uint32_t seq) {
-  ue_appear(net, ue, cell);
-  /* node keys: a rejoining UE starts a new path; the node keys of its old
-   * one (kept while it was away) are dropped, so that its key list stays
-   * its path */
-  UeState *st = st_of(net, ue);
-  forget_for_rejoin(net, ue);
-  st->member = 1;
-  st->moved = 0;
-  if (kt_tree_node_keys(net->tree)) {
-    g_assert(!st->subgroup_indexed); /* st->link is RADIO_INDEX_ANY's */
-    st->waiting = 1;
-    radio_index_add(net->radio, ue, RADIO_INDEX_ANY, &st->link);
-  }
-  if (ues(net)->recovery)
-    ue_recovery_reset(ues(net)->recovery, ue);
-  st->busy = UE_JOINING;
-  send_context_request(net, ue, MSG_ACTIVATE_REQ, seq);
-  if (ues(net)->nas)
-    ue_nas_start(net, ues(net)->nas, ue, UE_NAS_JOIN, seq);
-}
-
-/* An activation or deactivation request for the UE's current cell. */
-static void send_context_request(Net *net, uint32_t ue, MsgType type, uint32_t seq) {
-  Msg msg;
-  msg_init(&msg, type, seq);
-  msg.ue = ue;
-  msg.cell = radio_ue_cell(net->radio, ue);
-  net_send_dch_up(net, ue, &msg);
-}
-
-static void do_leave(Net *net, uint32_t ue, uint32_t seq) {
-  g_assert(radio_ue_seen(net->radio, ue));
-  /* The UE stops being a member from its own point of view, but keeps every
-   * key it holds: a departed UE is a potential eavesdropper. */
-  st_of(net, ue)->member = 0;
-  send_context_request(net, ue, MSG_DEACTIVATE_REQ, seq);
-  if (ues(net)->nas)
-    ue_nas_start(net, ues(net)->nas, ue, UE_NAS_LEAVE, seq);
-}
-
 void ue_sync_from_tree(Net *net, uint32_t ue) {
   const KtKey *keys[2 * KT_PLAN_MAX_KEYS + 1]; /* oft: leaf, 2 per level, group */
   guint n = kt_tree_ue_keys(net->tree, ue, keys, G_N_ELEMENTS(keys));
@@ -1045,16 +690,16 @@ void ue_sync_from_tree(Net *net, uint32_t ue) {
     guint new_nodes = 0;
     for (guint i = 0; i < n; i++)
       new_nodes += KT_KEY_ID_KIND(keys[i]->ref.id) == KT_KEY_SUBGROUP &&
-                   !key_slot(net, ue, keys[i]->ref.id, false);
-    reserve_nodes(st_of(net, ue), new_nodes); /* the path at once, exactly */
+                   !ue_key_slot(net, ue, keys[i]->ref.id, false);
+    ue_reserve_nodes(st_of(net, ue), new_nodes); /* the path at once, exactly */
   }
   for (guint i = 0; i < n; i++) {
     if (KT_KEY_ID_KIND(keys[i]->ref.id) == KT_KEY_PRIVATE)
-      continue; /* held by reference (own_private) */
-    UeSlot *slot = key_slot(net, ue, keys[i]->ref.id, true);
-    if (indexed_kind(keys[i]->ref.id))
-      index_slot(net, ue, slot, keys[i]->ref.id);
-    slot_set(net, slot, keys[i]);
+      continue; /* held by reference (ue_own_private) */
+    UeSlot *slot = ue_key_slot(net, ue, keys[i]->ref.id, true);
+    if (ue_indexed_kind(keys[i]->ref.id))
+      ue_index_slot(net, ue, slot, keys[i]->ref.id);
+    ue_slot_set(net, slot, keys[i]);
   }
 }
 
@@ -1097,7 +742,7 @@ static guint held_keys(const Net *net, uint32_t ue, bool with_previous,
                        const KtKey *out[UE_MAX_KEYS], KtKey *scratch) {
   const UeState *st = st_of(net, ue);
   guint n = 0;
-  const KtKey *priv = own_private(net, ue, scratch);
+  const KtKey *priv = ue_own_private(net, ue, scratch);
   if (priv != NULL)
     out[n++] = priv;
   const UeSlot fixed[] = {st->subgroup, st->group, with_previous ? st->prev_group : KEY_POOL_NONE};

@@ -1,10 +1,11 @@
-/* ue.h — the UE (nodes/ue.c): its key ring, what it opens, what it starts.
+/* ue.h — the UE (nodes/ue.c, ue_ring.c, ue_actions.c, ue_common.c): its key
+ * ring, what it opens, what it starts.
  *
  * A UE opens MBMS key assignments with the keys it really holds (libsodium
  * decryption, no bookkeeping shortcut) and keeps only what it opened; it
  * keeps its keys after it leaves (that is what an eavesdropper would do).
- * Its state is private to ue.c and ue_common.c (nodes/ue_private.h);
- * other files of nodes/ use only this API.
+ * Its state is private to those files (nodes/ue_ring.h); other files of
+ * nodes/ use only this API.
  *
  * Includes only nodes/node.h.
  */
@@ -31,8 +32,8 @@ void ue_sync_from_tree(Net *net, uint32_t ue);
 void ue_set_member(Net *net, uint32_t ue);
 
 /* Recovery (docs/reliability.md, nodes/ue_recovery.h; the radio's blocks
- * come through ue_ops.on_block). The UE sends an MBMS key request now, member or not (tests: a departed
- * UE asking anyway). */
+ * come through ue_ops.on_block). The UE sends an MBMS key request now, member or not (tests: a
+ * departed UE asking anyway). */
 void ue_request_keys(Net *net, uint32_t ue);
 uint64_t ue_recovery_gave_up(const Net *net);
 /* NAS (nodes/ue_nas.h): context requests sent again, procedures aborted. */

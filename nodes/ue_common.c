@@ -22,6 +22,8 @@
  *     before their installs (the two count different things).
  * With crypto = per-ue every holder runs ue_on_key_assignment (the reference
  * the shared mode is compared with, tests/test_crypto_share.c). */
+#include "nodes/ue_common.h"
+
 #include "nodes/ue_private.h"
 
 typedef struct {
