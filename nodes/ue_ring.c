@@ -178,7 +178,7 @@ UeSlot *ue_key_slot(const Net *net, uint32_t ue, KtKeyId id, bool create) {
 
 /* The UE's key of id `id` as it holds it (a zero key, version 0, for an
  * empty slot; another UE's private key id gives the zero key too), or NULL
- * if it has no slot for it. Valid until the next slot_set. */
+ * if it has no slot for it. Valid until the next ue_slot_set. */
 const KtKey *ue_held_key(const Net *net, uint32_t ue, KtKeyId id) {
   static const KtKey none;
   if (KT_KEY_ID_KIND(id) == KT_KEY_PRIVATE) {

@@ -30,7 +30,7 @@ typedef struct {
                  * searched by id: no trip to the pool per entry) */
   UeSlot prev;  /* members that compute keys (oft): the version `key`
                  * replaced (KEY_POOL_NONE: none), under which a wrap that
-                 * a computed version overtook still opens (node_slot_set) */
+                 * a computed version overtook still opens (ue_node_slot_set) */
   UeSlot older; /* oft: the version `prev` replaced: a wrap made under it
                  * may come after two newer versions were computed (rekeys
                  * of one RNC within milliseconds) */
@@ -40,7 +40,7 @@ typedef struct {
 /* What a UE holds. Versions 0 mean "not held". 40 bytes per UE, plus, with
  * node keys (LKH), the interior keys of its path (24 bytes each, the array
  * sized to the path). Its keys are handles to the key pool's shared
- * copies; its private key is not in the pool: see own_private. */
+ * copies; its private key is not in the pool: see ue_own_private. */
 typedef struct {
   UeSlot subgroup, group;
   UeSlot prev_group;          /* the group key before `group`: data sealed under it
@@ -91,7 +91,7 @@ static inline UeState *st_of(const Net *net, uint32_t ue) {
 }
 
 /* The key in slot `h` (a zero key, version 0, if empty). Valid until the
- * next slot_set (the pool's entries may move). */
+ * next ue_slot_set (the pool's entries may move). */
 static inline const KtKey *k_of(const Net *net, UeSlot h) {
   return key_pool_key(ues(net)->keys, h);
 }
