@@ -468,7 +468,10 @@ static void note_newer(Net *net, uint32_t ue, const KtWrap *w) {
       ue_recovery_seen(net, ues(net)->recovery, ue, refs[i]);
 }
 
-static bool has_pending(const Net *net, uint32_t ue);
+/* Whether the UE keeps wraps waiting. */
+static bool has_pending(const Net *net, uint32_t ue) {
+  return st_of(net, ue)->pends;
+}
 
 /* The move is over: wraps kept for a sub-group key it does not hold (its
  * new one came first, or it was never its) are not for it. */
@@ -579,10 +582,6 @@ static bool vanished(const UePendingWrap *w, void *ctx) {
 static void drop_vanished_pending(Net *net, uint32_t ue) {
   if (kt_tree_node_keys(net->tree))
     drop_kept(net, ue, vanished, 0);
-}
-
-static bool has_pending(const Net *net, uint32_t ue) {
-  return st_of(net, ue)->pends;
 }
 
 /* NAS (ue_nas.h): T3380 or T3390 expired with no accept. */
