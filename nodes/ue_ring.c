@@ -158,9 +158,16 @@ UeSlot *ue_key_slot(const Net *net, uint32_t ue, KtKeyId id, bool create) {
   case KT_KEY_SUBGROUP:
     if (!kt_tree_node_keys(net->tree))
       return &st->subgroup;
+    {
+      const UeNode *likely = ue_node_likely(net, st);
+      if (likely && likely->id == id)
+        return &st->nodes[likely - st->nodes].key;
+    }
     for (uint8_t i = 0; i < st->n_nodes; i++)
-      if (st->nodes[i].id == id)
+      if (st->nodes[i].id == id) {
+        ues(net)->node_hint = i;
         return &st->nodes[i].key;
+      }
     if (!create)
       return NULL;
     if (st->n_nodes == st->cap_nodes)

@@ -79,6 +79,7 @@ typedef struct {
   KeyPool *keys;              /* what the slots hold */
   const UePendingWrap *again; /* the entry being processed again (retry_pending) */
   GArray *installs;           /* uint32 UEs: ue_on_common's group installs to report */
+  uint8_t node_hint;          /* where ue_key_slot last found a node key (ue_node_likely) */
 } Ues;
 
 static inline Ues *ues(const Net *net) {
@@ -94,6 +95,19 @@ static inline UeState *st_of(const Net *net, uint32_t ue) {
  * next ue_slot_set (the pool's entries may move). */
 static inline const KtKey *k_of(const Net *net, UeSlot h) {
   return key_pool_key(ues(net)->keys, h);
+}
+
+/* The entry of `st`'s node keys (LKH) where the next lookup is likely to
+ * find its id, or NULL (none held): where the last lookup found its own.
+ * The holders of one transmission all look up the key id it was sent
+ * under, and UEs got their paths' keys in the same order, so one position
+ * serves them all: ue_key_slot tries it first and ue_on_common fetches it
+ * ahead (the one cache line of a path's 4-5 that the holder reads). */
+static inline const UeNode *ue_node_likely(const Net *net, const UeState *st) {
+  if (st->n_nodes == 0)
+    return NULL;
+  uint8_t p = ues(net)->node_hint;
+  return &st->nodes[p < st->n_nodes ? p : 0];
 }
 
 /* ------------------------------------------------------ the key ring
