@@ -325,6 +325,14 @@ bool kt_tree_is_member(const KtTree *t, uint32_t ue) {
   return kt_priv_member(t, ue) != NULL;
 }
 
+void kt_tree_prefetch_ue(const KtTree *t, uint32_t ue) {
+  const KtUeRec *rec = kt_priv_ue(t, ue);
+  if (rec != NULL) { /* (a record may straddle two cache lines) */
+    __builtin_prefetch(rec);
+    __builtin_prefetch((const char *)(rec + 1) - 1);
+  }
+}
+
 uint32_t kt_tree_ue_cell(const KtTree *t, uint32_t ue) {
   g_assert(t != NULL);
   const KtUeRec *rec = kt_priv_member(t, ue);

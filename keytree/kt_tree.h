@@ -194,6 +194,8 @@ guint kt_tree_member_implicit_keys(const KtTree *tree, uint32_t ue);
 
 /* Queries. */
 bool kt_tree_is_member(const KtTree *tree, uint32_t ue);
+/* A hint, no effect: `ue`'s record (its private key) into the cache. */
+void kt_tree_prefetch_ue(const KtTree *tree, uint32_t ue);
 uint32_t kt_tree_ue_cell(const KtTree *tree, uint32_t ue); /* member only */
 /* The member's sub-group (patent), its parent node (LKH), or KT_NO_SUBGROUP
  * (star schemes, non-members). */

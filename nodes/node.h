@@ -68,13 +68,13 @@ struct Net {
   SimLinkId *sgsn_uplink; /* GGSN–SGSN s */
   SimLinkId *rnc_uplink;  /* SGSN–RNC r (Iu) */
 
-  Radio *radio;        /* nodes/radio.c: RANs, camping, bearers */
-  PlanBook *plans;     /* nodes/plan.c: plans in flight, what leavers held */
-  DataPlane *data;     /* nodes/data.c; NULL without a data plane */
+  Radio *radio;              /* nodes/radio.c: RANs, camping, bearers */
+  PlanBook *plans;           /* nodes/plan.c: plans in flight, what leavers held */
+  DataPlane *data;           /* nodes/data.c; NULL without a data plane */
   UnwrapShare *unwrap_share; /* nodes/unwrap_share.c; NULL with crypto = per-ue */
-  Loss *loss;          /* nodes/loss.c; NULL when lossless without recovery */
-  GArray *scratch;     /* uint32 cells, for one call of an element */
-  GArray *scratch_ues; /* uint32 UEs, transport.c's */
+  Loss *loss;                /* nodes/loss.c; NULL when lossless without recovery */
+  GArray *scratch;           /* uint32 cells, for one call of an element */
+  GArray *scratch_ues;       /* uint32 UEs, transport.c's */
 };
 
 /* Topology. */
@@ -99,6 +99,11 @@ void net_transport_listen(Net *net);
 void net_send_link(Net *net, NetElement from, NetElement to, const Msg *msg);
 void net_send_dch_up(Net *net, uint32_t ue, const Msg *msg);
 void net_send_dch_down(Net *net, uint32_t rnc, uint32_t ue, const Msg *msg);
+/* A hint, no effect on the run: net_send_dch_down to `ue` comes `step`
+ * (2, 1, 0) sends from now, each step fetching into the cache what the next
+ * one reads: the records of the UE at 2, where its radio is at 1, its radio
+ * device at 0. */
+void net_dch_down_ahead(const Net *net, uint32_t ue, unsigned step);
 /* One point-to-multipoint message on the given global cells of `rnc`. */
 void net_send_common(Net *net, uint32_t rnc, const GArray *cells, const Msg *msg);
 /* The same for an answer to key requests (a multicast round, recovery.h):

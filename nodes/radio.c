@@ -179,6 +179,11 @@ uint32_t radio_ue_rnc(const Radio *r, uint32_t ue) {
   return radio_ue_cell(r, ue) / r->cells_per_rnc;
 }
 
+void radio_prefetch_ue(const Radio *r, uint32_t ue) {
+  if (ue < r->ue_capacity)
+    __builtin_prefetch(&r->camp[ue]);
+}
+
 bool radio_reaches(const Radio *r, uint32_t rnc, uint32_t ue) {
   return sim_ran_has_ue(r->ran[rnc], radio_ue_node(r, ue));
 }

@@ -62,6 +62,8 @@ uint32_t radio_ue_cell(const Radio *radio, uint32_t ue); /* current (or last) */
 uint32_t radio_ue_rnc(const Radio *radio, uint32_t ue);
 /* Whether RNC `rnc`'s dedicated channels reach `ue` (camped under it now). */
 bool radio_reaches(const Radio *radio, uint32_t rnc, uint32_t ue);
+/* A hint, no effect: `ue`'s camping record into the cache. */
+void radio_prefetch_ue(const Radio *radio, uint32_t ue);
 /* The UE of sim node `node`, if it is a UE's. */
 bool radio_ue_of_node(const Radio *radio, SimNodeId node, uint32_t *ue);
 uint32_t radio_n_ues_seen(const Radio *radio);

@@ -147,10 +147,29 @@ static void send_message(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *pla
   net_send_common(net, rnc, cells, &msg);
 }
 
+/* How many deliveries apart the steps of net_dch_down_ahead run: a plan
+ * that sends one point-to-point message per member (unicast's leave) reads
+ * each member's records at random in arrays of tens of MB. */
+#define DCH_AHEAD 4u
+
+/* The point-to-point deliveries 1, 2 and 3 times DCH_AHEAD after `i` are
+ * about to be sent (by this RNC, if they are its): their steps. */
+static void fetch_p2p_ahead(const Net *net, uint32_t rnc, const KtPlan *plan, guint i) {
+  for (unsigned step = 0; step <= 2; step++) {
+    guint j = i + (step + 1) * DCH_AHEAD;
+    if (j >= plan->deliveries->len)
+      return;
+    const KtDelivery *d = &g_array_index(plan->deliveries, KtDelivery, j);
+    if (d->target == KT_TO_UE && d->rnc == rnc)
+      net_dch_down_ahead(net, d->target_id, step);
+  }
+}
+
 void rnc_execute(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *plan, KtStage stage,
                  bool joiner_p2p) {
   guint len = plan->deliveries->len;
   for (guint i = 0; i < len; i++) {
+    fetch_p2p_ahead(net, rnc, plan, i);
     const KtDelivery *d = &g_array_index(plan->deliveries, KtDelivery, i);
     if (d->joined || d->rnc != rnc || d->stage != stage)
       continue; /* (a joined delivery goes with the one it follows) */

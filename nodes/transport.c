@@ -274,6 +274,15 @@ void net_send_dch_up(Net *net, uint32_t ue, const Msg *msg) {
              buf, len);
 }
 
+void net_dch_down_ahead(const Net *net, uint32_t ue, unsigned step) {
+  if (step >= 2) {
+    radio_prefetch_ue(net->radio, ue);
+    kt_tree_prefetch_ue(net->tree, ue);
+  } else if (radio_ue_seen(net->radio, ue)) {
+    sim_dch_prefetch(radio_ue_node(net->radio, ue), step);
+  }
+}
+
 void net_send_dch_down(Net *net, uint32_t rnc, uint32_t ue, const Msg *msg) {
   if (!radio_reaches(net->radio, rnc, ue)) {
     /* the UE left and is camped under another RNC now (a rejoin faster than

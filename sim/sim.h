@@ -121,6 +121,11 @@ SimRanId sim_ran_new(SimNodeId rnc, uint32_t n_cells, const SimChannel *dch,
 void sim_ran_attach(SimRanId ran, SimNodeId ue);
 /* Whether `ue`'s radio is camped on this RAN now. */
 bool sim_ran_has_ue(SimRanId ran, SimNodeId ue);
+/* A hint, no effect on the run: a frame to or from UE node `ue` on its
+ * dedicated channel comes soon. `step` 1 fetches the record of where it is
+ * camped into the cache, a later `step` 0 (once that has come) its radio
+ * device. */
+void sim_dch_prefetch(SimNodeId ue, unsigned step);
 /* Uplink (UE -> RNC) or downlink (RNC -> UE) on the UE's dedicated channel. */
 void sim_dch_up(SimRanId ran, SimNodeId ue, const uint8_t *bytes, size_t len);
 void sim_dch_down(SimRanId ran, SimNodeId ue, const uint8_t *bytes, size_t len);

@@ -46,8 +46,9 @@
  *
  * Memory per UE: its RadioDevice (the ns-3 Object header, a channel pointer,
  * the receive callback, node id, ifIndex, MTU, two busy_until times), 8 bytes
- * in the channel's device vector and 8 bytes in g_ue_slot and g_ue_ran (node
- * id -> the RAN it is camped on and its slot there). A UE has one radio: a
+ * in the channel's device vector and 16 in g_ue_camp (node id -> the RAN it
+ * is camped on, its slot there and its device: the one cache line a
+ * dedicated-channel send reads to find the device). A UE has one radio: a
  * UE that camps on another RAN takes its device along (sim_ran_attach).
  * Measured (tests/test_sim.c, live heap after initialisation): ~644 B per UE
  * for node + device with the receive callback Node::AddDevice installs
@@ -341,8 +342,14 @@ private:
 namespace {
 
 std::vector<Ptr<RadioChannel>> g_rans;
-std::vector<uint32_t> g_ue_slot; /* by node id: slot of the UE in the RAN it is camped on */
-std::vector<uint32_t> g_ue_ran;  /* by node id: the RAN it is camped on, or kNoSlot */
+/* Where a UE node is camped: its RAN (kNoSlot: none yet), its slot in that
+ * RAN's device vector, and the device itself (owned by that vector). */
+struct UeCamp {
+  uint32_t ran = kNoSlot;
+  uint32_t slot = kNoSlot;
+  RadioDevice *dev = nullptr;
+};
+std::vector<UeCamp> g_ue_camp; /* by node id */
 
 /* A dedicated-channel frame reaching the far end. */
 class DchArrival : public EventImpl {
@@ -631,18 +638,16 @@ void RadioChannel::Configure(SimRanId ran, uint32_t n_cells, const SimChannel &d
 }
 
 RadioDevice *RadioChannel::UeOfNode(uint32_t node_id) const {
-  if (node_id >= g_ue_ran.size() || g_ue_ran[node_id] != m_ran ||
-      g_ue_slot[node_id] >= m_ues.size())
+  if (node_id >= g_ue_camp.size() || g_ue_camp[node_id].ran != m_ran)
     return nullptr;
-  RadioDevice *dev = PeekPointer(m_ues[g_ue_slot[node_id]]);
-  return dev->NodeId() == node_id ? dev : nullptr;
+  return g_ue_camp[node_id].dev;
 }
 
 void RadioChannel::RemoveUe(uint32_t slot) {
   SIM_CHECK(slot < m_ues.size(), "no UE slot %u in RAN %u", slot, m_ran);
   if (slot + 1 != m_ues.size()) {
     m_ues[slot] = m_ues.back();
-    g_ue_slot[m_ues[slot]->NodeId()] = slot;
+    g_ue_camp[m_ues[slot]->NodeId()].slot = slot;
   }
   m_ues.pop_back();
 }
@@ -782,17 +787,14 @@ void radio_reset() {
   g_last_payload = nullptr;
   g_rans.clear();
   g_rans.shrink_to_fit();
-  g_ue_slot.clear();
-  g_ue_slot.shrink_to_fit();
-  g_ue_ran.clear();
-  g_ue_ran.shrink_to_fit();
+  g_ue_camp.clear();
+  g_ue_camp.shrink_to_fit();
 }
 
 } // namespace simint
 
 using simint::g_rans;
-using simint::g_ue_ran;
-using simint::g_ue_slot;
+using simint::g_ue_camp;
 
 extern "C" {
 
@@ -822,12 +824,9 @@ void sim_ran_attach(SimRanId ran, SimNodeId ue) {
   simint::RadioChannel &ch = simint::ran_of(ran);
   Ptr<Node> node = simint::node(ue);
   SIM_CHECK(ue != ch.Rnc()->NodeId(), "RNC node %u attached as a UE of its own RAN %u", ue, ran);
-  if (g_ue_slot.size() <= ue) {
-    size_t n = std::max<size_t>(ue + 1, sim_node_count());
-    g_ue_slot.resize(n, simint::kNoSlot);
-    g_ue_ran.resize(n, simint::kNoSlot);
-  }
-  uint32_t old = g_ue_ran[ue];
+  if (g_ue_camp.size() <= ue)
+    g_ue_camp.resize(std::max<size_t>(ue + 1, sim_node_count()));
+  uint32_t old = g_ue_camp[ue].ran;
   if (old == ran)
     return; /* camped here already */
   Ptr<simint::RadioDevice> dev;
@@ -841,11 +840,12 @@ void sim_ran_attach(SimRanId ran, SimNodeId ue) {
     simint::RadioChannel &from = simint::ran_of(old);
     dev = from.UeOfNode(ue);
     SIM_CHECK(dev, "UE node %u lost its radio on RAN %u", ue, old);
-    from.RemoveUe(g_ue_slot[ue]);
+    from.RemoveUe(g_ue_camp[ue].slot);
     dev->MoveTo(&ch);
   }
-  g_ue_ran[ue] = ran;
-  g_ue_slot[ue] = ch.AddUe(dev);
+  g_ue_camp[ue].ran = ran;
+  g_ue_camp[ue].slot = ch.AddUe(dev);
+  g_ue_camp[ue].dev = PeekPointer(dev);
 }
 
 bool sim_pcap_ran(SimRanId ran, const char *path) {
@@ -863,6 +863,17 @@ void sim_ran_set_dch_loss(SimRanId ran, SimLossId loss, uint32_t max_retx) {
 
 size_t sim_dch_frames_held(void) {
   return simint::dch_seq_held();
+}
+
+void sim_dch_prefetch(SimNodeId ue, unsigned step) {
+  if (ue >= g_ue_camp.size())
+    return;
+  if (step > 0) {
+    __builtin_prefetch(&g_ue_camp[ue]);
+  } else if (const simint::RadioDevice *dev = g_ue_camp[ue].dev) {
+    __builtin_prefetch(dev);
+    __builtin_prefetch(&dev->m_busyDown);
+  }
 }
 
 bool sim_ran_has_ue(SimRanId ran, SimNodeId ue) {
