@@ -185,9 +185,9 @@ static void fetch_state(const Net *net, uint32_t ue) {
   __builtin_prefetch((const char *)(st + 1) - 1); /* (a state may straddle two lines) */
 }
 
-static void fetch_rest(const Net *net, const uint32_t *ue, bool node_keys) {
+static void fetch_rest(const Net *net, const uint32_t *ue, const Msg *msg, bool node_keys) {
   if (node_keys) {
-    const UeNode *likely = ue_node_likely(net, &ues(net)->ue[*ue]);
+    const UeNode *likely = ue_node_likely(net, &ues(net)->ue[*ue], msg->wraps[0].under.id);
     if (likely)
       __builtin_prefetch(&likely->id);
   }
@@ -220,12 +220,12 @@ void ue_on_common(Net *net, const uint32_t *to, guint n, NetElement from, const 
   for (guint i = 0; i < MIN(n, UE_FETCH_STATE); i++)
     fetch_state(net, to[i]);
   for (guint i = 0; i < MIN(n, UE_FETCH_REST); i++)
-    fetch_rest(net, &to[i], node_keys);
+    fetch_rest(net, &to[i], msg, node_keys);
   for (guint i = 0; i < n; i++) {
     if (i + UE_FETCH_STATE < n)
       fetch_state(net, to[i + UE_FETCH_STATE]);
     if (i + UE_FETCH_REST < n)
-      fetch_rest(net, &to[i + UE_FETCH_REST], node_keys);
+      fetch_rest(net, &to[i + UE_FETCH_REST], msg, node_keys);
     if (plain)
       common_holder(net, &b, to[i], msg);
     else

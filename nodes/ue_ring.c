@@ -159,13 +159,13 @@ UeSlot *ue_key_slot(const Net *net, uint32_t ue, KtKeyId id, bool create) {
     if (!kt_tree_node_keys(net->tree))
       return &st->subgroup;
     {
-      const UeNode *likely = ue_node_likely(net, st);
+      const UeNode *likely = ue_node_likely(net, st, id);
       if (likely && likely->id == id)
         return &st->nodes[likely - st->nodes].key;
     }
     for (uint8_t i = 0; i < st->n_nodes; i++)
       if (st->nodes[i].id == id) {
-        ues(net)->node_hint = i;
+        *ue_node_hint(net, id) = (uint8_t)(st->n_nodes - 1 - i);
         return &st->nodes[i].key;
       }
     if (!create)
