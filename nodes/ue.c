@@ -642,6 +642,7 @@ static void ue_init(Net *net, const KtKey *core_key) {
   u->waiting =
       g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)g_array_unref);
   u->keys = key_pool_new();
+  u->node_arrays = block_slab_new();
   u->installs = g_array_new(FALSE, FALSE, sizeof(uint32_t));
   net->state[NET_UE] = u;
   radio_index_set_links(net->radio, ue_index_link, net);
@@ -658,6 +659,7 @@ static void ue_fini(Net *net) {
   }
   g_assert(key_pool_size(u->keys) == 0);
   key_pool_free(u->keys);
+  block_slab_free(u->node_arrays);
   g_free(u->ue);
   ue_pending_free(u->pending);
   g_array_free(u->installs, TRUE);
@@ -690,7 +692,7 @@ void ue_sync_from_tree(Net *net, uint32_t ue) {
     for (guint i = 0; i < n; i++)
       new_nodes += KT_KEY_ID_KIND(keys[i]->ref.id) == KT_KEY_SUBGROUP &&
                    !ue_key_slot(net, ue, keys[i]->ref.id, false);
-    ue_reserve_nodes(st_of(net, ue), new_nodes); /* the path at once, exactly */
+    ue_reserve_nodes(net, st_of(net, ue), new_nodes); /* the path at once, exactly */
   }
   for (guint i = 0; i < n; i++) {
     if (KT_KEY_ID_KIND(keys[i]->ref.id) == KT_KEY_PRIVATE)

@@ -109,7 +109,7 @@ void ue_wipe_nodes(Net *net, UeState *st) {
     ue_slot_set(net, &st->nodes[i].prev, NULL);
     ue_slot_set(net, &st->nodes[i].older, NULL);
   }
-  g_free(st->nodes);
+  block_slab_release(ues(net)->node_arrays, st->nodes, st->cap_nodes * sizeof(UeNode));
   st->nodes = NULL;
   st->n_nodes = st->cap_nodes = 0;
 }
@@ -139,13 +139,19 @@ const KtKey *ue_own_private(const Net *net, uint32_t ue, KtKey *scratch) {
 }
 
 /* Room for `more` node keys beyond those held (the array is sized to the
- * path, not doubled: it is most of a UE's memory with node keys). */
-void ue_reserve_nodes(UeState *st, guint more) {
+ * path, not doubled: it is most of a UE's memory with node keys; in the
+ * UEs' slab, block_slab.h, for the holders' reads at random). */
+void ue_reserve_nodes(const Net *net, UeState *st, guint more) {
   guint cap = st->n_nodes + more;
   if (cap <= st->cap_nodes)
     return;
   g_assert(cap <= UINT8_MAX);
-  st->nodes = g_renew(UeNode, st->nodes, cap);
+  BlockSlab *slab = ues(net)->node_arrays;
+  UeNode *grown = block_slab_alloc(slab, cap * sizeof(UeNode));
+  if (st->n_nodes)
+    memcpy(grown, st->nodes, st->n_nodes * sizeof(UeNode));
+  block_slab_release(slab, st->nodes, st->cap_nodes * sizeof(UeNode));
+  st->nodes = grown;
   st->cap_nodes = (uint8_t)cap;
 }
 
@@ -171,7 +177,7 @@ UeSlot *ue_key_slot(const Net *net, uint32_t ue, KtKeyId id, bool create) {
     if (!create)
       return NULL;
     if (st->n_nodes == st->cap_nodes)
-      ue_reserve_nodes(st, 2); /* a path grows by a level or two at a time */
+      ue_reserve_nodes(net, st, 2); /* a path grows by a level or two at a time */
     UeNode *slot = &st->nodes[st->n_nodes++];
     memset(slot, 0, sizeof *slot);
     slot->id = id; /* filled at once by the caller */

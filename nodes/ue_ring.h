@@ -11,6 +11,7 @@
  *                 of its key, one call per transmission (the plain path)
  */
 #pragma once
+#include "nodes/block_slab.h"
 #include "nodes/key_pool.h"
 #include "nodes/node.h"
 #include "nodes/radio.h"
@@ -77,6 +78,7 @@ typedef struct {
   UeRecovery *recovery;       /* with [reliability] recovery; NULL otherwise */
   UeNas *nas;                 /* with lossy dedicated channels; NULL otherwise */
   KeyPool *keys;              /* what the slots hold */
+  BlockSlab *node_arrays;     /* where the UEs' `nodes` arrays live (block_slab.h) */
   const UePendingWrap *again; /* the entry being processed again (retry_pending) */
   GArray *installs;           /* uint32 UEs: ue_on_common's group installs to report */
   uint8_t node_hint[16];      /* ue_node_hint's */
@@ -142,7 +144,7 @@ void ue_index_slot(Net *net, uint32_t ue, UeSlot *slot, KtKeyId id);
 void ue_wipe_nodes(Net *net, UeState *st);
 /* Room for `more` node keys beyond those held (the array is sized to the
  * path, not doubled). */
-void ue_reserve_nodes(UeState *st, guint more);
+void ue_reserve_nodes(const Net *net, UeState *st, guint more);
 /* A new membership: the index forgets the UE's keys (they stay in its
  * ring) and its node keys are dropped. */
 void ue_forget_for_rejoin(Net *net, uint32_t ue);

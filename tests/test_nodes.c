@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "keytree/kt_key.h"
+#include "nodes/block_slab.h"
 #include "nodes/key_pool.h"
 #include "nodes/net.h"
 #include "nodes/node.h"
@@ -192,6 +193,8 @@ static const Rank ranks[] = {
     {"radio.c", 0, "radio.h"},
     {"key_pool.h", 0, NULL},
     {"key_pool.c", 0, "key_pool.h"},
+    {"block_slab.h", 0, NULL},
+    {"block_slab.c", 0, "block_slab.h"},
     {"ue_pending.h", 0, NULL},
     {"ue_pending.c", 0, "ue_pending.h"},
     {"plan.h", 0, NULL},
@@ -407,6 +410,45 @@ static void test_radio_index_order(void) {
   g_array_free(got, TRUE);
   radio_free(r);
   sim_destroy();
+}
+
+/* -------------------------------------------------------- block_slab.c */
+
+/* Blocks of every size keep what was written into them while others are
+ * taken and handed back; a handed-back block is taken again first, by its
+ * size class only (sizes rounded up to 8 bytes); the chunks grow past the
+ * first 2 MiB as blocks are taken, and every block is 8-aligned. */
+static void test_block_slab(void) {
+  BlockSlab *s = block_slab_new();
+  g_assert_cmpuint(block_slab_reserved(s), ==, 0);
+  enum { N = 20000 };
+  static unsigned char *blocks[N];
+  static gsize sizes[N];
+  for (guint i = 0; i < N; i++) {
+    sizes[i] = 1 + (i * 7919u) % 400u; /* 1..400 bytes: about 4 MB in all */
+    blocks[i] = block_slab_alloc(s, sizes[i]);
+    g_assert_cmpuint((guintptr)blocks[i] % 8, ==, 0);
+    memset(blocks[i], (int)(i & 0xff), sizes[i]);
+  }
+  g_assert_cmpuint(block_slab_reserved(s), >, (gsize)2 << 20);
+  for (guint i = 0; i < N; i += 2) /* half of them back */
+    block_slab_release(s, blocks[i], sizes[i]);
+  for (guint i = 1; i < N; i += 2) /* the others intact */
+    for (gsize b = 0; b < sizes[i]; b++)
+      g_assert_cmpuint(blocks[i][b], ==, i & 0xff);
+  gsize reserved = block_slab_reserved(s);
+  /* the last block handed back of a class is the first taken again, by
+   * any size of its class; then the one handed back before it */
+  unsigned char *last = blocks[N - 2];
+  gsize cls = (sizes[N - 2] + 7) / 8 * 8;
+  g_assert_true(block_slab_alloc(s, cls) == last);
+  g_assert_true(block_slab_alloc(s, cls - 7) != last);
+  for (guint i = 0; i < N; i += 2) /* taking them again takes no new chunk */
+    blocks[i] = block_slab_alloc(s, sizes[i]);
+  g_assert_cmpuint(block_slab_reserved(s), ==, reserved);
+  block_slab_release(s, NULL, 8); /* nothing */
+  block_slab_free(s);
+  block_slab_free(NULL);
 }
 
 /* ---------------------------------------------------------- key_pool.c */
@@ -640,6 +682,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/nodes/radio/index", test_radio_index);
   g_test_add_func("/nodes/radio/index_order", test_radio_index_order);
   g_test_add_func("/nodes/key_pool", test_key_pool);
+  g_test_add_func("/nodes/block_slab", test_block_slab);
   g_test_add_func("/nodes/route/request", test_route_request);
   g_test_add_func("/nodes/layering", test_layering);
   return g_test_run();
