@@ -68,11 +68,12 @@ typedef struct {
    * order they installed it) in one call each; the counts are those of
    * the calls one by one. */
   void (*on_ue_unwraps)(void *ctx, uint32_t n_ok, uint32_t n_failed);
-  void (*on_group_installs)(void *ctx, const uint32_t *ues, uint32_t n, uint32_t seq,
-                            KtKeyRef ref);
-  /* may be NULL: a common-channel key assignment is about to reach the UEs
-   * `ues`, none lost (each may then install a key: on_group_install). A
-   * hint to fetch what is kept per UE ahead (nothing to count on it). */
+  void (*on_group_installs)(void *ctx, const uint32_t *ues, uint32_t n, uint32_t seq, KtKeyRef ref);
+  /* may be NULL: a key assignment is about to reach the UEs `ues` (a
+   * common channel's holders, or the next receivers of dedicated-channel
+   * frames), each of which may then install a key (on_group_install). A
+   * hint to fetch what is kept per UE ahead (nothing to count on it: a
+   * UE named may lose the frame, or get it later than others). */
   void (*on_common_reach)(void *ctx, const uint32_t *ues, uint32_t n);
   /* a plan was made for event `seq` (NET_NO_SEQ: an initial member's
    * provisioning); `members_in_scope` are the group members in the plan's

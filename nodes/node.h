@@ -44,6 +44,9 @@ typedef struct {
    * as on_message for each, in one call per transmission (transport.c uses
    * it when no reception can be lost, nodes/loss.h). */
   void (*on_common)(Net *net, const uint32_t *to, guint n, NetElement from, const Msg *msg);
+  /* UEs only, may be NULL: a hint, no effect on the run: a message for
+   * `self` comes soon, so its state can be fetched into the cache. */
+  void (*prefetch)(const Net *net, uint32_t self);
 } NodeOps;
 
 typedef struct Radio Radio;

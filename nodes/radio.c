@@ -188,6 +188,11 @@ bool radio_reaches(const Radio *r, uint32_t rnc, uint32_t ue) {
   return sim_ran_has_ue(r->ran[rnc], radio_ue_node(r, ue));
 }
 
+void radio_prefetch_node(const Radio *r, SimNodeId node) {
+  if (node >= r->first_ue_node && node - r->first_ue_node < r->node_ue->len)
+    __builtin_prefetch(&g_array_index(r->node_ue, uint32_t, node - r->first_ue_node));
+}
+
 bool radio_ue_of_node(const Radio *r, SimNodeId node, uint32_t *ue) {
   if (node < r->first_ue_node || node - r->first_ue_node >= r->node_ue->len)
     return false;

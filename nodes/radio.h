@@ -64,6 +64,9 @@ uint32_t radio_ue_rnc(const Radio *radio, uint32_t ue);
 bool radio_reaches(const Radio *radio, uint32_t rnc, uint32_t ue);
 /* A hint, no effect: `ue`'s camping record into the cache. */
 void radio_prefetch_ue(const Radio *radio, uint32_t ue);
+/* A hint, no effect: the record of which UE sim node `node` is, into the
+ * cache (radio_ue_of_node reads it). */
+void radio_prefetch_node(const Radio *radio, SimNodeId node);
 /* The UE of sim node `node`, if it is a UE's. */
 bool radio_ue_of_node(const Radio *radio, SimNodeId node, uint32_t *ue);
 uint32_t radio_n_ues_seen(const Radio *radio);

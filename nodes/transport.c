@@ -205,11 +205,32 @@ static void on_dch_loss(void *ctx, SimRanId ran, SimNodeId ue_node, const uint8_
     net->ops[NET_UE]->on_block(net, ue, 0, true);
 }
 
+/* sim's hint (SimReceiver.on_dch_soon): a downlink frame to UE node
+ * `node` arrives soon; step 1 fetches the node's UE id, step 0 (once that
+ * has come) what on_dch's delivery reads of the UE. */
+static void on_dch_soon(void *ctx, SimNodeId node, unsigned step) {
+  const Net *net = ctx;
+  if (step > 0) {
+    radio_prefetch_node(net->radio, node);
+    return;
+  }
+  uint32_t ue;
+  if (!radio_ue_of_node(net->radio, node, &ue))
+    return;
+  radio_prefetch_ue(net->radio, ue);
+  kt_tree_prefetch_ue(net->tree, ue);
+  if (net->ops[NET_UE]->prefetch)
+    net->ops[NET_UE]->prefetch(net, ue);
+  if (net->obs.on_common_reach)
+    net->obs.on_common_reach(net->obs.ctx, &ue, 1);
+}
+
 void net_transport_listen(Net *net) {
   SimReceiver receiver = {.on_link = on_link,
                           .on_dch = on_dch,
                           .on_common = on_common,
                           .on_dch_loss = on_dch_loss,
+                          .on_dch_soon = on_dch_soon,
                           .ctx = net};
   sim_set_receiver(&receiver);
 }

@@ -670,6 +670,16 @@ static void ue_fini(Net *net) {
   net->state[NET_UE] = NULL;
 }
 
+/* node.h's prefetch: the UE's state into the cache (it may straddle two
+ * lines). */
+static void ue_prefetch(const Net *net, uint32_t self) {
+  if (self >= net->cfg.ue_capacity)
+    return;
+  const UeState *st = &ues(net)->ue[self];
+  __builtin_prefetch(st);
+  __builtin_prefetch((const char *)(st + 1) - 1);
+}
+
 /* The UE's radio on a key-assignment block (node.h's on_block). */
 static void ue_on_block(Net *net, uint32_t self, uint32_t block, bool lost) {
   if (ues(net)->recovery && st_of(net, self)->member)
@@ -682,7 +692,8 @@ const NodeOps ue_ops = {.name = "ue",
                         .on_timer = ue_on_timer,
                         .fini = ue_fini,
                         .on_block = ue_on_block,
-                        .on_common = ue_on_common};
+                        .on_common = ue_on_common,
+                        .prefetch = ue_prefetch};
 
 void ue_sync_from_tree(Net *net, uint32_t ue) {
   const KtKey *keys[2 * KT_PLAN_MAX_KEYS + 1]; /* oft: leaf, 2 per level, group */

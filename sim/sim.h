@@ -86,6 +86,12 @@ typedef struct {
    * because the UE camped under another RAN (true). May be NULL. */
   void (*on_dch_loss)(void *ctx, SimRanId ran, SimNodeId ue, const uint8_t *bytes, size_t len,
                       bool lost_for_good);
+  /* A hint, may be NULL, no effect on the run: a downlink dedicated-channel
+   * frame to UE node `ue` is among the next of its RAN to arrive (the RAN's
+   * frames in flight, in the order they were sent), so what on_dch will
+   * read for it can be fetched into the cache: at `step` 1 (8 arrivals
+   * ahead) what leads to it, at step 0 (4 ahead) the rest. */
+  void (*on_dch_soon)(void *ctx, SimNodeId ue, unsigned step);
   void *ctx;
 } SimReceiver;
 

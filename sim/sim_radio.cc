@@ -291,6 +291,9 @@ public:
   void SetPromisc(const RadioDevice *dev, NetDevice::PromiscReceiveCallback cb) {
     m_promisc[dev] = cb;
   }
+  /* A downlink frame arrived: the next ones in flight are hinted to the
+   * receiver (receiver.on_dch_soon). */
+  void DownArrived();
 
   // Channel
   std::size_t GetNDevices() const override {
@@ -336,6 +339,9 @@ private:
   bool m_hasDchLoss = false;
   uint32_t m_maxRetx = 0;
   /* promiscuous callbacks, rare: kept here rather than in every device */
+  /* Downlink frames in flight, their UE nodes in the order sent (one
+   * arrival each, whatever its fate), for the receiver's hint. */
+  std::deque<uint32_t> m_downInFlight;
   std::unordered_map<const RadioDevice *, NetDevice::PromiscReceiveCallback> m_promisc;
 };
 
@@ -486,6 +492,8 @@ static void resolve_dch(const DchFrame &f, bool arrived) {
 }
 
 void DchArrival::Notify() {
+  if (!m_f.uplink)
+    ran_of(m_f.ran).DownArrived();
   if (!ran_of(m_f.ran).DchLost(m_f))
     resolve_dch(m_f, true);
 }
@@ -670,6 +678,27 @@ void RadioChannel::TransmitDch(const DchFrame &f) {
   busy = end;
   Simulator::ScheduleWithContext(f.to->NodeId(), TimeStep(AddSteps(end, m_dchDelay) - now),
                                  new DchArrival(f));
+  if (!f.uplink)
+    m_downInFlight.push_back(ue.NodeId());
+}
+
+/* How many arrivals ahead receiver.on_dch_soon's step 0 runs (step 1 runs
+ * twice as far): a unicast leave's frames, one per member, arrive one
+ * event after the other, each reading its UE's records at random. */
+constexpr size_t kDownSoon = 4;
+
+void RadioChannel::DownArrived() {
+  if (!m_downInFlight.empty())
+    m_downInFlight.pop_front();
+  const SimReceiver &r = receiver();
+  for (unsigned step = 0; step <= 1; step++) {
+    size_t at = (step + 1) * kDownSoon - 1;
+    if (at >= m_downInFlight.size())
+      return;
+    sim_dch_prefetch(m_downInFlight[at], step);
+    if (r.on_dch_soon != nullptr)
+      r.on_dch_soon(r.ctx, m_downInFlight[at], step);
+  }
 }
 
 bool RadioChannel::DchLost(const DchFrame &f) {
