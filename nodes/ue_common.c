@@ -179,12 +179,15 @@ static void common_holder(Net *net, CommonBatch *b, uint32_t ue, const Msg *msg)
 #define UE_FETCH_STATE 8u
 #define UE_FETCH_REST 4u
 
+/* UE `ue`'s state into the cache (a hint). */
 static void fetch_state(const Net *net, uint32_t ue) {
   const UeState *st = &ues(net)->ue[ue];
   __builtin_prefetch(st);
   __builtin_prefetch((const char *)(st + 1) - 1); /* (a state may straddle two lines) */
 }
 
+/* What UE `*ue` reads through its state, fetched earlier: the node-key line
+ * it likely opens `msg` with, and the observer's records (hints). */
 static void fetch_rest(const Net *net, const uint32_t *ue, const Msg *msg, bool node_keys) {
   if (node_keys) {
     const UeNode *likely = ue_node_likely(net, &ues(net)->ue[*ue], msg->wraps[0].under.id);
