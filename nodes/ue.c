@@ -670,14 +670,9 @@ static void ue_fini(Net *net) {
   net->state[NET_UE] = NULL;
 }
 
-/* node.h's prefetch: the UE's state into the cache (it may straddle two
- * lines). */
+/* node.h's prefetch: the UE's state into the cache. */
 static void ue_prefetch(const Net *net, uint32_t self) {
-  if (self >= net->cfg.ue_capacity)
-    return;
-  const UeState *st = &ues(net)->ue[self];
-  __builtin_prefetch(st);
-  __builtin_prefetch((const char *)(st + 1) - 1);
+  ue_fetch_state(net, self);
 }
 
 /* The UE's radio on a key-assignment block (node.h's on_block). */

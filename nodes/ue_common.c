@@ -179,13 +179,6 @@ static void common_holder(Net *net, CommonBatch *b, uint32_t ue, const Msg *msg)
 #define UE_FETCH_STATE 8u
 #define UE_FETCH_REST 4u
 
-/* UE `ue`'s state into the cache (a hint). */
-static void fetch_state(const Net *net, uint32_t ue) {
-  const UeState *st = &ues(net)->ue[ue];
-  __builtin_prefetch(st);
-  __builtin_prefetch((const char *)(st + 1) - 1); /* (a state may straddle two lines) */
-}
-
 /* What UE `*ue` reads through its state, fetched earlier: the node-key line
  * it likely opens `msg` with, and the observer's records (hints). */
 static void fetch_rest(const Net *net, const uint32_t *ue, const Msg *msg, bool node_keys) {
@@ -221,12 +214,12 @@ void ue_on_common(Net *net, const uint32_t *to, guint n, NetElement from, const 
     b.memo[w] = (OpenMemo){KEY_POOL_NONE, KEY_POOL_NONE, {0, 0}};
   bool node_keys = kt_tree_node_keys(net->tree);
   for (guint i = 0; i < MIN(n, UE_FETCH_STATE); i++)
-    fetch_state(net, to[i]);
+    ue_fetch_state(net, to[i]);
   for (guint i = 0; i < MIN(n, UE_FETCH_REST); i++)
     fetch_rest(net, &to[i], msg, node_keys);
   for (guint i = 0; i < n; i++) {
     if (i + UE_FETCH_STATE < n)
-      fetch_state(net, to[i + UE_FETCH_STATE]);
+      ue_fetch_state(net, to[i + UE_FETCH_STATE]);
     if (i + UE_FETCH_REST < n)
       fetch_rest(net, &to[i + UE_FETCH_REST], msg, node_keys);
     if (plain)

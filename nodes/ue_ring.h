@@ -93,6 +93,16 @@ static inline UeState *st_of(const Net *net, uint32_t ue) {
   return &ues(net)->ue[ue];
 }
 
+/* UE `ue`'s state into the cache (a hint, no effect; a state may straddle
+ * two cache lines). */
+static inline void ue_fetch_state(const Net *net, uint32_t ue) {
+  if (ue >= net->cfg.ue_capacity)
+    return;
+  const UeState *st = &ues(net)->ue[ue];
+  __builtin_prefetch(st);
+  __builtin_prefetch((const char *)(st + 1) - 1);
+}
+
 /* The key in slot `h` (a zero key, version 0, if empty). Valid until the
  * next ue_slot_set (the pool's entries may move). */
 static inline const KtKey *k_of(const Net *net, UeSlot h) {
