@@ -438,14 +438,19 @@ static void test_block_slab(void) {
       g_assert_cmpuint(blocks[i][b], ==, i & 0xff);
   gsize reserved = block_slab_reserved(s);
   /* the last block handed back of a class is the first taken again, by
-   * any size of its class; then the one handed back before it */
+   * any size of its class; the next one taken is another */
   unsigned char *last = blocks[N - 2];
   gsize cls = (sizes[N - 2] + 7) / 8 * 8;
   g_assert_true(block_slab_alloc(s, cls) == last);
   g_assert_true(block_slab_alloc(s, cls - 7) != last);
-  for (guint i = 0; i < N; i += 2) /* taking them again takes no new chunk */
+  for (guint i = 0; i < N; i += 2) { /* taking them again takes no new chunk */
     blocks[i] = block_slab_alloc(s, sizes[i]);
+    memset(blocks[i], 0x5a, sizes[i]);
+  }
   g_assert_cmpuint(block_slab_reserved(s), ==, reserved);
+  for (guint i = 1; i < N; i += 2) /* and overlaps none of the blocks kept */
+    for (gsize b = 0; b < sizes[i]; b++)
+      g_assert_cmpuint(blocks[i][b], ==, i & 0xff);
   block_slab_release(s, NULL, 8); /* nothing */
   block_slab_free(s);
   block_slab_free(NULL);
