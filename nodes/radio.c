@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "nodes/flat_map.h"
+
 #define NO_NODE UINT32_MAX
 /* Camp.cell's top bit: the UE listens to the MBMS bearer of its cell (the
  * global cells fit in 26 bits, app/scenario_keys.c). */
@@ -13,8 +15,6 @@ typedef struct {
   uint32_t cell;  /* global cell its radio is camped on, | LISTENING */
 } Camp;
 
-G_STATIC_ASSERT(sizeof(gpointer) >= 8); /* the index's (cell, key id) keys */
-
 struct Radio {
   uint32_t n_rnc, cells_per_rnc, ue_capacity;
   SimRanId *ran;           /* per RNC */
@@ -24,55 +24,46 @@ struct Radio {
   GArray **bearer;         /* per global cell: uint32 UE ids listening */
   guint *rnc_listeners;    /* per RNC: listeners of its cells */
   guint listeners;         /* of every cell */
-  /* (cell << 32 | key id) -> its list of holders: first << 32 | last (UE
-   * ids); the links between are in the holders' key slots (link_of) */
-  GHashTable *holders;
-  guint n_any; /* entries under RADIO_INDEX_ANY, in every cell: with none,
-                * radio_index_ues need not look them up */
-  /* (cell << 32 | key id) -> Snapshot: the list as radio_index_ues last
-   * read it, dropped when the list changes. Reading a list walks its links
-   * one holder after the other, each a cache miss at a million UEs; the
-   * lists change far less often than they are read (a sub-group's list,
-   * once per join or leave in it, against once per leave anywhere in the
-   * group in embodiment 1). 4 bytes per holder of a list read. */
-  GHashTable *snaps;
+  /* (cell, key id) -> its List: the first and last holder (UE ids; the
+   * links between are in the holders' key slots, link_of) and the
+   * listeners as radio_index_listeners last read them (its Snapshot),
+   * dropped when the list changes and outdated when a UE camped on the
+   * cell starts or stops listening (listen_gen). Reading a list walks its
+   * links one holder after the other, and asking whether each listens
+   * reads its camping record, each a cache miss at a million UEs; the lists
+   * change far less often than they are read (a sub-group's list, once per
+   * join or leave in it, against once per leave anywhere in the group in
+   * embodiment 1). 4 bytes per listener of a list read. One flat map (not
+   * GHashTable, flat_map.h): at a million members the one lookup per
+   * transmission misses the cache. */
+  FlatMap *lists;
+  guint n_any;          /* entries under RADIO_INDEX_ANY, in every cell: with none,
+                         * radio_index_listeners need not look them up */
+  uint32_t *listen_gen; /* per global cell: changes whenever a UE camped on
+                         * it starts or stops listening (set_listening) */
   RadioLinkOf link_of;
   void *link_ctx;
 };
 
-static gpointer holders_key(uint32_t cell, uint32_t key_id) {
-  return GSIZE_TO_POINTER((gsize)cell << 32 | key_id);
-}
-
-/* The (cell, key id) keys differ in both halves (a node id spans cells):
- * mix all 64 bits (g_direct_hash would keep the low 32, the key id alone;
- * folding the halves together first, key id ^ cell, made keys collide
- * wherever sub-group indices follow their cells, and a lookup walked long
- * probe chains at a million members). */
-static guint holders_hash(gconstpointer k) {
-  guint64 v = GPOINTER_TO_SIZE(k) * UINT64_C(0x9e3779b97f4a7c15);
-  return (guint)(v >> 32);
-}
-
-typedef struct {
-  uint32_t first, last;
-} Ends;
-
 typedef struct {
   guint n;
+  uint32_t listen_gen; /* its cell's when it was read */
   uint32_t ue[];
 } Snapshot;
 
-static gpointer ends_value(Ends e) {
-  return GSIZE_TO_POINTER((gsize)e.first << 32 | e.last);
+typedef struct {
+  uint32_t first, last; /* UE ids */
+  Snapshot *snap;       /* NULL: none kept */
+} List;
+
+static FlatKey list_key(uint32_t cell, uint32_t key_id) {
+  return (FlatKey){(uint64_t)cell << 32 | key_id, 0};
 }
 
-static bool ends_of(const Radio *r, gpointer key, Ends *e) {
-  gpointer v;
-  if (!g_hash_table_lookup_extended(r->holders, key, NULL, &v))
-    return false;
-  *e = (Ends){(uint32_t)(GPOINTER_TO_SIZE(v) >> 32), (uint32_t)GPOINTER_TO_SIZE(v)};
-  return true;
+/* The list's snapshot is no longer what the list holds. */
+static void drop_snapshot(List *l) {
+  g_free(l->snap);
+  l->snap = NULL;
 }
 
 Radio *radio_new(uint32_t n_rnc, uint32_t cells_per_rnc, uint32_t ue_capacity) {
@@ -94,8 +85,8 @@ Radio *radio_new(uint32_t n_rnc, uint32_t cells_per_rnc, uint32_t ue_capacity) {
   for (uint32_t c = 0; c < n_cells; c++)
     r->bearer[c] = g_array_sized_new(FALSE, FALSE, sizeof(uint32_t), per_cell);
   r->rnc_listeners = g_new0(guint, n_rnc ? n_rnc : 1);
-  r->holders = g_hash_table_new(holders_hash, g_direct_equal);
-  r->snaps = g_hash_table_new_full(holders_hash, g_direct_equal, NULL, g_free);
+  r->listen_gen = g_new0(uint32_t, n_cells ? n_cells : 1);
+  r->lists = flat_map_new(sizeof(List));
   return r;
 }
 
@@ -106,8 +97,13 @@ void radio_free(Radio *r) {
     g_array_free(r->bearer[c], TRUE);
   g_free(r->bearer);
   g_free(r->rnc_listeners);
-  g_hash_table_destroy(r->holders);
-  g_hash_table_destroy(r->snaps);
+  g_free(r->listen_gen);
+  size_t pos = 0;
+  FlatKey k;
+  void *l;
+  while (flat_map_next(r->lists, &pos, &k, &l))
+    drop_snapshot(l);
+  flat_map_free(r->lists);
   g_array_free(r->node_ue, TRUE);
   g_free(r->camp);
   g_free(r->ran);
@@ -204,11 +200,20 @@ uint32_t radio_n_ues_seen(const Radio *r) {
   return r->node_ue->len;
 }
 
+/* `ue` starts (or stops) listening: the snapshots of its camped cell's
+ * lists, where it is indexed, are outdated. */
+static void set_listening(Radio *r, uint32_t ue, bool on) {
+  if (ue >= r->ue_capacity)
+    return;
+  Camp *c = &r->camp[ue];
+  c->cell = on ? c->cell | LISTENING : c->cell & ~LISTENING;
+  r->listen_gen[c->cell & ~LISTENING]++;
+}
+
 void radio_bearer_join(Radio *r, uint32_t ue, uint32_t cell) {
   g_assert(cell < r->n_rnc * r->cells_per_rnc);
   g_array_append_val(r->bearer[cell], ue);
-  if (ue < r->ue_capacity)
-    r->camp[ue].cell |= LISTENING;
+  set_listening(r, ue, true);
   r->rnc_listeners[cell / r->cells_per_rnc]++;
   r->listeners++;
 }
@@ -219,8 +224,7 @@ void radio_bearer_leave(Radio *r, uint32_t ue, uint32_t cell) {
   for (guint i = 0; i < b->len; i++)
     if (g_array_index(b, uint32_t, i) == ue) {
       g_array_remove_index_fast(b, i);
-      if (ue < r->ue_capacity)
-        r->camp[ue].cell &= ~LISTENING;
+      set_listening(r, ue, false);
       r->rnc_listeners[cell / r->cells_per_rnc]--;
       r->listeners--;
       return;
@@ -268,73 +272,71 @@ static RadioLink *link_of(const Radio *r, uint32_t ue, uint32_t key_id, uint32_t
 
 void radio_index_add(Radio *r, uint32_t ue, uint32_t key_id, RadioLink *link) {
   g_assert(radio_ue_seen(r, ue) && r->link_of);
-  gpointer key = holders_key(radio_ue_cell(r, ue), key_id);
-  Ends e;
-  g_hash_table_remove(r->snaps, key);
+  bool added;
+  List *l = flat_map_insert(r->lists, list_key(radio_ue_cell(r, ue), key_id), &added);
   if (key_id == RADIO_INDEX_ANY)
     r->n_any++;
   link->next = RADIO_NO_UE;
-  if (!ends_of(r, key, &e)) {
+  if (added) {
     link->prev = RADIO_NO_UE;
-    g_hash_table_insert(r->holders, key, ends_value((Ends){ue, ue}));
+    *l = (List){ue, ue, NULL};
     return;
   }
-  r->link_of(r->link_ctx, e.last, key_id)->next = ue;
-  link->prev = e.last;
-  e.last = ue;
-  g_hash_table_insert(r->holders, key, ends_value(e));
+  drop_snapshot(l);
+  r->link_of(r->link_ctx, l->last, key_id)->next = ue;
+  link->prev = l->last;
+  l->last = ue;
 }
 
 /* Removes `x` (its link `lx`) as an array's swap-removal would: the last
  * holder takes its place. */
 void radio_index_remove(Radio *r, uint32_t x, uint32_t key_id, RadioLink *lx) {
   g_assert(radio_ue_seen(r, x));
-  gpointer key = holders_key(radio_ue_cell(r, x), key_id);
-  Ends e;
-  bool found = ends_of(r, key, &e);
-  g_assert(found); /* only an indexed holder is removed */
-  g_hash_table_remove(r->snaps, key);
+  FlatKey key = list_key(radio_ue_cell(r, x), key_id);
+  List *l = flat_map_find(r->lists, key);
+  g_assert(l); /* only an indexed holder is removed */
+  drop_snapshot(l);
   if (key_id == RADIO_INDEX_ANY)
     r->n_any--;
-  if (e.first == x && e.last == x) {
-    g_hash_table_remove(r->holders, key);
+  if (l->first == x && l->last == x) {
+    flat_map_remove(r->lists, key);
     return;
   }
   /* take the last holder t off the end */
-  uint32_t t = e.last;
+  uint32_t t = l->last;
   RadioLink *lt = link_of(r, t, key_id, x, lx);
-  e.last = lt->prev;
-  link_of(r, e.last, key_id, x, lx)->next = RADIO_NO_UE;
+  l->last = lt->prev;
+  link_of(r, l->last, key_id, x, lx)->next = RADIO_NO_UE;
   if (t != x) {
     /* t takes x's place (x is still linked: it was not the last) */
     lt->prev = lx->prev;
     lt->next = lx->next;
     if (lt->prev == RADIO_NO_UE)
-      e.first = t;
+      l->first = t;
     else
       r->link_of(r->link_ctx, lt->prev, key_id)->next = t;
     if (lt->next == RADIO_NO_UE)
-      e.last = t;
+      l->last = t;
     else
       r->link_of(r->link_ctx, lt->next, key_id)->prev = t;
   }
-  g_hash_table_insert(r->holders, key, ends_value(e));
 }
 
-guint radio_index_ues(const Radio *r, uint32_t cell, uint32_t key_id, GArray *out) {
-  Ends e;
-  gpointer key = holders_key(cell, key_id);
+guint radio_index_listeners(const Radio *r, uint32_t cell, uint32_t key_id, GArray *out) {
+  g_assert(cell < r->n_rnc * r->cells_per_rnc);
   if (key_id == RADIO_INDEX_ANY && r->n_any == 0)
     return 0;
-  const Snapshot *snap = g_hash_table_lookup(r->snaps, key);
-  if (snap) {
-    g_array_append_vals(out, snap->ue, snap->n);
-    return snap->n;
-  }
-  if (!ends_of(r, key, &e))
+  List *l = flat_map_find(r->lists, list_key(cell, key_id));
+  if (!l)
     return 0;
+  if (l->snap && l->snap->listen_gen == r->listen_gen[cell]) {
+    g_array_append_vals(out, l->snap->ue, l->snap->n);
+    return l->snap->n;
+  }
   guint start = out->len, n = 0, room = 0;
-  for (uint32_t u = e.first; u != RADIO_NO_UE; u = r->link_of(r->link_ctx, u, key_id)->next) {
+  for (uint32_t u = l->first; u != RADIO_NO_UE; u = r->link_of(r->link_ctx, u, key_id)->next) {
+    if (!radio_listening(r, u))
+      continue;
     if (n == room) { /* grow in steps, not one append per holder */
       room = room ? 2 * room : 64;
       g_array_set_size(out, start + room);
@@ -342,23 +344,12 @@ guint radio_index_ues(const Radio *r, uint32_t cell, uint32_t key_id, GArray *ou
     g_array_index(out, uint32_t, start + n++) = u;
   }
   g_array_set_size(out, start + n);
-  Snapshot *made = g_malloc(sizeof *made + n * sizeof(uint32_t));
-  made->n = n;
-  memcpy(made->ue, &g_array_index(out, uint32_t, start), n * sizeof(uint32_t));
-  g_hash_table_insert(r->snaps, key, made);
+  drop_snapshot(l); /* (an outdated one) */
+  l->snap = g_malloc(sizeof *l->snap + n * sizeof(uint32_t));
+  l->snap->n = n;
+  l->snap->listen_gen = r->listen_gen[cell];
+  memcpy(l->snap->ue, &g_array_index(out, uint32_t, start), n * sizeof(uint32_t));
   return n;
-}
-
-void radio_keep_listening(const Radio *r, GArray *ues) {
-  uint32_t *u = (uint32_t *)(void *)ues->data;
-  guint kept = 0;
-  for (guint i = 0; i < ues->len; i++) {
-    if (i + 8 < ues->len && u[i + 8] < r->ue_capacity)
-      __builtin_prefetch(&r->camp[u[i + 8]]); /* the UEs are spread over the array */
-    if (radio_listening(r, u[i]))
-      u[kept++] = u[i];
-  }
-  g_array_set_size(ues, kept);
 }
 
 bool radio_listening(const Radio *r, uint32_t ue) {

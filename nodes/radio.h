@@ -83,8 +83,6 @@ guint radio_listeners(const Radio *radio);
 void radio_bearer_cells(const Radio *radio, uint32_t rnc, GArray *out);
 /* Whether `ue` listens to the bearer of the cell it is camped on. */
 bool radio_listening(const Radio *radio, uint32_t ue);
-/* Keeps, in order, the UEs of `ues` (uint32) that radio_listening. */
-void radio_keep_listening(const Radio *radio, GArray *ues);
 
 /* The holders index (see above). Its lists are threaded through the
  * holders' own key slots: each indexed (UE, key id) has one RadioLink in the
@@ -113,6 +111,6 @@ void radio_index_add(Radio *radio, uint32_t ue, uint32_t key_id, RadioLink *link
  * wrap for UEs). */
 #define RADIO_INDEX_ANY 0xffffffffu
 void radio_index_remove(Radio *radio, uint32_t ue, uint32_t key_id, RadioLink *link);
-/* Appends the UEs indexed for (cell, key id) to `out` (uint32), in the
- * list's order; returns how many. */
-guint radio_index_ues(const Radio *radio, uint32_t cell, uint32_t key_id, GArray *out);
+/* Appends the UEs indexed for (cell, key id) that listen (radio_listening)
+ * to `out` (uint32), in the list's order; returns how many. */
+guint radio_index_listeners(const Radio *radio, uint32_t cell, uint32_t key_id, GArray *out);

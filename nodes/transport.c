@@ -178,9 +178,8 @@ static void on_common(void *ctx, SimRanId ran, uint32_t cell, const uint8_t *byt
    * yet). The index arrays may change while the UEs install keys: copy. */
   GArray *to = net->scratch_ues;
   g_array_set_size(to, 0);
-  radio_index_ues(net->radio, global_cell, under, to);
-  radio_index_ues(net->radio, global_cell, RADIO_INDEX_ANY, to);
-  radio_keep_listening(net->radio, to);
+  radio_index_listeners(net->radio, global_cell, under, to);
+  radio_index_listeners(net->radio, global_cell, RADIO_INDEX_ANY, to);
   deliver_common(net, (const uint32_t *)(const void *)to->data, to->len, block, from, &msg);
 }
 

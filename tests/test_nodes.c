@@ -10,6 +10,7 @@
 
 #include "keytree/kt_key.h"
 #include "nodes/block_slab.h"
+#include "nodes/flat_map.h"
 #include "nodes/key_pool.h"
 #include "nodes/net.h"
 #include "nodes/node.h"
@@ -187,6 +188,8 @@ typedef struct {
 } Rank;
 
 static const Rank ranks[] = {
+    {"flat_map.h", -1, NULL}, /* a container, below radio.c */
+    {"flat_map.c", -1, "flat_map.h"},
     {"msg.h", 0, NULL},
     {"msg.c", 0, "msg.h"},
     {"radio.h", 0, NULL},
@@ -279,15 +282,17 @@ static void idx_remove(Radio *r, uint32_t ue, uint32_t key_id) {
   radio_index_remove(r, ue, key_id, idx_link_of(NULL, ue, key_id));
 }
 
-/* The holders of (cell, key id), in the index's order, into `out`. */
+/* The listening holders of (cell, key id), in the index's order, into `out`. */
 static guint idx_ues(Radio *r, uint32_t cell, uint32_t key_id, GArray *out) {
   g_array_set_size(out, 0);
-  return radio_index_ues(r, cell, key_id, out);
+  return radio_index_listeners(r, cell, key_id, out);
 }
 
 /* The holders index: entries per (camped cell, key id), the listening
  * flag, the sentinel id, an emptied entry, and a UE's cell after a move
- * (its entries are moved by ue.c: removed before, added after). */
+ * (its entries are moved by ue.c: removed before, added after). Every
+ * list is read twice or more, so that the answers kept from an earlier
+ * read (radio.c's snapshots) are checked against the changes since. */
 static void test_radio_index(void) {
   sim_init();
   SimNodeId rnc0 = sim_node_new(), rnc1 = sim_node_new();
@@ -299,6 +304,9 @@ static void test_radio_index(void) {
   radio_camp(r, 0, 1);
   radio_camp(r, 1, 1);
   radio_camp(r, 2, 2);
+  radio_bearer_join(r, 0, 1);
+  radio_bearer_join(r, 1, 1);
+  radio_bearer_join(r, 2, 2);
   idx_add(r, 0, s7);
   idx_add(r, 1, s7);
   idx_add(r, 1, s8);
@@ -314,30 +322,31 @@ static void test_radio_index(void) {
   g_assert_cmpuint(idx_ues(r, 0, s7, ues), ==, 0); /* nobody on cell 0 */
   /* appending to a list that already has entries keeps what it holds */
   g_array_set_size(ues, 0);
-  radio_index_ues(r, 1, s7, ues);
-  g_assert_cmpuint(radio_index_ues(r, 1, s8, ues), ==, 1);
+  radio_index_listeners(r, 1, s7, ues);
+  g_assert_cmpuint(radio_index_listeners(r, 1, s8, ues), ==, 1);
   g_assert_cmpuint(ues->len, ==, 3);
-  /* listening: only between bearer join and leave, and camping elsewhere
-   * keeps it */
-  g_assert_false(radio_listening(r, 0));
-  radio_bearer_join(r, 0, 1);
+  /* listening: only between bearer join and leave; a holder that does not
+   * listen is not listed, and one that starts again is, in its place */
   g_assert_true(radio_listening(r, 0));
   g_assert_cmpuint(radio_ue_cell(r, 0), ==, 1);
   radio_bearer_leave(r, 0, 1);
   g_assert_false(radio_listening(r, 0));
-  g_assert_false(radio_listening(r, 99)); /* no such UE */
-  /* keep_listening: the listeners of a list, in its order */
-  radio_bearer_join(r, 2, 2);
-  radio_bearer_join(r, 1, 1);
-  const uint32_t some[] = {2, 0, 1, 99};
-  g_array_set_size(ues, 0);
-  g_array_append_vals(ues, some, G_N_ELEMENTS(some));
-  radio_keep_listening(r, ues);
-  g_assert_cmpuint(ues->len, ==, 2);
-  g_assert_cmpuint(g_array_index(ues, uint32_t, 0), ==, 2);
+  g_assert_false(radio_listening(r, 99));          /* no such UE */
+  g_assert_cmpuint(idx_ues(r, 1, s7, ues), ==, 1); /* read before: 0 and 1 */
+  g_assert_cmpuint(g_array_index(ues, uint32_t, 0), ==, 1);
+  g_assert_cmpuint(idx_ues(r, 1, RADIO_INDEX_ANY, ues), ==, 0);
+  g_assert_cmpuint(idx_ues(r, 2, s7, ues), ==, 1); /* another cell: as it was */
+  radio_bearer_join(r, 0, 1);
+  g_assert_cmpuint(idx_ues(r, 1, s7, ues), ==, 2);
+  g_assert_cmpuint(g_array_index(ues, uint32_t, 0), ==, 0);
   g_assert_cmpuint(g_array_index(ues, uint32_t, 1), ==, 1);
+  g_assert_cmpuint(idx_ues(r, 1, RADIO_INDEX_ANY, ues), ==, 1);
+  /* a UE that camps elsewhere keeps listening (radio_move moves its
+   * bearer too) */
   radio_bearer_leave(r, 2, 2);
-  radio_bearer_leave(r, 1, 1);
+  g_assert_cmpuint(idx_ues(r, 2, s7, ues), ==, 0);
+  radio_bearer_join(r, 2, 2);
+  g_assert_cmpuint(idx_ues(r, 2, s7, ues), ==, 1);
   /* the waiting list: empty once its last UE stops waiting, then back */
   idx_remove(r, 0, RADIO_INDEX_ANY);
   g_assert_cmpuint(idx_ues(r, 1, RADIO_INDEX_ANY, ues), ==, 0);
@@ -349,12 +358,16 @@ static void test_radio_index(void) {
   idx_remove(r, 0, s7);
   g_assert_cmpuint(idx_ues(r, 1, s7, ues), ==, 1);
   g_assert_cmpuint(g_array_index(ues, uint32_t, 0), ==, 1);
-  /* a move: out of cell 1, into cell 3 (the other RNC) */
+  /* a move: out of cell 1, into cell 3 (the other RNC), listening there */
   idx_remove(r, 1, s7);
-  radio_camp(r, 1, 3);
+  radio_move(r, 1, 3);
   idx_add(r, 1, s7);
   g_assert_cmpuint(idx_ues(r, 1, s7, ues), ==, 0);
   g_assert_cmpuint(idx_ues(r, 3, s7, ues), ==, 1);
+  g_assert_true(radio_listening(r, 1));
+  g_assert_true(radio_bearer_has(r, 1, 3));
+  radio_bearer_leave(r, 1, 3); /* and stops there */
+  g_assert_cmpuint(idx_ues(r, 3, s7, ues), ==, 0);
   g_array_free(ues, TRUE);
   radio_free(r);
   sim_destroy();
@@ -362,18 +375,23 @@ static void test_radio_index(void) {
 
 /* The order of a (cell, key id) list is that of an array of its holders
  * with appends and swap-removal (g_array_remove_index_fast: the last takes
- * the removed one's place), the order in which they hear a transmission.
- * A model array follows 2 000 random adds and removals of 8 UEs on one cell
- * under two keys; after each, the index lists what the model holds, in
- * its order. */
+ * the removed one's place), the order in which they hear a transmission;
+ * of those, the ones listening are listed. A model array follows 2 000
+ * random adds and removals of 8 UEs on one cell under two keys, and UEs
+ * starting and stopping to listen; after each step, the index lists the
+ * model's listening holders, in its order. */
 static void test_radio_index_order(void) {
   sim_init();
   SimNodeId rnc0 = sim_node_new();
   Radio *r = radio_new(1, 1, IDX_UES);
   radio_index_set_links(r, idx_link_of, NULL);
   radio_add_ran(r, 0, rnc0, &(SimChannel){384000, 0.01}, &(SimChannel){128000, 0.01});
-  for (uint32_t u = 0; u < IDX_UES; u++)
+  bool listens[IDX_UES];
+  for (uint32_t u = 0; u < IDX_UES; u++) {
     radio_camp(r, u, 0);
+    radio_bearer_join(r, u, 0);
+    listens[u] = true;
+  }
   const KtKeyId keys[] = {KT_KEY_ID(KT_KEY_SUBGROUP, 7), KT_KEY_ID(KT_KEY_SUBGROUP, 8)};
   GArray *model[2], *got = g_array_new(FALSE, FALSE, sizeof(uint32_t));
   bool in[2][IDX_UES] = {{false}};
@@ -381,12 +399,22 @@ static void test_radio_index_order(void) {
     model[k] = g_array_new(FALSE, FALSE, sizeof(uint32_t));
   GRand *rng = g_rand_new_with_seed(12);
   guint removals_mid = 0;
+  GArray *want = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+  guint toggles = 0;
   for (guint step = 0; step < 2000; step++) {
-    guint k = (guint)g_rand_int_range(rng, 0, 2);
+    guint k = (guint)g_rand_int_range(rng, 0, 3);
     uint32_t u = (uint32_t)g_rand_int_range(rng, 0, IDX_UES);
-    if (!in[k][u]) {
+    if (k == 2) { /* u starts or stops listening */
+      if (listens[u])
+        radio_bearer_leave(r, u, 0);
+      else
+        radio_bearer_join(r, u, 0);
+      listens[u] = !listens[u];
+      toggles++;
+    } else if (!in[k][u]) {
       idx_add(r, u, keys[k]);
       g_array_append_val(model[k], u);
+      in[k][u] = true;
     } else {
       idx_remove(r, u, keys[k]);
       for (guint i = 0; i < model[k]->len; i++)
@@ -395,14 +423,20 @@ static void test_radio_index_order(void) {
           g_array_remove_index_fast(model[k], i);
           break;
         }
+      in[k][u] = false;
     }
-    in[k][u] = !in[k][u];
     for (guint j = 0; j < 2; j++) {
-      g_assert_cmpuint(idx_ues(r, 0, keys[j], got), ==, model[j]->len);
-      g_assert_cmpmem(got->data, got->len * sizeof(uint32_t), model[j]->data,
-                      model[j]->len * sizeof(uint32_t));
+      g_array_set_size(want, 0);
+      for (guint i = 0; i < model[j]->len; i++)
+        if (listens[g_array_index(model[j], uint32_t, i)])
+          g_array_append_val(want, g_array_index(model[j], uint32_t, i));
+      g_assert_cmpuint(idx_ues(r, 0, keys[j], got), ==, want->len);
+      g_assert_cmpmem(got->data, got->len * sizeof(uint32_t), want->data,
+                      want->len * sizeof(uint32_t));
     }
   }
+  g_assert_cmpuint(toggles, >, 300);
+  g_array_free(want, TRUE);
   g_assert_cmpuint(removals_mid, >, 100); /* the swap was exercised */
   g_rand_free(rng);
   for (guint k = 0; k < 2; k++)
@@ -454,6 +488,77 @@ static void test_block_slab(void) {
   block_slab_release(s, NULL, 8); /* nothing */
   block_slab_free(s);
   block_slab_free(NULL);
+}
+
+/* ---------------------------------------------------------- flat_map.c */
+
+/* A GHashTable is the model: 200 000 random inserts, finds and removals of
+ * keys drawn from a small range (so that probe runs are long and removals
+ * shift entries back across them, with wrap-around at the array's end),
+ * then a clear; after each step the map and the model agree on the key's
+ * presence and value, and every so often on every entry. */
+static void test_flat_map(void) {
+  FlatMap *m = flat_map_new(16);
+  GHashTable *model = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+  GRand *rng = g_rand_new_with_seed(7);
+  guint removed_mid = 0;
+  for (guint step = 0; step < 200000; step++) {
+    /* both key words matter: a and b each from 0..31 */
+    FlatKey k = {(uint64_t)g_rand_int_range(rng, 0, 32) << 40,
+                 (uint64_t)g_rand_int_range(rng, 0, 32)};
+    gint64 mk = (gint64)(k.a | k.b);
+    guint op = (guint)g_rand_int_range(rng, 0, 3);
+    uint64_t *got = flat_map_find(m, k);
+    uint64_t *want = g_hash_table_lookup(model, &mk);
+    g_assert_true((got == NULL) == (want == NULL));
+    if (got)
+      g_assert_true(got[0] == want[0] && got[1] == want[1]);
+    if (op == 0) { /* insert or update */
+      bool added;
+      uint64_t *v = flat_map_insert(m, k, &added);
+      g_assert_true(added == (want == NULL));
+      if (added)
+        g_assert_true(v[0] == 0 && v[1] == 0);
+      v[0] = step;
+      v[1] = ~(uint64_t)step;
+      uint64_t *mv = g_new(uint64_t, 2);
+      mv[0] = v[0];
+      mv[1] = v[1];
+      g_hash_table_insert(model, g_memdup2(&mk, sizeof mk), mv);
+    } else if (op == 1) {
+      removed_mid += want != NULL && flat_map_size(m) > 8;
+      g_assert_true(flat_map_remove(m, k) == (want != NULL));
+      g_hash_table_remove(model, &mk);
+    }
+    g_assert_cmpuint(flat_map_size(m), ==, g_hash_table_size(model));
+    if (step % 1000 == 0) { /* every entry, once each */
+      size_t pos = 0, seen = 0;
+      FlatKey ek;
+      void *ev;
+      while (flat_map_next(m, &pos, &ek, &ev)) {
+        gint64 emk = (gint64)(ek.a | ek.b);
+        uint64_t *mv = g_hash_table_lookup(model, &emk);
+        g_assert_nonnull(mv);
+        g_assert_true(mv[0] == ((uint64_t *)ev)[0]);
+        seen++;
+      }
+      g_assert_cmpuint(seen, ==, g_hash_table_size(model));
+    }
+  }
+  g_assert_cmpuint(removed_mid, >, 10000);
+  /* growth past the first room keeps every entry */
+  flat_map_clear(m);
+  g_assert_cmpuint(flat_map_size(m), ==, 0);
+  g_assert_null(flat_map_find(m, (FlatKey){0, 0}));
+  for (uint64_t i = 0; i < 5000; i++)
+    *(uint64_t *)flat_map_insert(m, (FlatKey){i, i * 3}, NULL) = i;
+  for (uint64_t i = 0; i < 5000; i++)
+    g_assert_cmpuint(*(uint64_t *)flat_map_find(m, (FlatKey){i, i * 3}), ==, i);
+  g_assert_null(flat_map_find(m, (FlatKey){1, 1}));
+  g_rand_free(rng);
+  g_hash_table_destroy(model);
+  flat_map_free(m);
+  flat_map_free(NULL);
 }
 
 /* ---------------------------------------------------------- key_pool.c */
@@ -688,6 +793,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/nodes/radio/index_order", test_radio_index_order);
   g_test_add_func("/nodes/key_pool", test_key_pool);
   g_test_add_func("/nodes/block_slab", test_block_slab);
+  g_test_add_func("/nodes/flat_map", test_flat_map);
   g_test_add_func("/nodes/route/request", test_route_request);
   g_test_add_func("/nodes/layering", test_layering);
   return g_test_run();
