@@ -17,6 +17,8 @@
 
 #include <string.h>
 
+#include "nodes/flat_map.h"
+
 G_STATIC_ASSERT(sizeof(gpointer) >= sizeof(uint64_t)); /* refs are stored in the pointer */
 
 #define NO_REC UINT32_MAX
@@ -50,11 +52,9 @@ typedef struct {
   KtData *data;  /* reference-counted (g_rc_box), shared by its cells */
 } Rec;
 
-/* The recordings under one ref (on one cell), oldest first; its own key in
- * `chains`. */
+/* The recordings under one ref (on one cell), oldest first: the value of
+ * (ref, cell) in `chains`. */
 typedef struct {
-  KtKeyRef ref;
-  uint32_t cell;
   uint32_t first, last; /* indices in log, or NO_REC */
 } Chain;
 
@@ -74,12 +74,16 @@ typedef struct {
 
 struct Adversaries {
   AdversaryConfig cfg;
-  GHashTable *by_ue;      /* ue -> Listener* (without collusion) */
-  Listener *coalition;    /* with collusion, once someone left */
-  GHashTable *by_ref;     /* ref (as pointer) -> GArray of Holder */
-  GPtrArray *log;         /* chunks of LOG_CHUNK Rec, in time order */
-  guint log_len;          /* Recs in log */
-  GHashTable *chains;     /* set of Chain (by ref and cell) */
+  GHashTable *by_ue;   /* ue -> Listener* (without collusion) */
+  Listener *coalition; /* with collusion, once someone left */
+  GHashTable *by_ref;  /* ref (as pointer) -> GArray of Holder */
+  GPtrArray *log;      /* chunks of LOG_CHUNK Rec, in time order */
+  guint log_len;       /* Recs in log */
+  /* (ref, cell) -> Chain. A flat map (nodes/flat_map.h): every
+   * transmission appends to a chain, and at a million members the lookup
+   * misses the cache (one miss here, against three or four in a
+   * GHashTable of Chain pointers) */
+  FlatMap *chains;
   guint log_kept;         /* log_len after the last prune */
   GHashTable *waiting;    /* ue -> JoinWait* */
   GHashTable *left_at;    /* ue -> double*: when its last leave reached the network */
@@ -109,17 +113,6 @@ static guint mix_hash(gconstpointer p) {
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
   z ^= z >> 31;
   return (guint)(z ^ (z >> 32));
-}
-
-static guint chain_hash(gconstpointer p) {
-  const Chain *c = p;
-  return mix_hash(
-      GSIZE_TO_POINTER((gsize)(ref_u64(c->ref) ^ (uint64_t)c->cell * 0x9e3779b97f4a7c15u)));
-}
-
-static gboolean chain_equal(gconstpointer pa, gconstpointer pb) {
-  const Chain *x = pa, *y = pb;
-  return kt_ref_equal(x->ref, y->ref) && x->cell == y->cell;
 }
 
 static gpointer ref_key(KtKeyRef r) {
@@ -278,15 +271,16 @@ static void data_unref(KtData *d) {
 }
 
 /* The chain of recordings under `ref` heard on `cell` (own-cell; with
- * all-cells the cell is always 0); NULL if there is none and !create. */
+ * all-cells the cell is always 0); NULL if there is none and !create.
+ * Valid until the next chain is created. */
 static Chain *chain_of(Adversaries *a, KtKeyRef ref, uint32_t cell, bool create) {
-  Chain probe = {.ref = ref, .cell = cell};
-  Chain *c = g_hash_table_lookup(a->chains, &probe);
-  if (!c && create) {
-    c = g_new(Chain, 1);
-    *c = (Chain){.ref = ref, .cell = cell, .first = NO_REC, .last = NO_REC};
-    g_hash_table_add(a->chains, c);
-  }
+  FlatKey key = {ref_u64(ref), cell}; /* (cell < 2^26: never FLAT_KEY_NONE) */
+  if (!create)
+    return flat_map_find(a->chains, key);
+  bool added;
+  Chain *c = flat_map_insert(a->chains, key, &added);
+  if (added)
+    *c = (Chain){NO_REC, NO_REC};
   return c;
 }
 
@@ -358,7 +352,7 @@ static void prune_log(Adversaries *a, double now) {
   guint chunks = (kept + LOG_CHUNK - 1) / LOG_CHUNK;
   if (a->log->len > chunks)
     g_ptr_array_remove_range(a->log, chunks, a->log->len - chunks);
-  g_hash_table_remove_all(a->chains);
+  flat_map_clear(a->chains);
   for (guint i = 0; i < kept; i++)
     chain_append(a, i);
   a->log_kept = kept;
@@ -398,7 +392,7 @@ Adversaries *adversaries_new(const AdversaryConfig *config) {
   a->by_ue = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, listener_free);
   a->by_ref = g_hash_table_new_full(mix_hash, g_direct_equal, NULL, holders_free);
   a->log = g_ptr_array_new_with_free_func(g_free);
-  a->chains = g_hash_table_new_full(chain_hash, chain_equal, g_free, NULL);
+  a->chains = flat_map_new(sizeof(Chain));
   a->waiting = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
   a->left_at = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
   a->moved_from =
@@ -417,7 +411,7 @@ void adversaries_free(Adversaries *a) {
   for (guint i = 0; i < a->log_len; i++)
     data_unref(rec_at(a, i)->data);
   g_ptr_array_free(a->log, TRUE);
-  g_hash_table_destroy(a->chains);
+  flat_map_free(a->chains);
   g_hash_table_destroy(a->by_ref);
   g_hash_table_destroy(a->by_ue);
   if (a->coalition)
