@@ -297,13 +297,12 @@ static void patent_audience_cells(const KtTree *t, const KtDelivery *d, GArray *
   if (sg == NULL)
     return;
   if (t->cfg.policy == KT_POLICY_PER_CELL) {
-    /* every member is in the sub-group's one cell */
-    for (uint32_t i = 0; i < sg->n; i++) {
-      if (sg->members[i] != d->exclude_ue) {
-        g_array_append_val(out, kt_priv_ue(t, sg->members[i])->cell);
-        return;
-      }
-    }
+    /* every member is in the sub-group's one cell, its unit
+     * (kt_subgroups_check): with a member not excluded, that cell (read
+     * from the sub-group, not from a member's record: at a million
+     * members, one transmission per sub-group, each a cache miss) */
+    if (sg->n > 1 || (sg->n == 1 && sg->members[0] != d->exclude_ue))
+      g_array_append_val(out, sg->unit);
     return;
   }
   KtCellMarks marks;
