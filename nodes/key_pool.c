@@ -83,16 +83,28 @@ uint32_t key_pool_hold(KeyPool *p, const KtKey *key) {
 }
 
 uint32_t key_pool_ref(KeyPool *p, uint32_t h) {
-  g_assert(h != KEY_POOL_NONE && h < p->n && p->e[h].holders > 0);
-  p->e[h].holders++;
+  key_pool_ref_n(p, h, 1);
   return h;
 }
 
-void key_pool_release(KeyPool *p, uint32_t h) {
-  if (h == KEY_POOL_NONE)
+void key_pool_ref_n(KeyPool *p, uint32_t h, uint32_t n) {
+  if (n == 0)
     return;
-  g_assert(h < p->n && p->e[h].holders > 0);
-  if (--p->e[h].holders > 0)
+  g_assert(h != KEY_POOL_NONE && h < p->n && p->e[h].holders > 0);
+  g_assert(p->e[h].holders <= UINT32_MAX - n);
+  p->e[h].holders += n;
+}
+
+void key_pool_release(KeyPool *p, uint32_t h) {
+  key_pool_release_n(p, h, 1);
+}
+
+void key_pool_release_n(KeyPool *p, uint32_t h, uint32_t n) {
+  if (h == KEY_POOL_NONE || n == 0)
+    return;
+  g_assert(h < p->n && p->e[h].holders >= n);
+  p->e[h].holders -= n;
+  if (p->e[h].holders > 0)
     return;
   /* unchain it from its version's entries */
   gpointer k = ref_key(p->e[h].key.ref);

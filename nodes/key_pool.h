@@ -30,8 +30,13 @@ uint32_t key_pool_hold(KeyPool *pool, const KtKey *key);
 /* One more holder of `h`, an entry in use: what key_pool_hold of its key
  * returns, without comparing bytes (the caller knows it is that key). */
 uint32_t key_pool_ref(KeyPool *pool, uint32_t h);
+/* `n` more holders of `h`, an entry in use (n key_pool_ref; n = 0:
+ * nothing, whatever `h`). */
+void key_pool_ref_n(KeyPool *pool, uint32_t h, uint32_t n);
 /* One holder fewer of `h` (KEY_POOL_NONE: nothing). */
 void key_pool_release(KeyPool *pool, uint32_t h);
+/* `n` holders fewer of `h` (n key_pool_release; KEY_POOL_NONE: nothing). */
+void key_pool_release_n(KeyPool *pool, uint32_t h, uint32_t n);
 /* The key of `h` (never NULL). */
 const KtKey *key_pool_key(const KeyPool *pool, uint32_t h);
 /* Entries in use (distinct key versions held). */

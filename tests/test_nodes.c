@@ -617,6 +617,20 @@ static void test_key_pool(void) {
     key_pool_release(p, hs[v]);
   }
   g_assert_cmpuint(key_pool_size(p), ==, 0);
+  /* counted by n: n references taken are n to let go, the last of them
+   * frees the entry; n = 0 is nothing, even for no entry */
+  KtKey kn = pool_key(10, 1, 0x33);
+  uint32_t hn = key_pool_hold(p, &kn);
+  key_pool_ref_n(p, hn, 4);
+  key_pool_ref_n(p, KEY_POOL_NONE, 0);
+  key_pool_release_n(p, KEY_POOL_NONE, 7);
+  key_pool_release_n(p, hn, 0);
+  key_pool_release_n(p, hn, 4);
+  g_assert_cmpuint(key_pool_size(p), ==, 1); /* one holder left */
+  g_assert_cmpmem(key_pool_key(p, hn), sizeof(KtKey), &kn, sizeof(KtKey));
+  key_pool_ref_n(p, hn, 2);
+  key_pool_release_n(p, hn, 3);
+  g_assert_cmpuint(key_pool_size(p), ==, 0);
   key_pool_free(p);
 }
 
