@@ -112,6 +112,47 @@ static void test_plan_leavers(void) {
   plan_book_free(b);
 }
 
+/* A plan closed is kept for a later one (its arrays reused): a plan begun
+ * after it is as a new one, whatever the closed one held; plans in flight
+ * at once stay apart, and more closed than are kept are freed (the book's
+ * free frees the kept ones: scripts/test runs this under ASan with leak
+ * detection). */
+static void test_plan_reuse(void) {
+  PlanBook *b = plan_book_new();
+  KtPlan *p = plan_begin(b, 1);
+  p->kind = KT_EVENT_LEAVE;
+  p->ue = 7;
+  p->group_changed = true;
+  KtDelivery d = {.target = KT_TO_SUBGROUP, .target_id = 3};
+  KtKeyRef inside = {KT_KEY_ID(KT_KEY_GROUP, 0), 2};
+  kt_plan_add(p, &d, &inside, 1);
+  KtKey k = {.ref = inside};
+  memset(k.bytes, 0x77, sizeof k.bytes);
+  g_array_append_val(p->key_values, k);
+  g_assert_true(plan_rnc_first(b, 1, 0));
+  g_assert_false(plan_rnc_first(b, 1, 0)); /* RNC 0 did its part of plan 1 */
+  plan_close(b, 1);
+  g_assert_null(plan_get(b, 1));
+  KtPlan *q = plan_begin(b, 2);
+  g_assert_cmpuint(q->deliveries->len, ==, 0);
+  g_assert_cmpuint(q->key_values->len, ==, 0);
+  g_assert_cmpuint(q->ue, ==, KT_NO_UE);
+  g_assert_false(q->group_changed);
+  g_assert_true(plan_rnc_first(b, 2, 0)); /* its RNCs start afresh too */
+  KtPlan *r[6];
+  for (uint32_t s = 0; s < 6; s++) {
+    r[s] = plan_begin(b, 10 + s);
+    g_assert_true(r[s] != q);
+    for (uint32_t t = 0; t < s; t++)
+      g_assert_true(r[s] != r[t]);
+  }
+  for (uint32_t s = 0; s < 6; s++)
+    plan_close(b, 10 + s);
+  plan_close(b, 2);
+  plan_close(b, 99); /* no such plan: nothing */
+  plan_book_free(b);
+}
+
 /* ----------------------------------------------------------- radio.c */
 
 /* 2 RNCs of 2 cells each (global cells 0, 1 under RNC 0; 2, 3 under 1). */
@@ -801,6 +842,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/nodes/plan/join-parts", test_plan_join_parts);
   g_test_add_func("/nodes/plan/leave-parts", test_plan_leave_parts);
   g_test_add_func("/nodes/plan/leavers", test_plan_leavers);
+  g_test_add_func("/nodes/plan/reuse", test_plan_reuse);
   g_test_add_func("/nodes/radio/camping", test_radio_camping);
   g_test_add_func("/nodes/radio/bearers", test_radio_bearers);
   g_test_add_func("/nodes/radio/index", test_radio_index);
