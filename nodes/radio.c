@@ -322,7 +322,7 @@ void radio_index_remove(Radio *r, uint32_t x, uint32_t key_id, RadioLink *lx) {
   }
 }
 
-guint radio_index_listeners(const Radio *r, uint32_t cell, uint32_t key_id, GArray *out) {
+guint radio_index_listeners(Radio *r, uint32_t cell, uint32_t key_id, GArray *out) {
   g_assert(cell < r->n_rnc * r->cells_per_rnc);
   if (key_id == RADIO_INDEX_ANY && r->n_any == 0)
     return 0;

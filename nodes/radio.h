@@ -112,5 +112,6 @@ void radio_index_add(Radio *radio, uint32_t ue, uint32_t key_id, RadioLink *link
 #define RADIO_INDEX_ANY 0xffffffffu
 void radio_index_remove(Radio *radio, uint32_t ue, uint32_t key_id, RadioLink *link);
 /* Appends the UEs indexed for (cell, key id) that listen (radio_listening)
- * to `out` (uint32), in the list's order; returns how many. */
-guint radio_index_listeners(const Radio *radio, uint32_t cell, uint32_t key_id, GArray *out);
+ * to `out` (uint32), in the list's order; returns how many. Not const: it
+ * keeps what it read for the next call (radio.c's snapshots). */
+guint radio_index_listeners(Radio *radio, uint32_t cell, uint32_t key_id, GArray *out);
