@@ -61,6 +61,25 @@ private:
   uint64_t m_arg;
 };
 
+/* An event's place in ns-3's order: its time step, its sequence number
+ * (ties at one time run in sequence order) and its context (node id).
+ * sim_order.cc, over ns-3's DefaultSimulatorImpl. */
+struct OrderKey {
+  int64_t ts;
+  uint32_t uid;
+  uint32_t context;
+};
+
+/* The key ScheduleWithContext(context, at - now) would give an event made
+ * now, taking its sequence number, without scheduling anything. */
+OrderKey order_take(uint32_t context, int64_t at);
+
+/* Schedules `ev` at `key` (taken by order_take, not yet due): it runs
+ * exactly where it would have run had it been scheduled when its key was
+ * taken. Adds the scheduler's reference to `ev` (dropped after it ran, as
+ * for any ns-3 event). */
+void order_insert(const OrderKey &key, ns3::EventImpl *ev);
+
 /* The ns-3 node behind `id` (aborts on an unknown id). */
 ns3::Node *node(SimNodeId id);
 

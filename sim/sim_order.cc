@@ -21,6 +21,8 @@
 #include <ns3/scheduler.h>
 #include <ns3/simulator.h>
 
+#include <typeinfo>
+
 using namespace ns3;
 
 namespace {
@@ -46,13 +48,43 @@ template struct Reach<EventsTag, &DefaultSimulatorImpl::m_events>;
 template struct Reach<UidTag, &DefaultSimulatorImpl::m_uid>;
 template struct Reach<UnscheduledTag, &DefaultSimulatorImpl::m_unscheduledEvents>;
 
+/* The exact type is checked (typeid, a pointer compare, not a
+ * dynamic_cast): this runs once per downlink frame. */
 DefaultSimulatorImpl *default_impl() {
-  auto *impl = dynamic_cast<DefaultSimulatorImpl *>(PeekPointer(Simulator::GetImplementation()));
-  SIM_CHECK(impl != nullptr, "sim_order needs ns3::DefaultSimulatorImpl");
-  return impl;
+  SimulatorImpl *impl = PeekPointer(Simulator::GetImplementation());
+  SIM_CHECK(impl != nullptr && typeid(*impl) == typeid(DefaultSimulatorImpl),
+            "sim_order needs ns3::DefaultSimulatorImpl");
+  return static_cast<DefaultSimulatorImpl *>(impl);
 }
 
 } // namespace
+
+namespace simint {
+
+OrderKey order_take(uint32_t context, int64_t at) {
+  DefaultSimulatorImpl *impl = default_impl();
+  SIM_CHECK(at >= Simulator::Now().GetTimeStep(), "event at step %lld taken at step %lld",
+            static_cast<long long>(at), static_cast<long long>(Simulator::Now().GetTimeStep()));
+  uint32_t &uid = impl->*reach(UidTag());
+  SIM_CHECK(uid < UINT32_MAX, "ns-3's event numbers overflow");
+  return OrderKey{at, uid++, context};
+}
+
+void order_insert(const OrderKey &key, EventImpl *ev) {
+  SIM_CHECK(key.ts >= Simulator::Now().GetTimeStep(), "event due at step %lld inserted at %lld",
+            static_cast<long long>(key.ts), static_cast<long long>(Simulator::Now().GetTimeStep()));
+  DefaultSimulatorImpl *impl = default_impl();
+  ev->Ref();
+  Scheduler::Event e;
+  e.impl = ev;
+  e.key.m_ts = static_cast<uint64_t>(key.ts);
+  e.key.m_uid = key.uid;
+  e.key.m_context = key.context;
+  (impl->*reach(UnscheduledTag()))++;
+  (impl->*reach(EventsTag()))->Insert(e);
+}
+
+} // namespace simint
 
 extern "C" {
 

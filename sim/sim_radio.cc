@@ -8,11 +8,26 @@
  * Dedicated channels: each direction of each UE is serialised on its own:
  * a transmission starts at max(now, busy_until), lasts len * 8 / dch_rate,
  * and arrives dch_delay after it ends, as one event (with the receiving
- * node's context) carrying the ns-3 Packet. The per-UE state is the two
- * busy_until times inside the UE's device; there are no per-UE queues or
- * channels. On arrival the receiving device hands the packet to its ns-3
- * receive callback (the node's protocol handlers; none are installed today)
- * and the payload to receiver.on_dch. With a lossy dedicated channel (RLC
+ * node's context) carrying the ns-3 Packet (but see below for the downlink). The per-UE state is
+ * the two busy_until times inside the UE's device; there are no per-UE queues or channels. On
+ * arrival the receiving device hands the packet to its ns-3 receive callback (the node's protocol
+ * handlers; none are installed today) and the payload to receiver.on_dch.
+ *
+ * Downlink frames that arrive in the order they were sent (each arriving
+ * no earlier than every frame of the RAN still on its way: a unicast
+ * rekey's one frame per member, all of one length, is the case that
+ * matters) are not ns-3 objects while on their way: each is a slot of the
+ * RAN's queue (sim_down_queue.h) with its bytes and the place in ns-3's
+ * order its arrival event would have had (sim_internal.h OrderKey, taken
+ * when it is sent). Only the front frame's arrival is in ns-3, one event
+ * per RAN scheduled again at the next frame's key as each arrives; the
+ * frame's ns-3 Packet is made when it arrives. Same times, same order
+ * (ties included), same bytes as one event per frame. Any other frame
+ * (uplink, or arriving before the queue's last) is its own DchArrival
+ * event as before. Why: 125 000 frames in flight as ns-3 events and
+ * Packets were ~350 B each in four heap blocks, all cold on arrival.
+ *
+ * With a lossy dedicated channel (RLC
  * AM, sim_ran_set_dch_loss) a lost frame is sent again, and frames are
  * handed up in sequence: each is numbered when first sent (DchFrame), and
  * one that arrives before an earlier one is resolved waits in
@@ -63,6 +78,7 @@
  * node id (02:4d:<node id, 4 bytes big-endian>).
  */
 #include "sim/sim_dch_seq.h"
+#include "sim/sim_down_queue.h"
 #include "sim/sim_internal.h"
 
 #include <ns3/channel.h>
@@ -263,6 +279,9 @@ public:
   /* A new frame from `from` to `to` on the UE's dedicated channel (uplink:
    * from = the UE, to = the RNC), numbered if the channel is lossy. */
   void SendDch(RadioDevice &from, RadioDevice &to, bool uplink, Ptr<Packet> p, uint16_t protocol);
+  /* A new downlink frame of `len` bytes from the RNC to `ue` (sim_dch_down:
+   * the same as SendDch, without an ns-3 Packet until it arrives). */
+  void SendDchDown(RadioDevice &ue, const uint8_t *bytes, uint32_t len, uint16_t protocol);
   /* Serialises frame `f` on its UE's dedicated channel. */
   void TransmitDch(const DchFrame &f);
   /* RLC acknowledged mode on the dedicated channels (sim_ran_set_dch_loss):
@@ -286,14 +305,16 @@ public:
     m_pcap = file;
   }
   void TracePcap(uint8_t channel, uint16_t cell, uint32_t ue_node, const Packet &p) const;
+  void TracePcap(uint8_t channel, uint16_t cell, uint32_t ue_node, const uint8_t *bytes,
+                 size_t len) const;
 
   const NetDevice::PromiscReceiveCallback *Promisc(const RadioDevice *dev) const;
   void SetPromisc(const RadioDevice *dev, NetDevice::PromiscReceiveCallback cb) {
     m_promisc[dev] = cb;
   }
-  /* A downlink frame arrived: the next ones in flight are hinted to the
-   * receiver (receiver.on_dch_soon). */
-  void DownArrived();
+  /* The arrival of the front of the downlink queue (m_down): schedules the
+   * next one, hints the receiver of those after it, then resolves it. */
+  void ArriveDown();
 
   // Channel
   std::size_t GetNDevices() const override {
@@ -326,6 +347,18 @@ private:
   std::vector<Ptr<RadioDevice>> m_ues; /* by slot */
   /* Frees what still waits (the run ended or was torn down). */
   void ReleaseQueues();
+  /* Serialises `len` bytes after `busy` (a UE's busy-until one way, moved
+   * on): the time step at which they arrive. */
+  int64_t SerialiseDch(int64_t &busy, uint32_t len) const;
+  /* Whether a downlink frame arriving at step `at` goes in m_down: it must
+   * come after every frame there. */
+  bool DownInOrder(int64_t at) const {
+    return m_down.Empty() || at >= m_down.Back().key.ts;
+  }
+  /* Queues a downlink frame (DownInOrder(at) holds) and schedules the
+   * arrival if it is the front. */
+  void QueueDown(int64_t at, SimNodeId ue, const uint8_t *bytes, uint32_t len, uint16_t protocol,
+                 uint32_t attempt, DchSeqNo no, bool numbered);
   /* Schedules the front of the cell's queue (which must not be empty). */
   void ScheduleCommon(uint32_t cell);
   void DeliverCommon(uint32_t cell, const Packet &p) const;
@@ -338,10 +371,12 @@ private:
   SimLossId m_dchLoss = 0;
   bool m_hasDchLoss = false;
   uint32_t m_maxRetx = 0;
+  /* Downlink frames in flight whose arrivals come in the order sent (see
+   * the head of the file): only the front one's arrival is in ns-3, as
+   * m_downEvent, which stays alive while this channel does. */
+  DownQueue m_down;
+  Ptr<EventImpl> m_downEvent;
   /* promiscuous callbacks, rare: kept here rather than in every device */
-  /* Downlink frames in flight, their UE nodes in the order sent (one
-   * arrival each, whatever its fate), for the receiver's hint. */
-  std::deque<uint32_t> m_downInFlight;
   std::unordered_map<const RadioDevice *, NetDevice::PromiscReceiveCallback> m_promisc;
 };
 
@@ -356,6 +391,19 @@ struct UeCamp {
   RadioDevice *dev = nullptr;
 };
 std::vector<UeCamp> g_ue_camp; /* by node id */
+
+/* The front of a RAN's downlink queue reaching its UE (one such event per
+ * RAN, scheduled again for each frame of the queue). */
+class DownArrival : public EventImpl {
+public:
+  explicit DownArrival(SimRanId ran) : m_ran(ran) {}
+
+protected:
+  void Notify() override;
+
+private:
+  SimRanId m_ran;
+};
 
 /* A dedicated-channel frame reaching the far end. */
 class DchArrival : public EventImpl {
@@ -492,10 +540,12 @@ static void resolve_dch(const DchFrame &f, bool arrived) {
 }
 
 void DchArrival::Notify() {
-  if (!m_f.uplink)
-    ran_of(m_f.ran).DownArrived();
   if (!ran_of(m_f.ran).DchLost(m_f))
     resolve_dch(m_f, true);
+}
+
+void DownArrival::Notify() {
+  ran_of(m_ran).ArriveDown();
 }
 
 void DchRetransmit::Notify() {
@@ -668,18 +718,57 @@ void RadioChannel::SendDch(RadioDevice &from, RadioDevice &to, bool uplink, Ptr<
   TransmitDch(f);
 }
 
+int64_t RadioChannel::SerialiseDch(int64_t &busy, uint32_t len) const {
+  int64_t now = Simulator::Now().GetTimeStep();
+  busy = AddSteps(std::max(now, busy), TxSteps(len, m_dchRate));
+  return AddSteps(busy, m_dchDelay);
+}
+
+void RadioChannel::QueueDown(int64_t at, SimNodeId ue, const uint8_t *bytes, uint32_t len,
+                             uint16_t protocol, uint32_t attempt, DchSeqNo no, bool numbered) {
+  DownFrame &q = m_down.Push(order_take(ue, at), bytes, len);
+  q.attempt = attempt;
+  q.no = no;
+  q.protocol = protocol;
+  q.numbered = numbered;
+  if (m_down.Size() == 1) {
+    if (!m_downEvent)
+      m_downEvent = Create<DownArrival>(m_ran);
+    order_insert(q.key, PeekPointer(m_downEvent));
+  }
+}
+
+void RadioChannel::SendDchDown(RadioDevice &ue, const uint8_t *bytes, uint32_t len,
+                               uint16_t protocol) {
+  DchSeqNo no{0, 0};
+  if (m_hasDchLoss)
+    no = dch_seq_number(ue.NodeId(), false);
+  if (m_pcap)
+    TracePcap(SIM_PCAP_DCH_DOWN, 0xffff, ue.NodeId(), bytes, len);
+  int64_t now = Simulator::Now().GetTimeStep();
+  int64_t at = SerialiseDch(ue.m_busyDown, len);
+  if (DownInOrder(at)) {
+    QueueDown(at, ue.NodeId(), bytes, len, protocol, 0, no, m_hasDchLoss);
+    return;
+  }
+  DchFrame f{m_rnc, &ue, make_packet(bytes, len), m_ran, 0, no, protocol, false, m_hasDchLoss};
+  Simulator::ScheduleWithContext(ue.NodeId(), TimeStep(at - now), new DchArrival(f));
+}
+
 void RadioChannel::TransmitDch(const DchFrame &f) {
   RadioDevice &ue = f.Ue();
   if (m_pcap)
     TracePcap(f.uplink ? SIM_PCAP_DCH_UP : SIM_PCAP_DCH_DOWN, 0xffff, ue.NodeId(), *f.p);
   int64_t now = Simulator::Now().GetTimeStep();
-  int64_t &busy = f.uplink ? ue.m_busyUp : ue.m_busyDown;
-  int64_t end = AddSteps(std::max(now, busy), TxSteps(f.p->GetSize(), m_dchRate));
-  busy = end;
-  Simulator::ScheduleWithContext(f.to->NodeId(), TimeStep(AddSteps(end, m_dchDelay) - now),
-                                 new DchArrival(f));
-  if (!f.uplink)
-    m_downInFlight.push_back(ue.NodeId());
+  int64_t at = SerialiseDch(f.uplink ? ue.m_busyUp : ue.m_busyDown, f.p->GetSize());
+  if (!f.uplink && DownInOrder(at)) {
+    with_payload(*f.p, [&](const uint8_t *bytes, size_t len) {
+      QueueDown(at, ue.NodeId(), bytes, static_cast<uint32_t>(len), f.protocol, f.attempt, f.no,
+                f.numbered);
+    });
+    return;
+  }
+  Simulator::ScheduleWithContext(f.to->NodeId(), TimeStep(at - now), new DchArrival(f));
 }
 
 /* How many arrivals ahead receiver.on_dch_soon's step 0 runs (step 1 runs
@@ -687,18 +776,39 @@ void RadioChannel::TransmitDch(const DchFrame &f) {
  * event after the other, each reading its UE's records at random. */
 constexpr size_t kDownSoon = 4;
 
-void RadioChannel::DownArrived() {
-  if (!m_downInFlight.empty())
-    m_downInFlight.pop_front();
+void RadioChannel::ArriveDown() {
+  SIM_CHECK(!m_down.Empty(), "downlink arrival on RAN %u with no frame in flight", m_ran);
+  const DownFrame &q = m_down.Front();
+  SimNodeId ue_node = q.key.context;
+  SIM_CHECK(ue_node < g_ue_camp.size() && g_ue_camp[ue_node].dev != nullptr,
+            "downlink frame to node %u, which has no radio", ue_node);
+  /* the UE's one radio, wherever it is camped now */
+  DchFrame f{m_rnc,
+             g_ue_camp[ue_node].dev,
+             make_packet(q.Bytes(), q.len),
+             m_ran,
+             q.attempt,
+             q.no,
+             q.protocol,
+             false,
+             q.numbered};
+  m_down.Pop();
+  /* the next one is scheduled before this one is handed up; whatever that
+   * schedules keeps its own place anyway (the keys were taken when sent) */
+  if (!m_down.Empty())
+    order_insert(m_down.Front().key, PeekPointer(m_downEvent));
   const SimReceiver &r = receiver();
   for (unsigned step = 0; step <= 1; step++) {
     size_t at = (step + 1) * kDownSoon - 1;
-    if (at >= m_downInFlight.size())
-      return;
-    sim_dch_prefetch(m_downInFlight[at], step);
+    if (at >= m_down.Size())
+      break;
+    SimNodeId ue = m_down.At(at).key.context; /* the receiving UE's node */
+    sim_dch_prefetch(ue, step);
     if (r.on_dch_soon != nullptr)
-      r.on_dch_soon(r.ctx, m_downInFlight[at], step);
+      r.on_dch_soon(r.ctx, ue, step);
   }
+  if (!DchLost(f))
+    resolve_dch(f, true);
 }
 
 bool RadioChannel::DchLost(const DchFrame &f) {
@@ -720,7 +830,7 @@ bool RadioChannel::DchLost(const DchFrame &f) {
 void RadioChannel::TransmitCommon(uint32_t cell, const uint8_t *bytes, size_t len) {
   SIM_CHECK(len <= UINT32_MAX, "packet of %zu bytes", len);
   if (m_pcap)
-    TracePcap(SIM_PCAP_COMMON, static_cast<uint16_t>(cell), 0xffffffffu, *make_packet(bytes, len));
+    TracePcap(SIM_PCAP_COMMON, static_cast<uint16_t>(cell), 0xffffffffu, bytes, len);
   int64_t now = Simulator::Now().GetTimeStep();
   int64_t &busy = m_cellBusy[cell];
   int64_t end = AddSteps(std::max(now, busy), TxSteps(static_cast<uint32_t>(len), m_commonRate));
@@ -759,23 +869,27 @@ void RadioChannel::DeliverCommon(uint32_t cell, const Packet &p) const {
 /* The record is the header of sim.h's sim_pcap_ran, then the payload. */
 void RadioChannel::TracePcap(uint8_t channel, uint16_t cell, uint32_t ue_node,
                              const Packet &p) const {
-  with_payload(p, [&](const uint8_t *bytes, size_t len) {
-    size_t n = SIM_PCAP_RADIO_HEADER_BYTES + len;
-    uint8_t small[SIM_PCAP_RADIO_HEADER_BYTES + 4096];
-    uint8_t *rec = n <= sizeof small ? small : static_cast<uint8_t *>(std::malloc(n));
-    SIM_CHECK(rec != nullptr, "out of memory tracing a %zu-byte packet", len);
-    rec[0] = channel;
-    rec[1] = 0;
-    rec[2] = uint8_t(cell);
-    rec[3] = uint8_t(cell >> 8);
-    for (int i = 0; i < 4; i++)
-      rec[4 + i] = uint8_t(ue_node >> (8 * i));
-    if (len > 0)
-      std::memcpy(rec + SIM_PCAP_RADIO_HEADER_BYTES, bytes, len);
-    m_pcap->Write(Simulator::Now(), rec, static_cast<uint32_t>(n));
-    if (rec != small)
-      std::free(rec);
-  });
+  with_payload(
+      p, [&](const uint8_t *bytes, size_t len) { TracePcap(channel, cell, ue_node, bytes, len); });
+}
+
+void RadioChannel::TracePcap(uint8_t channel, uint16_t cell, uint32_t ue_node, const uint8_t *bytes,
+                             size_t len) const {
+  size_t n = SIM_PCAP_RADIO_HEADER_BYTES + len;
+  uint8_t small[SIM_PCAP_RADIO_HEADER_BYTES + 4096];
+  uint8_t *rec = n <= sizeof small ? small : static_cast<uint8_t *>(std::malloc(n));
+  SIM_CHECK(rec != nullptr, "out of memory tracing a %zu-byte packet", len);
+  rec[0] = channel;
+  rec[1] = 0;
+  rec[2] = uint8_t(cell);
+  rec[3] = uint8_t(cell >> 8);
+  for (int i = 0; i < 4; i++)
+    rec[4 + i] = uint8_t(ue_node >> (8 * i));
+  if (len > 0)
+    std::memcpy(rec + SIM_PCAP_RADIO_HEADER_BYTES, bytes, len);
+  m_pcap->Write(Simulator::Now(), rec, static_cast<uint32_t>(n));
+  if (rec != small)
+    std::free(rec);
 }
 
 const NetDevice::PromiscReceiveCallback *RadioChannel::Promisc(const RadioDevice *dev) const {
@@ -800,6 +914,7 @@ void RadioChannel::ReleaseQueues() {
       payload_unref(e.payload);
   m_cellQueue.clear();
   m_cellInFlight.clear();
+  m_down.Clear();
 }
 
 void RadioChannel::DoDispose() {
@@ -916,10 +1031,9 @@ void sim_dch_up(SimRanId ran, SimNodeId ue, const uint8_t *bytes, size_t len) {
 }
 
 void sim_dch_down(SimRanId ran, SimNodeId ue, const uint8_t *bytes, size_t len) {
-  simint::RadioDevice &dev = simint::ue_device(ran, ue);
-  bool sent = simint::ran_of(ran).Rnc()->Send(simint::make_packet(bytes, len), dev.GetAddress(),
-                                              simint::kRadioProtocol);
-  SIM_CHECK(sent, "RNC of RAN %u could not reach UE %u", ran, ue);
+  SIM_CHECK(len <= UINT32_MAX, "packet of %zu bytes", len);
+  simint::ran_of(ran).SendDchDown(simint::ue_device(ran, ue), bytes, static_cast<uint32_t>(len),
+                                  simint::kRadioProtocol);
 }
 
 void sim_common_send(SimRanId ran, uint32_t cell, const uint8_t *bytes, size_t len) {

@@ -452,6 +452,144 @@ static void test_dch(void) {
   sim_destroy();
 }
 
+/* Bursts of dedicated-channel frames. Each starts as a unicast rekey does:
+ * one frame of one length to each UE in turn, 800 frames over 500 UEs
+ * (the later ones wait behind the earlier on their UE's channel), which
+ * arrive in the order sent (sim_radio.cc holds such frames in a queue of
+ * 340-frame blocks); then 400 hand-overs at random: lengths 1 to 400 bytes,
+ * uplink frames, and events scheduled for exactly the instant a frame
+ * arrives, some handed over before that frame, some after. The second
+ * burst is sent from an event while the first is still on its way, with
+ * frames longer than a queue slot's 144 inline bytes.
+ * Expected: the rule of sim.h, recomputed here: a frame arrives at
+ * max(now, busy-until of its UE one way) + len * 8 / rate + delay, and
+ * whatever arrives at the same instant runs in the order it was handed
+ * over (sent or scheduled). 1 us per byte, so every time is a whole
+ * number of microseconds. */
+enum { BURST_UES = 500, BURST_RUN = 800, BURST_SENDS = 1200 };
+
+typedef struct {
+  int64_t at_us; /* arrival */
+  uint32_t seq;  /* the order it was handed over */
+  int kind;      /* K_DCH or K_EVENT */
+  SimNodeId to, ue;
+  uint32_t arg; /* event: its argument; frame: its seed */
+  size_t len;
+} BurstWant;
+
+static struct {
+  SimRanId ran;
+  SimNodeId rnc, first_ue;
+  int64_t busy_down[BURST_UES], busy_up[BURST_UES];
+  BurstWant want[2 * BURST_SENDS + 64];
+  uint32_t n_want;
+  GRand *rng;
+} burst;
+
+static const int64_t kBurstDelayUs = 10000;
+
+/* Hands over hand-over `i` of a burst (see above) of run length
+ * `run_len`, noting what the rule expects. */
+static void burst_send(int64_t now_us, uint32_t i, size_t run_len, uint32_t seed) {
+  BurstWant *w = &burst.want[burst.n_want];
+  w->seq = burst.n_want++;
+  if (i < BURST_RUN) {
+    uint32_t u = i % BURST_UES;
+    uint8_t m[400];
+    fill(m, run_len, seed);
+    burst.busy_down[u] = MAX(now_us, burst.busy_down[u]) + (int64_t)run_len;
+    w->kind = K_DCH, w->at_us = burst.busy_down[u] + kBurstDelayUs, w->arg = seed;
+    w->len = run_len, w->ue = w->to = burst.first_ue + u;
+    sim_dch_down(burst.ran, w->ue, m, run_len);
+    return;
+  }
+  if (g_rand_int_range(burst.rng, 0, 12) == 0) {
+    int64_t at = burst.want[g_rand_int_range(burst.rng, 0, (int)burst.n_want - 1)].at_us;
+    if (at >= now_us) {
+      w->kind = K_EVENT, w->at_us = at, w->arg = seed;
+      sim_schedule((double)(at - now_us) * 1e-6, on_event, &nrec, seed);
+      return;
+    }
+  }
+  uint32_t u = (uint32_t)g_rand_int_range(burst.rng, 0, BURST_UES);
+  bool up = g_rand_int_range(burst.rng, 0, 8) == 0;
+  size_t len = (size_t)g_rand_int_range(burst.rng, 1, 401);
+  uint8_t m[400];
+  fill(m, len, seed);
+  int64_t *busy = up ? &burst.busy_up[u] : &burst.busy_down[u];
+  *busy = MAX(now_us, *busy) + (int64_t)len;
+  w->kind = K_DCH, w->at_us = *busy + kBurstDelayUs, w->arg = seed, w->len = len;
+  w->ue = burst.first_ue + u;
+  w->to = up ? burst.rnc : w->ue;
+  if (up)
+    sim_dch_up(burst.ran, w->ue, m, len);
+  else
+    sim_dch_down(burst.ran, w->ue, m, len);
+}
+
+static void burst_second(void *ctx, uint64_t arg) {
+  (void)ctx;
+  /* this event is itself expected: it was handed over with the first burst */
+  on_event(&nrec, arg);
+  for (uint32_t i = 0; i < BURST_SENDS; i++)
+    burst_send((int64_t)llround(sim_now() * 1e6), i, 200, 100000 + i);
+}
+
+static int burst_cmp(const void *a, const void *b) {
+  const BurstWant *x = a, *y = b;
+  if (x->at_us != y->at_us)
+    return x->at_us < y->at_us ? -1 : 1;
+  return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void test_dch_burst_order(void) {
+  start();
+  memset(&burst, 0, sizeof burst);
+  burst.rng = g_rand_new_with_seed(2026);
+  burst.rnc = sim_node_new();
+  burst.ran = sim_ran_new(burst.rnc, 1, &(SimChannel){8e6, kBurstDelayUs * 1e-6},
+                          &(SimChannel){32000, 0.02});
+  burst.first_ue = sim_node_new();
+  for (int i = 1; i < BURST_UES; i++)
+    sim_node_new();
+  for (int i = 0; i < BURST_UES; i++)
+    sim_ran_attach(burst.ran, burst.first_ue + (SimNodeId)i);
+  for (uint32_t i = 0; i < BURST_SENDS; i++)
+    burst_send(0, i, 100, i);
+  /* the second burst starts 50 us after the first frames' arrival, while
+   * most of the first burst is still on its way */
+  int64_t second_us = kBurstDelayUs + 100 + 50;
+  BurstWant *w = &burst.want[burst.n_want];
+  *w = (BurstWant){.at_us = second_us, .seq = burst.n_want, .kind = K_EVENT, .arg = 99999};
+  burst.n_want++;
+  sim_schedule((double)second_us * 1e-6, burst_second, &nrec, 99999);
+  sim_run(0);
+
+  qsort(burst.want, burst.n_want, sizeof burst.want[0], burst_cmp);
+  g_assert_cmpint(nrec, ==, (int)burst.n_want);
+  guint n_frames = 0;
+  for (uint32_t i = 0; i < burst.n_want; i++) {
+    const BurstWant *x = &burst.want[i];
+    const Rec *r = &recs[i];
+    g_assert_cmpint(r->kind, ==, x->kind);
+    g_assert_cmpfloat_with_epsilon(r->t, (double)x->at_us * 1e-6, 1e-10);
+    if (x->kind == K_EVENT) {
+      g_assert_cmpuint(r->a, ==, x->arg);
+      continue;
+    }
+    n_frames++;
+    g_assert_cmpuint(r->a, ==, burst.ran);
+    g_assert_cmpuint(r->b, ==, x->to);
+    g_assert_cmpuint(r->c, ==, x->ue);
+    uint8_t m[400];
+    fill(m, x->len, x->arg);
+    check_payload(r, m, x->len);
+  }
+  g_assert_cmpuint(n_frames, >, 2 * BURST_SENDS * 3 / 4);
+  g_rand_free(burst.rng);
+  sim_destroy();
+}
+
 static void test_dch_two_rans(void) {
   start();
   SimNodeId r0 = sim_node_new(), r1 = sim_node_new();
@@ -999,6 +1137,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/sim/link/large-payload", test_link_large_payload);
   g_test_add_func("/sim/dch/timing", test_dch);
   g_test_add_func("/sim/dch/two-rans", test_dch_two_rans);
+  g_test_add_func("/sim/dch/burst-order", test_dch_burst_order);
   g_test_add_func("/sim/common/timing", test_common);
   g_test_add_func("/sim/loss/bernoulli", test_loss_bernoulli);
   g_test_add_func("/sim/loss/gilbert-elliott-classes", test_loss_ge_classes);
