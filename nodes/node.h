@@ -102,10 +102,9 @@ void net_transport_listen(Net *net);
 void net_send_link(Net *net, NetElement from, NetElement to, const Msg *msg);
 void net_send_dch_up(Net *net, uint32_t ue, const Msg *msg);
 void net_send_dch_down(Net *net, uint32_t rnc, uint32_t ue, const Msg *msg);
-/* A hint, no effect on the run: net_send_dch_down to `ue` comes `step`
- * (2, 1, 0) sends from now, each step fetching into the cache what the next
- * one reads: the records of the UE at 2, where its radio is at 1, its radio
- * device at 0. */
+/* A hint, no effect on the run: net_send_dch_down to `ue` comes soon,
+ * `step` 1 some sends before step 0: step 1 fetches the records of the UE
+ * into the cache, step 0 (reading them) where its radio is camped. */
 void net_dch_down_ahead(const Net *net, uint32_t ue, unsigned step);
 /* One point-to-multipoint message on the given global cells of `rnc`. */
 void net_send_common(Net *net, uint32_t rnc, const GArray *cells, const Msg *msg);

@@ -150,12 +150,12 @@ static void send_message(Net *net, uint32_t rnc, uint32_t seq, const KtPlan *pla
 /* How many deliveries apart the steps of net_dch_down_ahead run: a plan
  * that sends one point-to-point message per member (unicast's leave) reads
  * each member's records at random in arrays of tens of MB. */
-#define DCH_AHEAD 4u
+#define DCH_AHEAD 6u
 
-/* The point-to-point deliveries 1, 2 and 3 times DCH_AHEAD after `i` are
+/* The point-to-point deliveries 1 and 2 times DCH_AHEAD after `i` are
  * about to be sent (by this RNC, if they are its): their steps. */
 static void fetch_p2p_ahead(const Net *net, uint32_t rnc, const KtPlan *plan, guint i) {
-  for (unsigned step = 0; step <= 2; step++) {
+  for (unsigned step = 0; step <= 1; step++) {
     guint j = i + (step + 1) * DCH_AHEAD;
     if (j >= plan->deliveries->len)
       return;

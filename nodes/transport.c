@@ -295,11 +295,11 @@ void net_send_dch_up(Net *net, uint32_t ue, const Msg *msg) {
 }
 
 void net_dch_down_ahead(const Net *net, uint32_t ue, unsigned step) {
-  if (step >= 2) {
+  if (step >= 1) {
     radio_prefetch_ue(net->radio, ue);
     kt_tree_prefetch_ue(net->tree, ue);
   } else if (radio_ue_seen(net->radio, ue)) {
-    sim_dch_prefetch(radio_ue_node(net->radio, ue), step);
+    sim_dch_prefetch(radio_ue_node(net->radio, ue));
   }
 }
 

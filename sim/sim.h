@@ -128,10 +128,9 @@ void sim_ran_attach(SimRanId ran, SimNodeId ue);
 /* Whether `ue`'s radio is camped on this RAN now. */
 bool sim_ran_has_ue(SimRanId ran, SimNodeId ue);
 /* A hint, no effect on the run: a frame to or from UE node `ue` on its
- * dedicated channel comes soon. `step` 1 fetches the record of where it is
- * camped into the cache, a later `step` 0 (once that has come) its radio
- * device. */
-void sim_dch_prefetch(SimNodeId ue, unsigned step);
+ * dedicated channel is sent soon. Fetches the one record a downlink send
+ * reads (where the UE is camped, its channel's busy times) into the cache. */
+void sim_dch_prefetch(SimNodeId ue);
 /* Uplink (UE -> RNC) or downlink (RNC -> UE) on the UE's dedicated channel. */
 void sim_dch_up(SimRanId ran, SimNodeId ue, const uint8_t *bytes, size_t len);
 void sim_dch_down(SimRanId ran, SimNodeId ue, const uint8_t *bytes, size_t len);

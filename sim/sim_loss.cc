@@ -45,9 +45,9 @@ namespace {
 
 struct LossModel {
   SimLossParams params;
-  Ptr<RateErrorModel> rate;        /* bernoulli: the model ... */
+  Ptr<RateErrorModel> rate;            /* bernoulli: the model ... */
   Ptr<RandomVariableStream> rate_draw; /* ... and its decision variable */
-  Ptr<UniformRandomVariable> draw; /* gilbert-elliott: the loss draw */
+  Ptr<UniformRandomVariable> draw;     /* gilbert-elliott: the loss draw */
 };
 
 /* A receiver's radio condition: 16 bytes. */

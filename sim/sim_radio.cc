@@ -60,10 +60,12 @@
  * over, before it is serialised, behind the small header of sim.h.
  *
  * Memory per UE: its RadioDevice (the ns-3 Object header, a channel pointer,
- * the receive callback, node id, ifIndex, MTU, two busy_until times), 8 bytes
- * in the channel's device vector and 16 in g_ue_camp (node id -> the RAN it
- * is camped on, its slot there and its device: the one cache line a
- * dedicated-channel send reads to find the device). A UE has one radio: a
+ * the receive callback, node id, ifIndex, MTU), 8 bytes in the channel's
+ * device vector and 32 in g_ue_camp (node id -> the RAN it is camped on,
+ * its slot there, its device and its dedicated channel's two busy_until
+ * times: the one cache line a downlink send reads; the device itself, one
+ * of a million ns-3 objects spread over the heap, is read only when a
+ * frame arrives). A UE has one radio: a
  * UE that camps on another RAN takes its device along (sim_ran_attach).
  * Measured (tests/test_sim.c, live heap after initialisation): ~644 B per UE
  * for node + device with the receive callback Node::AddDevice installs
@@ -79,6 +81,7 @@
  */
 #include "sim/sim_dch_seq.h"
 #include "sim/sim_down_queue.h"
+#include "sim/sim_huge_pool.h"
 #include "sim/sim_internal.h"
 
 #include <ns3/channel.h>
@@ -141,6 +144,10 @@ class RadioDevice : public NetDevice {
 public:
   static TypeId GetTypeId();
   RadioDevice() = default;
+  /* Devices are kept in huge pages (sim_huge_pool.h): a downlink arrival
+   * reads its UE's device, one of a million at 1 M members. */
+  static void *operator new(size_t size);
+  static void operator delete(void *p);
 
   void Attach(Ptr<RadioChannel> channel, bool is_rnc);
   /* A UE's device camps on another RAN: its dedicated channel starts idle. */
@@ -154,10 +161,6 @@ public:
   /* A packet from `from` arrives at this device over RAN `ran`. */
   void Receive(Ptr<Packet> p, uint16_t protocol, const RadioDevice &from, bool uplink,
                SimRanId ran);
-
-  /* Dedicated-channel busy-until times (time steps), UE devices only. */
-  int64_t m_busyUp = 0;
-  int64_t m_busyDown = 0;
 
   // NetDevice
   void SetIfIndex(const uint32_t index) override {
@@ -281,7 +284,7 @@ public:
   void SendDch(RadioDevice &from, RadioDevice &to, bool uplink, Ptr<Packet> p, uint16_t protocol);
   /* A new downlink frame of `len` bytes from the RNC to `ue` (sim_dch_down:
    * the same as SendDch, without an ns-3 Packet until it arrives). */
-  void SendDchDown(RadioDevice &ue, const uint8_t *bytes, uint32_t len, uint16_t protocol);
+  void SendDchDown(SimNodeId ue, const uint8_t *bytes, uint32_t len, uint16_t protocol);
   /* Serialises frame `f` on its UE's dedicated channel. */
   void TransmitDch(const DchFrame &f);
   /* RLC acknowledged mode on the dedicated channels (sim_ran_set_dch_loss):
@@ -384,11 +387,15 @@ namespace {
 
 std::vector<Ptr<RadioChannel>> g_rans;
 /* Where a UE node is camped: its RAN (kNoSlot: none yet), its slot in that
- * RAN's device vector, and the device itself (owned by that vector). */
-struct UeCamp {
+ * RAN's device vector, the device itself (owned by that vector), and when
+ * its dedicated channel is free again each way (time steps; a move to
+ * another RAN frees both). */
+struct alignas(32) UeCamp {
   uint32_t ran = kNoSlot;
   uint32_t slot = kNoSlot;
   RadioDevice *dev = nullptr;
+  int64_t busy_up = 0;
+  int64_t busy_down = 0;
 };
 std::vector<UeCamp> g_ue_camp; /* by node id */
 
@@ -568,6 +575,20 @@ void DchDelivery::Notify() {
 
 NS_OBJECT_ENSURE_REGISTERED(RadioDevice);
 
+static HugePool &device_pool() {
+  static HugePool pool(sizeof(RadioDevice));
+  return pool;
+}
+
+void *RadioDevice::operator new(size_t size) {
+  SIM_CHECK(size == sizeof(RadioDevice), "radio device of %zu bytes", size);
+  return device_pool().Take();
+}
+
+void RadioDevice::operator delete(void *p) {
+  device_pool().Give(p);
+}
+
 TypeId RadioDevice::GetTypeId() {
   static TypeId tid = TypeId("mbms::RadioDevice")
                           .SetParent<NetDevice>()
@@ -585,7 +606,6 @@ void RadioDevice::Attach(Ptr<RadioChannel> channel, bool is_rnc) {
 void RadioDevice::MoveTo(Ptr<RadioChannel> channel) {
   SIM_CHECK(m_channel && !m_isRnc, "only an attached UE device moves");
   m_channel = channel;
-  m_busyUp = m_busyDown = 0;
   dch_seq_reattach(m_nodeId); /* RLC is re-established: numbers start afresh */
 }
 
@@ -738,21 +758,24 @@ void RadioChannel::QueueDown(int64_t at, SimNodeId ue, const uint8_t *bytes, uin
   }
 }
 
-void RadioChannel::SendDchDown(RadioDevice &ue, const uint8_t *bytes, uint32_t len,
+void RadioChannel::SendDchDown(SimNodeId ue, const uint8_t *bytes, uint32_t len,
                                uint16_t protocol) {
+  SIM_CHECK(ue < g_ue_camp.size() && g_ue_camp[ue].ran == m_ran, "node %u is not a UE of RAN %u",
+            ue, m_ran);
+  UeCamp &camp = g_ue_camp[ue];
   DchSeqNo no{0, 0};
   if (m_hasDchLoss)
-    no = dch_seq_number(ue.NodeId(), false);
+    no = dch_seq_number(ue, false);
   if (m_pcap)
-    TracePcap(SIM_PCAP_DCH_DOWN, 0xffff, ue.NodeId(), bytes, len);
+    TracePcap(SIM_PCAP_DCH_DOWN, 0xffff, ue, bytes, len);
   int64_t now = Simulator::Now().GetTimeStep();
-  int64_t at = SerialiseDch(ue.m_busyDown, len);
+  int64_t at = SerialiseDch(camp.busy_down, len);
   if (DownInOrder(at)) {
-    QueueDown(at, ue.NodeId(), bytes, len, protocol, 0, no, m_hasDchLoss);
+    QueueDown(at, ue, bytes, len, protocol, 0, no, m_hasDchLoss);
     return;
   }
-  DchFrame f{m_rnc, &ue, make_packet(bytes, len), m_ran, 0, no, protocol, false, m_hasDchLoss};
-  Simulator::ScheduleWithContext(ue.NodeId(), TimeStep(at - now), new DchArrival(f));
+  DchFrame f{m_rnc, camp.dev, make_packet(bytes, len), m_ran, 0, no, protocol, false, m_hasDchLoss};
+  Simulator::ScheduleWithContext(ue, TimeStep(at - now), new DchArrival(f));
 }
 
 void RadioChannel::TransmitDch(const DchFrame &f) {
@@ -760,7 +783,8 @@ void RadioChannel::TransmitDch(const DchFrame &f) {
   if (m_pcap)
     TracePcap(f.uplink ? SIM_PCAP_DCH_UP : SIM_PCAP_DCH_DOWN, 0xffff, ue.NodeId(), *f.p);
   int64_t now = Simulator::Now().GetTimeStep();
-  int64_t at = SerialiseDch(f.uplink ? ue.m_busyUp : ue.m_busyDown, f.p->GetSize());
+  UeCamp &camp = g_ue_camp[ue.NodeId()];
+  int64_t at = SerialiseDch(f.uplink ? camp.busy_up : camp.busy_down, f.p->GetSize());
   if (!f.uplink && DownInOrder(at)) {
     with_payload(*f.p, [&](const uint8_t *bytes, size_t len) {
       QueueDown(at, ue.NodeId(), bytes, static_cast<uint32_t>(len), f.protocol, f.attempt, f.no,
@@ -803,7 +827,10 @@ void RadioChannel::ArriveDown() {
     if (at >= m_down.Size())
       break;
     SimNodeId ue = m_down.At(at).key.context; /* the receiving UE's node */
-    sim_dch_prefetch(ue, step);
+    if (step > 0)
+      __builtin_prefetch(&g_ue_camp[ue]);
+    else if (const RadioDevice *dev = g_ue_camp[ue].dev)
+      __builtin_prefetch(dev);
     if (r.on_dch_soon != nullptr)
       r.on_dch_soon(r.ctx, ue, step);
   }
@@ -986,6 +1013,8 @@ void sim_ran_attach(SimRanId ran, SimNodeId ue) {
     SIM_CHECK(dev, "UE node %u lost its radio on RAN %u", ue, old);
     from.RemoveUe(g_ue_camp[ue].slot);
     dev->MoveTo(&ch);
+    /* a new radio link: nothing of the old RAN's is on its way on it */
+    g_ue_camp[ue].busy_up = g_ue_camp[ue].busy_down = 0;
   }
   g_ue_camp[ue].ran = ran;
   g_ue_camp[ue].slot = ch.AddUe(dev);
@@ -1009,15 +1038,9 @@ size_t sim_dch_frames_held(void) {
   return simint::dch_seq_held();
 }
 
-void sim_dch_prefetch(SimNodeId ue, unsigned step) {
-  if (ue >= g_ue_camp.size())
-    return;
-  if (step > 0) {
+void sim_dch_prefetch(SimNodeId ue) {
+  if (ue < g_ue_camp.size())
     __builtin_prefetch(&g_ue_camp[ue]);
-  } else if (const simint::RadioDevice *dev = g_ue_camp[ue].dev) {
-    __builtin_prefetch(dev);
-    __builtin_prefetch(&dev->m_busyDown);
-  }
 }
 
 bool sim_ran_has_ue(SimRanId ran, SimNodeId ue) {
@@ -1032,8 +1055,7 @@ void sim_dch_up(SimRanId ran, SimNodeId ue, const uint8_t *bytes, size_t len) {
 
 void sim_dch_down(SimRanId ran, SimNodeId ue, const uint8_t *bytes, size_t len) {
   SIM_CHECK(len <= UINT32_MAX, "packet of %zu bytes", len);
-  simint::ran_of(ran).SendDchDown(simint::ue_device(ran, ue), bytes, static_cast<uint32_t>(len),
-                                  simint::kRadioProtocol);
+  simint::ran_of(ran).SendDchDown(ue, bytes, static_cast<uint32_t>(len), simint::kRadioProtocol);
 }
 
 void sim_common_send(SimRanId ran, uint32_t cell, const uint8_t *bytes, size_t len) {
