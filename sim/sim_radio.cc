@@ -8,10 +8,12 @@
  * Dedicated channels: each direction of each UE is serialised on its own:
  * a transmission starts at max(now, busy_until), lasts len * 8 / dch_rate,
  * and arrives dch_delay after it ends, as one event (with the receiving
- * node's context) carrying the ns-3 Packet (but see below for the downlink). The per-UE state is
- * the two busy_until times inside the UE's device; there are no per-UE queues or channels. On
- * arrival the receiving device hands the packet to its ns-3 receive callback (the node's protocol
- * handlers; none are installed today) and the payload to receiver.on_dch.
+ * node's context) carrying the ns-3 Packet (but see below for the
+ * downlink). The per-UE state is the two busy_until times in the UE's
+ * camping record (g_ue_camp); there are no per-UE queues or channels. On
+ * arrival the receiving device hands the packet to its ns-3 receive
+ * callback (the node's protocol handlers; none are installed today) and
+ * the payload to receiver.on_dch.
  *
  * Downlink frames that arrive in the order they were sent (each arriving
  * no earlier than every frame of the RAN still on its way: a unicast
