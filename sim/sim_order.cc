@@ -107,14 +107,11 @@ void sim_order_schedule(const SimOrder *r, uint64_t k, double at_s, SimEventFn f
   Time at = Seconds(at_s);
   SIM_CHECK(at >= Simulator::Now(), "event at %g s scheduled at %g s", at_s,
             Simulator::Now().GetSeconds());
-  DefaultSimulatorImpl *impl = default_impl();
-  Scheduler::Event ev;
-  ev.impl = new simint::CEvent(fn, ctx, arg); /* the scheduler's reference: Unref after it runs */
-  ev.key.m_ts = static_cast<uint64_t>(at.GetTimeStep());
-  ev.key.m_uid = r->first + static_cast<uint32_t>(k);
-  ev.key.m_context = r->context;
-  (impl->*reach(UnscheduledTag()))++;
-  (impl->*reach(EventsTag()))->Insert(ev);
+  /* ours until order_insert adds the scheduler's reference */
+  Ptr<EventImpl> ev(new simint::CEvent(fn, ctx, arg), false);
+  simint::order_insert(
+      simint::OrderKey{at.GetTimeStep(), r->first + static_cast<uint32_t>(k), r->context},
+      PeekPointer(ev));
 }
 
 } // extern "C"
